@@ -1,0 +1,29 @@
+# Two entry points matter: `make run` (set up, build the warehouse, start the app) and
+# `make test` (set up, run every test). Everything else is a convenience.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench warehouse clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+warehouse: $(STAMP)
+	$(PY) -m pipelines build
+
+run: warehouse
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) data/demo data/warehouse.duckdb data/warehouse.duckdb.wal

@@ -1,0 +1,150 @@
+"""Command line: python -m pipelines load|demo|loads|undo|check|build."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+from pipelines import build, config, loader
+from pipelines.errors import ExtractRejected, PipelineError
+from pipelines.kinds import KINDS
+from pipelines.warehouse import connect
+
+
+def _bar(label: str, fraction: float) -> None:
+    width = 30
+    done = int(width * max(0.0, min(1.0, fraction)))
+    sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {fraction:4.0%} {label[:40]:<40}")
+    if fraction >= 1.0:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def cmd_load(args) -> int:
+    con = connect()
+    failed = 0
+    try:
+        for path in args.files:
+            try:
+                result = loader.load(Path(path), args.kind, source=args.source, con=con, progress=_bar)
+            except ExtractRejected as exc:
+                failed += 1
+                sys.stderr.write("\n")
+                print(f"AFVIST: {path} ({len(exc.problems)} fejl; intet er indlæst)", file=sys.stderr)
+                for p in exc.problems:
+                    print(f"  - {p}", file=sys.stderr)
+                continue
+            for w in result.warnings:
+                print(f"  advarsel: {w}")
+            if result.skipped_identical:
+                print(f"{path}: identisk med indlæsning {result.load_id}; intet ændret")
+            else:
+                print(f"{path}: indlæsning {result.load_id}, {result.kind}, {_fmt(result.rows)} rækker"
+                      f" ({_fmt(result.replaced_rows)} erstattet)")
+    finally:
+        con.close()
+    return 1 if failed else 0
+
+
+def cmd_demo(args) -> int:
+    con = connect()
+    try:
+        if not build.is_built(con):
+            build.load_seed(con)
+        results = build.load_demo(con, scale=args.scale, until=args.until,
+                                  out_dir=Path(args.out) if args.out else None, progress=_bar)
+        _bar("færdig", 1.0)
+        total = sum(r.rows for r in results)
+        print(f"demodata indlæst: {len(results)} filer, {_fmt(total)} rækker (kilde: {config.DEMO_SOURCE})")
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_loads(args) -> int:
+    con = connect()
+    try:
+        rows = con.execute("select load_id, kind, rows, loaded_at, loaded_by, source, file_name from loads "
+                           "order by load_id").fetchall()
+    finally:
+        con.close()
+    print(f"{'id':>5}  {'type':<12} {'rækker':>12}  {'indlæst':<19}  {'af':<12} {'kilde':<22} fil")
+    for load_id, kind, n, at, by, source, name in rows:
+        print(f"{load_id:>5}  {kind:<12} {_fmt(n):>12}  {at:%Y-%m-%d %H:%M:%S}  {by:<12} {source:<22} {name}")
+    return 0
+
+
+def cmd_undo(args) -> int:
+    con = connect()
+    try:
+        removed = loader.undo(con, args.load_id)
+    finally:
+        con.close()
+    print(f"indlæsning {args.load_id} fortrudt: {_fmt(removed)} rækker fjernet")
+    return 0
+
+
+def cmd_check(args) -> int:
+    con = connect()
+    try:
+        findings = loader.check(con)
+        counts = con.execute("select kind, count(*), sum(rows) from loads group by kind order by kind").fetchall()
+    finally:
+        con.close()
+    for kind, n, rows in counts:
+        print(f"{kind:<12} {n:>4} indlæsninger {_fmt(int(rows)):>12} rækker")
+    if findings:
+        print("PROBLEMER:")
+        for f in findings:
+            print(f"  - {f}")
+        return 1
+    print("ok: lageret er konsistent")
+    return 0
+
+
+def cmd_build(args) -> int:
+    built = build.ensure_built()
+    print("lageret er bygget" if built else "lageret fandtes allerede")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines", description="Helhedsblik warehouse")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("load", help="validate and load extracts")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--kind", choices=sorted(KINDS))
+    p.add_argument("--source", default="upload (CLI)")
+    p.set_defaults(func=cmd_load)
+    p = sub.add_parser("demo", help="generate and load the synthetic national demo")
+    p.add_argument("--scale", type=int, default=1)
+    p.add_argument("--until", help="last month, e.g. 2026M09 (default: last month)")
+    p.add_argument("--out", help="where to write the demo extracts (default data/demo)")
+    p.set_defaults(func=cmd_demo)
+    sub.add_parser("loads", help="list loads").set_defaults(func=cmd_loads)
+    p = sub.add_parser("undo", help="undo a load")
+    p.add_argument("load_id", type=int)
+    p.set_defaults(func=cmd_undo)
+    sub.add_parser("check", help="integrity report").set_defaults(func=cmd_check)
+    sub.add_parser("build", help="build the default warehouse if it is empty").set_defaults(func=cmd_build)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except PipelineError as exc:
+        print(f"fejl: {exc}", file=sys.stderr)
+        return 1
+    except duckdb.IOException as exc:
+        print(f"fejl: lageret {config.warehouse_path()} kan ikke åbnes (bruges det af en anden proces, fx appen?): "
+              f"{exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""Paths and settings shared by the pipeline, the CLI and the app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+SEED_DIR = DATA_DIR / "seed"
+DEMO_DIR = DATA_DIR / "demo"  # generated, git-ignored
+
+DEMO_SOURCE = "syntetisk demo"
+SEED_SOURCE = "offentliggjorte tal"
+
+# The loader's own DuckDB budget: enough to be quick, small enough that a national
+# extract loads on a modest machine (DuckDB spills to disk beyond it).
+LOADER_MEMORY_LIMIT = os.environ.get("HELHEDSBLIK_LOADER_MEMORY", "1GB")
+
+
+def warehouse_path() -> Path:
+    """The warehouse file: HELHEDSBLIK_WAREHOUSE, default data/warehouse.duckdb."""
+    configured = os.environ.get("HELHEDSBLIK_WAREHOUSE")
+    return Path(configured) if configured else DATA_DIR / "warehouse.duckdb"
+
+
+def current_user() -> str:
+    """Who runs a CLI load, for provenance."""
+    return os.environ.get("HELHEDSBLIK_USER") or os.environ.get("USER") or "ukendt"

@@ -1,0 +1,237 @@
+"""The extract kinds the warehouse accepts: their columns, header aliases, keys and value rules.
+
+This is the allow-list that every generated SQL identifier comes from: column names used in
+SQL are the canonical names below, never text from an uploaded file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# Value roles and what they accept.
+AREA, PERIOD, DIM, TEXT = "area", "period", "dim", "text"
+COUNT, DECIMAL, PCT, AMOUNT = "count", "decimal", "pct", "amount"
+VALUE_ROLES = (COUNT, DECIMAL, PCT, AMOUNT)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical name, a safe SQL identifier
+    label: str  # Danish label used in messages
+    aliases: tuple[str, ...]  # recognised headers (normalised with normalise_header)
+    role: str
+    dimension: str | None = None  # vocabulary (categories.dimension) for role DIM
+    required: bool = True
+    default: str | None = None  # code used when an optional DIM column is absent
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    table: str  # fact table
+    columns: tuple[Column, ...]
+    keys: tuple[str, ...]  # unique within an extract (after unpivoting measures)
+    replace_scope: tuple[str, ...]  # a reload replaces current rows sharing these values
+    # visitation only: wide measure columns that unpivot into (measure, value)
+    measure_columns: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def value_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.role in VALUE_ROLES)
+
+
+def normalise_header(text: str) -> str:
+    """Lower case, NFC, BOM and surrounding quotes removed, inner white space folded."""
+    text = unicodedata.normalize("NFC", str(text)).replace("\ufeff", "")
+    text = re.sub(r"\s+", " ", text).strip().strip('"').strip()
+    return text.lower()
+
+
+AREA_COL = Column("area", "Område", ("area", "område", "omraade", "kommune", "areaname", "area_name",
+                                     "_nykom", "jobcenter", "geografi", "kommunenavn", "kommunekode"), AREA)
+PERIOD_COL = Column("period", "Periode", ("period", "periode", "måned", "maaned", "tid", "time", "kvartal"),
+                    PERIOD)
+
+# Measures of the visitation kind: canonical measure -> (role, header aliases).
+VISITATION_MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "persons": (COUNT, ("mgrpa02_1", "persons", "personer", "antal personer", "antal")),
+    "full_time_persons": (DECIMAL, ("mgrpa02_3", "full_time_persons", "fuldtidspersoner",
+                                    "antal fuldtidspersoner")),
+    "full_time_pct": (PCT, ("mgrpa02_4b", "full_time_pct", "fuldtidspersoner i pct. af arbejdsstyrken",
+                            "fuldtidspersoner i pct. af befolkningen", "fuldtidspersoner (pct.)")),
+    "share_pct": (PCT, ("share_pct", "andel (pct.)", "andel i pct.", "andel af modtagerne (pct.)")),
+}
+
+VISITATION = Kind(
+    name="visitation",
+    label="Visitation (modtagere efter visitationskategori)",
+    table="fact_visitation",
+    columns=(
+        AREA_COL,
+        PERIOD_COL,
+        Column("benefit", "Ydelse", ("benefit", "ydelse", "ydelsesgruppe", "ydelsestype"), DIM, "benefit",
+               required=False, default=None),
+        Column("gender", "Køn", ("gender", "køn", "koen", "_kon"), DIM, "gender", required=False,
+               default="i_alt"),
+        Column("age_group", "Alder", ("age_group", "alder", "aldersgruppe", "age", "_alder"), DIM, "age_group",
+               required=False, default="i_alt"),
+        Column("category", "Visitationskategori", ("category", "kategori", "visitationskategori",
+                                                   "_viskat_1int", "_viskat_1kth", "_viskat_2udh",
+                                                   "matchgruppe", "match_group", "visitation_category"),
+               DIM, "category"),
+        Column("measure", "Måling", ("measure", "måling", "maaling", "measurement", "mål", "maal"), DIM,
+               "measure", required=False),
+        Column("value", "Værdi", ("value", "værdi", "vaerdi", "indhold"), DECIMAL, required=False),
+    ),
+    keys=("area_code", "period", "benefit", "gender", "age_group", "category", "measure"),
+    replace_scope=("area_code", "period", "benefit", "measure"),
+    measure_columns=VISITATION_MEASURES,
+)
+
+MATCH_GROUP = Kind(
+    name="match_group",
+    label="Fælles borgere (målgruppe og matchgruppe)",
+    table="fact_match_group",
+    columns=(
+        AREA_COL,
+        PERIOD_COL,
+        Column("administration", "Forvaltning", ("administration", "forvaltning"), DIM, "administration"),
+        Column("target_group", "Målgruppe", ("target_group", "målgruppe", "maalgruppe", "sof målgruppe"), DIM,
+               "target_group"),
+        Column("match_group", "Matchgruppe", ("match_group", "matchgruppe", "match", "visitationskategori"), DIM,
+               "category"),
+        Column("persons", "Antal personer", ("persons", "personer", "antal personer", "antal"), COUNT),
+    ),
+    keys=("area_code", "period", "administration", "target_group", "match_group"),
+    replace_scope=("area_code", "period", "administration"),
+)
+
+ACTIVATION = Kind(
+    name="activation",
+    label="Aktivering",
+    table="fact_activation",
+    columns=(
+        AREA_COL,
+        PERIOD_COL,
+        # jobindsats' y60c07 has no group column: the whole table is one group (DEFAULT_GROUP).
+        Column("group_name", "Gruppe", ("group_name", "gruppe", "group", "målgruppe", "ydelsesgruppe"), TEXT,
+               required=False),
+        Column("persons", "Antal personer", ("persons", "personer", "antal personer", "antal"), COUNT,
+               required=False),
+        Column("activated", "Aktiverede", ("activated", "aktiverede", "antal aktiverede", "i aktivering"), COUNT,
+               required=False),
+        Column("activation_rate", "Aktiveringsgrad", ("activation_rate", "aktiveringsgrad", "mgrpc07_1",
+                                                      "aktiveringsgrad (pct.)"), PCT, required=False),
+        Column("touched_share", "Andel berørt af aktivering", ("touched_share", "mgrpc07_2",
+                                                              "andel berørt af aktivering",
+                                                              "andel berørt af aktivering (pct.)"), PCT,
+               required=False),
+    ),
+    keys=("area_code", "period", "group_name"),
+    replace_scope=("area_code", "period", "group_name"),
+)
+
+CASELOAD = Kind(
+    name="caseload",
+    label="Sagstal",
+    table="fact_caseload",
+    columns=(
+        AREA_COL,
+        PERIOD_COL,
+        Column("team", "Team", ("team", "enhed", "unit", "afdeling"), TEXT),
+        Column("guidance_area", "Sagsområde", ("guidance_area", "sagsområde", "sagsomraade",
+                                               "vejledningsområde", "vejledningsomraade"), DIM, "guidance_area"),
+        Column("cases", "Aktive sager", ("cases", "sager", "aktive sager", "antal sager"), COUNT, required=False),
+        Column("caseworker_fte", "Sagsbehandlere (årsværk)", ("caseworker_fte", "sagsbehandlere",
+                                                               "sagsbehandlere (årsværk)", "årsværk", "aarsvaerk",
+                                                               "fte", "sagsbehandlere (fuldtid)"), DECIMAL,
+               required=False),
+        Column("cases_per_worker", "Sager pr. sagsbehandler", ("cases_per_worker", "sagstal",
+                                                               "sager pr. sagsbehandler",
+                                                               "sager pr. medarbejder"), DECIMAL, required=False),
+        Column("cases_per_worker_high", "Sager pr. sagsbehandler (øvre)", ("cases_per_worker_high",
+                                                                          "sagstal (øvre)",
+                                                                          "sager pr. sagsbehandler (øvre)"),
+               DECIMAL, required=False),
+    ),
+    keys=("area_code", "period", "team"),
+    replace_scope=("area_code", "period"),
+)
+
+INVESTMENT = Kind(
+    name="investment",
+    label="Investering og besparelser",
+    table="fact_investment",
+    columns=(
+        AREA_COL,
+        Column("project", "Projekt", ("project", "projekt"), TEXT),
+        Column("period", "År", ("year", "år", "aar", "period", "periode"), PERIOD),
+        Column("line", "Post", ("line", "post", "linje", "budgetpost"), DIM, "investment_line"),
+        Column("amount_dkk", "Beløb (kr.)", ("amount_dkk", "beløb", "beløb (kr.)", "beloeb", "kr.", "amount"),
+               AMOUNT),
+        Column("basis", "Grundlag", ("basis", "grundlag"), DIM, "basis"),
+        Column("note", "Note", ("note", "bemærkning", "bemaerkning"), TEXT, required=False),
+    ),
+    keys=("area_code", "project", "period", "line", "basis"),
+    replace_scope=("area_code", "project", "period", "basis"),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (VISITATION, MATCH_GROUP, ACTIVATION, CASELOAD, INVESTMENT)}
+
+
+def header_map(kind: Kind, headers: list[str]) -> dict[int, str]:
+    """Which source column (by position) holds which canonical column of this kind."""
+    lookup: dict[str, str] = {}
+    for col in kind.columns:
+        for alias in col.aliases:
+            lookup.setdefault(alias, col.name)
+    for measure, (_, aliases) in kind.measure_columns.items():
+        for alias in aliases:
+            lookup.setdefault(alias, f"measure:{measure}")
+    found: dict[int, str] = {}
+    for i, header in enumerate(headers):
+        name = lookup.get(normalise_header(header))
+        if name is not None:
+            found[i] = name
+    return found
+
+
+def known_header(text: str) -> bool:
+    norm = normalise_header(text)
+    return any(norm in kind_aliases for kind_aliases in _ALL_ALIASES)
+
+
+_ALL_ALIASES = [
+    {a for c in k.columns for a in c.aliases} | {a for _, al in k.measure_columns.values() for a in al}
+    for k in KINDS.values()
+]
+
+# Columns whose presence points to a kind when --kind is not given.
+_SIGNATURES: dict[str, tuple[str, ...]] = {
+    "visitation": ("category", "measure:persons", "measure:full_time_persons", "measure:full_time_pct",
+                   "measure:share_pct", "measure", "value"),
+    "match_group": ("administration", "target_group", "match_group"),
+    "activation": ("group_name", "activated", "activation_rate", "touched_share"),
+    "caseload": ("team", "guidance_area", "cases", "caseworker_fte", "cases_per_worker"),
+    "investment": ("project", "line", "amount_dkk", "basis"),
+}
+
+
+def detect_kind(headers: list[str]) -> Kind | None:
+    """The kind whose distinctive columns the headers match best, or None when nothing fits."""
+    best, best_score = None, 0
+    for name, signature in _SIGNATURES.items():
+        kind = KINDS[name]
+        mapped = set(header_map(kind, headers).values())
+        score = len(mapped & set(signature))
+        required = {c.name for c in kind.columns if c.required}
+        score += len(mapped & required) * 0.1
+        if score > best_score + 0.001 and mapped & set(signature):
+            best, best_score = kind, score
+    return best

@@ -1,0 +1,575 @@
+"""Validate an extract and load it atomically, with provenance; undo a load; check integrity.
+
+The bulk work is SQL inside DuckDB: the file is staged once as text (``stg``), typed once
+(``typed``) by joining the few distinct raw values of each dimension onto their codes, every
+validation rule is a query over ``typed``, and the load is one transaction of set-based
+statements. Python only ever sees distinct values and the problems found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines import config, readers
+from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
+from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, Column, Kind, detect_kind,
+                             header_map)
+from pipelines.periods import parse_period
+from pipelines.warehouse import normalise_value, vocabulary, vocabulary_labels
+
+MAX_PROBLEMS = 200
+MARKERS = ("", "..", ".", "-", "–")
+_MARKERS_SQL = "('', '..', '.', '-', '–')"
+DEFAULT_GROUP = "Alle modtagere"
+# Jobindsats IDs that tell which benefit a visitation extract without a benefit column covers.
+BENEFIT_BY_ID = {"_viskat_1int": "kontanthjaelp", "mgrpa02_1": "kontanthjaelp", "mgrpa02_3": "kontanthjaelp",
+                 "mgrpa02_4b": "kontanthjaelp", "_viskat_1kth": "kontanthjaelp", "_viskat_2udh": "uddannelseshjaelp"}
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class Validation:
+    file_name: str
+    kind: Kind
+    staged: readers.Staged
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    rows: int = 0
+    areas: list[str] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
+    replaces: list[tuple[str, str, str, int]] = field(default_factory=list)  # area, first, last period, rows
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class LoadResult:
+    load_id: int | None
+    kind: str
+    rows: int
+    replaced_rows: int
+    skipped_identical: bool
+    warnings: list[Problem]
+    file_name: str
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(4 * 1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- typing ----------------------------------------------------------------------------------
+
+def _num_sql(col: str, decimal: str) -> str:
+    raw = f"replace(replace(trim({col}), ' ', ''), chr(160), '')"
+    comma = f"try_cast(replace(replace({raw}, '.', ''), ',', '.') as double)"
+    point = f"try_cast({raw} as double)"
+    if decimal == "comma":
+        return comma
+    if decimal == "point":
+        return point
+    return f"case when {col} like '%,%' then {comma} else {point} end"
+
+
+def _marker_sql(col: str) -> str:
+    return f"({col} is null or trim({col}) in {_MARKERS_SQL})"
+
+
+def _register_map(con, name: str, mapping: dict[str, str | None]) -> None:
+    table = pa.table({"raw": pa.array(list(mapping), pa.string()),
+                      "code": pa.array(list(mapping.values()), pa.string())})
+    con.register(f"{name}_arrow", table)
+    con.execute(f"create or replace temp table {name} as select * from {name}_arrow")
+    con.unregister(f"{name}_arrow")
+
+
+def _distinct(con, source_col: str) -> list[str]:
+    return [r[0] for r in con.execute(f"select distinct {source_col} from stg where {source_col} is not null")
+            .fetchall()]
+
+
+class _Typer:
+    """Builds temp table ``typed`` for one staged extract of one kind."""
+
+    def __init__(self, con, staged: readers.Staged, kind: Kind, problems: list[Problem], warnings: list[Problem]):
+        self.con, self.staged, self.kind = con, staged, kind
+        self.problems, self.warnings = problems, warnings
+        self.positions: dict[str, int] = {}
+        self.measure_positions: dict[str, int] = {}
+        self.periods: dict[str, object] = {}
+
+    def problem(self, row, column, value, message, severity=ERROR):
+        target = self.problems if severity == ERROR else self.warnings
+        if len(target) < MAX_PROBLEMS:
+            target.append(Problem(self.staged.file_name, row, column, value, message, severity))
+
+    def map_headers(self) -> None:
+        headers = self.staged.headers
+        mapping = header_map(self.kind, headers)
+        header_row = self.staged.row_offset - 1 if self.staged.format in ("csv", "xlsx") else None
+        for pos, header in enumerate(headers):
+            name = mapping.get(pos)
+            if name is None:
+                if header:
+                    self.problem(header_row, header, None,
+                                 f"kolonnen genkendes ikke for {self.kind.label.lower()} og springes over", WARNING)
+                continue
+            target = self.measure_positions if name.startswith("measure:") else self.positions
+            key = name.removeprefix("measure:")
+            if key in target:
+                self.problem(header_row, header, None,
+                             f"kolonnen '{headers[target[key]]}' har allerede samme betydning; fjern den ene")
+                continue
+            target[key] = pos
+        for col in self.kind.columns:
+            if col.required and col.name not in self.positions:
+                self.problem(header_row, col.label, None,
+                             f"mangler kolonnen '{col.label}' (forventede en overskrift som "
+                             f"{', '.join(repr(a) for a in col.aliases[:4])})")
+        self._kind_columns_present(header_row)
+
+    def _kind_columns_present(self, header_row) -> None:
+        have = set(self.positions)
+        name = self.kind.name
+        if name == "visitation":
+            long_form = {"measure", "value"} <= have
+            if not long_form and not self.measure_positions:
+                self.problem(header_row, "Måling", None,
+                             "mangler en målingskolonne: 'Antal personer', 'Fuldtidspersoner' (mgrpa02_1, mgrpa02_3 "
+                             "…) eller kolonnerne 'Måling' og 'Værdi'")
+            if long_form and self.measure_positions:
+                self.problem(header_row, "Måling", None,
+                             "filen har både kolonnerne 'Måling'/'Værdi' og målingskolonner; brug den ene form")
+            if "benefit" not in have and self._benefit_from_ids() is None:
+                self.problem(header_row, "Ydelse", None,
+                             "mangler kolonnen 'Ydelse' (fx Kontanthjælp, Uddannelseshjælp); den kan kun udelades i "
+                             "jobindsats-udtræk hvis ID'er viser ydelsen (y60a02, y36a02, y38a02)")
+        elif name == "activation":
+            if not ({"persons", "activated"} <= have or have & {"activation_rate", "touched_share"}):
+                self.problem(header_row, "Aktiveringsgrad", None,
+                             "mangler enten kolonnerne 'Antal personer' og 'Aktiverede' eller 'Aktiveringsgrad'")
+        elif name == "caseload":
+            if not ({"cases", "caseworker_fte"} <= have or "cases_per_worker" in have):
+                self.problem(header_row, "Aktive sager", None,
+                             "mangler enten kolonnerne 'Aktive sager' og 'Sagsbehandlere (årsværk)' eller "
+                             "'Sager pr. sagsbehandler'")
+
+    def _benefit_from_ids(self) -> str | None:
+        for h in self.staged.headers:
+            code = BENEFIT_BY_ID.get(h.strip().lower())
+            if code:
+                return code
+        return None
+
+    # Dimension columns become joins onto small maps of distinct raw value -> code.
+    def build_maps(self) -> None:
+        con = self.con
+        for col in self.kind.columns:
+            if col.name not in self.positions or col.role not in (AREA, PERIOD, DIM):
+                continue
+            src = f"c{self.positions[col.name]}"
+            raws = _distinct(con, src)
+            if col.role == PERIOD:
+                mapping = {}
+                for raw in raws:
+                    p = parse_period(raw)
+                    mapping[raw] = p.period if p else None
+                    if p:
+                        self.periods[p.period] = p
+            else:
+                vocab = vocabulary(con, "area" if col.role == AREA else col.dimension)
+                mapping = {raw: vocab.get(normalise_value(raw)) for raw in raws}
+            _register_map(con, f"map_{col.name}", mapping)
+
+    def build_typed(self) -> None:
+        kind, pos, staged = self.kind, self.positions, self.staged
+        selects = [f"s.rowid + {int(staged.row_offset)} as _line"]
+        joins = []
+        for col in kind.columns:
+            if col.name in ("measure", "value") and kind.name == "visitation":
+                continue
+            here = col.name in pos
+            src = f"s.c{pos[col.name]}" if here else "null"
+            if col.role in (AREA, PERIOD, DIM):
+                target = "area_code" if col.role == AREA else col.name
+                if here:
+                    joins.append(f"left join map_{col.name} on map_{col.name}.raw = {src}")
+                    selects += [f"map_{col.name}.code as {target}", f"{src} as {col.name}_raw"]
+                else:
+                    default = col.default
+                    if col.name == "benefit":
+                        default = self._benefit_from_ids()
+                    selects += [f"{_quote(default)} as {target}", f"null::varchar as {col.name}_raw"]
+            elif col.role == TEXT:
+                default = DEFAULT_GROUP if col.name == "group_name" else None
+                expr = f"nullif(trim({src}), '')" if here else "null::varchar"
+                if default:
+                    expr = f"coalesce({expr}, {_quote(default)})"
+                selects.append(f"{expr} as {col.name}")
+            else:
+                selects.append(f"{src} as {col.name}_raw" if here else f"null::varchar as {col.name}_raw")
+        if kind.name == "visitation":
+            if "measure" in pos:
+                joins.append(f"left join map_measure on map_measure.raw = s.c{pos['measure']}")
+                branches = [("map_measure.code", f"s.c{pos['measure']}", f"s.c{pos.get('value')}")]
+            else:
+                branches = [(_quote(m), _quote(m), f"s.c{p}") for m, p in self.measure_positions.items()]
+            base = ", ".join(selects)
+            parts = [f"select {base}, {code} as measure, {raw} as measure_raw, {value} as value_raw "
+                     f"from stg s {' '.join(joins)}" for code, raw, value in branches]
+            body = " union all ".join(parts)
+        else:
+            body = f"select {', '.join(selects)} from stg s {' '.join(joins)}"
+        # Parse numbers once, keep the raw text for messages.
+        parsed = []
+        for col in self._value_columns():
+            if col in pos or col == "value":
+                parsed.append(f"{_num_sql(col + '_raw', staged.decimal)} as {col}")
+                parsed.append(f"{_marker_sql(col + '_raw')} as {col}_marker")
+            else:  # an absent column is neither a value nor a suppressed one
+                parsed.append(f"null::double as {col}")
+                parsed.append(f"false as {col}_marker")
+        self.con.execute(f"create or replace temp table typed as select *, {', '.join(parsed)} from ({body})")
+
+    def _value_columns(self) -> list[str]:
+        if self.kind.name == "visitation":
+            return ["value"]
+        return [c.name for c in self.kind.value_columns]
+
+
+def _quote(text: str | None) -> str:
+    """A SQL string literal for a value from this module's own allow-lists."""
+    if text is None:
+        return "null::varchar"
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+# --- validation rules ------------------------------------------------------------------------
+
+def _rule(typer: _Typer, where: str, column: str, raw: str | None, message: str, severity=ERROR) -> None:
+    if len(typer.problems if severity == ERROR else typer.warnings) >= MAX_PROBLEMS:
+        return
+    value_sql = raw if raw else "null"
+    rows = typer.con.execute(f"select _line, {value_sql} from typed where {where} order by _line limit "
+                             f"{MAX_PROBLEMS}").fetchall()
+    for line, value in rows:
+        typer.problem(line, column, value, message, severity)
+
+
+def _validate(typer: _Typer) -> None:
+    kind, pos, con = typer.kind, typer.positions, typer.con
+    for col in kind.columns:
+        if col.name not in pos:
+            continue
+        if col.role in (AREA, PERIOD, DIM):
+            target = "area_code" if col.role == AREA else col.name
+            raw = f"{col.name}_raw"
+            _rule(typer, f"{raw} is null or trim({raw}) = ''", col.label, raw, f"'{col.label}' skal udfyldes")
+            if col.role == AREA:
+                msg = "ukendt område: forventede en kommune (navn eller kode), en region eller 'Hele landet'"
+            elif col.role == PERIOD:
+                msg = ("ugyldig periode: forventede fx 2024M01, 2024Q01, 2024QMAT02, 2024 eller et interval "
+                       "som 2007M01-2008M07")
+            else:
+                labels = vocabulary_labels(con, col.dimension)
+                shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
+                msg = f"ukendt værdi for '{col.label}': forventede en af {shown}"
+            _rule(typer, f"{target} is null and trim({raw}) <> ''", col.label, raw, msg)
+        elif col.role == TEXT and col.required:
+            _rule(typer, f"{col.name} is null", col.label, "null", f"'{col.label}' skal udfyldes")
+    if kind.name == "visitation" and "measure" in pos:
+        _rule(typer, "measure is null", "Måling", "measure_raw",
+              "ukendt måling: forventede Antal personer, Fuldtidspersoner, Fuldtidspersoner i pct. eller Andel")
+
+    for vcol, label, role in _value_specs(typer):
+        raw, val = f"{vcol}_raw", vcol
+        present = f"not {vcol}_marker"
+        _rule(typer, f"{present} and {val} is null", label, raw,
+              "ikke et tal (og ikke en diskretioneringsmarkering som '..' eller '-')")
+        if typer.staged.decimal == "comma":
+            thousands = r"'-?\d{1,3}(\.\d{3})+(,\d+)?'"
+            _rule(typer, f"{present} and {raw} like '%.%' and not regexp_full_match(trim({raw}), {thousands})",
+                  label, raw, "punktum i et tal i en fil med decimalkomma: forventede fx 1.234,5")
+        if role in (COUNT, DECIMAL):
+            _rule(typer, f"{val} < 0", label, raw, "negativt tal: forventede 0 eller derover")
+        if role == COUNT:
+            _rule(typer, f"{val} <> floor({val})", label, raw, "forventede et helt antal")
+        if role == PCT:
+            _rule(typer, f"{val} < 0 or {val} > 100", label, raw, "andel uden for 0-100 (pct.)")
+
+    if kind.name == "activation" and {"persons", "activated"} <= set(pos):
+        _rule(typer, "activated > persons", "Aktiverede", "activated_raw",
+              "flere aktiverede end personer i gruppen")
+    if kind.name == "caseload":
+        if "caseworker_fte" in pos:
+            _rule(typer, "not caseworker_fte_marker and caseworker_fte <= 0", "Sagsbehandlere (årsværk)",
+                  "caseworker_fte_raw", "antal sagsbehandlere (årsværk) skal være større end 0")
+        if "cases_per_worker_high" in pos:
+            _rule(typer, "cases_per_worker_high < cases_per_worker", "Sager pr. sagsbehandler (øvre)",
+                  "cases_per_worker_high_raw", "øvre grænse er mindre end sager pr. sagsbehandler")
+
+    _duplicates(typer)
+    _warnings(typer)
+
+
+def _value_specs(typer: _Typer) -> list[tuple[str, str, str]]:
+    if typer.kind.name == "visitation":
+        return [("value", "Værdi", DECIMAL)]
+    return [(c.name, c.label, c.role) for c in typer.kind.value_columns if c.name in typer.positions]
+
+
+def _duplicates(typer: _Typer) -> None:
+    keys = ", ".join(typer.kind.keys)
+    label_cols = " || ' / ' || ".join(f"coalesce({k}::varchar, '')" for k in typer.kind.keys)
+    rows = typer.con.execute(
+        f"select _line, first_line, {label_cols} from (select _line, {keys}, "
+        f"min(_line) over (partition by {keys}) as first_line, "
+        f"count(*) over (partition by {keys}) as n from typed where area_code is not null and period is not null) "
+        f"where n > 1 and _line > first_line order by _line limit {MAX_PROBLEMS}").fetchall()
+    for line, first, key in rows:
+        typer.problem(line, ", ".join(typer.kind.keys), key, f"dublet: samme nøgle som række {first}")
+
+
+def _warnings(typer: _Typer) -> None:
+    con, name = typer.con, typer.staged.file_name
+    value_cols = [v for v, _, _ in _value_specs(typer)]
+    if value_cols:
+        marker_any = " or ".join(f"{v}_marker" for v in value_cols)
+        n, first = con.execute(f"select count(*), min(_line) from typed where {marker_any}").fetchall()[0]
+        if n:
+            typer.warnings.append(Problem(name, first, None, None,
+                                          f"{n:,} rækker har diskretionerede eller tomme værdier ('..', '-'); de "
+                                          "indlæses som manglende, aldrig som 0".replace(",", "."), WARNING))
+    today = date.today()
+    future = sorted(p for p, info in typer.periods.items() if info.start > today)
+    if future:
+        typer.warnings.append(Problem(name, None, "Periode", ", ".join(future[:5]),
+                                      "perioden ligger i fremtiden", WARNING))
+    if typer.kind.name == "investment":
+        return
+    cat_col = {"visitation": "category", "match_group": "match_group"}.get(typer.kind.name)
+    if cat_col and typer.periods:
+        _register_periods(con, typer.periods)
+        rows = con.execute(
+            f"select c.label, min(t._line), count(*), min(p.period), max(p.period) from typed t "
+            f"join typed_periods p on p.period = t.period "
+            f"join categories c on c.dimension = 'category' and c.code = t.{cat_col} "
+            f"where (c.valid_from is not null and p.end_date < c.valid_from) "
+            f"   or (c.valid_to is not null and p.start_date > c.valid_to) "
+            f"group by c.label order by 2").fetchall()
+        for label, line, n, p1, p2 in rows:
+            typer.warnings.append(Problem(name, line, "Kategori", label,
+                                          f"kategorien bruges uden for sin gyldighedsperiode ({p1}-{p2}, {n} rækker)",
+                                          WARNING))
+
+
+def _register_periods(con, periods: dict) -> None:
+    table = pa.table({
+        "period": [p.period for p in periods.values()],
+        "period_type": [p.period_type for p in periods.values()],
+        "start_date": pa.array([p.start for p in periods.values()], pa.date32()),
+        "end_date": pa.array([p.end for p in periods.values()], pa.date32()),
+        "label": [p.label for p in periods.values()],
+    })
+    con.register("typed_periods_arrow", table)
+    con.execute("create or replace temp table typed_periods as select * from typed_periods_arrow")
+    con.unregister("typed_periods_arrow")
+
+
+# --- public API --------------------------------------------------------------------------------
+
+def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None,
+             file_name: str | None = None) -> Validation:
+    """Stage, type and validate an extract; leaves temp tables ``typed`` and ``typed_periods``."""
+    path = Path(path)
+    name = file_name or path.name
+    staged = readers.stage(con, path, name)
+    if kind is not None:
+        if kind not in KINDS:
+            raise ExtractRejected([Problem(name, None, None, kind,
+                                           f"ukendt type; forventede en af {', '.join(KINDS)}")])
+        spec = KINDS[kind]
+    else:
+        spec = detect_kind(staged.headers)
+        if spec is None:
+            raise ExtractRejected([Problem(name, staged.row_offset - 1, None, "; ".join(staged.headers)[:200],
+                                           "kan ikke se hvilken slags udtræk filen er ud fra kolonnerne; angiv "
+                                           f"typen ({', '.join(KINDS)})")])
+    result = Validation(name, spec, staged)
+    typer = _Typer(con, staged, spec, result.problems, result.warnings)
+    typer.map_headers()
+    if result.problems:
+        return result
+    typer.build_maps()
+    typer.build_typed()
+    _validate(typer)
+    _register_periods(con, typer.periods)
+    result.rows = con.execute("select count(*) from typed").fetchall()[0][0]
+    result.areas = [r[0] for r in con.execute(
+        "select distinct a.area_name from typed t join areas a using (area_code) order by 1").fetchall()]
+    result.periods = sorted(typer.periods)
+    if result.ok:
+        result.replaces = _replace_preview(con, spec)
+    return result
+
+
+def _scope_join(kind: Kind, left: str, right: str) -> str:
+    return " and ".join(f"{left}.{k} = {right}.{k}" for k in kind.replace_scope)
+
+
+def _replace_preview(con, kind: Kind) -> list[tuple[str, str, str, int]]:
+    scope = ", ".join(kind.replace_scope)
+    return con.execute(
+        f"select a.area_name, min(f.period), max(f.period), count(*) from {kind.table} f "
+        f"join (select distinct {scope} from typed) t on {_scope_join(kind, 'f', 't')} "
+        f"join areas a on a.area_code = f.area_code "
+        f"where f.replaced_by is null group by a.area_name order by 1").fetchall()
+
+
+def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | None = None,
+         file_name: str | None = None, table_id: str | None = None, query: str | None = None,
+         con: duckdb.DuckDBPyConnection | None = None, progress: Progress | None = None) -> LoadResult:
+    """Validate and load one extract in one transaction; raise ExtractRejected with every problem."""
+    from pipelines.warehouse import connect
+
+    own = con is None
+    con = con or connect()
+    try:
+        return _load(con, Path(path), kind, source, loaded_by or config.current_user(), file_name, table_id, query,
+                     progress or (lambda step, frac: None))
+    finally:
+        if own:
+            con.close()
+
+
+def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, progress) -> LoadResult:
+    name = file_name or path.name
+    progress("læser og kontrollerer", 0.05)
+    sha = file_sha256(path)
+    checked = validate(con, path, kind, name)
+    if not checked.ok:
+        raise ExtractRejected(checked.problems, checked.warnings)
+    spec = checked.kind
+    unchanged = con.execute(
+        f"select l.load_id from load_log l where l.sha256 = ? and l.kind = ? and l.status = 'loaded' "
+        f"and not exists (select 1 from {spec.table} f where f.load_id = l.load_id and f.replaced_by is not null)",
+        [sha, spec.name]).fetchall()
+    if unchanged:
+        return LoadResult(unchanged[0][0], spec.name, 0, 0, True, checked.warnings, name)
+    progress("indlæser", 0.5)
+    cols = _fact_columns(spec)
+    con.execute("begin transaction")
+    try:
+        con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
+        load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
+        scope = ", ".join(spec.replace_scope)
+        replaced = con.execute(
+            f"update {spec.table} f set replaced_by = ? from (select distinct {scope} from typed) t "
+            f"where f.replaced_by is null and {_scope_join(spec, 'f', 't')}", [load_id]).fetchall()[0][0]
+        con.execute(f"insert into {spec.table} (load_id, replaced_by, {', '.join(c for c, _ in cols)}) "
+                    f"select ?, null, {', '.join(e for _, e in cols)} from typed", [load_id])
+        rows = checked.rows
+        areas = len(checked.areas)
+        con.execute(
+            "insert into load_log (load_id, file_name, sha256, kind, rows, loaded_at, loaded_by, source, table_id, "
+            "query, areas, period_from, period_to, replaced_rows) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [load_id, name, sha, spec.name, rows, datetime.now(), loaded_by, source, table_id, query, areas,
+             min(checked.periods) if checked.periods else None,
+             max(checked.periods) if checked.periods else None, replaced])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    progress("færdig", 1.0)
+    return LoadResult(load_id, spec.name, rows, replaced, False, checked.warnings, name)
+
+
+def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
+    """(fact column, expression over typed) for the insert."""
+    out: list[tuple[str, str]] = [("area_code", "area_code"), ]
+    values = []
+    for col in kind.columns:
+        if col.role == AREA or col.name == "value":
+            continue
+        if col.role in (COUNT, DECIMAL, PCT) or col.role == "amount":
+            cast = "bigint" if col.role == COUNT else "double"
+            out.append((col.name, f"cast({col.name} as {cast})"))
+            values.append(col.name)
+        else:
+            out.append((col.name, col.name))
+    if kind.name == "visitation":
+        out.append(("value", "value"))
+        values = ["value"]
+    out.append(("suppressed", "(" + " or ".join(f"{v}_marker" for v in values) + ")"))
+    return out
+
+
+def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> int:
+    """Remove a load's rows and bring back the rows it had replaced. Returns rows removed."""
+    rows = con.execute("select kind, status from load_log where load_id = ?", [load_id]).fetchall()
+    row = rows[0] if rows else None
+    if row is None or row[1] != "loaded":
+        raise LoadNotFound(f"indlæsning {load_id} findes ikke eller er allerede fortrudt")
+    kind = KINDS[row[0]]
+    scope_eq = " and ".join(f"g.{k} = f.{k}" for k in kind.replace_scope)
+    con.execute("begin transaction")
+    try:
+        # Rows this load replaced come back, unless a later load had replaced this load's rows too.
+        con.execute(
+            f"update {kind.table} f set replaced_by = (select max(g.replaced_by) from {kind.table} g "
+            f"where g.load_id = ? and {scope_eq}) where f.replaced_by = ?", [load_id, load_id])
+        removed = con.execute(f"delete from {kind.table} where load_id = ?", [load_id]).fetchall()[0][0]
+        con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
+                    [datetime.now(), by or config.current_user(), load_id])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return removed
+
+
+def check(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Integrity findings; an empty list means the warehouse is consistent."""
+    findings: list[str] = []
+    for kind in KINDS.values():
+        t = kind.table
+        keys = ", ".join(kind.keys)
+        checks = {
+            f"{t}: rækker uden gyldig indlæsning":
+                f"select count(*) from {t} f left join load_log l using (load_id) "
+                f"where l.load_id is null or l.status <> 'loaded'",
+            f"{t}: erstattet af en indlæsning der ikke findes":
+                f"select count(*) from {t} f left join load_log l on l.load_id = f.replaced_by "
+                f"where f.replaced_by is not null and (l.load_id is null or l.status <> 'loaded')",
+            f"{t}: dubletter blandt gældende rækker":
+                f"select count(*) from (select {keys} from {t} where replaced_by is null "
+                f"group by {keys} having count(*) > 1)",
+            f"{t}: ukendte områder":
+                f"select count(*) from {t} where area_code not in (select area_code from areas)",
+            f"{t}: ukendte perioder":
+                f"select count(*) from {t} where period not in (select period from periods)",
+        }
+        for label, sql in checks.items():
+            n = con.execute(sql).fetchall()[0][0]
+            if n:
+                findings.append(f"{label}: {n}")
+        mismatch = con.execute(
+            f"select l.load_id, l.rows, count(f.load_id) from load_log l left join {t} f using (load_id) "
+            f"where l.kind = ? and l.status = 'loaded' group by l.load_id, l.rows having l.rows <> count(f.load_id)",
+            [kind.name]).fetchall()
+        for load_id, expected, actual in mismatch:
+            findings.append(f"indlæsning {load_id}: {actual} rækker i {t}, forventede {expected}")
+    return findings

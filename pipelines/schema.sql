@@ -1,0 +1,231 @@
+-- Helhedsblik warehouse: dimension tables, fact tables with provenance, and the stable
+-- analyst-facing views. Idempotent: run on every connect that may write.
+
+create sequence if not exists load_id_seq start 1;
+
+create table if not exists meta (
+    key varchar primary key,
+    value varchar
+);
+
+-- Every load ever made, including undone ones (status = 'undone').
+create table if not exists load_log (
+    load_id integer primary key,
+    file_name varchar not null,
+    sha256 varchar not null,
+    kind varchar not null,
+    rows bigint not null,
+    loaded_at timestamp not null,
+    loaded_by varchar not null,
+    source varchar not null,
+    table_id varchar,
+    query varchar,
+    areas integer,
+    period_from varchar,
+    period_to varchar,
+    replaced_rows bigint not null default 0,
+    status varchar not null default 'loaded',
+    undone_at timestamp,
+    undone_by varchar
+);
+
+create table if not exists areas (
+    area_code varchar primary key,
+    area_name varchar not null,
+    area_type varchar not null,        -- land, region, kommune, uoplyst
+    region varchar,
+    jobindsats_name varchar,
+    population bigint,
+    sort_order integer not null
+);
+
+create table if not exists area_aliases (
+    alias varchar primary key,         -- normalised: lower case, trimmed, no " kommune"
+    area_code varchar not null
+);
+
+create table if not exists categories (
+    dimension varchar not null,
+    code varchar not null,
+    label varchar not null,
+    valid_from date,
+    valid_to date,
+    sort_order integer not null,
+    ready boolean,                     -- jobparat/uddannelsesparat (or match 1-3): close to work
+    special_needs boolean,             -- SOF target groups with special needs
+    is_total boolean not null,
+    primary key (dimension, code)
+);
+
+create table if not exists category_aliases (
+    dimension varchar not null,
+    alias varchar not null,            -- normalised like area aliases
+    code varchar not null,
+    primary key (dimension, alias)
+);
+
+create table if not exists guidance_areas (
+    guidance_area varchar primary key,
+    label varchar not null,
+    sort_order integer not null
+);
+
+create table if not exists guidance (
+    preset varchar not null,
+    guidance_area varchar not null,
+    low double not null,
+    high double not null,
+    source varchar not null,
+    valid_from date,
+    valid_to date,
+    primary key (preset, guidance_area)
+);
+
+create table if not exists investment_lines (
+    line varchar primary key,
+    label varchar not null,
+    role varchar not null,             -- cost, saving (count in the net), stated, info (do not)
+    sort_order integer not null
+);
+
+create table if not exists series_breaks (
+    break_date date primary key,
+    label varchar not null,
+    description varchar not null
+);
+
+create table if not exists periods (
+    period varchar primary key,        -- jobindsats form: 2016M10, 2024Q01, 2024QMAT02, 2024, or a range a-b
+    period_type varchar not null,      -- M, Q, QMAT, Y, RANGE
+    start_date date not null,
+    end_date date not null,
+    label varchar not null             -- Danish: "oktober 2016", "1. kvt. 2024", ...
+);
+
+-- Facts. replaced_by is set when a later load of the same scope supersedes a row, so an
+-- undo of that later load can bring the earlier figures back.
+create table if not exists fact_visitation (
+    load_id integer not null,
+    replaced_by integer,
+    area_code varchar not null,
+    period varchar not null,
+    benefit varchar not null,
+    gender varchar not null,
+    age_group varchar not null,
+    category varchar not null,
+    measure varchar not null,
+    value double,
+    suppressed boolean not null
+);
+
+create table if not exists fact_match_group (
+    load_id integer not null,
+    replaced_by integer,
+    area_code varchar not null,
+    period varchar not null,
+    administration varchar not null,
+    target_group varchar not null,
+    match_group varchar not null,
+    persons bigint,
+    suppressed boolean not null
+);
+
+create table if not exists fact_activation (
+    load_id integer not null,
+    replaced_by integer,
+    area_code varchar not null,
+    period varchar not null,
+    group_name varchar not null,
+    persons bigint,
+    activated bigint,
+    activation_rate double,
+    touched_share double,
+    suppressed boolean not null
+);
+
+create table if not exists fact_caseload (
+    load_id integer not null,
+    replaced_by integer,
+    area_code varchar not null,
+    period varchar not null,
+    team varchar not null,
+    guidance_area varchar not null,
+    cases bigint,
+    caseworker_fte double,
+    cases_per_worker double,
+    cases_per_worker_high double,
+    suppressed boolean not null
+);
+
+create table if not exists fact_investment (
+    load_id integer not null,
+    replaced_by integer,
+    area_code varchar not null,
+    project varchar not null,
+    period varchar not null,
+    line varchar not null,
+    amount_dkk double,
+    basis varchar not null,
+    note varchar,
+    suppressed boolean not null
+);
+
+-- Stable views for analysts (any DuckDB client). Only current rows; suppressed values are NULL.
+
+create or replace view loads as
+select load_id, file_name, sha256, kind, rows, loaded_at, loaded_by, source,
+       table_id, query, areas, period_from, period_to, replaced_rows
+from load_log
+where status = 'loaded';
+
+create or replace view visitation as
+select a.area_name as area, f.area_code, f.period, p.period_type, p.start_date, p.end_date,
+       f.benefit, f.gender, f.age_group, f.category, c.label as category_label,
+       f.measure, f.value, f.suppressed, f.load_id, l.source
+from fact_visitation f
+join areas a using (area_code)
+join periods p using (period)
+join categories c on c.dimension = 'category' and c.code = f.category
+join load_log l using (load_id)
+where f.replaced_by is null;
+
+create or replace view match_groups as
+select a.area_name as area, f.area_code, f.period, p.start_date, p.end_date,
+       f.administration, f.target_group, f.match_group, f.persons, f.suppressed, f.load_id, l.source
+from fact_match_group f
+join areas a using (area_code)
+join periods p using (period)
+join load_log l using (load_id)
+where f.replaced_by is null;
+
+create or replace view activation as
+select a.area_name as area, f.area_code, f.period, p.start_date, p.end_date,
+       f.group_name, f.persons, f.activated,
+       coalesce(f.activation_rate, 100.0 * f.activated / nullif(f.persons, 0)) as activation_rate,
+       f.touched_share, f.suppressed, f.load_id, l.source
+from fact_activation f
+join areas a using (area_code)
+join periods p using (period)
+join load_log l using (load_id)
+where f.replaced_by is null;
+
+create or replace view caseloads as
+select a.area_name as area, f.area_code, f.period, p.start_date, p.end_date,
+       f.team, f.guidance_area, f.cases, f.caseworker_fte,
+       coalesce(f.cases_per_worker, f.cases / nullif(f.caseworker_fte, 0)) as cases_per_worker,
+       f.cases_per_worker_high, f.suppressed, f.load_id, l.source
+from fact_caseload f
+join areas a using (area_code)
+join periods p using (period)
+join load_log l using (load_id)
+where f.replaced_by is null;
+
+create or replace view investments as
+select a.area_name as area, f.area_code, f.project, year(p.start_date) as year, f.period,
+       f.line, il.role as line_role, f.amount_dkk, f.basis, f.note, f.suppressed, f.load_id, l.source
+from fact_investment f
+join areas a using (area_code)
+join periods p using (period)
+join investment_lines il using (line)
+join load_log l using (load_id)
+where f.replaced_by is null;

@@ -1,0 +1,76 @@
+"""Shared fixtures: real DuckDB files in temporary folders, built once where they can be shared."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pipelines import build, loader
+from pipelines.warehouse import connect
+
+# A fixed last month keeps the demo (and so every figure tests read from it) the same on any date.
+DEMO_UNTIL = "2026M09"
+
+
+@pytest.fixture
+def warehouse(tmp_path, monkeypatch) -> Path:
+    """An empty warehouse (schema and reference data only) that HELHEDSBLIK_WAREHOUSE points at."""
+    path = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(path))
+    connect(path).close()
+    return path
+
+
+@pytest.fixture
+def con(warehouse):
+    connection = connect(warehouse)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> Path:
+    """Seed plus synthetic demo, built once per test session through the real pipeline."""
+    root = tmp_path_factory.mktemp("built")
+    path = root / "warehouse.duckdb"
+    connection = connect(path)
+    try:
+        build.load_seed(connection)
+        build.load_demo(connection, until=DEMO_UNTIL, out_dir=root / "demo")
+    finally:
+        connection.close()
+    return path
+
+
+@pytest.fixture
+def write_file(tmp_path):
+    """Write text (or bytes) to a file in tmp_path and return its path."""
+
+    def _write(name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+        return path
+
+    return _write
+
+
+def state(con) -> tuple:
+    """What must not change when an extract is rejected: the loads and every fact table's rows."""
+    loads = con.execute("select load_id, kind, rows, status from load_log order by load_id").fetchall()
+    counts = tuple(con.execute(f"select count(*), count(replaced_by) from {k.table}").fetchall()[0]
+                   for k in loader.KINDS.values())
+    return loads, counts
+
+
+def rejected(con, path, kind=None) -> list:
+    """Load a file that must be rejected; return its problems after checking nothing changed."""
+    before = state(con)
+    with pytest.raises(loader.ExtractRejected) as info:
+        loader.load(path, kind, source="test", con=con)
+    assert state(con) == before
+    return info.value.problems
+
+
+os.environ.setdefault("HELHEDSBLIK_USER", "test")

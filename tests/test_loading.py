@@ -1,0 +1,81 @@
+"""Replace-by-period, idempotent reloads, undo, provenance and the integrity check."""
+
+from __future__ import annotations
+
+from pipelines import loader
+
+VIS = "Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
+
+
+def series(con, area="Aarhus"):
+    return con.execute("select period, value, load_id from visitation where area = ? and category = 'jobparat' "
+                       "order by period", [area]).fetchall()
+
+
+def rows(*lines):
+    return VIS + "".join(f"{area};{period};Kontanthjælp;Jobparat;{value}\n" for area, period, value in lines)
+
+
+def test_reload_replaces_only_the_periods_it_covers(con, write_file):
+    first = loader.load(write_file("a.csv", rows(("Aarhus", "2024M01", 10), ("Aarhus", "2024M02", 20),
+                                                 ("Aarhus", "2024M03", 30), ("Randers", "2024M03", 5))),
+                        source="test", con=con)
+    second = loader.load(write_file("b.csv", rows(("Aarhus", "2024M03", 33), ("Aarhus", "2024M04", 40))),
+                         source="test", con=con)
+    assert second.replaced_rows == 1
+    a, b = first.load_id, second.load_id
+    assert series(con) == [("2024M01", 10.0, a), ("2024M02", 20.0, a), ("2024M03", 33.0, b), ("2024M04", 40.0, b)]
+    assert series(con, "Randers") == [("2024M03", 5.0, a)]  # another area's same period is untouched
+    assert loader.check(con) == []
+
+
+def test_identical_file_twice_changes_nothing(con, write_file):
+    path = write_file("a.csv", rows(("Aarhus", "2024M01", 10)))
+    first = loader.load(path, source="test", con=con)
+    again = loader.load(path, source="test", con=con)
+    assert again.skipped_identical and again.load_id == first.load_id
+    assert con.execute("select count(*) from loads").fetchall() == [(1,)]
+    assert series(con) == [("2024M01", 10.0, first.load_id)]
+
+
+def test_undo_brings_back_what_the_load_replaced(con, write_file):
+    a = loader.load(write_file("a.csv", rows(("Aarhus", "2024M01", 10), ("Aarhus", "2024M02", 20))),
+                    source="test", con=con).load_id
+    b = loader.load(write_file("b.csv", rows(("Aarhus", "2024M02", 22), ("Aarhus", "2024M03", 30))),
+                    source="test", con=con).load_id
+    removed = loader.undo(con, b)
+    assert removed == 2
+    assert series(con) == [("2024M01", 10.0, a), ("2024M02", 20.0, a)]
+    assert [r[0] for r in con.execute("select load_id from loads").fetchall()] == [a]
+    assert loader.check(con) == []
+    loader.undo(con, a)
+    assert series(con) == []
+    assert loader.check(con) == []
+
+
+def test_undo_in_the_middle_of_a_chain(con, write_file):
+    a = loader.load(write_file("a.csv", rows(("Aarhus", "2024M01", 10))), source="test", con=con).load_id
+    b = loader.load(write_file("b.csv", rows(("Aarhus", "2024M01", 11))), source="test", con=con).load_id
+    c = loader.load(write_file("c.csv", rows(("Aarhus", "2024M01", 12))), source="test", con=con).load_id
+    loader.undo(con, b)
+    assert series(con) == [("2024M01", 12.0, c)]  # the newest stays current
+    loader.undo(con, c)
+    assert series(con) == [("2024M01", 10.0, a)]  # and the oldest comes back after it
+    assert loader.check(con) == []
+
+
+def test_provenance_is_recorded(con, write_file):
+    result = loader.load(write_file("prov.csv", rows(("Aarhus", "2024M01", 10), ("Randers", "2024M02", 3))),
+                         source="jobindsats API", loaded_by="analytiker@kommune.dk", table_id="y60a02",
+                         query="area=*", con=con)
+    row = con.execute("select file_name, kind, rows, loaded_by, source, table_id, query, areas, period_from, "
+                      "period_to, length(sha256) from loads where load_id = ?", [result.load_id]).fetchall()
+    assert row == [("prov.csv", "visitation", 2, "analytiker@kommune.dk", "jobindsats API", "y60a02", "area=*", 2,
+                    "2024M01", "2024M02", 64)]
+
+
+def test_undo_of_unknown_load(con):
+    import pytest
+
+    with pytest.raises(loader.LoadNotFound):
+        loader.undo(con, 999)
