@@ -42,8 +42,10 @@ def ensure_built(path: Path | None = None, until: str | None = None) -> bool:
     try:
         if is_built(con):
             return False
-        load_seed(con)
+        # Demo first: where the published figures cover the same area and period, they replace the
+        # synthetic rows, never the other way round.
         load_demo(con, until=until)
+        load_seed(con)
         return True
     finally:
         con.close()

@@ -54,6 +54,7 @@ create table if not exists categories (
     ready boolean,                     -- jobparat/uddannelsesparat (or match 1-3): close to work
     special_needs boolean,             -- SOF target groups with special needs
     is_total boolean not null,
+    parent varchar,                    -- age bands: the under/over 30 group they belong to
     primary key (dimension, code)
 );
 
@@ -229,3 +230,15 @@ join periods p using (period)
 join investment_lines il using (line)
 join load_log l using (load_id)
 where f.replaced_by is null;
+
+-- Visitation rows the pages add up: category totals left out, each row tagged with its
+-- classification era (the series break it falls after) so eras are never merged.
+create or replace view visitation_detail as
+select v.*, c.ready, c.sort_order as category_order,
+       coalesce(ag.parent, v.age_group) as age_band,
+       coalesce(b.label, 'Matchgrupper 1-5') as era, coalesce(b.break_date, date '1900-01-01') as era_start
+from visitation v
+join categories c on c.dimension = 'category' and c.code = v.category
+join categories ag on ag.dimension = 'age_group' and ag.code = v.age_group
+asof left join series_breaks b on v.start_date >= b.break_date
+where not c.is_total;

@@ -54,11 +54,16 @@ def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBP
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    con.execute("create table if not exists meta (key varchar primary key, value varchar)")
     version = _reference_version()
     current = con.execute("select value from meta where key = 'reference_version'").fetchall()
-    if not current or current[0][0] != version:
-        load_reference(con, version)
+    if current and current[0][0] == version:
+        return
+    # Reference tables hold no facts, so a new version of them (or of their columns) is a rebuild.
+    for name in _REFERENCE_TABLES:
+        con.execute(f"drop table if exists {name}")
+    con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    load_reference(con, version)
 
 
 def _reference_files() -> list[Path]:
@@ -122,7 +127,8 @@ def reference_tables() -> dict[str, pa.Table]:
     categories = [dict(dimension=c["dimension"], code=c["code"], label=c["label"],
                        valid_from=_none(c["valid_from"]), valid_to=_none(c["valid_to"]),
                        sort_order=int(c["sort_order"]), ready=_bool(c["ready"]),
-                       special_needs=_bool(c["special_needs"]), is_total=c["total"] == "true") for c in cats]
+                       special_needs=_bool(c["special_needs"]), is_total=c["total"] == "true",
+                       parent=_none(c["parent"])) for c in cats]
     vocab = [(c["dimension"], c["code"], c["label"], c["aliases"]) for c in cats]
     guidance_areas = _read_csv("guidance_areas.csv")
     vocab += [("guidance_area", g["guidance_area"], g["label"], g["aliases"]) for g in guidance_areas]
@@ -148,6 +154,7 @@ def reference_tables() -> dict[str, pa.Table]:
             "ready": pa.array([c["ready"] for c in categories], pa.bool_()),
             "special_needs": pa.array([c["special_needs"] for c in categories], pa.bool_()),
             "is_total": [c["is_total"] for c in categories],
+            "parent": pa.array([c["parent"] for c in categories], pa.string()),
         }),
         "category_aliases": pa.table({"dimension": [k[0] for k in cat_aliases],
                                       "alias": [k[1] for k in cat_aliases],

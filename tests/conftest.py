@@ -37,8 +37,8 @@ def built_warehouse(tmp_path_factory) -> Path:
     path = root / "warehouse.duckdb"
     connection = connect(path)
     try:
-        build.load_seed(connection)
         build.load_demo(connection, until=DEMO_UNTIL, out_dir=root / "demo")
+        build.load_seed(connection)
     finally:
         connection.close()
     return path

@@ -1,0 +1,71 @@
+"""SIGKILL the loader in the middle of a large load: the warehouse holds all of it or none of it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines import loader
+from pipelines.warehouse import connect
+from tests.bigfile import write_big_visitation
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory) -> tuple[Path, int]:
+    path = tmp_path_factory.mktemp("big") / "national.csv"
+    rows = write_big_visitation(path)
+    return path, rows * 2  # two measure columns per row
+
+
+def run_cli(args, env, **kw):
+    return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300, **kw)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when,delay", [("start", 0.8), ("load", 0.0), ("load", 0.4), ("load", 1.2)])
+def test_sigkill_mid_load_leaves_all_or_nothing(tmp_path, big_file, when, delay):
+    path, fact_rows = big_file
+    warehouse = tmp_path / "w.duckdb"
+    env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
+    first = tmp_path / "small.csv"
+    first.write_text("Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
+                     "Aarhus;2007M01;Kontanthjælp;Jobparat;1\n", encoding="utf-8")
+    assert run_cli(["load", str(first)], env).returncode == 0
+
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines", "load", str(path)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if when == "load":
+        # The progress bar says "indlæser" when the transaction starts.
+        seen = b""
+        while b"indl\xc3\xa6ser" not in seen and proc.poll() is None:
+            seen += proc.stderr.read1(64)
+    time.sleep(delay)
+    finished_before_kill = proc.poll() is not None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    con = connect(warehouse)
+    try:
+        loads = con.execute("select kind, rows from loads order by load_id").fetchall()
+        facts = con.execute("select count(*) from fact_visitation").fetchall()[0][0]
+        findings = loader.check(con)
+    finally:
+        con.close()
+    assert findings == []
+    if len(loads) == 2:
+        assert loads[1] == ("visitation", fact_rows) and facts == 1 + fact_rows
+    else:
+        assert not finished_before_kill
+        assert loads == [("visitation", 1)] and facts == 1
+    check = run_cli(["check"], env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "konsistent" in check.stdout
