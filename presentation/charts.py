@@ -1,0 +1,498 @@
+"""Pure Altair chart builders: polars DataFrames in, finished Danish charts out.
+
+Conventions shared by every builder:
+- Missing (suppressed) values stay null all the way into the chart data. Vega-Lite then leaves a gap: path
+  marks break at the null and other marks skip it. Tooltips and labels show "–" instead of a number, because
+  Vega's ``format(null)`` would otherwise print "null" (and d3 on its own prints "0").
+- Numbers in tooltips and labels are formatted by Vega ``format()`` expressions with d3 format strings; with
+  ``config.locale`` set to ``VEGA_LOCALE`` those come out Danish ("1.234,5").
+- Every builder ends with ``finish``, which sets the title, the container width and the Danish locale. A
+  finished chart carries a top-level config, so it cannot be layered or concatenated any further.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+
+import altair as alt
+import polars as pl
+
+from presentation.formatting import MISSING, VEGA_LOCALE, fmt_pct
+
+__all__ = [
+    "PALETTE",
+    "finish",
+    "heatmap_matrix",
+    "category_time_series",
+    "rate_with_target",
+    "caseload_band",
+    "investment_curve",
+    "coverage",
+    "bar_compare",
+]
+
+# Okabe–Ito: distinguishable with the common forms of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+FONT = "Source Sans Pro, sans-serif"
+
+STATUS_ABOVE = "Over båndet"
+STATUS_WITHIN = "Inden for båndet"
+STATUS_BELOW = "Under båndet"
+STATUS_COLOURS = {STATUS_ABOVE: "#D55E00", STATUS_WITHIN: "#009E73", STATUS_BELOW: "#56B4E9"}
+
+HIGHLIGHT_COLOUR = "#0072B2"
+MUTED_COLOUR = "#BBBBBB"
+SUPPRESSED_FILL = "#EEEEEE"
+BAND_COLOUR = "#999999"
+REFERENCE_COLOUR = "#444444"
+
+INVESTMENT_LABEL = "Investering"
+AVOIDED_LABEL = "Undgåede udgifter"
+CUMULATIVE_LABEL = "Akkumuleret nettoresultat"
+
+# Suffix of the derived text fields that hold a formatted number (or "–" when missing).
+TEXT = "_tekst"
+
+
+# --- shared helpers -------------------------------------------------------------------------------------------
+
+
+def finish(chart, title: str, subtitle: list[str] | str | None = None):
+    """Title (anchored left), container width and the Danish locale; the last call of every builder."""
+    title_params = (
+        alt.TitleParams(title, subtitle=subtitle, anchor="start")
+        if subtitle
+        else alt.TitleParams(title, anchor="start")
+    )
+    chart = chart.properties(title=title_params)
+    # Concatenated and faceted charts size their parts themselves; "container" is only valid on a single view.
+    if isinstance(chart, (alt.Chart, alt.LayerChart)):
+        chart = chart.properties(width="container")
+    # A copy, so a caller that tweaks one chart's config cannot change the locale of every later chart.
+    return chart.configure(locale=copy.deepcopy(VEGA_LOCALE), font=FONT)
+
+
+def _require(df: pl.DataFrame, columns: Iterable[str], builder: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{builder}: missing column(s) {', '.join(missing)}; got {', '.join(df.columns)}")
+
+
+def _palette(n: int) -> list[str]:
+    return [PALETTE[i % len(PALETTE)] for i in range(n)]
+
+
+def _first_seen(df: pl.DataFrame, column: str) -> list:
+    """Distinct non-null values in the order the caller supplied them, which is the order they chose to show."""
+    return df.get_column(column).drop_nulls().unique(maintain_order=True).to_list()
+
+
+def _ordered_labels(df: pl.DataFrame, label: str, order: str) -> list[str]:
+    ranked = (
+        df.filter(pl.col(label).is_not_null())
+        .group_by(label)
+        .agg(pl.col(order).min())
+        .sort([order, label], nulls_last=True)
+    )
+    return ranked.get_column(label).to_list()
+
+
+def _format_expr(field: str, spec: str, suffix: str = "") -> str:
+    """A Vega expression giving the field formatted with the d3 ``spec`` (Danish via the locale), or "–"."""
+    ref = f'datum["{field}"]'
+    tail = f' + "{suffix}"' if suffix else ""
+    # Parenthesised so the result can be concatenated into a longer expression.
+    return f'(isValid({ref}) && isFinite(+{ref}) ? format({ref}, "{spec}"){tail} : "{MISSING}")'
+
+
+def _with_text(chart: alt.Chart, formats: dict[str, tuple[str, str]]) -> alt.Chart:
+    """Add ``<field>_tekst`` for each field: the number formatted for tooltips and labels."""
+    return chart.transform_calculate(
+        **{f"{field}{TEXT}": _format_expr(field, spec, suffix) for field, (spec, suffix) in formats.items()}
+    )
+
+
+def _tip(field: str, title: str) -> alt.Tooltip:
+    """Tooltip for a field formatted by ``_with_text``."""
+    return alt.Tooltip(f"{field}{TEXT}:N", title=title)
+
+
+def _period_tooltip(df: pl.DataFrame) -> alt.Tooltip:
+    # A page may pass the official Danish period label ("2. kvt. 2024"); the start month is the fallback.
+    if "period_label" in df.columns:
+        return alt.Tooltip("period_label:N", title="Periode")
+    return alt.Tooltip("date:T", title="Periode (start)", format="%B %Y")
+
+
+def _break_layers(breaks: Sequence[dict] | None, df: pl.DataFrame) -> list[alt.Chart]:
+    """Dashed rules with labels for series breaks that fall inside the plotted period."""
+    if not breaks or df.height == 0:
+        return []
+    first, last = df.get_column("date").min(), df.get_column("date").max()
+    # A break outside the data would only stretch the time axis over years with nothing to show.
+    inside = [b for b in breaks if first < b["date"] <= last]
+    if not inside:
+        return []
+    # A DataFrame, not a list of dicts, so the dates serialise exactly like the main data's and the rule sits on
+    # the same instant as the first point after the break.
+    data = pl.DataFrame(
+        {"date": [b["date"] for b in inside], "label": [str(b["label"]) for b in inside]},
+        schema={"date": pl.Date, "label": pl.String},
+    )
+    tooltip = [
+        alt.Tooltip("label:N", title="Databrud"),
+        alt.Tooltip("date:T", title="Fra", format="%d. %B %Y"),
+    ]
+    base = alt.Chart(data).encode(x=alt.X("date:T"), tooltip=tooltip)
+    rules = base.mark_rule(strokeDash=[4, 3], color=REFERENCE_COLOUR)
+    labels = base.mark_text(align="left", baseline="top", dx=4, dy=2, color=REFERENCE_COLOUR, fontSize=11).encode(
+        y=alt.value(0), text=alt.Text("label:N")
+    )
+    return [rules, labels]
+
+
+def _compact_pct(value: float) -> str:
+    return fmt_pct(value, 0 if float(value).is_integer() else 1)
+
+
+# --- builders -------------------------------------------------------------------------------------------------
+
+
+def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.LayerChart:
+    """Target group × match group counts as a heatmap with the count written in each cell."""
+    _require(
+        df,
+        ["row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share"],
+        "heatmap_matrix",
+    )
+    rows = _ordered_labels(df, "row_label", "row_order")
+    cols = _ordered_labels(df, "col_label", "col_order")
+    top = df.get_column("persons").max()
+
+    base = _with_text(
+        alt.Chart(df),
+        {"persons": (",.0f", ""), "row_share": (",.1f", ""), "col_share": (",.1f", "")},
+    ).encode(
+        # An explicit domain gives all three layers the same order, whatever rows each one keeps.
+        x=alt.X("col_label:N", sort=cols, scale=alt.Scale(domain=cols), title="Matchgruppe",
+                axis=alt.Axis(labelAngle=0, orient="top", labelLimit=160)),
+        y=alt.Y("row_label:N", sort=rows, scale=alt.Scale(domain=rows), title="Målgruppe",
+                axis=alt.Axis(labelLimit=220)),
+        tooltip=[
+            alt.Tooltip("row_label:N", title="Målgruppe"),
+            alt.Tooltip("col_label:N", title="Matchgruppe"),
+            _tip("persons", "Antal personer"),
+            _tip("row_share", "Andel af rækken (pct.)"),
+            _tip("col_share", "Andel af kolonnen (pct.)"),
+        ],
+    )
+    # Every cell first gets a neutral grey, so a suppressed cell shows as grey with "–": Vega-Lite drops marks
+    # whose colour value is null, and its "show" mode would paint them in the colour of zero.
+    grid = base.mark_rect(color=SUPPRESSED_FILL, stroke="white", strokeWidth=1)
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("persons:Q", scale=alt.Scale(scheme="blues", zero=True), title="Antal personer")
+    )
+    # White on the dark half of the scale keeps the numbers legible.
+    dark = f'isValid(datum["persons"]) && datum["persons"] > {float(top) * 0.55}' if top is not None else "false"
+    labels = base.mark_text(fontSize=12).encode(
+        text=alt.Text(f"persons{TEXT}:N"),
+        color=alt.condition(dark, alt.value("white"), alt.value("black")),
+    )
+    chart = alt.layer(grid, cells, labels).properties(height=alt.Step(34))
+    return finish(chart, title, subtitle)
+
+
+def category_time_series(
+    df: pl.DataFrame,
+    y_title: str,
+    title: str,
+    subtitle: list[str] | str | None = None,
+    stacked: bool = True,
+    breaks: Sequence[dict] | None = None,
+    *,
+    series_title: str = "Kategori",
+    value_format: str = ",.0f",
+):
+    """Categories over time: stacked areas for one area, otherwise lines (dashed per area).
+
+    ``breaks`` are ``{"date": date, "label": str}``; those inside the plotted period are drawn as dashed rules.
+    Series are split by ``era`` as well, so a line or area never joins two classification eras across a break.
+    """
+    _require(df, ["date", "series", "area", "value", "era"], "category_time_series")
+    series = _first_seen(df, "series")
+    areas = _first_seen(df, "area")
+    colour = alt.Color("series:N", title=series_title, scale=alt.Scale(domain=series, range=_palette(len(series))))
+    x = alt.X("date:T", title="Periode")
+    tooltip = [
+        _period_tooltip(df),
+        alt.Tooltip("series:N", title=series_title),
+        alt.Tooltip("area:N", title="Område"),
+        _tip("value", y_title),
+        alt.Tooltip("era:N", title="Opgørelse"),
+    ]
+    formats = {"value": (value_format, "")}
+
+    if stacked and len(areas) <= 1:
+        data = _stack(df, series)
+        area = _with_text(alt.Chart(data), formats).mark_area(
+            opacity=0.85, point=alt.OverlayMarkDef(filled=True, size=16, opacity=0.9)
+        ).encode(
+            x=x,
+            y=alt.Y("stack_high:Q", title=y_title),
+            y2=alt.Y2("stack_low:Q"),
+            color=colour,
+            detail=alt.Detail("era:N"),
+            tooltip=tooltip,
+        )
+        main = [area]
+    else:
+        base = _with_text(alt.Chart(df), formats).encode(
+            x=x, y=alt.Y("value:Q", title=y_title), color=colour, tooltip=tooltip
+        )
+        line_encoding = {"detail": alt.Detail("era:N")}
+        if len(areas) > 1:
+            line_encoding["strokeDash"] = alt.StrokeDash(
+                "area:N", title="Område", scale=alt.Scale(domain=areas),
+                legend=alt.Legend(symbolStrokeColor=REFERENCE_COLOUR, symbolStrokeWidth=2),
+            )
+        # Points in a layer of their own: as a line overlay they would turn the dash legend into plain dots.
+        main = [
+            base.mark_line(strokeWidth=2).encode(**line_encoding),
+            base.mark_point(filled=True, size=16, opacity=1),
+        ]
+
+    layers = [*main, *_break_layers(breaks, df)]
+    chart = alt.layer(*layers) if len(layers) > 1 else layers[0]
+    return finish(chart, title, subtitle)
+
+
+def _stack(df: pl.DataFrame, series: list[str]) -> pl.DataFrame:
+    """Stack positions computed here rather than by Vega-Lite.
+
+    Vega-Lite's stack counts a null as 0, so everything above a suppressed category would be drawn lower than it
+    really is. Here a suppressed value makes its own band and every band above it unknown (null), which breaks
+    those areas at that period; the bands below stay exact. The value column itself is left untouched.
+    """
+    rank = {name: i for i, name in enumerate(series)}
+    ordered = df.with_columns(
+        pl.col("series").replace_strict(rank, default=None, return_dtype=pl.Int64).alias("stack_rank")
+    ).sort(["date", "stack_rank"], descending=[False, True])
+    unknown = pl.col("value").is_null().cast(pl.Int64).cum_sum().over("date") > 0
+    # fill_null(0) only feeds the running total; any position it could affect is masked by `unknown`.
+    high = pl.col("value").fill_null(0).cum_sum().over("date")
+    return ordered.with_columns(
+        pl.when(unknown).then(None).otherwise(high - pl.col("value").fill_null(0)).cast(pl.Float64).alias("stack_low"),
+        pl.when(unknown).then(None).otherwise(high).cast(pl.Float64).alias("stack_high"),
+    ).sort(["stack_rank", "date"])
+
+
+def rate_with_target(
+    df: pl.DataFrame,
+    target: float,
+    y_title: str,
+    title: str,
+    subtitle: list[str] | str | None = None,
+    *,
+    series_title: str = "Gruppe",
+) -> alt.LayerChart:
+    """Rates in percent over time with a dashed target line labelled "Mål: 35 %"."""
+    _require(df, ["date", "series", "value"], "rate_with_target")
+    series = _first_seen(df, "series")
+    lines = _with_text(alt.Chart(df), {"value": (",.1f", " %")}).mark_line(
+        strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=30)
+    ).encode(
+        x=alt.X("date:T", title="Periode"),
+        y=alt.Y("value:Q", title=y_title),
+        color=alt.Color("series:N", title=series_title,
+                        scale=alt.Scale(domain=series, range=_palette(len(series)))),
+        tooltip=[
+            _period_tooltip(df),
+            alt.Tooltip("series:N", title=series_title),
+            _tip("value", y_title),
+        ],
+    )
+    label = f"Mål: {_compact_pct(target)}"
+    goal = alt.Chart(alt.Data(values=[{"target": float(target), "label": label}])).encode(
+        y=alt.Y("target:Q"),
+        tooltip=[alt.Tooltip("label:N", title="Mål")],
+    )
+    rule = goal.mark_rule(strokeDash=[6, 4], color=REFERENCE_COLOUR, strokeWidth=1.5)
+    text = goal.mark_text(align="right", baseline="bottom", dy=-3, color=REFERENCE_COLOUR).encode(
+        x=alt.value("width"), text=alt.Text("label:N")
+    )
+    return finish(alt.layer(lines, rule, text), title, subtitle)
+
+
+def caseload_band(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.LayerChart:
+    """Cases per caseworker per team against the guidance band (grey), coloured by where the team falls."""
+    _require(
+        df,
+        ["team", "guidance_label", "cases_per_worker", "low", "high", "above", "cases", "caseworker_fte",
+         "fte_needed_high", "fte_needed_low"],
+        "caseload_band",
+    )
+    cpw = pl.col("cases_per_worker")
+    over = pl.coalesce(pl.col("above"), cpw > pl.col("high"))
+    data = df.with_columns(
+        pl.when(cpw.is_null()).then(None)
+        .when(over).then(pl.lit(STATUS_ABOVE))
+        .when(cpw < pl.col("low")).then(pl.lit(STATUS_BELOW))
+        .otherwise(pl.lit(STATUS_WITHIN))
+        .alias("status")
+    )
+    teams = _first_seen(data, "team")
+    base = alt.Chart(data).transform_calculate(
+        band=f'{_format_expr("low", ",.1~f")} + "–" + {_format_expr("high", ",.1~f")}'
+    )
+    base = _with_text(base, {
+        "cases_per_worker": (",.1f", ""),
+        "cases": (",.0f", ""),
+        "caseworker_fte": (",.1f", ""),
+        "fte_needed_high": (",.1f", ""),
+        "fte_needed_low": (",.1f", ""),
+    }).encode(
+        y=alt.Y("team:N", sort=teams, title="Team", axis=alt.Axis(labelLimit=220)),
+        tooltip=[
+            alt.Tooltip("team:N", title="Team"),
+            alt.Tooltip("guidance_label:N", title="Sagsområde"),
+            _tip("cases_per_worker", "Sager pr. sagsbehandler"),
+            alt.Tooltip("band:N", title="Vejledende bånd"),
+            alt.Tooltip("status:N", title="Status"),
+            _tip("cases", "Sager"),
+            _tip("caseworker_fte", "Årsværk"),
+            _tip("fte_needed_high", "Årsværk der mangler for at nå øvre grænse"),
+            _tip("fte_needed_low", "Årsværk der mangler for at nå nedre grænse"),
+        ],
+    )
+    x_title = "Sager pr. sagsbehandler"
+    band = base.mark_bar(opacity=0.25, color=BAND_COLOUR).encode(
+        x=alt.X("low:Q", title=x_title), x2=alt.X2("high:Q")
+    )
+    bars = base.mark_bar(height=alt.RelativeBandSize(0.5)).encode(
+        x=alt.X("cases_per_worker:Q", title=x_title),
+        color=alt.Color(
+            "status:N",
+            title="I forhold til vejledningen",
+            scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
+        ),
+    )
+    ticks = base.transform_fold(["low", "high"], as_=["bound", "bound_value"]).mark_tick(
+        color=REFERENCE_COLOUR, thickness=2
+    ).encode(x=alt.X("bound_value:Q", title=x_title))
+    chart = alt.layer(band, bars, ticks).properties(height=alt.Step(32))
+    return finish(chart, title, subtitle)
+
+
+def investment_curve(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.LayerChart:
+    """Yearly investment (below zero) and avoided costs (above zero) in mio. kr., with the cumulative net line."""
+    _require(df, ["year", "investment", "avoided", "net", "cumulative"], "investment_curve")
+    bars_data = df.select(
+        "year",
+        (-pl.col("investment") / 1e6).alias(INVESTMENT_LABEL),
+        (pl.col("avoided") / 1e6).alias(AVOIDED_LABEL),
+    ).unpivot(index="year", variable_name="kind", value_name="amount_mio").sort(["year", "kind"])
+    line_data = df.select(
+        "year",
+        (pl.col("cumulative") / 1e6).alias("cumulative_mio"),
+        (pl.col("net") / 1e6).alias("net_mio"),
+        pl.lit(CUMULATIVE_LABEL).alias("kind"),
+    ).sort("year")
+
+    kinds = [INVESTMENT_LABEL, AVOIDED_LABEL, CUMULATIVE_LABEL]
+    colour = alt.Color("kind:N", title=None,
+                       scale=alt.Scale(domain=kinds, range=["#D55E00", "#009E73", "#000000"]))
+    x = alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0))
+    y_title = "mio. kr."
+    bars = _with_text(alt.Chart(bars_data), {"amount_mio": (",.1f", " mio. kr.")}).mark_bar().encode(
+        x=x,
+        xOffset=alt.XOffset("kind:N", scale=alt.Scale(domain=kinds[:2])),
+        y=alt.Y("amount_mio:Q", title=y_title),
+        color=colour,
+        tooltip=[
+            alt.Tooltip("year:O", title="År"),
+            alt.Tooltip("kind:N", title="Post"),
+            _tip("amount_mio", "Beløb"),
+        ],
+    )
+    line = _with_text(
+        alt.Chart(line_data),
+        {"cumulative_mio": (",.1f", " mio. kr."), "net_mio": (",.1f", " mio. kr.")},
+    ).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=40)).encode(
+        x=x,
+        y=alt.Y("cumulative_mio:Q", title=y_title),
+        color=colour,
+        tooltip=[
+            alt.Tooltip("year:O", title="År"),
+            _tip("cumulative_mio", CUMULATIVE_LABEL),
+            _tip("net_mio", "Årets nettoresultat"),
+        ],
+    )
+    # The zero line only marks the axis; it carries no figure, so it has no tooltip.
+    zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(color=REFERENCE_COLOUR).encode(y=alt.Y("zero:Q"))
+    return finish(alt.layer(bars, zero, line), title, subtitle)
+
+
+def coverage(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.Chart:
+    """Loaded rows per data kind and year; blank cells are years with no data."""
+    _require(df, ["kind_label", "area", "year", "rows"], "coverage")
+    kinds = _first_seen(df, "kind_label")
+    areas = sorted(_first_seen(df, "area"))
+    several = len(areas) > 1
+    # One row per kind, or per kind and area when several areas are shown, so no area hides behind another.
+    data = df.with_columns(
+        (pl.concat_str([pl.col("kind_label"), pl.col("area")], separator=" · ") if several
+         else pl.col("kind_label")).alias("row_label")
+    )
+    rows = [f"{k} · {a}" for k in kinds for a in areas] if several else kinds
+    rows = [r for r in rows if r in set(data.get_column("row_label").to_list())]
+    chart = _with_text(alt.Chart(data), {"rows": (",.0f", "")}).mark_rect(stroke="white", strokeWidth=1).encode(
+        x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("row_label:N", sort=rows, title="Datatype og område" if several else "Datatype",
+                axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues", zero=True), title="Rækker"),
+        tooltip=[
+            alt.Tooltip("kind_label:N", title="Datatype"),
+            alt.Tooltip("area:N", title="Område"),
+            alt.Tooltip("year:O", title="År"),
+            _tip("rows", "Rækker"),
+        ],
+    ).properties(height=alt.Step(26))
+    return finish(chart, title, subtitle)
+
+
+def bar_compare(
+    df: pl.DataFrame,
+    y_title: str,
+    title: str,
+    subtitle: list[str] | str | None = None,
+    *,
+    label_title: str = "Område",
+    value_format: str = ",.1f",
+) -> alt.LayerChart:
+    """Horizontal bars, largest first, with the highlighted row (the chosen municipality) in blue.
+
+    ``y_title`` names the value axis, which is horizontal here. A row without a value keeps its place at the
+    bottom with "ikke oplyst" instead of silently dropping out of the comparison.
+    """
+    _require(df, ["label", "value", "highlight"], "bar_compare")
+    order = df.sort("value", descending=True, nulls_last=True, maintain_order=True).get_column("label").to_list()
+    base = _with_text(alt.Chart(df), {"value": (value_format, "")}).encode(
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        tooltip=[alt.Tooltip("label:N", title=label_title), _tip("value", y_title)],
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("value:Q", title=y_title),
+        color=alt.condition('datum["highlight"] === true', alt.value(HIGHLIGHT_COLOUR), alt.value(MUTED_COLOUR)),
+    )
+    # The label's position falls back to the axis origin for a missing value; the value itself stays null.
+    labels = base.transform_calculate(
+        label_x='isValid(datum["value"]) ? datum["value"] : 0',
+        label_text=f'isValid(datum["value"]) ? datum["value{TEXT}"] : "ikke oplyst"',
+    ).mark_text(align="left", baseline="middle", dx=3, fontSize=11, color=REFERENCE_COLOUR).encode(
+        x=alt.X("label_x:Q", title=y_title),
+        text=alt.Text("label_text:N"),
+    )
+    chart = alt.layer(bars, labels).properties(height=alt.Step(22))
+    return finish(chart, title, subtitle)

@@ -1,0 +1,159 @@
+"""The sidebar filters every page shares: municipality, comparison areas, period range, frequency.
+
+The filters live in three places that must agree: a canonical dict in the session (survives
+page switches), the widgets (re-seeded from it on every page) and the URL query string (so a
+view can be shared as a link). A link that arrives with parameters wins once; an invalid
+parameter falls back to the default with a notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import streamlit as st
+
+import queries
+from pipelines.periods import parse_period
+
+DEFAULT_AREA = "101"  # København: the published 2007 figures are Copenhagen's
+DEFAULT_FIRST = "2012M01"  # shows both the 2014 and the 2025 break
+STATE_KEY = "_filters"
+URL_KEY = "_filters_in_url"
+
+
+@dataclass(frozen=True)
+class Filters:
+    area: str
+    compare: tuple[str, ...]
+    first: str
+    last: str
+    freq: str
+    notices: tuple[str, ...] = ()
+
+    def link(self, url_path: str) -> str:
+        """A relative link to another page with these filters in its query string."""
+        params = {"kommune": self.area, "fra": self.first, "til": self.last, "frekvens": self.freq}
+        if self.compare:
+            params["sammenlign"] = ",".join(self.compare)
+        return f"{url_path}?{urlencode(params)}"
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        """The chosen area, the comparison areas and the country, in that order, without repeats."""
+        return tuple(dict.fromkeys((self.area, *self.compare, queries.NATIONAL)))
+
+
+def _months(first: str, last: str) -> list[str]:
+    start, end = parse_period(first).start, parse_period(last).start
+    out, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y}M{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def month_label(period: str) -> str:
+    p = parse_period(period)
+    return p.label if p else period
+
+
+def _defaults(last_month: str) -> dict:
+    return {"area": DEFAULT_AREA, "compare": (), "first": DEFAULT_FIRST, "last": last_month, "freq": "M"}
+
+
+def _from_url(params, codes: set[str], months: list[str], state: dict) -> list[str]:
+    """Apply parameters of a shared link to the state; return notices for the ones that were invalid."""
+    notices = []
+    written = st.session_state.get(URL_KEY, {})
+
+    def fresh(key: str) -> str | None:
+        value = params.get(key)
+        return value if value is not None and value != written.get(key) else None
+
+    if (value := fresh("kommune")) is not None:
+        if value in codes:
+            state["area"] = value
+        else:
+            notices.append(f"Ukendt kommune i linket ('{value[:40]}'); viser {queries.area_name(state['area'])}.")
+    if (value := fresh("sammenlign")) is not None:
+        wanted = tuple(v for v in value.split(",") if v)
+        bad = [v for v in wanted if v not in codes]
+        if bad:
+            notices.append(f"Ukendte sammenligningsområder i linket ({', '.join(b[:20] for b in bad)}) er udeladt.")
+        state["compare"] = tuple(v for v in wanted if v in codes)
+    for key, field in (("fra", "first"), ("til", "last")):
+        if (value := fresh(key)) is not None:
+            if value in months:
+                state[field] = value
+            else:
+                notices.append(f"Ugyldig periode '{value[:20]}' i linket; bruger {month_label(state[field])}.")
+    if (value := fresh("frekvens")) is not None:
+        if value in queries.FREQUENCIES:
+            state["freq"] = value
+        else:
+            notices.append(f"Ugyldig frekvens '{value[:10]}' i linket; bruger måned.")
+    if state["first"] > state["last"]:
+        notices.append("Perioden i linket starter efter den slutter; bruger standardperioden.")
+        state["first"], state["last"] = months[0], months[-1]
+    return notices
+
+
+def _use_similar(area_key: str) -> None:
+    st.session_state["f_compare"] = queries.similar_areas(st.session_state[area_key])
+
+
+def sidebar_filters() -> Filters:
+    """Render the shared filters in the sidebar and return the current choice."""
+    area_df = queries.areas()
+    codes = area_df["area_code"].to_list()
+    names = dict(zip(codes, area_df["area_name"].to_list()))
+    first_month, last_month = queries.month_bounds()
+    first_month = first_month or "2007M01"
+    last_month = last_month or first_month
+    months = _months(first_month, last_month)
+
+    state = st.session_state.setdefault(STATE_KEY, _defaults(last_month))
+    if state["first"] not in months:
+        state["first"] = DEFAULT_FIRST if DEFAULT_FIRST in months else months[0]
+    if state["last"] not in months:
+        state["last"] = months[-1]
+    before = dict(state)
+    notices = _from_url(st.query_params, set(codes), months, state)
+    from_link = state != before
+
+    # Widgets are seeded from the canonical state: their own state does not survive a page switch.
+    seeds = {"f_area": state["area"], "f_compare": list(state["compare"]), "f_first": state["first"],
+             "f_last": state["last"], "f_freq": state["freq"]}
+    for key, value in seeds.items():
+        if from_link or key not in st.session_state:
+            st.session_state[key] = value
+
+    side = st.sidebar
+    side.selectbox("Kommune", codes, format_func=names.get, key="f_area")
+    side.multiselect("Sammenlign med", [c for c in codes if c != queries.NATIONAL], format_func=names.get,
+                     key="f_compare", help="Hele landet vises altid til sammenligning.")
+    side.button("Lignende størrelse", on_click=_use_similar, args=("f_area",),
+                help="Vælg de tre kommuner, der ligner den valgte mest i indbyggertal.")
+    newest_first = months[::-1]
+    left, right = side.columns(2)
+    left.selectbox("Fra", newest_first, format_func=month_label, key="f_first")
+    right.selectbox("Til", newest_first, format_func=month_label, key="f_last")
+    side.radio("Frekvens", list(queries.FREQUENCIES), format_func=lambda f: queries.FREQUENCIES[f][1],
+               horizontal=True, key="f_freq")
+
+    first, last = sorted((st.session_state["f_first"], st.session_state["f_last"]))
+    state.update(area=st.session_state["f_area"], compare=tuple(st.session_state["f_compare"]), first=first,
+                 last=last, freq=st.session_state["f_freq"])
+    url = {"kommune": state["area"], "fra": state["first"], "til": state["last"], "frekvens": state["freq"]}
+    if state["compare"]:
+        url["sammenlign"] = ",".join(state["compare"])
+    st.query_params.from_dict(url)
+    st.session_state[URL_KEY] = url
+
+    fresh = queries.freshness()
+    if fresh.get("has_demo"):
+        side.caption("Lageret indeholder syntetiske demodata (kilde: syntetisk demo) ved siden af offentliggjorte tal.")
+    for notice in notices:
+        st.warning(notice)
+    return Filters(state["area"], state["compare"], state["first"], state["last"], state["freq"], tuple(notices))

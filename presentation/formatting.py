@@ -1,0 +1,108 @@
+"""Danish number and date formatting for text shown to users, plus the matching Vega locale."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+MISSING = "–"
+
+MONTHS_DA = [
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+]
+
+# Vega-Lite's config.locale: axes, tooltips and format() expressions then use the same Danish conventions as
+# the formatters below, so a figure reads the same in a chart and in the text next to it.
+VEGA_LOCALE: dict = {
+    "number": {
+        "decimal": ",",
+        "thousands": ".",
+        "grouping": [3],
+        "currency": ["", " kr."],
+    },
+    "time": {
+        "dateTime": "%A den %d. %B %Y %X",
+        "date": "%d.%m.%Y",
+        "time": "%H:%M:%S",
+        "periods": ["AM", "PM"],
+        "days": ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
+        "shortDays": ["søn", "man", "tir", "ons", "tor", "fre", "lør"],
+        "months": list(MONTHS_DA),
+        "shortMonths": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+    },
+}
+
+_MILLION = Decimal(1_000_000)
+
+
+def _to_decimal(x) -> Decimal | None:
+    """The value as a Decimal, or None when it is missing (None, NaN) or cannot be shown (infinite)."""
+    if x is None:
+        return None
+    if isinstance(x, Decimal):
+        return x if x.is_finite() else None
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"expected a number, got {type(x).__name__}: {x!r}")
+    if isinstance(x, numbers.Integral):
+        return Decimal(int(x))
+    value = float(x)
+    if not math.isfinite(value):
+        return None
+    # repr gives the shortest decimal that round-trips, so 2.675 rounds to 2,68 as a reader expects, not to
+    # 2,67 as its binary value would.
+    return Decimal(repr(value))
+
+
+def _format_decimal(value: Decimal, decimals: int) -> str:
+    if decimals < 0:
+        raise ValueError(f"decimals must be 0 or more, got {decimals}")
+    rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    # A value that rounds to zero must not keep its sign: "-0,0" reads as a real negative figure.
+    sign = "-" if rounded < 0 else ""
+    whole, _, fraction = f"{abs(rounded):f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    text = ".".join(groups)
+    return f"{sign}{text},{fraction}" if decimals else f"{sign}{text}"
+
+
+def fmt_num(x, decimals: int = 1) -> str:
+    """1234.56 -> "1.234,6"; missing -> "–"."""
+    value = _to_decimal(x)
+    return MISSING if value is None else _format_decimal(value, decimals)
+
+
+def fmt_int(x) -> str:
+    """1234567 -> "1.234.567"; floats are rounded half away from zero; missing -> "–"."""
+    return fmt_num(x, 0)
+
+
+def fmt_pct(x, decimals: int = 1) -> str:
+    """A value already in percent: 35.51 -> "35,5 %"; missing -> "–"."""
+    value = _to_decimal(x)
+    return MISSING if value is None else f"{_format_decimal(value, decimals)} %"
+
+
+def fmt_mio(x, decimals: int = 1) -> str:
+    """Kroner shown in millions: 9_900_000 -> "9,9 mio. kr."; missing -> "–"."""
+    value = _to_decimal(x)
+    return MISSING if value is None else f"{_format_decimal(value / _MILLION, decimals)} mio. kr."
+
+
+def fmt_kr(x) -> str:
+    """Whole kroner: 9_900_000 -> "9.900.000 kr."; missing -> "–"."""
+    value = _to_decimal(x)
+    return MISSING if value is None else f"{_format_decimal(value, 0)} kr."
+
+
+def fmt_date(d: date | None) -> str:
+    """date(2026, 11, 22) -> "22. november 2026"; None -> "–"."""
+    if d is None:
+        return MISSING
+    return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"

@@ -1,0 +1,476 @@
+"""Chart builders, checked through the Vega-Lite spec they produce and by rendering it with vl-convert."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import altair as alt
+import polars as pl
+import pytest
+import vl_convert
+
+from presentation import charts
+from presentation.charts import PALETTE
+from presentation.formatting import VEGA_LOCALE
+
+# --- sample data ----------------------------------------------------------------------------------------------
+
+
+def heatmap_df() -> pl.DataFrame:
+    rows = []
+    for r, row in enumerate(["Jobparate", "Aktivitetsparate", "Uddannelsesparate"]):
+        for c, col in enumerate(["Match 1", "Match 2", "Match 3"]):
+            persons = None if (r, c) == (1, 2) else (r + 1) * (c + 1) * 1234
+            rows.append({
+                "row_label": row, "col_label": col, "row_order": r, "col_order": c, "persons": persons,
+                "row_share": None if persons is None else 33.3, "col_share": None if persons is None else 12.5,
+            })
+    # Reversed, so only the *_order columns can put the labels in the right order.
+    return pl.DataFrame(rows).reverse()
+
+
+def series_df(areas=("Hjørring",)) -> pl.DataFrame:
+    rows = []
+    for area in areas:
+        for year in range(2012, 2017):
+            for series, base in (("Jobparat", 1000.0), ("Aktivitetsparat", 500.0)):
+                value = None if (year, series) == (2015, "Aktivitetsparat") else base + year
+                era = "Før 2014" if year < 2014 else "Fra 2014"
+                rows.append({"date": date(year, 1, 1), "series": series, "area": area, "value": value, "era": era})
+    return pl.DataFrame(rows)
+
+
+BREAKS = [
+    {"date": date(2014, 1, 1), "label": "Ny opgørelse 2014"},
+    {"date": date(2010, 1, 1), "label": "Ny opgørelse 2010"},  # before the data: not drawn
+]
+
+
+def rate_df() -> pl.DataFrame:
+    return pl.DataFrame({
+        "date": [date(2024, m, 1) for m in range(1, 7)],
+        "series": ["Jobparate"] * 6,
+        "value": [30.1, 33.2, None, 36.0, 37.5, 34.4],
+    })
+
+
+def caseload_df() -> pl.DataFrame:
+    return pl.DataFrame({
+        "team": ["Team A", "Team B", "Team C", "Team D"],
+        "guidance_label": ["Kontanthjælp"] * 4,
+        "cases_per_worker": [70.0, 50.0, 30.0, None],
+        "low": [45.0, 45.0, 45.0, 45.0],
+        "high": [55.0, 55.0, 55.0, 55.0],
+        "above": [True, False, False, None],
+        "cases": [700, None, 300, None],
+        "caseworker_fte": [10.0, 10.0, 10.0, None],
+        "fte_needed_high": [2.7, 0.0, 0.0, None],
+        "fte_needed_low": [5.6, 1.1, 0.0, None],
+    })
+
+
+def investment_df() -> pl.DataFrame:
+    return pl.DataFrame({
+        "year": [2024, 2025, 2026],
+        "investment": [9_900_000.0, 5_000_000.0, 5_000_000.0],
+        "avoided": [2_000_000.0, 8_000_000.0, None],
+        "net": [-7_900_000.0, 3_000_000.0, None],
+        "cumulative": [-7_900_000.0, -4_900_000.0, None],
+    })
+
+
+def coverage_df(areas=("Hjørring",)) -> pl.DataFrame:
+    rows = []
+    for area in areas:
+        rows += [
+            {"kind_label": "Visitation", "area": area, "year": 2024, "rows": 1200},
+            {"kind_label": "Visitation", "area": area, "year": 2025, "rows": 1300},
+            {"kind_label": "Aktivering", "area": area, "year": 2025, "rows": 50},
+        ]
+    return pl.DataFrame(rows)
+
+
+def compare_df() -> pl.DataFrame:
+    return pl.DataFrame({
+        "label": ["Frederikshavn", "Hjørring", "Aalborg"],
+        "value": [None, 35.5, 40.1],
+        "highlight": [False, True, False],
+    })
+
+
+def build_all() -> dict[str, alt.TopLevelMixin]:
+    return {
+        "heatmap_matrix": charts.heatmap_matrix(heatmap_df(), "Målgrupper og matchgrupper", "Personer"),
+        "category_time_series": charts.category_time_series(
+            series_df(), "Personer", "Visiterede", ["Hjørring", "Syntetisk demo"], breaks=BREAKS),
+        "category_time_series_lines": charts.category_time_series(
+            series_df(("Hjørring", "Aalborg")), "Personer", "Visiterede", breaks=BREAKS),
+        "rate_with_target": charts.rate_with_target(rate_df(), 35, "Aktiveringsgrad (pct.)", "Aktivering"),
+        "caseload_band": charts.caseload_band(caseload_df(), "Sagstal"),
+        "investment_curve": charts.investment_curve(investment_df(), "Investering"),
+        "coverage": charts.coverage(coverage_df(), "Datadækning"),
+        "bar_compare": charts.bar_compare(compare_df(), "Aktiveringsgrad (pct.)", "Sammenligning"),
+    }
+
+
+# --- spec helpers ---------------------------------------------------------------------------------------------
+
+
+def layers(spec: dict) -> list[dict]:
+    """The unit specs of a chart (the chart itself when it is not layered)."""
+    return spec["layer"] if "layer" in spec else [spec]
+
+
+def rows_of(spec: dict, unit: dict) -> list[dict]:
+    """The inline data a unit spec draws, following Altair's top-level `datasets`."""
+    data = unit.get("data", spec.get("data"))
+    if "values" in data:
+        return data["values"]
+    return spec["datasets"][data["name"]]
+
+
+def by_mark(spec: dict, mark: str) -> list[dict]:
+    return [u for u in layers(spec) if (u["mark"] if isinstance(u["mark"], str) else u["mark"]["type"]) == mark]
+
+
+def tooltip_titles(unit: dict) -> list[str]:
+    tips = unit["encoding"]["tooltip"]
+    return [t["title"] for t in (tips if isinstance(tips, list) else [tips])]
+
+
+def calculations(unit: dict) -> dict[str, str]:
+    return {t["as"]: t["calculate"] for t in unit.get("transform", []) if "calculate" in t}
+
+
+def svg_texts(chart) -> list[str]:
+    svg = vl_convert.vegalite_to_svg(chart.to_json())
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+# --- shared behaviour -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built():
+    return build_all()
+
+
+@pytest.mark.parametrize("name", list(build_all()))
+def test_every_chart_is_danish_and_titled(built, name):
+    spec = built[name].to_dict()
+    assert spec["config"]["locale"]["number"]["decimal"] == ","
+    assert spec["config"]["locale"] == VEGA_LOCALE
+    assert spec["config"]["font"] == "Source Sans Pro, sans-serif"
+    assert spec["title"]["anchor"] == "start"
+    assert spec["title"]["text"]
+    assert spec["width"] == "container"
+
+
+@pytest.mark.parametrize("name", list(build_all()))
+def test_every_mark_has_a_danish_tooltip(built, name):
+    spec = built[name].to_dict()
+    for unit in layers(spec):
+        if unit["encoding"].get("y", {}).get("field") == "zero":
+            continue  # investment_curve's zero line marks the axis and carries no figure
+        titles = tooltip_titles(unit)
+        assert titles and all(titles)
+        # Every number in a tooltip is a pre-formatted text field with a "–" for missing values.
+        for tip in unit["encoding"]["tooltip"]:
+            if tip["field"].endswith(charts.TEXT):
+                expr = calculations(unit)[tip["field"]]
+                assert 'format(datum["' in expr and '"–"' in expr
+
+
+@pytest.mark.parametrize("name", list(build_all()))
+def test_every_chart_renders(built, name):
+    svg = vl_convert.vegalite_to_svg(built[name].to_json())
+    assert "<svg" in svg
+
+
+def test_finish_sets_title_subtitle_and_locale():
+    chart = charts.finish(alt.Chart(pl.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"), "Titel", ["a", "b"])
+    spec = chart.to_dict()
+    assert spec["title"] == {"text": "Titel", "subtitle": ["a", "b"], "anchor": "start"}
+    assert spec["config"]["locale"]["time"]["months"][10] == "november"
+    # The locale in the chart is a copy: editing it cannot leak into the next chart.
+    chart.config.locale["number"]["decimal"] = "."
+    assert VEGA_LOCALE["number"]["decimal"] == ","
+
+
+def test_finish_leaves_concatenated_width_alone():
+    part = alt.Chart(pl.DataFrame({"x": [1]})).mark_point().encode(x="x:Q")
+    spec = charts.finish(alt.hconcat(part, part), "Titel", None).to_dict()
+    assert "width" not in spec
+    assert "subtitle" not in spec["title"]
+    assert spec["config"]["locale"]["number"]["thousands"] == "."
+
+
+def test_numbers_render_in_danish(built):
+    texts = svg_texts(built["heatmap_matrix"])
+    assert "1.234" in texts and "11.106" in texts
+    assert "–" in texts  # the suppressed cell
+    assert "null" not in texts
+    assert "Mål: 35 %" in svg_texts(built["rate_with_target"])
+    assert "1.000" in svg_texts(built["category_time_series"])  # axis labels use the Danish locale
+
+
+def test_missing_columns_are_reported():
+    with pytest.raises(ValueError, match="persons"):
+        charts.heatmap_matrix(heatmap_df().drop("persons"), "Titel")
+
+
+# --- heatmap_matrix -------------------------------------------------------------------------------------------
+
+
+def test_heatmap_encodings(built):
+    spec = built["heatmap_matrix"].to_dict()
+    grid, cells = by_mark(spec, "rect")
+    (text,) = by_mark(spec, "text")
+    assert grid["mark"]["color"] == charts.SUPPRESSED_FILL and "color" not in grid["encoding"]
+    colour = cells["encoding"]["color"]
+    assert {"field": colour["field"], "type": colour["type"]} == {"field": "persons", "type": "quantitative"}
+    assert colour["scale"]["scheme"] == "blues"
+    assert text["encoding"]["text"]["field"] == "persons_tekst"
+    assert 'format(datum["persons"], ",.0f")' in calculations(text)["persons_tekst"]
+    for unit in (grid, cells, text):
+        x, y = unit["encoding"]["x"], unit["encoding"]["y"]
+        assert (x["field"], x["type"], x["title"]) == ("col_label", "nominal", "Matchgruppe")
+        assert (y["field"], y["type"], y["title"]) == ("row_label", "nominal", "Målgruppe")
+        assert x["sort"] == ["Match 1", "Match 2", "Match 3"]
+        assert y["sort"] == ["Jobparate", "Aktivitetsparate", "Uddannelsesparate"]
+        assert tooltip_titles(unit) == ["Målgruppe", "Matchgruppe", "Antal personer",
+                                        "Andel af rækken (pct.)", "Andel af kolonnen (pct.)"]
+
+
+def test_heatmap_keeps_suppressed_cells_null(built):
+    spec = built["heatmap_matrix"].to_dict()
+    rows = rows_of(spec, by_mark(spec, "rect")[1])
+    suppressed = [r for r in rows if r["row_label"] == "Aktivitetsparate" and r["col_label"] == "Match 3"]
+    assert suppressed == [{"row_label": "Aktivitetsparate", "col_label": "Match 3", "row_order": 1, "col_order": 2,
+                           "persons": None, "row_share": None, "col_share": None}]
+
+
+# --- category_time_series -------------------------------------------------------------------------------------
+
+
+def test_stacked_area_for_one_area(built):
+    spec = built["category_time_series"].to_dict()
+    (area,) = by_mark(spec, "area")
+    enc = area["encoding"]
+    assert {"field": enc["y"]["field"], "type": enc["y"]["type"]} == {"field": "stack_high", "type": "quantitative"}
+    assert enc["y2"]["field"] == "stack_low"
+    assert enc["y"]["title"] == "Personer"
+    assert (enc["x"]["field"], enc["x"]["type"]) == ("date", "temporal")
+    assert enc["color"]["field"] == "series"
+    assert enc["color"]["scale"] == {"domain": ["Jobparat", "Aktivitetsparat"], "range": PALETTE[:2]}
+    # Eras are separate paths, so an area never runs across a classification break.
+    assert enc["detail"] == {"field": "era", "type": "nominal"}
+    assert "Opgørelse" in tooltip_titles(area)
+    assert spec["title"]["subtitle"] == ["Hjørring", "Syntetisk demo"]
+
+
+def test_stack_leaves_gaps_for_suppressed_values(built):
+    spec = built["category_time_series"].to_dict()
+    rows = {(r["date"][:4], r["series"]): r for r in rows_of(spec, by_mark(spec, "area")[0])}
+    # The suppressed value stays null, and so does everything stacked on top of it (position unknown).
+    assert rows[("2015", "Aktivitetsparat")]["value"] is None
+    assert rows[("2015", "Aktivitetsparat")]["stack_high"] is None
+    assert rows[("2015", "Jobparat")]["value"] == 3015.0
+    assert rows[("2015", "Jobparat")]["stack_high"] is None
+    # Elsewhere the first series sits on top of the second.
+    assert rows[("2016", "Aktivitetsparat")]["stack_low"] == 0
+    assert rows[("2016", "Aktivitetsparat")]["stack_high"] == 2516.0
+    assert rows[("2016", "Jobparat")]["stack_low"] == 2516.0
+    assert rows[("2016", "Jobparat")]["stack_high"] == 2516.0 + 3016.0
+
+
+def test_stack_puts_nulls_below_others_into_the_gap():
+    df = pl.DataFrame({
+        "date": [date(2020, 1, 1)] * 3, "series": ["a", "b", "c"], "area": ["X"] * 3,
+        "value": [1.0, None, 3.0], "era": ["e"] * 3,
+    })
+    stacked = {r["series"]: r for r in charts._stack(df, ["a", "b", "c"]).to_dicts()}
+    assert (stacked["c"]["stack_low"], stacked["c"]["stack_high"]) == (0.0, 3.0)
+    assert stacked["b"]["stack_high"] is None and stacked["a"]["stack_high"] is None
+    assert stacked["a"]["value"] == 1.0
+
+
+def test_break_rules_inside_the_period(built):
+    spec = built["category_time_series"].to_dict()
+    (rule,) = by_mark(spec, "rule")
+    (label,) = by_mark(spec, "text")
+    assert rule["mark"]["strokeDash"] == [4, 3]
+    assert (rule["encoding"]["x"]["field"], rule["encoding"]["x"]["type"]) == ("date", "temporal")
+    assert label["encoding"]["text"]["field"] == "label"
+    # Only the 2014 break falls inside 2012–2016; the 2010 one would just stretch the axis.
+    assert rows_of(spec, rule) == [{"date": "2014-01-01T00:00:00", "label": "Ny opgørelse 2014"}]
+    assert tooltip_titles(rule) == ["Databrud", "Fra"]
+
+
+def test_lines_for_several_areas(built):
+    spec = built["category_time_series_lines"].to_dict()
+    (line,) = by_mark(spec, "line")
+    (points,) = by_mark(spec, "point")
+    enc = line["encoding"]
+    assert {"field": enc["y"]["field"], "type": enc["y"]["type"]} == {"field": "value", "type": "quantitative"}
+    assert enc["color"]["field"] == "series"
+    assert enc["strokeDash"]["field"] == "area"
+    assert enc["strokeDash"]["scale"]["domain"] == ["Hjørring", "Aalborg"]
+    assert enc["detail"] == {"field": "era", "type": "nominal"}
+    assert "strokeDash" not in points["encoding"]
+    values = [r["value"] for r in rows_of(spec, line)]
+    assert values.count(None) == 2 and 0 not in values
+    assert len(by_mark(spec, "rule")) == 1
+
+
+def test_unstacked_single_area_is_lines_without_dashes():
+    spec = charts.category_time_series(series_df(), "Personer", "Titel", stacked=False).to_dict()
+    (line,) = by_mark(spec, "line")
+    assert "strokeDash" not in line["encoding"]
+    assert not by_mark(spec, "area") and not by_mark(spec, "rule")
+
+
+def test_period_label_is_used_when_given():
+    df = series_df().with_columns(pl.col("date").dt.year().cast(pl.String).alias("period_label"))
+    spec = charts.category_time_series(df, "Personer", "Titel").to_dict()
+    (tip,) = [t for t in by_mark(spec, "area")[0]["encoding"]["tooltip"] if t["title"] == "Periode"]
+    assert tip["field"] == "period_label"
+
+
+# --- rate_with_target -----------------------------------------------------------------------------------------
+
+
+def test_rate_with_target(built):
+    spec = built["rate_with_target"].to_dict()
+    (line,) = by_mark(spec, "line")
+    assert line["mark"]["point"]
+    assert line["encoding"]["y"] == {"field": "value", "type": "quantitative", "title": "Aktiveringsgrad (pct.)"}
+    assert [r["value"] for r in rows_of(spec, line)] == [30.1, 33.2, None, 36.0, 37.5, 34.4]
+    assert ' + " %"' in calculations(line)["value_tekst"]
+    (rule,) = by_mark(spec, "rule")
+    (text,) = by_mark(spec, "text")
+    assert rule["mark"]["strokeDash"] == [6, 4]
+    assert rule["encoding"]["y"]["field"] == "target"
+    assert rows_of(spec, rule) == [{"target": 35.0, "label": "Mål: 35 %"}]
+    assert rows_of(spec, text) == [{"target": 35.0, "label": "Mål: 35 %"}]
+    assert tooltip_titles(rule) == ["Mål"]
+
+
+def test_fractional_target_label():
+    spec = charts.rate_with_target(rate_df(), 35.5, "Aktiveringsgrad (pct.)", "Titel").to_dict()
+    assert rows_of(spec, by_mark(spec, "rule")[0])[0]["label"] == "Mål: 35,5 %"
+
+
+# --- caseload_band --------------------------------------------------------------------------------------------
+
+
+def test_caseload_band_layers(built):
+    spec = built["caseload_band"].to_dict()
+    band, bars = by_mark(spec, "bar")
+    (ticks,) = by_mark(spec, "tick")
+    assert band["mark"]["opacity"] == 0.25
+    assert band["encoding"]["x"]["field"] == "low" and band["encoding"]["x2"]["field"] == "high"
+    assert bars["encoding"]["x"] == {"field": "cases_per_worker", "type": "quantitative",
+                                     "title": "Sager pr. sagsbehandler"}
+    colour = bars["encoding"]["color"]
+    assert colour["field"] == "status"
+    assert colour["scale"] == {"domain": ["Over båndet", "Inden for båndet", "Under båndet"],
+                               "range": ["#D55E00", "#009E73", "#56B4E9"]}
+    assert {"fold": ["low", "high"], "as": ["bound", "bound_value"]} in ticks["transform"]
+    assert ticks["encoding"]["x"]["field"] == "bound_value"
+    for unit in (band, bars, ticks):
+        assert unit["encoding"]["y"]["field"] == "team"
+        assert unit["encoding"]["y"]["sort"] == ["Team A", "Team B", "Team C", "Team D"]
+        titles = tooltip_titles(unit)
+        for title in ("Team", "Sagsområde", "Sager pr. sagsbehandler", "Vejledende bånd", "Sager", "Årsværk",
+                      "Årsværk der mangler for at nå øvre grænse"):
+            assert title in titles
+    band_expr = calculations(band)["band"]
+    assert 'format(datum["low"]' in band_expr and 'format(datum["high"]' in band_expr and '"–"' in band_expr
+
+
+def test_caseload_status_and_nulls(built):
+    spec = built["caseload_band"].to_dict()
+    rows = rows_of(spec, by_mark(spec, "bar")[1])
+    assert [r["status"] for r in rows] == ["Over båndet", "Inden for båndet", "Under båndet", None]
+    assert rows[1]["cases"] is None and rows[3]["cases_per_worker"] is None
+
+
+def test_caseload_status_falls_back_to_high_when_above_is_missing():
+    df = caseload_df().with_columns(pl.lit(None, dtype=pl.Boolean).alias("above"))
+    spec = charts.caseload_band(df, "Titel").to_dict()
+    rows = rows_of(spec, by_mark(spec, "bar")[1])
+    assert rows[0]["status"] == "Over båndet"
+
+
+# --- investment_curve -----------------------------------------------------------------------------------------
+
+
+def test_investment_curve(built):
+    spec = built["investment_curve"].to_dict()
+    (bars,) = by_mark(spec, "bar")
+    (line,) = by_mark(spec, "line")
+    (zero,) = by_mark(spec, "rule")
+    assert bars["encoding"]["x"]["field"] == "year" and bars["encoding"]["x"]["type"] == "ordinal"
+    assert bars["encoding"]["xOffset"]["field"] == "kind"
+    assert bars["encoding"]["y"]["field"] == "amount_mio"
+    assert bars["encoding"]["y"]["title"] == "mio. kr."
+    amounts = {(r["year"], r["kind"]): r["amount_mio"] for r in rows_of(spec, bars)}
+    assert amounts[(2024, "Investering")] == pytest.approx(-9.9)
+    assert amounts[(2024, "Undgåede udgifter")] == pytest.approx(2.0)
+    assert amounts[(2026, "Undgåede udgifter")] is None
+    assert line["mark"]["point"]
+    assert line["encoding"]["y"]["field"] == "cumulative_mio"
+    assert [r["cumulative_mio"] for r in rows_of(spec, line)] == [pytest.approx(-7.9), pytest.approx(-4.9), None]
+    assert rows_of(spec, zero) == [{"zero": 0}]
+    assert line["encoding"]["color"]["scale"]["domain"] == ["Investering", "Undgåede udgifter",
+                                                             "Akkumuleret nettoresultat"]
+    assert ' + " mio. kr."' in calculations(bars)["amount_mio_tekst"]
+
+
+# --- coverage -------------------------------------------------------------------------------------------------
+
+
+def test_coverage(built):
+    spec = built["coverage"].to_dict()
+    assert spec["mark"]["type"] == "rect"
+    enc = spec["encoding"]
+    assert (enc["x"]["field"], enc["x"]["type"], enc["x"]["title"]) == ("year", "ordinal", "År")
+    assert (enc["y"]["field"], enc["y"]["title"]) == ("row_label", "Datatype")
+    assert enc["y"]["sort"] == ["Visitation", "Aktivering"]
+    assert {"field": enc["color"]["field"], "type": enc["color"]["type"]} == {"field": "rows", "type": "quantitative"}
+    assert tooltip_titles(spec) == ["Datatype", "Område", "År", "Rækker"]
+
+
+def test_coverage_with_several_areas():
+    spec = charts.coverage(coverage_df(("Hjørring", "Aalborg")), "Titel").to_dict()
+    assert spec["encoding"]["y"]["sort"] == ["Visitation · Aalborg", "Visitation · Hjørring",
+                                             "Aktivering · Aalborg", "Aktivering · Hjørring"]
+    assert spec["encoding"]["y"]["title"] == "Datatype og område"
+
+
+# --- bar_compare ----------------------------------------------------------------------------------------------
+
+
+def test_bar_compare(built):
+    spec = built["bar_compare"].to_dict()
+    (bars,) = by_mark(spec, "bar")
+    (text,) = by_mark(spec, "text")
+    assert bars["encoding"]["x"] == {"field": "value", "type": "quantitative", "title": "Aktiveringsgrad (pct.)"}
+    # Largest first; the municipality without a value keeps a place at the bottom.
+    assert bars["encoding"]["y"]["sort"] == ["Aalborg", "Hjørring", "Frederikshavn"]
+    colour = bars["encoding"]["color"]
+    assert colour["condition"]["value"] == "#0072B2" and colour["value"] == "#BBBBBB"
+    assert "highlight" in colour["condition"]["test"]
+    assert [r["value"] for r in rows_of(spec, bars)] == [None, 35.5, 40.1]
+    assert tooltip_titles(bars) == ["Område", "Aktiveringsgrad (pct.)"]
+    assert "ikke oplyst" in calculations(text)["label_text"]
+    texts = svg_texts(built["bar_compare"])
+    assert "35,5" in texts and "40,1" in texts and "ikke oplyst" in texts
+
+
+def test_palette():
+    assert PALETTE == ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+    assert charts._palette(10)[8:] == PALETTE[:2]

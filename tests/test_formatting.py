@@ -1,0 +1,147 @@
+"""Danish number and date formatting: exact strings, missing values and rounding."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from presentation.formatting import (
+    MONTHS_DA,
+    VEGA_LOCALE,
+    fmt_date,
+    fmt_int,
+    fmt_kr,
+    fmt_mio,
+    fmt_num,
+    fmt_pct,
+)
+
+
+@pytest.mark.parametrize("value, expected", [
+    (1234567, "1.234.567"),
+    (0, "0"),
+    (999, "999"),
+    (1000, "1.000"),
+    (-1234567, "-1.234.567"),
+    (1234.4, "1.234"),
+    (1234.5, "1.235"),  # half away from zero, not Python's round-half-even
+    (2.5, "3"),
+    (-2.5, "-3"),
+    (-0.4, "0"),  # no "-0"
+    (Decimal("1234567.5"), "1.234.568"),
+])
+def test_fmt_int(value, expected):
+    assert fmt_int(value) == expected
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), math.inf, -math.inf])
+def test_missing_values_show_a_dash(missing):
+    for formatter in (fmt_int, fmt_num, fmt_pct, fmt_mio, fmt_kr):
+        assert formatter(missing) == "–"
+
+
+@pytest.mark.parametrize("value, decimals, expected", [
+    (1234.56, 1, "1.234,6"),
+    (-1234.56, 1, "-1.234,6"),
+    (1234.56, 2, "1.234,56"),
+    (1234.56, 0, "1.235"),
+    (0.125, 2, "0,13"),
+    (2.675, 2, "2,68"),  # the decimal the reader sees, not the binary value just below it
+    (-0.04, 1, "0,0"),
+    (7, 1, "7,0"),
+    (1_000_000.0, 1, "1.000.000,0"),
+    (0.001, 3, "0,001"),
+])
+def test_fmt_num(value, decimals, expected):
+    assert fmt_num(value, decimals) == expected
+
+
+def test_fmt_num_defaults_to_one_decimal():
+    assert fmt_num(1234.56) == "1.234,6"
+
+
+@pytest.mark.parametrize("value, expected", [
+    (35.51, "35,5 %"),
+    (35, "35,0 %"),
+    (0, "0,0 %"),
+    (100, "100,0 %"),
+    (-2.25, "-2,3 %"),
+    (1234.5, "1.234,5 %"),
+])
+def test_fmt_pct(value, expected):
+    assert fmt_pct(value) == expected
+
+
+def test_fmt_pct_decimals():
+    assert fmt_pct(35.51, 0) == "36 %"
+    assert fmt_pct(35.51, 2) == "35,51 %"
+
+
+@pytest.mark.parametrize("value, expected", [
+    (9_900_000, "9,9 mio. kr."),
+    (-18_100_000, "-18,1 mio. kr."),
+    (1_234_567_890, "1.234,6 mio. kr."),
+    (49_999, "0,0 mio. kr."),
+    (50_000, "0,1 mio. kr."),
+    (0, "0,0 mio. kr."),
+])
+def test_fmt_mio(value, expected):
+    assert fmt_mio(value) == expected
+
+
+def test_fmt_mio_decimals():
+    assert fmt_mio(9_876_543, 2) == "9,88 mio. kr."
+    assert fmt_mio(9_876_543, 0) == "10 mio. kr."
+
+
+@pytest.mark.parametrize("value, expected", [
+    (9_900_000, "9.900.000 kr."),
+    (-18_100_000, "-18.100.000 kr."),
+    (1234.5, "1.235 kr."),
+    (0, "0 kr."),
+])
+def test_fmt_kr(value, expected):
+    assert fmt_kr(value) == expected
+
+
+def test_fmt_date():
+    assert fmt_date(date(2026, 11, 22)) == "22. november 2026"
+    assert fmt_date(date(2024, 1, 1)) == "1. januar 2024"
+    assert fmt_date(date(2025, 5, 9)) == "9. maj 2025"
+    assert fmt_date(datetime(2024, 12, 31, 23, 59)) == "31. december 2024"
+    assert fmt_date(None) == "–"
+
+
+def test_months():
+    assert MONTHS_DA == ["januar", "februar", "marts", "april", "maj", "juni",
+                         "juli", "august", "september", "oktober", "november", "december"]
+
+
+@pytest.mark.parametrize("bad", ["1234", True, [1]])
+def test_non_numbers_are_rejected(bad):
+    with pytest.raises(TypeError):
+        fmt_num(bad)
+
+
+def test_negative_decimals_are_rejected():
+    with pytest.raises(ValueError):
+        fmt_num(1.5, -1)
+
+
+def test_vega_locale():
+    assert VEGA_LOCALE["number"] == {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " kr."]}
+    time = VEGA_LOCALE["time"]
+    assert time["dateTime"] == "%A den %d. %B %Y %X"
+    assert time["date"] == "%d.%m.%Y"
+    assert time["time"] == "%H:%M:%S"
+    assert time["periods"] == ["AM", "PM"]
+    assert time["days"] == ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"]
+    assert time["shortDays"] == ["søn", "man", "tir", "ons", "tor", "fre", "lør"]
+    assert time["months"] == MONTHS_DA
+    assert time["shortMonths"] == ["jan", "feb", "mar", "apr", "maj", "jun",
+                                   "jul", "aug", "sep", "okt", "nov", "dec"]
+    # A separate list: changing the chart locale must not change the formatter's month names.
+    assert time["months"] is not MONTHS_DA
