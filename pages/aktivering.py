@@ -1,0 +1,28 @@
+"""Aktivering: activation rate by group over time against a target the user sets."""
+
+import streamlit as st
+
+import queries
+from presentation import charts, filters, page
+
+st.title("Aktivering")
+choice = filters.sidebar_filters()
+area = queries.area_name(choice.area)
+target = st.number_input("Mål for aktiveringsgrad (pct.)", min_value=0.0, max_value=100.0, value=35.0, step=1.0,
+                         help="35 % er målet i Københavns strategi fra 2008.")
+series, averages = queries.activation(choice.area, choice.first, choice.last)
+if series.is_empty() and averages.is_empty():
+    page.no_data("aktivering", area)
+    st.stop()
+
+if not series.is_empty():
+    period = f"{filters.month_label(choice.first)} – {filters.month_label(choice.last)}"
+    page.chart(charts.rate_with_target(series, target, "Aktiveringsgrad (pct.)", f"Aktiveringsgrad, {area}",
+                                       "Særlige behov mod alle modtagere"), series,
+               alt=f"Aktiveringsgrad over tid for grupper i {area} med en mållinje på {target:g} %.",
+               caption_text=page.caption(series["source"].unique().to_list(), period), key="rate",
+               table_columns={"date": "Måned", "series": "Gruppe", "value": "Aktiveringsgrad (pct.)",
+                              "persons": "Personer", "activated": "Aktiverede"})
+if not averages.is_empty():
+    st.subheader("Offentliggjorte gennemsnit")
+    page.table(averages)

@@ -1,0 +1,45 @@
+"""Fælles borgere: citizens the jobcenter and the social administration share, by target and match group."""
+
+import streamlit as st
+
+import queries
+from presentation import charts, filters, page
+from presentation.formatting import fmt_int, fmt_pct
+
+st.title("Fælles borgere")
+choice = filters.sidebar_filters()
+area = queries.area_name(choice.area)
+periods = queries.match_group_periods(choice.area)
+if periods.is_empty():
+    page.no_data("fælles borgere (målgruppe og matchgruppe)", area)
+    st.stop()
+
+period = st.selectbox("Opgørelsesmåned", periods["period"].to_list(),
+                      format_func=dict(zip(periods["period"], periods["label"])).get)
+data = queries.shared_citizens(choice.area, period)
+label = filters.month_label(period)
+
+one, two, three = st.columns(3)
+one.metric("Fælles borgere i pct. af jobcentrets modtagere", fmt_pct(data.shared_pct), border=True,
+           help=f"{fmt_int(data.shared)} af {fmt_int(data.jobcenter)} modtagere er også borgere i socialforvaltningen.")
+two.metric(f"Fælles borgeres andel af {' og '.join(data.far_labels) or 'grupperne længst fra arbejdsmarkedet'}",
+           fmt_pct(data.shared_far_pct), border=True,
+           help=f"{fmt_int(data.shared_far)} af {fmt_int(data.jobcenter_far)}.")
+three.metric("Borgere med særlige behov i samme grupper", fmt_int(data.special_far), border=True,
+             help=f"{fmt_pct(data.special_far_pct)} af grupperne (misbrug, handicap, psykisk sygdom).")
+st.caption(f"{fmt_int(data.shared)} af {fmt_int(data.jobcenter)} ({fmt_pct(data.shared_pct)}) · "
+           f"{fmt_int(data.shared_far)} af {fmt_int(data.jobcenter_far)} ({fmt_pct(data.shared_far_pct)}) · "
+           f"særlige behov: {fmt_int(data.special_far)} ({fmt_pct(data.special_far_pct)})")
+
+page.chart(charts.heatmap_matrix(data.matrix, f"Målgruppe og matchgruppe, {area}", label), data.matrix,
+           alt=f"Varmekort over fælles borgere i {area} efter målgruppe og matchgruppe, {label}.",
+           caption_text=page.caption(data.sources, label), key="matrix",
+           table_columns={"row_label": "Målgruppe", "col_label": "Matchgruppe", "persons": "Antal personer",
+                          "row_share": "Andel af rækken (pct.)", "col_share": "Andel af kolonnen (pct.)"})
+
+if data.over_time.height > 1:
+    page.chart(charts.category_time_series(data.over_time, "Pct.", "Fælles borgeres andel over tid", area,
+                                           stacked=False, breaks=queries.series_breaks()),
+               data.over_time, alt=f"Fælles borgeres andel af jobcentrets modtagere over tid i {area}.",
+               caption_text=page.caption(data.sources), key="over_time",
+               table_columns={"date": "Måned", "series": "Serie", "value": "Pct."})

@@ -1,0 +1,41 @@
+"""Sagstal: cases per caseworker by team against Dansk Socialrådgiverforening's guidance band."""
+
+import streamlit as st
+
+import queries
+from presentation import charts, filters, page
+from presentation.formatting import fmt_num
+
+st.title("Sagstal")
+choice = filters.sidebar_filters()
+area = queries.area_name(choice.area)
+preset = st.radio("Vejledende sagstal", list(queries.GUIDANCE_PRESETS), format_func=queries.GUIDANCE_PRESETS.get)
+periods = queries.caseload_periods(choice.area)
+if periods.is_empty():
+    page.no_data("sagstal", area)
+    st.stop()
+period = st.selectbox("Periode", periods["period"].to_list(),
+                      format_func=dict(zip(periods["period"], periods["label"])).get)
+teams = queries.caseloads(choice.area, period, preset)
+summary = queries.caseload_summary(teams)
+
+one, two, three = st.columns(3)
+one.metric("Teams over båndets øvre grænse", f"{summary['above']} af {summary['teams']}", border=True)
+two.metric("Årsværk der mangler for at nå øvre grænse", fmt_num(summary["fte_needed_high"], 1), border=True,
+           help="Aktive sager / båndets øvre grænse − nuværende årsværk, lagt sammen for teams over båndet.")
+three.metric("Årsværk der mangler for at nå nedre grænse", fmt_num(summary["fte_needed_low"], 1), border=True)
+
+label = dict(zip(periods["period"], periods["label"]))[period]
+page.chart(charts.caseload_band(teams, f"Sager pr. sagsbehandler, {area}", label), teams,
+           alt=f"Sager pr. sagsbehandler for hvert team i {area} med DS' vejledende bånd; teams over båndet er "
+               "fremhævet.",
+           caption_text=page.caption(teams["data_source"].unique().to_list(), label,
+                                     "Bånd: " + queries.GUIDANCE_PRESETS[preset]), key="teams",
+           table_columns={"team": "Team", "guidance_label": "Sagsområde", "cases": "Aktive sager",
+                          "caseworker_fte": "Årsværk", "cases_per_worker": "Sager pr. sagsbehandler",
+                          "low": "Bånd, nedre", "high": "Bånd, øvre", "above": "Over båndet",
+                          "fte_needed_high": "Årsværk til øvre grænse", "fte_needed_low": "Årsværk til nedre grænse"})
+
+st.subheader("Vejledende sagstal")
+page.table(queries.guidance(preset), {"guidance_label": "Område", "low": "Nedre", "high": "Øvre",
+                                      "source": "Kilde", "valid_from": "Gyldig fra", "valid_to": "Gyldig til"})

@@ -1,0 +1,424 @@
+"""The one data-access layer the pages go through.
+
+Each question is a ``.sql`` file in this folder with named, bound parameters (``$area``). Query
+functions are cached on their plain arguments; a single warehouse connection is shared by the
+process and every query runs on its own cursor, so concurrent sessions never share a result.
+Pages never import duckdb.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from pipelines import build
+from pipelines.warehouse import connect
+from queries import investment_model
+
+QUERY_DIR = Path(__file__).resolve().parent
+QUERY_NAMES = frozenset(p.stem for p in QUERY_DIR.glob("*.sql"))
+NATIONAL = "000"
+DEMO_SOURCE = "syntetisk demo"
+GUIDANCE_PRESETS = {"kilde_2017": "Kildedokumenterne (DS ca. 2017): 35-50 unge / 40-55 voksne",
+                    "ds_aktuel": "DS' aktuelle vejledning pr. område"}
+MEASURES = {"persons": "Antal personer", "full_time_persons": "Fuldtidspersoner"}
+AGE_BANDS = {"alle": "Alle aldre", "under_30": "Under 30 år", "30_plus": "30 år og derover"}
+FREQUENCIES = {"M": ("month", "Måned"), "Q": ("quarter", "Kvartal"), "Y": ("year", "År")}
+
+
+class QueryError(Exception):
+    """A question the warehouse could not answer, in words a user can act on."""
+
+
+@st.cache_resource(show_spinner="Bygger datalageret første gang …")
+def warehouse() -> duckdb.DuckDBPyConnection:
+    """The process's one warehouse connection; builds the bundled default on first use."""
+    build.ensure_built()
+    return connect()
+
+
+@functools.cache
+def _sql(name: str) -> str:
+    if name not in QUERY_NAMES:  # the allow-list: only files that ship in this folder
+        raise KeyError(f"unknown query {name!r}")
+    return (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run(name: str, **params) -> pl.DataFrame:
+    """Run one named query with bound parameters and return a polars DataFrame."""
+    cursor = warehouse().cursor()
+    try:
+        return cursor.sql(_sql(name), params=params or None).pl()
+    except duckdb.Error as exc:
+        raise QueryError(f"Forespørgslen '{name}' kunne ikke køres: {exc}") from exc
+    finally:
+        cursor.close()
+
+
+def clear_caches() -> None:
+    """After a load or an undo: every page must show the new data at once."""
+    st.cache_data.clear()
+
+
+# --- shared lookups ----------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def areas() -> pl.DataFrame:
+    return run("areas")
+
+
+@st.cache_data(show_spinner=False)
+def month_bounds() -> tuple[str | None, str | None]:
+    row = run("month_bounds").row(0)
+    return row[0], row[1]
+
+
+@st.cache_data(show_spinner=False)
+def freshness() -> dict:
+    return run("data_freshness").row(0, named=True)
+
+
+@st.cache_data(show_spinner=False)
+def similar_areas(area: str, n: int = 3) -> list[str]:
+    return run("similar_areas", area=area, n=n)["area_code"].to_list()
+
+
+@st.cache_data(show_spinner=False)
+def series_breaks() -> list[dict]:
+    cursor = warehouse().cursor()
+    try:
+        rows = cursor.sql("select break_date, label from series_breaks order by break_date").fetchall()
+    finally:
+        cursor.close()
+    return [{"date": d, "label": label} for d, label in rows]
+
+
+def area_name(code: str) -> str:
+    match = areas().filter(pl.col("area_code") == code)
+    return match["area_name"][0] if match.height else code
+
+
+# --- Overblik ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    value: float | None
+    previous: float | None  # a year earlier
+    national: float | None
+    unit: str  # "antal", "pct", "sager", "kr"
+    page: str
+    note: str = ""
+
+
+@st.cache_data(show_spinner=False)
+def overview(area: str, period: str, preset: str) -> list[Kpi]:
+    """The home page's key figures for one area and month, with a year earlier and the country."""
+    rec = run("recipients_by_category", area=area, period=period)
+
+    def total(df, code, which, ready=None):
+        d = df.filter((pl.col("area_code") == code) & (pl.col("which") == which))
+        if ready is not None:
+            d = d.filter(pl.col("ready") == ready)
+        return d["persons"].sum() if d.height and d["persons"].null_count() < d.height else None
+
+    def share_not_ready(code, which):
+        everyone = total(rec, code, which)
+        not_ready = total(rec, code, which, ready=False)
+        return 100.0 * not_ready / everyone if everyone and not_ready is not None else None
+
+    act = run("activation_kpi", area=area, period=period)
+
+    def rate(code, which):
+        d = act.filter((pl.col("area_code") == code) & (pl.col("which") == which))
+        return d["activation_rate"][0] if d.height else None
+
+    case = run("caseload_kpi", area=area, period=period, preset=preset)
+    case_row = case.row(0, named=True) if case.height else None
+    inv = investment_lines(area)
+    net = None
+    if inv.height:
+        priced = inv.filter(pl.col("line_role").is_in(["cost", "saving"]))
+        net = priced["amount_dkk"].sum() if priced.height else None
+    kpis = [
+        Kpi("recipients", "Modtagere i alt", total(rec, area, "nu"), total(rec, area, "året før"),
+            total(rec, NATIONAL, "nu"), "antal", "visitation"),
+        Kpi("not_ready", "Andel ikke jobparate", share_not_ready(area, "nu"), share_not_ready(area, "året før"),
+            share_not_ready(NATIONAL, "nu"), "pct", "visitation",
+            "Aktivitetsparate (og matchgruppe 4-5 før 2014) i pct. af alle modtagere"),
+        Kpi("activation", "Aktiveringsgrad", rate(area, "nu"), rate(area, "året før"), rate(NATIONAL, "nu"), "pct",
+            "aktivering"),
+        Kpi("caseload", "Sager pr. sagsbehandler", case_row["cases_per_worker"] if case_row else None, None, None,
+            "sager", "sagstal",
+            f"{case_row['teams_above']} af {case_row['teams']} teams over DS' bånd ({case_row['period']})"
+            if case_row else ""),
+        Kpi("investment", "Investering: nettoresultat", net, None, None, "kr", "investering",
+            "Summen af udgifter og besparelser i de indlæste investeringsposter"),
+    ]
+    return kpis
+
+
+# --- Fælles borgere ----------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def match_group_periods(area: str) -> pl.DataFrame:
+    return run("match_group_periods", area=area)
+
+
+@dataclass(frozen=True)
+class SharedCitizens:
+    matrix: pl.DataFrame  # row_label, col_label, row_order, col_order, persons, row_share, col_share
+    shared: float | None
+    jobcenter: float | None
+    shared_pct: float | None
+    shared_far: float | None
+    jobcenter_far: float | None
+    shared_far_pct: float | None
+    special_far: float | None
+    special_far_pct: float | None
+    far_labels: list[str]
+    over_time: pl.DataFrame
+    sources: list[str]
+
+
+@st.cache_data(show_spinner=False)
+def shared_citizens(area: str, period: str) -> SharedCitizens:
+    df = run("match_group_matrix", area=area, period=period)
+    both = df.filter(pl.col("administration") == "both")
+    job = df.filter(pl.col("administration") == "jobcenter")
+
+    def pick(frame, target_total: bool, match_total: bool | None = None, far: bool = False,
+             special: bool = False):
+        d = frame.filter(pl.col("target_is_total") == target_total)
+        if special:
+            d = frame.filter(pl.col("special_needs") == True)  # noqa: E712 (polars expression)
+        if match_total is not None:
+            d = d.filter(pl.col("match_is_total") == match_total)
+        if far:
+            d = d.filter((pl.col("ready") == False) & ~pl.col("match_is_total"))  # noqa: E712
+        return d["persons"].sum() if d.height else None
+
+    shared = pick(both, True, True)
+    jobcenter = pick(job, True, True)
+    shared_far = pick(both, True, False, far=True)
+    jobcenter_far = pick(job, True, False, far=True)
+    special_far = pick(both, False, False, far=True, special=True)
+
+    def pct(a, b):
+        return 100.0 * a / b if a is not None and b else None
+
+    cells = df.filter(~pl.col("match_is_total") & ((pl.col("administration") == "both") |
+                                                     (pl.col("administration") == "jobcenter")))
+    row_totals = df.filter(pl.col("match_is_total")).select(
+        "administration", "target_group", pl.col("persons").alias("row_total"))
+    col_totals = job.filter(~pl.col("match_is_total")).select("match_group", pl.col("persons").alias("col_total"))
+    matrix = (cells.join(row_totals, on=["administration", "target_group"], how="left")
+              .join(col_totals, on="match_group", how="left")
+              .with_columns(
+                  pl.when(pl.col("administration") == "jobcenter").then(pl.lit("Jobcentrets modtagere i alt"))
+                  .when(pl.col("target_is_total")).then(pl.lit("Fælles borgere i alt"))
+                  .otherwise(pl.col("target_label")).alias("row_label"),
+                  pl.when(pl.col("administration") == "jobcenter").then(pl.lit(99))
+                  .when(pl.col("target_is_total")).then(pl.lit(98))
+                  .otherwise(pl.col("target_order")).alias("row_order"),
+                  pl.col("match_label").alias("col_label"),
+                  pl.col("match_order").alias("col_order"),
+                  (100.0 * pl.col("persons") / pl.col("row_total")).alias("row_share"),
+                  (100.0 * pl.col("persons") / pl.col("col_total")).alias("col_share"),
+              )
+              .select("row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share"))
+    far_labels = both.filter((pl.col("ready") == False) & ~pl.col("match_is_total"))[  # noqa: E712
+        "match_label"].unique(maintain_order=True).to_list()
+    return SharedCitizens(
+        matrix=matrix, shared=shared, jobcenter=jobcenter, shared_pct=pct(shared, jobcenter),
+        shared_far=shared_far, jobcenter_far=jobcenter_far, shared_far_pct=pct(shared_far, jobcenter_far),
+        special_far=special_far, special_far_pct=pct(special_far, jobcenter_far), far_labels=far_labels,
+        over_time=_shared_over_time(area), sources=sorted(set(df["source"].to_list())),
+    )
+
+
+def _shared_over_time(area: str) -> pl.DataFrame:
+    """Both shares as chart series: date, series, area, era, value."""
+    df = run("shared_share_over_time", area=area)
+    name = area_name(area)
+    return pl.concat([
+        df.select(pl.col("start_date").cast(pl.Date).alias("date"),
+                  pl.lit("Andel af jobcentrets modtagere").alias("series"), pl.lit(name).alias("area"),
+                  pl.lit("").alias("era"), pl.col("shared_pct").alias("value")),
+        df.select(pl.col("start_date").cast(pl.Date).alias("date"),
+                  pl.lit("Andel af grupperne længst fra arbejdsmarkedet").alias("series"), pl.lit(name).alias("area"),
+                  pl.lit("").alias("era"), pl.col("shared_far_pct").alias("value")),
+    ])
+
+
+# --- Visitation --------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def visitation_series(areas_: tuple[str, ...], measure: str, age: str, first: str, last: str, freq: str,
+                      shares: bool) -> pl.DataFrame:
+    """date, area, series, era, value (count, or pct of the area's total when ``shares``)."""
+    if measure not in MEASURES or age not in AGE_BANDS or freq not in FREQUENCIES:
+        raise QueryError("Ugyldigt valg af måling, alder eller frekvens")
+    df = run("visitation_series", areas=list(areas_), measure=measure, age=age, **{"from": first, "to": last},
+             unit=FREQUENCIES[freq][0])
+    df = df.with_columns(pl.col("start_date").cast(pl.Date).alias("date"),
+                         pl.col("category_label").alias("series"))
+    if shares:
+        df = df.with_columns(
+            (100.0 * pl.col("value") / pl.col("value").sum().over("area_code", "date")).alias("value"))
+    return df.select("date", "area", "area_code", "series", "era", "value", "category_order", "has_suppressed")
+
+
+# --- Aktivering --------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def activation(area: str, first: str, last: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(monthly series: date, series, value) and (published averages over longer periods)."""
+    df = run("activation_series", area=area, **{"from": first, "to": last})
+    series = (df.filter(pl.col("period_type") != "RANGE")
+              .select(pl.col("start_date").cast(pl.Date).alias("date"), pl.col("group_name").alias("series"),
+                      pl.col("activation_rate").alias("value"), "persons", "activated", "source"))
+    averages = (df.filter(pl.col("period_type") == "RANGE")
+                .select(pl.col("group_name").alias("Gruppe"), pl.col("period_label").alias("Periode"),
+                        pl.col("activation_rate").alias("Aktiveringsgrad (pct.)"), pl.col("source").alias("Kilde")))
+    return series, averages
+
+
+# --- Sagstal -----------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def caseload_periods(area: str) -> pl.DataFrame:
+    return run("caseload_periods", area=area)
+
+
+@st.cache_data(show_spinner=False)
+def caseloads(area: str, period: str, preset: str) -> pl.DataFrame:
+    if preset not in GUIDANCE_PRESETS:
+        raise QueryError("Ukendt vejledning")
+    return run("caseload_teams", area=area, period=period, preset=preset)
+
+
+@st.cache_data(show_spinner=False)
+def guidance(preset: str) -> pl.DataFrame:
+    if preset not in GUIDANCE_PRESETS:
+        raise QueryError("Ukendt vejledning")
+    return run("guidance_table", preset=preset)
+
+
+# --- Investering -------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def investment_lines(area: str) -> pl.DataFrame:
+    return run("investment_lines", area=area)
+
+
+@st.cache_data(show_spinner=False)
+def investment_areas() -> pl.DataFrame:
+    return run("investment_areas")
+
+
+# --- Data --------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def loads_list() -> pl.DataFrame:
+    return run("loads_list")
+
+
+@st.cache_data(show_spinner=False)
+def coverage(area: str) -> pl.DataFrame:
+    from pipelines.kinds import KINDS
+
+    labels = {name: kind.label for name, kind in KINDS.items()}
+    return run("coverage", area=area).with_columns(pl.col("kind").replace_strict(labels).alias("kind_label"))
+
+
+@st.cache_data(show_spinner=False)
+def visitation_sources(areas_: tuple[str, ...]) -> list[str]:
+    return run("visitation_sources", areas=list(areas_))["source"].to_list()
+
+
+@st.cache_data(show_spinner=False)
+def freshness_sources() -> list[str]:
+    return run("load_sources")["source"].to_list()
+
+
+def caseload_summary(teams: pl.DataFrame) -> dict:
+    """Teams above their band and the caseworkers missing to bring every team inside it."""
+    above = teams.filter(pl.col("above").fill_null(False))
+    return {
+        "teams": teams.height,
+        "above": above.height,
+        "fte_needed_high": above["fte_needed_high"].clip(lower_bound=0).sum() if above.height else 0.0,
+        "fte_needed_low": teams["fte_needed_low"].clip(lower_bound=0).sum() if teams.height else 0.0,
+    }
+
+
+@dataclass(frozen=True)
+class PublishedCase:
+    project: str
+    period_label: str
+    basis_label: str
+    costs: float
+    savings: float
+    computed_net: float
+    stated_net: float | None
+    discrepancy_note: str
+    notes: str
+    sources: list[str]
+
+
+@st.cache_data(show_spinner=False)
+def published_cases(area: str) -> list[PublishedCase]:
+    """Each project period's computed net beside the net its source states, discrepancies spelt out."""
+    from presentation.formatting import fmt_mio
+
+    lines = investment_lines(area)
+    priced = lines.filter(pl.col("line_role").is_in(["cost", "saving"]))
+    out = []
+    for (project, period, basis), group in priced.group_by(["project", "period", "basis"], maintain_order=True):
+        stated = lines.filter((pl.col("project") == project) & (pl.col("period") == period)
+                              & (pl.col("line_role") == "stated"))
+        figures = investment_model.published_case(pl.concat([group, stated]))
+        note = ""
+        if figures["stated_net"] is not None and abs(figures["discrepancy"]) >= 0.05e6:
+            note = (f"Kilden oplyser en nettobesparelse på {fmt_mio(figures['stated_net'])}, men posterne giver "
+                    f"{fmt_mio(figures['computed_net'])} (forskel {fmt_mio(figures['discrepancy'])}). Begge tal vises; "
+                    "forskellen er ikke forklaret i kilden.")
+        out.append(PublishedCase(
+            project=project, period_label=group["period_label"][0], basis_label=group["basis_label"][0],
+            costs=figures["costs"], savings=figures["savings"], computed_net=figures["computed_net"],
+            stated_net=figures["stated_net"], discrepancy_note=note,
+            notes="; ".join(dict.fromkeys(n for n in pl.concat([group, stated])["note"].to_list() if n)),
+            sources=sorted(set(group["source"].to_list()))))
+    return out
+
+
+SCENARIO_PRESETS = investment_model.PRESETS
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    years: pl.DataFrame
+    summary: dict
+    assumption: str
+    table_columns: dict[str, str]
+
+
+def scenario(**inputs) -> ScenarioResult:
+    """The investment-return curve for the user's assumptions (pure arithmetic; not cached)."""
+    s = investment_model.Scenario(**inputs)
+    years = investment_model.project(s)
+    share = investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit)
+    assumption = (f"Antagelser: kommunens nettoudgift er {share * 100:.0f} % af ydelsen efter refusionstrappen "
+                  f"(80/40/30/20 %) ved {s.weeks_on_benefit} uger på ydelse".replace(".", ","))
+    return ScenarioResult(years, investment_model.summary(years), assumption, investment_model.COLUMN_LABELS)
+
+
+def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:
+    return investment_model.mentor_vs_s85(citizens, hours_per_week, weeks, hourly_cost)

@@ -1,0 +1,149 @@
+"""Every page run by AppTest against the real built warehouse, checking figures a user would check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import queries
+from pipelines import loader
+from pipelines.warehouse import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["overblik", "faelles_borgere", "visitation", "aktivering", "sagstal", "investering", "data"]
+
+
+def page_path(name: str) -> str:
+    return str(ROOT / "pages" / f"{name}.py")
+
+
+@pytest.fixture(scope="session")
+def app_warehouse(built_warehouse, tmp_path_factory) -> Path:
+    """A copy of the built warehouse plus one team at 80 cases per worker in a 40-55 area."""
+    path = tmp_path_factory.mktemp("app") / "warehouse.duckdb"
+    shutil.copy(built_warehouse, path)
+    team = path.parent / "team80.csv"
+    team.write_text("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
+                    "Vejen;2025;Team 80;Jobparate over 30 år;160;2,0\n"
+                    "Vejen;2025;Team 45;Sygedagpenge;90;2,0\n", encoding="utf-8")
+    con = connect(path)
+    loader.load(team, source="test", con=con)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def app(app_warehouse, monkeypatch):
+    monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(app_warehouse))
+    queries.warehouse.clear()
+    st.cache_data.clear()
+
+    def run(name: str, **params) -> AppTest:
+        at = AppTest.from_file(page_path(name), default_timeout=60)
+        for key, value in params.items():
+            at.query_params[key] = value
+        return at.run()
+
+    yield run
+    queries.warehouse.clear()
+
+
+def chart_specs(at) -> list[dict]:
+    """The Vega-Lite specs of the charts a page drew."""
+    return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_runs(app, name):
+    at = app(name)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title and at.title[0].value
+    assert at.sidebar.selectbox(key="f_area").value  # the shared filters are on every page
+
+
+def test_shared_citizens_copenhagen_2007(app):
+    at = app("faelles_borgere", kommune="101")
+    at.main.selectbox[0].set_value("2007M11").run()
+    assert not at.exception
+    values = metrics(at)
+    assert values["Fælles borgere i pct. af jobcentrets modtagere"] == "35,5 %"
+    assert values["Fælles borgeres andel af Matchgruppe 4 og Matchgruppe 5"] == "52,0 %"
+    assert values["Borgere med særlige behov i samme grupper"] == "3.357"
+    caption = " ".join(c.value for c in at.caption)
+    assert "8.884 af 25.015" in caption and "5.735 af 11.019" in caption and "30,5 %" in caption
+
+
+def test_investment_presets_reproduce_published_figures(app):
+    at = app("investering", kommune="580")  # Aabenraa
+    assert not at.exception
+    shown = [m.value for m in at.metric]
+    assert "9,9 mio. kr." in shown
+    at = app("investering", kommune="860")  # Hjørring
+    shown = [m.value for m in at.metric]
+    assert "18,6 mio. kr." in shown and "17,3 mio. kr." in shown
+    assert any("17,3 mio. kr." in w.value and "18,6 mio. kr." in w.value for w in at.warning)
+
+
+def test_scenario_curve_moves_with_inputs(app):
+    at = app("investering")
+    before = metrics(at)["Undgåede udgifter (kommunens nettoudgift)"]
+    reduction = next(n for n in at.number_input if n.label == "Færre modtagere pr. år (pct.)")
+    reduction.set_value(reduction.value + 5).run()
+    after = metrics(at)["Undgåede udgifter (kommunens nettoudgift)"]
+    assert after != before
+    (spec,) = chart_specs(at)
+    assert "Investering mod undgåede udgifter" in json.dumps(spec["title"], ensure_ascii=False)
+
+
+def test_caseload_team_above_band_and_fte_needed(app):
+    at = app("sagstal", kommune="575")  # Vejen
+    at.main.radio[0].set_value("kilde_2017").run()
+    at.main.selectbox[0].set_value("2025").run()
+    assert not at.exception
+    values = metrics(at)
+    assert values["Teams over båndets øvre grænse"] == "1 af 2"
+    # Team 80: 160 cases over a 40-55 band needs 160/55 - 2 = 0,9 more caseworkers.
+    assert values["Årsværk der mangler for at nå øvre grænse"] == "0,9"
+
+
+def test_changing_municipality_changes_figures(app):
+    copenhagen = metrics(app("overblik", kommune="101"))
+    aarhus = metrics(app("overblik", kommune="751"))
+    assert copenhagen["Modtagere i alt"] != aarhus["Modtagere i alt"]
+
+
+@pytest.mark.parametrize("params,notice", [
+    ({"kommune": "atlantis"}, "Ukendt kommune"),
+    ({"fra": "2024M13"}, "Ugyldig periode"),
+    ({"frekvens": "W"}, "Ugyldig frekvens"),
+    ({"fra": "2026M01", "til": "2012M01"}, "starter efter"),
+])
+def test_bad_query_parameter_gives_notice(app, params, notice):
+    at = app("visitation", **params)
+    assert not at.exception
+    assert any(notice in w.value for w in at.warning)
+
+
+def test_filters_round_trip_through_url_and_survive_page_switch(app):
+    at = app("overblik", kommune="751", fra="2015M01", til="2016M12", frekvens="Q", sammenlign="730,101")
+    assert at.sidebar.selectbox(key="f_area").value == "751"
+    assert at.sidebar.multiselect[0].value == ["730", "101"]
+    assert (at.sidebar.selectbox(key="f_first").value, at.sidebar.selectbox(key="f_last").value) == \
+        ("2015M01", "2016M12")
+    assert at.query_params["kommune"] == ["751"] or at.query_params["kommune"] == "751"
+    at.sidebar.selectbox(key="f_area").set_value("461").run()
+    at.switch_page(page_path("visitation")).run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="f_area").value == "461"
+    assert at.sidebar.radio[0].value == "Q"
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert params["kommune"] == "461" and params["fra"] == "2015M01" and params["frekvens"] == "Q"
