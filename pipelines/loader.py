@@ -392,11 +392,15 @@ def _register_periods(con, periods: dict) -> None:
 # --- public API --------------------------------------------------------------------------------
 
 def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None,
-             file_name: str | None = None) -> Validation:
+             file_name: str | None = None, max_rows: int | None = None) -> Validation:
     """Stage, type and validate an extract; leaves temp tables ``typed`` and ``typed_periods``."""
     path = Path(path)
     name = file_name or path.name
     staged = readers.stage(con, path, name)
+    if max_rows is not None and staged.rows > max_rows:
+        raise ExtractRejected([Problem(name, None, None, f"{staged.rows:,}".replace(",", "."),
+                                       f"filen har for mange rækker; grænsen er {max_rows:,}".replace(",", ".")
+                                       + " (indlæs større udtræk med kommandolinjen)")])
     if kind is not None:
         if kind not in KINDS:
             raise ExtractRejected([Problem(name, None, None, kind,
@@ -416,6 +420,8 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     typer.build_maps()
     typer.build_typed()
     _validate(typer)
+    # In file order: that is how a user works through the list in the file.
+    result.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     _register_periods(con, typer.periods)
     result.rows = con.execute("select count(*) from typed").fetchall()[0][0]
     result.areas = [r[0] for r in con.execute(
@@ -441,7 +447,8 @@ def _replace_preview(con, kind: Kind) -> list[tuple[str, str, str, int]]:
 
 def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | None = None,
          file_name: str | None = None, table_id: str | None = None, query: str | None = None,
-         con: duckdb.DuckDBPyConnection | None = None, progress: Progress | None = None) -> LoadResult:
+         con: duckdb.DuckDBPyConnection | None = None, progress: Progress | None = None,
+         max_rows: int | None = None) -> LoadResult:
     """Validate and load one extract in one transaction; raise ExtractRejected with every problem."""
     from pipelines.warehouse import connect
 
@@ -449,17 +456,17 @@ def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | N
     con = con or connect()
     try:
         return _load(con, Path(path), kind, source, loaded_by or config.current_user(), file_name, table_id, query,
-                     progress or (lambda step, frac: None))
+                     progress or (lambda step, frac: None), max_rows)
     finally:
         if own:
             con.close()
 
 
-def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, progress) -> LoadResult:
+def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, progress, max_rows) -> LoadResult:
     name = file_name or path.name
     progress("læser og kontrollerer", 0.05)
     sha = file_sha256(path)
-    checked = validate(con, path, kind, name)
+    checked = validate(con, path, kind, name, max_rows)
     if not checked.ok:
         raise ExtractRejected(checked.problems, checked.warnings)
     spec = checked.kind

@@ -71,7 +71,9 @@ def finish(chart, title: str, subtitle: list[str] | str | None = None):
     if isinstance(chart, (alt.Chart, alt.LayerChart)):
         chart = chart.properties(width="container")
     # A copy, so a caller that tweaks one chart's config cannot change the locale of every later chart.
-    return chart.configure(locale=copy.deepcopy(VEGA_LOCALE), font=FONT)
+    # Legends below the plot: beside it they collide with the break labels and squeeze narrow screens.
+    return (chart.configure(locale=copy.deepcopy(VEGA_LOCALE), font=FONT)
+            .configure_legend(orient="bottom", direction="horizontal", columns=4, labelLimit=280))
 
 
 def _require(df: pl.DataFrame, columns: Iterable[str], builder: str) -> None:

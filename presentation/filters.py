@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import queries
-from pipelines.periods import parse_period
+from pipelines.periods import MONTHS_DA_SHORT, parse_period
 
 DEFAULT_AREA = "101"  # København: the published 2007 figures are Copenhagen's
 DEFAULT_FIRST = "2012M01"  # shows both the 2014 and the 2025 break
@@ -56,6 +56,12 @@ def _months(first: str, last: str) -> list[str]:
 def month_label(period: str) -> str:
     p = parse_period(period)
     return p.label if p else period
+
+
+def short_month_label(period: str) -> str:
+    """'jan. 2012': fits the narrow period pickers."""
+    p = parse_period(period)
+    return f"{MONTHS_DA_SHORT[p.start.month - 1]} {p.start.year}" if p else period
 
 
 def _defaults(last_month: str) -> dict:
@@ -137,8 +143,8 @@ def sidebar_filters() -> Filters:
                 help="Vælg de tre kommuner, der ligner den valgte mest i indbyggertal.")
     newest_first = months[::-1]
     left, right = side.columns(2)
-    left.selectbox("Fra", newest_first, format_func=month_label, key="f_first")
-    right.selectbox("Til", newest_first, format_func=month_label, key="f_last")
+    left.selectbox("Fra", newest_first, format_func=short_month_label, key="f_first")
+    right.selectbox("Til", newest_first, format_func=short_month_label, key="f_last")
     side.radio("Frekvens", list(queries.FREQUENCIES), format_func=lambda f: queries.FREQUENCIES[f][1],
                horizontal=True, key="f_freq")
 

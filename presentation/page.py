@@ -75,6 +75,7 @@ def kpi_card(container, kpi, link: str | None = None) -> None:
         helps.append(kpi.note)
     with container:
         st.metric(kpi.label, format_value(kpi.value, kpi.unit), delta=delta,
+                  delta_color="inverse" if kpi.lower_is_better else "normal",
                   delta_description="fra året før" if delta else None, help=" · ".join(helps) or None,
                   border=True)
         if helps:

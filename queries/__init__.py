@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from pipelines import build
+from pipelines import build, loader, uploads
 from pipelines.warehouse import connect
 from queries import investment_model
 
@@ -24,8 +24,8 @@ QUERY_DIR = Path(__file__).resolve().parent
 QUERY_NAMES = frozenset(p.stem for p in QUERY_DIR.glob("*.sql"))
 NATIONAL = "000"
 DEMO_SOURCE = "syntetisk demo"
-GUIDANCE_PRESETS = {"kilde_2017": "Kildedokumenterne (DS ca. 2017): 35-50 unge / 40-55 voksne",
-                    "ds_aktuel": "DS' aktuelle vejledning pr. område"}
+GUIDANCE_PRESETS = {"ds_aktuel": "DS' aktuelle vejledning pr. område",
+                    "kilde_2017": "Kildedokumenterne (DS ca. 2017): 35-50 unge / 40-55 voksne"}
 MEASURES = {"persons": "Antal personer", "full_time_persons": "Fuldtidspersoner"}
 AGE_BANDS = {"alle": "Alle aldre", "under_30": "Under 30 år", "30_plus": "30 år og derover"}
 FREQUENCIES = {"M": ("month", "Måned"), "Q": ("quarter", "Kvartal"), "Y": ("year", "År")}
@@ -115,6 +115,7 @@ class Kpi:
     unit: str  # "antal", "pct", "sager", "kr"
     page: str
     note: str = ""
+    lower_is_better: bool = False  # fewer recipients is good news: the change is coloured accordingly
 
 
 @st.cache_data(show_spinner=False)
@@ -148,10 +149,10 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
         net = priced["amount_dkk"].sum() if priced.height else None
     kpis = [
         Kpi("recipients", "Modtagere i alt", total(rec, area, "nu"), total(rec, area, "året før"),
-            total(rec, NATIONAL, "nu"), "antal", "visitation"),
+            total(rec, NATIONAL, "nu"), "antal", "visitation", lower_is_better=True),
         Kpi("not_ready", "Andel ikke jobparate", share_not_ready(area, "nu"), share_not_ready(area, "året før"),
             share_not_ready(NATIONAL, "nu"), "pct", "visitation",
-            "Aktivitetsparate (og matchgruppe 4-5 før 2014) i pct. af alle modtagere"),
+            "Aktivitetsparate (og matchgruppe 4-5 før 2014) i pct. af alle modtagere", lower_is_better=True),
         Kpi("activation", "Aktiveringsgrad", rate(area, "nu"), rate(area, "året før"), rate(NATIONAL, "nu"), "pct",
             "aktivering"),
         Kpi("caseload", "Sager pr. sagsbehandler", case_row["cases_per_worker"] if case_row else None, None, None,
@@ -422,3 +423,33 @@ def scenario(**inputs) -> ScenarioResult:
 
 def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:
     return investment_model.mentor_vs_s85(citizens, hours_per_week, weeks, hourly_cost)
+
+
+# --- Writes from the Data page (analysts only; the page checks the role) -------------------------
+
+def review_upload(name: str, data: bytes) -> uploads.Review:
+    cursor = warehouse().cursor()
+    try:
+        return uploads.review(cursor, name, data)
+    finally:
+        cursor.close()
+
+
+def commit_upload(name: str, data: bytes, user: str, progress=None) -> loader.LoadResult:
+    cursor = warehouse().cursor()
+    try:
+        result = uploads.commit(cursor, name, data, user, progress)
+    finally:
+        cursor.close()
+    clear_caches()
+    return result
+
+
+def undo_load(load_id: int, user: str) -> int:
+    cursor = warehouse().cursor()
+    try:
+        removed = loader.undo(cursor, load_id, user)
+    finally:
+        cursor.close()
+    clear_caches()
+    return removed

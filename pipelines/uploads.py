@@ -1,0 +1,125 @@
+"""Uploads from the app: review an extract (kind, rows, problems, preview, what it replaces), then load it.
+
+The review and the load each validate the file from scratch: the warehouse may have changed
+between the two clicks, and a load must never rest on a stale check.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines import loader
+from pipelines.errors import ExtractRejected, Problem
+
+MAX_UPLOAD_MB = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_MB", "200"))
+MAX_UPLOAD_ROWS = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_ROWS", "5000000"))
+UPLOAD_SOURCE = "upload (app)"
+PREVIEW_ROWS = 10
+
+
+@dataclass
+class Review:
+    file_name: str
+    ok: bool
+    kind: str | None = None
+    kind_label: str | None = None
+    rows: int = 0
+    areas: list[str] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    replaces: list[str] = field(default_factory=list)
+    preview: pl.DataFrame | None = None
+
+    def problem_table(self) -> pl.DataFrame:
+        return _problem_frame(self.problems)
+
+    def warning_table(self) -> pl.DataFrame:
+        return _problem_frame(self.warnings)
+
+
+def _problem_frame(problems: list[Problem]) -> pl.DataFrame:
+    return pl.DataFrame([{"Række": p.row, "Kolonne": p.column, "Værdi": p.value, "Problem": p.message}
+                         for p in problems],
+                        schema={"Række": pl.Int64, "Kolonne": pl.String, "Værdi": pl.String, "Problem": pl.String})
+
+
+def _size_problem(name: str, size: int) -> Problem | None:
+    if size > MAX_UPLOAD_MB * 1024 * 1024:
+        return Problem(name, None, None, f"{size / 1024 / 1024:.0f} MB",
+                       f"filen er større end grænsen på {MAX_UPLOAD_MB} MB")
+    return None
+
+
+class _TempFile:
+    """The uploaded bytes as a file the readers can open; removed afterwards."""
+
+    def __init__(self, name: str, data: bytes):
+        self.dir = tempfile.TemporaryDirectory(prefix="helhedsblik-upload-")
+        # Only the suffix of the user's name is kept: the name never becomes a path.
+        self.path = Path(self.dir.name) / ("upload" + Path(name).suffix.lower()[:10])
+        self.path.write_bytes(data)
+
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        self.dir.cleanup()
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes) -> Review:
+    """Validate without loading: what the file is, what is wrong with it, what it would replace."""
+    too_big = _size_problem(name, len(data))
+    if too_big:
+        return Review(name, False, problems=[too_big])
+    with _TempFile(name, data) as path:
+        try:
+            checked = loader.validate(con, path, file_name=name, max_rows=MAX_UPLOAD_ROWS)
+        except ExtractRejected as exc:
+            return Review(name, False, problems=exc.problems, warnings=exc.warnings)
+    result = Review(name, checked.ok, checked.kind.name, checked.kind.label, checked.rows, checked.areas,
+                    checked.periods, checked.problems, checked.warnings)
+    if checked.ok:
+        result.replaces = [f"perioderne {first}–{last} for {area} erstattes: {_fmt(n)} rækker"
+                           if first != last else f"perioden {first} for {area} erstattes: {_fmt(n)} rækker"
+                           for area, first, last, n in checked.replaces]
+        result.preview = _preview(con, checked)
+    return result
+
+
+def _preview(con, checked: loader.Validation) -> pl.DataFrame:
+    """The first rows as read, under the kind's Danish column names."""
+    kind = checked.kind
+    present = [c for c in con.execute("describe typed").fetchall()]
+    names = {row[0] for row in present}
+    columns = ["_line as \"Række\""]
+    for col in kind.columns:
+        raw = f"{col.name}_raw"
+        if raw in names:
+            columns.append(f'{raw} as "{col.label}"')
+        elif col.name in names and col.role == "text":
+            columns.append(f'{col.name} as "{col.label}"')
+    if kind.name == "visitation":
+        columns += ['measure as "Måling"', 'value_raw as "Værdi"']
+    return con.sql(f"select {', '.join(columns)} from typed order by _line limit {PREVIEW_ROWS}").pl()
+
+
+def commit(con: duckdb.DuckDBPyConnection, name: str, data: bytes, user: str, progress=None) -> loader.LoadResult:
+    """Load an uploaded extract atomically, recording who loaded it."""
+    too_big = _size_problem(name, len(data))
+    if too_big:
+        raise ExtractRejected([too_big])
+    with _TempFile(name, data) as path:
+        return loader.load(path, source=UPLOAD_SOURCE, loaded_by=user, file_name=name, con=con,
+                           progress=progress, max_rows=MAX_UPLOAD_ROWS)
+
