@@ -5,7 +5,7 @@ import streamlit as st
 import queries
 from presentation import charts, filters, page
 
-st.title("Aktivering")
+page.start("Aktivering")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 target = st.number_input("Mål for aktiveringsgrad (pct.)", min_value=0.0, max_value=100.0, value=35.0, step=1.0,
@@ -22,7 +22,10 @@ if not series.is_empty():
                alt=f"Aktiveringsgrad over tid for grupper i {area} med en mållinje på {target:g} %.",
                caption_text=page.caption(series["source"].unique().to_list(), period), key="rate",
                table_columns={"date": "Måned", "series": "Gruppe", "value": "Aktiveringsgrad (pct.)",
-                              "persons": "Personer", "activated": "Aktiverede"})
+                              "persons": "Personer", "activated": "Aktiverede"},
+               counts=("persons", "activated"))
 if not averages.is_empty():
     st.subheader("Offentliggjorte gennemsnit")
     page.table(averages)
+
+page.report_button("Aktivering")

@@ -3,11 +3,11 @@
 import streamlit as st
 
 import queries
-from pipelines.errors import ExtractRejected, LoadNotFound
+from pipelines.errors import ExtractRejected, LoadNotFound, PipelineError
 from presentation import access, charts, filters, page
 from presentation.formatting import fmt_int
 
-st.title("Data")
+page.start("Data")
 choice = filters.sidebar_filters()
 who = access.sidebar_access()
 if flash := st.session_state.pop("_data_flash", None):
@@ -56,6 +56,26 @@ if who.is_analyst:
                                 f"{fmt_int(result.replaced_rows)} erstattet.")
                         status.update(label=text, state="complete")
 
+if who.is_analyst:
+    with st.expander("Hent fra jobindsats", icon=":material/cloud_download:"):
+        st.caption("Henter direkte fra jobindsats.dk's API (nøgle i JOBINDSATS_API_KEY eller secrets) og indlæser "
+                   "med samme kontrol som en upload.")
+        with st.form("jobindsats"):
+            table_id = st.selectbox("Tabel", queries.jobindsats_tables())
+            wanted = st.multiselect("Områder (tom = alle)", queries.areas()["area_name"].to_list())
+            period = st.text_input("Perioder", "l(M:24)", help="l(M:24) = de seneste 24 måneder; eller fx 2024M01")
+            fetch = st.form_submit_button("Hent og indlæs")
+        if fetch:
+            with st.status(f"Henter {table_id} …", expanded=True) as status:
+                try:
+                    result = queries.fetch_from_jobindsats(table_id, wanted or "*", period, who.user)
+                except PipelineError as exc:
+                    status.update(label="Hentningen mislykkedes; intet er ændret", state="error")
+                    st.error(str(exc))
+                else:
+                    status.update(label=f"{table_id} indlæst som nr. {result.load_id}: {fmt_int(result.rows)} rækker",
+                                  state="complete")
+
 st.header("Indlæsninger")
 loads = queries.loads_list()
 page.table(loads, {"load_id": "Nr.", "file_name": "Fil", "kind": "Type", "rows": "Rækker",
@@ -88,3 +108,5 @@ else:
                alt="Varmekort over antal rækker efter datatype og år.",
                caption_text=page.caption(queries.freshness_sources()), key="coverage",
                table_columns={"kind_label": "Type", "area": "Område", "year": "År", "rows": "Rækker"})
+
+page.report_button("Data")

@@ -6,7 +6,7 @@ import queries
 from presentation import charts, filters, page
 from presentation.formatting import fmt_int, fmt_pct
 
-st.title("Fælles borgere")
+page.start("Fælles borgere")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 periods = queries.match_group_periods(choice.area)
@@ -35,7 +35,8 @@ page.chart(charts.heatmap_matrix(data.matrix, f"Målgruppe og matchgruppe, {area
            alt=f"Varmekort over fælles borgere i {area} efter målgruppe og matchgruppe, {label}.",
            caption_text=page.caption(data.sources, label), key="matrix",
            table_columns={"row_label": "Målgruppe", "col_label": "Matchgruppe", "persons": "Antal personer",
-                          "row_share": "Andel af rækken (pct.)", "col_share": "Andel af kolonnen (pct.)"})
+                          "row_share": "Andel af rækken (pct.)", "col_share": "Andel af kolonnen (pct.)"},
+           counts=("persons",))
 
 if data.over_time.height > 1:
     page.chart(charts.category_time_series(data.over_time, "Pct.", "Fælles borgeres andel over tid", area,
@@ -43,3 +44,5 @@ if data.over_time.height > 1:
                data.over_time, alt=f"Fælles borgeres andel af jobcentrets modtagere over tid i {area}.",
                caption_text=page.caption(data.sources), key="over_time",
                table_columns={"date": "Måned", "series": "Serie", "value": "Pct."})
+
+page.report_button("Fælles borgere")

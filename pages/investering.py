@@ -6,7 +6,7 @@ import queries
 from presentation import charts, filters, page
 from presentation.formatting import fmt_mio, fmt_num
 
-st.title("Investering")
+page.start("Investering")
 choice = filters.sidebar_filters()
 
 st.header("Offentliggjorte resultater")
@@ -78,3 +78,5 @@ k2.metric("Kommunens udgift, mentor (50 % refusion)", fmt_mio(mentor["mentor_mun
 k3.metric("Kommunens udgift, § 85 (100 % kommunal)", fmt_mio(mentor["s85_municipal"]))
 for note in mentor["notes"]:
     st.caption(note)
+
+page.report_button("Investering")

@@ -6,7 +6,7 @@ import queries
 from presentation import filters, page
 from presentation.formatting import fmt_date
 
-st.title("Overblik")
+page.start("Overblik")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 st.caption(f"{area}, {filters.month_label(choice.last)}. Ændring fra samme måned året før; landstal i hjælpeteksten.")
@@ -22,3 +22,5 @@ if fresh["latest_loaded_at"] is not None:
 if fresh.get("has_demo"):
     st.info("Lageret indeholder syntetiske demodata for alle kommuner. De offentliggjorte tal (København 2007, "
             "Hjørring, Aabenraa, DS) er markeret med deres kilde.")
+
+page.report_button("Overblik")

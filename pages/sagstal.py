@@ -6,7 +6,7 @@ import queries
 from presentation import charts, filters, page
 from presentation.formatting import fmt_num
 
-st.title("Sagstal")
+page.start("Sagstal")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 preset = st.radio("Vejledende sagstal", list(queries.GUIDANCE_PRESETS), format_func=queries.GUIDANCE_PRESETS.get)
@@ -34,8 +34,11 @@ page.chart(charts.caseload_band(teams, f"Sager pr. sagsbehandler, {area}", label
            table_columns={"team": "Team", "guidance_label": "Sagsområde", "cases": "Aktive sager",
                           "caseworker_fte": "Årsværk", "cases_per_worker": "Sager pr. sagsbehandler",
                           "low": "Bånd, nedre", "high": "Bånd, øvre", "above": "Over båndet",
-                          "fte_needed_high": "Årsværk til øvre grænse", "fte_needed_low": "Årsværk til nedre grænse"})
+                          "fte_needed_high": "Årsværk til øvre grænse", "fte_needed_low": "Årsværk til nedre grænse"},
+           counts=("cases",))
 
 st.subheader("Vejledende sagstal")
 page.table(queries.guidance(preset), {"guidance_label": "Område", "low": "Nedre", "high": "Øvre",
                                       "source": "Kilde", "valid_from": "Gyldig fra", "valid_to": "Gyldig til"})
+
+page.report_button("Sagstal")

@@ -5,7 +5,7 @@ import streamlit as st
 import queries
 from presentation import charts, filters, page
 
-st.title("Visitation")
+page.start("Visitation")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 
@@ -28,7 +28,8 @@ page.chart(charts.category_time_series(own, y_title, f"Modtagere efter visitatio
            caption_text=page.caption(queries.visitation_sources((choice.area,)), period,
                                      "Matchgrupper (før 2014) og visitationskategorier vises hver for sig."),
            key="own", table_columns={"date": "Periode", "series": "Kategori", "era": "Klassifikation",
-                                     "value": y_title})
+                                     "value": y_title},
+           counts=() if shares or measure != "persons" or choice.freq != "M" else ("value",))
 
 st.subheader("Sammenligning (andele)")
 compared = queries.visitation_series(choice.areas, measure, age, choice.first, choice.last, choice.freq, True)
@@ -40,3 +41,5 @@ page.chart(charts.category_time_series(compared, "Pct. af modtagerne", "Andel i 
                                      "Andele gør kommuner af forskellig størrelse sammenlignelige."),
            key="compare", table_columns={"date": "Periode", "area": "Område", "series": "Kategori",
                                          "value": "Pct. af modtagerne"})
+
+page.report_button("Visitation")

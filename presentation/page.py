@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import polars as pl
 import streamlit as st
 
+from presentation import export
 from presentation import formatting as fmt
 
 DEMO_SOURCE = "syntetisk demo"
@@ -30,20 +32,67 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
     return " · ".join(parts)
 
 
+REPORT_KEY = "_report_items"
+
+
+def start(title: str) -> None:
+    """The page title; also starts the list of charts the page's report pack will hold."""
+    st.session_state[REPORT_KEY] = []
+    st.title(title)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9æøå]+", "-", text.lower()).strip("-")[:60] or "figur"
+
+
+def _danish_table(data: pl.DataFrame, columns: dict[str, str] | None) -> pl.DataFrame:
+    if not columns:
+        return data
+    return data.select([pl.col(c).alias(label) for c, label in columns.items() if c in data.columns])
+
+
 def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
-          table_columns: dict[str, str] | None = None) -> None:
-    """Render a chart, its caption and, on demand, the data behind it as a table (the text alternative)."""
+          table_columns: dict[str, str] | None = None, counts: tuple[str, ...] = ()) -> None:
+    """Render a chart with its caption, the data behind it on demand, and exports of both."""
     st.altair_chart(figure, width="stretch", alt=alt, key=key)
     st.caption(caption_text)
+    st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text))
+    shown = _danish_table(data, table_columns)
+    count_columns = [table_columns.get(c, c) if table_columns else c for c in counts]
+    count_columns = [c for c in count_columns if c in shown.columns]
+    name = _slug(key)
     with st.expander("Vis data som tabel"):
-        table(data, table_columns)
+        st.dataframe(shown, hide_index=True, width="stretch")
+    with st.popover("Eksportér", icon=":material/download:"):
+        st.caption("Figuren med titel, kilde og periode; data med tal under 5 vist som \"<5\".")
+        st.download_button("Figur (PNG)", lambda: export.chart_png(figure, caption_text), f"{name}.png", "image/png",
+                           key=f"{key}_png", on_click="ignore")
+        st.download_button("Figur (SVG)", lambda: export.chart_svg(figure, caption_text), f"{name}.svg",
+                           "image/svg+xml", key=f"{key}_svg", on_click="ignore")
+        st.download_button("Figur (PDF)", lambda: export.chart_pdf(figure, caption_text), f"{name}.pdf",
+                           "application/pdf", key=f"{key}_pdf", on_click="ignore")
+        st.download_button("Data (CSV til dansk Excel)", lambda: export.data_csv(shown, count_columns),
+                           f"{name}.csv", "text/csv", key=f"{key}_csv", on_click="ignore")
+        st.download_button("Data (XLSX)", lambda: export.data_xlsx(shown, count_columns, caption=caption_text),
+                           f"{name}.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key=f"{key}_xlsx", on_click="ignore")
+
+
+def report_button(page_title: str) -> None:
+    """One click: every chart of this page in one PDF."""
+    items = list(st.session_state.get(REPORT_KEY, []))
+    if not items:
+        return
+    st.divider()
+    st.download_button(f"Hent rapport: alle {len(items)} figurer på siden (PDF)", lambda: export.report_pdf(items),
+                       f"helhedsblik-{_slug(page_title)}.pdf", "application/pdf", key="report_pdf",
+                       icon=":material/picture_as_pdf:", on_click="ignore")
 
 
 def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
     """A data table with Danish column names; only the named columns when ``columns`` is given."""
-    if columns:
-        data = data.select([pl.col(c).alias(label) for c, label in columns.items() if c in data.columns])
-    st.dataframe(data, hide_index=True, width="stretch")
+    st.dataframe(_danish_table(data, columns), hide_index=True, width="stretch")
 
 
 def no_data(what: str, area: str) -> None:

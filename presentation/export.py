@@ -1,0 +1,446 @@
+"""Downloads: finished charts as PNG/SVG/PDF and data tables as Danish CSV and Excel files.
+
+Pure functions (no Streamlit), so every export can be tested byte for byte.
+
+Charts are rendered server-side by vl-convert from the same Vega-Lite spec the page shows, with two changes that
+only matter outside a browser: a fixed width instead of "container", and the caption (source · period · whether
+the figures are synthetic) added to the subtitle, so a file passed on by mail still says where its numbers come
+from.
+
+Tables go through ``export_frame`` first, which applies the two rules every downloaded table must follow:
+small counts are shown as "<5" (discretion), and text that a spreadsheet would run as a formula is neutralised.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import math
+import os
+import re
+import zipfile
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import vl_convert
+import xlsxwriter
+
+from presentation.formatting import VEGA_LOCALE
+
+__all__ = [
+    "SMALL_COUNT_THRESHOLD",
+    "SMALL_COUNT_LABEL",
+    "EXPORT_WIDTH",
+    "export_spec",
+    "chart_png",
+    "chart_svg",
+    "chart_pdf",
+    "report_pdf",
+    "report_spec",
+    "neutralise",
+    "export_frame",
+    "data_csv",
+    "data_xlsx",
+    "zip_pack",
+]
+
+# Counts from 1 up to (not including) the threshold are not published as exact numbers; 0 is shown, since it
+# reveals nobody.
+SMALL_COUNT_THRESHOLD = int(os.environ.get("HELHEDSBLIK_SMALL_COUNT", "5"))
+SMALL_COUNT_LABEL = f"<{SMALL_COUNT_THRESHOLD}"
+
+# Pixels. Roughly an A4 page width at 72 ppi minus margins, so a PDF report page is readable without zooming.
+EXPORT_WIDTH = 720
+
+# Leading characters that make Excel, LibreOffice and Google Sheets treat a cell (typed in, or read from a CSV)
+# as a formula. Tab and carriage return are on the OWASP list because some importers strip them first.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Keys only a top-level Vega-Lite spec may carry; inside a concatenation they are invalid or ignored.
+_TOP_LEVEL_ONLY = ("$schema", "config", "datasets", "autosize", "background", "padding", "usermeta", "params")
+
+# Child views whose "container" sizes must be replaced too (a layer's parts, concatenated or faceted views).
+_CHILD_LISTS = ("layer", "vconcat", "hconcat", "concat")
+_CHILD_SPEC = "spec"
+
+# Excel sheet names: at most 31 characters, none of these, and not starting or ending with an apostrophe.
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_SHEET_NAME_MAX = 31
+
+# Excel displays these with the reader's own separators, so Danish Excel shows "1.234" and "35,5".
+_XLSX_INT_FORMAT = "#,##0"
+_XLSX_FLOAT_FORMAT = "#,##0.0##"
+# Danish Excel's own short date style; the cell still holds a real date that sorts and filters as one.
+_XLSX_DATE_FORMAT = "dd-mm-yyyy"
+_XLSX_DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
+_XLSX_TIME_FORMAT = "hh:mm:ss"
+# Column widths in Excel's character units.
+_XLSX_MIN_WIDTH = 8
+_XLSX_MAX_WIDTH = 60
+
+# Datetimes with a time zone are shown as Danish wall-clock time: Excel has no notion of time zones.
+_LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+BOOL_TEXT = {True: "Ja", False: "Nej"}
+
+
+# --- charts ---------------------------------------------------------------------------------------------------
+
+
+def export_spec(chart, caption: str) -> dict:
+    """The chart's Vega-Lite spec ready for rendering outside a browser, with ``caption`` in its subtitle."""
+    spec = chart.to_dict()
+    _fix_size(spec, top=True)
+    if caption:
+        spec["title"] = _with_caption(spec.get("title"), caption)
+    return spec
+
+
+def _fix_size(spec: dict, top: bool) -> None:
+    """Replace "container" sizes: outside a browser there is no container, and Vega falls back to a tiny default."""
+    if spec.get("width") == "container":
+        spec["width"] = EXPORT_WIDTH
+    if spec.get("height") == "container":
+        # Vega-Lite's own default height is a better guess than any number here.
+        del spec["height"]
+    # A single view or a layer gets the export width even when it had a fixed one, so every exported chart has the
+    # same width and they line up in a report. Concatenated and faceted charts size their parts themselves.
+    if top and ("mark" in spec or "layer" in spec) and "facet" not in spec and "repeat" not in spec:
+        spec["width"] = EXPORT_WIDTH
+    for key in _CHILD_LISTS:
+        for child in spec.get(key, ()):
+            if isinstance(child, dict):
+                _fix_size(child, top=False)
+    child = spec.get(_CHILD_SPEC)
+    if isinstance(child, dict):
+        _fix_size(child, top=False)
+
+
+def _with_caption(title, caption: str) -> dict:
+    """The title with ``caption`` as its last subtitle line, whatever form Altair gave the title in."""
+    if title is None:
+        # An untitled chart still carries its source; the empty text keeps the caption in the subtitle style.
+        return {"text": "", "subtitle": [caption], "anchor": "start"}
+    if isinstance(title, (str, list)):
+        return {"text": title, "subtitle": [caption], "anchor": "start"}
+    title = dict(title)
+    subtitle = title.get("subtitle")
+    if subtitle is None:
+        lines = []
+    elif isinstance(subtitle, str):
+        lines = [subtitle]
+    else:
+        lines = list(subtitle)
+    title["subtitle"] = [*lines, caption]
+    return title
+
+
+def _render_options() -> dict:
+    return {
+        # The spec's config.locale already makes numbers Danish; passing it here as well keeps an export Danish even
+        # for a chart built without ``charts.finish``.
+        "format_locale": copy.deepcopy(VEGA_LOCALE["number"]),
+        "time_format_locale": copy.deepcopy(VEGA_LOCALE["time"]),
+        # Every chart carries its data inline. An empty allow-list stops a spec from making the server fetch URLs.
+        "allowed_base_urls": [],
+    }
+
+
+def chart_png(chart, caption: str, scale: float = 2.0) -> bytes:
+    """PNG at ``scale`` times the export size (2 gives a crisp image on slides and high-density screens)."""
+    return vl_convert.vegalite_to_png(export_spec(chart, caption), scale=scale, **_render_options())
+
+
+def chart_svg(chart, caption: str) -> bytes:
+    """SVG as UTF-8 bytes (Danish letters in titles and labels)."""
+    return vl_convert.vegalite_to_svg(export_spec(chart, caption), **_render_options()).encode("utf-8")
+
+
+def chart_pdf(chart, caption: str) -> bytes:
+    """A one-page vector PDF of the chart."""
+    return vl_convert.vegalite_to_pdf(export_spec(chart, caption), **_render_options())
+
+
+def report_pdf(items: list[tuple[object, str]]) -> bytes:
+    """One PDF with every ``(chart, caption)`` of a page, stacked vertically in the given order."""
+    return vl_convert.vegalite_to_pdf(report_spec(items), **_render_options())
+
+
+def report_spec(items: list[tuple[object, str]]) -> dict:
+    """The single Vega-Lite spec behind ``report_pdf``: the export specs of all charts in one ``vconcat``.
+
+    The charts are merged into a single Vega-Lite ``vconcat`` rather than joining separate PDFs, which would need a
+    PDF library. Every finished chart has the same config (Danish locale, font, legend placement), so the first
+    one's config serves them all.
+    """
+    if not items:
+        raise ValueError("report_pdf: der er ingen figurer at samle i rapporten")
+    views: list[dict] = []
+    datasets: dict = {}
+    params: list = []
+    first: dict | None = None
+    for chart, caption in items:
+        spec = export_spec(chart, caption)
+        if first is None:
+            first = spec
+        for name, values in spec.get("datasets", {}).items():
+            # Altair names a dataset after a hash of its values, so one name always means the same data; a clash
+            # would be a chart built by other means, and silently keeping one side would draw wrong figures.
+            if name in datasets and datasets[name] != values:
+                raise ValueError(f"report_pdf: two charts use different data under the name {name!r}")
+            datasets[name] = values
+        # Selection parameters must sit at the top of a concatenation; Altair already names them uniquely.
+        params.extend(spec.get("params", ()))
+        views.append({k: v for k, v in spec.items() if k not in _TOP_LEVEL_ONLY})
+    assert first is not None
+    report: dict = {"$schema": first.get("$schema"), "vconcat": views, "spacing": 40}
+    if datasets:
+        report["datasets"] = datasets
+    if "config" in first:
+        report["config"] = first["config"]
+    if params:
+        report["params"] = params
+    for key in ("background", "padding"):
+        if key in first:
+            report[key] = first[key]
+    if report["$schema"] is None:
+        del report["$schema"]
+    return report
+
+
+# --- tables ---------------------------------------------------------------------------------------------------
+
+
+def neutralise(text: str) -> str:
+    """``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``: a spreadsheet shows the text instead of running it."""
+    if text and text.startswith(_FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def export_frame(df: pl.DataFrame, count_columns: Iterable[str] = ()) -> pl.DataFrame:
+    """The table as users get it in a download.
+
+    - In ``count_columns`` a count from 1 to ``SMALL_COUNT_THRESHOLD - 1`` becomes "<5"; the column turns to text.
+    - Every other text column (String, Categorical, Enum) is neutralised against formula injection.
+    - Booleans become "Ja"/"Nej": "true"/"false" mean nothing to a Danish reader, and Danish Excel would not
+      recognise them either.
+    - Numbers, dates and times keep their type. Nulls stay null, so a missing figure is an empty cell, never 0.
+    """
+    counts = list(dict.fromkeys(count_columns))
+    unknown = [c for c in counts if c not in df.columns]
+    if unknown:
+        raise ValueError(f"export_frame: unknown count column(s) {', '.join(unknown)}; got {', '.join(df.columns)}")
+    columns = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if name in counts:
+            columns.append(_suppressed(df.get_column(name)).alias(name))
+        elif dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
+            columns.append(col.cast(pl.String).map_elements(neutralise, return_dtype=pl.String))
+        elif dtype == pl.Boolean:
+            columns.append(col.replace_strict(BOOL_TEXT, return_dtype=pl.String))
+        elif dtype.is_numeric() or dtype in (pl.Date, pl.Time, pl.Null) or isinstance(dtype, pl.Datetime):
+            columns.append(col)
+        else:
+            # Lists, structs, durations and binary data have no sensible single-cell form in a spreadsheet.
+            raise TypeError(f"export_frame: column {name!r} has type {dtype}, which cannot be exported")
+    return df.select(columns)
+
+
+def _suppressed(series: pl.Series) -> pl.Expr:
+    """The count column as text, with small counts replaced by "<5"."""
+    name = series.name
+    col = pl.col(name)
+    if series.dtype.is_integer() or series.dtype == pl.Null:
+        counts = col.cast(pl.Int64)
+    elif series.dtype.is_float():
+        # A count that went through a join or a sum can arrive as floats; only whole numbers are counts.
+        finite = series.drop_nulls().drop_nans()
+        if not (finite == finite.round(0)).all():
+            raise ValueError(f"export_frame: count column {name!r} holds values that are not whole numbers")
+        counts = col.fill_nan(None).cast(pl.Int64)
+    else:
+        raise TypeError(f"export_frame: count column {name!r} must hold integers, not {series.dtype}")
+    small = (counts >= 1) & (counts < SMALL_COUNT_THRESHOLD)
+    # A null count stays null (when/otherwise keeps it), so it is an empty cell rather than "<5" or 0.
+    return pl.when(small).then(pl.lit(SMALL_COUNT_LABEL)).otherwise(counts.cast(pl.String))
+
+
+def _plain_decimal(value) -> str | None:
+    """A number in plain notation with a decimal comma and no thousands separator; None when not finite."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        number = value
+    else:
+        if not math.isfinite(value):
+            return None
+        # repr is the shortest text that reads back as the same float; Decimal then writes it without an exponent,
+        # which Excel would otherwise read as text ("1e-05") or a different number.
+        number = Decimal(repr(float(value)))
+    text = f"{number:f}"
+    return text.replace(".", ",")
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return BOOL_TEXT[value]
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (float, Decimal)):
+        text = _plain_decimal(value)
+        # NaN and infinity are no figure to a reader; they are shown as missing, like formatting.fmt_num does.
+        return "" if text is None else text
+    if isinstance(value, datetime):
+        return _local(value).isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(_LOCAL_TZ).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def data_csv(df: pl.DataFrame, count_columns: Iterable[str] = ()) -> bytes:
+    """CSV that Danish Excel opens by double-click: BOM, ";" separator, decimal comma, ISO dates, CRLF."""
+    frame = export_frame(df, count_columns)
+    buffer = io.StringIO(newline="")
+    # QUOTE_MINIMAL quotes exactly the fields holding ";", '"' or a line break, and doubles inner quotes.
+    writer = csv.writer(buffer, delimiter=";", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    # Column names come from code, but a name such as "+/- pct." would still be read as a formula from a CSV.
+    writer.writerow([neutralise(name) for name in frame.columns])
+    for row in frame.iter_rows():
+        writer.writerow([_csv_cell(value) for value in row])
+    # The BOM is what makes Excel read the file as UTF-8 rather than the Windows code page (æ, ø, å).
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _sheet_name(name: str) -> str:
+    cleaned = _SHEET_NAME_FORBIDDEN.sub(" ", name).strip().strip("'").strip()[:_SHEET_NAME_MAX].strip()
+    return cleaned or "Data"
+
+
+def _display_width(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, (float, Decimal)):
+        text = _plain_decimal(value) or ""
+        # Thousands separators and the displayed decimals (at most three) add to the digits.
+        whole, _, fraction = text.partition(",")
+        return len(whole) + len(whole.lstrip("-")) // 3 + (1 + min(len(fraction), 3) if fraction else 0)
+    if isinstance(value, int):
+        return len(str(value)) + len(str(abs(value))) // 3
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def data_xlsx(
+    df: pl.DataFrame,
+    count_columns: Iterable[str] = (),
+    sheet_name: str = "Data",
+    title: str | None = None,
+    caption: str | None = None,
+) -> bytes:
+    """An Excel workbook with one sheet: optional title and caption, a bold frozen header, then the table.
+
+    Numbers are real numbers and dates real dates, so users can sum and filter. Text is always written as text, so
+    nothing in the data can become a formula, even before ``export_frame`` neutralises it (which still matters once
+    a user copies the cells on or saves the sheet as CSV). Non-suppressed counts stay numbers as well.
+    """
+    counts = set(count_columns)
+    frame = export_frame(df, counts)
+    buffer = io.BytesIO()
+    # in_memory: no temporary files on the server. The string_to_* options are off so even a later switch to the
+    # generic write() could not turn text into a formula, number or link.
+    workbook = xlsxwriter.Workbook(buffer, {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    })
+    sheet = workbook.add_worksheet(_sheet_name(sheet_name))
+    title_format = workbook.add_format({"bold": True, "font_size": 14})
+    caption_format = workbook.add_format({"italic": True, "font_color": "#555555"})
+    header_format = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
+    int_format = workbook.add_format({"num_format": _XLSX_INT_FORMAT})
+    float_format = workbook.add_format({"num_format": _XLSX_FLOAT_FORMAT})
+    date_format = workbook.add_format({"num_format": _XLSX_DATE_FORMAT})
+    datetime_format = workbook.add_format({"num_format": _XLSX_DATETIME_FORMAT})
+    time_format = workbook.add_format({"num_format": _XLSX_TIME_FORMAT})
+
+    row = 0
+    if title:
+        sheet.write_string(row, 0, title, title_format)
+        row += 1
+    if caption:
+        sheet.write_string(row, 0, caption, caption_format)
+        row += 1
+    if title or caption:
+        # A blank row keeps the title out of the table region Excel selects for sorting and filtering.
+        row += 1
+    header_row = row
+    widths = []
+    for col, name in enumerate(frame.columns):
+        sheet.write_string(header_row, col, name, header_format)
+        widths.append(len(name))
+
+    for r, values in enumerate(frame.iter_rows(), start=header_row + 1):
+        for c, value in enumerate(values):
+            widths[c] = max(widths[c], _display_width(value))
+            if value is None:
+                continue
+            if frame.columns[c] in counts:
+                # Our own text from _suppressed: the label, or the digits of an integer that may be shown.
+                if value == SMALL_COUNT_LABEL:
+                    sheet.write_string(r, c, value)
+                else:
+                    sheet.write_number(r, c, int(value), int_format)
+            elif isinstance(value, bool):
+                sheet.write_string(r, c, BOOL_TEXT[value])
+            elif isinstance(value, int):
+                sheet.write_number(r, c, value, int_format)
+            elif isinstance(value, (float, Decimal)):
+                number = float(value)
+                # NaN and infinity have no Excel number; the cell stays empty, like a missing value.
+                if math.isfinite(number):
+                    sheet.write_number(r, c, number, float_format)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(r, c, _local(value), datetime_format)
+            elif isinstance(value, date):
+                sheet.write_datetime(r, c, value, date_format)
+            elif isinstance(value, time):
+                sheet.write_datetime(r, c, value, time_format)
+            else:
+                sheet.write_string(r, c, str(value))
+
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, min(max(width + 2, _XLSX_MIN_WIDTH), _XLSX_MAX_WIDTH))
+    # The header stays in view while scrolling; the autofilter gives sorting and filtering on every column.
+    sheet.freeze_panes(header_row + 1, 0)
+    if frame.width:
+        sheet.autofilter(header_row, 0, header_row + max(frame.height, 1), frame.width - 1)
+    workbook.close()
+    return buffer.getvalue()
+
+
+# --- bundles --------------------------------------------------------------------------------------------------
+
+
+def zip_pack(files: dict[str, bytes]) -> bytes:
+    """A deflated zip of ``name -> content``; Danish letters in names are stored as UTF-8."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

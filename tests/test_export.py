@@ -1,0 +1,286 @@
+"""Chart and table exports, checked on the bytes users download: rendered charts, CSV, Excel and zip."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import zipfile
+from datetime import date
+
+import fastexcel
+import polars as pl
+import pytest
+import vl_convert
+
+from presentation import charts, export
+
+CAPTION = "Kilde: Jobindsats · januar–juni 2024 · syntetiske demodata"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# "/Type /Page" also prefixes "/Type /Pages" (the page tree), which is not a page.
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+# --- sample charts --------------------------------------------------------------------------------------------
+
+
+def heatmap_chart():
+    rows = []
+    for r, row in enumerate(["Jobparate", "Aktivitetsparate"]):
+        for c, col in enumerate(["Match 1", "Match 2"]):
+            rows.append({
+                "row_label": row, "col_label": col, "row_order": r, "col_order": c,
+                "persons": 1234 * (r + 1) * (c + 1), "row_share": 50.0, "col_share": 25.0,
+            })
+    return charts.heatmap_matrix(pl.DataFrame(rows), "Målgrupper og matchgrupper", "Personer")
+
+
+def series_chart():
+    rows = [
+        {"date": date(year, 1, 1), "series": series, "area": "Hjørring", "value": base + year, "era": "Fra 2014"}
+        for year in range(2014, 2020)
+        for series, base in (("Jobparat", 1000.0), ("Aktivitetsparat", 500.0))
+    ]
+    return charts.category_time_series(pl.DataFrame(rows), "Personer", "Visiterede over tid", ["Hjørring"])
+
+
+def caseload_chart():
+    df = pl.DataFrame({
+        "team": ["Team A", "Team B"],
+        "guidance_label": ["Kontanthjælp"] * 2,
+        "cases_per_worker": [70.0, 50.0],
+        "low": [45.0, 45.0],
+        "high": [55.0, 55.0],
+        "above": [True, False],
+        "cases": [700, 500],
+        "caseworker_fte": [10.0, 10.0],
+        "fte_needed_high": [2.7, 0.0],
+        "fte_needed_low": [5.6, 1.1],
+    })
+    return charts.caseload_band(df, "Sagstal pr. sagsbehandler")
+
+
+@pytest.fixture(scope="module")
+def three_charts():
+    return [heatmap_chart(), series_chart(), caseload_chart()]
+
+
+def svg_texts(svg: str) -> list[str]:
+    """Every text node of the SVG; a multi-line title puts each line in a <tspan> of its own."""
+    return [html.unescape(t) for t in re.findall(r">([^<>]+)</t(?:ext|span)>", svg)]
+
+
+class SpecOnly:
+    """Stands in for a chart whose spec a test spells out by hand."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+
+    def to_dict(self) -> dict:
+        return self.spec
+
+
+# --- export_spec ----------------------------------------------------------------------------------------------
+
+
+def test_export_spec_sets_numeric_width_and_appends_caption(three_charts):
+    heatmap, series, _ = three_charts
+    spec = export.export_spec(heatmap, CAPTION)
+    assert spec["width"] == export.EXPORT_WIDTH
+    assert spec["title"]["text"] == "Målgrupper og matchgrupper"
+    # A string subtitle becomes a list with the caption as the last line.
+    assert spec["title"]["subtitle"] == ["Personer", CAPTION]
+    # The chart shown on the page is untouched.
+    assert heatmap.to_dict()["width"] == "container"
+    assert export.export_spec(series, CAPTION)["title"]["subtitle"] == ["Hjørring", CAPTION]
+
+
+def test_export_spec_handles_every_title_form():
+    base = charts.bar_compare(
+        pl.DataFrame({"label": ["A"], "value": [1.0], "highlight": [True]}), "Andel", "Sammenligning"
+    )
+    # A title without a subtitle.
+    assert export.export_spec(base, CAPTION)["title"]["subtitle"] == [CAPTION]
+    # A plain string title, and a chart with no title at all.
+    plain = base.properties(title="Bare tekst")
+    assert export.export_spec(plain, CAPTION)["title"] == {"text": "Bare tekst", "subtitle": [CAPTION],
+                                                          "anchor": "start"}
+    untitled = export.export_spec(SpecOnly({"mark": "point"}), CAPTION)
+    assert untitled["title"]["subtitle"] == [CAPTION]
+    # A list subtitle keeps its lines.
+    listed = export.export_spec(SpecOnly({"mark": "point", "title": {"text": "T", "subtitle": ["a", "b"]}}), CAPTION)
+    assert listed["title"] == {"text": "T", "subtitle": ["a", "b", CAPTION]}
+
+
+def test_export_spec_replaces_container_width_inside_layers():
+    spec = {"layer": [{"mark": "point", "width": "container"}], "width": "container", "height": "container"}
+    out = export.export_spec(SpecOnly(spec), CAPTION)
+    assert out["width"] == export.EXPORT_WIDTH
+    assert out["layer"][0]["width"] == export.EXPORT_WIDTH
+    assert "height" not in out
+
+
+# --- rendered charts ------------------------------------------------------------------------------------------
+
+
+def test_chart_png(three_charts):
+    png = export.chart_png(three_charts[0], CAPTION)
+    assert png.startswith(PNG_MAGIC)
+    assert len(png) > 5_000
+
+
+def test_chart_svg_carries_caption_and_danish_numbers(three_charts):
+    svg = export.chart_svg(three_charts[0], CAPTION)
+    assert isinstance(svg, bytes)
+    text = svg.decode("utf-8")
+    assert "<svg" in text
+    texts = svg_texts(text)
+    assert CAPTION in texts
+    # 1234 persons in a heatmap cell, written the Danish way.
+    assert "1.234" in texts
+    # Fixed export width, not the tiny default Vega uses when a "container" width has nothing to fill.
+    width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', text).group(1))
+    assert width > export.EXPORT_WIDTH
+
+
+def test_chart_pdf(three_charts):
+    pdf = export.chart_pdf(three_charts[2], CAPTION)
+    assert pdf.startswith(b"%PDF")
+    assert len(PAGE_OBJECT.findall(pdf)) == 1
+
+
+def test_report_pdf_holds_every_chart(three_charts):
+    items = [(chart, CAPTION) for chart in three_charts]
+    pdf = export.report_pdf(items)
+    assert pdf.startswith(b"%PDF")
+    # One document, one (tall) page: the charts are concatenated into one spec.
+    assert len(PAGE_OBJECT.findall(pdf)) == 1
+    # vl-convert compresses the PDF text, so the content is checked on the spec and through the size.
+    singles = [export.chart_pdf(chart, CAPTION) for chart in three_charts]
+    assert len(pdf) > max(len(single) for single in singles)
+    spec = export.report_spec(items)
+    assert [view["title"]["text"] for view in spec["vconcat"]] == [
+        "Målgrupper og matchgrupper", "Visiterede over tid", "Sagstal pr. sagsbehandler"]
+    assert spec["spacing"] == 40
+    assert "config" in spec and "locale" in spec["config"]
+    for view in spec["vconcat"]:
+        assert not {"config", "$schema", "datasets"} & view.keys()
+        assert view["width"] == export.EXPORT_WIDTH
+    # Every dataset a view names is in the merged datasets.
+    names = set(re.findall(r'"data": \{"name": "([^"]+)"', json.dumps(spec)))
+    assert names and names <= spec["datasets"].keys()
+    # The same spec renders to SVG with every chart's title.
+    texts = svg_texts(vl_convert.vegalite_to_svg(spec))
+    for title in ("Målgrupper og matchgrupper", "Visiterede over tid", "Sagstal pr. sagsbehandler"):
+        assert title in texts
+
+
+def test_report_pdf_needs_charts():
+    with pytest.raises(ValueError):
+        export.report_pdf([])
+
+
+# --- tables ---------------------------------------------------------------------------------------------------
+
+
+def sample_frame() -> pl.DataFrame:
+    return pl.DataFrame({
+        "area": ['=HYPERLINK("http://x")', "Hjørring", "Nord; Syd", None],
+        "persons": [3, 12, None, 0],
+        "rate": [35.5, -18.1, None, 1234.25],
+        "month": [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), None],
+    })
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("=1+1", "'=1+1"), ("+45 1234", "'+45 1234"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("Hjørring", "Hjørring"), ("", ""), ("a=b", "a=b"),
+])
+def test_neutralise(text, expected):
+    assert export.neutralise(text) == expected
+
+
+def test_export_frame():
+    out = export.export_frame(sample_frame(), count_columns=["persons"])
+    assert out.schema["persons"] == pl.String
+    assert out.get_column("persons").to_list() == [export.SMALL_COUNT_LABEL, "12", None, "0"]
+    assert out.get_column("area").to_list() == ["'=HYPERLINK(\"http://x\")", "Hjørring", "Nord; Syd", None]
+    assert out.schema["rate"] == pl.Float64
+    assert out.get_column("rate").to_list() == [35.5, -18.1, None, 1234.25]
+    assert out.schema["month"] == pl.Date
+
+
+def test_export_frame_rejects_bad_count_columns():
+    with pytest.raises(ValueError):
+        export.export_frame(sample_frame(), ["missing"])
+    with pytest.raises(TypeError):
+        export.export_frame(sample_frame(), ["area"])
+    with pytest.raises(ValueError):
+        export.export_frame(pl.DataFrame({"n": [1.5]}), ["n"])
+    whole = export.export_frame(pl.DataFrame({"n": [2.0, 7.0, None]}), ["n"])
+    assert whole.get_column("n").to_list() == [export.SMALL_COUNT_LABEL, "7", None]
+
+
+def test_data_csv():
+    data = export.data_csv(sample_frame(), count_columns=["persons"])
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.count("\r\n") == 5 and "\n" not in text.replace("\r\n", "")
+    assert "35,5" in text and "-18,1" in text and "1234,25" in text
+    assert "'-18,1" not in text  # numbers are never neutralised
+
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[0] == ["area", "persons", "rate", "month"]
+    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "<5", "35,5", "2024-01-01"]
+    assert rows[2] == ["Hjørring", "12", "-18,1", "2024-02-01"]
+    assert rows[3] == ["Nord; Syd", "", "", "2024-03-01"]  # null stays empty, never 0
+    # The field with the separator is quoted, and inner quotes are doubled.
+    assert '"Nord; Syd"' in text and '"\'=HYPERLINK(""http://x"")"' in text
+
+    back = pl.read_csv(io.BytesIO(data), separator=";", decimal_comma=True)
+    assert back.columns == ["area", "persons", "rate", "month"]
+    assert back.get_column("area").to_list()[:2] == ["'=HYPERLINK(\"http://x\")", "Hjørring"]
+    assert back.get_column("persons").to_list() == ["<5", "12", None, "0"]
+    assert back.get_column("rate").to_list() == [35.5, -18.1, None, 1234.25]
+
+
+def test_data_xlsx():
+    data = export.data_xlsx(sample_frame(), count_columns=["persons"], sheet_name="Visitation: 2024",
+                            title="Visiterede", caption=CAPTION)
+    reader = fastexcel.read_excel(data)
+    # ":" is not allowed in a sheet name.
+    assert reader.sheet_names == ["Visitation  2024"]
+    # Title, caption and a blank row above the header.
+    table = reader.load_sheet(0, header_row=3).to_polars()
+    assert table.columns == ["area", "persons", "rate", "month"]
+    assert table.get_column("area").to_list()[:2] == ["'=HYPERLINK(\"http://x\")", "Hjørring"]
+    assert table.get_column("persons").to_list()[0] == export.SMALL_COUNT_LABEL
+    assert table.schema["rate"] == pl.Float64
+    assert table.get_column("rate").to_list() == [35.5, -18.1, None, 1234.25]
+    assert table.get_column("month").to_list()[0].date() == date(2024, 1, 1)
+    top = reader.load_sheet(0, header_row=None, n_rows=2).to_polars()
+    assert top.row(0)[0] == "Visiterede" and top.row(1)[0] == CAPTION
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in sheet and "<f " not in sheet
+    # The count 12 is a number cell (no t="s"), the suppressed 3 a shared string.
+    assert re.search(r'<c r="B6"[^>]*><v>12</v>', sheet) and 't="s"' in re.search(r'<c r="B5"[^>]*>', sheet).group(0)
+    assert '<pane ySplit="4"' in sheet  # header row frozen
+
+
+def test_data_xlsx_without_title():
+    table = fastexcel.read_excel(export.data_xlsx(sample_frame())).load_sheet(0).to_polars()
+    assert table.columns == ["area", "persons", "rate", "month"]
+    assert table.schema["persons"] == pl.Float64  # not a count column: numbers, exact
+    assert table.get_column("persons").to_list() == [3, 12, None, 0]
+
+
+def test_zip_pack_round_trip():
+    files = {"figur.png": b"\x89PNG...", "data/tabel.csv": "æøå;1\r\n".encode("utf-8-sig"), "tom.txt": b""}
+    packed = export.zip_pack(files)
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+        assert archive.testzip() is None
+        assert {name: archive.read(name) for name in archive.namelist()} == files
+        assert all(info.compress_type == zipfile.ZIP_DEFLATED for info in archive.infolist())
