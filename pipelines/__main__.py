@@ -1,4 +1,4 @@
-"""Command line: python -m pipelines load|demo|loads|undo|check|build."""
+"""Command line: python -m pipelines load|demo|loads|undo|check|build|fetch|refresh."""
 
 from __future__ import annotations
 
@@ -41,13 +41,7 @@ def cmd_load(args) -> int:
                 for p in exc.problems:
                     print(f"  - {p}", file=sys.stderr)
                 continue
-            for w in result.warnings:
-                print(f"  advarsel: {w}")
-            if result.skipped_identical:
-                print(f"{path}: identisk med indlæsning {result.load_id}; intet ændret")
-            else:
-                print(f"{path}: indlæsning {result.load_id}, {result.kind}, {_fmt(result.rows)} rækker"
-                      f" ({_fmt(result.replaced_rows)} erstattet)")
+            _report(result)
     finally:
         con.close()
     return 1 if failed else 0
@@ -108,6 +102,47 @@ def cmd_check(args) -> int:
     return 0
 
 
+def _report(result: loader.LoadResult) -> None:
+    for w in result.warnings:
+        print(f"  advarsel: {w}")
+    if result.skipped_identical:
+        print(f"{result.file_name}: identisk med indlæsning {result.load_id}; intet ændret")
+    else:
+        print(f"{result.file_name}: indlæsning {result.load_id}, {result.kind}, {_fmt(result.rows)} rækker"
+              f" ({_fmt(result.replaced_rows)} erstattet)")
+
+
+def cmd_fetch(args) -> int:
+    from pipelines import jobindsats
+
+    areas = "*" if args.area.strip() == "*" else [a.strip() for a in args.area.split(",") if a.strip()]
+    con = connect()
+    try:
+        _bar(f"henter {args.table}", 0.1)
+        result = jobindsats.fetch_to_warehouse(args.table, areas, args.period, con=con,
+                                               measurements=args.measurement.split(",") if args.measurement else None)
+        _bar("færdig", 1.0)
+    finally:
+        con.close()
+    _report(result)
+    return 0
+
+
+def cmd_refresh(args) -> int:
+    from pipelines import jobindsats
+
+    con = connect()
+    try:
+        results = jobindsats.refresh(con, period=args.period)
+    finally:
+        con.close()
+    for result in results:
+        _report(result)
+    if not results:
+        print("alle kortlagte tabeller er opdaterede; intet hentet")
+    return 0
+
+
 def cmd_build(args) -> int:
     built = build.ensure_built()
     print("lageret er bygget" if built else "lageret fandtes allerede")
@@ -133,6 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_undo)
     sub.add_parser("check", help="integrity report").set_defaults(func=cmd_check)
     sub.add_parser("build", help="build the default warehouse if it is empty").set_defaults(func=cmd_build)
+    p = sub.add_parser("fetch", help="fetch a table from the jobindsats API and load it")
+    p.add_argument("--table", required=True, help="e.g. y60a02")
+    p.add_argument("--area", default="*", help="comma list of areas, or * (default)")
+    p.add_argument("--period", default="l(M:24)", help='e.g. "l(M:24)", 2024M01 or a comma list')
+    p.add_argument("--measurement", help="comma list of measurement IDs (default: the mapping's)")
+    p.set_defaults(func=cmd_fetch)
+    p = sub.add_parser("refresh", help="fetch every mapped table with newer data than its last load")
+    p.add_argument("--period", default="l(M:24)")
+    p.set_defaults(func=cmd_refresh)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

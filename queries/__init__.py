@@ -453,3 +453,23 @@ def undo_load(load_id: int, user: str) -> int:
         cursor.close()
     clear_caches()
     return removed
+
+
+def jobindsats_tables() -> list[str]:
+    """The jobindsats tables the warehouse knows how to load."""
+    from pipelines import jobindsats
+
+    return sorted(jobindsats.mapping())
+
+
+def fetch_from_jobindsats(table_id: str, areas: list[str] | str, period: str, user: str) -> loader.LoadResult:
+    """Fetch a table from the jobindsats API and load it (same validated, atomic load as an upload)."""
+    from pipelines import jobindsats
+
+    cursor = warehouse().cursor()
+    try:
+        result = jobindsats.fetch_to_warehouse(table_id, areas, period, con=cursor, loaded_by=user)
+    finally:
+        cursor.close()
+    clear_caches()
+    return result

@@ -107,3 +107,26 @@ def test_manager_sees_no_upload_or_undo(warehouse_copy, monkeypatch):
 def test_open_mode_says_so(warehouse_copy):
     at = data_page().run()
     assert any("Åben lokal tilstand" in c.value for c in at.sidebar.caption)
+
+
+def test_analyst_fetches_from_jobindsats_panel(warehouse_copy, httpserver_ipv4, monkeypatch):
+    reply = [{"Variables": [{"Name": "area", "Label": "Område"}, {"Name": "period", "Label": "Periode"},
+                            {"Name": "mgrpc07_1", "Label": "Aktiveringsgrad"}],
+              "Data": [["Vejen", "2030M01", "41,5"]]}]
+    httpserver_ipv4.expect_request("/v2/data/y60c07/json", method="POST").respond_with_json(reply)
+    monkeypatch.setenv("JOBINDSATS_API_URL", httpserver_ipv4.url_for("").rstrip("/"))
+    monkeypatch.setenv("JOBINDSATS_API_KEY", "SECRET-KEY-123")
+    at = data_page().run()
+    form_table = next(s for s in at.selectbox if s.label == "Tabel")
+    form_table.set_value("y60c07")
+    next(b for b in at.button if b.label == "Hent og indlæs").click().run()
+    assert not at.exception
+    assert not at.error
+    cursor = queries.warehouse().cursor()
+    try:
+        rows = cursor.execute("select area, activation_rate, source from activation where period = '2030M01'"
+                              ).fetchall()
+    finally:
+        cursor.close()
+    assert rows == [("Vejen", 41.5, "jobindsats API")]
+    assert "SECRET-KEY-123" not in str(at._tree)
