@@ -81,6 +81,8 @@ VISITATION = Kind(
                default="i_alt"),
         Column("age_group", "Alder", ("age_group", "alder", "aldersgruppe", "age", "_alder"), DIM, "age_group",
                required=False, default="i_alt"),
+        Column("origin", "Herkomst", ("origin", "herkomst", "oprindelse", "_oprinda"), DIM, "origin",
+               required=False, default="i_alt"),
         Column("category", "Visitationskategori", ("category", "kategori", "visitationskategori",
                                                    "_viskat_1int", "_viskat_1kth", "_viskat_2udh",
                                                    "matchgruppe", "match_group", "visitation_category"),
@@ -89,7 +91,7 @@ VISITATION = Kind(
                "measure", required=False),
         Column("value", "Værdi", ("value", "værdi", "vaerdi", "indhold"), DECIMAL, required=False),
     ),
-    keys=("area_code", "period", "benefit", "gender", "age_group", "category", "measure"),
+    keys=("area_code", "period", "benefit", "gender", "age_group", "origin", "category", "measure"),
     replace_scope=("area_code", "period", "benefit", "measure"),
     measure_columns=VISITATION_MEASURES,
 )

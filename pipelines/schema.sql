@@ -113,6 +113,7 @@ create table if not exists fact_visitation (
     benefit varchar not null,
     gender varchar not null,
     age_group varchar not null,
+    origin varchar not null,
     category varchar not null,
     measure varchar not null,
     value double,
@@ -181,7 +182,7 @@ where status = 'loaded';
 
 create or replace view visitation as
 select a.area_name as area, f.area_code, f.period, p.period_type, p.start_date, p.end_date,
-       f.benefit, f.gender, f.age_group, f.category, c.label as category_label,
+       f.benefit, f.gender, f.age_group, f.origin, f.category, c.label as category_label,
        f.measure, f.value, f.suppressed, f.load_id, l.source
 from fact_visitation f
 join areas a using (area_code)
