@@ -242,6 +242,7 @@ class _Typer:
             else:  # an absent column is neither a value nor a suppressed one
                 parsed.append(f"null::double as {col}")
                 parsed.append(f"false as {col}_marker")
+        # Typed once: every rule, the duplicate check and the insert then read plain columns.
         self.con.execute(f"create or replace temp table typed as select *, {', '.join(parsed)} from ({body})")
 
     def _value_columns(self) -> list[str]:
@@ -259,17 +260,42 @@ def _quote(text: str | None) -> str:
 
 # --- validation rules ------------------------------------------------------------------------
 
-def _rule(typer: _Typer, where: str, column: str, raw: str | None, message: str, severity=ERROR) -> None:
-    if len(typer.problems if severity == ERROR else typer.warnings) >= MAX_PROBLEMS:
+@dataclass(frozen=True)
+class _Rule:
+    where: str  # SQL condition over ``typed`` that marks a bad row
+    column: str
+    raw: str | None  # the column holding the value as the file wrote it
+    message: str
+
+
+def _run_rules(typer: _Typer, rules: list[_Rule]) -> None:
+    """Every rule in one scan; only the rules that found something list their rows (the rare path)."""
+    if not rules:
         return
-    value_sql = raw if raw else "null"
-    rows = typer.con.execute(f"select _line, {value_sql} from typed where {where} order by _line limit "
-                             f"{MAX_PROBLEMS}").fetchall()
-    for line, value in rows:
-        typer.problem(line, column, value, message, severity)
+    counts = typer.con.execute(
+        "select " + ", ".join(f"count(*) filter (where {r.where})" for r in rules) + " from typed").fetchall()[0]
+    for rule, n in zip(rules, counts):
+        if not n or len(typer.problems) >= MAX_PROBLEMS:
+            continue
+        rows = typer.con.execute(f"select _line, {rule.raw or 'null'} from typed where {rule.where} "
+                                 f"order by _line limit {MAX_PROBLEMS}").fetchall()
+        for line, value in rows:
+            typer.problem(line, rule.column, value, rule.message)
 
 
 def _validate(typer: _Typer) -> None:
+    rules: list[_Rule] = []
+
+    def _rule(_typer, where, column, raw, message):
+        rules.append(_Rule(where, column, raw, message))
+
+    _collect_rules(typer, _rule)
+    _run_rules(typer, rules)
+    _duplicates(typer)
+    _warnings(typer)
+
+
+def _collect_rules(typer: _Typer, _rule) -> None:
     kind, pos, con = typer.kind, typer.positions, typer.con
     for col in kind.columns:
         if col.name not in pos:
@@ -300,9 +326,9 @@ def _validate(typer: _Typer) -> None:
         _rule(typer, f"{present} and {val} is null", label, raw,
               "ikke et tal (og ikke en diskretioneringsmarkering som '..' eller '-')")
         if typer.staged.decimal == "comma":
-            thousands = r"'-?\d{1,3}(\.\d{3})+(,\d+)?'"
-            _rule(typer, f"{present} and {raw} like '%.%' and not regexp_full_match(trim({raw}), {thousands})",
-                  label, raw, "punktum i et tal i en fil med decimalkomma: forventede fx 1.234,5")
+            # A dot is a thousands separator only when three digits follow it (1.234 or 1.234,5).
+            _rule(typer, f"{present} and {raw} like '%.%' and length(split_part(split_part(trim({raw}), ',', 1), "
+                         f"'.', -1)) <> 3", label, raw, "punktum i et tal i en fil med decimalkomma: forventede fx 1.234,5")
         if role in (COUNT, DECIMAL):
             _rule(typer, f"{val} < 0", label, raw, "negativt tal: forventede 0 eller derover")
         if role == COUNT:
@@ -321,9 +347,6 @@ def _validate(typer: _Typer) -> None:
             _rule(typer, "cases_per_worker_high < cases_per_worker", "Sager pr. sagsbehandler (øvre)",
                   "cases_per_worker_high_raw", "øvre grænse er mindre end sager pr. sagsbehandler")
 
-    _duplicates(typer)
-    _warnings(typer)
-
 
 def _value_specs(typer: _Typer) -> list[tuple[str, str, str]]:
     if typer.kind.name == "visitation":
@@ -333,6 +356,11 @@ def _value_specs(typer: _Typer) -> list[tuple[str, str, str]]:
 
 def _duplicates(typer: _Typer) -> None:
     keys = ", ".join(typer.kind.keys)
+    # A grouped count first: cheap on a clean file; the windowed listing only when there are duplicates.
+    found = typer.con.execute(f"select count(*) from (select 1 from typed where area_code is not null and period "
+                              f"is not null group by {keys} having count(*) > 1)").fetchall()[0][0]
+    if not found:
+        return
     label_cols = " || ' / ' || ".join(f"coalesce({k}::varchar, '')" for k in typer.kind.keys)
     rows = typer.con.execute(
         f"select _line, first_line, {label_cols} from (select _line, {keys}, "
