@@ -105,8 +105,19 @@ def _from_url(params, codes: set[str], months: list[str], state: dict) -> list[s
     return notices
 
 
-def _use_similar(area_key: str) -> None:
-    st.session_state["f_compare"] = queries.similar_areas(st.session_state[area_key])
+# Widget key -> field of the canonical state.
+WIDGETS = {"f_area": "area", "f_compare": "compare", "f_first": "first", "f_last": "last", "f_freq": "freq"}
+
+
+def _remember(key: str) -> None:
+    """A widget changed: write it to the canonical state before the page runs again."""
+    value = st.session_state[key]
+    st.session_state[STATE_KEY][WIDGETS[key]] = tuple(value) if key == "f_compare" else value
+
+
+def _use_similar() -> None:
+    state = st.session_state[STATE_KEY]
+    state["compare"] = tuple(queries.similar_areas(state["area"]))
 
 
 def sidebar_filters() -> Filters:
@@ -124,29 +135,28 @@ def sidebar_filters() -> Filters:
         state["first"] = DEFAULT_FIRST if DEFAULT_FIRST in months else months[0]
     if state["last"] not in months:
         state["last"] = months[-1]
-    before = dict(state)
     notices = _from_url(st.query_params, set(codes), months, state)
-    from_link = state != before
 
-    # Widgets are seeded from the canonical state: their own state does not survive a page switch.
-    seeds = {"f_area": state["area"], "f_compare": list(state["compare"]), "f_first": state["first"],
-             "f_last": state["last"], "f_freq": state["freq"]}
-    for key, value in seeds.items():
-        if from_link or key not in st.session_state:
-            st.session_state[key] = value
+    # Widgets are seeded from the canonical state on every run: a widget's own state does not survive
+    # a page switch, and their callbacks keep the canonical state current.
+    for key, field in WIDGETS.items():
+        st.session_state[key] = list(state[field]) if key == "f_compare" else state[field]
 
     side = st.sidebar
-    side.selectbox("Kommune", codes, format_func=names.get, key="f_area")
+    side.selectbox("Kommune", codes, format_func=names.get, key="f_area", on_change=_remember, args=("f_area",))
     side.multiselect("Sammenlign med", [c for c in codes if c != queries.NATIONAL], format_func=names.get,
-                     key="f_compare", help="Hele landet vises altid til sammenligning.")
-    side.button("Lignende størrelse", on_click=_use_similar, args=("f_area",),
+                     key="f_compare", help="Hele landet vises altid til sammenligning.", on_change=_remember,
+                     args=("f_compare",))
+    side.button("Lignende størrelse", on_click=_use_similar,
                 help="Vælg de tre kommuner, der ligner den valgte mest i indbyggertal.")
     newest_first = months[::-1]
     left, right = side.columns(2)
-    left.selectbox("Fra", newest_first, format_func=short_month_label, key="f_first")
-    right.selectbox("Til", newest_first, format_func=short_month_label, key="f_last")
+    left.selectbox("Fra", newest_first, format_func=short_month_label, key="f_first", on_change=_remember,
+                   args=("f_first",))
+    right.selectbox("Til", newest_first, format_func=short_month_label, key="f_last", on_change=_remember,
+                    args=("f_last",))
     side.radio("Frekvens", list(queries.FREQUENCIES), format_func=lambda f: queries.FREQUENCIES[f][1],
-               horizontal=True, key="f_freq")
+               horizontal=True, key="f_freq", on_change=_remember, args=("f_freq",))
 
     first, last = sorted((st.session_state["f_first"], st.session_state["f_last"]))
     state.update(area=st.session_state["f_area"], compare=tuple(st.session_state["f_compare"]), first=first,

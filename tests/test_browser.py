@@ -1,0 +1,244 @@
+"""End to end in a real browser: the real Streamlit server on 127.0.0.1, driven by Debian's Chromium.
+
+Runs when /usr/bin/chromium exists; without it the tests are skipped with a visible notice, except
+under CI=true, where a missing browser fails the run. Screenshots of every page are saved in
+test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+API_KEY = "SECRET-KEY-e2e-9c41"
+XSS = "<img src=x onerror=alert(1)>"
+PAGES = {"overblik": "Overblik", "faelles-borgere": "Fælles borgere", "visitation": "Visitation",
+         "aktivering": "Aktivering", "sagstal": "Sagstal", "investering": "Investering", "data": "Data"}
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("CI=true but /usr/bin/chromium is missing: .ci/run must install Debian's chromium")
+    pytest.skip("BROWSER TESTS SKIPPED: /usr/bin/chromium not found (apt-get install chromium to run them)",
+                allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run app.py` on 127.0.0.1 with its own warehouse and environment."""
+
+    def __init__(self, warehouse: Path, log: Path, **env):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        environment = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse), **env}
+        environment.pop("HELHEDSBLIK_ANALYST_PASSPHRASE", None) if "HELHEDSBLIK_ANALYST_PASSPHRASE" not in env \
+            else None
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
+             str(self.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=environment, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"Streamlit did not start: {log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(built_warehouse, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("e2e")
+    warehouse = folder / "warehouse.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+    srv = Server(warehouse, folder / "streamlit.log", JOBINDSATS_API_KEY=API_KEY,
+                 JOBINDSATS_API_URL=f"http://127.0.0.1:{free_port()}")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def page(browser) -> Page:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    dialogs: list[str] = []
+    tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    tab.dialogs = dialogs
+    yield tab
+    context.close()
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
+    # Streamlit is done when no element shows the running indicator any more.
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(500)
+
+
+def metric(page: Page, label: str) -> str:
+    box = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    return box.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def selected(page: Page, label: str) -> str:
+    """The option a selectbox shows, as a screen reader announces it."""
+    snapshot = page.get_by_role("combobox", name=label).first.aria_snapshot()
+    return snapshot.split(":", 1)[1].strip() if ":" in snapshot else ""
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option in a Streamlit selectbox by typing, as a keyboard user would."""
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label).first
+    box.locator("input").click()
+    box.locator("input").fill(option)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(500)
+
+
+def test_every_page_opens_and_is_screenshotted(server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path, title in PAGES.items():
+        open_page(page, f"{server.url}/{path}")
+        expect(page.locator("h1").first).to_contain_text(title)
+        assert page.locator("[data-testid='stException']").count() == 0, path
+        page.screenshot(path=str(ARTIFACTS / f"{path}.png"), full_page=True)
+
+
+def test_changing_municipality_changes_a_known_number(server, page):
+    open_page(page, f"{server.url}/faelles-borgere?kommune=101")
+    choose(page, "Opgørelsesmåned", "november 2007")
+    assert metric(page, "Fælles borgere i pct.") == "35,5 %"
+    choose(page, "Kommune", "Aarhus")
+    assert metric(page, "Fælles borgere i pct.") != "35,5 %"
+    assert "kommune=751" in page.url
+
+
+def test_shared_url_gives_the_same_view(server, page):
+    link = f"{server.url}/visitation?kommune=751&fra=2015M01&til=2016M12&frekvens=Q"
+    open_page(page, link)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert selected(page, "Kommune") == "Aarhus"
+    assert selected(page, "Fra") == "jan. 2015"
+    assert "frekvens=Q" in page.url and "kommune=751" in page.url
+    # The same filters follow to another page.
+    page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Aktivering").click()
+    page.wait_for_timeout(1500)
+    assert "kommune=751" in page.url and "fra=2015M01" in page.url
+
+
+def test_exports_download_png_and_csv(server, page):
+    open_page(page, f"{server.url}/faelles-borgere?kommune=101")
+    choose(page, "Opgørelsesmåned", "november 2007")
+    page.get_by_text("Eksportér").first.click()
+    with page.expect_download() as png:
+        page.get_by_role("button", name="Figur (PNG)").click()
+    data = Path(png.value.path()).read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+    with page.expect_download() as table:
+        page.get_by_role("button", name="Data (CSV til dansk Excel)").click()
+    text = Path(table.value.path()).read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
+    cell = next(r for r in rows if r["Målgruppe"] == "Misbrugere i behandling" and r["Matchgruppe"] == "Matchgruppe 4")
+    assert cell["Antal personer"] == "510"
+
+
+def test_analyst_upload_shows_on_dashboard_and_text_stays_text(server, page, tmp_path):
+    extract = tmp_path / "sagstal_e2e.csv"
+    extract.write_text("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
+                       f"Vejen;2031M01;{XSS};Sygedagpenge;100;2,0\n", encoding="utf-8")
+    open_page(page, f"{server.url}/data")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(extract))
+    page.get_by_role("button", name="Indlæs sagstal_e2e.csv").click()
+    expect(page.get_by_text("indlæst som nr.")).to_be_visible(timeout=60_000)
+
+    open_page(page, f"{server.url}/sagstal?kommune=575")
+    choose(page, "Periode", "januar 2031")
+    assert metric(page, "Teams over båndets øvre grænse") == "1 af 1"
+    page.get_by_text("Vis data som tabel").first.click()
+    page.wait_for_timeout(800)
+    assert page.dialogs == []  # the team name is shown as text, never run as HTML
+    assert page.locator("img[src='x']").count() == 0
+
+
+def test_rejected_upload_lists_problems(server, page, tmp_path):
+    extract = tmp_path / "forkert.csv"
+    extract.write_text("Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
+                       f"{XSS};2024M13;Kontanthjælp;Jobparat;-1\n", encoding="utf-8")
+    open_page(page, f"{server.url}/data")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(extract))
+    expect(page.get_by_text("forkert.csv er afvist")).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(800)
+    assert page.dialogs == [] and page.locator("img[src='x']").count() == 0
+
+
+def test_api_key_never_in_page_or_log(server, page):
+    open_page(page, f"{server.url}/data")
+    page.get_by_text("Hent fra jobindsats").click()
+    page.get_by_role("button", name="Hent og indlæs").click()
+    expect(page.get_by_text("Hentningen mislykkedes")).to_be_visible(timeout=60_000)
+    assert API_KEY not in page.content()
+    assert API_KEY not in server.log.read_text()
+
+
+def test_manager_cannot_reach_upload_by_url(built_warehouse, tmp_path, browser):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+    srv = Server(warehouse, tmp_path / "manager.log", HELHEDSBLIK_ANALYST_PASSPHRASE="kode-til-analytikere")
+    try:
+        context = browser.new_context()
+        tab = context.new_page()
+        for url in (f"{srv.url}/data", f"{srv.url}/data?upload=1&rolle=analytiker", f"{srv.url}/data?role=analyst"):
+            open_page(tab, url)
+            expect(tab.locator("h1").first).to_contain_text("Data")
+            assert tab.locator("[data-testid='stFileUploader']").count() == 0
+            assert tab.get_by_role("button", name="Fortryd indlæsning").count() == 0
+        context.close()
+    finally:
+        srv.stop()
