@@ -62,7 +62,8 @@ if who.is_analyst:
                    "med samme kontrol som en upload.")
         with st.form("jobindsats"):
             table_id = st.selectbox("Tabel", queries.jobindsats_tables())
-            wanted = st.multiselect("Områder (tom = alle)", queries.areas()["area_name"].to_list())
+            wanted = st.multiselect("Områder (tom = alle)", queries.areas()["area_name"].to_list(),
+                                    placeholder="Alle områder")
             period = st.text_input("Perioder", "l(M:24)", help="l(M:24) = de seneste 24 måneder; eller fx 2024M01")
             fetch = st.form_submit_button("Hent og indlæs")
         if fetch:

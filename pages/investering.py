@@ -37,18 +37,20 @@ preset = queries.SCENARIO_PRESETS[preset_name]
 a, b, c = st.columns(3)
 inputs = dict(
     extra_caseworkers=a.number_input("Ekstra sagsbehandlere (årsværk)", 0.0, 500.0, float(preset.extra_caseworkers),
-                                     key=f"w_{preset_name}"),
+                                     format="%.1f", key=f"w_{preset_name}"),
     cost_per_fte=a.number_input("Udgift pr. årsværk (kr.)", 0.0, 2_000_000.0, float(preset.cost_per_fte),
-                                step=10_000.0, key=f"c_{preset_name}"),
+                                step=10_000.0, format="%.0f", key=f"c_{preset_name}"),
     offers_cost_per_year=a.number_input("Tilbud og øvrige udgifter pr. år (kr.)", 0.0, 1e9,
-                                        float(preset.offers_cost_per_year), step=100_000.0, key=f"o_{preset_name}"),
+                                        float(preset.offers_cost_per_year), step=100_000.0, format="%.0f",
+                                        key=f"o_{preset_name}"),
     recipients=b.number_input("Modtagere i målgruppen", 0, 100_000, int(preset.recipients), key=f"r_{preset_name}"),
     reduction_pct_per_year=b.number_input("Færre modtagere pr. år (pct.)", 0.0, 100.0,
-                                          float(preset.reduction_pct_per_year), key=f"d_{preset_name}"),
+                                          float(preset.reduction_pct_per_year), format="%.1f", key=f"d_{preset_name}"),
     max_reduction_pct=b.number_input("Højst færre modtagere (pct.)", 0.0, 100.0, float(preset.max_reduction_pct),
-                                     key=f"m_{preset_name}"),
+                                     format="%.1f", key=f"m_{preset_name}"),
     annual_gross_benefit=c.number_input("Ydelse pr. helårsmodtager (kr., brutto)", 0.0, 1_000_000.0,
-                                        float(preset.annual_gross_benefit), step=5_000.0, key=f"g_{preset_name}"),
+                                        float(preset.annual_gross_benefit), step=5_000.0, format="%.0f",
+                                        key=f"g_{preset_name}"),
     weeks_on_benefit=c.number_input("Uger på ydelse ved start (refusionstrappe)", 0, 520, int(preset.weeks_on_benefit),
                                     key=f"u_{preset_name}"),
     years=c.number_input("År", 1, 15, int(preset.years), key=f"y_{preset_name}"),
@@ -70,8 +72,8 @@ page.chart(charts.investment_curve(result.years, "Investering mod undgåede udgi
 st.header("Mentor (LAB) eller § 85-støtte")
 m1, m2, m3, m4 = st.columns(4)
 mentor = queries.mentor_comparison(
-    m1.number_input("Borgere", 1, 10_000, 10), m2.number_input("Timer pr. uge", 0.5, 40.0, 3.0),
-    m3.number_input("Uger", 1, 104, 40), m4.number_input("Timepris (kr.)", 0.0, 5_000.0, 400.0))
+    m1.number_input("Borgere", 1, 10_000, 10), m2.number_input("Timer pr. uge", 0.5, 40.0, 3.0, format="%.1f"),
+    m3.number_input("Uger", 1, 104, 40), m4.number_input("Timepris (kr.)", 0.0, 5_000.0, 400.0, format="%.0f"))
 k1, k2, k3 = st.columns(3)
 k1.metric("Udgift i alt (brutto)", fmt_mio(mentor["gross"]))
 k2.metric("Kommunens udgift, mentor (50 % refusion)", fmt_mio(mentor["mentor_municipal"]))

@@ -146,6 +146,7 @@ def sidebar_filters() -> Filters:
     side.selectbox("Kommune", codes, format_func=names.get, key="f_area", on_change=_remember, args=("f_area",))
     side.multiselect("Sammenlign med", [c for c in codes if c != queries.NATIONAL], format_func=names.get,
                      key="f_compare", help="Hele landet vises altid til sammenligning.", on_change=_remember,
+                     placeholder="Vælg kommuner",
                      args=("f_compare",))
     side.button("Lignende størrelse", on_click=_use_similar,
                 help="Vælg de tre kommuner, der ligner den valgte mest i indbyggertal.")

@@ -74,3 +74,12 @@ def rejected(con, path, kind=None) -> list:
 
 
 os.environ.setdefault("HELHEDSBLIK_USER", "test")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Make skipped browser tests impossible to miss."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any("BROWSER TESTS SKIPPED" in str(getattr(r, "longrepr", "")) for r in skipped):
+        terminalreporter.write_line("")
+        terminalreporter.write_line("NOTICE: the real-browser tests were SKIPPED because /usr/bin/chromium is missing "
+                                    "(apt-get install chromium).", yellow=True, bold=True)
