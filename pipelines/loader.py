@@ -74,9 +74,9 @@ def file_sha256(path: Path) -> str:
 # --- typing ----------------------------------------------------------------------------------
 
 def _num_sql(col: str, decimal: str) -> str:
-    raw = f"replace(replace(trim({col}), ' ', ''), chr(160), '')"
-    comma = f"try_cast(replace(replace({raw}, '.', ''), ',', '.') as double)"
-    point = f"try_cast({raw} as double)"
+    # Kept to two replaces: this runs once per value of a national extract.
+    comma = f"try_cast(replace(replace({col}, '.', ''), ',', '.') as double)"
+    point = f"try_cast({col} as double)"
     if decimal == "comma":
         return comma
     if decimal == "point":
@@ -85,7 +85,7 @@ def _num_sql(col: str, decimal: str) -> str:
 
 
 def _marker_sql(col: str) -> str:
-    return f"({col} is null or trim({col}) in {_MARKERS_SQL})"
+    return f"({col} is null or {col} in {_MARKERS_SQL})"
 
 
 def _register_map(con, name: str, mapping: dict[str, str | None]) -> None:
@@ -110,6 +110,7 @@ class _Typer:
         self.positions: dict[str, int] = {}
         self.measure_positions: dict[str, int] = {}
         self.periods: dict[str, object] = {}
+        self.maybe_duplicates = True
 
     def problem(self, row, column, value, message, severity=ERROR):
         target = self.problems if severity == ERROR else self.warnings
@@ -224,13 +225,16 @@ class _Typer:
         if kind.name == "visitation":
             if "measure" in pos:
                 joins.append(f"left join map_measure on map_measure.raw = s.c{pos['measure']}")
-                branches = [("map_measure.code", f"s.c{pos['measure']}", f"s.c{pos.get('value')}")]
+                base = ", ".join(selects)
+                body = (f"select {base}, map_measure.code as measure, s.c{pos['measure']} as measure_raw, "
+                        f"s.c{pos.get('value')} as value_raw from stg s {' '.join(joins)}")
             else:
-                branches = [(_quote(m), _quote(m), f"s.c{p}") for m, p in self.measure_positions.items()]
-            base = ", ".join(selects)
-            parts = [f"select {base}, {code} as measure, {raw} as measure_raw, {value} as value_raw "
-                     f"from stg s {' '.join(joins)}" for code, raw, value in branches]
-            body = " union all ".join(parts)
+                # Join once, then unpivot the measure columns (one row per measure) in the same scan.
+                measures = list(self.measure_positions)
+                wide = ", ".join(selects + [f"s.c{p} as {m}" for m, p in self.measure_positions.items()])
+                body = (f"with base as (select {wide} from stg s {' '.join(joins)}) "
+                        f"select *, measure as measure_raw from base "
+                        f"unpivot include nulls (value_raw for measure in ({', '.join(measures)}))")
         else:
             body = f"select {', '.join(selects)} from stg s {' '.join(joins)}"
         # Parse numbers once, keep the raw text for messages.
@@ -270,11 +274,15 @@ class _Rule:
 
 def _run_rules(typer: _Typer, rules: list[_Rule]) -> None:
     """Every rule in one scan; only the rules that found something list their rows (the rare path)."""
-    if not rules:
-        return
+    keys = ", ".join(typer.kind.keys)
+    keyed = "area_code is not null and period is not null"
+    # Equal hashes are a cheap proof of no duplicate keys; unequal ones send us to the exact check.
     counts = typer.con.execute(
-        "select " + ", ".join(f"count(*) filter (where {r.where})" for r in rules) + " from typed").fetchall()[0]
-    for rule, n in zip(rules, counts):
+        "select " + ", ".join(f"count(*) filter (where {r.where})" for r in rules)
+        + f", count(*) filter (where {keyed}) - count(distinct hash({keys})) filter (where {keyed}) from typed"
+    ).fetchall()[0]
+    typer.maybe_duplicates = counts[-1] > 0
+    for rule, n in zip(rules, counts[:-1]):
         if not n or len(typer.problems) >= MAX_PROBLEMS:
             continue
         rows = typer.con.execute(f"select _line, {rule.raw or 'null'} from typed where {rule.where} "
@@ -303,7 +311,7 @@ def _collect_rules(typer: _Typer, _rule) -> None:
         if col.role in (AREA, PERIOD, DIM):
             target = "area_code" if col.role == AREA else col.name
             raw = f"{col.name}_raw"
-            _rule(typer, f"{raw} is null or trim({raw}) = ''", col.label, raw, f"'{col.label}' skal udfyldes")
+            _rule(typer, f"{raw} is null or {raw} = ''", col.label, raw, f"'{col.label}' skal udfyldes")
             if col.role == AREA:
                 msg = "ukendt område: forventede en kommune (navn eller kode), en region eller 'Hele landet'"
             elif col.role == PERIOD:
@@ -313,7 +321,7 @@ def _collect_rules(typer: _Typer, _rule) -> None:
                 labels = vocabulary_labels(con, col.dimension)
                 shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
                 msg = f"ukendt værdi for '{col.label}': forventede en af {shown}"
-            _rule(typer, f"{target} is null and trim({raw}) <> ''", col.label, raw, msg)
+            _rule(typer, f"{target} is null and {raw} <> ''", col.label, raw, msg)
         elif col.role == TEXT and col.required:
             _rule(typer, f"{col.name} is null", col.label, "null", f"'{col.label}' skal udfyldes")
     if kind.name == "visitation" and "measure" in pos:
@@ -355,12 +363,9 @@ def _value_specs(typer: _Typer) -> list[tuple[str, str, str]]:
 
 
 def _duplicates(typer: _Typer) -> None:
-    keys = ", ".join(typer.kind.keys)
-    # A grouped count first: cheap on a clean file; the windowed listing only when there are duplicates.
-    found = typer.con.execute(f"select count(*) from (select 1 from typed where area_code is not null and period "
-                              f"is not null group by {keys} having count(*) > 1)").fetchall()[0][0]
-    if not found:
+    if not typer.maybe_duplicates:
         return
+    keys = ", ".join(typer.kind.keys)
     label_cols = " || ' / ' || ".join(f"coalesce({k}::varchar, '')" for k in typer.kind.keys)
     rows = typer.con.execute(
         f"select _line, first_line, {label_cols} from (select _line, {keys}, "
