@@ -331,7 +331,7 @@ def _collect_rules(typer: _Typer, _rule) -> None:
     for vcol, label, role in _value_specs(typer):
         raw, val = f"{vcol}_raw", vcol
         present = f"not {vcol}_marker"
-        _rule(typer, f"{present} and {val} is null", label, raw,
+        _rule(typer, f"{present} and ({val} is null or isnan({val}) or isinf({val}))", label, raw,
               "ikke et tal (og ikke en diskretioneringsmarkering som '..' eller '-')")
         if typer.staged.decimal == "comma":
             # A dot is a thousands separator only when three digits follow it (1.234 or 1.234,5).
@@ -341,6 +341,7 @@ def _collect_rules(typer: _Typer, _rule) -> None:
             _rule(typer, f"{val} < 0", label, raw, "negativt tal: forventede 0 eller derover")
         if role == COUNT:
             _rule(typer, f"{val} <> floor({val})", label, raw, "forventede et helt antal")
+            _rule(typer, f"abs({val}) >= 1e15", label, raw, "tallet er for stort til at være et antal")
         if role == PCT:
             _rule(typer, f"{val} < 0 or {val} > 100", label, raw, "andel uden for 0-100 (pct.)")
 
@@ -442,7 +443,8 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     else:
         spec = detect_kind(staged.headers)
         if spec is None:
-            raise ExtractRejected([Problem(name, staged.row_offset - 1, None, "; ".join(staged.headers)[:200],
+            header_row = staged.row_offset - 1 if staged.format in ("csv", "xlsx") else None
+            raise ExtractRejected([Problem(name, header_row, None, "; ".join(staged.headers)[:200],
                                            "kan ikke se hvilken slags udtræk filen er ud fra kolonnerne; angiv "
                                            f"typen ({', '.join(KINDS)})")])
     result = Validation(name, spec, staged)

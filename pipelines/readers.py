@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def sniff_format(path: Path) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ExtractRejected([Problem(path.name, None, None, None,
                                        "gammelt Excel-format (.xls) understøttes ikke; gem filen som .xlsx")])
-    if b"\x00" in head:
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ExtractRejected([Problem(path.name, None, None, None,
                                        "filen er binær og hverken CSV, Excel (.xlsx), Parquet eller JSON")])
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -138,11 +139,11 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Staged:
     headers = [h.strip() for h in _split_line(lines[header_idx], delim)]
     source = path
     tmpdir = None
-    if encoding in ("cp1252", "utf-16"):
-        tmpdir = tempfile.mkdtemp(prefix="helhedsblik-")
-        source = Path(tmpdir) / "utf8.csv"
-        _transcode(path, source, encoding)
     try:
+        if encoding in ("cp1252", "utf-16"):
+            tmpdir = tempfile.mkdtemp(prefix="helhedsblik-")
+            source = Path(tmpdir) / "utf8.csv"
+            _transcode(path, source, encoding, name)
         _read_csv_into_stg(con, source, name, delim, header_idx + 1, len(headers))
     finally:
         if tmpdir:
@@ -151,11 +152,21 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Staged:
                   decimal="comma" if delim == ";" else "point", encoding=encoding)
 
 
-def _transcode(src: Path, dst: Path, encoding: str) -> None:
+def _transcode(src: Path, dst: Path, encoding: str, name: str) -> None:
     """Stream a file into UTF-8 without holding it in memory."""
-    with open(src, encoding=encoding, newline="") as fin, open(dst, "w", encoding="utf-8", newline="") as fout:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with open(src, "rb") as fin, open(dst, "w", encoding="utf-8", newline="") as fout:
         while chunk := fin.read(4 * 1024 * 1024):
-            fout.write(chunk)
+            try:
+                fout.write(decoder.decode(chunk))
+            except UnicodeDecodeError as exc:
+                # The line of the offending byte, so the message points at it.
+                line += chunk[:exc.start].count(b"\n")
+                raise ExtractRejected([Problem(name, line, None, None, "ugyldige tegn: filen er hverken gyldig "
+                                                                       "UTF-8 eller Windows-1252")]) from None
+            line += chunk.count(b"\n")
+        fout.write(decoder.decode(b"", final=True))
 
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -166,7 +177,7 @@ def _read_csv_into_stg(con, source: Path, name: str, delim: str, skip: int, ncol
     try:
         con.execute(
             "create temp table stg as select * from read_csv(?, delim = ?, header = false, skip = ?, "
-            "columns = ?, auto_detect = false, quote = '\"', escape = '\"', new_line = '\\n')",
+            "columns = ?, auto_detect = false, quote = '\"', escape = '\"')",
             [str(source), delim, skip, columns],
         )
     except duckdb.InvalidInputException as exc:
@@ -208,6 +219,23 @@ def _check_zip(path: Path, name: str) -> None:
         raise ExtractRejected([Problem(name, None, None, None,
                                        f"Excel-filen udpakker til {unzipped:,} bytes: for stor eller mistænkelig "
                                        "(dekomprimeringsbombe)")])
+    # The sizes a zip declares can lie: inflate every member as a stream and stop at the cap.
+    total = 0
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                with zf.open(info) as member:
+                    while chunk := member.read(1024 * 1024):
+                        total += len(chunk)
+                        if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
+                            raise ExtractRejected([Problem(name, None, None, None,
+                                                           "Excel-filen udpakker til langt mere end den fylder: "
+                                                           "mistænkelig (dekomprimeringsbombe)")])
+    except (zipfile.BadZipFile, zlib.error):
+        # Sizes or checksums that do not add up: damaged, or built to fool a size check.
+        raise ExtractRejected([Problem(name, None, None, None,
+                                       "Excel-filen er beskadiget eller manipuleret (pakket indhold passer ikke med de "
+                                       "angivne størrelser; mulig dekomprimeringsbombe)")]) from None
 
 
 def _cell_text(value) -> str | None:
@@ -309,6 +337,8 @@ def _read_json(path: Path, name: str) -> tuple[str, list[str], list[list[str | N
         payload = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ExtractRejected([Problem(name, None, None, None, f"ugyldig JSON: {exc}")]) from None
+    except RecursionError:
+        raise ExtractRejected([Problem(name, None, None, None, "ugyldig JSON: for dybt indlejret")]) from None
     fmt, headers, rows = parse_json_payload(payload, name)
     return fmt, headers, rows, 1, "comma"
 
