@@ -87,9 +87,12 @@ ROOT_SEED = 20_070_101
 
 # Random stream ids, one per purpose, so adding draws to one kind never shifts another.
 _S_TRAITS, _S_VISITATION, _S_SHARED, _S_ACTIVATION, _S_CASELOAD, _S_TEAMS, _S_INVESTMENT = range(1, 8)
+_S_ORIGIN_TRAITS, _S_SPLIT = 8, 9  # scale ≥ 3 only: new streams, so scales 1-2 keep their bytes
 
 VISITATION_HEADER = ("Område", "Periode", "Ydelse", "Køn", "Alder", "Visitationskategori", "Antal personer",
                      "Fuldtidspersoner")
+# Scale ≥ 3 adds Herkomst after Alder; scales 1-2 leave it out (the loader's default is "Herkomst i alt").
+VISITATION_ORIGIN_HEADER = (*VISITATION_HEADER[:5], "Herkomst", *VISITATION_HEADER[5:])
 SHARED_HEADER = ("Område", "Periode", "Forvaltning", "Målgruppe", "Matchgruppe", "Antal personer")
 ACTIVATION_HEADER = ("Område", "Periode", "Gruppe", "Antal personer", "Aktiverede")
 CASELOAD_HEADER = ("Område", "Periode", "Team", "Sagsområde", "Aktive sager", "Sagsbehandlere (årsværk)")
@@ -375,6 +378,157 @@ def _visitation_frame(areas: _Areas, vy: _VisitationYear, scale: int, months: in
     )
 
 
+# --- scale ≥ 3: single-year ages × Herkomst ----------------------------------------------------
+#
+# The fine recipients (Køn × band × category, drawn above) are split further, never redrawn, so
+# every scale sums to the same truth: first each band over its single years of age, then each age
+# over the five-way origin partition, both as multinomial draws (sequential binomials). Poisson
+# counts split multinomially are again Poisson, so the single cells look like independent draws.
+# The 3-way and 2-way partitions are sums of the 5-way one: scales 3, 4 and 5 agree with each other.
+
+# The finest origin grain; ORIGIN_PARTITIONS[ways] = ((label, indices into ORIGINS), ...).
+ORIGINS = ("Personer med dansk oprindelse", "Indvandrere fra vestlige lande", "Efterkommere fra vestlige lande",
+           "Indvandrere fra ikke-vestlige lande", "Efterkommere fra ikke-vestlige lande")
+ORIGIN_PARTITIONS = {
+    2: (("Personer med dansk oprindelse", (0,)), ("Indvandrere og efterkommere", (1, 2, 3, 4))),
+    3: (("Personer med dansk oprindelse", (0,)), ("Indvandrere og efterkommere fra vestlige lande", (1, 2)),
+        ("Indvandrere og efterkommere fra ikke-vestlige lande", (3, 4))),
+    5: tuple((label, (i,)) for i, label in enumerate(ORIGINS)),
+}
+AGES = np.arange(16, 65)  # the single-year labels "16 år" … "64 år"
+# First and last single age of each band of BANDS; "60 år og derover" ends at 64 as the labels do.
+BAND_AGES = ((16, 24), (25, 29), (30, 39), (40, 49), (50, 59), (60, 64))
+_WIDEST_BAND = max(hi - lo + 1 for lo, hi in BAND_AGES)
+# Recipients per single year, relative: few under 18 (rarely eligible), most in the early twenties,
+# slowly fewer with age, dropping off in the sixties (seniorpension, early retirement).
+_AGE_WEIGHT = np.interp(AGES, [16, 17, 18, 19, 20, 24, 29, 59, 60, 64],
+                        [0.10, 0.25, 0.70, 0.90, 1.00, 0.94, 0.84, 0.70, 0.65, 0.25])
+# Descendants (efterkommere) are young: their share of the immigrants and descendants by age.
+_DESCENDANT_SHARE = np.clip(0.75 - 0.035 * (AGES - 16), 0.03, 0.75)
+
+
+def origin_ways(scale: int) -> int:
+    """How many origin groups a scale writes: 2 at scale 3, 3 at scale 4, 5 from scale 5 (0: no Herkomst)."""
+    return 0 if scale < 3 else 2 if scale == 3 else 3 if scale == 4 else 5
+
+
+def _origin_shares(areas: _Areas) -> np.ndarray:
+    """Shares of the five origins by municipality and single age, shape (areas, ages, 5).
+
+    Immigrants and descendants are 20-60 % of a municipality's recipients (about a third
+    nationally), 8-18 % of them of western origin; descendants are mostly young, and western
+    descendants are half as common among the western group as non-western descendants are.
+    Drawn from a stream seeded by the kommunekode, like the other traits.
+    """
+    u = np.array([_rng(_S_ORIGIN_TRAITS, int(c)).uniform(0.0, 1.0, 2) for c in areas.code])
+    other = (0.20 + 0.40 * u[:, 0])[:, None]  # (areas, 1)
+    western = (0.08 + 0.10 * u[:, 1])[:, None]
+    desc, desc_w = _DESCENDANT_SHARE[None, :], 0.5 * _DESCENDANT_SHARE[None, :]
+    shares = np.stack(np.broadcast_arrays(
+        1.0 - other,
+        other * western * (1.0 - desc_w), other * western * desc_w,
+        other * (1.0 - western) * (1.0 - desc), other * (1.0 - western) * desc), axis=-1)
+    return shares
+
+
+def _split(rng: np.random.Generator, counts: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Split each count multinomially over the last axis of ``probs`` (broadcast against ``counts``).
+
+    Sequential binomials with the conditional probability p_k / (p_k + … + p_K), computed from
+    suffix sums rather than by subtracting from 1: the last part with any mass gets exactly 1, so
+    rounding can never leave people unassigned or push a probability above 1 (numpy's own
+    multinomial subtracts, and its last part takes the rest whatever its probability).
+    """
+    tail = np.cumsum(probs[..., ::-1], axis=-1)[..., ::-1]
+    cond = np.clip(np.divide(probs, tail, out=np.zeros_like(probs), where=tail > 0), 0.0, 1.0)
+    parts = np.empty(counts.shape + probs.shape[-1:], dtype=np.int64)
+    left = counts.astype(np.int64, copy=True)
+    for k in range(probs.shape[-1]):
+        parts[..., k] = rng.binomial(left, cond[..., k])
+        left -= parts[..., k]
+    if left.any():  # only possible for a count whose probabilities are all zero: a bug in the caller
+        raise ValueError("counts left over after the split: probabilities without mass")
+    return parts
+
+
+def _split_year(areas: _Areas, vy: _VisitationYear, origin: np.ndarray) -> np.ndarray:
+    """The fine recipients by single age slot and origin, shape (areas, 12, cells, widest band, 5).
+
+    Slot j of a cell is age BAND_AGES[band][0] + j; slots past the band's end stay 0. All twelve
+    months are split, so, as for the draws themselves, no value depends on ``until``.
+    """
+    first = np.array([BAND_AGES[b][0] for b in vy.cells.band])
+    width = np.array([BAND_AGES[b][1] - BAND_AGES[b][0] + 1 for b in vy.cells.band])
+    slot = np.arange(_WIDEST_BAND)
+    valid = slot[None, :] < width[:, None]  # (cells, slots)
+    age_index = np.minimum(first[:, None] + slot[None, :], AGES[-1]) - AGES[0]
+    age_p = np.where(valid, _AGE_WEIGHT[age_index], 0.0)
+    age_p /= age_p.sum(axis=1, keepdims=True)
+    rng = _rng(_S_SPLIT, vy.year)
+    by_age = _split(rng, vy.persons, age_p)  # (areas, 12, cells, slots)
+    origin_p = origin[:, age_index][:, None]  # (areas, 1, cells, slots, 5)
+    return _split(rng, by_age, origin_p)
+
+
+@dataclass(frozen=True)
+class _OriginCells:
+    """The output cells of a scale ≥ 3 layout: flat indices into (cells, slots, ways) and labels."""
+    index: np.ndarray
+    benefit: pl.Series
+    gender: pl.Series
+    age: pl.Series
+    origin: pl.Series
+    category: pl.Series
+
+
+def _origin_out_cells(cells: _Cells, ways: int) -> _OriginCells:
+    labels = [label for label, _ in ORIGIN_PARTITIONS[ways]]
+    rows = []
+    for c, (g, b) in enumerate(zip(cells.gender, cells.band)):
+        lo, hi = BAND_AGES[b]
+        for j in range(hi - lo + 1):
+            for o, label in enumerate(labels):
+                # Sorted on (gender, age, origin, cell): categories keep their layout order last.
+                rows.append(((g, lo + j, o, c), (c * _WIDEST_BAND + j) * ways + o,
+                             cells.benefit[c], GENDERS[g], f"{lo + j} år", label, cells.category[c]))
+    rows.sort(key=lambda r: r[0])
+    cols = list(zip(*rows))
+    return _OriginCells(np.array(cols[1]), *(pl.Series(list(col)) for col in cols[2:]))
+
+
+def _origin_visitation_frame(areas: _Areas, vy: _VisitationYear, split: np.ndarray, scale: int,
+                             months: int) -> pl.DataFrame:
+    ways = origin_ways(scale)
+    to_partition = np.zeros((len(ORIGINS), ways), dtype=np.int64)
+    for o, (_, members) in enumerate(ORIGIN_PARTITIONS[ways]):
+        to_partition[list(members), o] = 1
+    out = _origin_out_cells(vy.cells, ways)
+    grouped = split[:, :months] @ to_partition  # (areas, months, cells, slots, ways)
+    persons = grouped.reshape(areas.n, months, -1)[:, :, out.index]
+    full_time = persons * vy.full_time[:, :months, None]
+    persons, full_time = _with_national(persons), _with_national(full_time)
+    area, month, cell = _grid(areas.n + 1, months, len(out.index))
+    flat, tenths = persons.ravel(), np.rint(full_time.ravel() * 10.0).astype(np.int64)
+    frame = pl.DataFrame({
+        "Område": pl.Series([NATIONAL, *areas.name]).gather(area),
+        "Periode": _periods(vy.year, months).gather(month),
+        "Ydelse": out.benefit.gather(cell),
+        "Køn": out.gender.gather(cell),
+        "Alder": out.age.gather(cell),
+        "Herkomst": out.origin.gather(cell),
+        "Visitationskategori": out.category.gather(cell),
+        "_persons": flat,
+        "_tenths": tenths,
+        "_suppress": (area > 0) & (flat >= 1) & (flat <= 4),
+    })
+    return frame.select(
+        *VISITATION_ORIGIN_HEADER[:7],
+        _suppressed(pl.col("_suppress"), _int_text(pl.col("_persons"), _groups(flat.max()))).alias("Antal personer"),
+        _suppressed(pl.col("_suppress"), _tenths_text(pl.col("_tenths"), _groups(tenths.max() // 10)))
+        .alias("Fuldtidspersoner"),
+    )
+
+
 # --- shared jobcenter/social citizens -----------------------------------------------------------
 
 TARGET_GROUPS = ("Misbrugere i behandling", "Handicappede", "Psykisk syge og øvrigt socialt udsatte",
@@ -623,8 +777,13 @@ def _caseload_frame(areas: _Areas, teams: _Teams, projects: list[_Project], year
 
 # --- number formatting (vectorised, Danish portal style) ----------------------------------------
 
-def _int_text(col: pl.Expr) -> pl.Expr:
-    """Whole numbers with a thousands dot from 1.000 on: 999, 1.234, -3.250.000."""
+def _int_text(col: pl.Expr, groups: int = 5) -> pl.Expr:
+    """Whole numbers with a thousands dot from 1.000 on: 999, 1.234, -3.250.000.
+
+    ``groups`` is how many thousands groups the largest value has (1.234 has one). polars works
+    out every branch for every row, so the tens of millions of small counts at scale ≥ 3 are
+    quicker with only the branches their largest value needs; the default covers up to 10^18 - 1.
+    """
     a = col.abs()
 
     def group(k: int, pad: bool) -> pl.Expr:
@@ -632,7 +791,7 @@ def _int_text(col: pl.Expr) -> pl.Expr:
         return g.str.zfill(3) if pad else g
 
     text = a.cast(pl.String)
-    for top in range(1, 6):  # up to 10^18 - 1, far beyond any count or amount here
+    for top in range(1, groups + 1):
         parts = [group(top, pad=False)]
         for k in range(top - 1, -1, -1):
             parts += [pl.lit("."), group(k, pad=True)]
@@ -640,11 +799,16 @@ def _int_text(col: pl.Expr) -> pl.Expr:
     return pl.when(col < 0).then(pl.concat_str([pl.lit("-"), text])).otherwise(text)
 
 
-def _tenths_text(col: pl.Expr) -> pl.Expr:
+def _tenths_text(col: pl.Expr, groups: int = 5) -> pl.Expr:
     """A number held in tenths as one-decimal text with a decimal comma: 65 -> 6,5; 12345 -> 1.234,5."""
     a = col.abs()
-    text = pl.concat_str([_int_text(a // 10), pl.lit(","), (a % 10).cast(pl.String)])
+    text = pl.concat_str([_int_text(a // 10, groups), pl.lit(","), (a % 10).cast(pl.String)])
     return pl.when(col < 0).then(pl.concat_str([pl.lit("-"), text])).otherwise(text)
+
+
+def _groups(largest: int) -> int:
+    """Thousands groups of a whole number: 999 -> 0, 1.000 -> 1, -3.250.000 -> 2."""
+    return (len(str(abs(int(largest)))) - 1) // 3
 
 
 def _suppressed(flag: pl.Expr, text: pl.Expr) -> pl.Expr:
@@ -729,6 +893,8 @@ def write_demo(out_dir: Path, scale: int = 1, until: str | None = None) -> list[
     starts[[p.area for p in projects]] = [p.start for p in projects]
     areas = replace(areas, project_start=starts)
     teams = _teams(areas)
+    origin = _origin_shares(areas) if scale >= 3 else None
+    header = VISITATION_ORIGIN_HEADER if scale >= 3 else VISITATION_HEADER
     written: list[Path | None] = []
     with ExitStack() as stack:  # closes every file also when generation fails half-way
         shared = stack.enter_context(_CsvWriter(out_dir / SHARED_FILE, SHARED_HEADER))
@@ -742,9 +908,13 @@ def write_demo(out_dir: Path, scale: int = 1, until: str | None = None) -> list[
             if visitation is None:
                 block_end = min(block_start + BLOCK_YEARS - 1, until_year)
                 visitation = stack.enter_context(
-                    _CsvWriter(out_dir / f"demo_visitation_{block_start}_{block_end}.csv", VISITATION_HEADER))
+                    _CsvWriter(out_dir / f"demo_visitation_{block_start}_{block_end}.csv", header))
             vy = _visitation_year(areas, year)
-            visitation.write(_visitation_frame(areas, vy, scale, months))
+            if origin is None:
+                visitation.write(_visitation_frame(areas, vy, scale, months))
+            else:
+                visitation.write(_origin_visitation_frame(areas, vy, _split_year(areas, vy, origin), scale,
+                                                          months))
             activation.write(_activation_frame(areas, vy, months))
             shared.write(_shared_frame(areas, year, months))
             caseload.write(_caseload_frame(areas, teams, projects, year, months))

@@ -532,7 +532,7 @@ def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, 
              min(checked.periods) if checked.periods else None,
              max(checked.periods) if checked.periods else None, replaced])
         con.execute("commit")
-    except BaseException:
+    except BaseException:  # anything, even KeyboardInterrupt: undo the transaction, then let it propagate
         con.execute("rollback")
         raise
     progress("færdig", 1.0)
@@ -577,7 +577,7 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
         con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
                     [datetime.now(), by or config.current_user(), load_id])
         con.execute("commit")
-    except BaseException:
+    except BaseException:  # undo the transaction, then let the error propagate
         con.execute("rollback")
         raise
     return removed

@@ -256,7 +256,7 @@ def _read_xlsx(path: Path, name: str) -> tuple[list[str], list[list[str | None]]
         reader = fastexcel.read_excel(str(path))
         sheet = reader.load_sheet(0, header_row=None, dtype_coercion="coerce")
         table = sheet.to_arrow()
-    except Exception as exc:  # fastexcel raises its own hierarchy for many causes; name them all plainly
+    except (fastexcel.FastExcelError, fastexcel.ArrowError, OSError) as exc:
         raise ExtractRejected([Problem(name, None, None, None, f"Excel-filen kan ikke læses: {exc}")]) from None
     columns = [[_cell_text(v) for v in col.to_pylist()] for col in table.columns]
     rows = [list(r) for r in zip(*columns)] if columns else []

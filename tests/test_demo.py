@@ -279,3 +279,154 @@ def test_latest_month():
     assert demo.latest_month(date(2026, 11, 22)) == "2026M10"
     assert demo.latest_month(date(2026, 1, 5)) == "2025M12"
     assert re.fullmatch(r"\d{4}M\d{2}", demo.latest_month())
+
+
+# --- scale ≥ 3: single-year ages × Herkomst ---------------------------------------------------------
+
+SHORT = "2007M02"  # two months keep the national-scale grain fast to test (99 × 2 × 980 rows at scale 3)
+ORIGIN_HEADER = ("Område;Periode;Ydelse;Køn;Alder;Herkomst;Visitationskategori;Antal personer;"
+                 "Fuldtidspersoner")
+DANSK = "Personer med dansk oprindelse"
+PARTITIONS = {
+    3: {DANSK, "Indvandrere og efterkommere"},
+    4: {DANSK, "Indvandrere og efterkommere fra vestlige lande",
+        "Indvandrere og efterkommere fra ikke-vestlige lande"},
+    5: {DANSK, "Indvandrere fra vestlige lande", "Efterkommere fra vestlige lande",
+        "Indvandrere fra ikke-vestlige lande", "Efterkommere fra ikke-vestlige lande"},
+}
+SINGLE_AGES = {f"{age} år" for age in range(16, 65)}
+UNDER_30 = {f"{age} år" for age in range(16, 30)}
+# Single age -> scale-1 age group and scale-2 band.
+AGE_GROUP = {f"{a} år": "Under 30 år" if a < 30 else "30 år og derover" for a in range(16, 65)}
+BAND = {f"{a} år": next(band for band, (lo, hi) in zip(demo.BANDS, demo.BAND_AGES) if lo <= a <= hi)
+        for a in range(16, 65)}
+# The 5-way origins folded into the 3-way and 2-way partitions.
+FOLD = {
+    4: {"Indvandrere fra vestlige lande": "Indvandrere og efterkommere fra vestlige lande",
+        "Efterkommere fra vestlige lande": "Indvandrere og efterkommere fra vestlige lande",
+        "Indvandrere fra ikke-vestlige lande": "Indvandrere og efterkommere fra ikke-vestlige lande",
+        "Efterkommere fra ikke-vestlige lande": "Indvandrere og efterkommere fra ikke-vestlige lande"},
+    3: {label: "Indvandrere og efterkommere" for label in PARTITIONS[5] - {DANSK}},
+}
+
+
+@pytest.fixture(scope="module")
+def short_demos(tmp_path_factory) -> dict[int, Path]:
+    """Scales 1, 2, 3, 4 and 5 for the first two months only."""
+    root = tmp_path_factory.mktemp("short")
+    for scale in (1, 2, 3, 4, 5):
+        demo.write_demo(root / str(scale), scale=scale, until=SHORT)
+    return {scale: root / str(scale) for scale in (1, 2, 3, 4, 5)}
+
+
+def national(folder: Path) -> pl.DataFrame:
+    return visitation(folder).filter(pl.col("Område") == "Hele landet").with_columns(n=number("Antal personer"))
+
+
+def test_scale_three_header_and_grain(short_demos):
+    folder = short_demos[3]
+    path = folder / "demo_visitation_2007_2007.csv"
+    assert path.read_bytes()[3:].decode("utf-8").split("\n", 1)[0] == ORIGIN_HEADER
+    vis = visitation(folder)
+    assert set(vis["Herkomst"]) == PARTITIONS[3]
+    assert set(vis["Køn"]) == {"Mænd", "Kvinder"}
+    assert set(vis["Alder"]) == SINGLE_AGES
+    assert set(vis["Periode"]) == {"2007M01", "2007M02"}
+    # Every area × month × Køn × 49 ages × 2 origins × 5 match groups, nothing more and nothing twice.
+    assert vis.height == 99 * 2 * 2 * 49 * 2 * 5
+    assert vis.select("Område", "Periode", "Køn", "Alder", "Herkomst", "Visitationskategori").is_unique().all()
+    assert vis["Antal personer"].str.contains(rf"^({INT_TEXT}|\.\.)$").all()
+    assert vis["Fuldtidspersoner"].str.contains(rf"^({DEC_TEXT}|\.\.)$").all()
+
+
+@pytest.mark.parametrize("scale", [4, 5])
+def test_scales_four_and_five_partitions(short_demos, scale):
+    vis = visitation(short_demos[scale])
+    assert set(vis["Herkomst"]) == PARTITIONS[scale]
+    assert vis.height == 99 * 2 * 2 * 49 * len(PARTITIONS[scale]) * 5
+
+
+def test_scale_three_sums_to_the_same_national_truth(short_demos):
+    """Hele landet is never suppressed, so its sums over the new dimensions must match exactly."""
+    keys = ["Periode", "Ydelse", "Alder", "Visitationskategori"]
+    fine = national(short_demos[3])
+    summed = (fine.with_columns(pl.col("Alder").replace_strict(AGE_GROUP))
+              .group_by(keys).agg(pl.col("n").sum()))
+    coarse = national(short_demos[1]).select(*keys, m="n")
+    joined = coarse.join(summed, on=keys, how="full", coalesce=True)
+    assert joined.height == coarse.height == 2 * 2 * 5
+    assert (joined["n"] == joined["m"]).all()
+    # … and the bands of scale 2, per Køn.
+    band_keys = ["Periode", "Ydelse", "Køn", "Alder", "Visitationskategori"]
+    by_band = (fine.with_columns(pl.col("Alder").replace_strict(BAND))
+               .group_by(band_keys).agg(pl.col("n").sum()))
+    bands = national(short_demos[2]).select(*band_keys, m="n")
+    joined = bands.join(by_band, on=band_keys, how="full", coalesce=True)
+    assert joined.height == bands.height == 2 * 2 * 6 * 5
+    assert (joined["n"] == joined["m"]).all()
+
+
+@pytest.mark.parametrize("coarser", [3, 4])
+def test_origin_partitions_are_sums_of_the_finest(short_demos, coarser):
+    keys = ["Område", "Periode", "Ydelse", "Køn", "Alder", "Herkomst", "Visitationskategori"]
+    folded = (national(short_demos[5]).with_columns(pl.col("Herkomst").replace(FOLD[coarser]))
+              .group_by(keys).agg(pl.col("n").sum()))
+    direct = national(short_demos[coarser]).select(*keys, m="n")
+    joined = direct.join(folded, on=keys, how="full", coalesce=True)
+    assert joined.height == direct.height
+    assert (joined["n"] == joined["m"]).all()
+
+
+def test_scale_three_hele_landet_and_suppression(short_demos):
+    keys = ["Periode", "Ydelse", "Køn", "Alder", "Herkomst", "Visitationskategori"]
+    vis = visitation(short_demos[3]).with_columns(n=number("Antal personer"), f=number("Fuldtidspersoner"))
+    municipal = vis.filter(pl.col("Område") != "Hele landet")
+    assert int(((municipal["n"] >= 1) & (municipal["n"] <= 4)).sum()) == 0
+    hidden = vis.filter(pl.col("Antal personer") == "..")
+    assert hidden.height > 0 and (hidden["Fuldtidspersoner"] == "..").all()
+    assert (vis.filter(pl.col("Område") == "Hele landet")["Antal personer"] != "..").all()
+    assert (municipal["n"] >= 5).any() and (municipal["n"] == 0).any()
+    # Hele landet is the sum of the municipalities' true values: within the bounds suppression allows.
+    nat = vis.filter(pl.col("Område") == "Hele landet").select(*keys, national="n")
+    sums = municipal.group_by(keys).agg(known=pl.col("n").sum(), hidden=pl.col("n").is_null().sum(),
+                                        areas=pl.len())
+    joined = nat.join(sums, on=keys, how="full", coalesce=True)
+    assert joined.height == nat.height and (joined["areas"] == 98).all()
+    assert ((joined["national"] >= joined["known"] + joined["hidden"])
+            & (joined["national"] <= joined["known"] + 4 * joined["hidden"])).all()
+    # Full-time persons follow the persons (a municipality's factor is 0,85-0,95 per person).
+    known = municipal.filter(pl.col("n") > 0)
+    assert ((known["f"] / known["n"]).is_between(0.8, 1.0)).all()
+
+
+def test_scale_three_only_changes_visitation_and_is_deterministic(short_demos, tmp_path):
+    for name in ("demo_aktivering.csv", "demo_sagstal.csv", "demo_investering.csv"):
+        assert (short_demos[1] / name).read_bytes() == (short_demos[3] / name).read_bytes()
+    demo.write_demo(tmp_path / "again", scale=3, until=SHORT)
+    name = "demo_visitation_2007_2007.csv"
+    assert (tmp_path / "again" / name).read_bytes() == (short_demos[3] / name).read_bytes()
+    # A month's values do not depend on how far the demo runs.
+    demo.write_demo(tmp_path / "one", scale=3, until="2007M01")
+    first = read(tmp_path / "one" / name)
+    assert first.equals(read(short_demos[3] / name).filter(pl.col("Periode") == "2007M01"))
+
+
+@pytest.mark.parametrize("year", [2014, 2025])
+def test_scale_three_single_ages_follow_the_eras(year):
+    """One month of a later era, built directly (writing every year up to it would be slow)."""
+    areas = demo._read_areas()
+    vy = demo._visitation_year(areas, year)
+    frame = demo._origin_visitation_frame(areas, vy, demo._split_year(areas, vy, demo._origin_shares(areas)),
+                                          3, 1)
+    young = frame.filter(pl.col("Alder").is_in(list(UNDER_30)))
+    old = frame.filter(~pl.col("Alder").is_in(list(UNDER_30)))
+    assert set(young["Ydelse"]) == {"Uddannelseshjælp"}
+    assert set(young["Visitationskategori"]) == {"Uddannelsesparat", "Åbenlyst uddannelsesparat", "Aktivitetsparat"}
+    assert set(old["Ydelse"]) == {"Kontanthjælp"}
+    assert set(old["Visitationskategori"]) == {"Jobparat", "Aktivitetsparat"}
+    assert frame.height == 99 * 2 * (14 * 3 + 35 * 2) * 2
+    # The single ages add up to the same national month as the coarse grain.
+    coarse = demo._visitation_frame(areas, vy, 1, 1).filter(pl.col("Område") == "Hele landet")
+    fine = frame.filter(pl.col("Område") == "Hele landet")
+    total = fine.select(number("Antal personer")).sum().item()
+    assert total == coarse.select(number("Antal personer")).sum().item()
