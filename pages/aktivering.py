@@ -10,7 +10,7 @@ choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 target = st.number_input("Mål for aktiveringsgrad (pct.)", min_value=0.0, max_value=100.0, value=35.0, step=1.0,
                          help="35 % er målet i Københavns strategi fra 2008.")
-series, averages = queries.activation(choice.area, choice.first, choice.last)
+series, averages = queries.activation(choice.area, choice.first, choice.last, choice.freq)
 if series.is_empty() and averages.is_empty():
     page.no_data("aktivering", area)
     st.stop()

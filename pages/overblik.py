@@ -3,7 +3,7 @@
 import streamlit as st
 
 import queries
-from presentation import filters, page
+from presentation import charts, filters, page
 from presentation.formatting import fmt_date
 
 page.start("Overblik")
@@ -14,6 +14,19 @@ st.caption(f"{area}, {filters.month_label(choice.last)}. Ændring fra samme mån
 kpis = queries.overview(choice.area, choice.last, "ds_aktuel")
 for column, kpi in zip(st.columns(len(kpis)), kpis):
     page.kpi_card(column, kpi, choice.link(kpi.page))
+
+shares = queries.recipients_by_category(choice.area, choice.last)
+if shares.is_empty():
+    page.no_data("modtagere efter visitationskategori i den valgte måned", area)
+else:
+    page.chart(charts.bar_compare(shares, "Andel af modtagerne (pct.)", f"Modtagere efter visitationskategori, {area}",
+                                  f"{filters.month_label(choice.last)}, sammenlignet med hele landet",
+                                  label_title="Kategori og område"), shares,
+               alt=f"Andel af modtagerne i hver visitationskategori i {area} og hele landet.",
+               caption_text=page.caption(queries.visitation_sources((choice.area, queries.NATIONAL)),
+                                         filters.month_label(choice.last)), key="categories",
+               table_columns={"label": "Kategori og område", "persons": "Personer", "value": "Andel (pct.)"},
+               counts=("persons",))
 
 fresh = queries.freshness()
 if fresh["latest_loaded_at"] is not None:

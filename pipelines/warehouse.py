@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines import config
+from pipelines.errors import PipelineError
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
@@ -32,6 +33,10 @@ EXTRA_AREA_ALIASES = {
     "hele landet i alt": NATIONAL_CODE, "i alt": NATIONAL_CODE, "uoplyst område": UNKNOWN_AREA_CODE,
     "uoplyst": UNKNOWN_AREA_CODE,
 }
+
+
+class WarehouseOutdated(PipelineError):
+    """The file was built by an older schema."""
 
 
 def normalise_value(text) -> str:
@@ -60,10 +65,20 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     if current and current[0][0] == version:
         return
     # Reference tables hold no facts, so a new version of them (or of their columns) is a rebuild.
-    for name in _REFERENCE_TABLES:
-        con.execute(f"drop table if exists {name}")
-    con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
-    load_reference(con, version)
+    con.execute("begin transaction")
+    try:
+        for name in _REFERENCE_TABLES:
+            con.execute(f"drop table if exists {name}")
+        con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+        _insert_reference(con, version)
+        con.execute("commit")
+    except (duckdb.BinderException, duckdb.CatalogException) as exc:
+        con.execute("rollback")
+        # Fact tables are never rewritten behind the user's back: an older layout needs a rebuild.
+        raise WarehouseOutdated(
+            f"Lageret {con.execute('select path from duckdb_databases() where database_name = current_database()').fetchall()[0][0]} "
+            "er bygget med en ældre version af skemaet. Gem egne udtræk, slet filen og start igen (demo og "
+            f"offentliggjorte tal bygges på ny); indlæs derefter egne udtræk. ({exc})") from exc
 
 
 def _reference_files() -> list[Path]:
@@ -184,21 +199,15 @@ _REFERENCE_TABLES = ("areas", "area_aliases", "categories", "category_aliases", 
                      "investment_lines", "series_breaks")
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, version: str | None = None) -> None:
+def _insert_reference(con: duckdb.DuckDBPyConnection, version: str | None = None) -> None:
+    """Replace the reference tables' rows; the caller holds the transaction."""
     tables = reference_tables()
-    con.execute("begin transaction")
-    try:
-        for name in _REFERENCE_TABLES:
-            con.register("ref_arrow", tables[name])
-            con.execute(f"delete from {name}")
-            con.execute(f"insert into {name} by name select * from ref_arrow")
-            con.unregister("ref_arrow")
-        con.execute("insert or replace into meta values ('reference_version', ?)",
-                    [version or _reference_version()])
-        con.execute("commit")
-    except duckdb.Error:
-        con.execute("rollback")
-        raise
+    for name in _REFERENCE_TABLES:
+        con.register("ref_arrow", tables[name])
+        con.execute(f"delete from {name}")
+        con.execute(f"insert into {name} by name select * from ref_arrow")
+        con.unregister("ref_arrow")
+    con.execute("insert or replace into meta values ('reference_version', ?)", [version or _reference_version()])
 
 
 def vocabulary(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]:

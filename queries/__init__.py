@@ -279,9 +279,11 @@ def visitation_series(areas_: tuple[str, ...], measure: str, age: str, first: st
 # --- Aktivering --------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False)
-def activation(area: str, first: str, last: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(monthly series: date, series, value) and (published averages over longer periods)."""
-    df = run("activation_series", area=area, **{"from": first, "to": last})
+def activation(area: str, first: str, last: str, freq: str = "M") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(series at the chosen frequency: date, series, value) and (published averages over longer periods)."""
+    if freq not in FREQUENCIES:
+        raise QueryError("Ugyldig frekvens")
+    df = run("activation_series", area=area, unit=FREQUENCIES[freq][0], **{"from": first, "to": last})
     series = (df.filter(pl.col("period_type") != "RANGE")
               .select(pl.col("start_date").cast(pl.Date).alias("date"), pl.col("group_name").alias("series"),
                       pl.col("activation_rate").alias("value"), "persons", "activated", "source"))
@@ -473,3 +475,15 @@ def fetch_from_jobindsats(table_id: str, areas: list[str] | str, period: str, us
         cursor.close()
     clear_caches()
     return result
+
+
+@st.cache_data(show_spinner=False)
+def recipients_by_category(area: str, period: str) -> pl.DataFrame:
+    """The area's and the country's share of recipients in each category this month, as comparison bars."""
+    rec = run("recipients_by_category", area=area, period=period).filter(pl.col("which") == "nu")
+    shares = rec.with_columns((100.0 * pl.col("persons") / pl.col("persons").sum().over("area_code")).alias("value"))
+    names = {area: area_name(area), NATIONAL: area_name(NATIONAL)}
+    return shares.select(
+        (pl.col("category_label") + ", " + pl.col("area_code").replace_strict(names)).alias("label"),
+        "value", (pl.col("area_code") == area).alias("highlight"), "persons", "category_order", "area_code",
+    ).sort("category_order", pl.col("area_code") != area)

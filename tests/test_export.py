@@ -284,3 +284,26 @@ def test_zip_pack_round_trip():
         assert archive.testzip() is None
         assert {name: archive.read(name) for name in archive.namelist()} == files
         assert all(info.compress_type == zipfile.ZIP_DEFLATED for info in archive.infolist())
+
+
+def test_small_count_from_the_warehouse_is_hidden_only_in_the_export(con, write_file):
+    """A count of 3 loaded into the warehouse stays 3 there and is "<5" in CSV and XLSX; a formula is defused."""
+    from pipelines import loader
+
+    extract = write_file("small.csv", "Område;Periode;Forvaltning;Målgruppe;Matchgruppe;Antal personer\n"
+                                      "Læsø;2024M03;Fælles borgere;Handicappede;Matchgruppe 4;3\n"
+                                      "Læsø;2024M03;Fælles borgere;Misbrugere i behandling;Matchgruppe 4;12\n")
+    loader.load(extract, source="test", con=con)
+    frame = con.sql("select target_group as \"Målgruppe\", persons as \"Antal personer\" from match_groups "
+                    "order by persons").pl()
+    frame = frame.with_columns(pl.lit('=HYPERLINK("http://x")').alias("Område"))
+    text = export.data_csv(frame, ["Antal personer"]).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1][1] == "<5" and rows[2][1] == "12"
+    assert rows[1][2] == "'=HYPERLINK(\"http://x\")"
+    xlsx = export.data_xlsx(frame, ["Antal personer"])
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+        strings = zf.read("xl/sharedStrings.xml").decode()
+    assert "<f>" not in sheet and "&lt;5" in strings and "'=HYPERLINK" in strings
+    assert con.execute("select min(persons) from match_groups").fetchall() == [(3,)]

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -56,6 +57,14 @@ def app(app_warehouse, monkeypatch):
 def chart_specs(at) -> list[dict]:
     """The Vega-Lite specs of the charts a page drew."""
     return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
+
+
+def chart_data(at, index: int = 0) -> list[dict]:
+    """The rows of every dataset behind one chart (Arrow IPC in the page's message)."""
+    rows: list[dict] = []
+    for dataset in at.get("vega_lite_chart")[index].proto.datasets:
+        rows += pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+    return rows
 
 
 def metrics(at) -> dict[str, str]:
@@ -147,3 +156,30 @@ def test_filters_round_trip_through_url_and_survive_page_switch(app):
     assert at.sidebar.radio[0].value == "Q"
     params = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
     assert params["kommune"] == "461" and params["fra"] == "2015M01" and params["frekvens"] == "Q"
+
+
+def test_activation_target_line_and_published_averages(app):
+    at = app("aktivering", kommune="101", frekvens="Q")
+    assert not at.exception
+    (spec,) = chart_specs(at)
+    assert '"target": 35.0' in json.dumps(spec)
+    at.number_input[0].set_value(40.0).run()
+    (spec,) = chart_specs(at)
+    assert '"target": 40.0' in json.dumps(spec)
+    averages = at.dataframe[-1].value
+    assert sorted(averages["Aktiveringsgrad (pct.)"].to_list()) == [19.0, 35.0]
+
+
+def test_visitation_marks_breaks_and_keeps_eras_apart(app):
+    at = app("visitation", kommune="860", fra="2008M01", til="2026M09")
+    assert not at.exception
+    rows = chart_data(at)
+    labels = {r.get("label") for r in rows}
+    for label in ("Matchgrupper 2010-2013", "Visitationskategorier 2014", "Nyt kontanthjælpssystem 2025"):
+        assert label in labels
+    eras = {(r.get("series"), r.get("era")) for r in rows if r.get("series")}
+    assert ("Matchgruppe 4", "Matchgrupper 1-5") in eras and ("Jobparat", "Visitationskategorier 2014") in eras
+    assert ("Jobparat", "Matchgrupper 1-5") not in eras  # never merged across a break
+    # Hjørring's published June 2014 figures replace the demo: 212 jobparate over 30.
+    june = [r for r in rows if r.get("series") == "Jobparat" and str(r.get("date", "")).startswith("2014-06")]
+    assert [r["value"] for r in june] == [212.0]
