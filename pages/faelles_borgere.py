@@ -9,15 +9,9 @@ from presentation.formatting import fmt_int, fmt_pct
 page.start("Fælles borgere")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
-periods = queries.match_group_periods(choice.area)
-if periods.is_empty():
-    page.no_data("fælles borgere (målgruppe og matchgruppe)", area)
-    st.stop()
-
-period = st.selectbox("Opgørelsesmåned", periods["period"].to_list(),
-                      format_func=dict(zip(periods["period"], periods["label"])).get)
+period, label = page.pick_period(queries.match_group_periods(choice.area), "Opgørelsesmåned",
+                                 "fælles borgere (målgruppe og matchgruppe)", area)
 data = queries.shared_citizens(choice.area, period)
-label = filters.month_label(period)
 
 one, two, three = st.columns(3)
 one.metric("Fælles borgere i pct. af jobcentrets modtagere", fmt_pct(data.shared_pct), border=True,

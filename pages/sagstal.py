@@ -10,12 +10,7 @@ page.start("Sagstal")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 preset = st.radio("Vejledende sagstal", list(queries.GUIDANCE_PRESETS), format_func=queries.GUIDANCE_PRESETS.get)
-periods = queries.caseload_periods(choice.area)
-if periods.is_empty():
-    page.no_data("sagstal", area)
-    st.stop()
-period = st.selectbox("Periode", periods["period"].to_list(),
-                      format_func=dict(zip(periods["period"], periods["label"])).get)
+period, label = page.pick_period(queries.caseload_periods(choice.area), "Periode", "sagstal", area)
 teams = queries.caseloads(choice.area, period, preset)
 summary = queries.caseload_summary(teams)
 
@@ -25,7 +20,6 @@ two.metric("Årsværk der mangler for at nå øvre grænse", fmt_num(summary["ft
            help="Aktive sager / båndets øvre grænse − nuværende årsværk, lagt sammen for teams over båndet.")
 three.metric("Årsværk der mangler for at nå nedre grænse", fmt_num(summary["fte_needed_low"], 1), border=True)
 
-label = dict(zip(periods["period"], periods["label"]))[period]
 page.chart(charts.caseload_band(teams, f"Sager pr. sagsbehandler, {area}", label), teams,
            alt=f"Sager pr. sagsbehandler for hvert team i {area} med DS' vejledende bånd; teams over båndet er "
                "fremhævet.",

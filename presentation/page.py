@@ -99,6 +99,16 @@ def no_data(what: str, area: str) -> None:
     st.info(f"Der er ingen data om {what} for {area}. {LOAD_HINT}")
 
 
+def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tuple[str, str]:
+    """Choose one of the periods (newest first) that have data; stop the page, saying so, when there are none."""
+    if periods.is_empty():
+        no_data(what, area)
+        st.stop()
+    labels = dict(zip(periods["period"].to_list(), periods["label"].to_list()))
+    period = st.selectbox(label, list(labels), format_func=labels.get)
+    return period, labels[period]
+
+
 def format_value(value: float | None, unit: str) -> str:
     if unit == "pct":
         return fmt.fmt_pct(value)
