@@ -1,4 +1,4 @@
-"""Command line: python -m pipelines load|demo|loads|undo|check|build|fetch|refresh."""
+"""Command line: python -m pipelines load|demo|loads|undo|check|build|fetch|refresh|reaggregate."""
 
 from __future__ import annotations
 
@@ -143,6 +143,16 @@ def cmd_refresh(args) -> int:
     return 0
 
 
+def cmd_reaggregate(args) -> int:
+    con = connect()
+    try:
+        loader.reaggregate(con)
+    finally:
+        con.close()
+    print("sidernes aggregater er bygget igen")
+    return 0
+
+
 def cmd_build(args) -> int:
     built = build.ensure_built()
     print("lageret er bygget" if built else "lageret fandtes allerede")
@@ -168,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_undo)
     sub.add_parser("check", help="integrity report").set_defaults(func=cmd_check)
     sub.add_parser("build", help="build the default warehouse if it is empty").set_defaults(func=cmd_build)
+    sub.add_parser("reaggregate", help="rebuild the page aggregates from the facts").set_defaults(
+        func=cmd_reaggregate)
     p = sub.add_parser("fetch", help="fetch a table from the jobindsats API and load it")
     p.add_argument("--table", required=True, help="e.g. y60a02")
     p.add_argument("--area", default="*", help="comma list of areas, or * (default)")

@@ -17,6 +17,8 @@ SEED_SOURCE = "offentliggjorte tal"
 # The loader's own DuckDB budget: enough to be quick, small enough that a national
 # extract loads on a modest machine (DuckDB spills to disk beyond it).
 LOADER_MEMORY_LIMIT = os.environ.get("HELHEDSBLIK_LOADER_MEMORY", "1GB")
+# The app's connection: its queries read small aggregates, and serving must stay lean.
+APP_MEMORY_LIMIT = os.environ.get("HELHEDSBLIK_APP_MEMORY", "512MB")
 
 
 def warehouse_path() -> Path:

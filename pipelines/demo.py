@@ -20,10 +20,14 @@ The model
       rate path × season × the municipality's trend and cycle. The rate is 1,5 % of the
       population in 2008, rises 2009-2013, peaks at ~2,4 % in 2013-2016, falls to 1,5 % by 2024
       and holds at 1,45 % after 2026. Under-30s are about 35 % of the recipients.
-    * Recipients are drawn (Poisson) at the finest grain, Køn (Mænd/Kvinder) × six age bands ×
-      visitation category; coarser files are sums of that grain, so scale 1 and scale 2 tell the
-      same story and ``Hele landet`` is always the exact sum of the 98 municipalities' true values
-      (computed before suppression; ``Hele landet`` is never suppressed).
+    * Recipients are drawn (Poisson) at the grain Køn (Mænd/Kvinder) × six age bands × visitation
+      category; scales 1 and 2 write sums of that grain. Scale 3 and more split it further, never
+      redraw it: each band's count multinomially over its single years of age, each age's over the
+      five-way Herkomst partition (municipal origin shares, young descendants); the 3-way and 2-way
+      partitions are sums of the 5-way one. So every scale tells the same story, the national
+      truth is the same at every scale, and ``Hele landet`` is always the exact sum of the 98
+      municipalities' true values (computed before suppression; ``Hele landet`` is never
+      suppressed).
     * Category eras are series breaks and are kept exactly: Matchgruppe 1-5 (2007-2009);
       Jobklar/Indsatsklar/Midlertidigt passiv (2010-2013); Jobparat/Aktivitetsparat for 30+ and
       Uddannelsesparat/Åbenlyst uddannelsesparat/Aktivitetsparat (Uddannelseshjælp) for under-30
@@ -37,32 +41,52 @@ The model
       to 8 % over three years from the start, so the demo's stories agree with each other.
 
 Files and sizes (``until`` = 2026M09: 237 months, 79 quarters; measured)
-    =============================  ==================  =====================  =================
-    file                           rows, scale 1       rows, scale ≥ 2         fact rows*
-    =============================  ==================  =====================  =================
-    demo_visitation_<y1>_<y2>.csv  139.887 (4 files)   809.028                 rows × 2
-    demo_faelles_borgere.csv       246.372             same                    rows × 1
-    demo_aktivering.csv            70.389              same                    rows × 2
-    demo_sagstal.csv               114.708 (484 teams) same                    rows × 2
-    demo_investering.csv           198                 same                    rows × 1
-    all                            571.554             1.240.695
-    fact rows*                     896.538             2.234.820
-    on disk                        40,5 MB             88,3 MB
-    =============================  ==================  =====================  =================
-    * a fact row is one CSV row × one measure column, as the warehouse stores it.
+    =============================  ===================  ====================  =====================
+    file                           rows, scale 1        rows, scale 2         rows, scale 3
+    =============================  ===================  ====================  =====================
+    demo_visitation_<y1>_<y2>.csv  139.887 (4 files)    809.028               13.072.752
+    demo_faelles_borgere.csv       246.372              same                  same
+    demo_aktivering.csv            70.389               same                  same
+    demo_sagstal.csv               114.708 (484 teams)  same                  same
+    demo_investering.csv           198                  same                  same
+    all                            571.554              1.240.695             13.504.419
+    fact rows*                     896.538              2.234.820             26.762.268
+    on disk                        40,5 MB              88,3 MB               1.281,2 MB
+    =============================  ===================  ====================  =====================
+    * a fact row is one CSV row × one measure column, as the warehouse stores it: visitation,
+      activation and caseloads have two measure columns, shared citizens and investments one.
+
+    Scale 4 writes 19.609.128 visitation rows (39.835.020 fact rows in all, 2.181 MB) and scale
+    5 writes 32.681.880 (65.980.524 fact rows, 3.294 MB).
 
     Visitation at scale 1: Køn ``I alt`` × Alder (Under 30 år, 30 år og derover) × category, i.e.
-    10/6/5 rows per area and month in the 2007/2010/2014 layouts. Scale ≥ 2: Køn (Mænd, Kvinder)
+    10/6/5 rows per area and month in the 2007/2010/2014 layouts. Scale 2: Køn (Mænd, Kvinder)
     × six bands (16-24, 25-29, 30-39, 40-49, 50-59, 60 år og derover) × category, 60/36/28 rows
-    per area and month: 5,8 times the scale-1 visitation rows. That is the finest grain the
-    vocabularies allow without double counting (``I alt`` next to Mænd/Kvinder, or age groups
-    next to their bands, would count people twice) and without inventing rows, so every scale of
-    2 or more writes the same files and no scale reaches 20 million fact rows: the ceiling is
-    about 2,2 million. The other kinds do not depend on ``scale``. Generation takes 2-3 s at
-    scale 1 and 3-4 s at scale 2, with a peak of about 120 MB of memory.
+    per area and month: 5,8 times the scale-1 visitation rows. Neither file has a Herkomst column
+    (the loader reads it as ``Herkomst i alt``). Those are the finest grains the age vocabularies
+    allow without double counting (``I alt`` next to Mænd/Kvinder, or age groups next to their
+    bands, would count people twice); scale 2 tops out at 2,2 million fact rows.
 
-Memory stays small at any scale: every kind is generated one calendar year at a time and
-appended to its file; visitation goes to one file per five-year block.
+    Scale 3 and more: the header gains ``Herkomst`` after ``Alder``, and Køn (Mænd, Kvinder) ×
+    single years ``16 år`` … ``64 år`` (the band "60 år og derover" becomes 60-64) × Herkomst ×
+    category: the origin partition is 2-way at scale 3 (Personer med dansk oprindelse /
+    Indvandrere og efterkommere), 3-way at scale 4 (… fra vestlige lande / … fra ikke-vestlige
+    lande) and 5-way from scale 5 (Indvandrere / Efterkommere × vestlige / ikke-vestlige lande).
+    Under-30 single ages take the under-30 benefit and categories exactly as their bands do. Rows
+    per area and month at scale 3: 980/588/448 in the 2007/2010/2014 layouts (× 1,5 at scale 4,
+    × 2,5 at scale 5). At this grain most municipal cells are small, as in a real extract of it:
+    at scale 3 about 46 % of the municipal cells are suppressed (1-4 persons) and 80 % of the rest
+    are 0; national totals are unchanged. **Scale 3 is the smallest scale with at least 20
+    million fact rows: the national benchmark (``python -m benchmarks``) uses it.**
+
+    The other kinds do not depend on ``scale``. Generation on a 2-core machine: 2-3 s at scale
+    1, 3-4 s at scale 2 (peak ~120 MB); 18 s at scale 3 (peak ~450 MB), ~50 s at scale 4 (~620
+    MB), 40-80 s at scale 5 (~900 MB).
+
+Memory stays bounded at any scale: every kind is generated one calendar year at a time and
+appended (polars ``write_csv`` to the open file handle) to its file; visitation goes to one file
+per five-year block. Numbers are formatted by the generator itself rather than with
+``write_csv(decimal_comma=True)``: that writes the decimal comma but no thousands dots.
 """
 
 from __future__ import annotations
@@ -876,8 +900,9 @@ def _remove_previous(out_dir: Path) -> None:
 def write_demo(out_dir: Path, scale: int = 1, until: str | None = None) -> list[Path]:
     """Write the demo extracts for 2007M01 through ``until`` (default: last month) into ``out_dir``.
 
-    ``scale`` 1 writes visitation by Køn ``I alt`` × two age groups; any scale of 2 or more by
-    Mænd/Kvinder × six age bands (see the module docstring for row counts). Returns the files
+    ``scale`` 1 writes visitation by Køn ``I alt`` × two age groups; 2 by Mænd/Kvinder × six age
+    bands; 3 and more by Mænd/Kvinder × single years 16-64 × a Herkomst partition (2-way at 3,
+    3-way at 4, 5-way from 5). See the module docstring for row counts. Returns the files
     written, sorted. Same arguments, same bytes.
     """
     if not isinstance(scale, int) or scale < 1:

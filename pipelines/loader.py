@@ -531,6 +531,8 @@ def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, 
             [load_id, name, sha, spec.name, rows, datetime.now(), loaded_by, source, table_id, query, areas,
              min(checked.periods) if checked.periods else None,
              max(checked.periods) if checked.periods else None, replaced])
+        # After the load_log row: the views the aggregate is built from only show logged loads.
+        refresh_aggregates(con, spec, _AGG_SCOPE.format(source="typed where area_code is not null"))
         con.execute("commit")
     except BaseException:  # anything, even KeyboardInterrupt: undo the transaction, then let it propagate
         con.execute("rollback")
@@ -559,6 +561,35 @@ def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
     return out
 
 
+_AGG_SCOPE = "select distinct area_code, period from {source}"
+
+
+def refresh_aggregates(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: str) -> None:
+    """Rebuild the page aggregates for the (area, period) pairs ``scope_sql`` selects; call inside a transaction."""
+    if kind.name != "visitation":
+        return
+    con.execute(f"create or replace temp table agg_scope as {scope_sql}")
+    con.execute("delete from agg_visitation a using agg_scope s where a.area_code = s.area_code "
+                "and a.period = s.period")
+    con.execute(
+        "insert into agg_visitation select d.area_code, d.period, d.period_type, d.start_date, d.era, d.category, "
+        "d.category_label, d.category_order, d.ready, d.age_band, d.measure, d.source, sum(d.value), "
+        "bool_or(d.suppressed) from visitation_detail d join agg_scope s on d.area_code = s.area_code "
+        "and d.period = s.period group by all")
+
+
+def reaggregate(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild every page aggregate from the facts (after an upgrade, or if check finds them stale)."""
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from agg_visitation")
+        refresh_aggregates(con, KINDS["visitation"], "select distinct area_code, period from fact_visitation")
+        con.execute("commit")
+    except BaseException:  # undo the transaction, then let the error propagate
+        con.execute("rollback")
+        raise
+
+
 def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> int:
     """Remove a load's rows and bring back the rows it had replaced. Returns rows removed."""
     rows = con.execute("select kind, status from load_log where load_id = ?", [load_id]).fetchall()
@@ -573,7 +604,10 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
         con.execute(
             f"update {kind.table} f set replaced_by = (select max(g.replaced_by) from {kind.table} g "
             f"where g.load_id = ? and {scope_eq}) where f.replaced_by = ?", [load_id, load_id])
+        con.execute(f"create or replace temp table undo_scope as select distinct area_code, period from {kind.table} "
+                    "where load_id = ?", [load_id])
         removed = con.execute(f"delete from {kind.table} where load_id = ?", [load_id]).fetchall()[0][0]
+        refresh_aggregates(con, kind, "select * from undo_scope")
         con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
                     [datetime.now(), by or config.current_user(), load_id])
         con.execute("commit")
@@ -614,4 +648,13 @@ def check(con: duckdb.DuckDBPyConnection) -> list[str]:
             [kind.name]).fetchall()
         for load_id, expected, actual in mismatch:
             findings.append(f"indlæsning {load_id}: {actual} rækker i {t}, forventede {expected}")
+    keys = "area_code, period, category, age_band, measure, source"
+    stale = con.execute(
+        f"select count(*) from (select {keys}, sum(value) as value, bool_or(suppressed) as s from visitation_detail "
+        f"group by all) fresh full join agg_visitation a using ({keys}) "
+        f"where a.area_code is null or fresh.area_code is null or a.value is distinct from fresh.value "
+        f"or a.suppressed <> fresh.s").fetchall()[0][0]
+    if stale:
+        findings.append(f"agg_visitation: {stale} rækker stemmer ikke med fakta "
+                        "(python -m pipelines reaggregate bygger dem igen)")
     return findings

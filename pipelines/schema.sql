@@ -172,6 +172,26 @@ create table if not exists fact_investment (
     suppressed boolean not null
 );
 
+-- Monthly visitation summed over gender, origin and benefit, kept per age band (under/over 30) and
+-- source: what the pages read. Rebuilt for the areas and periods a load or an undo touches, inside
+-- that same transaction, so it always agrees with the facts.
+create table if not exists agg_visitation (
+    area_code varchar not null,
+    period varchar not null,
+    period_type varchar not null,
+    start_date date not null,
+    era varchar not null,
+    category varchar not null,
+    category_label varchar not null,
+    category_order integer not null,
+    ready boolean,
+    age_band varchar not null,
+    measure varchar not null,
+    source varchar not null,
+    value double,
+    suppressed boolean not null
+);
+
 -- Stable views for analysts (any DuckDB client). Only current rows; suppressed values are NULL.
 
 create or replace view loads as

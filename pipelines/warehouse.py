@@ -46,13 +46,14 @@ def normalise_value(text) -> str:
     return re.sub(r" kommune$", "", text)
 
 
-def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | None = None, read_only: bool = False,
+            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; a writable connection also makes sure schema and reference data are current."""
     path = Path(path) if path else config.warehouse_path()
     if read_only:
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), config={"memory_limit": config.LOADER_MEMORY_LIMIT,
+    con = duckdb.connect(str(path), config={"memory_limit": memory_limit or config.LOADER_MEMORY_LIMIT,
                                             "preserve_insertion_order": True})
     ensure_schema(con)
     return con
@@ -72,6 +73,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
         _insert_reference(con, version)
         con.execute("commit")
+        if con.execute("select (select count(*) from agg_visitation) = 0 "
+                       "and exists (select 1 from fact_visitation)").fetchall()[0][0]:
+            from pipelines.loader import reaggregate  # a warehouse from before the aggregate existed
+
+            reaggregate(con)
     except (duckdb.BinderException, duckdb.CatalogException) as exc:
         con.execute("rollback")
         # Fact tables are never rewritten behind the user's back: an older layout needs a rebuild.

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from pipelines import build, loader, uploads
+from pipelines import build, config, loader, uploads
 from pipelines.warehouse import connect
 from queries import investment_model
 
@@ -39,7 +39,7 @@ class QueryError(Exception):
 def warehouse() -> duckdb.DuckDBPyConnection:
     """The process's one warehouse connection; builds the bundled default on first use."""
     build.ensure_built()
-    return connect()
+    return connect(memory_limit=config.APP_MEMORY_LIMIT)
 
 
 @functools.cache

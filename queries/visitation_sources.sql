@@ -1,4 +1,4 @@
 -- The sources behind the visitation figures of the chosen areas.
 select distinct source
-from visitation
+from agg_visitation
 where area_code in (select unnest($areas))
