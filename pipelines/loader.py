@@ -426,7 +426,7 @@ def _register_periods(con, periods: dict) -> None:
 # --- public API --------------------------------------------------------------------------------
 
 def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None,
-             file_name: str | None = None, max_rows: int | None = None) -> Validation:
+             file_name: str | None = None, max_rows: int | None = None, preview: bool = True) -> Validation:
     """Stage, type and validate an extract; leaves temp tables ``typed`` and ``typed_periods``."""
     path = Path(path)
     name = file_name or path.name
@@ -459,10 +459,11 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     result.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     _register_periods(con, typer.periods)
     result.rows = con.execute("select count(*) from typed").fetchall()[0][0]
+    # From the small map of distinct area values, not from the typed rows.
     result.areas = [r[0] for r in con.execute(
-        "select distinct a.area_name from typed t join areas a using (area_code) order by 1").fetchall()]
+        "select distinct a.area_name from map_area m join areas a on a.area_code = m.code order by 1").fetchall()]
     result.periods = sorted(typer.periods)
-    if result.ok:
+    if result.ok and preview:
         result.replaces = _replace_preview(con, spec)
     return result
 
@@ -501,7 +502,7 @@ def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, 
     name = file_name or path.name
     progress("læser og kontrollerer", 0.05)
     sha = file_sha256(path)
-    checked = validate(con, path, kind, name, max_rows)
+    checked = validate(con, path, kind, name, max_rows, preview=False)
     if not checked.ok:
         raise ExtractRejected(checked.problems, checked.warnings)
     spec = checked.kind
