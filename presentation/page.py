@@ -33,6 +33,7 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
 
 
 REPORT_KEY = "_report_items"
+CHART_HEIGHT = 300
 
 
 def start(title: str) -> None:
@@ -54,7 +55,13 @@ def _danish_table(data: pl.DataFrame, columns: dict[str, str] | None) -> pl.Data
 def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
           table_columns: dict[str, str] | None = None, counts: tuple[str, ...] = ()) -> None:
     """Render a chart with its caption, the data behind it on demand, and exports of both."""
-    st.altair_chart(figure, width="stretch", alt=alt, key=key)
+    # The builders' specs are validated in their tests; skipping Altair's schema validation on every
+    # run saves about two thirds of the serialisation time.
+    spec = figure.to_dict(validate=False)
+    # Fit the width to the page but give the plot itself the height (legends and titles come on top).
+    spec.setdefault("height", CHART_HEIGHT)
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    st.vega_lite_chart(spec=spec, width="stretch", alt=alt, key=key)
     st.caption(caption_text)
     st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text))
     shown = _danish_table(data, table_columns)

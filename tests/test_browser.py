@@ -90,14 +90,25 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def server(built_warehouse, tmp_path_factory):
+def server(built_warehouse, tmp_path_factory, browser):
     folder = tmp_path_factory.mktemp("e2e")
     warehouse = folder / "warehouse.duckdb"
     shutil.copy(built_warehouse, warehouse)
     srv = Server(warehouse, folder / "streamlit.log", JOBINDSATS_API_KEY=API_KEY,
                  JOBINDSATS_API_URL=f"http://127.0.0.1:{free_port()}")
+    warm_up(browser, srv)
     yield srv
     srv.stop()
+
+
+def warm_up(browser, srv: Server) -> None:
+    """Open the app's root once, as `make run`'s user does: until some session has run app.py's
+    st.navigation, Streamlit serves deep links from its legacy pages/ mode."""
+    context = browser.new_context()
+    tab = context.new_page()
+    open_page(tab, srv.url)
+    expect(tab.locator("[data-testid='stSidebarNav']")).to_contain_text("Fælles borgere")
+    context.close()
 
 
 @pytest.fixture
@@ -114,9 +125,15 @@ def page(browser) -> Page:
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
-    # Streamlit is done when no element shows the running indicator any more.
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(500)
+    wait_idle(page)
+
+
+def wait_idle(page: Page) -> None:
+    """Until the script run is over: the app root says so in data-test-script-state."""
+    page.wait_for_function("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+                           " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
+                           timeout=60_000)
+    page.wait_for_timeout(300)
 
 
 def metric(page: Page, label: str) -> str:
@@ -137,8 +154,7 @@ def choose(page: Page, label: str, option: str) -> None:
     box.locator("input").fill(option)
     page.keyboard.press("Enter")
     page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(500)
+    wait_idle(page)
 
 
 def test_every_page_opens_and_is_screenshotted(server, page):
@@ -232,6 +248,7 @@ def test_manager_cannot_reach_upload_by_url(built_warehouse, tmp_path, browser):
     shutil.copy(built_warehouse, warehouse)
     srv = Server(warehouse, tmp_path / "manager.log", HELHEDSBLIK_ANALYST_PASSPHRASE="kode-til-analytikere")
     try:
+        warm_up(browser, srv)
         context = browser.new_context()
         tab = context.new_page()
         for url in (f"{srv.url}/data", f"{srv.url}/data?upload=1&rolle=analytiker", f"{srv.url}/data?role=analyst"):
