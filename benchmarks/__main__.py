@@ -1,0 +1,407 @@
+"""python -m benchmarks: national-scale ingest, warehouse, page and query figures (``make bench``).
+
+Steps, each printing its figures as it goes; a failing step is reported and the run continues,
+its targets then marked NOT MEASURED:
+
+1. the demo set at ``--scale`` (generated once, reused while current);
+2. ingest of the visitation files, each approach in a fresh process into a fresh DuckDB file:
+   DuckDB's own ``read_csv`` (the floor), pandas + one bulk insert, the full pipeline CLI;
+3. the national warehouse: every demo file through the pipeline, then the seed;
+4. every page cold and warm with AppTest, every query uncached;
+5. the table, printed and written to ``benchmarks/results.md`` (figures of steps not run this time
+   are kept from the last run at the same scale, each section saying when it was measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from benchmarks import dataset, report
+from benchmarks.measure import (PROJECT_ROOT, ChildRun, StepFailed, child_env, median, read_json, run_child,
+                                write_json)
+from pipelines import config
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "work"  # git-ignored
+RESULTS_MD = HERE / "results.md"
+RESULTS_JSON = WORK / "results.json"
+PAGES_DIR = PROJECT_ROOT / "pages"
+# The scale whose demo set is at least 20 million fact rows (see pipelines/demo.py).
+DEFAULT_SCALE = 3
+# What a failing step may raise: a child that failed or left no figures, a file or DuckDB problem.
+STEP_ERRORS = (StepFailed, OSError, duckdb.Error, subprocess.SubprocessError, json.JSONDecodeError)
+INGEST_TIMEOUT = 3 * 3600.0
+PAGE_TIMEOUT = 900.0
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict[str, str]:
+    with open("/proc/meminfo", encoding="ascii") as fh:
+        total_kib = next(int(line.split()[1]) for line in fh if line.startswith("MemTotal:"))
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
+    except OSError:
+        pass  # not Linux-like: the platform's own name will do
+    info = {"date": now(), "nproc": str(os.cpu_count()), "RAM": f"{total_kib / 2**20:.1f} GiB", "CPU": cpu,
+            "python": platform.python_version()}
+    for package in ("duckdb", "polars", "pandas", "streamlit", "pyarrow", "numpy"):
+        info[package] = _version(package)
+    return info
+
+
+def _load() -> str:
+    """Load average and, where Linux reports it, CPU pressure: how much other work competed for the cores."""
+    one, five, fifteen = os.getloadavg()
+    text = f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
+    try:
+        with open("/proc/pressure/cpu", encoding="ascii") as fh:
+            some = dict(item.split("=") for item in fh.readline().split()[1:])
+        text += f" (CPU pressure {float(some['avg60']):.0f} % over 60 s)"
+    except (OSError, KeyError, ValueError):
+        pass  # no pressure stall information on this kernel: the load average will do
+    return text
+
+
+def _remove_db(path: Path) -> None:
+    """A DuckDB file with its WAL and its spill directory (left behind when a process was killed)."""
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
+
+
+def _db_bytes(path: Path) -> int:
+    wal = path.with_name(path.name + ".wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
+def _child_figures(run: ChildRun) -> dict:
+    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "peak_rss_mb": run.peak_rss_mb}
+
+
+# --- steps --------------------------------------------------------------------------------------
+
+def step_dataset(args, results: dict) -> dataset.Dataset | None:
+    say(f"[1] demo set, scale {args.scale}, until {dataset.UNTIL}")
+    try:
+        data = dataset.prepare(WORK / "demo", args.scale, WORK / "logs", regenerate=not args.skip_generate)
+    except STEP_ERRORS as exc:
+        say(f"    FAILED: {exc}")
+        results["dataset"] = {"error": str(exc), "measured_at": now()}
+        return None
+    vis, everything = data.totals(data.visitation), data.totals()
+    if data.generation is None:
+        how = "reused (marker matched scale, horizon and generator)"
+    else:
+        how = (f"generated in {data.generation.seconds:,.1f} s with a peak of "
+               f"{data.generation.peak_rss_mb:,.0f} MiB")
+    results["dataset"] = {"how": how, "visitation": vis, "all": everything, "measured_at": now()}
+    for label, t in (("visitation", vis), ("all kinds", everything)):
+        say(f"    {label:<11} {t['files']} files, {t['rows']:>13,} CSV rows, {t['fact_rows']:>13,} fact rows, "
+            f"{t['bytes'] / 1e6:>9,.1f} MB")
+    say(f"    {how}")
+    return data
+
+
+def step_ingest(data: dataset.Dataset, results: dict, logs: Path) -> Path | None:
+    """The three approaches on the visitation files; returns the pipeline's warehouse when it loaded."""
+    files = [str(f.path) for f in data.visitation]
+    t = data.totals(data.visitation)
+    ingest = {"files": t["files"], "csv_rows": t["rows"], "fact_rows": t["fact_rows"], "mb": t["bytes"] / 1e6,
+              "measured_at": now(), "load_before": _load()}
+    results["ingest"] = ingest
+    say(f"[2] ingest of the {t['files']} visitation files ({t['rows']:,} CSV rows, {t['bytes'] / 1e6:,.0f} MB), "
+        "each approach in a fresh process")
+
+    def report_line(key: str) -> None:
+        e = ingest[key]
+        if "error" in e:
+            say(f"    {key:<11} FAILED: {e['error'].splitlines()[0]}")
+        else:
+            say(f"    {key:<11} {e['seconds']:8,.1f} s  (CPU {e['cpu_seconds']:7,.1f} s)  "
+                f"{e['csv_rows'] / e['seconds']:>11,.0f} rows/s  peak RSS {e['peak_rss_mb']:7,.0f} MiB  "
+                f"{e.get('rows_loaded', 0):>12,} rows stored  {e.get('db_mb', 0):7,.0f} MiB DuckDB file")
+
+    for key in ("floor", "floor_typed", "pandas"):
+        db = WORK / f"ingest_{key}.duckdb"
+        out = logs / f"ingest_{key}.json"
+        _remove_db(db)
+        try:
+            if key == "pandas" and importlib.util.find_spec("pandas") is None:
+                raise StepFailed("pandas is not installed in this environment")
+            run = run_child(["-m", "benchmarks.children", key, str(db), str(out), *files], logs / f"ingest_{key}.log",
+                            timeout=INGEST_TIMEOUT)
+            figures = read_json(out)
+            ingest[key] = {**_child_figures(run), "csv_rows": t["rows"], "rows_loaded": figures["rows"],
+                           "types": figures["types"], "db_mb": _db_bytes(db) / 2**20,
+                           "inner_seconds": figures["seconds"]}
+        except STEP_ERRORS as exc:
+            ingest[key] = {"error": str(exc)}
+        finally:
+            _remove_db(db)  # only its size matters; a national copy is a gigabyte or more
+        report_line(key)
+
+    db = WORK / "ingest_pipeline.duckdb"
+    _remove_db(db)
+    loaded = None
+    try:
+        run = run_child(["-m", "pipelines", "load", *files, "--kind", "visitation", "--source", config.DEMO_SOURCE],
+                        logs / "ingest_pipeline.log", env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)),
+                        timeout=INGEST_TIMEOUT)
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            stored = con.execute("select count(*) from fact_visitation where replaced_by is null").fetchone()[0]
+        finally:
+            con.close()
+        ingest["pipeline"] = {**_child_figures(run), "csv_rows": t["rows"], "rows_loaded": stored,
+                              "db_mb": _db_bytes(db) / 2**20}
+        loaded = db
+    except STEP_ERRORS as exc:
+        ingest["pipeline"] = {"error": str(exc)}
+    report_line("pipeline")
+    ingest["load_after"] = _load()
+    floor, pandas, pipe = (ingest.get(k) for k in ("floor", "pandas", "pipeline"))
+    if "error" not in pipe:
+        rps = pipe["csv_rows"] / pipe["seconds"]
+        for key, other in (("floor", floor), ("pandas", pandas)):
+            if "error" not in other:
+                say(f"    pipeline / {key}: {rps / (other['csv_rows'] / other['seconds']):.2f} × rows/s, "
+                    f"{pipe['peak_rss_mb'] / other['peak_rss_mb']:.2f} × peak RSS")
+    return loaded
+
+
+def _pipeline_digest() -> str:
+    """The loader, schema, reference and seed data: when any of them changes, a warehouse is stale."""
+    digest = hashlib.sha256()
+    pipelines = PROJECT_ROOT / "pipelines"
+    for f in sorted([*pipelines.glob("*.py"), *pipelines.glob("*.sql"), *config.REFERENCE_DIR.glob("*.csv"),
+                     *config.SEED_DIR.glob("*.csv")]):
+        digest.update(f.name.encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _fact_rows(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("select table_name from information_schema.tables "
+                                            "where table_name like 'fact_%' and table_type = 'BASE TABLE'")
+                  .fetchall()]
+        return sum(con.execute(f"select count(*) from {t} where replaced_by is null").fetchone()[0] for t in tables)
+    finally:
+        con.close()
+
+
+def step_warehouse(data: dataset.Dataset, results: dict, logs: Path, from_ingest: Path | None,
+                   reuse_existing: bool) -> Path | None:
+    db = WORK / "warehouse.duckdb"
+    marker = WORK / "warehouse.json"
+    built_from = {"dataset": dataset.marker_digest(data.files[0].path.parent), "pipeline": _pipeline_digest()}
+    say("[3] national warehouse: every demo file through the pipeline, then the seed")
+    try:
+        if (reuse_existing and db.exists() and marker.exists()
+                and {k: read_json(marker).get(k) for k in built_from} == built_from):
+            say(f"    reusing {db.name} (built from this demo set by this pipeline code)")
+            if results.get("warehouse") and "error" not in results["warehouse"]:
+                return db
+            results["warehouse"] = {"how": "Reused an earlier build from the same demo set and pipeline code",
+                                    "seconds": None,
+                                    "bytes": _db_bytes(db), "fact_rows": _fact_rows(db), "measured_at": now()}
+            return db
+        marker.unlink(missing_ok=True)
+        _remove_db(db)
+        if from_ingest is not None:
+            # The pipeline already loaded the visitation files in step 2: the same loads in another order
+            # (loads replace by area, period and kind, so the result is the same warehouse).
+            os.replace(from_ingest, db)
+            _remove_db(from_ingest)  # what is left of it: its (empty) spill directory
+            files = [f for f in data.files if not f.is_visitation]
+            how = ("Step 2's pipeline load of the visitation files, then the other demo files and the seed "
+                   "through the same pipeline")
+        else:
+            files = data.files
+            how = "Every demo file, then the seed, through the pipeline"
+        out = logs / "build.json"
+        run = run_child(["-m", "benchmarks.children", "build", str(db), str(out), *[str(f.path) for f in files]],
+                        logs / "build.log", timeout=INGEST_TIMEOUT)
+        figures = read_json(out)
+        write_json(marker, {**built_from, "built_at": now()})
+        results["warehouse"] = {"how": how, **_child_figures(run), "bytes": _db_bytes(db),
+                                "fact_rows": _fact_rows(db), "per_file": figures["files"], "measured_at": now()}
+    except STEP_ERRORS as exc:
+        say(f"    FAILED: {exc}")
+        results["warehouse"] = {"error": str(exc), "measured_at": now()}
+        return None
+    w = results["warehouse"]
+    say(f"    {w['seconds']:,.1f} s, peak RSS {w['peak_rss_mb']:,.0f} MiB; {w['fact_rows']:,} fact rows; "
+        f"{w['bytes'] / 2**20:,.0f} MiB on disk after checkpoint")
+    return db
+
+
+def step_pages(db: Path, results: dict, logs: Path, runs: int) -> None:
+    pages = sorted(PAGES_DIR.glob("*.py"))
+    env = child_env(HELHEDSBLIK_WAREHOUSE=str(db))
+    section = {"method": (f"Cold: each run is a fresh process that has imported the modules and run AppTest once on "
+                          f"a trivial script, then cleared `queries.warehouse` and `st.cache_data` and timed the "
+                          f"page's first `AppTest.from_file(…, default_timeout=120).run()` (the OS file cache stays "
+                          f"warm: dropping it needs root). Warm: one serving process runs every page once, then "
+                          f"{runs} new AppTest sessions per page on the filled caches. Medians of {runs} runs. "
+                          f"Streamlit's scan of the installed packages for components runs once per process, as "
+                          f"in a server; AppTest would otherwise repeat it (~250 ms) for every new AppTest."),
+               "cold": {}, "warm": {}, "measured_at": now(), "load_before": _load()}
+    results["pages"] = section
+    say(f"[4] pages at national scale ({len(pages)} pages, {runs} runs each)")
+    for page in pages:
+        times, cpu, errors = [], [], []
+        try:
+            for i in range(runs):
+                out = logs / f"page_cold_{page.stem}_{i}.json"
+                run_child(["-m", "benchmarks.children", "page-cold", str(page), str(out)],
+                          logs / f"page_cold_{page.stem}_{i}.log", env=env, timeout=PAGE_TIMEOUT)
+                figures = read_json(out)
+                times.append(figures["seconds"])
+                cpu.append(figures["cpu_seconds"])
+                errors += [e for e in figures["errors"] if e not in errors]
+            section["cold"][page.stem] = {"runs": times, "median": median(times), "cpu_runs": cpu,
+                                          "cpu_median": median(cpu), "errors": errors}
+            say(f"    cold {page.stem:<16} median {median(times) * 1000:8,.0f} ms (CPU {median(cpu) * 1000:6,.0f} ms)"
+                + (f"  PAGE ERROR: {errors[0].splitlines()[0][:100]}" if errors else ""))
+        except STEP_ERRORS as exc:
+            section["cold"][page.stem] = {"error": str(exc), "median": None}
+            say(f"    cold {page.stem:<16} FAILED: {str(exc).splitlines()[0]}")
+    out = logs / "pages_warm.json"
+    try:
+        run = run_child(["-m", "benchmarks.children", "pages-warm", str(out), *map(str, pages), "--runs", str(runs)],
+                        logs / "pages_warm.log", env=env, timeout=PAGE_TIMEOUT * len(pages))
+        figures = read_json(out)
+        section["warm"] = figures["pages"]
+        section["serving_rss_mb"] = run.peak_rss_mb
+        for name, m in figures["pages"].items():
+            say(f"    warm {name:<16} median {m['median'] * 1000:8,.0f} ms (CPU {m['cpu_median'] * 1000:6,.0f} ms)  "
+                f"(first in process "
+                f"{m['first'] * 1000:,.0f} ms)" + (f"  PAGE ERROR: {m['errors'][0].splitlines()[0][:100]}"
+                                                   if m["errors"] else ""))
+        say(f"    serving process peak RSS {run.peak_rss_mb:,.0f} MiB")
+    except STEP_ERRORS as exc:
+        section["warm"] = {"error": str(exc)}
+        say(f"    warm FAILED: {str(exc).splitlines()[0]}")
+    section["load_after"] = _load()
+
+
+def step_queries(db: Path, results: dict, logs: Path, runs: int) -> None:
+    say(f"[4] queries at national scale, uncached ({runs} runs each)")
+    out = logs / "queries.json"
+    try:
+        run = run_child(["-m", "benchmarks.children", "queries", str(out), "--runs", str(runs)], logs / "queries.log",
+                        env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)), timeout=PAGE_TIMEOUT * 4)
+        figures = read_json(out)
+    except STEP_ERRORS as exc:
+        results["queries"] = {"error": str(exc), "measured_at": now()}
+        say(f"    FAILED: {str(exc).splitlines()[0]}")
+        return
+    results["queries"] = {**figures, "peak_rss_mb": run.peak_rss_mb, "measured_at": now()}
+    for group in ("sql", "functions"):
+        for name, m in figures[group].items():
+            if "error" in m:
+                say(f"    {name:<44} ERROR: {m['error'].splitlines()[0][:100]}")
+            else:
+                say(f"    {name:<44} median {m['median'] * 1000:8,.1f} ms  first {m['first'] * 1000:8,.1f} ms")
+
+
+# --- results ------------------------------------------------------------------------------------
+
+def _previous(scale: int) -> dict:
+    """Last results at the same scale and horizon, so a partial run (--only) keeps the other figures."""
+    if not RESULTS_JSON.exists():
+        return {}
+    try:
+        old = read_json(RESULTS_JSON)
+    except StepFailed:
+        return {}
+    return old if (old.get("scale"), old.get("until")) == (scale, dataset.UNTIL) else {}
+
+
+def save(results: dict) -> None:
+    write_json(RESULTS_JSON, results)
+    RESULTS_MD.write_text(report.markdown(results), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=DEFAULT_SCALE,
+                        help=f"demo scale (default {DEFAULT_SCALE}: at least 20 million fact rows)")
+    parser.add_argument("--skip-generate", action="store_true",
+                        help="never generate: fail step 1 unless a current demo set is in benchmarks/work/demo")
+    parser.add_argument("--only", choices=("ingest", "pages", "queries"), help="run only this part (and step 1)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per page and per query (default 5)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be 1 or more")
+    logs = WORK / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    results = _previous(args.scale)
+    results.update(scale=args.scale, until=dataset.UNTIL, machine={**machine(), "load average at start": _load()})
+    notes = [f"Run with `--runs {args.runs}`" + (f" `--only {args.only}`" if args.only else "") + f" at {now()}."]
+
+    data = step_dataset(args, results)
+    save(results)
+    pipeline_db = None
+    if data is not None and args.only in (None, "ingest"):
+        pipeline_db = step_ingest(data, results, logs)
+        save(results)
+    db = None
+    if data is not None and args.only in (None, "pages", "queries"):
+        db = step_warehouse(data, results, logs, pipeline_db, reuse_existing=args.only is not None)
+        save(results)
+    elif pipeline_db is not None:
+        _remove_db(pipeline_db)  # --only ingest: the warehouse step does not need it
+    if db is not None and args.only in (None, "pages"):
+        step_pages(db, results, logs, args.runs)
+        save(results)
+    if db is not None and args.only in (None, "queries"):
+        step_queries(db, results, logs, args.runs)
+        save(results)
+
+    results["machine"]["load average at end"] = _load()
+    results["notes"] = notes + [
+        "Load average = 1/5/15-minute run-queue length; above the core count, other work competed for the CPUs "
+        "and wall times are pessimistic (CPU seconds are less affected)."]
+    save(results)
+    say()
+    say("[5] targets")
+    for t in report.targets(results):
+        say(f"    {t.status:<13} {t.name}: {t.detail}")
+    say(f"\nwritten: {RESULTS_MD} (raw figures and logs: {WORK})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

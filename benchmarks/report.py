@@ -1,0 +1,248 @@
+"""Targets and the results table (printed and written to benchmarks/results.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIB_PER_GIB = 1024.0
+MET, NOT_MET, NOT_MEASURED = "MET", "NOT MET", "NOT MEASURED"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    status: str
+    detail: str
+
+
+def _rps(entry: dict | None) -> float | None:
+    if not entry or "error" in entry or not entry.get("seconds"):
+        return None
+    return entry["csv_rows"] / entry["seconds"]
+
+
+def _ok(entry: dict | None) -> bool:
+    return bool(entry) and "error" not in entry
+
+
+def targets(results: dict) -> list[Target]:
+    out: list[Target] = []
+    ingest = results.get("ingest") or {}
+    floor, pandas, pipeline = ingest.get("floor"), ingest.get("pandas"), ingest.get("pipeline")
+
+    def ratio_target(name: str, other: dict | None, label: str, factor: float) -> None:
+        a, b = _rps(pipeline), _rps(other)
+        if a is None or b is None:
+            out.append(Target(name, NOT_MEASURED, f"pipeline or {label} did not complete"))
+            return
+        out.append(Target(name, MET if a >= factor * b else NOT_MET,
+                          f"pipeline {a:,.0f} rows/s = {a / b:.2f} × {label} ({b:,.0f} rows/s)"))
+
+    ratio_target("Ingest: pipeline ≥ 0.6 × floor rows/s", floor, "floor", 0.6)
+    ratio_target("Ingest: pipeline ≥ pandas rows/s", pandas, "pandas", 1.0)
+    if _ok(pipeline):
+        rss = pipeline["peak_rss_mb"]
+        out.append(Target("Ingest: pipeline peak RSS ≤ 1.5 GiB", MET if rss <= 1.5 * MIB_PER_GIB else NOT_MET,
+                          f"{rss:,.0f} MiB"))
+    else:
+        out.append(Target("Ingest: pipeline peak RSS ≤ 1.5 GiB", NOT_MEASURED, "pipeline did not complete"))
+    if _ok(pipeline) and _ok(pandas):
+        a, b = pipeline["peak_rss_mb"], pandas["peak_rss_mb"]
+        out.append(Target("Ingest: pipeline peak RSS < 0.4 × pandas RSS", MET if a < 0.4 * b else NOT_MET,
+                          f"{a:,.0f} MiB = {a / b:.2f} × pandas ({b:,.0f} MiB)"))
+    else:
+        out.append(Target("Ingest: pipeline peak RSS < 0.4 × pandas RSS", NOT_MEASURED,
+                          "pipeline or pandas did not complete"))
+
+    pages = results.get("pages") or {}
+    for which, limit in (("cold", 0.500), ("warm", 0.150)):
+        name = f"Pages: every page median ≤ {limit * 1000:.0f} ms {which}"
+        measured = pages.get(which) or {}
+        if not measured or "error" in measured:
+            out.append(Target(name, NOT_MEASURED, (measured or {}).get("error", "not run")))
+            continue
+        missing = [p for p, m in measured.items() if m.get("median") is None]
+        slow = [f"{p} {m['median'] * 1000:,.0f} ms" for p, m in measured.items()
+                if m.get("median") is not None and m["median"] > limit]
+        failed = [p for p, m in measured.items() if m.get("errors")]
+        if slow or failed:  # not met whatever the pages without a timing would have shown
+            detail = "over: " + ", ".join(slow) if slow else ""
+            if failed:
+                detail += ("; " if detail else "") + "page errors: " + ", ".join(failed)
+            if missing:
+                detail += "; no timing for " + ", ".join(missing)
+            out.append(Target(name, NOT_MET, detail))
+        elif missing:
+            out.append(Target(name, NOT_MEASURED, "no timing for " + ", ".join(missing)))
+        else:
+            worst = max(measured.items(), key=lambda kv: kv[1]["median"])
+            out.append(Target(name, MET, f"slowest {worst[0]} {worst[1]['median'] * 1000:,.0f} ms"))
+    serving = pages.get("serving_rss_mb")
+    out.append(Target("Serving RSS ≤ 1 GiB", NOT_MEASURED if serving is None else
+                      MET if serving <= MIB_PER_GIB else NOT_MET,
+                      "warm page process did not complete" if serving is None else f"{serving:,.0f} MiB"))
+    return out
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+def _n(value) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _ms(value) -> str:
+    return "–" if value is None else f"{value * 1000:,.0f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def ingest_rows(ingest: dict) -> list[list[str]]:
+    rows = []
+    floor_rps, pandas_rps = _rps(ingest.get("floor")), _rps(ingest.get("pandas"))
+    typed_rps = _rps(ingest.get("floor_typed"))
+    pandas = ingest.get("pandas")
+    for key, label in (("floor", "floor: DuckDB read_csv → one table"),
+                       ("floor_typed", "(information) floor with the measures typed"),
+                       ("pandas", "pandas read_csv → one DuckDB insert"),
+                       ("pipeline", "pipeline: python -m pipelines load")):
+        entry = ingest.get(key)
+        if not _ok(entry):
+            error = str((entry or {}).get("error", "not run")).splitlines()[0][:120]
+            rows.append([label, "–", "–", "–", "–", "–", "NOT MEASURED: " + error])
+            continue
+        rps = _rps(entry)
+        note = ""
+        if key == "pipeline":
+            parts = []
+            if floor_rps:
+                parts.append(f"{rps / floor_rps:.2f} × floor rows/s")
+            if typed_rps:
+                parts.append(f"{rps / typed_rps:.2f} × typed floor")
+            if pandas_rps:
+                parts.append(f"{rps / pandas_rps:.2f} × pandas rows/s")
+            if _ok(pandas):
+                parts.append(f"{entry['peak_rss_mb'] / pandas['peak_rss_mb']:.2f} × pandas RSS")
+            note = "; ".join(parts)
+        rows.append([label, f"{entry['seconds']:,.1f}", f"{entry['cpu_seconds']:,.1f}", _n(rps),
+                     _n(entry["peak_rss_mb"]), _n(entry.get("rows_loaded")), note])
+    return rows
+
+
+def _when(section: dict) -> list[str]:
+    """When a section was measured and how busy the machine was: sections may come from different runs."""
+    if not section or not section.get("measured_at"):
+        return []
+    text = f"_Measured {section['measured_at']}"
+    if section.get("load_before"):
+        text += f"; load average before {section['load_before']}, after {section.get('load_after', '?')}"
+    return [text + "._", ""]
+
+
+def markdown(results: dict) -> str:
+    m = results.get("machine", {})
+    lines = ["# Benchmark results", "",
+             "Written by `python -m benchmarks` (see `benchmarks/README.md`). MiB = 1024 × 1024 bytes; "
+             "times are wall-clock unless marked CPU.", "",
+             "## Machine", ""]
+    lines += _table(["", ""], [[k, v] for k, v in m.items()])
+    d = results.get("dataset") or {}
+    lines += ["", "## Dataset", ""]
+    lines += _when(d)
+    if "error" in d or not d:
+        lines.append(f"NOT MEASURED: {d.get('error', 'not run')}")
+    else:
+        lines.append(f"`pipelines.demo.write_demo(scale={results['scale']}, until=\"{results['until']}\")`, "
+                     f"{d['how']}.")
+        lines.append("")
+        rows = [[k, _n(v["files"]), _n(v["rows"]), _n(v["fact_rows"]), f"{v['bytes'] / 1e6:,.1f}"]
+                for k, v in (("visitation", d["visitation"]), ("all kinds", d["all"]))]
+        lines += _table(["files", "n", "CSV rows", "fact rows (rows × measures)", "MB on disk"], rows)
+    ing = results.get("ingest") or {}
+    lines += ["", "## Ingest (visitation files only: they are the bulk)", ""]
+    lines += _when(ing)
+    if ing:
+        lines.append(f"{ing.get('files', '–')} files, {_n(ing.get('csv_rows'))} CSV rows "
+                     f"({_n(ing.get('fact_rows'))} fact rows), {ing.get('mb', 0):,.0f} MB. Each approach runs in a "
+                     "fresh process into a fresh DuckDB file; peak RSS is that process's `ru_maxrss`.")
+        lines.append("")
+        lines += _table(["approach", "s", "CPU s", "CSV rows/s", "peak RSS MiB", "rows in DuckDB", "ratios"],
+                        ingest_rows(ing))
+        lines.append("")
+        lines.append("The floor and pandas store one row per CSV row; the pipeline validates every row and stores one "
+                     "fact row per CSV row and measure (so twice as many rows), each with its load id and "
+                     "suppression flag. Types each approach ended up with:")
+        lines.append("")
+        for key in ("floor", "floor_typed", "pandas"):
+            entry = ing.get(key) or {}
+            if entry.get("types"):
+                lines.append(f"- {key}: " + ", ".join(f"{c} {t}" for c, t in entry["types"]))
+    else:
+        lines.append("NOT MEASURED: not run")
+    w = results.get("warehouse") or {}
+    lines += ["", "## National warehouse", ""]
+    lines += _when(w)
+    if not w or "error" in w:
+        lines.append(f"NOT MEASURED: {w.get('error', 'not run')}")
+    else:
+        lines.append(f"{w['how']}. Size on disk after checkpoint: **{w['bytes'] / 2**20:,.0f} MiB** "
+                     f"({_n(w.get('fact_rows'))} current fact rows in all tables).")
+        if w.get("seconds") is not None:
+            lines.append(f"Build step: {w['seconds']:,.1f} s, peak RSS {w['peak_rss_mb']:,.0f} MiB.")
+    p = results.get("pages") or {}
+    lines += ["", "## Pages (AppTest, medians)", ""]
+    lines += _when(p)
+    if p:
+        lines.append(p.get("method", ""))
+        lines.append("")
+        cold, warm = p.get("cold") or {}, p.get("warm") or {}
+        names = sorted((set(cold) | set(warm)) - {"error"})
+        rows = []
+        for name in names:
+            c, w_ = cold.get(name) or {}, warm.get(name) or {}
+            errors = (c.get("errors") or []) + (w_.get("errors") or [])
+            note = ("ERROR: " + errors[0].splitlines()[0][:100]) if errors else ""
+            if c.get("error"):
+                note = "cold NOT MEASURED: " + c["error"].splitlines()[0][:100]
+            rows.append([name, _ms(c.get("median")), _ms(c.get("cpu_median")), _ms(w_.get("first")),
+                         _ms(w_.get("median")), _ms(w_.get("cpu_median")), note])
+        lines += _table(["page", "cold ms", "cold CPU ms", "first in serving process ms", "warm ms", "warm CPU ms",
+                         "note"], rows)
+        for which in ("cold", "warm"):
+            if isinstance((p.get(which) or {}).get("error"), str):
+                lines.append(f"\n{which}: NOT MEASURED: {p[which]['error'].splitlines()[0]}")
+        if p.get("serving_rss_mb") is not None:
+            lines.append("")
+            lines.append(f"Peak RSS of the serving process (all pages, warm): **{p['serving_rss_mb']:,.0f} MiB**.")
+    else:
+        lines.append("NOT MEASURED: not run")
+    q = results.get("queries") or {}
+    lines += ["", "## Queries (uncached, national scale)", ""]
+    lines += _when(q)
+    if not q or "error" in q:
+        lines.append(f"NOT MEASURED: {q.get('error', 'not run')}")
+    else:
+        ctx = q.get("context", {})
+        lines.append("Parameters: " + ", ".join(f"{k} = {v}" for k, v in ctx.items()) +
+                     ". `queries.run(name, **params)` directly; first call, then the median of the following "
+                     f"runs. Query process peak RSS {q.get('peak_rss_mb', 0):,.0f} MiB.")
+        lines.append("")
+        rows = [[f"`{k}`", _ms(v.get("first")), _ms(v.get("median")), _n(v.get("rows")),
+                 ("ERROR: " + v["error"].splitlines()[0][:100]) if "error" in v else ""]
+                for k, v in q["sql"].items()]
+        lines += _table(["query (.sql)", "first ms", "median ms", "rows", "note"], rows)
+        lines.append("")
+        rows = [[k, _ms(v.get("first")), _ms(v.get("median")),
+                 ("ERROR: " + v["error"].splitlines()[0][:100]) if "error" in v else ""]
+                for k, v in q["functions"].items()]
+        lines += _table(["query function (st.cache_data cleared before each call)", "first ms", "median ms",
+                         "note"], rows)
+    lines += ["", "## Targets", ""]
+    lines += _table(["target", "status", "measured"], [[t.name, f"**{t.status}**", t.detail]
+                                                       for t in targets(results)])
+    if results.get("notes"):
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in results["notes"]]
+    return "\n".join(lines) + "\n"
