@@ -22,7 +22,7 @@ from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Prob
 from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, Column, Kind, detect_kind,
                              header_map)
 from pipelines.periods import parse_period
-from pipelines.warehouse import normalise_value, vocabulary, vocabulary_labels
+from pipelines.warehouse import normalise_value, transaction, vocabulary, vocabulary_labels
 
 MAX_PROBLEMS = 200
 MARKERS = ("", "..", ".", "-", "–")
@@ -514,8 +514,7 @@ def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, 
         return LoadResult(unchanged[0][0], spec.name, 0, 0, True, checked.warnings, name)
     progress("indlæser", 0.5)
     cols = _fact_columns(spec)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
         load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
         scope = ", ".join(spec.replace_scope)
@@ -534,10 +533,6 @@ def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, 
              max(checked.periods) if checked.periods else None, replaced])
         # After the load_log row: the views the aggregate is built from only show logged loads.
         refresh_aggregates(con, spec, _AGG_SCOPE.format(source="typed where area_code is not null"))
-        con.execute("commit")
-    except BaseException:  # anything, even KeyboardInterrupt: undo the transaction, then let it propagate
-        con.execute("rollback")
-        raise
     progress("færdig", 1.0)
     return LoadResult(load_id, spec.name, rows, replaced, False, checked.warnings, name)
 
@@ -604,14 +599,9 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: st
 
 def reaggregate(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild every page aggregate from the facts (after an upgrade, or if check finds them stale)."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from agg_visitation")
         refresh_aggregates(con, KINDS["visitation"], "select distinct area_code, period from fact_visitation")
-        con.execute("commit")
-    except BaseException:  # undo the transaction, then let the error propagate
-        con.execute("rollback")
-        raise
 
 
 def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> int:
@@ -622,8 +612,7 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
         raise LoadNotFound(f"indlæsning {load_id} findes ikke eller er allerede fortrudt")
     kind = KINDS[row[0]]
     scope_eq = " and ".join(f"g.{k} = f.{k}" for k in kind.replace_scope)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         # Rows this load replaced come back, unless a later load had replaced this load's rows too.
         con.execute(
             f"update {kind.table} f set replaced_by = (select max(g.replaced_by) from {kind.table} g "
@@ -634,10 +623,6 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
         refresh_aggregates(con, kind, "select * from undo_scope")
         con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
                     [datetime.now(), by or config.current_user(), load_id])
-        con.execute("commit")
-    except BaseException:  # undo the transaction, then let the error propagate
-        con.execute("rollback")
-        raise
     return removed
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import re
 import shutil
@@ -370,13 +369,3 @@ def _stage_parquet(con, path: Path, name: str) -> Staged:
     except duckdb.Error as exc:
         raise ExtractRejected([Problem(name, None, None, None, f"Parquet-filen kan ikke læses: {exc}")]) from None
     return Staged(name, "parquet", headers, row_offset=1, decimal="point")
-
-
-def read_text_sample(path: Path, limit: int = 4096) -> str:
-    """A short decoded sample, for previews."""
-    with open(path, "rb") as fh:
-        head = fh.read(limit)
-    return head.decode(_detect_encoding(path, head), errors="replace")
-
-
-__all__ = ["Staged", "stage", "sniff_format", "parse_json_payload", "read_text_sample", "io"]

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import re
 import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -59,6 +60,18 @@ def connect(path: Path | None = None, read_only: bool = False,
     return con
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """One transaction: committed when the block ends, rolled back if anything at all escapes it."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:  # even KeyboardInterrupt: roll back, then let it propagate unchanged
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create table if not exists meta (key varchar primary key, value varchar)")
     version = _reference_version()
@@ -66,25 +79,23 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     if current and current[0][0] == version:
         return
     # Reference tables hold no facts, so a new version of them (or of their columns) is a rebuild.
-    con.execute("begin transaction")
     try:
-        for name in _REFERENCE_TABLES:
-            con.execute(f"drop table if exists {name}")
-        con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
-        _insert_reference(con, version)
-        con.execute("commit")
-        if con.execute("select (select count(*) from agg_visitation) = 0 "
-                       "and exists (select 1 from fact_visitation)").fetchall()[0][0]:
-            from pipelines.loader import reaggregate  # a warehouse from before the aggregate existed
-
-            reaggregate(con)
+        with transaction(con):
+            for name in _REFERENCE_TABLES:
+                con.execute(f"drop table if exists {name}")
+            con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+            _insert_reference(con, version)
     except (duckdb.BinderException, duckdb.CatalogException) as exc:
-        con.execute("rollback")
         # Fact tables are never rewritten behind the user's back: an older layout needs a rebuild.
         raise WarehouseOutdated(
             f"Lageret {con.execute('select path from duckdb_databases() where database_name = current_database()').fetchall()[0][0]} "
             "er bygget med en ældre version af skemaet. Gem egne udtræk, slet filen og start igen (demo og "
             f"offentliggjorte tal bygges på ny); indlæs derefter egne udtræk. ({exc})") from exc
+    if con.execute("select (select count(*) from agg_visitation) = 0 "
+                   "and exists (select 1 from fact_visitation)").fetchall()[0][0]:
+        from pipelines.loader import reaggregate  # a warehouse from before the aggregate existed
+
+        reaggregate(con)
 
 
 def _reference_files() -> list[Path]:

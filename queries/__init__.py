@@ -90,12 +90,7 @@ def similar_areas(area: str, n: int = 3) -> list[str]:
 
 @st.cache_data(show_spinner=False)
 def series_breaks() -> list[dict]:
-    cursor = warehouse().cursor()
-    try:
-        rows = cursor.sql("select break_date, label from series_breaks order by break_date").fetchall()
-    finally:
-        cursor.close()
-    return [{"date": d, "label": label} for d, label in rows]
+    return [{"date": d, "label": label} for d, label in run("series_breaks").iter_rows()]
 
 
 def area_name(code: str) -> str:
