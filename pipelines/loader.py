@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines import config, readers
+from pipelines import config, direct, readers
 from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
 from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, Column, Kind, detect_kind,
                              header_map)
@@ -61,6 +62,7 @@ class LoadResult:
     skipped_identical: bool
     warnings: list[Problem]
     file_name: str
+    route: str = "staged"  # "direct": streamed straight into the facts (pipelines/direct.py)
 
 
 def file_sha256(path: Path) -> str:
@@ -383,31 +385,45 @@ def _warnings(typer: _Typer) -> None:
     if value_cols:
         marker_any = " or ".join(f"{v}_marker" for v in value_cols)
         n, first = con.execute(f"select count(*), min(_line) from typed where {marker_any}").fetchall()[0]
-        if n:
-            typer.warnings.append(Problem(name, first, None, None,
-                                          f"{n:,} rækker har diskretionerede eller tomme værdier ('..', '-'); de "
-                                          "indlæses som manglende, aldrig som 0".replace(",", "."), WARNING))
-    today = date.today()
-    future = sorted(p for p, info in typer.periods.items() if info.start > today)
-    if future:
-        typer.warnings.append(Problem(name, None, "Periode", ", ".join(future[:5]),
-                                      "perioden ligger i fremtiden", WARNING))
-    if typer.kind.name == "investment":
-        return
+        typer.warnings += _suppressed_warning(name, n, first)
+    typer.warnings += _future_warning(name, typer.periods)
     cat_col = {"visitation": "category", "match_group": "match_group"}.get(typer.kind.name)
     if cat_col and typer.periods:
         _register_periods(con, typer.periods)
-        rows = con.execute(
-            f"select c.label, min(t._line), count(*), min(p.period), max(p.period) from typed t "
-            f"join typed_periods p on p.period = t.period "
-            f"join categories c on c.dimension = 'category' and c.code = t.{cat_col} "
-            f"where (c.valid_from is not null and p.end_date < c.valid_from) "
-            f"   or (c.valid_to is not null and p.start_date > c.valid_to) "
-            f"group by c.label order by 2").fetchall()
-        for label, line, n, p1, p2 in rows:
-            typer.warnings.append(Problem(name, line, "Kategori", label,
-                                          f"kategorien bruges uden for sin gyldighedsperiode ({p1}-{p2}, {n} rækker)",
-                                          WARNING))
+        con.execute(f"create or replace temp table typed_category_periods as select {cat_col} as category, period, "
+                    "count(*) as n, min(_line) as first_line from typed where category is not null group by all")
+        typer.warnings += _category_era_warnings(con, name)
+
+
+def _suppressed_warning(name: str, n: int, first_line: int | None) -> list[Problem]:
+    if not n:
+        return []
+    return [Problem(name, first_line, None, None,
+                    f"{n:,} rækker har diskretionerede eller tomme værdier ('..', '-'); de indlæses som "
+                    "manglende, aldrig som 0".replace(",", "."), WARNING)]
+
+
+def _future_warning(name: str, periods: dict) -> list[Problem]:
+    today = date.today()
+    future = sorted(p for p, info in periods.items() if info.start > today)
+    if not future:
+        return []
+    return [Problem(name, None, "Periode", ", ".join(future[:5]), "perioden ligger i fremtiden", WARNING)]
+
+
+def _category_era_warnings(con, name: str) -> list[Problem]:
+    """Categories used outside their classification era; reads temp tables typed_category_periods
+    (category, period, n, first_line) and typed_periods."""
+    rows = con.execute(
+        "select c.label, min(t.first_line), sum(t.n), min(p.period), max(p.period) from typed_category_periods t "
+        "join typed_periods p on p.period = t.period "
+        "join categories c on c.dimension = 'category' and c.code = t.category "
+        "where (c.valid_from is not null and p.end_date < c.valid_from) "
+        "   or (c.valid_to is not null and p.start_date > c.valid_to) "
+        "group by c.label order by 2, 1").fetchall()
+    return [Problem(name, line, "Kategori", label,
+                    f"kategorien bruges uden for sin gyldighedsperiode ({p1}-{p2}, {n} rækker)", WARNING)
+            for label, line, n, p1, p2 in rows]
 
 
 def _register_periods(con, periods: dict) -> None:
@@ -498,43 +514,133 @@ def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | N
             con.close()
 
 
+class _NotDirect(Exception):
+    """The direct path does not take this file: roll back, and let the staged path read it."""
+
+
+class _Unchanged(Exception):
+    def __init__(self, load_id: int):
+        self.load_id = load_id
+
+
+@dataclass(frozen=True)
+class _Provenance:
+    name: str
+    source: str
+    loaded_by: str
+    table_id: str | None
+    query: str | None
+
+
 def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, progress, max_rows) -> LoadResult:
     name = file_name or path.name
+    meta = _Provenance(name, source, loaded_by, table_id, query)
     progress("læser og kontrollerer", 0.05)
-    sha = file_sha256(path)
-    checked = validate(con, path, kind, name, max_rows, preview=False)
-    if not checked.ok:
-        raise ExtractRejected(checked.problems, checked.warnings)
-    spec = checked.kind
-    unchanged = con.execute(
+    # The hash is provenance and the test for an unchanged file; it reads the file alongside DuckDB.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sha = pool.submit(file_sha256, path)
+        plan = direct.plan(path, name, kind) if max_rows is None else None
+        if plan is not None:
+            result = _load_direct(con, plan, sha, meta)
+            if result is not None:
+                progress("færdig", 1.0)
+                return result
+        return _load_staged(con, path, kind, sha, meta, progress, max_rows)
+
+
+def _unchanged(con, sha: str, spec: Kind) -> int | None:
+    """The load that holds exactly this file already, if its rows are all still current."""
+    rows = con.execute(
         f"select l.load_id from load_log l where l.sha256 = ? and l.kind = ? and l.status = 'loaded' "
         f"and not exists (select 1 from {spec.table} f where f.load_id = l.load_id and f.replaced_by is not null)",
         [sha, spec.name]).fetchall()
-    if unchanged:
-        return LoadResult(unchanged[0][0], spec.name, 0, 0, True, checked.warnings, name)
+    return rows[0][0] if rows else None
+
+
+def _load_direct(con, plan: direct.DirectPlan, sha: Future, meta: _Provenance) -> LoadResult | None:
+    """Stream a jobindsats-form visitation CSV into the facts; None when the staged path must take it."""
+    spec = KINDS["visitation"]
+    direct.register_maps(con, plan)
+    try:
+        with direct.streaming_settings(con), transaction(con):
+            load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
+            if direct.insert(con, plan, load_id) is None:
+                raise _NotDirect
+            found = direct.check(con, plan, load_id)
+            if not found.ok:
+                raise _NotDirect
+            _register_periods(con, found.periods)
+            warnings = _suppressed_warning(meta.name, found.suppressed, None) + _future_warning(meta.name,
+                                                                                                found.periods)
+            con.register("direct_category_periods", pa.table({
+                "category": [c for c, _, _ in found.category_periods],
+                "period": [p for _, p, _ in found.category_periods],
+                "n": [n for _, _, n in found.category_periods],
+                "first_line": pa.array([None] * len(found.category_periods), pa.int64())}))
+            con.execute("create or replace temp table typed_category_periods as "
+                        "select * from direct_category_periods")
+            con.unregister("direct_category_periods")
+            warnings += _category_era_warnings(con, meta.name)
+            previous = _unchanged(con, sha.result(), spec)
+            if previous is not None:
+                raise _Unchanged(previous)
+            con.execute(f"create or replace temp table load_scope as select distinct {', '.join(spec.replace_scope)} "
+                        "from fact_visitation where load_id = ?", [load_id])
+            _finish_load(con, spec, load_id, "load_scope", found.rows, sha.result(), meta, found.periods)
+            return LoadResult(load_id, spec.name, found.rows, _replaced_rows(con, load_id), False, warnings,
+                              meta.name, route="direct")
+    except _NotDirect:
+        return None
+    except _Unchanged as same:
+        return LoadResult(same.load_id, spec.name, 0, 0, True, warnings, meta.name, route="direct")
+
+
+def _load_staged(con, path: Path, kind, sha: Future, meta: _Provenance, progress, max_rows) -> LoadResult:
+    checked = validate(con, path, kind, meta.name, max_rows, preview=False)
+    if not checked.ok:
+        raise ExtractRejected(checked.problems, checked.warnings)
+    spec = checked.kind
+    previous = _unchanged(con, sha.result(), spec)
+    if previous is not None:
+        return LoadResult(previous, spec.name, 0, 0, True, checked.warnings, meta.name)
     progress("indlæser", 0.5)
     cols = _fact_columns(spec)
     with transaction(con):
-        con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
         load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
-        scope = ", ".join(spec.replace_scope)
-        replaced = con.execute(
-            f"update {spec.table} f set replaced_by = ? from (select distinct {scope} from typed) t "
-            f"where f.replaced_by is null and {_scope_join(spec, 'f', 't')}", [load_id]).fetchall()[0][0]
         con.execute(f"insert into {spec.table} (load_id, replaced_by, {', '.join(c for c, _ in cols)}) "
                     f"select ?, null, {', '.join(e for _, e in cols)} from typed", [load_id])
-        rows = checked.rows
-        areas = len(checked.areas)
-        con.execute(
-            "insert into load_log (load_id, file_name, sha256, kind, rows, loaded_at, loaded_by, source, table_id, "
-            "query, areas, period_from, period_to, replaced_rows) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [load_id, name, sha, spec.name, rows, datetime.now(), loaded_by, source, table_id, query, areas,
-             min(checked.periods) if checked.periods else None,
-             max(checked.periods) if checked.periods else None, replaced])
-        # After the load_log row: the views the aggregate is built from only show logged loads.
-        refresh_aggregates(con, spec, _AGG_SCOPE.format(source="typed where area_code is not null"))
+        con.execute(f"create or replace temp table load_scope as select distinct {', '.join(spec.replace_scope)} "
+                    "from typed")
+        _finish_load(con, spec, load_id, "load_scope", checked.rows, sha.result(), meta, checked.periods)
+        replaced = _replaced_rows(con, load_id)
     progress("færdig", 1.0)
-    return LoadResult(load_id, spec.name, rows, replaced, False, checked.warnings, name)
+    return LoadResult(load_id, spec.name, checked.rows, replaced, False, checked.warnings, meta.name)
+
+
+def _finish_load(con, spec: Kind, load_id: int, scope_table: str, rows: int, sha: str, meta: _Provenance,
+                 periods) -> None:
+    """After the load's rows are in: new periods, replaced rows, the log entry and the page aggregates.
+
+    ``scope_table`` names a temp table of the load's distinct replace-scope values; inside the transaction.
+    """
+    periods = sorted(periods)
+    con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
+    replaced = con.execute(
+        f"update {spec.table} f set replaced_by = ? from {scope_table} t "
+        f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(spec, 'f', 't')}",
+        [load_id, load_id]).fetchall()[0][0]
+    areas = con.execute(f"select count(distinct area_code) from {scope_table}").fetchall()[0][0]
+    con.execute(
+        "insert into load_log (load_id, file_name, sha256, kind, rows, loaded_at, loaded_by, source, table_id, "
+        "query, areas, period_from, period_to, replaced_rows) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [load_id, meta.name, sha, spec.name, rows, datetime.now(), meta.loaded_by, meta.source, meta.table_id,
+         meta.query, areas, periods[0] if periods else None, periods[-1] if periods else None, replaced])
+    # After the load_log row: the views the aggregate is built from only show logged loads.
+    refresh_aggregates(con, spec, f"select distinct area_code, period from {scope_table}")
+
+
+def _replaced_rows(con, load_id: int) -> int:
+    return con.execute("select replaced_rows from load_log where load_id = ?", [load_id]).fetchall()[0][0]
 
 
 def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
@@ -557,9 +663,6 @@ def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
     return out
 
 
-_AGG_SCOPE = "select distinct area_code, period from {source}"
-
-
 def refresh_aggregates(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: str) -> None:
     """Rebuild the page aggregates for the (area, period) pairs ``scope_sql`` selects; call inside a transaction."""
     if kind.name != "visitation":
@@ -567,26 +670,31 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: st
     con.execute(f"create or replace temp table agg_scope as {scope_sql}")
     con.execute("delete from agg_visitation a using agg_scope s where a.area_code = s.area_code "
                 "and a.period = s.period")
-    # Sum the scope's current facts first, then dress the few resulting rows with labels and eras:
-    # the same figures as grouping the visitation_detail view (check compares the two), far less work.
+    # Sum the scope's current facts by age band first (the single-year ages fold into bands during the
+    # one pass over the facts, and the band lookup is cast to the ENUM once rather than every fact row),
+    # then dress the few resulting rows with labels and eras: the same figures as grouping the
+    # visitation_detail view (check compares the two), far less work.
     con.execute("""
         insert into agg_visitation
-        with base as (
-            select f.area_code, f.period, f.category, f.age_group, f.measure, f.load_id,
-                   sum(f.value) as value, bool_or(f.suppressed) as suppressed
+        with bands as (
+            select code::age_group_t as age_group, coalesce(parent, code) as age_band
+            from categories where dimension = 'age_group'
+        ),
+        base as (
+            select f.area_code::varchar as area_code, f.period, f.category::varchar as category, b.age_band,
+                   f.measure::varchar as measure, f.load_id, sum(f.value) as value, bool_or(f.suppressed) as suppressed
             from fact_visitation f
+            join bands b on b.age_group = f.age_group
             semi join agg_scope s on f.area_code = s.area_code and f.period = s.period
             where f.replaced_by is null
             group by all
         ),
         dressed as (
             select b.area_code, b.period, p.period_type, p.start_date, b.category, c.label as category_label,
-                   c.sort_order as category_order, c.ready, coalesce(ag.parent, b.age_group) as age_band,
-                   b.measure, l.source, b.value, b.suppressed
+                   c.sort_order as category_order, c.ready, b.age_band, b.measure, l.source, b.value, b.suppressed
             from base b
             join periods p on p.period = b.period
             join categories c on c.dimension = 'category' and c.code = b.category and not c.is_total
-            join categories ag on ag.dimension = 'age_group' and ag.code = b.age_group
             join load_log l on l.load_id = b.load_id
         )
         select d.area_code, d.period, d.period_type, d.start_date, coalesce(sb.label, 'Matchgrupper 1-5'),

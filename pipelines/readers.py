@@ -123,7 +123,24 @@ def _find_header(lines: list[str]) -> tuple[int, str]:
     return best
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Staged:
+@dataclass(frozen=True)
+class CsvLayout:
+    encoding: str
+    header_index: int  # 0-based line of the header
+    delimiter: str
+    headers: list[str]
+
+    @property
+    def row_offset(self) -> int:
+        return self.header_index + 2
+
+    @property
+    def decimal(self) -> str:
+        return "comma" if self.delimiter == ";" else "point"
+
+
+def csv_layout(path: Path, name: str) -> CsvLayout:
+    """Encoding, header line and separator of a CSV file, from its first 256 KB."""
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
     encoding = _detect_encoding(path, head)
@@ -136,19 +153,33 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Staged:
                                        "kunne ikke finde en overskriftslinje i de første 256 KB")])
     header_idx, delim = _find_header(lines)
     headers = [h.strip() for h in _split_line(lines[header_idx], delim)]
+    return CsvLayout(encoding, header_idx, delim, headers)
+
+
+# A read_csv call with four bound parameters (path, delimiter, lines to skip, columns): every cell as text.
+CSV_SOURCE_SQL = ("read_csv(?, delim = ?, header = false, skip = ?, columns = ?, auto_detect = false, "
+                  "quote = '\"', escape = '\"')")
+
+
+def csv_columns(ncols: int) -> dict[str, str]:
+    return {f"c{i}": "VARCHAR" for i in range(ncols)}
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Staged:
+    layout = csv_layout(path, name)
     source = path
     tmpdir = None
     try:
-        if encoding in ("cp1252", "utf-16"):
+        if layout.encoding in ("cp1252", "utf-16"):
             tmpdir = tempfile.mkdtemp(prefix="helhedsblik-")
             source = Path(tmpdir) / "utf8.csv"
-            _transcode(path, source, encoding, name)
-        _read_csv_into_stg(con, source, name, delim, header_idx + 1, len(headers))
+            _transcode(path, source, layout.encoding, name)
+        _read_csv_into_stg(con, source, name, layout.delimiter, layout.header_index + 1, len(layout.headers))
     finally:
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
-    return Staged(name, "csv", headers, row_offset=header_idx + 2,
-                  decimal="comma" if delim == ";" else "point", encoding=encoding)
+    return Staged(name, "csv", layout.headers, row_offset=layout.row_offset, decimal=layout.decimal,
+                  encoding=layout.encoding)
 
 
 def _transcode(src: Path, dst: Path, encoding: str, name: str) -> None:
@@ -172,18 +203,14 @@ _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
 
 def _read_csv_into_stg(con, source: Path, name: str, delim: str, skip: int, ncols: int) -> None:
-    columns = {f"c{i}": "VARCHAR" for i in range(ncols)}
     try:
-        con.execute(
-            "create temp table stg as select * from read_csv(?, delim = ?, header = false, skip = ?, "
-            "columns = ?, auto_detect = false, quote = '\"', escape = '\"')",
-            [str(source), delim, skip, columns],
-        )
+        con.execute(f"create temp table stg as select * from {CSV_SOURCE_SQL}",
+                    [str(source), delim, skip, csv_columns(ncols)])
     except duckdb.InvalidInputException as exc:
-        raise ExtractRejected([_csv_problem(name, str(exc), ncols)]) from None
+        raise ExtractRejected([csv_problem(name, str(exc), ncols)]) from None
 
 
-def _csv_problem(name: str, message: str, ncols: int) -> Problem:
+def csv_problem(name: str, message: str, ncols: int) -> Problem:
     line_match = _CSV_LINE.search(message)
     line = int(line_match.group(1)) if line_match else None
     found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)

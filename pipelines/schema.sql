@@ -105,17 +105,19 @@ create table if not exists periods (
 
 -- Facts. replaced_by is set when a later load of the same scope supersedes a row, so an
 -- undo of that later load can bring the earlier figures back.
+-- The bulk of the warehouse: its codes are ENUM types made from the reference data (see
+-- pipelines/warehouse.py, CODE_TYPES); the views below turn them back into text.
 create table if not exists fact_visitation (
     load_id integer not null,
     replaced_by integer,
-    area_code varchar not null,
+    area_code area_code_t not null,
     period varchar not null,
-    benefit varchar not null,
-    gender varchar not null,
-    age_group varchar not null,
-    origin varchar not null,
-    category varchar not null,
-    measure varchar not null,
+    benefit benefit_t not null,
+    gender gender_t not null,
+    age_group age_group_t not null,
+    origin origin_t not null,
+    category category_t not null,
+    measure measure_t not null,
     value double,
     suppressed boolean not null
 );
@@ -204,12 +206,17 @@ create or replace view visitation as
 select a.area_name as area, f.area_code, f.period, p.period_type, p.start_date, p.end_date,
        f.benefit, f.gender, f.age_group, f.origin, f.category, c.label as category_label,
        f.measure, f.value, f.suppressed, f.load_id, l.source
-from fact_visitation f
+from (
+    select load_id, area_code::varchar as area_code, period, benefit::varchar as benefit,
+           gender::varchar as gender, age_group::varchar as age_group, origin::varchar as origin,
+           category::varchar as category, measure::varchar as measure, value, suppressed
+    from fact_visitation
+    where replaced_by is null
+) f
 join areas a using (area_code)
 join periods p using (period)
 join categories c on c.dimension = 'category' and c.code = f.category
-join load_log l using (load_id)
-where f.replaced_by is null;
+join load_log l using (load_id);
 
 create or replace view match_groups as
 select a.area_name as area, f.area_code, f.period, p.start_date, p.end_date,

@@ -1,6 +1,6 @@
 -- Rows by kind, area and year: what is loaded where.
 with facts as (
-    select 'visitation' as kind, area_code, period from fact_visitation where replaced_by is null
+    select 'visitation' as kind, area_code::varchar as area_code, period from fact_visitation where replaced_by is null
     union all select 'match_group', area_code, period from fact_match_group where replaced_by is null
     union all select 'activation', area_code, period from fact_activation where replaced_by is null
     union all select 'caseload', area_code, period from fact_caseload where replaced_by is null

@@ -1,0 +1,217 @@
+"""The direct path: a visitation CSV written as jobindsats writes it goes from the file into the
+fact table in one streaming pass.
+
+National visitation extracts are millions of rows, and staging them as text, typing them and then
+copying them (the staged path in ``loader``) costs several times what reading the file does. When a
+file is exactly in jobindsats' form (UTF-8, ``;`` and decimal comma, one column per measure, every
+value spelt as in the reference data, periods in canonical form), the loader instead streams it from
+DuckDB's CSV reader through small lookup tables straight into ``fact_visitation`` and then checks
+every rule with one aggregate over the rows it just inserted, inside the same transaction.
+
+This path never rejects a file and never explains one. Anything it does not expect (an unknown
+spelling, a malformed number, a broken line, a duplicate key, a negative count) rolls its
+transaction back, and the staged path reads the file again and either loads it or names every
+problem by row and column. So the direct path may only accept what the staged path accepts, and
+load it exactly as the staged path would: tests/test_direct_load.py compares the two.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines import readers
+from pipelines.kinds import AREA, DIM, PERIOD, VISITATION, detect_kind, header_map
+from pipelines.periods import Period, parse_period
+from pipelines.warehouse import CODE_TYPES, normalise_value, vocabulary
+
+# Dimension column -> its ENUM type in fact_visitation (the area column is "area" in the kinds).
+CODE_TYPE = {("area" if column == "area_code" else column): type_name for type_name, (column, _) in CODE_TYPES.items()}
+MARKERS = ("", "..", ".", "-", "–")  # the staged path's suppression markers (loader.MARKERS)
+# A number with thousands dots, as jobindsats writes them: 1.234 or 1.234,5. Without dots any
+# text DuckDB reads as a double after the decimal comma becomes a point.
+_DOTTED = r"-?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?"
+# Raised inside DuckDB by error(): how a malformed value stops the streaming insert.
+_NOT_DIRECT = "not for the direct path"
+
+
+@dataclass(frozen=True)
+class DirectPlan:
+    path: Path
+    layout: readers.CsvLayout
+    dims: dict[str, int]  # canonical dimension column -> source column position
+    defaults: dict[str, str]  # dimension column absent from the file -> the code every row gets
+    measures: dict[str, int]  # measure -> source column position
+
+
+@dataclass
+class DirectCheck:
+    """What the aggregate over the inserted rows found; ``ok`` False sends the file to the staged path."""
+    ok: bool
+    rows: int = 0
+    suppressed: int = 0
+    periods: dict[str, Period] | None = None
+    category_periods: list[tuple[str, str, int]] | None = None  # category, period, rows
+
+
+def plan(path: Path, name: str, kind: str | None) -> DirectPlan | None:
+    """A plan when the file has jobindsats' visitation form, else None (the staged path takes it)."""
+    if kind not in (None, VISITATION.name) or readers.sniff_format(path) != "csv":
+        return None
+    layout = readers.csv_layout(path, name)
+    if layout.encoding not in ("utf-8", "utf-8-sig") or layout.delimiter != ";":
+        return None
+    if kind is None and detect_kind(layout.headers) is not VISITATION:
+        return None
+    mapping = header_map(VISITATION, layout.headers)
+    names = list(mapping.values())
+    # Every column understood, none twice, and the wide form (measure columns, no Måling/Værdi).
+    if len(mapping) != len(layout.headers) or len(set(names)) != len(names):
+        return None
+    if {"measure", "value"} & set(names) or "area" not in names or "period" not in names:
+        return None
+    dims = {n: pos for pos, n in mapping.items() if not n.startswith("measure:")}
+    measures = {n.removeprefix("measure:"): pos for pos, n in mapping.items() if n.startswith("measure:")}
+    if "category" not in dims or not measures:
+        return None
+    defaults = {c.name: c.default for c in VISITATION.columns
+                if c.role == DIM and c.name not in dims and c.default is not None}
+    if "benefit" not in dims:
+        return None  # a benefit read from jobindsats IDs: rare, and the staged path knows how
+    return DirectPlan(path, layout, dims, defaults, measures)
+
+
+def register_maps(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> None:
+    """Temp tables ``direct_map_<column>``: each spelling the reference data knows -> its code.
+
+    Spellings are matched exactly (no lower-casing or trimming per row); every spelling maps to what
+    the staged path's normalised lookup gives it, so both paths agree on every value they both take.
+    """
+    for col in VISITATION.columns:
+        if col.name not in plan.dims or col.role not in (AREA, DIM):
+            continue
+        dimension = "area" if col.role == AREA else col.dimension
+        lookup = vocabulary(con, dimension)
+        if dimension == "area":
+            spellings = con.execute("select area_code, area_name, jobindsats_name, lpad(area_code, 4, '0') "
+                                    "from areas").fetchall()
+        else:
+            spellings = con.execute("select code, label from categories where dimension = ?",
+                                    [dimension]).fetchall()
+        forms = {s for row in spellings for s in row if s} | set(lookup)
+        table = pa.table({"raw": pa.array(sorted(forms), pa.string()),
+                          "code": pa.array([lookup.get(normalise_value(f)) for f in sorted(forms)], pa.string())})
+        con.register("direct_map_arrow", table)
+        # Codes already of the fact table's ENUM type: no text to convert per row.
+        con.execute(f"create or replace temp table direct_map_{col.name} as "
+                    f"select raw, code::{CODE_TYPE[col.name]} as code from direct_map_arrow where code is not null")
+        con.unregister("direct_map_arrow")
+
+
+def _number_sql(col: str) -> str:
+    """The staged path's parse of a decimal-comma number; anything it would not accept stops the insert."""
+    markers = ", ".join(f"'{m}'" for m in MARKERS)
+    parsed = f"try_cast(replace(replace({col}, '.', ''), ',', '.') as double)"
+    return (f"case when {col} is null or {col} in ({markers}) then null "
+            f"when contains({col}, '.') and not regexp_full_match({col}, '{_DOTTED}') "
+            f"then error('{_NOT_DIRECT}') "
+            f"else coalesce({parsed}, error('{_NOT_DIRECT}')) end")
+
+
+def insert_sql(plan: DirectPlan) -> tuple[str, list]:
+    """The streaming insert (bound: load id, file, delimiter, lines to skip, columns).
+
+    Left joins keep a row whose spelling is unknown, so its NULL code trips fact_visitation's NOT NULL
+    constraint rather than silently vanishing. Identifiers come from the kinds allow-list and
+    generated names (``c0 … cN``); the defaults are the kinds' own codes.
+    """
+    selects, joins = [], []
+    for col in VISITATION.columns:
+        if col.name in ("measure", "value"):
+            continue
+        if col.role == PERIOD:
+            selects.append(f"s.c{plan.dims['period']} as period")
+        elif col.name in plan.dims:
+            target = "area_code" if col.role == AREA else col.name
+            joins.append(f"left join direct_map_{col.name} m_{col.name} "
+                         f"on m_{col.name}.raw = s.c{plan.dims[col.name]}")
+            selects.append(f"m_{col.name}.code as {target}")
+        elif col.role == DIM:
+            selects.append(f"'{plan.defaults[col.name]}' as {col.name}")
+    measures = list(plan.measures)
+    selects += [f"{_number_sql(f's.c{pos}')} as {m}" for m, pos in plan.measures.items()]
+    sql = (
+        "insert into fact_visitation (load_id, replaced_by, area_code, period, benefit, gender, age_group, origin, "
+        "category, measure, value, suppressed) "
+        "select ?, null, area_code, period, benefit, gender, age_group, origin, category, measure, value, "
+        "value is null "
+        f"from (select {', '.join(selects)} from {readers.CSV_SOURCE_SQL} s {' '.join(joins)}) "
+        f"unpivot include nulls (value for measure in ({', '.join(measures)}))"
+    )
+    layout = plan.layout
+    return sql, [str(plan.path), layout.delimiter, layout.header_index + 1, readers.csv_columns(len(layout.headers))]
+
+
+def insert(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> int | None:
+    """Stream the file into fact_visitation under ``load_id``; None when a value stopped it.
+
+    Call inside the load's transaction: a stopped insert leaves that transaction aborted, and the
+    caller rolls it back.
+    """
+    sql, params = insert_sql(plan)
+    try:
+        return con.execute(sql, [load_id, *params]).fetchall()[0][0]
+    # NOT NULL: a spelling the reference data does not know; invalid input: error() above or a line
+    # the CSV reader cannot split; conversion: a text where a number belongs.
+    except (duckdb.ConstraintException, duckdb.InvalidInputException, duckdb.ConversionException):
+        return None
+
+
+@contextmanager
+def streaming_settings(con: duckdb.DuckDBPyConnection):
+    """The settings the streaming insert needs; wrap the whole transaction (an aborted one takes no SET)."""
+    # Without sampling the file DuckDB guesses a few dozen rows for it and would build its hash tables
+    # on the file rather than on the lookup tables: that takes gigabytes. Keep the joins as written.
+    # Row order is meaningless in the facts, and keeping it costs a third of the time here.
+    con.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
+    con.execute("set preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("reset disabled_optimizers")
+        con.execute("set preserve_insertion_order = true")  # the staged path numbers rows by insertion order
+
+
+def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> DirectCheck:
+    """The staged path's rules over the rows just inserted, in one aggregate scan.
+
+    Grouped by category and period (both part of the key), so the duplicate count per group still
+    proves uniqueness and the few groups also give the periods and the category-period pairs.
+    """
+    rows = con.execute(
+        "select category::varchar, period, count(*), "
+        "count(*) filter (where value < 0 or isnan(value) or isinf(value)), count(*) filter (where suppressed) "
+        "from fact_visitation where load_id = ? group by all", [load_id]).fetchall()
+    if not rows or any(bad for _, _, _, bad, _ in rows):  # no rows: the staged path says so
+        return DirectCheck(False)
+    # Every line gave one row per measure column, so the lines are unique exactly when the rows of one
+    # measure are: half the rows to hash. Equal hashes are no proof of equal keys, but unequal counts
+    # only send the file to the staged path, which compares the keys themselves.
+    keys = ", ".join(k for k in VISITATION.keys if k != "measure")
+    lines, distinct = con.execute(
+        f"select count(*), count(distinct hash({keys})) from fact_visitation where load_id = ? and measure = ?",
+        [load_id, next(iter(plan.measures))]).fetchall()[0]
+    if lines != distinct:
+        return DirectCheck(False)
+    periods: dict[str, Period] = {}
+    for raw in {r[1] for r in rows}:
+        parsed = parse_period(raw)
+        if parsed is None or parsed.period != raw:
+            return DirectCheck(False)  # the staged path writes periods in canonical form
+        periods[raw] = parsed
+    return DirectCheck(True, rows=sum(r[2] for r in rows), suppressed=sum(r[4] for r in rows), periods=periods,
+                       category_periods=[(r[0], r[1], r[2]) for r in rows])

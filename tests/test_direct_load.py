@@ -1,0 +1,104 @@
+"""The direct path (pipelines/direct.py) loads exactly what the staged path loads, and hands every file
+it does not expect to the staged path, which loads it or explains it."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines import loader
+from pipelines.warehouse import connect
+from tests.conftest import rejected, state
+
+HEADER = "Område;Periode;Ydelse;Køn;Alder;Herkomst;Visitationskategori;Antal personer;Fuldtidspersoner\n"
+LINES = [
+    "København;2024M01;Kontanthjælp;Mænd;25-29 år;Personer med dansk oprindelse;Jobparat;1.234;1.100,5",
+    "København;2024M01;Kontanthjælp;Kvinder;25-29 år;Personer med dansk oprindelse;Jobparat;..;..",
+    "København;2024M02;Uddannelseshjælp;Mænd;16 år;Indvandrere fra vestlige lande;Aktivitetsparat;17;-",
+    "Aarhus;2024M01;Kontanthjælp;Mænd;30-39 år;Efterkommere fra ikke-vestlige lande;Aktivitetsparat;2.000;1.812,25",
+    "101;2023M12;Kontanthjælp;I alt;I alt;Herkomst i alt;Jobparat;12;9,5",
+    "Hele landet;2024M01;Kontanthjælp;Kvinder;30-39 år;Personer med dansk oprindelse;Jobparat;98.324;80.001,1",
+]
+JOBINDSATS_FORM = "\ufeff" + HEADER + "\n".join(LINES) + "\n"
+
+FACTS = ("select area_code, period, benefit, gender, age_group, origin, category, measure, value, suppressed "
+         "from visitation order by all")
+AGGREGATE = "select * exclude (source) from agg_visitation order by all"
+
+
+def _load(tmp_path, name: str, content: bytes):
+    path = tmp_path / name
+    path.write_bytes(content)
+    con = connect(tmp_path / (name + ".duckdb"))
+    try:
+        result = loader.load(path, source="test", con=con)
+        return result, con.execute(FACTS).fetchall(), con.execute(AGGREGATE).fetchall(), loader.check(con)
+    finally:
+        con.close()
+
+
+def test_direct_and_staged_paths_load_the_same_facts(tmp_path):
+    direct, facts, agg, findings = _load(tmp_path, "y60a02.csv", JOBINDSATS_FORM.encode("utf-8"))
+    # The same extract re-saved in Excel (Windows-1252, no BOM) goes through the staged path.
+    staged, facts_staged, agg_staged, _ = _load(tmp_path, "resaved.csv", JOBINDSATS_FORM[1:].encode("cp1252"))
+    assert (direct.route, staged.route) == ("direct", "staged")
+    assert direct.rows == staged.rows == 2 * len(LINES)
+    assert facts == facts_staged
+    assert agg == agg_staged
+    assert findings == []
+    by_key = {(r[0], r[1], r[3], r[6], r[7]): (r[8], r[9]) for r in facts}
+    assert by_key[("000", "2024M01", "kvinder", "jobparat", "persons")] == (98324.0, False)
+    assert by_key[("751", "2024M01", "maend", "aktivitetsparat", "full_time_persons")] == (1812.25, False)
+    assert by_key[("101", "2024M01", "kvinder", "jobparat", "persons")] == (None, True)  # '..' is missing, not 0
+    assert {w.message.split(" ")[0] for w in direct.warnings} >= {"3"}  # three suppressed values, said so
+
+
+def test_identical_file_is_skipped_on_the_direct_path(con, write_file):
+    path = write_file("y60a02.csv", JOBINDSATS_FORM)
+    first = loader.load(path, source="test", con=con)
+    before = state(con)
+    again = loader.load(path, source="test", con=con)
+    assert first.route == "direct" and again.skipped_identical and again.load_id == first.load_id
+    assert state(con) == before
+
+
+def test_reload_through_the_direct_path_replaces_and_undo_restores(con, write_file):
+    first = loader.load(write_file("a.csv", JOBINDSATS_FORM), source="test", con=con)
+    changed = JOBINDSATS_FORM.replace(";17;-", ";18;-")
+    second = loader.load(write_file("b.csv", changed), source="test", con=con)
+    assert second.route == "direct" and second.replaced_rows == first.rows
+    persons = "select value from visitation where area_code = '101' and period = '2024M02' and measure = 'persons'"
+    assert con.execute(persons).fetchall() == [(18.0,)]
+    loader.undo(con, second.load_id)
+    assert con.execute(persons).fetchall() == [(17.0,)]
+    assert loader.check(con) == []
+
+
+@pytest.mark.parametrize("line, column, message", [
+    # Spellings the direct path does not know exactly: the staged path normalises them and loads.
+    ("københavn kommune;2024M03;kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;JOBPARAT;5;4,5", None, None),
+    ("København;2024m3;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;4,5", None, None),
+    # Real problems: rejected whole, by row and column, by the staged path.
+    ("København;2024M01;Kontanthjælp;Mænd;25-29 år;Personer med dansk oprindelse;Jobparat;1;1",
+     None, "dublet"),
+    ("Gotham;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;4,5", "Område", "ukendt område"),
+    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Matchgruppe 9;5;4,5", "Visitationskategori",
+     "ukendt værdi"),
+    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;1.23;4,5", "Værdi", "punktum"),
+    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;fem;4,5", "Værdi", "ikke et tal"),
+    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;-5;4,5", "Værdi", "negativt"),
+    ("København;2024M13;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;4,5", "Periode", "ugyldig periode"),
+    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5", None, "forkert antal kolonner"),
+])
+def test_what_the_direct_path_does_not_take_goes_to_the_staged_path(con, write_file, line, column, message):
+    path = write_file("extract.csv", JOBINDSATS_FORM + line + "\n")
+    if message is None:
+        result = loader.load(path, source="test", con=con)
+        assert result.route == "staged" and result.rows == 2 * (len(LINES) + 1)
+        assert con.execute("select count(*) from visitation where area_code = '101' and period = '2024M03' "
+                           "and category = 'jobparat' and measure = 'persons' and value = 5").fetchall() == [(1,)]
+        assert loader.check(con) == []
+        return
+    problems = rejected(con, path)
+    last_line = len(LINES) + 2
+    assert any(p.row == last_line and message in p.message and (column is None or p.column == column)
+               for p in problems), problems
