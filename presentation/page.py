@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 import polars as pl
+import pyarrow as pa
 import streamlit as st
 
 from presentation import export
@@ -52,12 +53,33 @@ def _danish_table(data: pl.DataFrame, columns: dict[str, str] | None) -> pl.Data
     return data.select([pl.col(c).alias(label) for c, label in columns.items() if c in data.columns])
 
 
+def _with_arrow_datasets(spec: dict) -> dict:
+    """The spec with its datasets as Arrow IPC bytes, which Streamlit passes on as they are.
+
+    Given rows, Streamlit builds a pandas frame from each dataset to serialise it: most of a warm
+    page's time. The rows are Altair's JSON-ready values, so the chart sees the same data either way.
+    A dataset pyarrow cannot type (mixed kinds in a column) is left to Streamlit.
+    """
+    for name, rows in spec.get("datasets", {}).items():
+        if not (isinstance(rows, list) and rows and isinstance(rows[0], dict)):
+            continue
+        try:
+            table = pa.Table.from_pylist(rows)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            continue
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        spec["datasets"][name] = sink.getvalue().to_pybytes()
+    return spec
+
+
 def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
           table_columns: dict[str, str] | None = None, counts: tuple[str, ...] = ()) -> None:
     """Render a chart with its caption, the data behind it on demand, and exports of both."""
     # The builders' specs are validated in their tests; skipping Altair's schema validation on every
     # run saves about two thirds of the serialisation time.
-    spec = figure.to_dict(validate=False)
+    spec = _with_arrow_datasets(figure.to_dict(validate=False))
     # Fit the width to the page but give the plot itself the height (legends and titles come on top).
     spec.setdefault("height", CHART_HEIGHT)
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
@@ -69,7 +91,8 @@ def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
     count_columns = [c for c in count_columns if c in shown.columns]
     name = _slug(key)
     with st.expander("Vis data som tabel"):
-        st.dataframe(shown, hide_index=True, width="stretch")
+        # Arrow, not polars: Streamlit would convert a polars frame through pandas (a third of a warm page).
+        st.dataframe(shown.to_arrow(), hide_index=True, width="stretch")
     with st.popover("Eksportér", icon=":material/download:"):
         st.caption("Figuren med titel, kilde og periode; data med tal under 5 vist som \"<5\".")
         st.download_button("Figur (PNG)", lambda: export.chart_png(figure, caption_text), f"{name}.png", "image/png",
@@ -99,7 +122,7 @@ def report_button(page_title: str) -> None:
 
 def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
     """A data table with Danish column names; only the named columns when ``columns`` is given."""
-    st.dataframe(_danish_table(data, columns), hide_index=True, width="stretch")
+    st.dataframe(_danish_table(data, columns).to_arrow(), hide_index=True, width="stretch")
 
 
 def no_data(what: str, area: str) -> None:
