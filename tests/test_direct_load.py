@@ -102,3 +102,23 @@ def test_what_the_direct_path_does_not_take_goes_to_the_staged_path(con, write_f
     last_line = len(LINES) + 2
     assert any(p.row == last_line and message in p.message and (column is None or p.column == column)
                for p in problems), problems
+
+
+def test_a_warehouse_with_text_codes_is_upgraded_in_place(warehouse, write_file):
+    """Warehouses built before the codes became ENUMs keep their loads: the columns are converted."""
+    con = connect(warehouse)
+    loader.load(write_file("y60a02.csv", JOBINDSATS_FORM), source="test", con=con)
+    facts = con.execute(FACTS).fetchall()
+    for column in ("area_code", "benefit", "gender", "age_group", "origin", "category", "measure"):
+        con.execute(f"alter table fact_visitation alter column {column} type varchar")
+    con.execute("update meta set value = 'an older version' where key = 'reference_version'")
+    con.close()
+    con = connect(warehouse)
+    try:
+        types = dict(con.execute("select column_name, data_type from duckdb_columns() "
+                                 "where table_name = 'fact_visitation'").fetchall())
+        assert all(types[c].startswith("ENUM") for c in ("area_code", "category", "measure"))
+        assert con.execute(FACTS).fetchall() == facts
+        assert loader.check(con) == []
+    finally:
+        con.close()
