@@ -11,7 +11,7 @@ page.start("Data")
 choice = filters.sidebar_filters()
 who = access.sidebar_access()
 if flash := st.session_state.pop("_data_flash", None):
-    st.success(flash)
+    st.success(flash, icon=":material/check_circle:")
 
 if who.is_analyst:
     st.header("Indlæs udtræk")
@@ -25,18 +25,21 @@ if who.is_analyst:
         review = queries.review_upload(upload.name, data)
         with st.container(border=True):
             if not review.ok:
-                st.error(f"{upload.name} er afvist: {len(review.problems)} fejl. Intet er indlæst.")
+                st.error(f"{upload.name} er afvist: {len(review.problems)} fejl. Intet er indlæst.",
+                         icon=":material/error:")
                 page.table(review.problem_table())
                 if review.warnings:
                     st.caption("Advarsler")
                     page.table(review.warning_table())
                 continue
             st.success(f"{upload.name}: {review.kind_label}, {fmt_int(review.rows)} rækker, "
-                       f"{len(review.areas)} områder, perioder {review.periods[0]}–{review.periods[-1]}.")
+                       f"{len(review.areas)} områder, perioder {review.periods[0]}–{review.periods[-1]}.",
+                       icon=":material/check_circle:")
             for line in review.replaces:
                 st.write(line)
             if review.warnings:
-                st.warning(f"{len(review.warnings)} advarsler (indlæsningen kan fortsætte).")
+                st.warning(f"{len(review.warnings)} advarsler (indlæsningen kan fortsætte).",
+                           icon=":material/warning:")
                 page.table(review.warning_table())
             st.caption("De første rækker")
             page.table(review.preview)
@@ -72,7 +75,7 @@ if who.is_analyst:
                     result = queries.fetch_from_jobindsats(table_id, wanted or "*", period, who.user)
                 except PipelineError as exc:
                     status.update(label="Hentningen mislykkedes; intet er ændret", state="error")
-                    st.error(str(exc))
+                    st.error(str(exc), icon=":material/error:")
                 else:
                     status.update(label=f"{table_id} indlæst som nr. {result.load_id}: {fmt_int(result.rows)} rækker",
                                   state="complete")
@@ -93,7 +96,7 @@ if who.is_analyst and not loads.is_empty():
             try:
                 removed = queries.undo_load(chosen, who.user)
             except LoadNotFound as exc:
-                st.error(str(exc))
+                st.error(str(exc), icon=":material/error:")
             else:
                 st.session_state["_data_flash"] = f"Indlæsning {chosen} er fortrudt: {fmt_int(removed)} rækker fjernet."
                 st.rerun()

@@ -28,7 +28,7 @@ else:
                            help="Besparelser minus udgifter, som posterne summerer til.")
             cols[3].metric("Oplyst netto", fmt_mio(case.stated_net))
             if case.discrepancy_note:
-                st.warning(case.discrepancy_note)
+                st.warning(case.discrepancy_note, icon=":material/warning:")
             st.caption(page.caption(case.sources, case.period_label, case.notes))
 
 st.header("Scenarie: flere sagsbehandlere")

@@ -34,6 +34,6 @@ if fresh["latest_loaded_at"] is not None:
                f"{fmt_date(fresh['latest_loaded_at'].date())} · {fresh['loads']} indlæsninger i alt.")
 if fresh.get("has_demo"):
     st.info("Lageret indeholder syntetiske demodata for alle kommuner. De offentliggjorte tal (København 2007, "
-            "Hjørring, Aabenraa, DS) er markeret med deres kilde.")
+            "Hjørring, Aabenraa, DS) er markeret med deres kilde.", icon=":material/info:")
 
 page.report_button("Overblik")

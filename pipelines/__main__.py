@@ -108,8 +108,9 @@ def _report(result: loader.LoadResult) -> None:
     if result.skipped_identical:
         print(f"{result.file_name}: identisk med indlæsning {result.load_id}; intet ændret")
     else:
+        route = "direkte fra filen" if result.route == "direct" else "læst, kontrolleret og indlæst trinvis"
         print(f"{result.file_name}: indlæsning {result.load_id}, {result.kind}, {_fmt(result.rows)} rækker"
-              f" ({_fmt(result.replaced_rows)} erstattet)")
+              f" ({_fmt(result.replaced_rows)} erstattet; {route})")
 
 
 def cmd_fetch(args) -> int:

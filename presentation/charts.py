@@ -13,6 +13,10 @@ Conventions shared by every builder:
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 import altair as alt
@@ -54,6 +58,47 @@ CUMULATIVE_LABEL = "Akkumuleret nettoresultat"
 
 # Suffix of the derived text fields that hold a formatted number (or "–" when missing).
 TEXT = "_tekst"
+
+
+# --- memo -----------------------------------------------------------------------------------------------------
+
+# Building an Altair chart is most of a warm page's time, and pages ask for the same charts again and
+# again (every rerun, every user on the same filters). Builders are pure, so equal inputs may share a chart.
+MEMO_ENTRIES = 256
+_memo: OrderedDict[tuple, object] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _fingerprint(value):
+    """A hashable stand-in for a builder argument; a frame by its schema and the hash of its rows, in order."""
+    if isinstance(value, pl.DataFrame):
+        rows = hashlib.blake2b(value.hash_rows().to_numpy().tobytes(), digest_size=16).hexdigest()
+        return "frame", tuple(value.columns), tuple(str(t) for t in value.dtypes), value.height, rows
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__, tuple(_fingerprint(v) for v in value)
+    if isinstance(value, dict):
+        return "dict", tuple((k, _fingerprint(v)) for k, v in sorted(value.items()))
+    return value
+
+
+def memoised(builder):
+    """The same chart object for the same data and arguments (charts are never changed after building)."""
+
+    @functools.wraps(builder)
+    def cached(*args, **kwargs):
+        key = (builder.__name__, _fingerprint(args), _fingerprint(kwargs))
+        with _memo_lock:
+            if key in _memo:
+                _memo.move_to_end(key)
+                return _memo[key]
+        chart = builder(*args, **kwargs)
+        with _memo_lock:
+            _memo[key] = chart
+            while len(_memo) > MEMO_ENTRIES:
+                _memo.popitem(last=False)
+        return chart
+
+    return cached
 
 
 # --- shared helpers -------------------------------------------------------------------------------------------
@@ -162,6 +207,7 @@ def _compact_pct(value: float) -> str:
 # --- builders -------------------------------------------------------------------------------------------------
 
 
+@memoised
 def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.LayerChart:
     """Target group × match group counts as a heatmap with the count written in each cell."""
     _require(
@@ -206,6 +252,7 @@ def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | Non
     return finish(chart, title, subtitle)
 
 
+@memoised
 def category_time_series(
     df: pl.DataFrame,
     y_title: str,
@@ -290,6 +337,7 @@ def _stack(df: pl.DataFrame, series: list[str]) -> pl.DataFrame:
     ).sort(["stack_rank", "date"])
 
 
+@memoised
 def rate_with_target(
     df: pl.DataFrame,
     target: float,
@@ -327,6 +375,7 @@ def rate_with_target(
     return finish(alt.layer(lines, rule, text), title, subtitle)
 
 
+@memoised
 def caseload_band(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.LayerChart:
     """Cases per caseworker per team against the guidance band (grey), coloured by where the team falls."""
     _require(
@@ -387,6 +436,7 @@ def caseload_band(df: pl.DataFrame, title: str, subtitle: list[str] | str | None
     return finish(chart, title, subtitle)
 
 
+@memoised
 def investment_curve(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.LayerChart:
     """Yearly investment (below zero) and avoided costs (above zero) in mio. kr., with the cumulative net line."""
     _require(df, ["year", "investment", "avoided", "net", "cumulative"], "investment_curve")
@@ -436,6 +486,7 @@ def investment_curve(df: pl.DataFrame, title: str, subtitle: list[str] | str | N
     return finish(alt.layer(bars, zero, line), title, subtitle)
 
 
+@memoised
 def coverage(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.Chart:
     """Loaded rows per data kind and year; blank cells are years with no data."""
     _require(df, ["kind_label", "area", "year", "rows"], "coverage")
@@ -464,6 +515,7 @@ def coverage(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = No
     return finish(chart, title, subtitle)
 
 
+@memoised
 def bar_compare(
     df: pl.DataFrame,
     y_title: str,

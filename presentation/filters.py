@@ -172,5 +172,5 @@ def sidebar_filters() -> Filters:
     if fresh.get("has_demo"):
         side.caption("Lageret indeholder syntetiske demodata (kilde: syntetisk demo) ved siden af offentliggjorte tal.")
     for notice in notices:
-        st.warning(notice)
+        st.warning(notice, icon=":material/warning:")
     return Filters(state["area"], state["compare"], state["first"], state["last"], state["freq"], tuple(notices))

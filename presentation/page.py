@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
+import pandas  # noqa: F401  (see below)
 import polars as pl
 import pyarrow as pa
 import streamlit as st
 
 from presentation import export
 from presentation import formatting as fmt
+
+# pandas: Streamlit and pyarrow import it lazily on a page's first table or chart, which put ~0.7 s
+# of importing into whichever page a process happened to show first. Imported here it is paid once
+# with the page helpers, like altair and polars.
 
 DEMO_SOURCE = "syntetisk demo"
 LOAD_HINT = ("Indlæs et udtræk på siden Data (analytikere) eller med "
@@ -53,6 +60,36 @@ def _danish_table(data: pl.DataFrame, columns: dict[str, str] | None) -> pl.Data
     return data.select([pl.col(c).alias(label) for c, label in columns.items() if c in data.columns])
 
 
+_SPECS_KEPT = 256
+_specs: OrderedDict[int, tuple[object, dict]] = OrderedDict()
+_specs_lock = threading.Lock()
+
+
+def _spec(figure) -> dict:
+    """The Vega-Lite spec Streamlit is given for a chart, made once per chart object.
+
+    The chart builders hand out the same object for the same data (charts.memoised), so a page shown
+    again skips Altair's serialisation too. An entry holds its chart, so its id cannot be reused meanwhile.
+    """
+    key = id(figure)
+    with _specs_lock:
+        kept = _specs.get(key)
+        if kept is not None and kept[0] is figure:
+            _specs.move_to_end(key)
+            return kept[1]
+    # The builders' specs are validated in their tests; skipping Altair's schema validation on every
+    # new chart saves about two thirds of the serialisation time.
+    spec = _with_arrow_datasets(figure.to_dict(validate=False))
+    # Fit the width to the page but give the plot itself the height (legends and titles come on top).
+    spec.setdefault("height", CHART_HEIGHT)
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    with _specs_lock:
+        _specs[key] = (figure, spec)
+        while len(_specs) > _SPECS_KEPT:
+            _specs.popitem(last=False)
+    return spec
+
+
 def _with_arrow_datasets(spec: dict) -> dict:
     """The spec with its datasets as Arrow IPC bytes, which Streamlit passes on as they are.
 
@@ -77,13 +114,7 @@ def _with_arrow_datasets(spec: dict) -> dict:
 def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
           table_columns: dict[str, str] | None = None, counts: tuple[str, ...] = ()) -> None:
     """Render a chart with its caption, the data behind it on demand, and exports of both."""
-    # The builders' specs are validated in their tests; skipping Altair's schema validation on every
-    # run saves about two thirds of the serialisation time.
-    spec = _with_arrow_datasets(figure.to_dict(validate=False))
-    # Fit the width to the page but give the plot itself the height (legends and titles come on top).
-    spec.setdefault("height", CHART_HEIGHT)
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    st.vega_lite_chart(spec=spec, width="stretch", alt=alt, key=key)
+    st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
     st.caption(caption_text)
     st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text))
     shown = _danish_table(data, table_columns)
@@ -126,7 +157,7 @@ def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
 
 
 def no_data(what: str, area: str) -> None:
-    st.info(f"Der er ingen data om {what} for {area}. {LOAD_HINT}")
+    st.info(f"Der er ingen data om {what} for {area}. {LOAD_HINT}", icon=":material/info:")
 
 
 def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tuple[str, str]:

@@ -474,3 +474,17 @@ def test_bar_compare(built):
 def test_palette():
     assert PALETTE == ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
     assert charts._palette(10)[8:] == PALETTE[:2]
+
+
+def test_equal_data_shares_one_chart_and_new_data_makes_a_new_one():
+    first = charts.category_time_series(series_df(), "Personer", "Titel", stacked=True)
+    again = charts.category_time_series(series_df(), "Personer", "Titel", stacked=True)
+    assert again is first  # a page shown again skips Altair
+    changed = series_df().with_columns(pl.when(pl.col("series") == "Jobparat").then(pl.col("value") + 1)
+                                       .otherwise(pl.col("value")).alias("value"))
+    other = charts.category_time_series(changed, "Personer", "Titel", stacked=True)
+    assert other is not first
+    assert charts.category_time_series(series_df(), "Personer", "Anden titel", stacked=True) is not first
+    # Same rows in another order are another input, not a cache hit.
+    assert charts.category_time_series(series_df().reverse(), "Personer", "Titel", stacked=True) is not first
+    assert other.to_dict()["datasets"] != first.to_dict()["datasets"]

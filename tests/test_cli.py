@@ -26,7 +26,7 @@ def test_load_list_undo_check(tmp_path):
 
     out = cli("load", str(good), env=env)
     assert out.returncode == 0, out.stderr
-    assert "indlæsning 1, visitation, 1 rækker" in out.stdout
+    assert "indlæsning 1, visitation, 1 rækker (0 erstattet; direkte fra filen)" in out.stdout
 
     out = cli("load", str(bad), env=env)
     assert out.returncode == 1
