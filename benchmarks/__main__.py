@@ -132,62 +132,40 @@ def step_dataset(args, results: dict) -> dataset.Dataset | None:
     return data
 
 
-def step_ingest(data: dataset.Dataset, results: dict, logs: Path) -> Path | None:
-    """The three approaches on the visitation files; returns the pipeline's warehouse when it loaded."""
+APPROACHES = ("floor", "floor_typed", "pandas", "pipeline")
+
+
+def step_ingest(data: dataset.Dataset, results: dict, logs: Path, rounds: int) -> Path | None:
+    """The approaches on the visitation files, in interleaved rounds; returns the pipeline's last warehouse.
+
+    Each round runs every approach once, in the same order, each in a fresh process into a fresh file, so
+    a slow spell on a shared machine falls on all of them rather than on one; each approach is reported by
+    its median round (wall and CPU time) and its largest peak RSS.
+    """
     files = [str(f.path) for f in data.visitation]
     t = data.totals(data.visitation)
     ingest = {"files": t["files"], "csv_rows": t["rows"], "fact_rows": t["fact_rows"], "mb": t["bytes"] / 1e6,
-              "measured_at": now(), "load_before": _load()}
+              "rounds": rounds, "measured_at": now(), "load_before": _load()}
     results["ingest"] = ingest
     say(f"[2] ingest of the {t['files']} visitation files ({t['rows']:,} CSV rows, {t['bytes'] / 1e6:,.0f} MB), "
-        "each approach in a fresh process")
-
-    def report_line(key: str) -> None:
-        e = ingest[key]
-        if "error" in e:
-            say(f"    {key:<11} FAILED: {e['error'].splitlines()[0]}")
-        else:
-            say(f"    {key:<11} {e['seconds']:8,.1f} s  (CPU {e['cpu_seconds']:7,.1f} s)  "
-                f"{e['csv_rows'] / e['seconds']:>11,.0f} rows/s  peak RSS {e['peak_rss_mb']:7,.0f} MiB  "
-                f"{e.get('rows_loaded', 0):>12,} rows stored  {e.get('db_mb', 0):7,.0f} MiB DuckDB file")
-
-    for key in ("floor", "floor_typed", "pandas"):
-        db = WORK / f"ingest_{key}.duckdb"
-        out = logs / f"ingest_{key}.json"
-        _remove_db(db)
-        try:
-            if key == "pandas" and importlib.util.find_spec("pandas") is None:
-                raise StepFailed("pandas is not installed in this environment")
-            run = run_child(["-m", "benchmarks.children", key, str(db), str(out), *files], logs / f"ingest_{key}.log",
-                            timeout=INGEST_TIMEOUT)
-            figures = read_json(out)
-            ingest[key] = {**_child_figures(run), "csv_rows": t["rows"], "rows_loaded": figures["rows"],
-                           "types": figures["types"], "db_mb": _db_bytes(db) / 2**20,
-                           "inner_seconds": figures["seconds"]}
-        except STEP_ERRORS as exc:
-            ingest[key] = {"error": str(exc)}
-        finally:
-            _remove_db(db)  # only its size matters; a national copy is a gigabyte or more
-        report_line(key)
-
-    db = WORK / "ingest_pipeline.duckdb"
-    _remove_db(db)
+        f"each approach in a fresh process, {rounds} interleaved round(s)")
+    runs: dict[str, list[dict]] = {key: [] for key in APPROACHES}
     loaded = None
-    try:
-        run = run_child(["-m", "pipelines", "load", *files, "--kind", "visitation", "--source", config.DEMO_SOURCE],
-                        logs / "ingest_pipeline.log", env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)),
-                        timeout=INGEST_TIMEOUT)
-        con = duckdb.connect(str(db), read_only=True)
-        try:
-            stored = con.execute("select count(*) from fact_visitation where replaced_by is null").fetchone()[0]
-        finally:
-            con.close()
-        ingest["pipeline"] = {**_child_figures(run), "csv_rows": t["rows"], "rows_loaded": stored,
-                              "db_mb": _db_bytes(db) / 2**20}
-        loaded = db
-    except STEP_ERRORS as exc:
-        ingest["pipeline"] = {"error": str(exc)}
-    report_line("pipeline")
+    for round_no in range(1, rounds + 1):
+        for key in APPROACHES:
+            figures, db = _ingest_once(key, files, t["rows"], logs)
+            runs[key].append(figures)
+            if key == "pipeline":
+                if loaded is not None and loaded != db:
+                    _remove_db(loaded)
+                loaded = db
+            say(f"    round {round_no}: " + _ingest_line(key, figures))
+    for key in APPROACHES:
+        ingest[key] = _median_run(runs[key])
+    if len(runs["floor"]) > 1:
+        say("    medians:")
+        for key in APPROACHES:
+            say("    " + _ingest_line(key, ingest[key]))
     ingest["load_after"] = _load()
     floor, pandas, pipe = (ingest.get(k) for k in ("floor", "pandas", "pipeline"))
     if "error" not in pipe:
@@ -196,7 +174,56 @@ def step_ingest(data: dataset.Dataset, results: dict, logs: Path) -> Path | None
             if "error" not in other:
                 say(f"    pipeline / {key}: {rps / (other['csv_rows'] / other['seconds']):.2f} × rows/s, "
                     f"{pipe['peak_rss_mb'] / other['peak_rss_mb']:.2f} × peak RSS")
-    return loaded
+    return loaded if "error" not in pipe else None
+
+
+def _ingest_line(key: str, e: dict) -> str:
+    if "error" in e:
+        return f"{key:<11} FAILED: {e['error'].splitlines()[0]}"
+    return (f"{key:<11} {e['seconds']:8,.1f} s  (CPU {e['cpu_seconds']:7,.1f} s)  "
+            f"{e['csv_rows'] / e['seconds']:>11,.0f} rows/s  peak RSS {e['peak_rss_mb']:7,.0f} MiB  "
+            f"{e.get('rows_loaded', 0):>12,} rows stored  {e.get('db_mb', 0):7,.0f} MiB DuckDB file")
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The median round by wall time, with the largest peak RSS of all rounds and every round's time."""
+    good = [r for r in runs if "error" not in r]
+    if not good:
+        return runs[-1]
+    middle = sorted(good, key=lambda r: r["seconds"])[(len(good) - 1) // 2]
+    return {**middle, "peak_rss_mb": max(r["peak_rss_mb"] for r in good),
+            "round_seconds": [r["seconds"] for r in good], "failed_rounds": len(runs) - len(good)}
+
+
+def _ingest_once(key: str, files: list[str], csv_rows: int, logs: Path) -> tuple[dict, Path | None]:
+    """One approach, once, in a fresh process; the pipeline's warehouse is kept (the next step may use it)."""
+    db = WORK / f"ingest_{key}.duckdb"
+    _remove_db(db)
+    try:
+        if key == "pipeline":
+            run = run_child(["-m", "pipelines", "load", *files, "--kind", "visitation", "--source",
+                             config.DEMO_SOURCE], logs / "ingest_pipeline.log",
+                            env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)), timeout=INGEST_TIMEOUT)
+            con = duckdb.connect(str(db), read_only=True)
+            try:
+                stored = con.execute("select count(*) from fact_visitation where replaced_by is null").fetchone()[0]
+            finally:
+                con.close()
+            return {**_child_figures(run), "csv_rows": csv_rows, "rows_loaded": stored,
+                    "db_mb": _db_bytes(db) / 2**20}, db
+        if key == "pandas" and importlib.util.find_spec("pandas") is None:
+            raise StepFailed("pandas is not installed in this environment")
+        out = logs / f"ingest_{key}.json"
+        run = run_child(["-m", "benchmarks.children", key, str(db), str(out), *files], logs / f"ingest_{key}.log",
+                        timeout=INGEST_TIMEOUT)
+        figures = read_json(out)
+        result = {**_child_figures(run), "csv_rows": csv_rows, "rows_loaded": figures["rows"],
+                  "types": figures["types"], "db_mb": _db_bytes(db) / 2**20, "inner_seconds": figures["seconds"]}
+        _remove_db(db)  # only its size matters; a national copy is a gigabyte or more
+        return result, None
+    except STEP_ERRORS as exc:
+        _remove_db(db)
+        return {"error": str(exc)}, None
 
 
 def _pipeline_digest() -> str:
@@ -362,20 +389,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="never generate: fail step 1 unless a current demo set is in benchmarks/work/demo")
     parser.add_argument("--only", choices=("ingest", "pages", "queries"), help="run only this part (and step 1)")
     parser.add_argument("--runs", type=int, default=5, help="runs per page and per query (default 5)")
+    parser.add_argument("--ingest-rounds", type=int, default=3,
+                        help="interleaved rounds of the ingest comparison (default 3; medians are reported)")
     args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be 1 or more")
+    if args.runs < 1 or args.ingest_rounds < 1:
+        parser.error("--runs and --ingest-rounds must be 1 or more")
     logs = WORK / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     results = _previous(args.scale)
     results.update(scale=args.scale, until=dataset.UNTIL, machine={**machine(), "load average at start": _load()})
-    notes = [f"Run with `--runs {args.runs}`" + (f" `--only {args.only}`" if args.only else "") + f" at {now()}."]
+    notes = [f"Run with `--runs {args.runs} --ingest-rounds {args.ingest_rounds}`"
+             + (f" `--only {args.only}`" if args.only else "") + f" at {now()}."]
 
     data = step_dataset(args, results)
     save(results)
     pipeline_db = None
     if data is not None and args.only in (None, "ingest"):
-        pipeline_db = step_ingest(data, results, logs)
+        pipeline_db = step_ingest(data, results, logs, args.ingest_rounds)
         save(results)
     db = None
     if data is not None and args.only in (None, "pages", "queries"):

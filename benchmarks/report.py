@@ -112,7 +112,7 @@ def ingest_rows(ingest: dict) -> list[list[str]]:
         entry = ingest.get(key)
         if not _ok(entry):
             error = str((entry or {}).get("error", "not run")).splitlines()[0][:120]
-            rows.append([label, "–", "–", "–", "–", "–", "NOT MEASURED: " + error])
+            rows.append([label, "–", "–", "–", "–", "–", "NOT MEASURED: " + error, "–"])
             continue
         rps = _rps(entry)
         note = ""
@@ -127,8 +127,9 @@ def ingest_rows(ingest: dict) -> list[list[str]]:
             if _ok(pandas):
                 parts.append(f"{entry['peak_rss_mb'] / pandas['peak_rss_mb']:.2f} × pandas RSS")
             note = "; ".join(parts)
+        rounds = " / ".join(f"{x:,.1f}" for x in entry.get("round_seconds", [entry["seconds"]]))
         rows.append([label, f"{entry['seconds']:,.1f}", f"{entry['cpu_seconds']:,.1f}", _n(rps),
-                     _n(entry["peak_rss_mb"]), _n(entry.get("rows_loaded")), note])
+                     _n(entry["peak_rss_mb"]), _n(entry.get("rows_loaded")), note, rounds])
     return rows
 
 
@@ -167,9 +168,13 @@ def markdown(results: dict) -> str:
     if ing:
         lines.append(f"{ing.get('files', '–')} files, {_n(ing.get('csv_rows'))} CSV rows "
                      f"({_n(ing.get('fact_rows'))} fact rows), {ing.get('mb', 0):,.0f} MB. Each approach runs in a "
-                     "fresh process into a fresh DuckDB file; peak RSS is that process's `ru_maxrss`.")
+                     "fresh process into a fresh DuckDB file; peak RSS is that process's `ru_maxrss`. "
+                     f"{ing.get('rounds', 1)} interleaved round(s) (floor, typed floor, pandas, pipeline, then "
+                     "again): each approach's median round by wall time, with its largest peak RSS; every "
+                     "round's seconds in the last column.")
         lines.append("")
-        lines += _table(["approach", "s", "CPU s", "CSV rows/s", "peak RSS MiB", "rows in DuckDB", "ratios"],
+        lines += _table(["approach", "s", "CPU s", "CSV rows/s", "peak RSS MiB", "rows in DuckDB", "ratios",
+                         "rounds (s)"],
                         ingest_rows(ing))
         lines.append("")
         lines.append("The floor and pandas store one row per CSV row; the pipeline validates every row and stores one "
