@@ -541,7 +541,7 @@ def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, 
         sha = pool.submit(file_sha256, path)
         plan = direct.plan(path, name, kind) if max_rows is None else None
         if plan is not None:
-            result = _load_direct(con, plan, sha, meta)
+            result = _load_direct(con, plan, sha, meta, progress)
             if result is not None:
                 progress("færdig", 1.0)
                 return result
@@ -557,13 +557,14 @@ def _unchanged(con, sha: str, spec: Kind) -> int | None:
     return rows[0][0] if rows else None
 
 
-def _load_direct(con, plan: direct.DirectPlan, sha: Future, meta: _Provenance) -> LoadResult | None:
+def _load_direct(con, plan: direct.DirectPlan, sha: Future, meta: _Provenance, progress) -> LoadResult | None:
     """Stream a jobindsats-form visitation CSV into the facts; None when the staged path must take it."""
     spec = KINDS["visitation"]
     direct.register_maps(con, plan)
     try:
         with direct.streaming_settings(con), transaction(con):
             load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
+            progress("indlæser", 0.3)  # reading, checking and loading are one pass here
             if direct.insert(con, plan, load_id) is None:
                 raise _NotDirect
             found = direct.check(con, plan, load_id)
