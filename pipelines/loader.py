@@ -671,19 +671,20 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: st
     con.execute(f"create or replace temp table agg_scope as {scope_sql}")
     con.execute("delete from agg_visitation a using agg_scope s where a.area_code = s.area_code "
                 "and a.period = s.period")
-    # Sum the scope's current facts by age band first (the single-year ages fold into bands during the
-    # one pass over the facts, and the band lookup is cast to the ENUM once rather than every fact row),
-    # then dress the few resulting rows with labels and eras: the same figures as grouping the
+    # Sum the scope's current facts by age band first: the single-year ages fold into bands in the one
+    # pass over the facts, grouped by the ENUM codes and a band number (small integers, no text per row).
+    # Then dress the few resulting rows with labels and eras: the same figures as grouping the
     # visitation_detail view (check compares the two), far less work.
     con.execute("""
         insert into agg_visitation
         with bands as (
-            select code::age_group_t as age_group, coalesce(parent, code) as age_band
+            select code::age_group_t as age_group, coalesce(parent, code) as age_band,
+                   dense_rank() over (order by coalesce(parent, code))::utinyint as band
             from categories where dimension = 'age_group'
         ),
         base as (
-            select f.area_code::varchar as area_code, f.period, f.category::varchar as category, b.age_band,
-                   f.measure::varchar as measure, f.load_id, sum(f.value) as value, bool_or(f.suppressed) as suppressed
+            select f.area_code, f.period, f.category, b.band, f.measure, f.load_id,
+                   sum(f.value) as value, bool_or(f.suppressed) as suppressed
             from fact_visitation f
             join bands b on b.age_group = f.age_group
             semi join agg_scope s on f.area_code = s.area_code and f.period = s.period
@@ -691,11 +692,13 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: st
             group by all
         ),
         dressed as (
-            select b.area_code, b.period, p.period_type, p.start_date, b.category, c.label as category_label,
-                   c.sort_order as category_order, c.ready, b.age_band, b.measure, l.source, b.value, b.suppressed
+            select b.area_code::varchar as area_code, b.period, p.period_type, p.start_date,
+                   b.category::varchar as category, c.label as category_label, c.sort_order as category_order,
+                   c.ready, n.age_band, b.measure::varchar as measure, l.source, b.value, b.suppressed
             from base b
+            join (select distinct band, age_band from bands) n on n.band = b.band
             join periods p on p.period = b.period
-            join categories c on c.dimension = 'category' and c.code = b.category and not c.is_total
+            join categories c on c.dimension = 'category' and c.code = b.category::varchar and not c.is_total
             join load_log l on l.load_id = b.load_id
         )
         select d.area_code, d.period, d.period_type, d.start_date, coalesce(sb.label, 'Matchgrupper 1-5'),
