@@ -187,10 +187,10 @@ def streaming_settings(con: duckdb.DuckDBPyConnection):
 
 
 def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> DirectCheck:
-    """The staged path's rules over the rows just inserted, in one aggregate scan.
+    """The staged path's rules over the rows just inserted: values, unique keys, canonical periods.
 
-    Grouped by category and period (both part of the key), so the duplicate count per group still
-    proves uniqueness and the few groups also give the periods and the category-period pairs.
+    The values are checked in one scan grouped by category and period, whose few groups also give the
+    periods and the category-period pairs for the warnings; uniqueness takes a second scan.
     """
     rows = con.execute(
         "select category::varchar, period, count(*), "

@@ -38,8 +38,9 @@ class QueryError(Exception):
 @st.cache_resource(show_spinner="Bygger datalageret første gang …")
 def warehouse() -> duckdb.DuckDBPyConnection:
     """The process's one warehouse connection; builds the bundled default on first use."""
-    build.ensure_built()
-    return connect(memory_limit=config.APP_MEMORY_LIMIT)
+    con = connect(memory_limit=config.APP_MEMORY_LIMIT)
+    build.ensure_built(con=con)
+    return con
 
 
 @functools.cache
