@@ -201,16 +201,23 @@ def _ingest_once(key: str, files: list[str], csv_rows: int, logs: Path) -> tuple
     _remove_db(db)
     try:
         if key == "pipeline":
+            phases = logs / "ingest_pipeline_timings.json"
             run = run_child(["-m", "pipelines", "load", *files, "--kind", "visitation", "--source",
-                             config.DEMO_SOURCE], logs / "ingest_pipeline.log",
+                             config.DEMO_SOURCE, "--timings", str(phases)], logs / "ingest_pipeline.log",
                             env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)), timeout=INGEST_TIMEOUT)
             con = duckdb.connect(str(db), read_only=True)
             try:
                 stored = con.execute("select count(*) from fact_visitation where replaced_by is null").fetchone()[0]
             finally:
                 con.close()
+            loads = read_json(phases)
+            totals: dict[str, float] = {}
+            for load in loads:
+                for phase, seconds in load["seconds"].items():
+                    totals[phase] = totals.get(phase, 0.0) + seconds
             return {**_child_figures(run), "csv_rows": csv_rows, "rows_loaded": stored,
-                    "db_mb": _db_bytes(db) / 2**20}, db
+                    "db_mb": _db_bytes(db) / 2**20, "phases": totals,
+                    "routes": sorted({load["route"] for load in loads})}, db
         if key == "pandas" and importlib.util.find_spec("pandas") is None:
             raise StepFailed("pandas is not installed in this environment")
         out = logs / f"ingest_{key}.json"

@@ -177,6 +177,15 @@ def markdown(results: dict) -> str:
                          "rounds (s)"],
                         ingest_rows(ing))
         lines.append("")
+        pipe = ing.get("pipeline") or {}
+        if _ok(pipe) and pipe.get("phases"):
+            total = sum(pipe["phases"].values())
+            parts = [f"{phase} {seconds:,.1f} s ({100 * seconds / total:.0f} %)"
+                     for phase, seconds in sorted(pipe["phases"].items(), key=lambda kv: -kv[1])]
+            lines.append(f"Where the pipeline's median round spent its time, summed over the files (load route: "
+                         f"{', '.join(pipe.get('routes', []))}; the rest of the {pipe['seconds']:,.1f} s is "
+                         f"Python start-up and connecting): " + "; ".join(parts) + ".")
+            lines.append("")
         lines.append("The floor and pandas store one row per CSV row; the pipeline validates every row and stores one "
                      "fact row per CSV row and measure (so twice as many rows), each with its load id and "
                      "suppression flag. Types each approach ended up with:")

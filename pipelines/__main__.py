@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def _fmt(n: int) -> str:
 def cmd_load(args) -> int:
     con = connect()
     failed = 0
+    timings = []
     try:
         for path in args.files:
             try:
@@ -42,8 +44,12 @@ def cmd_load(args) -> int:
                     print(f"  - {p}", file=sys.stderr)
                 continue
             _report(result)
+            timings.append({"file": result.file_name, "route": result.route, "rows": result.rows,
+                            "seconds": result.timings})
     finally:
         con.close()
+        if args.timings:
+            Path(args.timings).write_text(json.dumps(timings, indent=1), encoding="utf-8")
     return 1 if failed else 0
 
 
@@ -167,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+")
     p.add_argument("--kind", choices=sorted(KINDS))
     p.add_argument("--source", default="upload (CLI)")
+    p.add_argument("--timings", metavar="FILE", help="write each load's seconds per phase to FILE (JSON)")
     p.set_defaults(func=cmd_load)
     p = sub.add_parser("demo", help="generate and load the synthetic national demo")
     p.add_argument("--scale", type=int, default=1)

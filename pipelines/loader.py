@@ -9,6 +9,7 @@ statements. Python only ever sees distinct values and the problems found.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class LoadResult:
     warnings: list[Problem]
     file_name: str
     route: str = "staged"  # "direct": streamed straight into the facts (pipelines/direct.py)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
 
 
 def file_sha256(path: Path) -> str:
@@ -398,9 +400,10 @@ def _warnings(typer: _Typer) -> None:
 def _suppressed_warning(name: str, n: int, first_line: int | None) -> list[Problem]:
     if not n:
         return []
+    count = f"{n:,}".replace(",", ".")  # Danish thousands separator, in the number only
     return [Problem(name, first_line, None, None,
-                    f"{n:,} rækker har diskretionerede eller tomme værdier ('..', '-'); de indlæses som "
-                    "manglende, aldrig som 0".replace(",", "."), WARNING)]
+                    f"{count} rækker har diskretionerede eller tomme værdier ('..', '-'); de indlæses som "
+                    "manglende, aldrig som 0", WARNING)]
 
 
 def _future_warning(name: str, periods: dict) -> list[Problem]:
@@ -532,6 +535,19 @@ class _Provenance:
     query: str | None
 
 
+class _Clock:
+    """Seconds per phase of one load, for `pipelines load --timings` and the benchmark."""
+
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.timings[phase] = self.timings.get(phase, 0.0) + now - self._last
+        self._last = now
+
+
 def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, progress, max_rows) -> LoadResult:
     name = file_name or path.name
     meta = _Provenance(name, source, loaded_by, table_id, query)
@@ -539,13 +555,18 @@ def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, 
     # The hash is provenance and the test for an unchanged file; it reads the file alongside DuckDB.
     with ThreadPoolExecutor(max_workers=1) as pool:
         sha = pool.submit(file_sha256, path)
+        clock = _Clock()
         plan = direct.plan(path, name, kind) if max_rows is None else None
         if plan is not None:
-            result = _load_direct(con, plan, sha, meta, progress)
+            result = _load_direct(con, plan, sha, meta, progress, clock)
             if result is not None:
                 progress("færdig", 1.0)
+                result.timings = clock.timings
                 return result
-        return _load_staged(con, path, kind, sha, meta, progress, max_rows)
+            clock.lap("direct route declined")
+        result = _load_staged(con, path, kind, sha, meta, progress, max_rows, clock)
+        result.timings = clock.timings
+        return result
 
 
 def _unchanged(con, sha: str, spec: Kind) -> int | None:
@@ -557,19 +578,23 @@ def _unchanged(con, sha: str, spec: Kind) -> int | None:
     return rows[0][0] if rows else None
 
 
-def _load_direct(con, plan: direct.DirectPlan, sha: Future, meta: _Provenance, progress) -> LoadResult | None:
+def _load_direct(con, plan: direct.DirectPlan, sha: Future, meta: _Provenance, progress,
+                 clock: _Clock) -> LoadResult | None:
     """Stream a jobindsats-form visitation CSV into the facts; None when the staged path must take it."""
     spec = KINDS["visitation"]
     direct.register_maps(con, plan)
+    clock.lap("plan")
     try:
         with direct.streaming_settings(con), transaction(con):
             load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
             progress("indlæser", 0.3)  # reading, checking and loading are one pass here
             if direct.insert(con, plan, load_id) is None:
                 raise _NotDirect
+            clock.lap("read, parse and insert")
             found = direct.check(con, plan, load_id)
             if not found.ok:
                 raise _NotDirect
+            clock.lap("checks")
             _register_periods(con, found.periods)
             warnings = _suppressed_warning(meta.name, found.suppressed, None) + _future_warning(meta.name,
                                                                                                 found.periods)
@@ -582,26 +607,35 @@ def _load_direct(con, plan: direct.DirectPlan, sha: Future, meta: _Provenance, p
                         "select * from direct_category_periods")
             con.unregister("direct_category_periods")
             warnings += _category_era_warnings(con, meta.name)
-            previous = _unchanged(con, sha.result(), spec)
+            clock.lap("checks")
+            digest = sha.result()
+            clock.lap("waiting for the file hash")
+            previous = _unchanged(con, digest, spec)
             if previous is not None:
                 raise _Unchanged(previous)
             con.execute(f"create or replace temp table load_scope as select distinct {', '.join(spec.replace_scope)} "
                         "from fact_visitation where load_id = ?", [load_id])
-            _finish_load(con, spec, load_id, "load_scope", found.rows, sha.result(), meta, found.periods)
-            return LoadResult(load_id, spec.name, found.rows, _replaced_rows(con, load_id), False, warnings,
-                              meta.name, route="direct")
+            _finish_load(con, spec, load_id, "load_scope", found.rows, digest, meta, found.periods, clock)
+            result = LoadResult(load_id, spec.name, found.rows, _replaced_rows(con, load_id), False, warnings,
+                                meta.name, route="direct")
+        clock.lap("commit")
+        return result
     except _NotDirect:
         return None
     except _Unchanged as same:
         return LoadResult(same.load_id, spec.name, 0, 0, True, warnings, meta.name, route="direct")
 
 
-def _load_staged(con, path: Path, kind, sha: Future, meta: _Provenance, progress, max_rows) -> LoadResult:
+def _load_staged(con, path: Path, kind, sha: Future, meta: _Provenance, progress, max_rows,
+                 clock: _Clock) -> LoadResult:
     checked = validate(con, path, kind, meta.name, max_rows, preview=False)
     if not checked.ok:
         raise ExtractRejected(checked.problems, checked.warnings)
     spec = checked.kind
-    previous = _unchanged(con, sha.result(), spec)
+    clock.lap("read, type and check")
+    digest = sha.result()
+    clock.lap("waiting for the file hash")
+    previous = _unchanged(con, digest, spec)
     if previous is not None:
         return LoadResult(previous, spec.name, 0, 0, True, checked.warnings, meta.name)
     progress("indlæser", 0.5)
@@ -610,16 +644,18 @@ def _load_staged(con, path: Path, kind, sha: Future, meta: _Provenance, progress
         load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
         con.execute(f"insert into {spec.table} (load_id, replaced_by, {', '.join(c for c, _ in cols)}) "
                     f"select ?, null, {', '.join(e for _, e in cols)} from typed", [load_id])
+        clock.lap("insert")
         con.execute(f"create or replace temp table load_scope as select distinct {', '.join(spec.replace_scope)} "
                     "from typed")
-        _finish_load(con, spec, load_id, "load_scope", checked.rows, sha.result(), meta, checked.periods)
+        _finish_load(con, spec, load_id, "load_scope", checked.rows, digest, meta, checked.periods, clock)
         replaced = _replaced_rows(con, load_id)
+    clock.lap("commit")
     progress("færdig", 1.0)
     return LoadResult(load_id, spec.name, checked.rows, replaced, False, checked.warnings, meta.name)
 
 
 def _finish_load(con, spec: Kind, load_id: int, scope_table: str, rows: int, sha: str, meta: _Provenance,
-                 periods) -> None:
+                 periods, clock: _Clock) -> None:
     """After the load's rows are in: new periods, replaced rows, the log entry and the page aggregates.
 
     ``scope_table`` names a temp table of the load's distinct replace-scope values; inside the transaction.
@@ -636,8 +672,10 @@ def _finish_load(con, spec: Kind, load_id: int, scope_table: str, rows: int, sha
         "query, areas, period_from, period_to, replaced_rows) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [load_id, meta.name, sha, spec.name, rows, datetime.now(), meta.loaded_by, meta.source, meta.table_id,
          meta.query, areas, periods[0] if periods else None, periods[-1] if periods else None, replaced])
+    clock.lap("replace and log")
     # After the load_log row: the views the aggregate is built from only show logged loads.
     refresh_aggregates(con, spec, f"select distinct area_code, period from {scope_table}")
+    clock.lap("page aggregate")
 
 
 def _replaced_rows(con, load_id: int) -> int:
