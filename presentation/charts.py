@@ -111,14 +111,15 @@ def finish(chart, title: str, subtitle: list[str] | str | None = None):
         if subtitle
         else alt.TitleParams(title, anchor="start")
     )
-    chart = chart.properties(title=title_params)
     # Concatenated and faceted charts size their parts themselves; "container" is only valid on a single view.
-    if isinstance(chart, (alt.Chart, alt.LayerChart)):
-        chart = chart.properties(width="container")
+    # One properties() and one configure() call: each call copies the whole chart.
+    sized = {"width": "container"} if isinstance(chart, (alt.Chart, alt.LayerChart)) else {}
+    chart = chart.properties(title=title_params, **sized)
     # A copy, so a caller that tweaks one chart's config cannot change the locale of every later chart.
     # Legends below the plot: beside it they collide with the break labels and squeeze narrow screens.
-    return (chart.configure(locale=copy.deepcopy(VEGA_LOCALE), font=FONT)
-            .configure_legend(orient="bottom", direction="horizontal", columns=4, labelLimit=280))
+    return chart.configure(locale=copy.deepcopy(VEGA_LOCALE), font=FONT,
+                           legend=alt.LegendConfig(orient="bottom", direction="horizontal", columns=4,
+                                                   labelLimit=280))
 
 
 def _require(df: pl.DataFrame, columns: Iterable[str], builder: str) -> None:
