@@ -91,7 +91,10 @@ def memoised(builder):
             if key in _memo:
                 _memo.move_to_end(key)
                 return _memo[key]
-        chart = builder(*args, **kwargs)
+        # Altair validates every part of a chart as it is made; the finished specs are validated in the
+        # chart tests (to_dict), so building skips it.
+        with alt.utils.schemapi.debug_mode(False):
+            chart = builder(*args, **kwargs)
         with _memo_lock:
             _memo[key] = chart
             while len(_memo) > MEMO_ENTRIES:
