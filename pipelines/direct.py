@@ -25,13 +25,12 @@ import duckdb
 import pyarrow as pa
 
 from pipelines import readers
-from pipelines.kinds import AREA, DIM, PERIOD, VISITATION, detect_kind, header_map
+from pipelines.kinds import AREA, DIM, PERIOD, VISITATION, detect_kind, header_map, marker_sql, number_sql
 from pipelines.periods import Period, parse_period
 from pipelines.warehouse import CODE_TYPES, normalise_value, vocabulary
 
 # Dimension column -> its ENUM type in fact_visitation (the area column is "area" in the kinds).
 CODE_TYPE = {("area" if column == "area_code" else column): type_name for type_name, (column, _) in CODE_TYPES.items()}
-MARKERS = ("", "..", ".", "-", "–")  # the staged path's suppression markers (loader.MARKERS)
 # A number with thousands dots, as jobindsats writes them: 1.234 or 1.234,5. Without dots any
 # text DuckDB reads as a double after the decimal comma becomes a point.
 _DOTTED = r"-?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?"
@@ -114,12 +113,10 @@ def register_maps(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> None:
 
 def _number_sql(col: str) -> str:
     """The staged path's parse of a decimal-comma number; anything it would not accept stops the insert."""
-    markers = ", ".join(f"'{m}'" for m in MARKERS)
-    parsed = f"try_cast(replace(replace({col}, '.', ''), ',', '.') as double)"
-    return (f"case when {col} is null or {col} in ({markers}) then null "
+    return (f"case when {marker_sql(col)} then null "
             f"when contains({col}, '.') and not regexp_full_match({col}, '{_DOTTED}') "
             f"then error('{_NOT_DIRECT}') "
-            f"else coalesce({parsed}, error('{_NOT_DIRECT}')) end")
+            f"else coalesce({number_sql(col, 'comma')}, error('{_NOT_DIRECT}')) end")
 
 
 def insert_sql(plan: DirectPlan) -> tuple[str, list]:

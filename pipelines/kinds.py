@@ -15,6 +15,27 @@ AREA, PERIOD, DIM, TEXT = "area", "period", "dim", "text"
 COUNT, DECIMAL, PCT, AMOUNT = "count", "decimal", "pct", "amount"
 VALUE_ROLES = (COUNT, DECIMAL, PCT, AMOUNT)
 
+# Cells jobindsats suppresses ("..", "-" …) or leaves empty: missing values, never zero.
+MARKERS = ("", "..", ".", "-", "–")
+
+
+def marker_sql(col: str) -> str:
+    """SQL: the text in ``col`` (an identifier from this allow-list) is missing or a suppression marker."""
+    literals = ", ".join(f"'{m}'" for m in MARKERS)  # constants above, none with a quote
+    return f"({col} is null or {col} in ({literals}))"
+
+
+def number_sql(col: str, decimal: str) -> str:
+    """SQL: the number the text in ``col`` holds (NULL if none); decimal is "comma", "point" or "auto"."""
+    # Kept to two replaces: this runs once per value of a national extract.
+    comma = f"try_cast(replace(replace({col}, '.', ''), ',', '.') as double)"
+    point = f"try_cast({col} as double)"
+    if decimal == "comma":
+        return comma
+    if decimal == "point":
+        return point
+    return f"case when {col} like '%,%' then {comma} else {point} end"
+
 
 @dataclass(frozen=True)
 class Column:

@@ -22,13 +22,11 @@ import pyarrow as pa
 from pipelines import config, direct, readers
 from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
 from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, Column, Kind, detect_kind,
-                             header_map)
+                             header_map, marker_sql, number_sql)
 from pipelines.periods import parse_period
 from pipelines.warehouse import normalise_value, transaction, vocabulary, vocabulary_labels
 
 MAX_PROBLEMS = 200
-MARKERS = ("", "..", ".", "-", "–")
-_MARKERS_SQL = "('', '..', '.', '-', '–')"
 DEFAULT_GROUP = "Alle modtagere"
 # Jobindsats IDs that tell which benefit a visitation extract without a benefit column covers.
 BENEFIT_BY_ID = {"_viskat_1int": "kontanthjaelp", "mgrpa02_1": "kontanthjaelp", "mgrpa02_3": "kontanthjaelp",
@@ -76,21 +74,6 @@ def file_sha256(path: Path) -> str:
 
 
 # --- typing ----------------------------------------------------------------------------------
-
-def _num_sql(col: str, decimal: str) -> str:
-    # Kept to two replaces: this runs once per value of a national extract.
-    comma = f"try_cast(replace(replace({col}, '.', ''), ',', '.') as double)"
-    point = f"try_cast({col} as double)"
-    if decimal == "comma":
-        return comma
-    if decimal == "point":
-        return point
-    return f"case when {col} like '%,%' then {comma} else {point} end"
-
-
-def _marker_sql(col: str) -> str:
-    return f"({col} is null or {col} in {_MARKERS_SQL})"
-
 
 def _register_map(con, name: str, mapping: dict[str, str | None]) -> None:
     table = pa.table({"raw": pa.array(list(mapping), pa.string()),
@@ -245,8 +228,8 @@ class _Typer:
         parsed = []
         for col in self._value_columns():
             if col in pos or col == "value":
-                parsed.append(f"{_num_sql(col + '_raw', staged.decimal)} as {col}")
-                parsed.append(f"{_marker_sql(col + '_raw')} as {col}_marker")
+                parsed.append(f"{number_sql(col + '_raw', staged.decimal)} as {col}")
+                parsed.append(f"{marker_sql(col + '_raw')} as {col}_marker")
             else:  # an absent column is neither a value nor a suppressed one
                 parsed.append(f"null::double as {col}")
                 parsed.append(f"false as {col}_marker")
