@@ -6,7 +6,7 @@ copying them (the staged path in ``loader``) costs several times what reading th
 file is exactly in jobindsats' form (UTF-8, ``;`` and decimal comma, one column per measure, every
 value spelt as in the reference data, periods in canonical form), the loader instead streams it from
 DuckDB's CSV reader through small lookup tables straight into ``fact_visitation`` and then checks
-every rule with one aggregate over the rows it just inserted, inside the same transaction.
+every rule with two aggregate scans over the rows it just inserted, inside the same transaction.
 
 This path never rejects a file and never explains one. Anything it does not expect (an unknown
 spelling, a malformed number, a broken line, a duplicate key, a negative count) rolls its
@@ -30,7 +30,8 @@ from pipelines.periods import Period, parse_period
 from pipelines.warehouse import CODE_TYPES, normalise_value, vocabulary
 
 # Dimension column -> its ENUM type in fact_visitation (the area column is "area" in the kinds).
-CODE_TYPE = {("area" if column == "area_code" else column): type_name for type_name, (column, _) in CODE_TYPES.items()}
+CODE_TYPE = {("area" if column == "area_code" else column): type_name
+             for type_name, (column, _) in CODE_TYPES.items()}
 # A number with thousands dots, as jobindsats writes them: 1.234 or 1.234,5. Without dots any
 # text DuckDB reads as a double after the decimal comma becomes a point.
 _DOTTED = r"-?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?"
