@@ -590,7 +590,7 @@ def _load_direct(con, plan: direct.DirectPlan, sha: Future, meta: _Provenance, p
                         "select * from direct_category_periods")
             con.unregister("direct_category_periods")
             warnings += _category_era_warnings(con, meta.name)
-            clock.lap("checks")
+            clock.lap("warnings")
             digest = sha.result()
             clock.lap("waiting for the file hash")
             previous = _unchanged(con, digest, spec)
@@ -598,9 +598,8 @@ def _load_direct(con, plan: direct.DirectPlan, sha: Future, meta: _Provenance, p
                 raise _Unchanged(previous)
             con.execute(f"create or replace temp table load_scope as select distinct {', '.join(spec.replace_scope)} "
                         "from fact_visitation where load_id = ?", [load_id])
-            _finish_load(con, spec, load_id, "load_scope", found.rows, digest, meta, found.periods, clock)
-            result = LoadResult(load_id, spec.name, found.rows, _replaced_rows(con, load_id), False, warnings,
-                                meta.name, route="direct")
+            replaced = _finish_load(con, spec, load_id, "load_scope", found.rows, digest, meta, found.periods, clock)
+            result = LoadResult(load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct")
         clock.lap("commit")
         return result
     except _NotDirect:
@@ -630,16 +629,16 @@ def _load_staged(con, path: Path, kind, sha: Future, meta: _Provenance, progress
         clock.lap("insert")
         con.execute(f"create or replace temp table load_scope as select distinct {', '.join(spec.replace_scope)} "
                     "from typed")
-        _finish_load(con, spec, load_id, "load_scope", checked.rows, digest, meta, checked.periods, clock)
-        replaced = _replaced_rows(con, load_id)
+        replaced = _finish_load(con, spec, load_id, "load_scope", checked.rows, digest, meta, checked.periods, clock)
     clock.lap("commit")
     progress("færdig", 1.0)
     return LoadResult(load_id, spec.name, checked.rows, replaced, False, checked.warnings, meta.name)
 
 
 def _finish_load(con, spec: Kind, load_id: int, scope_table: str, rows: int, sha: str, meta: _Provenance,
-                 periods, clock: _Clock) -> None:
+                 periods, clock: _Clock) -> int:
     """After the load's rows are in: new periods, replaced rows, the log entry and the page aggregates.
+    Returns how many rows the load replaced.
 
     ``scope_table`` names a temp table of the load's distinct replace-scope values; inside the transaction.
     """
@@ -659,10 +658,7 @@ def _finish_load(con, spec: Kind, load_id: int, scope_table: str, rows: int, sha
     # After the load_log row: the views the aggregate is built from only show logged loads.
     refresh_aggregates(con, spec, f"select distinct area_code, period from {scope_table}")
     clock.lap("page aggregate")
-
-
-def _replaced_rows(con, load_id: int) -> int:
-    return con.execute("select replaced_rows from load_log where load_id = ?", [load_id]).fetchall()[0][0]
+    return replaced
 
 
 def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
