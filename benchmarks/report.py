@@ -143,6 +143,14 @@ def _when(section: dict) -> list[str]:
     return [text + "._", ""]
 
 
+def _section(title: str, section: dict) -> tuple[list[str], bool]:
+    """A section's heading and when it was measured, or its NOT MEASURED line; and whether it was measured."""
+    lines = ["", f"## {title}", ""] + _when(section)
+    if not section or "error" in section:
+        return lines + [f"NOT MEASURED: {section.get('error', 'not run')}"], False
+    return lines, True
+
+
 def markdown(results: dict) -> str:
     m = results.get("machine", {})
     lines = ["# Benchmark results", "",
@@ -151,11 +159,9 @@ def markdown(results: dict) -> str:
              "## Machine", ""]
     lines += _table(["", ""], [[k, v] for k, v in m.items()])
     d = results.get("dataset") or {}
-    lines += ["", "## Dataset", ""]
-    lines += _when(d)
-    if "error" in d or not d:
-        lines.append(f"NOT MEASURED: {d.get('error', 'not run')}")
-    else:
+    head, measured = _section("Dataset", d)
+    lines += head
+    if measured:
         lines.append(f"`pipelines.demo.write_demo(scale={results['scale']}, until=\"{results['until']}\")`, "
                      f"{d['how']}.")
         lines.append("")
@@ -197,11 +203,9 @@ def markdown(results: dict) -> str:
     else:
         lines.append("NOT MEASURED: not run")
     w = results.get("warehouse") or {}
-    lines += ["", "## National warehouse", ""]
-    lines += _when(w)
-    if not w or "error" in w:
-        lines.append(f"NOT MEASURED: {w.get('error', 'not run')}")
-    else:
+    head, measured = _section("National warehouse", w)
+    lines += head
+    if measured:
         lines.append(f"{w['how']}. Size on disk after checkpoint: **{w['bytes'] / 2**20:,.0f} MiB** "
                      f"({_n(w.get('fact_rows'))} current fact rows in all tables).")
         if w.get("seconds") is not None:
@@ -234,11 +238,9 @@ def markdown(results: dict) -> str:
     else:
         lines.append("NOT MEASURED: not run")
     q = results.get("queries") or {}
-    lines += ["", "## Queries (uncached, national scale)", ""]
-    lines += _when(q)
-    if not q or "error" in q:
-        lines.append(f"NOT MEASURED: {q.get('error', 'not run')}")
-    else:
+    head, measured = _section("Queries (uncached, national scale)", q)
+    lines += head
+    if measured:
         ctx = q.get("context", {})
         lines.append("Parameters: " + ", ".join(f"{k} = {v}" for k, v in ctx.items()) +
                      ". `queries.run(name, **params)` directly; first call, then the median of the following "
