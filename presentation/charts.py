@@ -15,14 +15,13 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 import altair as alt
 import polars as pl
 
 from presentation.formatting import MISSING, VEGA_LOCALE, fmt_pct
+from presentation.memo import RecentlyUsed
 
 __all__ = [
     "PALETTE",
@@ -64,9 +63,7 @@ TEXT = "_tekst"
 
 # Building an Altair chart is most of a warm page's time, and pages ask for the same charts again and
 # again (every rerun, every user on the same filters). Builders are pure, so equal inputs may share a chart.
-MEMO_ENTRIES = 256
-_memo: OrderedDict[tuple, object] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo = RecentlyUsed(256)
 
 
 def _fingerprint(value):
@@ -87,18 +84,13 @@ def memoised(builder):
     @functools.wraps(builder)
     def cached(*args, **kwargs):
         key = (builder.__name__, _fingerprint(args), _fingerprint(kwargs))
-        with _memo_lock:
-            if key in _memo:
-                _memo.move_to_end(key)
-                return _memo[key]
-        # Altair validates every part of a chart as it is made; the finished specs are validated in the
-        # chart tests (to_dict), so building skips it.
-        with alt.utils.schemapi.debug_mode(False):
-            chart = builder(*args, **kwargs)
-        with _memo_lock:
-            _memo[key] = chart
-            while len(_memo) > MEMO_ENTRIES:
-                _memo.popitem(last=False)
+        chart = _memo.get(key)
+        if chart is None:
+            # Altair validates every part of a chart as it is made; the finished specs are validated in
+            # the chart tests (to_dict), so building skips it.
+            with alt.utils.schemapi.debug_mode(False):
+                chart = builder(*args, **kwargs)
+            _memo.put(key, chart)
         return chart
 
     return cached

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 
 import pandas  # noqa: F401  (see below)
@@ -14,6 +12,7 @@ import streamlit as st
 
 from presentation import export
 from presentation import formatting as fmt
+from presentation.memo import RecentlyUsed
 
 # pandas: Streamlit and pyarrow import it lazily on a page's first table or chart, which put ~0.7 s
 # of importing into whichever page a process happened to show first. Imported here it is paid once
@@ -60,9 +59,7 @@ def _danish_table(data: pl.DataFrame, columns: dict[str, str] | None) -> pl.Data
     return data.select([pl.col(c).alias(label) for c, label in columns.items() if c in data.columns])
 
 
-_SPECS_KEPT = 256
-_specs: OrderedDict[int, tuple[object, dict]] = OrderedDict()
-_specs_lock = threading.Lock()
+_specs = RecentlyUsed(256)  # id(chart) -> (chart, spec)
 
 
 def _spec(figure) -> dict:
@@ -71,22 +68,16 @@ def _spec(figure) -> dict:
     The chart builders hand out the same object for the same data (charts.memoised), so a page shown
     again skips Altair's serialisation too. An entry holds its chart, so its id cannot be reused meanwhile.
     """
-    key = id(figure)
-    with _specs_lock:
-        kept = _specs.get(key)
-        if kept is not None and kept[0] is figure:
-            _specs.move_to_end(key)
-            return kept[1]
+    kept = _specs.get(id(figure))
+    if kept is not None and kept[0] is figure:
+        return kept[1]
     # The builders' specs are validated in their tests; skipping Altair's schema validation on every
     # new chart saves about two thirds of the serialisation time.
     spec = _with_arrow_datasets(figure.to_dict(validate=False))
     # Fit the width to the page but give the plot itself the height (legends and titles come on top).
     spec.setdefault("height", CHART_HEIGHT)
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    with _specs_lock:
-        _specs[key] = (figure, spec)
-        while len(_specs) > _SPECS_KEPT:
-            _specs.popitem(last=False)
+    _specs.put(id(figure), (figure, spec))
     return spec
 
 

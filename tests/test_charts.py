@@ -488,3 +488,14 @@ def test_equal_data_shares_one_chart_and_new_data_makes_a_new_one():
     # Same rows in another order are another input, not a cache hit.
     assert charts.category_time_series(series_df().reverse(), "Personer", "Titel", stacked=True) is not first
     assert other.to_dict()["datasets"] != first.to_dict()["datasets"]
+
+
+def test_the_chart_store_drops_the_least_recently_used():
+    from presentation.memo import RecentlyUsed
+
+    kept = RecentlyUsed(2)
+    kept.put("a", 1)
+    kept.put("b", 2)
+    assert kept.get("a") == 1  # "a" is now the more recently used
+    kept.put("c", 3)
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == (1, None, 3)
