@@ -12,7 +12,7 @@ create table if not exists meta (
 create table if not exists load_log (
     load_id integer primary key,
     file_name varchar not null,
-    sha256 varchar not null,
+    file_digest varchar not null,      -- algorithm:hex of the file, sha512:… (sha256:… before SHA-512)
     kind varchar not null,
     rows bigint not null,
     loaded_at timestamp not null,
@@ -197,7 +197,7 @@ create table if not exists agg_visitation (
 -- Stable views for analysts (any DuckDB client). Only current rows; suppressed values are NULL.
 
 create or replace view loads as
-select load_id, file_name, sha256, kind, rows, loaded_at, loaded_by, source,
+select load_id, file_name, file_digest, kind, rows, loaded_at, loaded_by, source,
        table_id, query, areas, period_from, period_to, replaced_rows
 from load_log
 where status = 'loaded';

@@ -85,6 +85,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             for name in _REFERENCE_TABLES:
                 con.execute(f"drop table if exists {name}")
             _ensure_code_types(con, tables)
+            _upgrade_load_log(con)
             con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
             _insert_reference(con, version, tables)
     except (duckdb.BinderException, duckdb.CatalogException, duckdb.ConversionException) as exc:
@@ -148,6 +149,15 @@ def _ensure_code_types(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Tabl
         con.execute(f"create type {type_name} as enum (select unnest(?::varchar[]))", [values])
         if fact_columns:
             con.execute(f"alter table fact_visitation alter column {column} type {type_name}")
+
+
+def _upgrade_load_log(con: duckdb.DuckDBPyConnection) -> None:
+    """Loads logged with a bare SHA-256 hex digest get the ``algorithm:hex`` form (inside a transaction)."""
+    columns = {r[0] for r in con.execute("select column_name from duckdb_columns() "
+                                         "where table_name = 'load_log' and schema_name = 'main'").fetchall()}
+    if "sha256" in columns and "file_digest" not in columns:
+        con.execute("alter table load_log rename column sha256 to file_digest")
+        con.execute("update load_log set file_digest = 'sha256:' || file_digest")
 
 
 def _reference_files() -> list[Path]:

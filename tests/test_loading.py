@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from pipelines import loader
 
 VIS = "Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
@@ -65,13 +67,15 @@ def test_undo_in_the_middle_of_a_chain(con, write_file):
 
 
 def test_provenance_is_recorded(con, write_file):
-    result = loader.load(write_file("prov.csv", rows(("Aarhus", "2024M01", 10), ("Randers", "2024M02", 3))),
-                         source="jobindsats API", loaded_by="analytiker@kommune.dk", table_id="y60a02",
+    path = write_file("prov.csv", rows(("Aarhus", "2024M01", 10), ("Randers", "2024M02", 3)))
+    result = loader.load(path, source="jobindsats API", loaded_by="analytiker@kommune.dk", table_id="y60a02",
                          query="area=*", con=con)
     row = con.execute("select file_name, kind, rows, loaded_by, source, table_id, query, areas, period_from, "
-                      "period_to, length(sha256) from loads where load_id = ?", [result.load_id]).fetchall()
+                      "period_to, file_digest from loads where load_id = ?", [result.load_id]).fetchall()
+    # What `sha512sum prov.csv` prints, with the algorithm in front.
+    digest = "sha512:" + hashlib.sha512(path.read_bytes()).hexdigest()
     assert row == [("prov.csv", "visitation", 2, "analytiker@kommune.dk", "jobindsats API", "y60a02", "area=*", 2,
-                    "2024M01", "2024M02", 64)]
+                    "2024M01", "2024M02", digest)]
 
 
 def test_undo_of_unknown_load(con):
@@ -79,3 +83,24 @@ def test_undo_of_unknown_load(con):
 
     with pytest.raises(loader.LoadNotFound):
         loader.undo(con, 999)
+
+
+def test_a_load_log_with_bare_sha256_digests_is_upgraded(warehouse, write_file):
+    """Warehouses from before SHA-512 keep their loads; their digests say which algorithm made them."""
+    from pipelines.warehouse import connect
+
+    path = write_file("old.csv", rows(("Aarhus", "2024M01", 10)))
+    con = connect(warehouse)
+    result = loader.load(path, source="test", con=con)
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    con.execute("alter table load_log rename column file_digest to sha256")
+    con.execute("update load_log set sha256 = ?", [sha256])
+    con.execute("update meta set value = 'an older version' where key = 'reference_version'")
+    con.close()
+    con = connect(warehouse)
+    try:
+        assert con.execute("select load_id, file_digest from loads").fetchall() == [(result.load_id, f"sha256:{sha256}")]
+        assert series(con) == [("2024M01", 10.0, result.load_id)]
+        assert loader.check(con) == []
+    finally:
+        con.close()
