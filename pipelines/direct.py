@@ -190,10 +190,14 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> Dir
     The values are checked in one scan grouped by category and period, whose few groups also give the
     periods and the category-period pairs for the warnings; uniqueness takes a second scan.
     """
+    # Grouped by the ENUM code (text only for the few groups), with min and max rather than a test per
+    # row: a negative value or -inf makes the minimum negative; NaN sorts above every number, so a NaN
+    # or +inf is the maximum. The insert made exactly the NULL values suppressed.
     rows = con.execute(
-        "select category::varchar, period, count(*), "
-        "count(*) filter (where value < 0 or isnan(value) or isinf(value)), count(*) filter (where suppressed) "
-        "from fact_visitation where load_id = ? group by all", [load_id]).fetchall()
+        "select category::varchar, period, n, coalesce(lowest < 0 or isnan(highest) or isinf(highest), false), "
+        "suppressed from (select category, period, count(*) as n, min(value) as lowest, max(value) as highest, "
+        "count(*) - count(value) as suppressed from fact_visitation where load_id = ? group by all)",
+        [load_id]).fetchall()
     if not rows or any(bad for _, _, _, bad, _ in rows):  # no rows: the staged path says so
         return DirectCheck(False)
     # Every line gave one row per measure column, so the lines are unique exactly when the rows of one

@@ -94,6 +94,9 @@ def test_reload_through_the_direct_path_replaces_and_undo_restores(con, write_fi
     ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;1.23;4,5", "Værdi", "punktum"),
     ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;fem;4,5", "Værdi", "ikke et tal"),
     ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;-5;4,5", "Værdi", "negativt"),
+    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;NaN", "Værdi", "ikke et tal"),
+    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;inf;4,5", "Værdi", "ikke et tal"),
+    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;-inf", "Værdi", "ikke et tal"),
     ("København;2024M13;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;4,5", "Periode", "ugyldig periode"),
     ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5", None, "forkert antal kolonner"),
 ])
