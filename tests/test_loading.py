@@ -31,6 +31,31 @@ def test_reload_replaces_only_the_periods_it_covers(con, write_file):
     assert loader.check(con) == []
 
 
+def test_a_reload_replaces_only_the_measures_it_carries(con, write_file):
+    """Persons fetched again on their own replace the earlier persons; the full-time persons stay, and
+    undoing the later load brings the earlier persons back."""
+    both = ("Område;Periode;Ydelse;Visitationskategori;Antal personer;Fuldtidspersoner\n"
+            "Aarhus;2024M01;Kontanthjælp;Jobparat;10;8,5\n"
+            "Aarhus;2024M02;Kontanthjælp;Jobparat;..;7,5\n")
+    first = loader.load(write_file("both.csv", both), source="test", con=con)
+    second = loader.load(write_file("persons.csv", rows(("Aarhus", "2024M01", 11), ("Aarhus", "2024M02", 12))),
+                         source="test", con=con)
+    assert (first.rows, second.rows, second.replaced_rows) == (4, 2, 2)
+    a, b = first.load_id, second.load_id
+
+    def current():
+        return con.execute("select period, measure, value, suppressed, load_id from visitation "
+                           "where area = 'Aarhus' order by period, measure").fetchall()
+
+    assert current() == [("2024M01", "full_time_persons", 8.5, False, a), ("2024M01", "persons", 11.0, False, b),
+                         ("2024M02", "full_time_persons", 7.5, False, a), ("2024M02", "persons", 12.0, False, b)]
+    assert loader.check(con) == []
+    assert loader.undo(con, b) == 2
+    assert current() == [("2024M01", "full_time_persons", 8.5, False, a), ("2024M01", "persons", 10.0, False, a),
+                         ("2024M02", "full_time_persons", 7.5, False, a), ("2024M02", "persons", None, True, a)]
+    assert loader.check(con) == []
+
+
 def test_identical_file_twice_changes_nothing(con, write_file):
     path = write_file("a.csv", rows(("Aarhus", "2024M01", 10)))
     first = loader.load(path, source="test", con=con)
