@@ -192,9 +192,10 @@ def markdown(results: dict) -> str:
                          f"{', '.join(pipe.get('routes', []))}; the rest of the {pipe['seconds']:,.1f} s is "
                          f"Python start-up and connecting): " + "; ".join(parts) + ".")
             lines.append("")
-        lines.append("The floor and pandas store one row per CSV row; the pipeline validates every row and stores one "
-                     "fact row per CSV row and measure (so twice as many rows), each with its load id and "
-                     "suppression flag. Types each approach ended up with:")
+        lines.append("The floor and pandas store one row per CSV row. So does the pipeline (`visitation_lines`: one "
+                     "column per measure, each replaceable on its own), after validating every row; it counts and "
+                     "reports one fact per CSV row and measure (the `fact_visitation` view). Types each approach "
+                     "ended up with:")
         lines.append("")
         for key in ("floor", "floor_typed", "pandas"):
             entry = ing.get(key) or {}

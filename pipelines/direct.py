@@ -5,8 +5,9 @@ National visitation extracts are millions of rows, and staging them as text, typ
 copying them (the staged path in ``loader``) costs several times what reading the file does. When a
 file is exactly in jobindsats' form (UTF-8, ``;`` and decimal comma, one column per measure, every
 value spelt as in the reference data, periods in canonical form), the loader instead streams it from
-DuckDB's CSV reader through small lookup tables straight into ``fact_visitation`` and then checks
-every rule with two aggregate scans over the rows it just inserted, inside the same transaction.
+DuckDB's CSV reader through small lookup tables straight into the visitation facts (one row per
+line, ``visitation_lines``) and then checks every rule with two aggregate scans over the lines it
+just inserted, inside the same transaction.
 
 This path never rejects a file and never explains one. Anything it does not expect (an unknown
 spelling, a malformed number, a broken line, a duplicate key, a negative count) rolls its
@@ -24,12 +25,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines import readers
+from pipelines import readers, visitation_lines
 from pipelines.kinds import AREA, DIM, PERIOD, VISITATION, detect_kind, header_map, marker_sql, number_sql
 from pipelines.periods import Period, parse_period
 from pipelines.warehouse import CODE_TYPES, normalise_value, vocabulary
 
-# Dimension column -> its ENUM type in fact_visitation (the area column is "area" in the kinds).
+# Dimension column -> its ENUM type in the visitation facts (the area column is "area" in the kinds).
 CODE_TYPE = {("area" if column == "area_code" else column): type_name
              for type_name, (column, _) in CODE_TYPES.items()}
 # A number with thousands dots, as jobindsats writes them: 1.234 or 1.234,5. Without dots any
@@ -123,7 +124,7 @@ def _number_sql(col: str) -> str:
 def insert_sql(plan: DirectPlan) -> tuple[str, list]:
     """The streaming insert (bound: load id, file, delimiter, lines to skip, columns).
 
-    Left joins keep a row whose spelling is unknown, so its NULL code trips fact_visitation's NOT NULL
+    Left joins keep a row whose spelling is unknown, so its NULL code trips the lines' NOT NULL
     constraint rather than silently vanishing. Identifiers come from the kinds allow-list and
     generated names (``c0 … cN``); the defaults are the kinds' own codes.
     """
@@ -140,22 +141,19 @@ def insert_sql(plan: DirectPlan) -> tuple[str, list]:
             selects.append(f"m_{col.name}.code as {target}")
         elif col.role == DIM:
             selects.append(f"'{plan.defaults[col.name]}' as {col.name}")
-    measures = list(plan.measures)
     selects += [f"{_number_sql(f's.c{pos}')} as {m}" for m, pos in plan.measures.items()]
-    sql = (
-        "insert into fact_visitation (load_id, replaced_by, area_code, period, benefit, gender, age_group, origin, "
-        "category, measure, value, suppressed) "
-        "select ?, null, area_code, period, benefit, gender, age_group, origin, category, measure, value, "
-        "value is null "
-        f"from (select {', '.join(selects)} from {readers.CSV_SOURCE_SQL} s {' '.join(joins)}) "
-        f"unpivot include nulls (value for measure in ({', '.join(measures)}))"
-    )
+    columns = ["load_id", *visitation_lines.LINE_KEYS, "measures", *plan.measures]
+    sql = (f"insert into {visitation_lines.TABLE} ({', '.join(columns)}) "
+           f"select ?, {', '.join(visitation_lines.LINE_KEYS)}, {visitation_lines.mask(plan.measures)}, "
+           f"{', '.join(plan.measures)} from (select {', '.join(selects)} from {readers.CSV_SOURCE_SQL} s "
+           f"{' '.join(joins)})")
     layout = plan.layout
     return sql, [str(plan.path), layout.delimiter, layout.header_index + 1, readers.csv_columns(len(layout.headers))]
 
 
 def insert(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> int | None:
-    """Stream the file into fact_visitation under ``load_id``; None when a value stopped it.
+    """Stream the file into the visitation lines under ``load_id``; lines inserted, or None when a value
+    stopped it.
 
     Call inside the load's transaction: a stopped insert leaves that transaction aborted, and the
     caller rolls it back.
@@ -185,28 +183,29 @@ def streaming_settings(con: duckdb.DuckDBPyConnection):
 
 
 def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> DirectCheck:
-    """The staged path's rules over the rows just inserted: values, unique keys, canonical periods.
+    """The staged path's rules over the lines just inserted: values, unique keys, canonical periods.
 
     The values are checked in one scan grouped by category and period, whose few groups also give the
     periods and the category-period pairs for the warnings; uniqueness takes a second scan.
     """
     # Grouped by the ENUM code (text only for the few groups), with min and max rather than a test per
-    # row: a negative value or -inf makes the minimum negative; NaN sorts above every number, so a NaN
-    # or +inf is the maximum. The insert made exactly the NULL values suppressed.
+    # value: a negative value or -inf makes a minimum negative; NaN sorts above every number, so a NaN
+    # or +inf is a maximum. The insert made exactly the NULL values suppressed.
+    measures = list(plan.measures)
+    bad_sql = " or ".join(f"lowest_{m} < 0 or isnan(highest_{m}) or isinf(highest_{m})" for m in measures)
+    spans = ", ".join(f"min({m}) as lowest_{m}, max({m}) as highest_{m}" for m in measures)
+    suppressed = " + ".join(f"count(*) - count({m})" for m in measures)
     rows = con.execute(
-        "select category::varchar, period, n, coalesce(lowest < 0 or isnan(highest) or isinf(highest), false), "
-        "suppressed from (select category, period, count(*) as n, min(value) as lowest, max(value) as highest, "
-        "count(*) - count(value) as suppressed from fact_visitation where load_id = ? group by all)",
-        [load_id]).fetchall()
+        f"select category::varchar, period, lines, coalesce({bad_sql}, false), suppressed "
+        f"from (select category, period, count(*) as lines, {spans}, {suppressed} as suppressed "
+        f"from {visitation_lines.TABLE} where load_id = ? group by all)", [load_id]).fetchall()
     if not rows or any(bad for _, _, _, bad, _ in rows):  # no rows: the staged path says so
         return DirectCheck(False)
-    # Every line gave one row per measure column, so the lines are unique exactly when the rows of one
-    # measure are: half the rows to hash. Equal hashes are no proof of equal keys, but unequal counts
-    # only send the file to the staged path, which compares the keys themselves.
-    keys = ", ".join(k for k in VISITATION.keys if k != "measure")
+    # Equal hashes are no proof of equal keys, but unequal counts only send the file to the staged
+    # path, which compares the keys themselves.
     lines, distinct = con.execute(
-        f"select count(*), count(distinct hash({keys})) from fact_visitation where load_id = ? and measure = ?",
-        [load_id, next(iter(plan.measures))]).fetchall()[0]
+        f"select count(*), count(distinct hash({', '.join(visitation_lines.LINE_KEYS)})) "
+        f"from {visitation_lines.TABLE} where load_id = ?", [load_id]).fetchall()[0]
     if lines != distinct:
         return DirectCheck(False)
     periods: dict[str, Period] = {}
@@ -215,5 +214,7 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> Dir
         if parsed is None or parsed.period != raw:
             return DirectCheck(False)  # the staged path writes periods in canonical form
         periods[raw] = parsed
-    return DirectCheck(True, rows=sum(r[2] for r in rows), suppressed=sum(r[4] for r in rows), periods=periods,
-                       category_periods=[(r[0], r[1], r[2]) for r in rows])
+    # Facts, as the staged path counts them: one per line and measure.
+    per_line = len(measures)
+    return DirectCheck(True, rows=lines * per_line, suppressed=sum(r[4] for r in rows), periods=periods,
+                       category_periods=[(r[0], r[1], r[2] * per_line) for r in rows])

@@ -19,10 +19,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines import config, direct, readers
+from pipelines import config, direct, readers, visitation_lines
 from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
-from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, Column, Kind, detect_kind,
-                             header_map, marker_sql, number_sql)
+from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, VISITATION, Column, Kind,
+                             detect_kind, header_map, marker_sql, number_sql)
 from pipelines.periods import parse_period
 from pipelines.warehouse import normalise_value, transaction, vocabulary, vocabulary_labels
 
@@ -568,7 +568,7 @@ def _unchanged(con, digest: str, spec: Kind) -> int | None:
 def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Provenance, progress,
                  clock: _Clock) -> LoadResult | None:
     """Stream a jobindsats-form visitation CSV into the facts; None when the staged path must take it."""
-    spec = KINDS["visitation"]
+    spec = VISITATION
     direct.register_maps(con, plan)
     clock.lap("plan")
     try:
@@ -600,8 +600,7 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
             previous = _unchanged(con, digest, spec)
             if previous is not None:
                 raise _Unchanged(previous)
-            con.execute(f"create or replace temp table load_scope as select distinct {', '.join(spec.replace_scope)} "
-                        "from fact_visitation where load_id = ?", [load_id])
+            visitation_lines.register_scope(con, load_id)
             replaced = _finish_load(con, spec, load_id, "load_scope", found.rows, digest, meta, found.periods, clock)
             result = LoadResult(load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct")
         clock.lap("commit")
@@ -625,14 +624,19 @@ def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenanc
     if previous is not None:
         return LoadResult(previous, spec.name, 0, 0, True, checked.warnings, meta.name)
     progress("indlæser", 0.5)
-    cols = _fact_columns(spec)
     with transaction(con):
         load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
-        con.execute(f"insert into {spec.table} (load_id, replaced_by, {', '.join(c for c, _ in cols)}) "
-                    f"select ?, null, {', '.join(e for _, e in cols)} from typed", [load_id])
-        clock.lap("insert")
-        con.execute(f"create or replace temp table load_scope as select distinct {', '.join(spec.replace_scope)} "
-                    "from typed")
+        if spec is VISITATION:
+            con.execute(visitation_lines.insert_from_typed_sql(), [load_id])
+            clock.lap("insert")
+            visitation_lines.register_scope(con, load_id)
+        else:
+            cols = _fact_columns(spec)
+            con.execute(f"insert into {spec.table} (load_id, replaced_by, {', '.join(c for c, _ in cols)}) "
+                        f"select ?, null, {', '.join(e for _, e in cols)} from typed", [load_id])
+            clock.lap("insert")
+            con.execute(f"create or replace temp table load_scope as select distinct "
+                        f"{', '.join(spec.replace_scope)} from typed")
         replaced = _finish_load(con, spec, load_id, "load_scope", checked.rows, digest, meta, checked.periods, clock)
     clock.lap("commit")
     progress("færdig", 1.0)
@@ -648,10 +652,13 @@ def _finish_load(con, spec: Kind, load_id: int, scope_table: str, rows: int, dig
     """
     periods = sorted(periods)
     con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
-    replaced = con.execute(
-        f"update {spec.table} f set replaced_by = ? from {scope_table} t "
-        f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(spec, 'f', 't')}",
-        [load_id, load_id]).fetchall()[0][0]
+    if spec is VISITATION:
+        replaced = visitation_lines.replace(con, load_id)
+    else:
+        replaced = con.execute(
+            f"update {spec.table} f set replaced_by = ? from {scope_table} t "
+            f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(spec, 'f', 't')}",
+            [load_id, load_id]).fetchall()[0][0]
     areas = con.execute(f"select count(distinct area_code) from {scope_table}").fetchall()[0][0]
     con.execute(
         "insert into load_log (load_id, file_name, file_digest, kind, rows, loaded_at, loaded_by, source, table_id, "
@@ -666,7 +673,7 @@ def _finish_load(con, spec: Kind, load_id: int, scope_table: str, rows: int, dig
 
 
 def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
-    """(fact column, expression over typed) for the insert."""
+    """(fact column, expression over typed) for the insert of every kind but visitation (visitation_lines)."""
     out: list[tuple[str, str]] = [("area_code", "area_code"), ]
     values = []
     for col in kind.columns:
@@ -678,9 +685,6 @@ def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
             values.append(col.name)
         else:
             out.append((col.name, col.name))
-    if kind.name == "visitation":
-        out.append(("value", "value"))
-        values = ["value"]
     out.append(("suppressed", "(" + " or ".join(f"{v}_marker" for v in values) + ")"))
     return out
 
@@ -693,25 +697,17 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: st
     con.execute("delete from agg_visitation a using agg_scope s where a.area_code = s.area_code "
                 "and a.period = s.period")
     # Sum the scope's current facts by age band first: the single-year ages fold into bands in the one
-    # pass over the facts, grouped by the ENUM codes and a band number (small integers, no text per row).
+    # pass over the lines, grouped by the ENUM codes and a band number (small integers, no text per row).
     # Then dress the few resulting rows with labels and eras: the same figures as grouping the
     # visitation_detail view (check compares the two), far less work.
-    con.execute("""
+    con.execute(f"""
         insert into agg_visitation
         with bands as (
             select code::age_group_t as age_group, coalesce(parent, code) as age_band,
                    dense_rank() over (order by coalesce(parent, code))::utinyint as band
             from categories where dimension = 'age_group'
         ),
-        base as (
-            select f.area_code, f.period, f.category, b.band, f.measure, f.load_id,
-                   sum(f.value) as value, bool_or(f.suppressed) as suppressed
-            from fact_visitation f
-            join bands b on b.age_group = f.age_group
-            semi join agg_scope s on f.area_code = s.area_code and f.period = s.period
-            where f.replaced_by is null
-            group by all
-        ),
+        base as ({visitation_lines.current_by_measure_sql("bands", "agg_scope")}),
         dressed as (
             select b.area_code::varchar as area_code, b.period, p.period_type, p.start_date,
                    b.category::varchar as category, c.label as category_label, c.sort_order as category_order,
@@ -746,13 +742,16 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
     kind = KINDS[row[0]]
     scope_eq = " and ".join(f"g.{k} = f.{k}" for k in kind.replace_scope)
     with transaction(con):
-        # Rows this load replaced come back, unless a later load had replaced this load's rows too.
-        con.execute(
-            f"update {kind.table} f set replaced_by = (select max(g.replaced_by) from {kind.table} g "
-            f"where g.load_id = ? and {scope_eq}) where f.replaced_by = ?", [load_id, load_id])
         con.execute(f"create or replace temp table undo_scope as select distinct area_code, period from {kind.table} "
                     "where load_id = ?", [load_id])
-        removed = con.execute(f"delete from {kind.table} where load_id = ?", [load_id]).fetchall()[0][0]
+        if kind is VISITATION:
+            removed = visitation_lines.undo(con, load_id)
+        else:
+            # Rows this load replaced come back, unless a later load had replaced this load's rows too.
+            con.execute(
+                f"update {kind.table} f set replaced_by = (select max(g.replaced_by) from {kind.table} g "
+                f"where g.load_id = ? and {scope_eq}) where f.replaced_by = ?", [load_id, load_id])
+            removed = con.execute(f"delete from {kind.table} where load_id = ?", [load_id]).fetchall()[0][0]
         refresh_aggregates(con, kind, "select * from undo_scope")
         con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
                     [datetime.now(), by or config.current_user(), load_id])

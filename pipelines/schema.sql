@@ -105,11 +105,16 @@ create table if not exists periods (
 
 -- Facts. replaced_by is set when a later load of the same scope supersedes a row, so an
 -- undo of that later load can bring the earlier figures back.
--- The bulk of the warehouse: its codes are ENUM types made from the reference data (see
--- pipelines/warehouse.py, CODE_TYPES); the views below turn them back into text.
-create table if not exists fact_visitation (
+
+-- Visitation, the bulk of the warehouse, is stored one row per extract line with one column per
+-- measure: a national extract is written (and aggregated, and checked) at half the rows of one row
+-- per measure. A line carries the measures its file had (`measures`, a bit per measure in the order
+-- persons 1, full_time_persons 2, full_time_pct 4, share_pct 8; see pipelines/kinds.py); each
+-- measure is replaced on its own (`<measure>_replaced_by`), as a reload of one measure replaces
+-- only that measure. A carried measure's NULL value is a suppressed cell. The codes are ENUM types
+-- made from the reference data (pipelines/warehouse.py, CODE_TYPES); the views turn them into text.
+create table if not exists visitation_lines (
     load_id integer not null,
-    replaced_by integer,
     area_code area_code_t not null,
     period varchar not null,
     benefit benefit_t not null,
@@ -117,10 +122,35 @@ create table if not exists fact_visitation (
     age_group age_group_t not null,
     origin origin_t not null,
     category category_t not null,
-    measure measure_t not null,
-    value double,
-    suppressed boolean not null
+    measures utinyint not null,
+    persons double,
+    persons_replaced_by integer,
+    full_time_persons double,
+    full_time_persons_replaced_by integer,
+    full_time_pct double,
+    full_time_pct_replaced_by integer,
+    share_pct double,
+    share_pct_replaced_by integer
 );
+
+-- The same facts one row per measure, as every other fact table has them: what the views, the
+-- integrity check and the coverage read.
+create or replace view fact_visitation as
+select load_id, persons_replaced_by as replaced_by, area_code, period, benefit, gender, age_group, origin,
+       category, 'persons'::measure_t as measure, persons as value, persons is null as suppressed
+from visitation_lines where measures & 1 <> 0
+union all
+select load_id, full_time_persons_replaced_by, area_code, period, benefit, gender, age_group, origin,
+       category, 'full_time_persons'::measure_t, full_time_persons, full_time_persons is null
+from visitation_lines where measures & 2 <> 0
+union all
+select load_id, full_time_pct_replaced_by, area_code, period, benefit, gender, age_group, origin,
+       category, 'full_time_pct'::measure_t, full_time_pct, full_time_pct is null
+from visitation_lines where measures & 4 <> 0
+union all
+select load_id, share_pct_replaced_by, area_code, period, benefit, gender, age_group, origin,
+       category, 'share_pct'::measure_t, share_pct, share_pct is null
+from visitation_lines where measures & 8 <> 0;
 
 create table if not exists fact_match_group (
     load_id integer not null,

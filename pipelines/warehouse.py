@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from pipelines import config
 from pipelines.errors import PipelineError
+from pipelines.visitation_lines import from_rows_per_measure_sql
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
@@ -84,9 +85,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         with transaction(con):
             for name in _REFERENCE_TABLES:
                 con.execute(f"drop table if exists {name}")
+            _set_aside_visitation_by_measure(con)
             _ensure_code_types(con, tables)
             _upgrade_load_log(con)
             con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+            _move_visitation_to_lines(con)
             _insert_reference(con, version, tables)
     except (duckdb.BinderException, duckdb.CatalogException, duckdb.ConversionException) as exc:
         # Fact tables are never rewritten behind the user's back: an older layout needs a rebuild.
@@ -101,7 +104,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         reaggregate(con)
 
 
-# fact_visitation keeps its dimension codes as ENUMs (a byte each rather than a string): writing a
+# The visitation facts keep their dimension codes as ENUMs (a byte each rather than a string): writing a
 # national extract costs about a third less and the table is smaller. Type name -> (its column,
 # the vocabulary it takes its values from); names and columns are this allow-list, never input.
 CODE_TYPES = {
@@ -127,28 +130,55 @@ def code_type_values(tables: dict[str, pa.Table]) -> dict[str, list[str]]:
     return out
 
 
+# Where visitation codes are stored: the lines, and (only during an upgrade) an older warehouse's
+# one-row-per-measure table, set aside under this name until its facts are moved to the lines.
+_VISITATION_TABLES = ("visitation_lines", "visitation_by_measure_old")
+
+
+def _base_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'main' "
+                                      "and not temporary").fetchall()}
+
+
 def _ensure_code_types(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
     """Create the code types, or rebuild one whose values the reference data changed (inside a transaction).
 
-    A type in use cannot be altered, so its column goes to text and back; a code still in use that the
+    A type in use cannot be altered, so its columns go to text and back; a code still in use that the
     new reference data dropped makes that fail (ConversionException), and the warehouse is reported outdated.
     """
-    fact_columns = dict(con.execute("select column_name, data_type from duckdb_columns() "
-                                    "where table_name = 'fact_visitation' and schema_name = 'main'").fetchall())
+    present = _base_tables(con)
+    columns = {table: dict(con.execute("select column_name, data_type from duckdb_columns() "
+                                       "where table_name = ? and schema_name = 'main'", [table]).fetchall())
+               for table in _VISITATION_TABLES if table in present}
     for type_name, values in code_type_values(tables).items():
         column = CODE_TYPES[type_name][0]
+        users = [table for table, types in columns.items() if column in types]
         exists = con.execute("select count(*) from duckdb_types() where type_name = ? and schema_name = 'main'",
                              [type_name]).fetchall()[0][0]
         current = con.execute(f"select enum_range(null::{type_name})").fetchall()[0][0] if exists else None
-        in_place = fact_columns.get(column, "").startswith("ENUM")
-        if current == values and (in_place or not fact_columns):
+        if current == values and all(columns[t][column].startswith("ENUM") for t in users):
             continue
-        if fact_columns:
-            con.execute(f"alter table fact_visitation alter column {column} type varchar")
+        for table in users:
+            con.execute(f"alter table {table} alter column {column} type varchar")
+        # The fact_visitation view names measure_t: it goes with the type and schema.sql makes it again.
+        con.execute("drop view if exists fact_visitation")
         con.execute(f"drop type if exists {type_name}")
         con.execute(f"create type {type_name} as enum (select unnest(?::varchar[]))", [values])
-        if fact_columns:
-            con.execute(f"alter table fact_visitation alter column {column} type {type_name}")
+        for table in users:
+            con.execute(f"alter table {table} alter column {column} type {type_name}")
+
+
+def _set_aside_visitation_by_measure(con: duckdb.DuckDBPyConnection) -> None:
+    """An older warehouse's fact_visitation table (one row per measure) makes way for the view of that name."""
+    if "fact_visitation" in _base_tables(con):
+        con.execute("alter table fact_visitation rename to visitation_by_measure_old")
+
+
+def _move_visitation_to_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """The set-aside facts, loads and replacements as they were, into the lines (after schema.sql)."""
+    if "visitation_by_measure_old" in _base_tables(con):
+        con.execute(from_rows_per_measure_sql("visitation_by_measure_old"))
+        con.execute("drop table visitation_by_measure_old")
 
 
 def _upgrade_load_log(con: duckdb.DuckDBPyConnection) -> None:

@@ -115,21 +115,47 @@ def test_what_the_direct_path_does_not_take_goes_to_the_staged_path(con, write_f
                for p in problems), problems
 
 
-def test_a_warehouse_with_text_codes_is_upgraded_in_place(warehouse, write_file):
-    """Warehouses built before the codes became ENUMs keep their loads: the columns are converted."""
+ALL_FACTS = "select * from fact_visitation order by all"  # replaced ones too
+
+
+def _as_before_lines(con, text_codes: bool) -> None:
+    """Turn the warehouse back into the layout of earlier versions: one row per measure in a
+    fact_visitation table, with ENUM codes or (before those) text codes."""
+    con.execute("create table by_measure as select load_id, replaced_by, area_code, period, benefit, gender, "
+                "age_group, origin, category, measure, value, suppressed from fact_visitation")
+    con.execute("drop view fact_visitation")
+    con.execute("drop table visitation_lines")
+    con.execute("alter table by_measure rename to fact_visitation")
+    if text_codes:
+        for column in ("area_code", "benefit", "gender", "age_group", "origin", "category", "measure"):
+            con.execute(f"alter table fact_visitation alter column {column} type varchar")
+    con.execute("update meta set value = 'an older version' where key = 'reference_version'")
+
+
+@pytest.mark.parametrize("text_codes", [False, True], ids=["enum codes", "text codes"])
+def test_a_warehouse_with_a_row_per_measure_is_upgraded_in_place(warehouse, write_file, text_codes):
+    """Warehouses built before the lines keep their loads and replacements, and undo still works."""
     con = connect(warehouse)
     loader.load(write_file("y60a02.csv", JOBINDSATS_FORM), source="test", con=con)
-    facts = con.execute(FACTS).fetchall()
-    for column in ("area_code", "benefit", "gender", "age_group", "origin", "category", "measure"):
-        con.execute(f"alter table fact_visitation alter column {column} type varchar")
-    con.execute("update meta set value = 'an older version' where key = 'reference_version'")
+    second = loader.load(write_file("persons.csv", "Område;Periode;Ydelse;Køn;Alder;Herkomst;Visitationskategori;"
+                                    "Antal personer\n" + ";".join(LINES[0].split(";")[:-1]).replace("1.234", "1.300")
+                                    + "\n"), source="test", con=con)
+    assert second.replaced_rows == 2  # persons of both København January lines (area, period, benefit)
+    facts, all_facts = con.execute(FACTS).fetchall(), con.execute(ALL_FACTS).fetchall()
+    _as_before_lines(con, text_codes)
     con.close()
     con = connect(warehouse)
     try:
         types = dict(con.execute("select column_name, data_type from duckdb_columns() "
-                                 "where table_name = 'fact_visitation'").fetchall())
-        assert all(types[c].startswith("ENUM") for c in ("area_code", "category", "measure"))
+                                 "where table_name = 'visitation_lines'").fetchall())
+        assert all(types[c].startswith("ENUM") for c in ("area_code", "category", "benefit"))
+        assert "fact_visitation" not in {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
         assert con.execute(FACTS).fetchall() == facts
+        assert con.execute(ALL_FACTS).fetchall() == all_facts
+        assert loader.check(con) == []
+        loader.undo(con, second.load_id)
+        assert con.execute("select value from visitation where area = 'København' and period = '2024M01' "
+                           "and gender = 'maend' and measure = 'persons'").fetchall() == [(1234.0,)]
         assert loader.check(con) == []
     finally:
         con.close()

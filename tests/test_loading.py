@@ -129,3 +129,20 @@ def test_a_load_log_with_bare_sha256_digests_is_upgraded(warehouse, write_file):
         assert loader.check(con) == []
     finally:
         con.close()
+
+
+def test_every_measure_is_stored_and_read_back(con, write_file):
+    """Each measure has its own column and bit in visitation_lines (pipelines/visitation_lines.py and
+    schema.sql's fact_visitation view must agree on them)."""
+    long_form = ("Område;Periode;Ydelse;Visitationskategori;Måling;Værdi\n"
+                 "Aarhus;2024M01;Kontanthjælp;Jobparat;Antal personer;10\n"
+                 "Aarhus;2024M01;Kontanthjælp;Jobparat;Fuldtidspersoner;8,5\n"
+                 "Aarhus;2024M01;Kontanthjælp;Jobparat;Fuldtidspersoner i pct. af arbejdsstyrken;0,4\n"
+                 "Aarhus;2024M01;Kontanthjælp;Jobparat;Andel af modtagerne (pct.);..\n")
+    result = loader.load(write_file("long.csv", long_form), source="test", con=con)
+    assert result.rows == 4
+    assert con.execute("select measure, value, suppressed from visitation order by measure").fetchall() == [
+        ("full_time_pct", 0.4, False), ("full_time_persons", 8.5, False), ("persons", 10.0, False),
+        ("share_pct", None, True)]
+    assert con.execute("select count(*), any_value(measures) from visitation_lines").fetchall() == [(1, 15)]
+    assert loader.check(con) == []

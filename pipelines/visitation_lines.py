@@ -1,0 +1,128 @@
+"""How visitation facts are stored: one row per extract line, one column per measure (``visitation_lines``).
+
+Everything reads them one row per measure through the ``fact_visitation`` view, like every other
+fact table. Writing them is what differs: a line carries the measures its file had (a bit each in
+``measures``), and each measure is replaced, and brought back by an undo, on its own
+(``<measure>_replaced_by``), exactly as rows of one measure each would be. This module writes that
+SQL; the measure names in it come from the kinds allow-list (``VISITATION_MEASURES``), never input.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.kinds import VISITATION, VISITATION_MEASURES
+
+TABLE = "visitation_lines"
+# The bit each measure has in ``measures``: the order of VISITATION_MEASURES (schema.sql spells it out).
+MEASURE_BITS = {measure: 1 << i for i, measure in enumerate(VISITATION_MEASURES)}
+# A line's identity within its load: the visitation keys but the measure.
+LINE_KEYS = tuple(k for k in VISITATION.keys if k != "measure")
+# Lines of two loads compete when they share these (the replace scope but the measure).
+SCOPE = tuple(k for k in VISITATION.replace_scope if k != "measure")
+
+
+def mask(measures) -> int:
+    """The ``measures`` bits of a line that carries these measures."""
+    out = 0
+    for m in measures:
+        out |= MEASURE_BITS[m]
+    return out
+
+
+def current_mask_sql(alias: str) -> str:
+    """SQL: the bits of the measures that are still current in line ``alias``."""
+    parts = " | ".join(f"(case when {alias}.{m}_replaced_by is null then {bit} else 0 end)"
+                       for m, bit in MEASURE_BITS.items())
+    return f"({alias}.measures & ({parts}))"
+
+
+def insert_from_typed_sql() -> str:
+    """Insert (bound: load id) the staged path's ``typed`` rows, one per measure, as lines."""
+    bits = " ".join(f"when '{m}' then {bit}" for m, bit in MEASURE_BITS.items())
+    values = ", ".join(f"max(value) filter (where measure = '{m}'), null" for m in MEASURE_BITS)
+    keys = ", ".join(LINE_KEYS)
+    return (f"insert into {TABLE} select ?, {keys}, bit_or(case measure {bits} end)::utinyint, {values} "
+            f"from typed group by {keys}")
+
+
+def long_rows(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
+    """How many facts (one per line and measure) a load holds."""
+    return con.execute(f"select coalesce(sum(bit_count(measures)), 0)::bigint from {TABLE} where load_id = ?",
+                       [load_id]).fetchall()[0][0]
+
+
+def register_scope(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """Temp table ``load_scope``: the load's (area, period, benefit) with the measures it carries there."""
+    con.execute(f"create or replace temp table load_scope as select {', '.join(SCOPE)}, "
+                f"bit_or(measures) as measures from {TABLE} where load_id = ? group by all", [load_id])
+
+
+def replace(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
+    """Mark the current measures of other loads' lines in ``load_scope`` as replaced by ``load_id``.
+
+    Returns how many facts (line and measure) that replaced. Inside the load's transaction.
+    """
+    sets = ", ".join(
+        f"{m}_replaced_by = case when f.{m}_replaced_by is null and f.measures & t.measures & {bit} <> 0 "
+        f"then $load else f.{m}_replaced_by end" for m, bit in MEASURE_BITS.items())
+    on = " and ".join(f"f.{k} = t.{k}" for k in SCOPE)
+    con.execute(f"update {TABLE} f set {sets} from load_scope t "
+                f"where f.load_id <> $load and {on} and {current_mask_sql('f')} & t.measures <> 0",
+                {"load": load_id})
+    replaced = " + ".join(f"coalesce({m}_replaced_by = $load, false)::int" for m in MEASURE_BITS)
+    either = " or ".join(f"{m}_replaced_by = $load" for m in MEASURE_BITS)
+    return con.execute(f"select coalesce(sum({replaced}), 0)::bigint from {TABLE} where {either}",
+                       {"load": load_id}).fetchall()[0][0]
+
+
+def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
+    """Bring back what ``load_id`` replaced and delete its lines; returns the facts removed. In a transaction.
+
+    A measure the load replaced goes back to current, unless a later load had replaced this load's
+    own line of that measure too: then it stays replaced, now by that later load.
+    """
+    on = " and ".join(f"g.{k} = f.{k}" for k in SCOPE)
+    for m, bit in MEASURE_BITS.items():
+        con.execute(f"update {TABLE} f set {m}_replaced_by = (select max(g.{m}_replaced_by) from {TABLE} g "
+                    f"where g.load_id = $load and g.measures & {bit} <> 0 and {on}) where f.{m}_replaced_by = $load",
+                    {"load": load_id})
+    removed = long_rows(con, load_id)
+    con.execute(f"delete from {TABLE} where load_id = ?", [load_id])
+    return removed
+
+
+def from_rows_per_measure_sql(source: str) -> str:
+    """Insert into the lines the facts of an older warehouse's one-row-per-measure table ``source``.
+
+    ``source`` is the upgrade's own table name, never input.
+    """
+    bits = " ".join(f"when '{m}' then {bit}" for m, bit in MEASURE_BITS.items())
+    values = ", ".join(f"max(value) filter (where measure = '{m}'), max(replaced_by) filter (where measure = '{m}')"
+                       for m in MEASURE_BITS)
+    keys = ", ".join(("load_id",) + LINE_KEYS)
+    return (f"insert into {TABLE} select {keys}, bit_or(case measure::varchar {bits} end)::utinyint, {values} "
+            f"from {source} group by {keys}")
+
+
+def current_by_measure_sql(bands: str, scope: str) -> str:
+    """SQL: the current facts of the lines in ``scope`` (area, period) summed by area, period, category,
+    age band number (``bands``: age_group -> band) and load, one row per measure with a current value.
+
+    One pass over the lines, a sum per measure column, and only then one row per measure: half the
+    rows a one-row-per-measure table would group. ``bands`` and ``scope`` are the caller's CTE and
+    temp table names.
+    """
+    sums = ", ".join(
+        f"sum(f.{m}) filter (where f.measures & {bit} <> 0 and f.{m}_replaced_by is null) as {m}, "
+        f"bool_or(f.{m} is null) filter (where f.measures & {bit} <> 0 and f.{m}_replaced_by is null) as {m}_suppressed"
+        for m, bit in MEASURE_BITS.items())
+    base = (f"select f.area_code, f.period, f.category, b.band, f.load_id, {sums} "
+            f"from {TABLE} f join {bands} b on b.age_group = f.age_group "
+            f"semi join {scope} s on f.area_code = s.area_code and f.period = s.period "
+            f"where {current_mask_sql('f')} <> 0 group by all")
+    # A measure with no current line in a group has no suppressed flag (bool_or of nothing): no row.
+    per_measure = " union all ".join(
+        f"select area_code, period, category, band, load_id, '{m}' as measure, {m} as value, "
+        f"{m}_suppressed as suppressed from by_line where {m}_suppressed is not null" for m in MEASURE_BITS)
+    return f"with by_line as ({base}) {per_measure}"
