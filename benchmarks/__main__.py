@@ -182,7 +182,7 @@ def _ingest_line(key: str, e: dict) -> str:
         return f"{key:<11} FAILED: {e['error'].splitlines()[0]}"
     return (f"{key:<11} {e['seconds']:8,.1f} s  (CPU {e['cpu_seconds']:7,.1f} s)  "
             f"{e['csv_rows'] / e['seconds']:>11,.0f} rows/s  peak RSS {e['peak_rss_mb']:7,.0f} MiB  "
-            f"{e.get('rows_loaded', 0):>12,} rows stored  {e.get('db_mb', 0):7,.0f} MiB DuckDB file")
+            f"{e.get('rows_loaded', 0):>12,} rows loaded  {e.get('db_mb', 0):7,.0f} MiB DuckDB file")
 
 
 def _median_run(runs: list[dict]) -> dict:

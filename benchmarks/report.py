@@ -179,7 +179,7 @@ def markdown(results: dict) -> str:
                      "again): each approach's median round by wall time, with its largest peak RSS; every "
                      "round's seconds in the last column.")
         lines.append("")
-        lines += _table(["approach", "s", "CPU s", "CSV rows/s", "peak RSS MiB", "rows in DuckDB", "ratios",
+        lines += _table(["approach", "s", "CPU s", "CSV rows/s", "peak RSS MiB", "rows loaded (pipeline: facts)", "ratios",
                          "rounds (s)"],
                         ingest_rows(ing))
         lines.append("")
