@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 from datetime import date, datetime
 from pathlib import Path
 
@@ -601,7 +602,7 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
             if previous is not None:
                 raise _Unchanged(previous)
             visitation_lines.register_scope(con, load_id)
-            replaced = _finish_load(con, spec, load_id, "load_scope", found.rows, digest, meta, found.periods, clock)
+            replaced = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
             result = LoadResult(load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct")
         clock.lap("commit")
         return result
@@ -626,40 +627,25 @@ def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenanc
     progress("indlæser", 0.5)
     with transaction(con):
         load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
-        if spec is VISITATION:
-            con.execute(visitation_lines.insert_from_typed_sql(), [load_id])
-            clock.lap("insert")
-            visitation_lines.register_scope(con, load_id)
-        else:
-            cols = _fact_columns(spec)
-            con.execute(f"insert into {spec.table} (load_id, replaced_by, {', '.join(c for c, _ in cols)}) "
-                        f"select ?, null, {', '.join(e for _, e in cols)} from typed", [load_id])
-            clock.lap("insert")
-            con.execute(f"create or replace temp table load_scope as select distinct "
-                        f"{', '.join(spec.replace_scope)} from typed")
-        replaced = _finish_load(con, spec, load_id, "load_scope", checked.rows, digest, meta, checked.periods, clock)
+        _store(spec).insert_typed(con, load_id)
+        clock.lap("insert")
+        replaced = _finish_load(con, spec, load_id, checked.rows, digest, meta, checked.periods, clock)
     clock.lap("commit")
     progress("færdig", 1.0)
     return LoadResult(load_id, spec.name, checked.rows, replaced, False, checked.warnings, meta.name)
 
 
-def _finish_load(con, spec: Kind, load_id: int, scope_table: str, rows: int, digest: str, meta: _Provenance,
+def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _Provenance,
                  periods, clock: _Clock) -> int:
     """After the load's rows are in: new periods, replaced rows, the log entry and the page aggregates.
     Returns how many rows the load replaced.
 
-    ``scope_table`` names a temp table of the load's distinct replace-scope values; inside the transaction.
+    The load's replace scope is in the temp table ``load_scope`` (see FactStore); inside the transaction.
     """
     periods = sorted(periods)
     con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
-    if spec is VISITATION:
-        replaced = visitation_lines.replace(con, load_id)
-    else:
-        replaced = con.execute(
-            f"update {spec.table} f set replaced_by = ? from {scope_table} t "
-            f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(spec, 'f', 't')}",
-            [load_id, load_id]).fetchall()[0][0]
-    areas = con.execute(f"select count(distinct area_code) from {scope_table}").fetchall()[0][0]
+    replaced = _store(spec).replace(con, load_id)
+    areas = con.execute("select count(distinct area_code) from load_scope").fetchall()[0][0]
     con.execute(
         "insert into load_log (load_id, file_name, file_digest, kind, rows, loaded_at, loaded_by, source, table_id, "
         "query, areas, period_from, period_to, replaced_rows) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -667,13 +653,58 @@ def _finish_load(con, spec: Kind, load_id: int, scope_table: str, rows: int, dig
          meta.query, areas, periods[0] if periods else None, periods[-1] if periods else None, replaced])
     clock.lap("replace and log")
     # After the load_log row: the views the aggregate is built from only show logged loads.
-    refresh_aggregates(con, spec, f"select distinct area_code, period from {scope_table}")
+    refresh_aggregates(con, spec, "select distinct area_code, period from load_scope")
     clock.lap("page aggregate")
     return replaced
 
 
+class FactStore(Protocol):
+    """How a kind's facts are written, replaced and undone (inside the caller's transaction)."""
+
+    def insert_typed(self, con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+        """Insert the staged path's ``typed`` rows under ``load_id`` and fill ``load_scope``."""
+
+    def replace(self, con: duckdb.DuckDBPyConnection, load_id: int) -> int:
+        """Mark other loads' current facts in ``load_scope`` replaced by ``load_id``; how many."""
+
+    def undo(self, con: duckdb.DuckDBPyConnection, load_id: int) -> int:
+        """Bring back what ``load_id`` replaced and delete its facts; how many were deleted."""
+
+
+@dataclass(frozen=True)
+class _RowPerFact:
+    """Every kind but visitation: one row per fact in ``kind.table``, each with its own replaced_by."""
+    kind: Kind
+
+    def insert_typed(self, con, load_id: int) -> None:
+        cols = _fact_columns(self.kind)
+        con.execute(f"insert into {self.kind.table} (load_id, replaced_by, {', '.join(c for c, _ in cols)}) "
+                    f"select ?, null, {', '.join(e for _, e in cols)} from typed", [load_id])
+        con.execute(f"create or replace temp table load_scope as select distinct "
+                    f"{', '.join(self.kind.replace_scope)} from typed")
+
+    def replace(self, con, load_id: int) -> int:
+        return con.execute(
+            f"update {self.kind.table} f set replaced_by = ? from load_scope t "
+            f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(self.kind, 'f', 't')}",
+            [load_id, load_id]).fetchall()[0][0]
+
+    def undo(self, con, load_id: int) -> int:
+        # Rows this load replaced come back, unless a later load had replaced this load's rows too.
+        scope_eq = " and ".join(f"g.{k} = f.{k}" for k in self.kind.replace_scope)
+        con.execute(
+            f"update {self.kind.table} f set replaced_by = (select max(g.replaced_by) from {self.kind.table} g "
+            f"where g.load_id = ? and {scope_eq}) where f.replaced_by = ?", [load_id, load_id])
+        return con.execute(f"delete from {self.kind.table} where load_id = ?", [load_id]).fetchall()[0][0]
+
+
+def _store(kind: Kind) -> FactStore:
+    """Visitation is stored one row per extract line (pipelines/visitation_lines.py)."""
+    return visitation_lines if kind is VISITATION else _RowPerFact(kind)
+
+
 def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
-    """(fact column, expression over typed) for the insert of every kind but visitation (visitation_lines)."""
+    """(fact column, expression over typed) for the insert of a kind stored one row per fact."""
     out: list[tuple[str, str]] = [("area_code", "area_code"), ]
     values = []
     for col in kind.columns:
@@ -740,18 +771,10 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
     if row is None or row[1] != "loaded":
         raise LoadNotFound(f"indlæsning {load_id} findes ikke eller er allerede fortrudt")
     kind = KINDS[row[0]]
-    scope_eq = " and ".join(f"g.{k} = f.{k}" for k in kind.replace_scope)
     with transaction(con):
         con.execute(f"create or replace temp table undo_scope as select distinct area_code, period from {kind.table} "
                     "where load_id = ?", [load_id])
-        if kind is VISITATION:
-            removed = visitation_lines.undo(con, load_id)
-        else:
-            # Rows this load replaced come back, unless a later load had replaced this load's rows too.
-            con.execute(
-                f"update {kind.table} f set replaced_by = (select max(g.replaced_by) from {kind.table} g "
-                f"where g.load_id = ? and {scope_eq}) where f.replaced_by = ?", [load_id, load_id])
-            removed = con.execute(f"delete from {kind.table} where load_id = ?", [load_id]).fetchall()[0][0]
+        removed = _store(kind).undo(con, load_id)
         refresh_aggregates(con, kind, "select * from undo_scope")
         con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
                     [datetime.now(), by or config.current_user(), load_id])

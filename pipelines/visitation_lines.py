@@ -37,13 +37,14 @@ def current_mask_sql(alias: str) -> str:
     return f"({alias}.measures & ({parts}))"
 
 
-def insert_from_typed_sql() -> str:
-    """Insert (bound: load id) the staged path's ``typed`` rows, one per measure, as lines."""
+def insert_typed(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """Insert the staged path's ``typed`` rows (one per measure) as lines, and fill ``load_scope``."""
     bits = " ".join(f"when '{m}' then {bit}" for m, bit in MEASURE_BITS.items())
     values = ", ".join(f"max(value) filter (where measure = '{m}'), null" for m in MEASURE_BITS)
     keys = ", ".join(LINE_KEYS)
-    return (f"insert into {TABLE} select ?, {keys}, bit_or(case measure {bits} end)::utinyint, {values} "
-            f"from typed group by {keys}")
+    con.execute(f"insert into {TABLE} select ?, {keys}, bit_or(case measure {bits} end)::utinyint, {values} "
+                f"from typed group by {keys}", [load_id])
+    register_scope(con, load_id)
 
 
 def long_rows(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
