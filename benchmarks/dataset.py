@@ -10,7 +10,7 @@ from benchmarks.measure import PROJECT_ROOT, ChildRun, StepFailed, read_json, ru
 
 UNTIL = "2026M09"  # fixed, so every run and every machine measures the same rows
 MARKER = "benchmark-dataset.json"
-# Measure columns per file: a fact row is one CSV row × one measure column, as the warehouse stores it.
+# Measure columns per file: a fact row is one CSV row × one measure column, as the warehouse counts facts.
 MEASURES = {"demo_visitation": 2, "demo_faelles_borgere": 1, "demo_aktivering": 2, "demo_sagstal": 2,
             "demo_investering": 1}
 

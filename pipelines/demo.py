@@ -53,7 +53,7 @@ Files and sizes (``until`` = 2026M09: 237 months, 79 quarters; measured)
     fact rows*                     896.538              2.234.820             26.762.268
     on disk                        40,5 MB              88,3 MB               1.281,2 MB
     =============================  ===================  ====================  =====================
-    * a fact row is one CSV row × one measure column, as the warehouse stores it: visitation,
+    * a fact row is one CSV row × one measure column, as the warehouse counts facts: visitation,
       activation and caseloads have two measure columns, shared citizens and investments one.
 
     Scale 4 writes 19.609.128 visitation rows (39.835.020 fact rows in all, 2.181 MB) and scale
