@@ -39,12 +39,17 @@ def current_mask_sql(alias: str) -> str:
 
 def insert_typed(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     """Insert the staged path's ``typed`` rows (one per measure) as lines, and fill ``load_scope``."""
-    bits = " ".join(f"when '{m}' then {bit}" for m, bit in MEASURE_BITS.items())
     values = ", ".join(f"max(value) filter (where measure = '{m}'), null" for m in MEASURE_BITS)
     keys = ", ".join(LINE_KEYS)
-    con.execute(f"insert into {TABLE} select ?, {keys}, bit_or(case measure {bits} end)::utinyint, {values} "
+    con.execute(f"insert into {TABLE} select ?, {keys}, {_mask_of_rows_sql('measure')}, {values} "
                 f"from typed group by {keys}", [load_id])
     register_scope(con, load_id)
+
+
+def _mask_of_rows_sql(measure: str) -> str:
+    """SQL aggregate: the ``measures`` bits of the one-row-per-measure rows grouped into a line."""
+    bits = " ".join(f"when '{m}' then {bit}" for m, bit in MEASURE_BITS.items())
+    return f"bit_or(case {measure} {bits} end)::utinyint"
 
 
 def long_rows(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
@@ -98,11 +103,10 @@ def from_rows_per_measure_sql(source: str) -> str:
 
     ``source`` is the upgrade's own table name, never input.
     """
-    bits = " ".join(f"when '{m}' then {bit}" for m, bit in MEASURE_BITS.items())
     values = ", ".join(f"max(value) filter (where measure = '{m}'), max(replaced_by) filter (where measure = '{m}')"
                        for m in MEASURE_BITS)
     keys = ", ".join(("load_id",) + LINE_KEYS)
-    return (f"insert into {TABLE} select {keys}, bit_or(case measure::varchar {bits} end)::utinyint, {values} "
+    return (f"insert into {TABLE} select {keys}, {_mask_of_rows_sql('measure::varchar')}, {values} "
             f"from {source} group by {keys}")
 
 
