@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/aktivering.py", title="Aktivering", icon=":material/directions_run:", url_path="aktivering"),
     st.Page("pages/sagstal.py", title="Sagstal", icon=":material/work:", url_path="sagstal"),
     st.Page("pages/investering.py", title="Investering", icon=":material/savings:", url_path="investering"),
+    st.Page("pages/benchmark.py", title="Benchmark", icon=":material/leaderboard:", url_path="benchmark"),
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
 

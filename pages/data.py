@@ -5,7 +5,7 @@ import streamlit as st
 import queries
 from pipelines.errors import ExtractRejected, LoadNotFound, PipelineError
 from presentation import access, charts, filters, page
-from presentation.formatting import fmt_int
+from presentation.formatting import fmt_int, plain
 
 page.start("Data")
 choice = filters.sidebar_filters()
@@ -22,27 +22,9 @@ if who.is_analyst:
                              accept_multiple_files=True, key="uploads")
     for number, upload in enumerate(files or []):
         data = upload.getvalue()
-        review = queries.review_upload(upload.name, data)
         with st.container(border=True):
-            if not review.ok:
-                st.error(f"{upload.name} er afvist: {len(review.problems)} fejl. Intet er indlæst.",
-                         icon=":material/error:")
-                page.table(review.problem_table())
-                if review.warnings:
-                    st.caption("Advarsler")
-                    page.table(review.warning_table())
+            if not page.review(queries.review_upload(upload.name, data)):
                 continue
-            st.success(f"{upload.name}: {review.kind_label}, {fmt_int(review.rows)} rækker, "
-                       f"{len(review.areas)} områder, perioder {review.periods[0]}–{review.periods[-1]}.",
-                       icon=":material/check_circle:")
-            for line in review.replaces:
-                st.write(line)
-            if review.warnings:
-                st.warning(f"{len(review.warnings)} advarsler (indlæsningen kan fortsætte).",
-                           icon=":material/warning:")
-                page.table(review.warning_table())
-            st.caption("De første rækker")
-            page.table(review.preview)
             if st.button(f"Indlæs {upload.name}", key=f"commit_{number}_{upload.name}", type="primary"):
                 with st.status(f"Indlæser {upload.name} …", expanded=True) as status:
                     bar = st.progress(0.0)
@@ -60,25 +42,64 @@ if who.is_analyst:
                         status.update(label=text, state="complete")
 
 if who.is_analyst:
-    with st.expander("Hent fra jobindsats", icon=":material/cloud_download:"):
-        st.caption("Henter direkte fra jobindsats.dk's API (nøgle i JOBINDSATS_API_KEY eller secrets) og indlæser "
-                   "med samme kontrol som en upload.")
-        with st.form("jobindsats"):
-            table_id = st.selectbox("Tabel", queries.jobindsats_tables())
-            wanted = st.multiselect("Områder (tom = alle)", queries.areas()["area_name"].to_list(),
-                                    placeholder="Alle områder")
-            period = st.text_input("Perioder", "l(M:24)", help="l(M:24) = de seneste 24 måneder; eller fx 2024M01")
-            fetch = st.form_submit_button("Hent og indlæs")
-        if fetch:
-            with st.status(f"Henter {table_id} …", expanded=True) as status:
-                try:
-                    result = queries.fetch_from_jobindsats(table_id, wanted or "*", period, who.user)
-                except PipelineError as exc:
-                    status.update(label="Hentningen mislykkedes; intet er ændret", state="error")
-                    st.error(str(exc), icon=":material/error:")
-                else:
-                    status.update(label=f"{table_id} indlæst som nr. {result.load_id}: {fmt_int(result.rows)} rækker",
-                                  state="complete")
+    st.header("Hent fra jobindsats")
+    st.caption("Henter fra jobindsats.dk's API v3 (nøgle i JOBINDSATS_API_KEY eller jobindsats_api_key i secrets). "
+               "Det hentede kontrolleres som en upload; intet indlæses før du bekræfter.")
+    catalogue = {}
+    if not queries.jobindsats_configured():
+        st.info("Der er ingen API-nøgle til jobindsats: sæt JOBINDSATS_API_KEY, eller jobindsats_api_key i "
+                ".streamlit/secrets.toml. En nøgle bestilles hos jobindsats.dk.", icon=":material/key:")
+    elif st.toggle("Vis tabeller fra jobindsats", key="jobindsats_open",
+                   help="Henter kataloget og tabellernes perioder fra jobindsats.dk"):
+        try:
+            catalogue = queries.jobindsats_catalogue()
+        except PipelineError as exc:
+            st.error(f"Kataloget kunne ikke hentes: {plain(exc)}", icon=":material/error:")
+    if catalogue:
+        table_id = st.selectbox("Tabel", list(catalogue), format_func=lambda t: f"{t}: {catalogue[t]}",
+                                key="jobindsats_table")
+        try:
+            offered = queries.jobindsats_periods(table_id)
+        except PipelineError as exc:
+            st.error(f"Tabellens perioder kunne ikke hentes: {plain(exc)}", icon=":material/error:")
+            offered = []
+        if offered:
+            first, last = st.select_slider("Perioder", options=offered, key=f"jobindsats_periods_{table_id}",
+                                           value=(offered[-min(24, len(offered))], offered[-1]))
+            wanted = st.multiselect("Områder (tom = alle kommuner)", queries.areas()["area_name"].to_list(),
+                                    placeholder="Alle kommuner", key="jobindsats_areas")
+            if st.button("Hent", key="jobindsats_fetch", icon=":material/cloud_download:"):
+                with st.status(f"Henter {table_id} …", expanded=True) as status:
+                    bar = st.progress(0.0)
+                    try:
+                        fetched = queries.fetch_jobindsats(table_id, wanted or "*", f"{first}-{last}",
+                                                           progress=lambda step, frac: bar.progress(frac, text=step))
+                    except PipelineError as exc:
+                        st.session_state.pop("_jobindsats_fetched", None)
+                        status.update(label="Hentningen mislykkedes; intet er ændret", state="error")
+                        st.error(plain(exc), icon=":material/error:")
+                    else:
+                        st.session_state["_jobindsats_fetched"] = fetched
+                        status.update(label=f"{table_id} hentet: {fmt_int(fetched.rows)} rækker", state="complete")
+    fetched = st.session_state.get("_jobindsats_fetched")
+    if fetched is not None:
+        with st.container(border=True):
+            if page.review(queries.review_fetched(fetched)):
+                if st.button(f"Indlæs {fetched.table_id} fra jobindsats", key="jobindsats_commit", type="primary"):
+                    with st.status(f"Indlæser {fetched.table_id} …", expanded=True) as status:
+                        bar = st.progress(0.0)
+                        try:
+                            result = queries.commit_fetched(fetched, who.user,
+                                                            progress=lambda step, frac: bar.progress(frac, text=step))
+                        except ExtractRejected as exc:
+                            status.update(label=f"{fetched.table_id} blev afvist; intet er ændret", state="error")
+                            page.table(queries.uploads.Review(fetched.file_name, False,
+                                                              problems=exc.problems).problem_table())
+                        else:
+                            st.session_state.pop("_jobindsats_fetched", None)
+                            status.update(label=f"{fetched.table_id} indlæst som nr. {result.load_id}: "
+                                                f"{fmt_int(result.rows)} rækker, {fmt_int(result.replaced_rows)} "
+                                                "erstattet.", state="complete")
 
 st.header("Indlæsninger")
 loads = queries.loads_list()

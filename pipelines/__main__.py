@@ -1,4 +1,4 @@
-"""Command line: python -m pipelines load|demo|loads|undo|check|build|fetch|refresh|reaggregate."""
+"""Command line: python -m pipelines load|demo|loads|undo|check|build|tables|table|fetch|refresh|reaggregate."""
 
 from __future__ import annotations
 
@@ -119,18 +119,61 @@ def _report(result: loader.LoadResult) -> None:
               f" ({_fmt(result.replaced_rows)} erstattet; {route})")
 
 
+def cmd_tables(args) -> int:
+    from pipelines import jobindsats
+
+    mapped = jobindsats.mapping()
+    with jobindsats.Client() as client:
+        tables = client.tables()
+    needle = (args.search or "").lower()
+    for t in tables:
+        if needle and needle not in f"{t['table_id']} {t['table_name']} {t['subject']}".lower():
+            continue
+        mark = "*" if t["table_id"] in mapped else " "
+        print(f"{mark} {t['table_id']:<10} {t['table_name']}  ({t['subject'] or '-'})")
+    print("* = kortlagt i data/jobindsats_mapping.csv (kan hentes og indlæses)")
+    return 0
+
+
+def cmd_table(args) -> int:
+    from pipelines import jobindsats
+
+    with jobindsats.Client() as client:
+        meta = client.table(args.table)
+    print(f"{meta.table_id}: {meta.name}")
+    for ptype, ids in meta.periods.items():
+        print(f"  perioder {ptype}: {ids[0]}–{ids[-1]} ({len(ids)})" if ids else f"  perioder {ptype}: ingen")
+    for d in meta.dimensions:
+        print(f"  dimension {d.dimension_id} ({d.hierarchy_id}): {d.name}, {len(d.values)} værdier")
+    for mid, (group, name) in meta.measures.items():
+        print(f"  måling {mid} (gruppe {group}): {name}")
+    return 0
+
+
+def _api_bar(step: str, fraction: float) -> None:
+    _bar(step, min(fraction, 0.99))
+
+
 def cmd_fetch(args) -> int:
     from pipelines import jobindsats
 
     areas = "*" if args.area.strip() == "*" else [a.strip() for a in args.area.split(",") if a.strip()]
+    # Everything is fetched before the warehouse is opened: a failed fetch never holds (or touches) it.
+    with jobindsats.Client() as client:
+        fetched = jobindsats.fetch(client, args.table, areas, args.period, progress=_api_bar)
     con = connect()
     try:
-        _bar(f"henter {args.table}", 0.1)
-        result = jobindsats.fetch_to_warehouse(args.table, areas, args.period, con=con,
-                                               measurements=args.measurement.split(",") if args.measurement else None)
-        _bar("færdig", 1.0)
+        result = jobindsats.load_fetched(con, fetched, progress=_api_bar)
+    except ExtractRejected as exc:
+        sys.stderr.write("\n")
+        print(f"AFVIST: {fetched.table_id} fra jobindsats ({len(exc.problems)} fejl; intet er indlæst)",
+              file=sys.stderr)
+        for p in exc.problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
     finally:
         con.close()
+    _bar("færdig", 1.0)
     _report(result)
     return 0
 
@@ -138,16 +181,20 @@ def cmd_fetch(args) -> int:
 def cmd_refresh(args) -> int:
     from pipelines import jobindsats
 
+    def line(result: jobindsats.TableRefresh) -> None:
+        print(result.line(), flush=True)
+
     con = connect()
     try:
-        results = jobindsats.refresh(con, period=args.period)
+        results = jobindsats.refresh(con, tables=args.tables.split(",") if args.tables else None,
+                                     revision=args.revision, initial=args.initial, report=line)
     finally:
         con.close()
-    for result in results:
-        _report(result)
-    if not results:
-        print("alle kortlagte tabeller er opdaterede; intet hentet")
-    return 0
+    failed = [r for r in results if r.status in ("failed", "not_run")]
+    fetched = [r for r in results if r.status == "fetched"]
+    print(f"opdatering: {len(fetched)} hentet, {sum(r.status == 'current' for r in results)} allerede opdateret, "
+          f"{len(failed)} fejlet eller ikke kørt")
+    return 1 if failed else 0
 
 
 def cmd_reaggregate(args) -> int:
@@ -188,14 +235,24 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("build", help="build the default warehouse if it is empty").set_defaults(func=cmd_build)
     sub.add_parser("reaggregate", help="rebuild the page aggregates from the facts").set_defaults(
         func=cmd_reaggregate)
-    p = sub.add_parser("fetch", help="fetch a table from the jobindsats API and load it")
-    p.add_argument("--table", required=True, help="e.g. y60a02")
-    p.add_argument("--area", default="*", help="comma list of areas, or * (default)")
-    p.add_argument("--period", default="l(M:24)", help='e.g. "l(M:24)", 2024M01 or a comma list')
-    p.add_argument("--measurement", help="comma list of measurement IDs (default: the mapping's)")
+    p = sub.add_parser("tables", help="the jobindsats API v3 catalogue (mapped tables marked *)")
+    p.add_argument("--search", help="only tables whose id, name or subject contains this text")
+    p.set_defaults(func=cmd_tables)
+    p = sub.add_parser("table", help="a jobindsats table's metadata: periods, dimensions, measures")
+    p.add_argument("table", help="e.g. y60a02")
+    p.set_defaults(func=cmd_table)
+    p = sub.add_parser("fetch", help="fetch a mapped table from the jobindsats API v3 and load it")
+    p.add_argument("--table", required=True, help="e.g. y60a02 (see `tables`)")
+    p.add_argument("--area", default="*", help="comma list of areas by name or code (Aarhus,Randers or 751), or *")
+    p.add_argument("--period", default="latest:24",
+                   help='latest:24 (the last 24), 2024M01, 2024M01-2024M12 or a comma list (default latest:24)')
     p.set_defaults(func=cmd_fetch)
-    p = sub.add_parser("refresh", help="fetch every mapped table with newer data than its last load")
-    p.add_argument("--period", default="l(M:24)")
+    p = sub.add_parser("refresh", help="bring every mapped table up to its newest period, plus a revision window")
+    p.add_argument("--tables", help="comma list of table ids (default: every mapped table)")
+    p.add_argument("--revision", type=int, default=3,
+                   help="how many already loaded periods to fetch again, as jobindsats revises backwards (default 3)")
+    p.add_argument("--initial", type=int, default=24,
+                   help="how many periods to fetch for a table never loaded from the API (default 24)")
     p.set_defaults(func=cmd_refresh)
     args = parser.parse_args(argv)
     try:

@@ -10,7 +10,8 @@ Determinism
     per kind, the kommunekode for fixed municipal traits, the calendar year for monthly noise.
     (Never ``hash()`` of a string: it is salted per process.) Because the noise of a month is
     seeded by its year, a month's values do not depend on ``until``: extending the horizon only
-    appends data.
+    appends data. The benchmark is the one window: it holds the last twelve rolling years up to
+    ``until``, but each one's values are seeded by the period itself, so they never change either.
 
 The model
     * Each municipality has fixed traits drawn from its kommunekode: a "need" factor in
@@ -39,6 +40,12 @@ The model
       on Copenhagen 2007. Fifteen municipalities run a "Flere sagsbehandlere" investment project:
       their staffed teams get more caseworkers (lower caseloads) and their recipients fall by up
       to 8 % over three years from the start, so the demo's stories agree with each other.
+    * The benchmark (jobindsats y30r21, ``demo_benchmark.csv``): for the twelve rolling years
+      (QMAT) up to ``until``, per municipality and benefit group (``Ydelsesgrupper i alt`` and
+      six groups), the expected full-time persons on public support (10-21 % of the 16-66-year-olds
+      in all, following the need factor) and the actual ones (a lasting municipal and group effect,
+      drift and noise; the investment projects' municipalities fewer on kontanthjælp), the shares
+      and the place on the ranking (1 = furthest below the expected share).
 
 Files and sizes (``until`` = 2026M09: 237 months, 79 quarters; measured)
     =============================  ===================  ====================  =====================
@@ -49,15 +56,17 @@ Files and sizes (``until`` = 2026M09: 237 months, 79 quarters; measured)
     demo_aktivering.csv            70.389               same                  same
     demo_sagstal.csv               114.708 (484 teams)  same                  same
     demo_investering.csv           198                  same                  same
-    all                            571.554              1.240.695             13.504.419
-    fact rows*                     896.538              2.234.820             26.762.268
-    on disk                        40,5 MB              88,3 MB               1.281,2 MB
+    demo_benchmark.csv             8.232 (12 QMAT)      same                  same
+    all                            579.786              1.248.927             13.512.651
+    fact rows*                     904.770              2.243.052             26.770.500
+    on disk                        41,1 MB              88,9 MB               1.281,8 MB
     =============================  ===================  ====================  =====================
     * a fact row is one CSV row × one measure column, as the warehouse counts facts: visitation,
-      activation and caseloads have two measure columns, shared citizens and investments one.
+      activation and caseloads have two measure columns, shared citizens and investments one; a
+      benchmark row is one fact (its six figures are columns of it).
 
-    Scale 4 writes 19.609.128 visitation rows (39.835.020 fact rows in all, 2.181 MB) and scale
-    5 writes 32.681.880 (65.980.524 fact rows, 3.294 MB).
+    Scale 4 writes 19.609.128 visitation rows (39.843.252 fact rows in all, 2.182 MB) and scale
+    5 writes 32.681.880 (65.988.756 fact rows, 3.295 MB).
 
     Visitation at scale 1: Køn ``I alt`` × Alder (Under 30 år, 30 år og derover) × category, i.e.
     10/6/5 rows per area and month in the 2007/2010/2014 layouts. Scale 2: Køn (Mænd, Kvinder)
@@ -112,6 +121,7 @@ ROOT_SEED = 20_070_101
 # Random stream ids, one per purpose, so adding draws to one kind never shifts another.
 _S_TRAITS, _S_VISITATION, _S_SHARED, _S_ACTIVATION, _S_CASELOAD, _S_TEAMS, _S_INVESTMENT = range(1, 8)
 _S_ORIGIN_TRAITS, _S_SPLIT = 8, 9  # scale ≥ 3 only: new streams, so scales 1-2 keep their bytes
+_S_BENCHMARK_TRAITS, _S_BENCHMARK = 10, 11  # y30r21: new streams, so no other kind's bytes move
 
 VISITATION_HEADER = ("Område", "Periode", "Ydelse", "Køn", "Alder", "Visitationskategori", "Antal personer",
                      "Fuldtidspersoner")
@@ -121,11 +131,15 @@ SHARED_HEADER = ("Område", "Periode", "Forvaltning", "Målgruppe", "Matchgruppe
 ACTIVATION_HEADER = ("Område", "Periode", "Gruppe", "Antal personer", "Aktiverede")
 CASELOAD_HEADER = ("Område", "Periode", "Team", "Sagsområde", "Aktive sager", "Sagsbehandlere (årsværk)")
 INVESTMENT_HEADER = ("Område", "Projekt", "År", "Post", "Beløb (kr.)", "Grundlag", "Note")
+BENCHMARK_HEADER = ("Område", "Periode", "Ydelsesgruppe", "Forventet antal fuldtidspersoner",
+                    "Faktisk antal fuldtidspersoner", "Forventet andel (pct.)", "Faktisk andel (pct.)",
+                    "Forskel (fuldtidspersoner)", "Placering på benchmarkranglisten")
 
 SHARED_FILE = "demo_faelles_borgere.csv"
 ACTIVATION_FILE = "demo_aktivering.csv"
 CASELOAD_FILE = "demo_sagstal.csv"
 INVESTMENT_FILE = "demo_investering.csv"
+BENCHMARK_FILE = "demo_benchmark.csv"
 _VISITATION_FILE = re.compile(r"demo_visitation_\d{4}_\d{4}\.csv")
 
 # National recipients as a share of the population, at mid-year (interpolated monthly).
@@ -799,6 +813,97 @@ def _caseload_frame(areas: _Areas, teams: _Teams, projects: list[_Project], year
                         _tenths_text(pl.col("_tenths")).alias("Sagsbehandlere (årsværk)"))
 
 
+# --- benchmark (jobindsats y30r21) -------------------------------------------------------------
+
+BENCHMARK_QUARTERS = 12  # rolling years (QMAT) written: the last twelve whole quarters up to ``until``
+BENCHMARK_TOTAL = "Ydelsesgrupper i alt"
+# y30r21's benefit groups and their national share of the full-time persons on public support.
+BENEFIT_GROUPS = (("A-dagpenge mv.", 0.14), ("Kontanthjælp mv.", 0.18), ("Sygedagpenge mv.", 0.16),
+                  ("Fleksjob og ledighedsydelse", 0.16), ("Førtidspension", 0.30),
+                  ("Ressourceforløb og jobafklaring", 0.06))
+_KONTANTHJAELP_GROUP = 1  # index into BENEFIT_GROUPS: where an investment project's effect shows
+
+
+def _benchmark_quarters(until_year: int, until_month: int) -> list[tuple[int, int]]:
+    """(year, quarter) of the last BENCHMARK_QUARTERS whole quarters up to ``until``, oldest first."""
+    year, quarter = until_year, until_month // 3
+    if quarter == 0:
+        year, quarter = year - 1, 4
+    out = []
+    while len(out) < BENCHMARK_QUARTERS and year >= FIRST_YEAR:
+        out.append((year, quarter))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return out[::-1]
+
+
+def _benchmark_frame(areas: _Areas, quarters: list[tuple[int, int]]) -> pl.DataFrame | None:
+    """Expected and actual full-time persons on public support per rolling year, municipality and group.
+
+    The expected share of the 16-66-year-olds follows the municipality's need (10-21 % in all); the actual
+    one differs by a lasting municipal effect (±6 %), one per group (±5 %), a slow drift and quarterly
+    noise, and an investment project's municipality gets up to PROJECT_EFFECT fewer on kontanthjælp (the
+    model of framework conditions does not know of the project). ``Ydelsesgrupper i alt`` is the sum of the
+    groups. The place on the ranking (1 = best) orders the municipalities by actual minus expected share
+    as written. A period's values are seeded by the period itself, so they never depend on ``until``.
+    """
+    if not quarters:
+        return None
+    u = np.array([_rng(_S_BENCHMARK_TRAITS, int(c)).uniform(0.0, 1.0, 15) for c in areas.code])
+    n_groups = len(BENEFIT_GROUPS)
+    working_age = areas.population * (0.60 + 0.08 * u[:, 0])  # 16-66 år
+    need = (areas.scale / areas.population) ** 0.7
+    split = np.array([share for _, share in BENEFIT_GROUPS])[None, :] * (0.75 + 0.5 * u[:, 1:1 + n_groups])
+    split /= split.sum(axis=1, keepdims=True)
+    effect = (-0.06 + 0.12 * u[:, 7])[:, None] + (-0.05 + 0.10 * u[:, 8:8 + n_groups])
+    drift = -0.02 + 0.04 * u[:, 14]  # per three years
+    expected, actual = [], []
+    for year, quarter in quarters:  # at most BENCHMARK_QUARTERS small draws
+        t = year + quarter / 4.0  # the end of the rolling year
+        rng = _rng(_S_BENCHMARK, year, quarter)
+        national = 0.165 * (1.0 - 0.01 * (t - 2024.0))
+        exp = national * need[:, None] * split * (1.0 + 0.005 * rng.standard_normal((areas.n, n_groups)))
+        rel = 1.0 + effect + (drift * (t - 2024.0) / 3.0)[:, None] + 0.01 * rng.standard_normal((areas.n, n_groups))
+        ramp = np.nan_to_num(np.clip((t - areas.project_start) / 3.0, 0.0, 1.0), nan=0.0)
+        rel[:, _KONTANTHJAELP_GROUP] -= PROJECT_EFFECT * ramp
+        expected.append(exp)
+        actual.append(exp * rel)
+    # (areas, quarters, groups), then the total in front as group 0.
+    exp_share, act_share = np.stack(expected, axis=1), np.stack(actual, axis=1)
+    exp_share = np.concatenate([exp_share.sum(axis=2, keepdims=True), exp_share], axis=2)
+    act_share = np.concatenate([act_share.sum(axis=2, keepdims=True), act_share], axis=2)
+    exp_ftp = np.rint(exp_share * working_age[:, None, None] * 10.0).astype(np.int64)  # tenths
+    act_ftp = np.rint(act_share * working_age[:, None, None] * 10.0).astype(np.int64)
+    exp_pct = np.rint(exp_share * 10_000.0).astype(np.int64)  # hundredths of a per cent
+    act_pct = np.rint(act_share * 10_000.0).astype(np.int64)
+    # Ranked on the shares as written; ties go by the unrounded difference, then the kommunekode.
+    rank = np.empty_like(exp_pct)
+    for k in range(len(quarters)):
+        for g in range(n_groups + 1):
+            order = np.lexsort((areas.code, act_share[:, k, g] - exp_share[:, k, g],
+                                act_pct[:, k, g] - exp_pct[:, k, g]))
+            rank[order, k, g] = np.arange(1, areas.n + 1)
+    area, quarter, group = _grid(areas.n, len(quarters), n_groups + 1)
+    frame = pl.DataFrame({
+        "Område": pl.Series(areas.name).gather(area),
+        "Periode": pl.Series([f"{y}QMAT0{q}" for y, q in quarters]).gather(quarter),
+        "Ydelsesgruppe": pl.Series([BENCHMARK_TOTAL, *(g for g, _ in BENEFIT_GROUPS)]).gather(group),
+        "_exp_ftp": exp_ftp.ravel(),
+        "_act_ftp": act_ftp.ravel(),
+        "_exp_pct": exp_pct.ravel(),
+        "_act_pct": act_pct.ravel(),
+        "_rank": rank.ravel(),
+    })
+    return frame.select(
+        *BENCHMARK_HEADER[:3],
+        _tenths_text(pl.col("_exp_ftp")).alias(BENCHMARK_HEADER[3]),
+        _tenths_text(pl.col("_act_ftp")).alias(BENCHMARK_HEADER[4]),
+        _hundredths_text(pl.col("_exp_pct")).alias(BENCHMARK_HEADER[5]),
+        _hundredths_text(pl.col("_act_pct")).alias(BENCHMARK_HEADER[6]),
+        _tenths_text(pl.col("_act_ftp") - pl.col("_exp_ftp")).alias(BENCHMARK_HEADER[7]),
+        _int_text(pl.col("_rank")).alias(BENCHMARK_HEADER[8]),
+    )
+
+
 # --- number formatting (vectorised, Danish portal style) ----------------------------------------
 
 def _int_text(col: pl.Expr, groups: int = 5) -> pl.Expr:
@@ -827,6 +932,13 @@ def _tenths_text(col: pl.Expr, groups: int = 5) -> pl.Expr:
     """A number held in tenths as one-decimal text with a decimal comma: 65 -> 6,5; 12345 -> 1.234,5."""
     a = col.abs()
     text = pl.concat_str([_int_text(a // 10, groups), pl.lit(","), (a % 10).cast(pl.String)])
+    return pl.when(col < 0).then(pl.concat_str([pl.lit("-"), text])).otherwise(text)
+
+
+def _hundredths_text(col: pl.Expr) -> pl.Expr:
+    """A number held in hundredths as two-decimal text with a decimal comma: 1725 -> 17,25; 5 -> 0,05."""
+    a = col.abs()
+    text = pl.concat_str([_int_text(a // 100), pl.lit(","), (a % 100).cast(pl.String).str.zfill(2)])
     return pl.when(col < 0).then(pl.concat_str([pl.lit("-"), text])).otherwise(text)
 
 
@@ -891,7 +1003,7 @@ def latest_month(today: date | None = None) -> str:
 
 def _remove_previous(out_dir: Path) -> None:
     """Remove the files an earlier run may have left, including blocks another ``until`` named."""
-    fixed = {SHARED_FILE, ACTIVATION_FILE, CASELOAD_FILE, INVESTMENT_FILE}
+    fixed = {SHARED_FILE, ACTIVATION_FILE, CASELOAD_FILE, INVESTMENT_FILE, BENCHMARK_FILE}
     for path in out_dir.glob("demo_*.csv"):
         if path.name in fixed or _VISITATION_FILE.fullmatch(path.name):
             path.unlink()
@@ -947,5 +1059,7 @@ def write_demo(out_dir: Path, scale: int = 1, until: str | None = None) -> list[
                 written.append(visitation.close())  # one block file open at a time
                 visitation = None
         investment.write(_investment_frame(areas, projects, until_year))
-        written += [shared.close(), activation.close(), caseload.close(), investment.close()]
+        benchmark = stack.enter_context(_CsvWriter(out_dir / BENCHMARK_FILE, BENCHMARK_HEADER))
+        benchmark.write(_benchmark_frame(areas, _benchmark_quarters(until_year, until_month)))
+        written += [shared.close(), activation.close(), caseload.close(), investment.close(), benchmark.close()]
     return sorted(p for p in written if p is not None)

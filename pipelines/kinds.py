@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 # Value roles and what they accept.
 AREA, PERIOD, DIM, TEXT = "area", "period", "dim", "text"
 COUNT, DECIMAL, PCT, AMOUNT = "count", "decimal", "pct", "amount"
-VALUE_ROLES = (COUNT, DECIMAL, PCT, AMOUNT)
+SIGNED = "signed"  # a decimal that may be below zero, such as a difference (DECIMAL may not)
+VALUE_ROLES = (COUNT, DECIMAL, PCT, AMOUNT, SIGNED)
 
 # Cells jobindsats suppresses ("..", "-" …) or leaves empty: missing values, never zero.
 MARKERS = ("", "..", ".", "-", "–")
@@ -205,7 +206,44 @@ INVESTMENT = Kind(
     replace_scope=("area_code", "project", "period", "basis"),
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (VISITATION, MATCH_GROUP, ACTIVATION, CASELOAD, INVESTMENT)}
+# jobindsats y30r21, the ministry's benchmark: per municipality, rolling four quarters (2022QMAT04) and
+# benefit group, the expected full-time persons on public support (from the municipality's framework
+# conditions) against the actual ones, and the place in the ranking (1 = best).
+BENCHMARK = Kind(
+    name="benchmark",
+    label="Benchmark (forventet og faktisk forsørgelse)",
+    table="fact_benchmark",
+    columns=(
+        AREA_COL,
+        PERIOD_COL,
+        Column("benefit_group", "Ydelsesgruppe", ("benefit_group", "ydelsesgruppe", "ydelsesgrupper", "_ygrpr21",
+                                                  "ydelsesgruppe (benchmark)"), DIM, "benefit_group"),
+        # mgrpr21_*: y30r21's measurement IDs as data/jobindsats_mapping.csv has them (not yet checked live).
+        Column("expected_ftp", "Forventet antal fuldtidspersoner",
+               ("expected_ftp", "mgrpr21_1", "forventet antal fuldtidspersoner", "forventede fuldtidspersoner",
+                "forventet antal", "forventet", "forventet (fuldtidspersoner)"), DECIMAL),
+        Column("actual_ftp", "Faktisk antal fuldtidspersoner",
+               ("actual_ftp", "mgrpr21_2", "faktisk antal fuldtidspersoner", "faktiske fuldtidspersoner",
+                "faktisk antal", "faktisk", "faktisk (fuldtidspersoner)"), DECIMAL),
+        Column("expected_pct", "Forventet andel (pct.)",
+               ("expected_pct", "mgrpr21_4", "forventet andel (pct.)", "forventet andel", "forventet andel i pct.",
+                "forventet pct.", "forventet andel af befolkningen (pct.)"), PCT),
+        Column("actual_pct", "Faktisk andel (pct.)",
+               ("actual_pct", "mgrpr21_5", "faktisk andel (pct.)", "faktisk andel", "faktisk andel i pct.",
+                "faktisk pct.", "faktisk andel af befolkningen (pct.)"), PCT),
+        Column("difference_ftp", "Forskel (fuldtidspersoner)",
+               ("difference_ftp", "mgrpr21_3", "forskel (fuldtidspersoner)", "forskel", "forskel i fuldtidspersoner",
+                "forskel mellem faktisk og forventet", "faktisk minus forventet"), SIGNED, required=False),
+        Column("rank", "Placering på benchmarkranglisten",
+               ("rank", "mgrpr21_6", "placering på benchmarkranglisten", "placering", "benchmarkplacering",
+                "placering på ranglisten", "rangering"), COUNT, required=False),
+    ),
+    keys=("area_code", "period", "benefit_group"),
+    replace_scope=("area_code", "period"),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (VISITATION, MATCH_GROUP, ACTIVATION, CASELOAD, INVESTMENT,
+                                              BENCHMARK)}
 
 
 def header_map(kind: Kind, headers: list[str]) -> dict[int, str]:
@@ -243,6 +281,8 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
     "activation": ("group_name", "activated", "activation_rate", "touched_share"),
     "caseload": ("team", "guidance_area", "cases", "caseworker_fte", "cases_per_worker"),
     "investment": ("project", "line", "amount_dkk", "basis"),
+    # Not benefit_group: "Ydelsesgruppe" also heads activation extracts' group column.
+    "benchmark": ("expected_ftp", "actual_ftp", "expected_pct", "actual_pct", "difference_ftp", "rank"),
 }
 
 

@@ -22,8 +22,8 @@ import pyarrow as pa
 
 from pipelines import config, direct, readers, visitation_lines
 from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
-from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, VISITATION, Column, Kind,
-                             detect_kind, header_map, marker_sql, number_sql)
+from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, VALUE_ROLES, VISITATION, Column,
+                             Kind, detect_kind, header_map, marker_sql, number_sql)
 from pipelines.periods import parse_period
 from pipelines.warehouse import normalise_value, transaction, vocabulary, vocabulary_labels
 
@@ -347,6 +347,10 @@ def _collect_rules(typer: _Typer, _rule) -> None:
         if "cases_per_worker_high" in pos:
             _rule(typer, "cases_per_worker_high < cases_per_worker", "Sager pr. sagsbehandler (øvre)",
                   "cases_per_worker_high_raw", "øvre grænse er mindre end sager pr. sagsbehandler")
+    if kind.name == "benchmark" and "rank" in pos:
+        # Whole and not negative are the count rules above; a place on the ranking also starts at 1.
+        _rule(typer, "rank < 1", "Placering på benchmarkranglisten", "rank_raw",
+              "placeringen skal være 1 (bedst) eller derover")
 
 
 def _value_specs(typer: _Typer) -> list[tuple[str, str, str]]:
@@ -490,16 +494,17 @@ def _replace_preview(con, kind: Kind) -> list[tuple[str, str, str, int]]:
 
 def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | None = None,
          file_name: str | None = None, table_id: str | None = None, query: str | None = None,
-         con: duckdb.DuckDBPyConnection | None = None, progress: Progress | None = None,
-         max_rows: int | None = None) -> LoadResult:
+         api_version: str | None = None, con: duckdb.DuckDBPyConnection | None = None,
+         progress: Progress | None = None, max_rows: int | None = None) -> LoadResult:
     """Validate and load one extract in one transaction; raise ExtractRejected with every problem."""
     from pipelines.warehouse import connect
 
     own = con is None
     con = con or connect()
     try:
-        return _load(con, Path(path), kind, source, loaded_by or config.current_user(), file_name, table_id, query,
-                     progress or (lambda step, frac: None), max_rows)
+        meta = _Provenance(file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query,
+                           api_version)
+        return _load(con, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows)
     finally:
         if own:
             con.close()
@@ -521,6 +526,7 @@ class _Provenance:
     loaded_by: str
     table_id: str | None
     query: str | None
+    api_version: str | None = None  # the jobindsats API version a fetched load came from
 
 
 class _Clock:
@@ -536,9 +542,8 @@ class _Clock:
         self._last = now
 
 
-def _load(con, path: Path, kind, source, loaded_by, file_name, table_id, query, progress, max_rows) -> LoadResult:
-    name = file_name or path.name
-    meta = _Provenance(name, source, loaded_by, table_id, query)
+def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows) -> LoadResult:
+    name = meta.name
     progress("læser og kontrollerer", 0.05)
     # The digest reads the file alongside DuckDB.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -648,9 +653,11 @@ def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _P
     areas = con.execute("select count(distinct area_code) from load_scope").fetchall()[0][0]
     con.execute(
         "insert into load_log (load_id, file_name, file_digest, kind, rows, loaded_at, loaded_by, source, table_id, "
-        "query, areas, period_from, period_to, replaced_rows) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "query, api_version, areas, period_from, period_to, replaced_rows) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [load_id, meta.name, digest, spec.name, rows, datetime.now(), meta.loaded_by, meta.source, meta.table_id,
-         meta.query, areas, periods[0] if periods else None, periods[-1] if periods else None, replaced])
+         meta.query, meta.api_version, areas, periods[0] if periods else None, periods[-1] if periods else None,
+         replaced])
     clock.lap("replace and log")
     # After the load_log row: the views the aggregate is built from only show logged loads.
     refresh_aggregates(con, spec, "select distinct area_code, period from load_scope")
@@ -710,7 +717,7 @@ def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
     for col in kind.columns:
         if col.role == AREA or col.name == "value":
             continue
-        if col.role in (COUNT, DECIMAL, PCT) or col.role == "amount":
+        if col.role in VALUE_ROLES:
             cast = "bigint" if col.role == COUNT else "double"
             out.append((col.name, f"cast({col.name} as {cast})"))
             values.append(col.name)

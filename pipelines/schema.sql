@@ -19,7 +19,8 @@ create table if not exists load_log (
     loaded_by varchar not null,
     source varchar not null,
     table_id varchar,
-    query varchar,
+    query varchar,                     -- API loads: every request as sent, without the key
+    api_version varchar,               -- API loads: v3
     areas integer,
     period_from varchar,
     period_to varchar,
@@ -27,6 +28,21 @@ create table if not exists load_log (
     status varchar not null default 'loaded',
     undone_at timestamp,
     undone_by varchar
+);
+
+-- Every run of `pipelines refresh`, one row per mapped table: what it did and, on failure, why.
+-- Pages read the latest run to say when the live data are not current.
+create table if not exists refresh_runs (
+    run_id integer not null,           -- one per refresh run; every table of a run shares it
+    started_at timestamp not null,
+    table_id varchar not null,
+    status varchar not null,           -- fetched, current, failed, not_run
+    periods varchar,                   -- the periods fetched, e.g. 2024M06-2024M09
+    newest_period varchar,             -- the newest period the table's metadata offered
+    rows bigint,
+    load_id integer,
+    reason varchar,                    -- why it failed (Danish, never the key)
+    primary key (run_id, table_id)
 );
 
 create table if not exists areas (
@@ -204,6 +220,23 @@ create table if not exists fact_investment (
     suppressed boolean not null
 );
 
+-- jobindsats y30r21, the ministry's benchmark: expected (from the framework conditions) and actual
+-- full-time persons on public support per rolling four quarters (QMAT) and benefit group.
+create table if not exists fact_benchmark (
+    load_id integer not null,
+    replaced_by integer,
+    area_code varchar not null,
+    period varchar not null,
+    benefit_group varchar not null,
+    expected_ftp double,
+    actual_ftp double,
+    expected_pct double,
+    actual_pct double,
+    difference_ftp double,
+    rank bigint,                       -- place on the benchmark ranking, 1 = best
+    suppressed boolean not null
+);
+
 -- Monthly visitation summed over gender, origin and benefit, kept per age band (under/over 30) and
 -- source: what the pages read. Rebuilt for the areas and periods a load or an undo touches, inside
 -- that same transaction, so it always agrees with the facts.
@@ -228,7 +261,7 @@ create table if not exists agg_visitation (
 
 create or replace view loads as
 select load_id, file_name, file_digest, kind, rows, loaded_at, loaded_by, source,
-       table_id, query, areas, period_from, period_to, replaced_rows
+       table_id, query, api_version, areas, period_from, period_to, replaced_rows
 from load_log
 where status = 'loaded';
 
@@ -286,6 +319,20 @@ from fact_investment f
 join areas a using (area_code)
 join periods p using (period)
 join investment_lines il using (line)
+join load_log l using (load_id)
+where f.replaced_by is null;
+
+-- difference_* are actual minus expected: below zero, fewer on public support than the conditions predict.
+create or replace view benchmark as
+select a.area_name as area, f.area_code, f.period, p.start_date, p.end_date,
+       f.benefit_group, c.label as benefit_group_label, f.expected_ftp, f.actual_ftp,
+       coalesce(f.difference_ftp, f.actual_ftp - f.expected_ftp) as difference_ftp,
+       f.actual_pct - f.expected_pct as difference_pct,
+       f.expected_pct, f.actual_pct, f.rank, f.suppressed, f.load_id, l.source
+from fact_benchmark f
+join areas a using (area_code)
+join periods p using (period)
+join categories c on c.dimension = 'benefit_group' and c.code = f.benefit_group
 join load_log l using (load_id)
 where f.replaced_by is null;
 

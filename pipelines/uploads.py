@@ -77,14 +77,14 @@ def _fmt(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes) -> Review:
+def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | None = None) -> Review:
     """Validate without loading: what the file is, what is wrong with it, what it would replace."""
     too_big = _size_problem(name, len(data))
     if too_big:
         return Review(name, False, problems=[too_big])
     with _TempFile(name, data) as path:
         try:
-            checked = loader.validate(con, path, file_name=name, max_rows=MAX_UPLOAD_ROWS)
+            checked = loader.validate(con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS)
         except ExtractRejected as exc:
             return Review(name, False, problems=exc.problems, warnings=exc.warnings)
     result = Review(name, checked.ok, checked.kind.name, checked.kind.label, checked.rows, checked.areas,

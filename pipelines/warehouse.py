@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import re
 import unicodedata
@@ -188,6 +189,8 @@ def _upgrade_load_log(con: duckdb.DuckDBPyConnection) -> None:
     if "sha256" in columns and "file_digest" not in columns:
         con.execute("alter table load_log rename column sha256 to file_digest")
         con.execute("update load_log set file_digest = 'sha256:' || file_digest")
+    if columns and "api_version" not in columns:  # loads from before API v3 have none
+        con.execute("alter table load_log add column api_version varchar")
 
 
 def _reference_files() -> list[Path]:
@@ -318,6 +321,20 @@ def _insert_reference(con: duckdb.DuckDBPyConnection, version: str | None = None
         con.execute(f"insert into {name} by name select * from ref_arrow")
         con.unregister("ref_arrow")
     con.execute("insert or replace into meta values ('reference_version', ?)", [version or _reference_version()])
+
+
+@functools.cache
+def area_aliases() -> dict[str, str]:
+    """alias -> area code from the reference data, for code that has no warehouse connection (the API client)."""
+    table = reference_tables()["area_aliases"]
+    return dict(zip(table.column("alias").to_pylist(), table.column("area_code").to_pylist()))
+
+
+@functools.cache
+def category_aliases() -> frozenset[tuple[str, str]]:
+    """(dimension, alias) pairs the reference data know, as the loader will map them."""
+    table = reference_tables()["category_aliases"]
+    return frozenset(zip(table.column("dimension").to_pylist(), table.column("alias").to_pylist()))
 
 
 def vocabulary(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]:

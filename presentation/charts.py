@@ -33,6 +33,8 @@ __all__ = [
     "investment_curve",
     "coverage",
     "bar_compare",
+    "benchmark_time_series",
+    "benchmark_difference_bars",
 ]
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
@@ -54,6 +56,9 @@ REFERENCE_COLOUR = "#444444"
 INVESTMENT_LABEL = "Investering"
 AVOIDED_LABEL = "Undgåede udgifter"
 CUMULATIVE_LABEL = "Akkumuleret nettoresultat"
+
+ACTUAL_LABEL = "Faktisk"
+EXPECTED_LABEL = "Forventet"
 
 # Suffix of the derived text fields that hold a formatted number (or "–" when missing).
 TEXT = "_tekst"
@@ -545,4 +550,100 @@ def bar_compare(
         text=alt.Text("label_text:N"),
     )
     chart = alt.layer(bars, labels).properties(height=alt.Step(22))
+    return finish(chart, title, subtitle)
+
+
+def _rank_label() -> str:
+    """A Vega expression: "nr. 12 af 98" from the fields rank and ranked, or "–"."""
+    return (f'isValid(datum["rank"]) ? "nr. " + format(datum["rank"], "d") + '
+            f'(isValid(datum["ranked"]) ? " af " + format(datum["ranked"], "d") : "") : "{MISSING}"')
+
+
+@memoised
+def benchmark_time_series(
+    df: pl.DataFrame,
+    y_title: str,
+    title: str,
+    subtitle: list[str] | str | None = None,
+    breaks: Sequence[dict] | None = None,
+    *,
+    value_format: str = ",.0f",
+) -> alt.LayerChart:
+    """Actual (solid) against expected (dashed) over time, with the difference and the rank in the tooltip.
+
+    ``series`` holds ``ACTUAL_LABEL`` or ``EXPECTED_LABEL``; ``difference`` is actual minus expected in the unit of
+    ``value``; ``breaks`` as for ``category_time_series``. A missing value breaks its line.
+    """
+    _require(df, ["date", "series", "value", "difference", "rank", "ranked"], "benchmark_time_series")
+    kinds = [ACTUAL_LABEL, EXPECTED_LABEL]
+    scale_colour = alt.Scale(domain=kinds, range=[HIGHLIGHT_COLOUR, REFERENCE_COLOUR])
+    base = _with_text(alt.Chart(df), {"value": (value_format, ""), "difference": ("+" + value_format, "")})
+    base = base.transform_calculate(rank_label=_rank_label()).encode(
+        x=alt.X("date:T", title="Løbende år til og med"),
+        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
+        color=alt.Color("series:N", title=None, scale=scale_colour,
+                        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2)),
+        tooltip=[
+            _period_tooltip(df),
+            alt.Tooltip("series:N", title="Serie"),
+            _tip("value", y_title),
+            _tip("difference", "Forskel (faktisk − forventet)"),
+            alt.Tooltip("rank_label:N", title="Placering på benchmarkranglisten"),
+        ],
+    )
+    lines = base.mark_line(strokeWidth=2).encode(
+        strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=kinds, range=[[1, 0], [6, 4]]))
+    )
+    points = base.mark_point(filled=True, size=30, opacity=1)
+    return finish(alt.layer(lines, points, *_break_layers(breaks, df)), title, subtitle)
+
+
+@memoised
+def benchmark_difference_bars(
+    df: pl.DataFrame,
+    x_title: str,
+    title: str,
+    subtitle: list[str] | str | None = None,
+) -> alt.LayerChart:
+    """Actual minus expected share (pct. points) per municipality, best (furthest below zero) at the top, the
+    chosen one (``is_chosen``) in blue. A municipality without a figure stays at the bottom, "ikke oplyst"."""
+    _require(df, ["area", "difference_pct", "expected_pct", "actual_pct", "difference_ftp", "rank", "is_chosen"],
+             "benchmark_difference_bars")
+    order = df.sort("difference_pct", nulls_last=True, maintain_order=True).get_column("area").to_list()
+    # Room beyond the longest bars on both sides of zero for their labels.
+    values = [0.0, *df.get_column("difference_pct").drop_nulls().to_list()]
+    pad = 0.4 * ((max(values) - min(values)) or 1.0)
+    x_scale = alt.Scale(domain=[min(values) - (pad if min(values) < 0 else 0), max(values) + pad], nice=False)
+    base = _with_text(alt.Chart(df), {
+        "difference_pct": ("+,.2f", " pct.-point"),
+        "expected_pct": (",.2f", " %"),
+        "actual_pct": (",.2f", " %"),
+        "difference_ftp": ("+,.0f", ""),
+    }).transform_calculate(rank_label=_rank_label()).encode(
+        y=alt.Y("area:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        tooltip=[
+            alt.Tooltip("area:N", title="Kommune"),
+            _tip("expected_pct", "Forventet andel"),
+            _tip("actual_pct", "Faktisk andel"),
+            _tip("difference_pct", "Forskel (faktisk − forventet)"),
+            _tip("difference_ftp", "Forskel (fuldtidspersoner)"),
+            alt.Tooltip("rank_label:N", title="Placering på benchmarkranglisten"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("difference_pct:Q", title=x_title, scale=x_scale),
+        color=alt.condition('datum["is_chosen"] === true', alt.value(HIGHLIGHT_COLOUR), alt.value(MUTED_COLOUR)),
+    )
+    # Labels beyond the bar's end: right of a bar above zero, left of one below it.
+    labelled = base.transform_calculate(
+        label_x='isValid(datum["difference_pct"]) ? datum["difference_pct"] : 0',
+        label_text=f'isValid(datum["difference_pct"]) ? datum["difference_pct{TEXT}"] : "ikke oplyst"',
+    )
+    text = {"fontSize": 11, "baseline": "middle", "color": REFERENCE_COLOUR}
+    encoding = {"x": alt.X("label_x:Q", title=x_title, scale=x_scale), "text": alt.Text("label_text:N")}
+    above = labelled.transform_filter("datum.label_x >= 0").mark_text(align="left", dx=3, **text).encode(**encoding)
+    below = labelled.transform_filter("datum.label_x < 0").mark_text(align="right", dx=-3, **text).encode(**encoding)
+    zero = alt.Chart(alt.Data(values=[{"zero": 0, "label": "Som forventet ud fra rammevilkårene"}])).mark_rule(
+        color=REFERENCE_COLOUR).encode(x=alt.X("zero:Q"), tooltip=[alt.Tooltip("label:N", title="Nullinje")])
+    chart = alt.layer(bars, above, below, zero).properties(height=alt.Step(26))
     return finish(chart, title, subtitle)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import numbers
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -78,6 +79,16 @@ def fmt_num(x, decimals: int = 1) -> str:
     return MISSING if value is None else _format_decimal(value, decimals)
 
 
+def fmt_signed(x, decimals: int = 1, suffix: str = "") -> str:
+    """A difference with its sign: 12.5 -> "+12,5", -3 -> "-3,0", 0.04 -> "0,0"; missing -> "–"."""
+    value = _to_decimal(x)
+    if value is None:
+        return MISSING
+    text = _format_decimal(value, decimals)
+    plus = "+" if not text.startswith("-") and text.strip("0,") else ""
+    return f"{plus}{text}{suffix}"
+
+
 def fmt_int(x) -> str:
     """1234567 -> "1.234.567"; floats are rounded half away from zero; missing -> "–"."""
     return fmt_num(x, 0)
@@ -106,3 +117,12 @@ def fmt_date(d: date | None) -> str:
     if d is None:
         return MISSING
     return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text) -> str:
+    """Text from data or from a server, safe to hand to a Streamlit element that renders Markdown:
+    every Markdown character is escaped, so it shows as typed (no links, images, emphasis or HTML)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))

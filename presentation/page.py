@@ -10,6 +10,7 @@ import polars as pl
 import pyarrow as pa
 import streamlit as st
 
+import queries
 from presentation import export
 from presentation import formatting as fmt
 from presentation.memo import RecentlyUsed
@@ -47,6 +48,32 @@ def start(title: str) -> None:
     """The page title; also starts the list of charts the page's report pack will hold."""
     st.session_state[REPORT_KEY] = []
     st.title(title)
+    if line := queries.live_data_status():
+        st.warning(fmt.plain(line), icon=":material/sync_problem:")
+
+
+def review(result) -> bool:
+    """An extract's review (an upload or a fetch): problems, warnings, what it replaces, the first rows.
+    Returns whether it may be loaded."""
+    if not result.ok:
+        st.error(f"{fmt.plain(result.file_name)} er afvist: {len(result.problems)} fejl. Intet er indlæst.",
+                 icon=":material/error:")
+        table(result.problem_table())
+        if result.warnings:
+            st.caption("Advarsler")
+            table(result.warning_table())
+        return False
+    st.success(f"{fmt.plain(result.file_name)}: {result.kind_label}, {fmt.fmt_int(result.rows)} rækker, "
+               f"{len(result.areas)} områder, perioder {result.periods[0]}–{result.periods[-1]}.",
+               icon=":material/check_circle:")
+    for line in result.replaces:
+        st.text(line)
+    if result.warnings:
+        st.warning(f"{len(result.warnings)} advarsler (indlæsningen kan fortsætte).", icon=":material/warning:")
+        table(result.warning_table())
+    st.caption("De første rækker")
+    table(result.preview)
+    return True
 
 
 def _slug(text: str) -> str:

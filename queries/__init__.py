@@ -322,6 +322,65 @@ def investment_areas() -> pl.DataFrame:
     return run("investment_areas")
 
 
+# --- Benchmark ---------------------------------------------------------------------------------
+
+BENCHMARK_UNITS = {"ftp": "Fuldtidspersoner", "pct": "Andel af befolkningen (pct.)"}
+BENCHMARK_FORMATS = {"ftp": ",.0f", "pct": ",.2f"}  # d3 formats of the chart's values
+
+
+@st.cache_data(show_spinner=False)
+def benchmark_groups(area: str) -> pl.DataFrame:
+    return run("benchmark_groups", area=area)
+
+
+@st.cache_data(show_spinner=False)
+def benchmark_periods(group: str) -> pl.DataFrame:
+    return run("benchmark_periods", group=group)
+
+
+@st.cache_data(show_spinner=False)
+def benchmark_series(area: str, group: str, first: str, last: str) -> pl.DataFrame:
+    """One row per rolling year ending within the months first-last: expected and actual full-time persons
+    and shares, the differences (actual minus expected), the rank and how many were ranked; ``date`` is
+    the rolling year's last day."""
+    return (run("benchmark_series", area=area, group=group, **{"from": first, "to": last})
+            .with_columns(pl.col("end_date").cast(pl.Date).alias("date")))
+
+
+def benchmark_lines(series: pl.DataFrame, unit: str) -> pl.DataFrame:
+    """The series as the chart draws it: date, period_label, series (Faktisk/Forventet), value, difference,
+    rank, ranked; value and difference in full-time persons or in pct. (points) of the population."""
+    from presentation.charts import ACTUAL_LABEL, EXPECTED_LABEL  # the series names the chart colours
+
+    if unit not in BENCHMARK_UNITS:
+        raise QueryError("Ugyldig visning")
+    cols = {"ftp": ("actual_ftp", "expected_ftp", "difference_ftp"),
+            "pct": ("actual_pct", "expected_pct", "difference_pct")}[unit]
+    common = [pl.col("date"), pl.col("period_label"), pl.col(cols[2]).alias("difference"), pl.col("rank"),
+              pl.col("ranked")]
+    return pl.concat([
+        series.select(*common[:2], pl.lit(label).alias("series"), pl.col(col).alias("value"), *common[2:])
+        for label, col in ((ACTUAL_LABEL, cols[0]), (EXPECTED_LABEL, cols[1]))
+    ])
+
+
+def benchmark_latest(series: pl.DataFrame) -> dict | None:
+    """The newest rolling year of a benchmark series, or None when there is none."""
+    return series.row(-1, named=True) if series.height else None
+
+
+@st.cache_data(show_spinner=False)
+def benchmark_ranking(period: str, group: str) -> pl.DataFrame:
+    """Every municipality's place on the ranking for one rolling year and benefit group, best first."""
+    return run("benchmark_ranking", period=period, group=group)
+
+
+@st.cache_data(show_spinner=False)
+def benchmark_similar(area: str, group: str, period: str, n: int = 5) -> pl.DataFrame:
+    """The area and the n municipalities with the nearest expected share in one rolling year (the area first)."""
+    return run("benchmark_similar", area=area, group=group, period=period, n=n)
+
+
 # --- Data --------------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False)
@@ -453,24 +512,80 @@ def undo_load(load_id: int, user: str) -> int:
     return removed
 
 
-def jobindsats_tables() -> list[str]:
-    """The jobindsats tables the warehouse knows how to load."""
+# --- jobindsats API v3 (analysts; the page checks the role) ---------------------------------------
+
+def jobindsats_configured() -> bool:
+    """Whether an API key is set (environment or secrets); the key itself stays in the client."""
     from pipelines import jobindsats
 
-    return sorted(jobindsats.mapping())
+    try:
+        jobindsats.api_key()
+    except jobindsats.JobindsatsError:
+        return False
+    return True
 
 
-def fetch_from_jobindsats(table_id: str, areas: list[str] | str, period: str, user: str) -> loader.LoadResult:
-    """Fetch a table from the jobindsats API and load it (same validated, atomic load as an upload)."""
+@st.cache_data(ttl=3600, show_spinner="Henter jobindsats' katalog …")
+def jobindsats_catalogue() -> dict[str, str]:
+    """The mapped tables the API lists, id -> Danish name (the catalogue changes rarely: cached an hour)."""
+    from pipelines import jobindsats
+
+    mapped = jobindsats.mapping()
+    with jobindsats.Client() as client:
+        listed = {t["table_id"]: t["table_name"] for t in client.tables()}
+    return {t: listed[t] for t in sorted(mapped) if t in listed}
+
+
+@st.cache_data(ttl=900, show_spinner="Henter tabellens perioder …")
+def jobindsats_periods(table_id: str) -> list[str]:
+    """The periods the table's metadata offers, of the type the mapping fetches, oldest first."""
+    from pipelines import jobindsats
+
+    spec = jobindsats.mapping()[table_id]
+    with jobindsats.Client() as client:
+        meta = client.table(table_id)
+    return list(meta.periods[meta.period_type(spec.period_type)])
+
+
+def fetch_jobindsats(table_id: str, areas: list[str] | str, periods: str, progress=None):
+    """Every part of a fetch, in memory; nothing is written until the analyst confirms the review."""
+    from pipelines import jobindsats
+
+    with jobindsats.Client() as client:
+        return jobindsats.fetch(client, table_id, areas, periods, progress)
+
+
+def review_fetched(fetched) -> uploads.Review:
+    """The same review as an upload gets, for a fetch."""
+    cursor = warehouse().cursor()
+    try:
+        return uploads.review(cursor, fetched.file_name, fetched.as_bytes(), fetched.kind)
+    finally:
+        cursor.close()
+
+
+def commit_fetched(fetched, user: str, progress=None) -> loader.LoadResult:
     from pipelines import jobindsats
 
     cursor = warehouse().cursor()
     try:
-        result = jobindsats.fetch_to_warehouse(table_id, areas, period, con=cursor, loaded_by=user)
+        result = jobindsats.load_fetched(cursor, fetched, user, progress)
     finally:
         cursor.close()
     clear_caches()
     return result
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def live_data_status() -> str | None:
+    """One Danish line when the data from jobindsats are not current, for every page; None when they are."""
+    from pipelines import jobindsats
+
+    cursor = warehouse().cursor()
+    try:
+        return jobindsats.live_status(cursor)
+    finally:
+        cursor.close()
 
 
 @st.cache_data(show_spinner=False)

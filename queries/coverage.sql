@@ -7,6 +7,7 @@ with facts as (
     union all select 'activation', area_code, period, count(*) from fact_activation where replaced_by is null group by all
     union all select 'caseload', area_code, period, count(*) from fact_caseload where replaced_by is null group by all
     union all select 'investment', area_code, period, count(*) from fact_investment where replaced_by is null group by all
+    union all select 'benchmark', area_code, period, count(*) from fact_benchmark where replaced_by is null group by all
 )
 select f.kind, a.area_name as area, year(p.start_date) as year, sum(f.rows)::bigint as rows
 from facts f

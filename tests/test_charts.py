@@ -100,6 +100,36 @@ def compare_df() -> pl.DataFrame:
     })
 
 
+def benchmark_df() -> pl.DataFrame:
+    """Actual and expected full-time persons for three rolling years, the middle actual suppressed."""
+    rows = []
+    for i, (end, label) in enumerate(((date(2025, 12, 31), "år til 4. kvt. 2025"),
+                                      (date(2026, 3, 31), "år til 1. kvt. 2026"),
+                                      (date(2026, 6, 30), "år til 2. kvt. 2026"))):
+        actual = None if i == 1 else 4800.0 - 10 * i
+        expected = 4950.0 + 5 * i
+        difference = None if actual is None else actual - expected
+        for series, value in (("Faktisk", actual), ("Forventet", expected)):
+            rows.append({"date": end, "period_label": label, "series": series, "value": value,
+                         "difference": difference, "rank": None if actual is None else 33 + i, "ranked": 98})
+    return pl.DataFrame(rows)
+
+
+def similar_df() -> pl.DataFrame:
+    return pl.DataFrame({
+        "area": ["Hjørring", "Viborg", "Greve", "Glostrup"],
+        "difference_pct": [-0.40, 0.35, -0.16, None],
+        "expected_pct": [11.97, 11.99, 11.83, 12.15],
+        "actual_pct": [11.57, 12.34, 11.67, None],
+        "difference_ftp": [-166.3, 228.2, -54.3, None],
+        "rank": [33, 71, 47, None],
+        "is_chosen": [True, False, False, False],
+    })
+
+
+BENCHMARK_BREAKS = [{"date": date(2026, 1, 1), "label": "Nyt benchmark 2026"}]
+
+
 def build_all() -> dict[str, alt.TopLevelMixin]:
     return {
         "heatmap_matrix": charts.heatmap_matrix(heatmap_df(), "Målgrupper og matchgrupper", "Personer"),
@@ -112,6 +142,10 @@ def build_all() -> dict[str, alt.TopLevelMixin]:
         "investment_curve": charts.investment_curve(investment_df(), "Investering"),
         "coverage": charts.coverage(coverage_df(), "Datadækning"),
         "bar_compare": charts.bar_compare(compare_df(), "Aktiveringsgrad (pct.)", "Sammenligning"),
+        "benchmark_time_series": charts.benchmark_time_series(
+            benchmark_df(), "Fuldtidspersoner", "Faktisk og forventet", "Ydelsesgrupper i alt", BENCHMARK_BREAKS),
+        "benchmark_difference_bars": charts.benchmark_difference_bars(
+            similar_df(), "Faktisk minus forventet andel (pct.-point)", "Lignende rammevilkår"),
     }
 
 
@@ -469,6 +503,57 @@ def test_bar_compare(built):
     assert "ikke oplyst" in calculations(text)["label_text"]
     texts = svg_texts(built["bar_compare"])
     assert "35,5" in texts and "40,1" in texts and "ikke oplyst" in texts
+
+
+def test_benchmark_time_series(built):
+    spec = built["benchmark_time_series"].to_dict()
+    (line,) = by_mark(spec, "line")
+    assert len(by_mark(spec, "point")) == 1
+    enc = line["encoding"]
+    assert enc["y"]["field"] == "value" and enc["y"]["title"] == "Fuldtidspersoner"
+    assert enc["x"]["title"] == "Løbende år til og med"
+    assert enc["color"]["scale"]["domain"] == ["Faktisk", "Forventet"]
+    assert enc["strokeDash"]["scale"]["range"] == [[1, 0], [6, 4]]  # expected dashed
+    data = rows_of(spec, line)
+    actual = [r["value"] for r in data if r["series"] == "Faktisk"]
+    expected = [r["value"] for r in data if r["series"] == "Forventet"]
+    assert actual == [4800.0, None, 4780.0] and expected == [4950.0, 4955.0, 4960.0]  # the gap stays null
+    assert [r["difference"] for r in data if r["series"] == "Faktisk"] == [-150.0, None, -180.0]
+    assert [r["rank"] for r in data if r["series"] == "Faktisk"] == [33, None, 35]
+    assert tooltip_titles(line) == ["Periode", "Serie", "Fuldtidspersoner", "Forskel (faktisk − forventet)",
+                                    "Placering på benchmarkranglisten"]
+    assert calculations(line)["difference_tekst"].count('"+,.0f"') == 1
+    assert '"nr. "' in calculations(line)["rank_label"] and '" af "' in calculations(line)["rank_label"]
+    # The series break inside the plotted period is marked as on the other time series.
+    (rule,) = by_mark(spec, "rule")
+    assert rows_of(spec, rule) == [{"date": "2026-01-01T00:00:00", "label": "Nyt benchmark 2026"}]
+    texts = svg_texts(built["benchmark_time_series"])
+    assert "Nyt benchmark 2026" in texts and "4.800" in texts
+
+
+def test_benchmark_difference_bars(built):
+    spec = built["benchmark_difference_bars"].to_dict()
+    (bars,) = by_mark(spec, "bar")
+    assert bars["encoding"]["x"]["field"] == "difference_pct"
+    assert bars["encoding"]["x"]["title"] == "Faktisk minus forventet andel (pct.-point)"
+    # Best (furthest below expected) first; the municipality without a figure at the bottom.
+    assert bars["encoding"]["y"]["sort"] == ["Hjørring", "Greve", "Viborg", "Glostrup"]
+    colour = bars["encoding"]["color"]
+    assert colour["condition"]["value"] == "#0072B2" and "is_chosen" in colour["condition"]["test"]
+    data = rows_of(spec, bars)
+    assert [r["difference_pct"] for r in data] == [-0.40, 0.35, -0.16, None]
+    assert [r["difference_ftp"] for r in data] == [-166.3, 228.2, -54.3, None]
+    assert [r["is_chosen"] for r in data] == [True, False, False, False]
+    assert tooltip_titles(bars) == ["Kommune", "Forventet andel", "Faktisk andel", "Forskel (faktisk − forventet)",
+                                    "Forskel (fuldtidspersoner)", "Placering på benchmarkranglisten"]
+    # Room for the labels on both sides of zero.
+    low, high = bars["encoding"]["x"]["scale"]["domain"]
+    assert low < -0.40 and high > 0.35
+    (zero,) = [u for u in by_mark(spec, "rule") if u["encoding"]["x"]["field"] == "zero"]
+    assert rows_of(spec, zero)[0]["zero"] == 0
+    texts = svg_texts(built["benchmark_difference_bars"])
+    assert "+0,35 pct.-point" in texts and "ikke oplyst" in texts
+    assert any(t.endswith("0,40 pct.-point") and not t.startswith("+") for t in texts)
 
 
 def test_palette():

@@ -14,6 +14,7 @@ from pipelines import demo
 UNTIL = "2026M09"
 EXPECTED_FILES = [
     "demo_aktivering.csv",
+    "demo_benchmark.csv",
     "demo_faelles_borgere.csv",
     "demo_investering.csv",
     "demo_sagstal.csv",
@@ -28,6 +29,9 @@ HEADERS = {
     "demo_aktivering": "Område;Periode;Gruppe;Antal personer;Aktiverede",
     "demo_sagstal": "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)",
     "demo_investering": "Område;Projekt;År;Post;Beløb (kr.);Grundlag;Note",
+    "demo_benchmark": "Område;Periode;Ydelsesgruppe;Forventet antal fuldtidspersoner;Faktisk antal fuldtidspersoner;"
+                      "Forventet andel (pct.);Faktisk andel (pct.);Forskel (fuldtidspersoner);"
+                      "Placering på benchmarkranglisten",
 }
 FAR = ["Matchgruppe 4", "Matchgruppe 5", "Indsatsklar", "Midlertidigt passiv", "Aktivitetsparat"]
 # Whole numbers with thousands dots, one-decimal numbers with a decimal comma, or the '..' marker.
@@ -225,13 +229,54 @@ def test_caseloads_and_investment(demo_dir):
     assert (inv.filter(pl.col("Post") == "Besparelse på forsørgelse")["amount"] > 0).all()
 
 
+def test_benchmark_y30r21(demo_dir):
+    bench = read(demo_dir / "demo_benchmark.csv").with_columns(
+        expected=number("Forventet antal fuldtidspersoner"), actual=number("Faktisk antal fuldtidspersoner"),
+        expected_pct=number("Forventet andel (pct.)"), actual_pct=number("Faktisk andel (pct.)"),
+        difference=number("Forskel (fuldtidspersoner)"), rank=number("Placering på benchmarkranglisten"))
+    # Twelve rolling years up to the last whole quarter of UNTIL (2026M09), every municipality, i alt + six groups.
+    periods = sorted(set(bench["Periode"]))
+    assert periods[0] == "2023QMAT04" and periods[-1] == "2026QMAT03" and len(periods) == 12
+    assert bench["Område"].n_unique() == 98 and "Hele landet" not in set(bench["Område"])
+    groups = set(bench["Ydelsesgruppe"])
+    assert demo.BENCHMARK_TOTAL in groups and len(groups) == 7
+    assert bench.height == 98 * 12 * 7
+    assert bench["Forventet andel (pct.)"].str.contains(r"^\d{1,2},\d{2}$").all()
+    total = bench.filter(pl.col("Ydelsesgruppe") == demo.BENCHMARK_TOTAL)
+    assert total["expected_pct"].is_between(10, 25).all() and total["actual_pct"].is_between(9, 26).all()
+    # Ydelsesgrupper i alt is the sum of the groups (to the rounding of each group's tenths).
+    parts = (bench.filter(pl.col("Ydelsesgruppe") != demo.BENCHMARK_TOTAL)
+             .group_by("Område", "Periode").agg(parts=pl.col("actual").sum()))
+    joined = total.join(parts, on=["Område", "Periode"])
+    assert ((joined["actual"] - joined["parts"]).abs() <= 0.35).all()
+    assert (bench["difference"] - (bench["actual"] - bench["expected"])).abs().max() < 1e-6
+    # Each period and group ranks all 98 once, 1 = furthest below the expected share.
+    for (_, _), g in bench.group_by("Periode", "Ydelsesgruppe"):
+        assert sorted(g["rank"].to_list()) == list(range(1, 99))
+        ordered = g.sort("rank").with_columns(diff=pl.col("actual_pct") - pl.col("expected_pct"))["diff"]
+        assert (ordered.diff().drop_nulls() >= -1e-9).all()
+
+
+def test_benchmark_periods_do_not_depend_on_until():
+    areas = demo._read_areas()
+    later = demo._benchmark_frame(areas, demo._benchmark_quarters(2026, 9))
+    earlier = demo._benchmark_frame(areas, demo._benchmark_quarters(2025, 12))
+    assert demo._benchmark_quarters(2026, 8)[-1] == (2026, 2)
+    assert demo._benchmark_quarters(2026, 2)[-1] == (2025, 4)
+    assert demo._benchmark_quarters(2007, 2) == []
+    shared = sorted(set(later["Periode"]) & set(earlier["Periode"]))
+    assert len(shared) == 9
+    assert later.filter(pl.col("Periode").is_in(shared)).sort("Periode", "Område", "Ydelsesgruppe").equals(
+        earlier.filter(pl.col("Periode").is_in(shared)).sort("Periode", "Område", "Ydelsesgruppe"))
+
+
 def test_until_only_appends_and_stale_files_go(demo_dir, tmp_path):
     files = demo.write_demo(tmp_path, until=UNTIL)
-    assert len(files) == 8
+    assert len(files) == 9
     files = demo.write_demo(tmp_path, until="2014M02")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files) == [
-        "demo_aktivering.csv", "demo_faelles_borgere.csv", "demo_investering.csv", "demo_sagstal.csv",
-        "demo_visitation_2007_2011.csv", "demo_visitation_2012_2014.csv"]
+        "demo_aktivering.csv", "demo_benchmark.csv", "demo_faelles_borgere.csv", "demo_investering.csv",
+        "demo_sagstal.csv", "demo_visitation_2007_2011.csv", "demo_visitation_2012_2014.csv"]
     # A month's values do not depend on how far the demo runs.
     assert (tmp_path / "demo_visitation_2007_2011.csv").read_bytes() == \
         (demo_dir / "demo_visitation_2007_2011.csv").read_bytes()
@@ -262,7 +307,8 @@ def test_scale_two_splits_gender_and_age_bands(tmp_path):
     assert joined.height == national.height
     assert (joined["n"] == joined["m"]).all()
     # Only visitation depends on the scale.
-    for name in ("demo_aktivering.csv", "demo_faelles_borgere.csv", "demo_sagstal.csv", "demo_investering.csv"):
+    for name in ("demo_aktivering.csv", "demo_faelles_borgere.csv", "demo_sagstal.csv", "demo_investering.csv",
+                 "demo_benchmark.csv"):
         assert (one / name).read_bytes() == (two / name).read_bytes()
 
 

@@ -17,6 +17,7 @@ from presentation.formatting import (
     fmt_mio,
     fmt_num,
     fmt_pct,
+    fmt_signed,
 )
 
 
@@ -35,6 +36,19 @@ from presentation.formatting import (
 ])
 def test_fmt_int(value, expected):
     assert fmt_int(value) == expected
+
+
+@pytest.mark.parametrize("value, decimals, suffix, expected", [
+    (12.5, 1, "", "+12,5"),
+    (-3, 1, "", "-3,0"),
+    (0.04, 1, "", "0,0"),  # rounds to zero: no sign either way
+    (-0.04, 1, "", "0,0"),
+    (1234.5, 0, "", "+1.235"),
+    (-0.42, 2, " pct.-point", "-0,42 pct.-point"),
+    (None, 1, " pct.-point", "–"),
+])
+def test_fmt_signed(value, decimals, suffix, expected):
+    assert fmt_signed(value, decimals, suffix) == expected
 
 
 @pytest.mark.parametrize("missing", [None, float("nan"), math.inf, -math.inf])
@@ -145,3 +159,14 @@ def test_vega_locale():
                                    "jul", "aug", "sep", "okt", "nov", "dec"]
     # A separate list: changing the chart locale must not change the formatter's month names.
     assert time["months"] is not MONTHS_DA
+
+
+def test_plain_escapes_every_markdown_construct():
+    from presentation.formatting import plain
+
+    hostile = "![x](http://127.0.0.1/x.png) **fed** [link](javascript:alert(1)) <b>html</b> $x$ :material/home:"
+    escaped = plain(hostile)
+    assert "![" not in escaped and "](" not in escaped and "**" not in escaped and "<b>" not in escaped
+    # Unescaping gives back exactly what came in: nothing is lost, it is only shown as typed.
+    import re
+    assert re.sub(r"\\(.)", r"\1", escaped) == hostile

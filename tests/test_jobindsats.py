@@ -1,4 +1,4 @@
-"""The jobindsats.dk client against a local HTTP server, through the real loader into a real DuckDB file.
+"""The jobindsats API v3 client against a local v3 server, through the real loader into a real DuckDB file.
 
 No test reaches the internet: every client gets a 127.0.0.1 base URL, and the default base URL is
 pointed at a closed local port in case one is forgotten.
@@ -6,51 +6,32 @@ pointed at a closed local port in case one is forgotten.
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
+import os
+import shutil
 import socket
+import subprocess
+import sys
 import traceback
+from datetime import date
 from pathlib import Path
-from datetime import datetime, timedelta
 
+import fake_jobindsats as fj
 import pytest
-from werkzeug import Response
-
 from conftest import state
-from pipelines import config, jobindsats, loader
-from pipelines.jobindsats import BadKey, Client, JobindsatsError, NetworkError, UnexpectedReply
+
+from pipelines import config, jobindsats, loader, warehouse
+from pipelines.jobindsats import BadKey, Client, JobindsatsError, NetworkError, NotFound, UnexpectedReply
 from pipelines.kinds import KINDS, header_map
 
-KEY = "SECRET-KEY-123"
-
-Y60A02 = [{"Variables": [{"Name": "area", "Label": "Område"}, {"Name": "period", "Label": "Periode"},
-                         {"Name": "_viskat_1int", "Label": "Visitationskategori"},
-                         {"Name": "mgrpa02_1", "Label": "Antal personer"},
-                         {"Name": "mgrpa02_3", "Label": "Antal fuldtidspersoner"},
-                         {"Name": "mgrpa02_4b", "Label": "Fuldtidspersoner i pct. af arbejdsstyrken"}],
-           "Data": [["Odense", "2024M05", "Jobparat", "1.500", "1.350,5", "9,08"],
-                    ["Odense", "2024M05", "Aktivitetsparat", "2400", "..", ".."]]}]
-C07_VARIABLES = [{"Name": "area", "Label": "Område"}, {"Name": "period", "Label": "Periode"},
-                 {"Name": "mgrpc07_1", "Label": "Aktiveringsgrad"},
-                 {"Name": "mgrpc07_2", "Label": "Andel berørt af aktivering"}]
-Y60C07 = [{"Variables": C07_VARIABLES, "Data": [["Aalborg", "2024M06", "31,5", "44,2"],
-                                                ["Hele landet", "2024M06", "33,1", ".."]]}]
-BAD_KEY_REPLY = {"Forkert nøgle eller nøglen er udløbet.": ""}
-V2_PATH = "/v2/data/{}/json"
+KEY = fj.KEY
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def closed_port() -> int:
-    """A local port nothing listens on (bound, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture
-def httpserver(httpserver_ipv4):
-    """pytest-httpserver bound to 127.0.0.1 rather than 'localhost'."""
-    return httpserver_ipv4
 
 
 @pytest.fixture(autouse=True)
@@ -62,423 +43,423 @@ def offline(monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
-def make_client(server, **kwargs) -> Client:
+@pytest.fixture
+def api(httpserver_ipv4) -> fj.FakeJobindsats:
+    fake = fj.FakeJobindsats(httpserver_ipv4)
+    for table in (fj.y60a02(), fj.y60c07(), fj.y36a02(), fj.y38a02(), fj.y30r21()):
+        fake.add(table)
+    return fake
+
+
+def client_for(fake, **kwargs) -> Client:
     kwargs.setdefault("backoff", 0.01)
-    return Client(base_url=server.url_for(""), key=KEY, **kwargs)
+    return Client(base_url=fake.base_url, key=KEY, **kwargs)
 
 
-def no_sleep(client: Client) -> list[float]:
-    """Record the client's pauses instead of taking them."""
-    sleeps: list[float] = []
-    client.sleep = sleeps.append
-    return sleeps
+def visitation(con, area="Aarhus", period="2026M08"):
+    return con.execute("select category, measure, value, suppressed from visitation where area = ? and period = ? "
+                       "order by category, measure", [area, period]).fetchall()
 
 
-def requested_paths(server) -> list[str]:
-    return [request.path for request, _ in server.log]
+# --- fetch: the figures served are the figures loaded ---------------------------------------------
 
-
-def json_response(payload, status=200) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False), status=status, content_type="application/json")
-
-
-# --- v2 into the warehouse ---------------------------------------------------------------------
-
-def test_v2_reply_with_comma_decimals_and_suppression_is_loaded(con, httpserver):
-    httpserver.expect_request(
-        V2_PATH.format("y60a02"), method="POST", headers={"Authorization": KEY},
-        json={"area": ["Odense"], "period": ["2024M05"], "measurement": ["mgrpa02_1", "mgrpa02_3", "mgrpa02_4b"]},
-    ).respond_with_json(Y60A02)
-    result = jobindsats.fetch_to_warehouse("y60a02", ["Odense"], "2024M05", con=con, client=make_client(httpserver),
+def test_fetch_y60a02_loads_exactly_what_was_served(con, api):
+    result = jobindsats.fetch_to_warehouse("y60a02", ["Aarhus", "101"], "latest:2", con=con, client=client_for(api),
                                            loaded_by="ana")
-    httpserver.check_assertions()
-    assert result.kind == "visitation" and result.rows == 6
-    rows = con.execute("select area, benefit, category, measure, value, suppressed from visitation "
-                       "order by category, measure").fetchall()
-    # "9,08" is a decimal comma, "1.500" a thousands dot, ".." suppressed (missing, never 0); the benefit
-    # comes from y60a02's IDs.
-    assert rows == [("Odense", "kontanthjaelp", "aktivitetsparat", "full_time_pct", None, True),
-                    ("Odense", "kontanthjaelp", "aktivitetsparat", "full_time_persons", None, True),
-                    ("Odense", "kontanthjaelp", "aktivitetsparat", "persons", 2400.0, False),
-                    ("Odense", "kontanthjaelp", "jobparat", "full_time_pct", 9.08, False),
-                    ("Odense", "kontanthjaelp", "jobparat", "full_time_persons", 1350.5, False),
-                    ("Odense", "kontanthjaelp", "jobparat", "persons", 1500.0, False)]
-    (source, table_id, query, by, name), = con.execute(
-        "select source, table_id, query, loaded_by, file_name from loads").fetchall()
-    assert (source, table_id, by) == ("jobindsats API", "y60a02", "ana")
-    assert query == (f"POST {httpserver.url_for('').rstrip('/')}/v2/data/y60a02/json?area=Odense&period=2024M05"
-                     "&measurement=mgrpa02_1,mgrpa02_3,mgrpa02_4b")
-    assert name.startswith("jobindsats_y60a02_") and name.endswith(".json")
-    assert httpserver.log[0][0].headers["Authorization"] == KEY  # the bare key for v2
+    assert result.kind == "visitation"
+    # Aarhus came as "Aarhus Kommune"; København was asked for by its code. 2.8 is a JSON decimal,
+    # null and ".." are suppressed: missing, never zero.
+    assert visitation(con) == [
+        ("aktivitetsparat", "full_time_pct", 5.6, False), ("aktivitetsparat", "full_time_persons", 2911.8, False),
+        ("aktivitetsparat", "persons", 3065.0, False),
+        ("jobparat", "full_time_pct", 2.8, False), ("jobparat", "full_time_persons", 1379.2, False),
+        ("jobparat", "persons", 1532.0, False),
+        ("uddannelsesparat", "full_time_pct", None, True), ("uddannelsesparat", "full_time_persons", None, True),
+        ("uddannelsesparat", "persons", 766.0, False)]
+    assert con.execute("select distinct area, benefit from visitation order by 1").fetchall() == [
+        ("Aarhus", "kontanthjaelp"), ("København", "kontanthjaelp")]
+    assert con.execute("select distinct period from visitation order by 1").fetchall() == [("2026M07",), ("2026M08",)]
+    (source, table_id, version, query, by, period_to), = con.execute(
+        "select source, table_id, api_version, query, loaded_by, period_to from loads").fetchall()
+    assert (source, table_id, version, by, period_to) == ("jobindsats API", "y60a02", "v3", "ana", "2026M08")
+    assert query == (f"GET {api.base_url}/data/y60a02?format=json&mgroup.mgrpa02=mgrpa02_1,mgrpa02_3,mgrpa02_4b"
+                     "&hierarchy._viskat_1int=*&period.M=2026M07,2026M08&hierarchy._nykom=751,101")
+    assert KEY not in query
     assert loader.check(con) == []
 
 
-def test_base_url_from_the_environment_and_all_areas(con, httpserver, monkeypatch):
-    monkeypatch.setenv("JOBINDSATS_API_URL", httpserver.url_for("/v2"))  # given with its version path
-    monkeypatch.setenv("JOBINDSATS_API_KEY", KEY)
-    httpserver.expect_request(
-        V2_PATH.format("y60c07"), method="POST",
-        json={"area": "*", "period": ["l(M:24)"], "measurement": ["mgrpc07_1", "mgrpc07_2"]},
-    ).respond_with_json(Y60C07)
-    result = jobindsats.fetch_to_warehouse("y60c07", "*", "l(M:24)", con=con)
-    httpserver.check_assertions()
-    assert result.kind == "activation"
-    assert con.execute("select area, group_name, activation_rate, touched_share from activation "
-                       "order by area").fetchall() == [("Aalborg", "Alle modtagere", 31.5, 44.2),
-                                                       ("Hele landet", "Alle modtagere", 33.1, None)]
+def test_every_request_is_v3_with_bearer_and_format(con, api):
+    jobindsats.fetch_to_warehouse("y60c07", "*", "2026M01-2026M03", con=con, client=client_for(api))
+    log = api.server.log
+    assert log and all(req.path.startswith("/v3/") for req, _ in log)
+    assert all(req.headers["Authorization"] == f"Bearer {KEY}" for req, _ in log)
+    assert all(req.args["format"] == "json" for req, _ in log)
+    rows = con.execute("select area, period, activation_rate, touched_share from activation "
+                       "where period = '2026M03' order by area").fetchall()
+    assert rows == [("Aarhus", "2026M03", 30.8, 44.2), ("Hjørring", "2026M03", 30.8, 44.2),
+                    ("København", "2026M03", 30.8, None), ("Odense", "2026M03", 30.8, 44.2)]
 
 
-def test_v3_reply_with_bearer_header(con, httpserver):
-    payload = {"columns": ["area", "period", "mgrpc07_1", "mgrpc07_2"],
-               "rows": [["Aalborg", "2024M06", "31,5", "44,2"], ["Hele landet", "2024M06", 33.1, ".."]]}
-    httpserver.expect_request("/v3/data/y60c07", method="GET", headers={"Authorization": f"Bearer {KEY}"},
-                              query_string={"format": "json", "period.M": "latest:14"}).respond_with_json(payload)
-    client = make_client(httpserver, version="v3")
-    result = jobindsats.fetch_v3_to_warehouse("y60c07", {"period.M": "latest:14"}, con=con, client=client)
-    httpserver.check_assertions()
-    assert httpserver.log[0][0].headers["Authorization"] == f"Bearer {KEY}"
-    assert result.kind == "activation" and result.rows == 2
-    assert con.execute("select area, activation_rate, touched_share from activation order by area").fetchall() == \
-        [("Aalborg", 31.5, 44.2), ("Hele landet", 33.1, None)]
-    assert con.execute("select query from loads").fetchall()[0][0].endswith(
-        "/v3/data/y60c07?format=json&period.M=latest:14")
-    with pytest.raises(JobindsatsError, match="kun i API v2"):
-        client.tables()
-    with pytest.raises(JobindsatsError, match="kun i API v3"):
-        make_client(httpserver).data_v3("y60c07", {})
+def test_relabelled_columns_still_load_through_metadata_ids(con, api):
+    # The reply spells two labels differently from the metadata (a space, double spaces, case).
+    api.tables["y60a02"].reply_labels = {"Fuldtidspersoner i pct. af befolkningen16-66 år":
+                                         "Fuldtidspersoner i pct. af befolkningen 16-66 år",
+                                         "Antal fuldtidspersoner": "antal  Fuldtidspersoner"}
+    jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2026M08", con=con, client=client_for(api))
+    assert ("jobparat", "full_time_pct", 2.8, False) in visitation(con)
+    assert ("jobparat", "full_time_persons", 1379.2, False) in visitation(con)
 
 
-def test_v3_reply_of_the_wrong_shape(httpserver):
-    httpserver.expect_request("/v3/data/y60c07").respond_with_json([{"Variables": [], "Data": []}])
-    with pytest.raises(UnexpectedReply, match='forventede jobindsats v3-data'):
-        make_client(httpserver, version="v3").data_v3("y60c07", {"period.M": "latest:14"})
+def test_value_ids_map_to_our_codes_before_labels(con, api, tmp_path, monkeypatch):
+    # A category relabelled by jobindsats still loads when its value_id is in the reference mapping.
+    api.tables["y60a02"].dimension[2][1] = ("1", "Jobparate borgere (ny betegnelse)")
+    values = tmp_path / "jobindsats_values.csv"
+    values.write_text("dimension_id,value_id,code,note\n_viskat_1int,1,jobparat,test\n", encoding="utf-8")
+    monkeypatch.setattr(jobindsats, "VALUES_PATH", values)
+    jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2026M08", con=con, client=client_for(api))
+    assert ("jobparat", "persons", 1532.0, False) in visitation(con)
 
 
-# --- retries -----------------------------------------------------------------------------------
-
-def test_429_is_retried_honouring_retry_after_capped(con, httpserver):
-    httpserver.expect_oneshot_request(V2_PATH.format("y60c07")).respond_with_data(
-        "", status=429, headers={"Retry-After": "120"})
-    httpserver.expect_request(V2_PATH.format("y60c07")).respond_with_json(Y60C07)
-    client = make_client(httpserver, max_retry_after=0.05)
-    sleeps = no_sleep(client)
-    result = jobindsats.fetch_to_warehouse("y60c07", "*", "2024M06", con=con, client=client)
-    assert len(httpserver.log) == 2
-    assert sleeps == [0.05]  # Retry-After was honoured, and capped
-    assert result.rows == 2
-    assert con.execute("select count(*) from activation").fetchall() == [(2,)]
-
-
-def test_500_three_times_then_success(con, httpserver):
-    for _ in range(3):
-        httpserver.expect_oneshot_request(V2_PATH.format("y60c07")).respond_with_data("fejl", status=500)
-    httpserver.expect_request(V2_PATH.format("y60c07")).respond_with_json(Y60C07)
-    client = make_client(httpserver, retries=3)
-    sleeps = no_sleep(client)
-    result = jobindsats.fetch_to_warehouse("y60c07", "*", "2024M06", con=con, client=client)
-    assert len(httpserver.log) == 4
-    assert sleeps == [0.01, 0.02, 0.04]  # exponential backoff
-    assert result.rows == 2 and con.execute("select count(*) from activation").fetchall() == [(2,)]
+def test_old_tables_and_all_measures(con, api):
+    jobindsats.fetch_to_warehouse("y36a02", "Hjørring", "latest:1", con=con, client=client_for(api))
+    jobindsats.fetch_to_warehouse("y38a02", "860", "2024M06", con=con, client=client_for(api))
+    assert "mgroup.*" in api.data_requests[0] and api.data_requests[0]["mgroup.*"] == "*"
+    rows = con.execute("select benefit, category, measure, value from visitation where period = '2024M06' "
+                       "order by benefit, category, measure").fetchall()
+    assert rows == [("kontanthjaelp", "aktivitetsparat", "full_time_persons", 640.0),
+                    ("kontanthjaelp", "aktivitetsparat", "persons", 666.0),
+                    ("kontanthjaelp", "jobparat", "full_time_persons", 200.5),
+                    ("kontanthjaelp", "jobparat", "persons", 212.0),
+                    ("uddannelseshjaelp", "aabenlyst_uddannelsesparat", "persons", None),
+                    ("uddannelseshjaelp", "aktivitetsparat", "persons", 264.0),
+                    ("uddannelseshjaelp", "uddannelsesparat", "persons", 296.0)]
 
 
-def test_500_forever_is_a_clear_error_and_changes_nothing(con, httpserver):
-    httpserver.expect_request(V2_PATH.format("y60c07")).respond_with_json(Y60C07)
-    jobindsats.fetch_to_warehouse("y60c07", "*", "2024M05", con=con, client=make_client(httpserver))
-    httpserver.clear()
-    httpserver.expect_request(V2_PATH.format("y60c07")).respond_with_data("fejl", status=500)
+def test_benchmark_table_y30r21(con, api):
+    result = jobindsats.fetch_to_warehouse("y30r21", ["Aarhus", "Hjørring"], "latest:2", con=con,
+                                           client=client_for(api))
+    assert result.kind == "benchmark"
+    assert api.data_requests[0]["period.QMAT"] == "2026QMAT01,2026QMAT02"
+    rows = con.execute("select area, period, benefit_group, expected_ftp, actual_ftp, difference_ftp, expected_pct, "
+                       "actual_pct, rank from benchmark where period = '2026QMAT02' order by area, benefit_group"
+                       ).fetchall()
+    assert rows == [("Aarhus", "2026QMAT02", "i_alt", 30120.5, 29865.0, -255.5, 14.2, 14.1, 26),
+                    ("Aarhus", "2026QMAT02", "kontanthjaelp", 7012.0, 7300.5, 288.5, 3.3, 3.4, 70),
+                    ("Hjørring", "2026QMAT02", "i_alt", 6010.0, 5900.0, -110.0, 16.8, 16.5, 12)]
+
+
+def test_large_requests_are_split_and_assembled(con, api):
+    api.max_rows = 40  # the server refuses more; one period for all areas and categories is 12 rows
+    client = client_for(api, max_cells=100)
+    fetched = jobindsats.fetch(client, "y60a02", "*", "latest:12")
+    assert len(api.data_requests) > 1
+    assert sorted(p for r in api.data_requests for p in r["period.M"].split(",")) == jobindsats.resolve_periods(
+        client.table("y60a02"), "latest:12")
+    result = jobindsats.load_fetched(con, fetched)
+    assert result.rows == 4 * 12 * 3 * 3  # areas × periods × categories × measures
+    assert con.execute("select count(distinct period), count(distinct area) from visitation").fetchall() == [(12, 4)]
+    assert len(con.execute("select query from loads").fetchall()[0][0].splitlines()) == len(api.data_requests)
+
+
+def test_areas_are_split_when_one_period_is_too_much(api):
+    client = client_for(api, max_cells=9)  # one area × 3 categories × 3 measures
+    p = jobindsats.plan(client, "y60a02", "*", "2026M08")
+    assert [part["hierarchy._nykom"] for part in p.parts] == ["101", "751", "461", "860"]
+
+
+def test_a_failed_part_loads_none_of_the_others(con, api):
     before = state(con)
-    with pytest.raises(NetworkError) as info:
-        jobindsats.fetch_to_warehouse("y60c07", "*", "2024M06", con=con, client=make_client(httpserver, retries=2))
-    message = str(info.value)
-    assert "Kunne ikke hente data fra 127.0.0.1" in message and "500" in message and "3 forsøg" in message
-    assert len(httpserver.log) == 3
+    api.fail_data_call = 3
+    with pytest.raises(NetworkError):
+        jobindsats.fetch_to_warehouse("y60a02", "*", "latest:12", con=con, client=client_for(api, max_cells=100,
+                                                                                              retries=1))
+    assert len(api.data_requests) >= 3
     assert state(con) == before
 
 
-def test_other_4xx_is_not_retried(httpserver):
-    httpserver.expect_request(V2_PATH.format("y99x99")).respond_with_data("Table not found", status=404)
-    with pytest.raises(UnexpectedReply, match="svarede 404.*findes tabellen"):
-        make_client(httpserver).data("y99x99", "*", "2024M01")
-    assert len(httpserver.log) == 1
+# --- errors: plain Danish, nothing written -----------------------------------------------------------
+
+def test_429_with_retry_after_then_success(con, api):
+    api.script("/v3/data", 429, '{"message": "Too Many Requests"}', {"Retry-After": "1"})
+    api.script("/v3/data", 503)
+    jobindsats.fetch_to_warehouse("y60c07", "Aarhus", "2026M08", con=con, client=client_for(api))
+    data = [(req, resp) for req, resp in api.server.log if req.path.startswith("/v3/data")]
+    assert [resp.status_code for _, resp in data] == [429, 503, 200]
+    # urllib3 honoured Retry-After: the second try came at least a second after the 429.
+    assert con.execute("select activation_rate from activation").fetchall() == [(31.3,)]
 
 
-# --- failures leave the warehouse unchanged -----------------------------------------------------
+def test_retry_after_is_honoured(api):
+    import time as clock
 
-@pytest.mark.parametrize("status, body", [(200, BAD_KEY_REPLY), (401, BAD_KEY_REPLY), (403, "")])
-def test_bad_key(con, httpserver, status, body):
-    reply = json.dumps(body, ensure_ascii=False) if body else ""
-    httpserver.expect_request(V2_PATH.format("y60a02")).respond_with_data(reply, status=status,
-                                                                          content_type="application/json")
+    api.script("/v3/table", 429, "{}", {"Retry-After": "1"})
+    started = clock.monotonic()
+    client_for(api).table("y60a02")
+    assert clock.monotonic() - started >= 0.95
+
+
+def test_5xx_forever_is_a_clear_error_and_changes_nothing(con, api):
+    for _ in range(3):
+        api.script("/v3/table", 503)
+    before = state(con)
+    with pytest.raises(NetworkError, match="serveren svarede 503 .*ved alle 3 forsøg"):
+        jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2026M08", con=con, client=client_for(api, retries=2))
+    assert state(con) == before
+
+
+@pytest.mark.parametrize("status, body", [(401, '{"message": "Unauthorized"}'), (403, ""),
+                                          (200, '{"Forkert nøgle eller nøglen er udløbet.": ""}')])
+def test_bad_or_expired_key(con, api, status, body):
+    api.script("/v3/table", status, body)
     before = state(con)
     with pytest.raises(BadKey, match="API-nøglen er forkert eller udløbet"):
-        jobindsats.fetch_to_warehouse("y60a02", "*", "l(M:24)", con=con, client=make_client(httpserver))
-    assert len(httpserver.log) == 1  # a bad key is not retried
+        jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2026M08", con=con, client=client_for(api))
     assert state(con) == before
+
+
+def test_a_wrong_token_gets_401_from_the_server(con, api):
+    with pytest.raises(BadKey):
+        Client(base_url=api.base_url, key="WRONG").table("y60a02")
+
+
+def test_unknown_table_and_unknown_area(con, api):
+    with pytest.raises(NotFound, match="y99x99.*findes tabellen"):
+        client_for(api).table("y99x99")
+    with pytest.raises(NotFound, match="'Atlantis'"):
+        jobindsats.fetch(client_for(api), "y60a02", ["Aarhus", "Atlantis"], "2026M08")
+    with pytest.raises(NotFound, match="ikke kortlagt"):
+        jobindsats.fetch(client_for(api), "y99x99", "*", "2026M08")
+
+
+def test_only_k_periods_says_which(con, api):
+    with pytest.raises(NotFound, match=r"de seneste 30 perioder af y60a02, men jobindsats.dk har kun 14 "
+                                       r"\(2025M07–2026M08\)"):
+        jobindsats.fetch(client_for(api), "y60a02", "*", "latest:30")
+    with pytest.raises(NotFound, match=r"2024M01 findes ikke i y60a02: jobindsats.dk har 2025M07–2026M08"):
+        jobindsats.fetch(client_for(api), "y60a02", "*", "2024M01")
+    for nonsense in ("latest:0", "2026M13", "2026M01-2026Q02", ""):
+        with pytest.raises(JobindsatsError):
+            jobindsats.fetch(client_for(api), "y60a02", "*", nonsense)
+    # The server's own wording, when a request slips through, is translated too.
+    client = client_for(api)
+    client.table("y60a02")
+    with pytest.raises(NotFound, match="har kun 14 perioder for y60a02 \\(2025M07–2026M08\\)"):
+        client.data("y60a02", {"period.M": "latest:30"})
 
 
 @pytest.mark.parametrize("body, expected", [
-    ('[{"Variables": [{"Name": "area", "Label": "Omr', "ikke gyldig JSON"),
-    ("<html><body>Log ind</body></html>", "HTML"),
-    ('{"columns": [], "rows": []}', "ukendt form"),
+    ('{"columns": ["Område"], "rows": ', "ikke gyldig JSON"),
+    ("<html><body>Login</body></html>", "HTML"),
+    ('{"Variables": []}', "ukendt form"),
+    ('{"columns": ["Område", "Periode"], "rows": [["Aarhus"]]}', "række 1 har 1 værdier"),
 ])
-def test_truncated_or_unexpected_reply(con, httpserver, body, expected):
-    httpserver.expect_request(V2_PATH.format("y60a02")).respond_with_data(body, content_type="application/json")
+def test_reply_of_the_wrong_shape(con, api, body, expected):
+    api.script("/v3/data", 200, body)
     before = state(con)
-    with pytest.raises(UnexpectedReply) as info:
-        jobindsats.fetch_to_warehouse("y60a02", "*", "l(M:24)", con=con, client=make_client(httpserver))
-    assert expected in str(info.value) and "forventede jobindsats v2-data" in str(info.value)
+    with pytest.raises(UnexpectedReply, match=expected):
+        jobindsats.fetch_to_warehouse("y60c07", "Aarhus", "2026M08", con=con, client=client_for(api))
     assert state(con) == before
 
 
-def test_reply_the_loader_rejects_changes_nothing(con, httpserver):
-    bad = [{"Variables": Y60A02[0]["Variables"], "Data": [["Odense", "2024M13", "Jobparat", "1", "1", "1"]]}]
-    httpserver.expect_request(V2_PATH.format("y60a02")).respond_with_json(bad)
+def test_timeout_is_retried_then_explained(con, api):
+    api.delay = 0.5
+    with pytest.raises(NetworkError, match="intet svar inden for tidsgrænsen ved alle 2 forsøg"):
+        client_for(api, timeout=(2, 0.2), retries=1).table("y60a02")
+
+
+def test_connection_refused():
+    with pytest.raises(NetworkError, match="forbindelsen blev afvist"):
+        Client(base_url=f"http://127.0.0.1:{closed_port()}", key=KEY, retries=1, backoff=0.01).tables()
+
+
+def test_a_reply_the_loader_rejects_changes_nothing(con, api):
+    api.tables["y60c07"].data[("751", "2026M08", None)] = [140.0, 44.2]  # a share over 100
     before = state(con)
-    with pytest.raises(loader.ExtractRejected) as info:
-        jobindsats.fetch_to_warehouse("y60a02", "*", "2024M13", con=con, client=make_client(httpserver))
-    assert info.value.problems[0].value == "2024M13"
+    with pytest.raises(loader.ExtractRejected, match="aktiveringsgrad|Aktiveringsgrad"):
+        jobindsats.fetch_to_warehouse("y60c07", "Aarhus", "2026M08", con=con, client=client_for(api))
     assert state(con) == before
 
 
-def test_connection_refused(con):
-    client = Client(base_url=f"http://127.0.0.1:{closed_port()}", key=KEY, retries=1, backoff=0.01)
-    sleeps = no_sleep(client)
-    before = state(con)
-    with pytest.raises(NetworkError) as info:
-        jobindsats.fetch_to_warehouse("y60c07", "*", "l(M:24)", con=con, client=client)
-    assert "127.0.0.1" in str(info.value) and "afvist" in str(info.value)
-    assert sleeps == [0.01]  # connection errors are retried too
-    assert state(con) == before
-
-
-def test_a_failed_chunk_loads_none_of_the_others(con, httpserver):
-    httpserver.expect_oneshot_request(V2_PATH.format("y60c07")).respond_with_json(Y60C07)
-    httpserver.expect_request(V2_PATH.format("y60c07")).respond_with_json(BAD_KEY_REPLY)
-    before = state(con)
-    with pytest.raises(BadKey):
-        jobindsats.fetch_to_warehouse("y60c07", [f"Kommune {i}" for i in range(30)], "2024M06", con=con,
-                                      client=make_client(httpserver))
-    assert len(httpserver.log) == 2
-    assert state(con) == before
-
-
-# --- the key stays secret ----------------------------------------------------------------------
-
-def test_key_never_in_errors_logs_or_repr(con, httpserver, caplog):
+def test_key_never_in_errors_logs_loads_or_repr(con, api, caplog):
     caplog.set_level(logging.DEBUG)
-    texts = [repr(make_client(httpserver))]
-    httpserver.expect_oneshot_request(V2_PATH.format("y60a02")).respond_with_data("x", status=503)
-    httpserver.expect_oneshot_request(V2_PATH.format("y60a02")).respond_with_json(BAD_KEY_REPLY)
-    # A server echoing the key back in an error body: redacted before it reaches any message.
-    httpserver.expect_request(V2_PATH.format("y60c07")).respond_with_data(f"Ugyldig: {KEY}", status=400)
-    failures = [
-        lambda: jobindsats.fetch_to_warehouse("y60a02", "*", "l(M:24)", con=con, client=make_client(httpserver)),
-        lambda: make_client(httpserver).data("y60c07", "*", "l(M:24)"),
-        lambda: Client(base_url=f"http://127.0.0.1:{closed_port()}", key=KEY, retries=1, backoff=0.01)
-        .data("y60a02", "*", "l(M:24)"),
-    ]
-    messages = []
-    for fail in failures:
-        with pytest.raises(JobindsatsError) as info:
-            fail()
-        messages.append(str(info.value))
-        texts += [str(info.value), repr(info.value), "".join(traceback.format_exception(info.value))]
-    assert "Ugyldig: ***" in messages[1]  # the 400 reply's body, redacted
-    texts += [r.getMessage() for r in caplog.records]
-    assert any("retry" in r.getMessage() for r in caplog.records)
-    for text in texts:
-        assert KEY not in text
+    client = client_for(api, retries=1)
+    assert KEY not in repr(client)
+    jobindsats.fetch_to_warehouse("y60c07", "Aarhus", "2026M08", con=con, client=client)
+    api.script("/v3/data", 400, f'{{"message": "bad request for key {KEY}"}}')
+    with pytest.raises(UnexpectedReply) as info:
+        jobindsats.fetch(client, "y60c07", "Aarhus", "2026M07")
+    text = str(info.value) + "".join(traceback.format_exception(info.value))
+    assert KEY not in text and "***" in text
+    assert KEY not in caplog.text
+    assert all(KEY not in (q or "") for (q,) in con.execute("select query from load_log").fetchall())
+
+
+def test_no_key_is_a_plain_error():
+    with pytest.raises(JobindsatsError, match="Ingen API-nøgle: sæt JOBINDSATS_API_KEY"):
+        Client(base_url="http://127.0.0.1:1")
 
 
 def test_key_with_control_characters_is_refused_without_echo():
     with pytest.raises(JobindsatsError) as info:
-        Client(base_url="http://127.0.0.1:9", key="SECRET\nKEY")
-    assert "SECRET" not in str(info.value)
+        Client(base_url="http://127.0.0.1:1", key="abc\ndef")
+    assert "abc" not in str(info.value)
 
 
-# --- the key's sources --------------------------------------------------------------------------
+# --- the catalogue and metadata -----------------------------------------------------------------
 
-def test_api_key_from_env_then_streamlit_secrets(monkeypatch):
-    import streamlit as st
-    from streamlit.errors import StreamlitSecretNotFoundError
-
-    monkeypatch.setenv("JOBINDSATS_API_KEY", " from-env ")
-    assert jobindsats.api_key() == "from-env"
-    monkeypatch.delenv("JOBINDSATS_API_KEY")
-    monkeypatch.setattr(st, "secrets", {"jobindsats_api_key": "from-secrets"})
-    assert jobindsats.api_key() == "from-secrets"
-
-    class NoSecrets:
-        def get(self, key, default=None):
-            raise StreamlitSecretNotFoundError("No secrets found")
-
-    monkeypatch.setattr(st, "secrets", NoSecrets())
-    with pytest.raises(JobindsatsError, match="Ingen API-nøgle: sæt JOBINDSATS_API_KEY"):
-        jobindsats.api_key()
-    with pytest.raises(JobindsatsError, match="Ingen API-nøgle"):
-        Client(base_url="http://127.0.0.1:9")
+def test_catalogue_and_metadata(api):
+    client = client_for(api)
+    subjects = client.subjects()
+    assert subjects[0]["subject_name"] == "Kontanthjælp"
+    tables = {t["table_id"]: t for t in client.tables()}
+    assert set(tables) == {"y60a02", "y60c07", "y36a02", "y38a02", "y30r21"}
+    assert tables["y30r21"]["subject"] == "Benchmark"
+    meta = client.table("y60a02")
+    assert meta.periods["M"][0] == "2025M07" and meta.newest() == "2026M08"
+    assert meta.area_dimension.hierarchy_id == "_nykom"
+    assert meta.dimension("_viskat_1int").values[1].value_name == "Jobparat"
+    assert meta.measures["mgrpa02_3"] == ("mgrpa02", "Antal fuldtidspersoner")
+    assert client.table("y30r21").period_type() == "QMAT"
 
 
-# --- splitting ---------------------------------------------------------------------------------
-
-def kommuner(n: int) -> list[str]:
-    with open(config.REFERENCE_DIR / "kommuner.csv", encoding="utf-8", newline="") as fh:
-        return [row["jobindsats_navn"] for row in csv.DictReader(fh)][:n]
-
-
-def echo_areas(request) -> Response:
-    body = request.get_json()
-    rows = [[area, period, "30,5", "40"] for area in body["area"] for period in body["period"]]
-    return json_response([{"Variables": C07_VARIABLES, "Data": rows}])
+def test_mapping_names_columns_the_loader_knows():
+    for table_id, spec in jobindsats.mapping().items():
+        kind = KINDS[spec.kind]
+        for id_, column in spec.ids.items():
+            names = set(header_map(kind, [column]).values()) | set(header_map(kind, [id_]).values())
+            assert names, (table_id, id_, column)
 
 
-def test_many_areas_are_split_and_reassembled(con, httpserver):
-    areas = kommuner(30)
-    httpserver.expect_request(V2_PATH.format("y60c07"), method="POST").respond_with_handler(echo_areas)
-    result = jobindsats.fetch_to_warehouse("y60c07", areas, "2024M06", con=con,
-                                           client=make_client(httpserver, max_areas=25))
-    sent = [request.get_json()["area"] for request, _ in httpserver.log]
-    assert [len(s) for s in sent] == [25, 5] and sent[0] + sent[1] == areas
-    assert result.rows == 30
-    assert con.execute("select count(distinct area_code), min(activation_rate) from activation").fetchall() == \
-        [(30, 30.5)]
-    # One load, recorded with the whole request rather than one chunk of it.
-    (query,), = con.execute("select query from loads").fetchall()
-    assert ",".join(areas) in query
+# --- refresh -----------------------------------------------------------------------------------
+
+def test_refresh_fetches_missing_then_nothing_then_revisions(con, api):
+    client = client_for(api)
+    first = jobindsats.refresh(con, client, initial=3)
+    assert {r.table_id: r.status for r in first} == {t: "fetched" for t in jobindsats.mapping()}
+    y60 = next(r for r in first if r.table_id == "y60a02")
+    assert y60.periods == ["2026M06", "2026M07", "2026M08"]
+    assert con.execute("select count(*) from refresh_runs where run_id = 1").fetchall() == [(5,)]
+
+    calls = len(api.data_requests)
+    second = jobindsats.refresh(con, client_for(api))
+    assert {r.status for r in second} == {"current"}
+    assert len(api.data_requests) == calls  # a second refresh fetches nothing
+
+    # A new month is published and an old one revised: the revision window fetches both.
+    table = api.tables["y60a02"]
+    table.periods.append("2026M09")
+    for key in [k for k in table.data if k[1] == "2026M08"]:
+        table.data[(key[0], "2026M09", key[2])] = list(table.data[key])
+    table.data[("751", "2026M07", "1")] = [1600, 1400.0, 3.0]
+    third = jobindsats.refresh(con, client_for(api), tables=["y60a02"], revision=2)
+    assert [(r.table_id, r.status, r.periods) for r in third] == [("y60a02", "fetched",
+                                                                   ["2026M07", "2026M08", "2026M09"])]
+    assert ("jobparat", "persons", 1600.0, False) in visitation(con, period="2026M07")
+    assert ("jobparat", "persons", 1532.0, False) in visitation(con, period="2026M09")
+    loader.undo(con, third[0].load_id)
+    assert ("jobparat", "persons", 1530.0, False) in visitation(con, period="2026M07")  # the earlier figure
+    assert visitation(con, period="2026M09") == []
+    assert loader.check(con) == []
 
 
-def test_long_period_lists_are_split(httpserver):
-    httpserver.expect_request(V2_PATH.format("y60c07"), method="POST").respond_with_handler(echo_areas)
-    periods = [f"{y}M{m:02d}" for y in (2022, 2023, 2024) for m in range(1, 11)]
-    payload = make_client(httpserver, max_periods=24).data("y60c07", ["Aalborg", "Vejle"], ",".join(periods))
-    assert [len(r.get_json()["period"]) for r, _ in httpserver.log] == [24, 6]
-    (block,) = payload
-    assert len(block["Data"]) == 60 and block["Variables"] == C07_VARIABLES
+def test_refresh_stops_at_the_first_failure_and_says_so(con, api):
+    jobindsats.refresh(con, client_for(api), tables=["y60a02"], initial=2)
+    api.tables["y60c07"].periods.append("2026M09")
+    api.script("/v3/table/y60c07", 401)
+    before = state(con)
+    results = jobindsats.refresh(con, client_for(api), tables=["y60a02", "y60c07", "y30r21"])
+    assert [(r.table_id, r.status) for r in results] == [("y60a02", "current"), ("y60c07", "failed"),
+                                                         ("y30r21", "not_run")]
+    assert state(con) == before
+    line = jobindsats.live_status(con, today=date(2026, 9, 15))
+    assert line.startswith("Data fra jobindsats er ikke opdateret siden")
+    assert "seneste forsøg" in line and "fejlede for y60c07" in line and "API-nøglen" in line
 
 
-def test_chunks_with_different_columns_are_refused(httpserver):
-    other = [{"Variables": C07_VARIABLES[:3], "Data": [["Vejle", "2024M06", "1"]]}]
-    httpserver.expect_oneshot_request(V2_PATH.format("y60c07")).respond_with_json(Y60C07)
-    httpserver.expect_request(V2_PATH.format("y60c07")).respond_with_json(other)
-    with pytest.raises(UnexpectedReply, match="forskellige kolonner"):
-        make_client(httpserver, max_areas=1).data("y60c07", ["Aalborg", "Vejle"], "2024M06")
+def test_live_status_quiet_when_current_and_warns_when_overdue(con, api):
+    assert jobindsats.live_status(con) is None  # nothing ever loaded from the API: nothing to say
+    jobindsats.refresh(con, client_for(api), tables=["y60a02"], initial=1)
+    assert jobindsats.live_status(con, today=date(2026, 10, 1)) is None
+    late = jobindsats.live_status(con, today=date(2027, 1, 15))
+    assert "y60a02 slutter med august 2026" in late
 
 
-def test_csv_chunks_are_joined_under_one_header(httpserver):
-    header = "Område;Periode;Aktiveringsgrad\n"
-    httpserver.expect_oneshot_request("/v2/data/y60c07/csv").respond_with_data(header + "Aalborg;2024M06;31,5\n")
-    httpserver.expect_request("/v2/data/y60c07/csv").respond_with_data(header + "Vejle;2024M06;29,0\n")
-    text = make_client(httpserver, max_areas=1).data("y60c07", ["Aalborg", "Vejle"], "2024M06", fmt="csv")
-    assert text == header + "Aalborg;2024M06;31,5\nVejle;2024M06;29,0\n"
+# --- the 2027 reform: a new classification era is a data change ------------------------------------
+
+REFORM_ROW = "category,reform_jobparat,Jobparat (reform 2027),jobparat efter reformen,2027-01-01,,41,true,,,\n"
 
 
-# --- tables, metadata, refresh -------------------------------------------------------------------
-
-def test_tables_and_table_meta(httpserver):
-    httpserver.expect_request("/v2/tables", method="GET", headers={"Authorization": KEY}).respond_with_json(
-        [{"TableID": "y60a02", "TableName": "Kontanthjælp", "SubjectName": "Ydelser",
-          "LatestUpdate": "2024-06-01T08:00:00", "NextUpdate": "2024-07-01", "UpdateFrequency": "Månedlig"}])
-    httpserver.expect_request("/v2/tables/y60a02/json").respond_with_json(
-        [{"TableID": "y60a02", "Period": ["2024M04", "2024M05"], "Area": ["Hele landet", "Odense"]}])
-    client = make_client(httpserver)
-    (table,) = client.tables()
-    assert table["TableID"] == "y60a02" and table["UpdateFrequency"] == "Månedlig"
-    meta = client.table_meta("y60a02")
-    assert meta["periods"] == ["2024M04", "2024M05"] and meta["areas"] == ["Hele landet", "Odense"]
-    with pytest.raises(JobindsatsError, match="Ugyldigt tabel-ID"):
-        client.table_meta("../tables")
+@pytest.fixture
+def reform_2027_api(api):
+    table = api.tables["y60a02"]
+    table.periods.append("2027M01")
+    table.dimension[2].append(("31", "Jobparat efter reformen"))
+    table.data[("751", "2027M01", "31")] = [5000, 4800.0, 9.1]
+    return api
 
 
-def test_refresh_fetches_only_tables_updated_since_their_last_load(con, httpserver):
-    calls = {"y60a02": 0}
-
-    def y60a02(request):
-        calls["y60a02"] += 1
-        payload = json.loads(json.dumps(Y60A02))
-        payload[0]["Data"][0][3] = str(1500 + calls["y60a02"])  # revised figures on every fetch
-        return json_response(payload)
-
-    y38a02 = [{"Variables": [{"Name": "area"}, {"Name": "period"}, {"Name": "_viskat_2udh"},
-                             {"Name": "mgrpa02_1"}],
-               "Data": [["Odense", "2024M05", "Uddannelsesparat", "120"],
-                        ["Odense", "2024M05", "Åbenlyst uddannelsesparat", "80"]]}]
-    httpserver.expect_request(V2_PATH.format("y60a02")).respond_with_handler(y60a02)
-    httpserver.expect_request(V2_PATH.format("y60c07")).respond_with_json(Y60C07)
-    httpserver.expect_request(V2_PATH.format("y38a02")).respond_with_json(y38a02)
-    client = make_client(httpserver)
-    jobindsats.fetch_to_warehouse("y60a02", "*", "2024M05", con=con, client=client)
-    jobindsats.fetch_to_warehouse("y60c07", "*", "2024M06", con=con, client=client)
-
-    now = datetime.now()
-    httpserver.expect_request("/v2/tables").respond_with_json([
-        {"TableID": "Y60A02", "LatestUpdate": (now + timedelta(days=1)).isoformat(timespec="seconds")},
-        {"TableID": "y60c07", "LatestUpdate": (now - timedelta(days=1)).strftime("%d-%m-%Y")},
-        {"TableID": "y38a02", "LatestUpdate": "2015-01-01T00:00:00"},  # old, but never loaded
-        # y36a02 is mapped but not listed: skipped
-    ])
-    httpserver.clear_log()
-    results = jobindsats.refresh(con, client=client, loaded_by="cron")
-    assert requested_paths(httpserver) == ["/v2/tables", "/v2/data/y60a02/json", "/v2/data/y38a02/json"]
-    # Unverified measurement IDs: y38a02 asks for every measurement.
-    assert httpserver.log[2][0].get_json()["measurement"] == ["*"]
-    assert [(r.kind, r.rows, r.skipped_identical) for r in results] == [("visitation", 6, False),
-                                                                        ("visitation", 2, False)]
-    assert con.execute("select benefit, category, value from visitation where benefit = 'uddannelseshjaelp' "
-                       "order by category").fetchall() == [("uddannelseshjaelp", "aabenlyst_uddannelsesparat", 80.0),
-                                                           ("uddannelseshjaelp", "uddannelsesparat", 120.0)]
-    assert con.execute("select value from visitation where category = 'jobparat' and measure = 'persons'"
-                       ).fetchall() == [(1502.0,)]
-    loads = con.execute("select table_id, loaded_by from loads order by load_id").fetchall()
-    assert loads == [("y60a02", "test"), ("y60c07", "test"), ("y60a02", "cron"), ("y38a02", "cron")]
-
-    # Nothing is newer than its last load now: a second refresh only lists the tables.
-    httpserver.clear_log()
-    httpserver.clear()
-    httpserver.expect_request("/v2/tables").respond_with_json([
-        {"TableID": "y60a02", "LatestUpdate": (now - timedelta(days=1)).isoformat()},
-        {"TableID": "y38a02", "LatestUpdate": "2015-01-01"}])
-    assert jobindsats.refresh(con, client=client) == []
-    assert requested_paths(httpserver) == ["/v2/tables"]
+def test_unknown_categories_are_refused_naming_value_table_period_and_file(con, reform_2027_api):
+    before = state(con)
+    with pytest.raises(jobindsats.UnknownCategories) as info:
+        jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2027M01", con=con, client=client_for(reform_2027_api))
+    message = str(info.value)
+    assert "y60a02" in message and "'Jobparat efter reformen'" in message and "2027M01" in message
+    assert "data/reference/categories.csv" in message
+    assert state(con) == before
 
 
-# --- the mapping ---------------------------------------------------------------------------------
+def test_a_new_era_added_as_reference_data_loads(tmp_path, monkeypatch, reform_2027_api):
+    reference = tmp_path / "reference"
+    shutil.copytree(config.REFERENCE_DIR, reference)
+    with open(reference / "categories.csv", "a", encoding="utf-8") as fh:
+        fh.write(REFORM_ROW)
+    monkeypatch.setattr(config, "REFERENCE_DIR", reference)
+    warehouse.area_aliases.cache_clear()
+    warehouse.category_aliases.cache_clear()
+    try:
+        con = warehouse.connect(tmp_path / "w.duckdb")
+        jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2027M01", con=con, client=client_for(reform_2027_api))
+        assert visitation(con, period="2027M01") == [("reform_jobparat", "full_time_pct", 9.1, False),
+                                                     ("reform_jobparat", "full_time_persons", 4800.0, False),
+                                                     ("reform_jobparat", "persons", 5000.0, False)]
+        era = con.execute("select distinct era from visitation_detail where period = '2027M01'").fetchall()
+        assert era == [("Beskæftigelsesreformen 2027",)]
+        con.close()
+    finally:
+        warehouse.category_aliases.cache_clear()
 
-def test_mapping_is_keyed_on_ids_the_loader_recognises():
-    tables = jobindsats.mapping()
-    assert set(tables) >= {"y60a02", "y36a02", "y38a02", "y60c07"}
-    assert tables["y60a02"].measurements == ("mgrpa02_1", "mgrpa02_3", "mgrpa02_4b")
-    assert tables["y60c07"].kind == "activation"
-    assert tables["y36a02"].measurements == ("*",) and tables["y38a02"].measurements == ("*",)
-    for spec in tables.values():
-        for id_, target in spec.ids.items():
-            assert header_map(KINDS[spec.kind], [id_]).get(0, "").removeprefix("measure:") == target, id_
-        if spec.kind == "visitation":  # the loader must be able to tell the benefit from the IDs
-            assert any(i in loader.BENEFIT_BY_ID for i in spec.ids), spec.table_id
+
+# --- the CLI -----------------------------------------------------------------------------------
+
+def cli(args, env_extra, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBINDSATS")}
+    env.update({"HELHEDSBLIK_WAREHOUSE": str(tmp_path / "cli.duckdb"), "PYTHONPATH": str(ROOT), **env_extra})
+    return subprocess.run([sys.executable, "-m", "pipelines", *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120)
 
 
-def test_cli_fetch_loads_with_provenance_and_bad_key_is_plain(httpserver, tmp_path):
-    import os
-    import subprocess
-    import sys
+def test_cli_fetch_refresh_and_errors(api, tmp_path):
+    env = {"JOBINDSATS_API_URL": api.base_url, "JOBINDSATS_API_KEY": KEY}
+    done = cli(["fetch", "--table", "y60c07", "--area", "Aarhus,Odense", "--period", "2026M07-2026M08"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "indlæsning 1, activation, 4 rækker" in done.stdout
+    import duckdb
 
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(tmp_path / "w.duckdb"), "JOBINDSATS_API_KEY": KEY,
-           "JOBINDSATS_API_URL": httpserver.url_for("").rstrip("/")}
-
-    def cli(*args):
-        return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=root, env=env, capture_output=True,
-                              text=True, timeout=120)
-
-    httpserver.expect_request(V2_PATH.format("y60c07"), method="POST").respond_with_json(Y60C07)
-    out = cli("fetch", "--table", "y60c07", "--area", "Aarhus,Randers", "--period", "l(M:24)")
-    assert out.returncode == 0, out.stderr
-    assert "activation" in out.stdout
-    listing = cli("loads").stdout
-    assert "jobindsats API" in listing
-    httpserver.clear()
-    httpserver.expect_request(V2_PATH.format("y60c07")).respond_with_json(BAD_KEY_REPLY)
-    out = cli("fetch", "--table", "y60c07", "--area", "Aarhus", "--period", "2024M01")
-    assert out.returncode == 1
-    assert "API-nøglen er forkert eller udløbet" in out.stderr
-    assert KEY not in out.stdout + out.stderr
-    assert cli("check").returncode == 0
+    with duckdb.connect(str(tmp_path / "cli.duckdb"), read_only=True) as views:
+        assert views.execute("select area, period, activation_rate, touched_share from activation order by 1, 2"
+                             ).fetchall() == [("Aarhus", "2026M07", 31.2, 44.2), ("Aarhus", "2026M08", 31.3, 44.2),
+                                              ("Odense", "2026M07", 31.2, 44.2), ("Odense", "2026M08", 31.3, 44.2)]
+    refreshed = cli(["refresh", "--tables", "y60c07,y60a02", "--initial", "2"], env, tmp_path)
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert "y60c07: opdateret (nyeste periode 2026M08); intet hentet" in refreshed.stdout
+    assert "y60a02: hentet 2026M07–2026M08 (2 perioder)" in refreshed.stdout
+    again = cli(["refresh", "--tables", "y60a02"], env, tmp_path)
+    assert "y60a02: opdateret" in again.stdout and again.returncode == 0
+    bad = cli(["refresh"], {**env, "JOBINDSATS_API_KEY": "WRONG-KEY"}, tmp_path)
+    assert bad.returncode == 1
+    assert "FEJL: API-nøglen er forkert eller udløbet" in bad.stdout
+    assert "WRONG-KEY" not in bad.stdout + bad.stderr
+    listing = cli(["tables"], env, tmp_path)
+    assert "* y30r21" in listing.stdout
+    nokey = cli(["fetch", "--table", "y60a02"], {"JOBINDSATS_API_URL": api.base_url}, tmp_path)
+    assert nokey.returncode == 1 and "Ingen API-nøgle" in nokey.stderr

@@ -14,9 +14,10 @@ from streamlit.testing.v1 import AppTest
 import queries
 from pipelines import loader
 from pipelines.warehouse import connect
+from presentation.formatting import fmt_int, fmt_signed
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overblik", "faelles_borgere", "visitation", "aktivering", "sagstal", "investering", "data"]
+PAGES = ["overblik", "faelles_borgere", "visitation", "aktivering", "sagstal", "investering", "benchmark", "data"]
 
 
 def page_path(name: str) -> str:
@@ -183,3 +184,43 @@ def test_visitation_marks_breaks_and_keeps_eras_apart(app):
     # Hjørring's published June 2014 figures replace the demo: 212 jobparate over 30.
     june = [r for r in rows if r.get("series") == "Jobparat" and str(r.get("date", "")).startswith("2014-06")]
     assert [r["value"] for r in june] == [212.0]
+
+
+def test_benchmark_shows_rank_and_difference_of_the_latest_rolling_year(app, app_warehouse):
+    con = connect(app_warehouse, read_only=True)
+    try:
+        rank, diff_ftp, diff_pct, actual = con.execute(
+            "select rank, difference_ftp, difference_pct, actual_ftp from benchmark "
+            "where area_code = '860' and benefit_group = 'i_alt' and period = '2026QMAT03'").fetchall()[0]
+        group_rank = con.execute("select rank from benchmark where area_code = '860' "
+                                 "and benefit_group = 'foertidspension' and period = '2026QMAT03'").fetchall()[0][0]
+    finally:
+        con.close()
+    at = app("benchmark", kommune="860")  # Hjørring
+    assert not at.exception, [e.value for e in at.exception]
+    values = metrics(at)
+    assert values["Placering på benchmarkranglisten"] == f"nr. {rank} af 98"
+    assert values["Forskel (fuldtidspersoner)"] == fmt_signed(diff_ftp, 0)
+    assert values["Forskel i andel"] == fmt_signed(diff_pct, 2, " pct.-point")
+    assert values["Faktisk antal fuldtidspersoner"] == fmt_int(actual)
+    captions = " ".join(c.value for c in at.caption)
+    assert "syntetiske demodata" in captions and "år til 3. kvt. 2026" in captions
+    # The time series has twelve rolling years of actual and expected; the similar municipalities put Hjørring in.
+    series = [r for r in chart_data(at, 0) if r.get("series") in ("Faktisk", "Forventet")]
+    assert len(series) == 24
+    similar = chart_data(at, 1)
+    chosen = [r for r in similar if r.get("is_chosen")]
+    assert [r["area"] for r in chosen] == ["Hjørring"] and len([r for r in similar if "area" in r]) == 6
+    # The full ranking: 98 municipalities, Hjørring at its place.
+    ranking = at.dataframe[-1].value
+    assert len(ranking) == 98 and ranking["Kommune"].to_list()[rank - 1] == "Hjørring"
+    at.main.selectbox[0].set_value("foertidspension").run()
+    assert not at.exception
+    assert metrics(at)["Placering på benchmarkranglisten"] == f"nr. {group_rank} af 98"
+
+
+def test_benchmark_without_figures_says_so(app):
+    at = app("benchmark", kommune="000")  # Hele landet: the benchmark ranks municipalities only
+    assert not at.exception
+    assert any("ingen data om benchmark" in i.value for i in at.info)
+

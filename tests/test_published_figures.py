@@ -82,5 +82,6 @@ def test_demo_is_labelled_and_covers_the_country(views):
     assert areas == 99  # 98 municipalities and Hele landet
     kinds = {r[0] for r in views.execute("select distinct kind from loads where source = 'syntetisk demo'")
              .fetchall()}
-    assert kinds == {"visitation", "match_group", "activation", "caseload", "investment"}
+    assert kinds == {"visitation", "match_group", "activation", "caseload", "investment", "benchmark"}
+    assert one(views, "select count(distinct area_code) from benchmark where source = 'syntetisk demo'") == 98
     assert loader.check(views) == []

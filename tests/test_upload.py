@@ -5,13 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import fake_jobindsats
 import pytest
 import streamlit as st
+from conftest import state
+from pipelines.warehouse import connect
 from streamlit.testing.v1 import AppTest
 
 import queries
-from conftest import state
-from pipelines.warehouse import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
@@ -80,7 +81,7 @@ def test_invalid_upload_shows_error_table_and_changes_nothing(warehouse_copy):
     at = data_page().run()
     at.file_uploader[0].upload("forkert.csv", BAD, "text/csv").run()
     assert not at.exception
-    assert any("forkert.csv er afvist" in e.value for e in at.error)
+    assert any("forkert\\.csv er afvist" in e.value for e in at.error)  # Markdown-escaped: shown as typed
     table = at.dataframe[0].value
     assert list(table.columns) == ["Række", "Kolonne", "Værdi", "Problem"]
     problems = " | ".join(table["Problem"].to_list())
@@ -110,23 +111,62 @@ def test_open_mode_says_so(warehouse_copy):
 
 
 def test_analyst_fetches_from_jobindsats_panel(warehouse_copy, httpserver_ipv4, monkeypatch):
-    reply = [{"Variables": [{"Name": "area", "Label": "Område"}, {"Name": "period", "Label": "Periode"},
-                            {"Name": "mgrpc07_1", "Label": "Aktiveringsgrad"}],
-              "Data": [["Vejen", "2030M01", "41,5"]]}]
-    httpserver_ipv4.expect_request("/v2/data/y60c07/json", method="POST").respond_with_json(reply)
-    monkeypatch.setenv("JOBINDSATS_API_URL", httpserver_ipv4.url_for("").rstrip("/"))
-    monkeypatch.setenv("JOBINDSATS_API_KEY", "SECRET-KEY-123")
+    api = fake_jobindsats.FakeJobindsats(httpserver_ipv4)
+    api.add(fake_jobindsats.y60c07())
+    api.add(fake_jobindsats.y30r21())
+    monkeypatch.setenv("JOBINDSATS_API_URL", api.base_url)
+    monkeypatch.setenv("JOBINDSATS_API_KEY", fake_jobindsats.KEY)
     at = data_page().run()
-    form_table = next(s for s in at.selectbox if s.label == "Tabel")
-    form_table.set_value("y60c07")
-    next(b for b in at.button if b.label == "Hent og indlæs").click().run()
-    assert not at.exception
-    assert not at.error
+    next(t for t in at.toggle if t.label == "Vis tabeller fra jobindsats").set_value(True).run()
+    table = next(s for s in at.selectbox if s.label == "Tabel")
+    assert table.options == ["y30r21: " + api.tables["y30r21"].name, "y60c07: " + api.tables["y60c07"].name]
+    table.set_value("y60c07").run()
+    periods = next(s for s in at.select_slider if s.label == "Perioder")
+    assert periods.value == ("2025M07", "2026M08")  # every period the metadata offers (14 < 24)
+    periods.set_value(("2026M07", "2026M08"))
+    next(m for m in at.multiselect if m.label.startswith("Områder")).set_value(["Aarhus"])
+    before = snapshot()
+    next(b for b in at.button if b.label == "Hent").click().run()
+    assert not at.exception and not at.error
+    # The same review as an upload, and nothing written before the analyst confirms.
+    assert any("Aktivering" in s.value and "2 rækker" in s.value for s in at.success)
+    assert snapshot() == before
+    next(b for b in at.button if b.label == "Indlæs y60c07 fra jobindsats").click().run()
+    assert not at.exception and not at.error
     cursor = queries.warehouse().cursor()
     try:
-        rows = cursor.execute("select area, activation_rate, source from activation where period = '2030M01'"
-                              ).fetchall()
+        rows = cursor.execute("select area, period, activation_rate, touched_share, source from activation "
+                              "where source = 'jobindsats API' order by period").fetchall()
+        version, query = cursor.execute("select api_version, query from loads where table_id = 'y60c07'"
+                                        ).fetchall()[0]
     finally:
         cursor.close()
-    assert rows == [("Vejen", 41.5, "jobindsats API")]
+    assert rows == [("Aarhus", "2026M07", 31.2, 44.2, "jobindsats API"),
+                    ("Aarhus", "2026M08", 31.3, 44.2, "jobindsats API")]
+    assert version == "v3" and "period.M=2026M07,2026M08" in query and "hierarchy._nykom=751" in query
     assert "SECRET-KEY-123" not in str(at._tree)
+
+
+def test_jobindsats_panel_without_a_key_says_how_to_get_one(warehouse_copy, monkeypatch):
+    monkeypatch.delenv("JOBINDSATS_API_KEY", raising=False)
+    at = data_page().run()
+    assert not at.exception and not at.error
+    assert any("ingen API-nøgle" in i.value for i in at.info)
+
+
+def test_every_page_says_when_the_last_refresh_failed(warehouse_copy, monkeypatch):
+    from pipelines import jobindsats
+
+    closed = fake_jobindsats.closed_port()
+    client = jobindsats.Client(base_url=f"http://127.0.0.1:{closed}", key="K", retries=0)
+    con = connect(warehouse_copy)
+    try:
+        results = jobindsats.refresh(con, client, tables=["y60a02", "y60c07"])
+    finally:
+        con.close()
+    assert [r.status for r in results] == ["failed", "not_run"]
+    for name in ("overblik", "data"):
+        at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60).run()
+        assert not at.exception
+        line = next(w.value for w in at.warning if w.value.startswith("Data fra jobindsats er endnu ikke hentet"))
+        assert "seneste forsøg" in line and "fejlede for y60a02" in line and "forbindelsen blev afvist" in line
