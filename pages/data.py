@@ -66,8 +66,9 @@ if who.is_analyst:
         if offered:
             first, last = st.select_slider("Perioder", options=offered, key=f"jobindsats_periods_{table_id}",
                                            value=(offered[-min(24, len(offered))], offered[-1]))
-            wanted = st.multiselect("Områder (tom = alle kommuner)", queries.areas()["area_name"].to_list(),
-                                    placeholder="Alle kommuner", key="jobindsats_areas")
+            wanted = st.multiselect("Områder (tom = alle kommuner og hele landet)",
+                                    queries.areas()["area_name"].to_list(),
+                                    placeholder="Alle kommuner og hele landet", key="jobindsats_areas")
             if st.button("Hent", key="jobindsats_fetch", icon=":material/cloud_download:"):
                 with st.status(f"Henter {table_id} …", expanded=True) as status:
                     bar = st.progress(0.0)

@@ -754,6 +754,10 @@ def plan(client: Client, table_id: str, areas: str | Iterable[str] = "*",
         chosen = area_ids if area_ids is not None else all_areas
         area_chunks = [chosen[i:i + size] for i in range(0, len(chosen), size)]
         period_chunk = 1
+    if area_ids is None and area_dim is not None and any(v.value_id == "/" for v in area_dim.values):
+        # "All areas" means every municipality and the country: "*" gives the members, "/" the total,
+        # which every page compares with ("Hele landet").
+        area_chunks.append(["/"])
     parts = []
     for area_chunk in area_chunks:
         for i in range(0, len(wanted_periods), period_chunk):

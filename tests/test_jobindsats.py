@@ -96,8 +96,10 @@ def test_every_request_is_v3_with_bearer_and_format(con, api):
     assert all(req.args["format"] == "json" for req, _ in log)
     rows = con.execute("select area, period, activation_rate, touched_share from activation "
                        "where period = '2026M03' order by area").fetchall()
-    assert rows == [("Aarhus", "2026M03", 30.8, 44.2), ("Hjørring", "2026M03", 30.8, 44.2),
-                    ("København", "2026M03", 30.8, None), ("Odense", "2026M03", 30.8, 44.2)]
+    # "All areas" is every municipality ("*") and the country ("/"), which every page compares with.
+    assert rows == [("Aarhus", "2026M03", 30.8, 44.2), ("Hele landet", "2026M03", 30.8, 44.2),
+                    ("Hjørring", "2026M03", 30.8, 44.2), ("København", "2026M03", 30.8, None),
+                    ("Odense", "2026M03", 30.8, 44.2)]
 
 
 def test_relabelled_columns_still_load_through_metadata_ids(con, api):
@@ -153,18 +155,19 @@ def test_large_requests_are_split_and_assembled(con, api):
     client = client_for(api, max_cells=100)
     fetched = jobindsats.fetch(client, "y60a02", "*", "latest:12")
     assert len(api.data_requests) > 1
-    assert sorted(p for r in api.data_requests for p in r["period.M"].split(",")) == jobindsats.resolve_periods(
-        client.table("y60a02"), "latest:12")
+    asked = [(r["hierarchy._nykom"], p) for r in api.data_requests for p in r["period.M"].split(",")]
+    periods = jobindsats.resolve_periods(client.table("y60a02"), "latest:12")
+    assert sorted(asked) == sorted((a, p) for a in ("*", "/") for p in periods)  # each period once per part
     result = jobindsats.load_fetched(con, fetched)
-    assert result.rows == 4 * 12 * 3 * 3  # areas × periods × categories × measures
-    assert con.execute("select count(distinct period), count(distinct area) from visitation").fetchall() == [(12, 4)]
+    assert result.rows == 5 * 12 * 3 * 3  # areas (with Hele landet) × periods × categories × measures
+    assert con.execute("select count(distinct period), count(distinct area) from visitation").fetchall() == [(12, 5)]
     assert len(con.execute("select query from loads").fetchall()[0][0].splitlines()) == len(api.data_requests)
 
 
 def test_areas_are_split_when_one_period_is_too_much(api):
     client = client_for(api, max_cells=9)  # one area × 3 categories × 3 measures
     p = jobindsats.plan(client, "y60a02", "*", "2026M08")
-    assert [part["hierarchy._nykom"] for part in p.parts] == ["101", "751", "461", "860"]
+    assert [part["hierarchy._nykom"] for part in p.parts] == ["101", "751", "461", "860", "/"]
 
 
 def test_a_failed_part_loads_none_of_the_others(con, api):
