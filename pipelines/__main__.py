@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import signal
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -13,6 +17,10 @@ from pipelines import build, config, loader
 from pipelines.errors import ExtractRejected, PipelineError
 from pipelines.kinds import KINDS
 from pipelines.warehouse import connect
+from pipelines.writer import writer
+
+# Commands that open the master read-write for their whole length: each holds the writer role.
+WHOLE_COMMAND_WRITERS = {"load", "demo", "loads", "undo", "check", "build", "reaggregate"}
 
 
 def _bar(label: str, fraction: float) -> None:
@@ -161,6 +169,13 @@ def cmd_fetch(args) -> int:
     # Everything is fetched before the warehouse is opened: a failed fetch never holds (or touches) it.
     with jobindsats.Client() as client:
         fetched = jobindsats.fetch(client, args.table, areas, args.period, progress=_api_bar)
+    with writer(on_wait=_waiting):
+        return _load_fetched(fetched)
+
+
+def _load_fetched(fetched) -> int:
+    from pipelines import jobindsats
+
     con = connect()
     try:
         result = jobindsats.load_fetched(con, fetched, progress=_api_bar)
@@ -184,17 +199,55 @@ def cmd_refresh(args) -> int:
     def line(result: jobindsats.TableRefresh) -> None:
         print(result.line(), flush=True)
 
-    con = connect()
-    try:
-        results = jobindsats.refresh(con, tables=args.tables.split(",") if args.tables else None,
-                                     revision=args.revision, initial=args.initial, report=line)
-    finally:
-        con.close()
-    failed = [r for r in results if r.status in ("failed", "not_run")]
-    fetched = [r for r in results if r.status == "fetched"]
-    print(f"opdatering: {len(fetched)} hentet, {sum(r.status == 'current' for r in results)} allerede opdateret, "
-          f"{len(failed)} fejlet eller ikke kørt")
-    return 1 if failed else 0
+    def run_once() -> int:
+        with writer(on_wait=_waiting):
+            con = connect()
+            try:
+                results = jobindsats.refresh(con, tables=args.tables.split(",") if args.tables else None,
+                                             revision=args.revision, initial=args.initial, report=line)
+            finally:
+                con.close()
+        failed = [r for r in results if r.status in ("failed", "not_run")]
+        fetched = [r for r in results if r.status == "fetched"]
+        print(f"opdatering {datetime.now():%Y-%m-%d %H:%M:%S}: {len(fetched)} hentet, "
+              f"{sum(r.status == 'current' for r in results)} allerede opdateret, "
+              f"{len(failed)} fejlet eller ikke kørt", flush=True)
+        return 1 if failed else 0
+
+    if not args.every:
+        return run_once()
+    interval = _interval_seconds(args.every)
+    stop = {"now": False}
+
+    def on_term(signum, frame):
+        # Never mid-load: the flag is read between runs; a run in progress finishes first.
+        stop["now"] = True
+        print("stopper efter denne opdatering (SIGTERM)", flush=True)
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    status = 0
+    while not stop["now"]:
+        try:
+            status = run_once()
+        except PipelineError as exc:  # e.g. the writer role not had in time: try again next interval
+            print(f"fejl: {exc}", flush=True)
+            status = 1
+        deadline = time.monotonic() + interval
+        while not stop["now"] and time.monotonic() < deadline:
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+    return status
+
+
+def _interval_seconds(text: str) -> float:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
+    if not match or float(match.group(1)) <= 0:
+        raise PipelineError(f"--every '{text}' forstås ikke: forventede fx 6h, 30m, 90s eller 1d")
+    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+def _waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def cmd_reaggregate(args) -> int:
@@ -253,9 +306,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="how many already loaded periods to fetch again, as jobindsats revises backwards (default 3)")
     p.add_argument("--initial", type=int, default=24,
                    help="how many periods to fetch for a table never loaded from the API (default 24)")
+    p.add_argument("--every", metavar="INTERVAL",
+                   help="keep running and refresh every INTERVAL (6h, 30m, 1d); SIGTERM stops it between runs")
     p.set_defaults(func=cmd_refresh)
     args = parser.parse_args(argv)
     try:
+        if args.command in WHOLE_COMMAND_WRITERS:
+            with writer(on_wait=_waiting):
+                return args.func(args)
         return args.func(args)
     except PipelineError as exc:
         print(f"fejl: {exc}", file=sys.stderr)

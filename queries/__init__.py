@@ -18,6 +18,7 @@ import streamlit as st
 
 from pipelines import build, config, loader, uploads
 from pipelines.warehouse import connect
+from pipelines.writer import writer
 from queries import investment_model
 
 QUERY_DIR = Path(__file__).resolve().parent
@@ -492,10 +493,16 @@ def review_upload(name: str, data: bytes) -> uploads.Review:
         cursor.close()
 
 
+def _writer():
+    """The writer role, as every CLI writer takes it; while another holds it the page says it waits."""
+    return writer(on_wait=lambda message: st.toast(message, icon=":material/hourglass_top:"))
+
+
 def commit_upload(name: str, data: bytes, user: str, progress=None) -> loader.LoadResult:
     cursor = warehouse().cursor()
     try:
-        result = uploads.commit(cursor, name, data, user, progress)
+        with _writer():
+            result = uploads.commit(cursor, name, data, user, progress)
     finally:
         cursor.close()
     clear_caches()
@@ -505,7 +512,8 @@ def commit_upload(name: str, data: bytes, user: str, progress=None) -> loader.Lo
 def undo_load(load_id: int, user: str) -> int:
     cursor = warehouse().cursor()
     try:
-        removed = loader.undo(cursor, load_id, user)
+        with _writer():
+            removed = loader.undo(cursor, load_id, user)
     finally:
         cursor.close()
     clear_caches()
@@ -569,7 +577,8 @@ def commit_fetched(fetched, user: str, progress=None) -> loader.LoadResult:
 
     cursor = warehouse().cursor()
     try:
-        result = jobindsats.load_fetched(cursor, fetched, user, progress)
+        with _writer():
+            result = jobindsats.load_fetched(cursor, fetched, user, progress)
     finally:
         cursor.close()
     clear_caches()
