@@ -5,7 +5,7 @@ import streamlit as st
 
 import queries
 from presentation import charts, filters, page
-from presentation.formatting import fmt_int, fmt_pct, fmt_signed
+from presentation.formatting import fmt_int, fmt_pct, fmt_signed, plain
 
 page.start("Benchmark")
 choice = filters.sidebar_filters()
@@ -44,7 +44,7 @@ four.metric("Forskel i andel", fmt_signed(latest["difference_pct"], 2, " pct.-po
 five.metric("Placering på benchmarkranglisten",
             f"nr. {latest['rank']} af {latest['ranked']}" if latest["rank"] is not None else "–", border=True,
             help="1 er den kommune, der ligger længst under det forventede.")
-st.caption(f"{area}, {latest['period_label']}.")
+st.caption(plain(f"{area}, {latest['period_label']}."))
 
 first_label, last_label = series["period_label"][0], latest["period_label"]
 span = first_label if first_label == last_label else f"{first_label} – {last_label}"

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import queries
-from pipelines.errors import ExtractRejected, LoadNotFound, PipelineError
+from pipelines.errors import LoadNotFound, PipelineError
 from presentation import access, charts, filters, page
 from presentation.formatting import fmt_int, plain
 
@@ -26,20 +26,8 @@ if who.is_analyst:
             if not page.review(queries.review_upload(upload.name, data)):
                 continue
             if st.button(f"Indlæs {upload.name}", key=f"commit_{number}_{upload.name}", type="primary"):
-                with st.status(f"Indlæser {upload.name} …", expanded=True) as status:
-                    bar = st.progress(0.0)
-                    try:
-                        result = queries.commit_upload(upload.name, data, who.user,
-                                                       progress=lambda step, frac: bar.progress(frac, text=step))
-                    except ExtractRejected as exc:
-                        status.update(label=f"{upload.name} blev afvist", state="error")
-                        page.table(queries.uploads.Review(upload.name, False, problems=exc.problems).problem_table())
-                    else:
-                        text = (f"{upload.name} var allerede indlæst (nr. {result.load_id}); intet ændret."
-                                if result.skipped_identical else
-                                f"{upload.name} indlæst som nr. {result.load_id}: {fmt_int(result.rows)} rækker, "
-                                f"{fmt_int(result.replaced_rows)} erstattet.")
-                        status.update(label=text, state="complete")
+                page.run_load(upload.name, lambda progress, name=upload.name, data=data:
+                              queries.commit_upload(name, data, who.user, progress=progress))
 
 if who.is_analyst:
     st.header("Hent fra jobindsats")
@@ -80,27 +68,18 @@ if who.is_analyst:
                         status.update(label="Hentningen mislykkedes; intet er ændret", state="error")
                         st.error(plain(exc), icon=":material/error:")
                     else:
-                        st.session_state["_jobindsats_fetched"] = fetched
+                        # Reviewed once, here: a redraw of the page must not validate the whole extract again.
+                        st.session_state["_jobindsats_fetched"] = (fetched, queries.review_fetched(fetched))
                         status.update(label=f"{table_id} hentet: {fmt_int(fetched.rows)} rækker", state="complete")
-    fetched = st.session_state.get("_jobindsats_fetched")
-    if fetched is not None:
+    if pending := st.session_state.get("_jobindsats_fetched"):
+        fetched, review = pending
         with st.container(border=True):
-            if page.review(queries.review_fetched(fetched)):
-                if st.button(f"Indlæs {fetched.table_id} fra jobindsats", key="jobindsats_commit", type="primary"):
-                    with st.status(f"Indlæser {fetched.table_id} …", expanded=True) as status:
-                        bar = st.progress(0.0)
-                        try:
-                            result = queries.commit_fetched(fetched, who.user,
-                                                            progress=lambda step, frac: bar.progress(frac, text=step))
-                        except ExtractRejected as exc:
-                            status.update(label=f"{fetched.table_id} blev afvist; intet er ændret", state="error")
-                            page.table(queries.uploads.Review(fetched.file_name, False,
-                                                              problems=exc.problems).problem_table())
-                        else:
-                            st.session_state.pop("_jobindsats_fetched", None)
-                            status.update(label=f"{fetched.table_id} indlæst som nr. {result.load_id}: "
-                                                f"{fmt_int(result.rows)} rækker, {fmt_int(result.replaced_rows)} "
-                                                "erstattet.", state="complete")
+            if page.review(review) and st.button(f"Indlæs {fetched.table_id} fra jobindsats", key="jobindsats_commit",
+                                                 type="primary"):
+                # The load validates the extract from scratch: the warehouse may have changed since the review.
+                if page.run_load(fetched.table_id, lambda progress: queries.commit_fetched(fetched, who.user,
+                                                                                         progress)) is not None:
+                    st.session_state.pop("_jobindsats_fetched", None)
 
 st.header("Indlæsninger")
 loads = queries.loads_list()

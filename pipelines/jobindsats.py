@@ -1037,6 +1037,12 @@ def refresh(con: duckdb.DuckDBPyConnection | None = None, client: Client | None 
     started = datetime.now()
     run_id = con.execute("select coalesce(max(run_id), 0) + 1 from refresh_runs").fetchall()[0][0]
     results: list[TableRefresh] = []
+
+    def done(result: TableRefresh) -> None:
+        results.append(result)
+        _record_run(con, run_id, started, result)
+        report(result)
+
     try:
         client = client or Client()
         for n, table_id in enumerate(wanted):
@@ -1058,25 +1064,15 @@ def refresh(con: duckdb.DuckDBPyConnection | None = None, client: Client | None 
                     result.rows, result.load_id = loaded.rows, loaded.load_id
             except PipelineError as exc:
                 result.reason = str(exc)
-                results.append(result)
-                _record_run(con, run_id, started, result)
-                report(result)
+                done(result)
                 for rest in wanted[n + 1:]:
-                    skipped = TableRefresh(rest, "not_run")
-                    results.append(skipped)
-                    _record_run(con, run_id, started, skipped)
-                    report(skipped)
+                    done(TableRefresh(rest, "not_run"))
                 break
-            results.append(result)
-            _record_run(con, run_id, started, result)
-            report(result)
+            done(result)
         return results
     except PipelineError as exc:  # no client (no key): the run is recorded as failed for every table
         for table_id in wanted[len(results):]:
-            failed = TableRefresh(table_id, "failed", reason=str(exc))
-            results.append(failed)
-            _record_run(con, run_id, started, failed)
-            report(failed)
+            done(TableRefresh(table_id, "failed", reason=str(exc)))
         return results
     finally:
         if own_client and client is not None:

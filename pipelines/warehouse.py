@@ -324,16 +324,24 @@ def _insert_reference(con: duckdb.DuckDBPyConnection, version: str | None = None
 
 
 @functools.cache
+def _reference_cached() -> dict[str, pa.Table]:
+    return reference_tables()
+
+
+def clear_reference_cache() -> None:
+    """After data/reference/ changed in this process (tests of a new classification era)."""
+    _reference_cached.cache_clear()
+
+
 def area_aliases() -> dict[str, str]:
     """alias -> area code from the reference data, for code that has no warehouse connection (the API client)."""
-    table = reference_tables()["area_aliases"]
+    table = _reference_cached()["area_aliases"]
     return dict(zip(table.column("alias").to_pylist(), table.column("area_code").to_pylist()))
 
 
-@functools.cache
 def category_aliases() -> frozenset[tuple[str, str]]:
     """(dimension, alias) pairs the reference data know, as the loader will map them."""
-    table = reference_tables()["category_aliases"]
+    table = _reference_cached()["category_aliases"]
     return frozenset(zip(table.column("dimension").to_pylist(), table.column("alias").to_pylist()))
 
 

@@ -76,6 +76,28 @@ def review(result) -> bool:
     return True
 
 
+def run_load(label: str, commit):
+    """A load with a status box and a progress bar; ``commit(progress)`` does it. A rejection lists its
+    problems. Returns the load's result, or None when it was rejected (nothing was changed)."""
+    from pipelines.errors import ExtractRejected
+    from pipelines.uploads import Review
+
+    shown = fmt.plain(label)
+    with st.status(f"Indlæser {shown} …", expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            result = commit(lambda step, frac: bar.progress(frac, text=step))
+        except ExtractRejected as exc:
+            status.update(label=f"{shown} blev afvist; intet er ændret", state="error")
+            table(Review(label, False, problems=exc.problems).problem_table())
+            return None
+        status.update(label=(f"{shown} var allerede indlæst (nr. {result.load_id}); intet ændret."
+                             if result.skipped_identical else
+                             f"{shown} indlæst som nr. {result.load_id}: {fmt.fmt_int(result.rows)} rækker, "
+                             f"{fmt.fmt_int(result.replaced_rows)} erstattet."), state="complete")
+        return result
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9æøå]+", "-", text.lower()).strip("-")[:60] or "figur"
 

@@ -417,8 +417,7 @@ def test_a_new_era_added_as_reference_data_loads(tmp_path, monkeypatch, reform_2
     with open(reference / "categories.csv", "a", encoding="utf-8") as fh:
         fh.write(REFORM_ROW)
     monkeypatch.setattr(config, "REFERENCE_DIR", reference)
-    warehouse.area_aliases.cache_clear()
-    warehouse.category_aliases.cache_clear()
+    warehouse.clear_reference_cache()
     try:
         con = warehouse.connect(tmp_path / "w.duckdb")
         jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2027M01", con=con, client=client_for(reform_2027_api))
@@ -429,7 +428,7 @@ def test_a_new_era_added_as_reference_data_loads(tmp_path, monkeypatch, reform_2
         assert era == [("Beskæftigelsesreformen 2027",)]
         con.close()
     finally:
-        warehouse.category_aliases.cache_clear()
+        warehouse.clear_reference_cache()
 
 
 # --- the CLI -----------------------------------------------------------------------------------
