@@ -4,7 +4,7 @@ import streamlit as st
 
 import queries
 from presentation import charts, filters, page
-from presentation.formatting import fmt_mio, fmt_num
+from presentation.formatting import fmt_mio, fmt_num, plain
 
 page.start("Investering")
 choice = filters.sidebar_filters()
@@ -20,7 +20,7 @@ else:
                              format_func=dict(zip(codes, cases_areas["area"])).get)
     for case in queries.published_cases(case_area):
         with st.container(border=True):
-            st.markdown(f"**{case.project}**, {case.period_label} ({case.basis_label})")
+            st.markdown(f"**{plain(case.project)}**, {plain(case.period_label)} ({plain(case.basis_label)})")
             cols = st.columns(4)
             cols[0].metric("Investeret / udgifter", fmt_mio(case.costs))
             cols[1].metric("Besparelser", fmt_mio(case.savings))
