@@ -26,4 +26,4 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) data/demo data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.lock
+	rm -rf $(VENV) data/demo data/published data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.lock data/warehouse.duckdb.tmp

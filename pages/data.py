@@ -3,15 +3,13 @@
 import streamlit as st
 
 import queries
-from pipelines.errors import LoadNotFound, PipelineError
+from pipelines.errors import PipelineError
 from presentation import access, charts, filters, page
 from presentation.formatting import fmt_int, plain
 
 page.start("Data")
 choice = filters.sidebar_filters()
 who = access.sidebar_access()
-if flash := st.session_state.pop("_data_flash", None):
-    st.success(flash, icon=":material/check_circle:")
 
 if who.is_analyst:
     st.header("Indlæs udtræk")
@@ -77,9 +75,8 @@ if who.is_analyst:
             if page.review(review) and st.button(f"Indlæs {fetched.table_id} fra jobindsats", key="jobindsats_commit",
                                                  type="primary"):
                 # The load validates the extract from scratch: the warehouse may have changed since the review.
-                if page.run_load(fetched.table_id, lambda progress: queries.commit_fetched(fetched, who.user,
-                                                                                         progress)) is not None:
-                    st.session_state.pop("_jobindsats_fetched", None)
+                page.run_load(fetched.table_id, lambda progress: queries.commit_fetched(fetched, who.user, progress),
+                              forget=("_jobindsats_fetched",))
 
 st.header("Indlæsninger")
 loads = queries.loads_list()
@@ -96,11 +93,10 @@ if who.is_analyst and not loads.is_empty():
         if st.button("Fortryd indlæsning", disabled=not sure, key="undo_button"):
             try:
                 removed = queries.undo_load(chosen, who.user)
-            except LoadNotFound as exc:
-                st.error(str(exc), icon=":material/error:")
+            except PipelineError as exc:  # an unknown load, or another writer held the master too long
+                st.error(plain(exc), icon=":material/error:")
             else:
-                st.session_state["_data_flash"] = f"Indlæsning {chosen} er fortrudt: {fmt_int(removed)} rækker fjernet."
-                st.rerun()
+                page.flash(f"Indlæsning {chosen} er fortrudt: {fmt_int(removed)} rækker fjernet.")
 
 st.header("Dækning")
 whole = st.toggle("Hele lageret", value=False, help="Alle områder i stedet for den valgte kommune.")

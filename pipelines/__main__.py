@@ -13,14 +13,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import build, config, loader
+from pipelines import build, config, loader, snapshots
 from pipelines.errors import ExtractRejected, PipelineError
 from pipelines.kinds import KINDS
-from pipelines.warehouse import connect
-from pipelines.writer import writer
+from pipelines.writer import write_session
 
-# Commands that open the master read-write for their whole length: each holds the writer role.
-WHOLE_COMMAND_WRITERS = {"load", "demo", "loads", "undo", "check", "build", "reaggregate"}
+# Commands that hold the master (and the writer role) for their whole length, in one write session that
+# publishes a snapshot for the app when they changed it. fetch and refresh take sessions only to load.
+SESSION_COMMANDS = {"load", "demo", "undo", "check", "build", "publish", "reaggregate"}
 
 
 def _bar(label: str, fraction: float) -> None:
@@ -36,8 +36,7 @@ def _fmt(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def cmd_load(args) -> int:
-    con = connect()
+def cmd_load(args, con) -> int:
     failed = 0
     timings = []
     try:
@@ -55,56 +54,46 @@ def cmd_load(args) -> int:
             timings.append({"file": result.file_name, "route": result.route, "rows": result.rows,
                             "seconds": result.timings})
     finally:
-        con.close()
         if args.timings:
             Path(args.timings).write_text(json.dumps(timings, indent=1), encoding="utf-8")
     return 1 if failed else 0
 
 
-def cmd_demo(args) -> int:
-    con = connect()
-    try:
-        results = build.load_demo(con, scale=args.scale, until=args.until,
-                                  out_dir=Path(args.out) if args.out else None, progress=_bar)
-        build.load_seed(con)  # the published figures win over the synthetic rows they overlap
-        _bar("færdig", 1.0)
-        total = sum(r.rows for r in results)
-        print(f"demodata indlæst: {len(results)} filer, {_fmt(total)} rækker (kilde: {config.DEMO_SOURCE})")
-    finally:
-        con.close()
+def cmd_demo(args, con) -> int:
+    results = build.load_demo(con, scale=args.scale, until=args.until,
+                              out_dir=Path(args.out) if args.out else None, progress=_bar)
+    build.load_seed(con)  # the published figures win over the synthetic rows they overlap
+    _bar("færdig", 1.0)
+    total = sum(r.rows for r in results)
+    print(f"demodata indlæst: {len(results)} filer, {_fmt(total)} rækker (kilde: {config.DEMO_SOURCE})")
     return 0
 
 
 def cmd_loads(args) -> int:
-    con = connect()
+    # What the app shows: the published snapshot, read without waiting for a writer.
+    reader = snapshots.SnapshotReader()
     try:
-        rows = con.execute("select load_id, kind, rows, loaded_at, loaded_by, source, file_name from loads "
-                           "order by load_id").fetchall()
+        snap = reader.current()
+        rows = snap.con.execute("select load_id, kind, rows, loaded_at, loaded_by, source, file_name from loads "
+                                "order by load_id").fetchall()
     finally:
-        con.close()
+        reader.close()
+    print(f"offentliggjort {snap.snapshot.published_at:%Y-%m-%d %H:%M:%S} ({snap.snapshot.name})")
     print(f"{'id':>5}  {'type':<12} {'rækker':>12}  {'indlæst':<19}  {'af':<12} {'kilde':<22} fil")
     for load_id, kind, n, at, by, source, name in rows:
         print(f"{load_id:>5}  {kind:<12} {_fmt(n):>12}  {at:%Y-%m-%d %H:%M:%S}  {by:<12} {source:<22} {name}")
     return 0
 
 
-def cmd_undo(args) -> int:
-    con = connect()
-    try:
-        removed = loader.undo(con, args.load_id)
-    finally:
-        con.close()
+def cmd_undo(args, con) -> int:
+    removed = loader.undo(con, args.load_id)
     print(f"indlæsning {args.load_id} fortrudt: {_fmt(removed)} rækker fjernet")
     return 0
 
 
-def cmd_check(args) -> int:
-    con = connect()
-    try:
-        findings = loader.check(con)
-        counts = con.execute("select kind, count(*), sum(rows) from loads group by kind order by kind").fetchall()
-    finally:
-        con.close()
+def cmd_check(args, con) -> int:
+    findings = loader.check(con)
+    counts = con.execute("select kind, count(*), sum(rows) from loads group by kind order by kind").fetchall()
     for kind, n, rows in counts:
         print(f"{kind:<12} {n:>4} indlæsninger {_fmt(int(rows)):>12} rækker")
     if findings:
@@ -169,16 +158,9 @@ def cmd_fetch(args) -> int:
     # Everything is fetched before the warehouse is opened: a failed fetch never holds (or touches) it.
     with jobindsats.Client() as client:
         fetched = jobindsats.fetch(client, args.table, areas, args.period, progress=_api_bar)
-    with writer(on_wait=_waiting):
-        return _load_fetched(fetched)
-
-
-def _load_fetched(fetched) -> int:
-    from pipelines import jobindsats
-
-    con = connect()
     try:
-        result = jobindsats.load_fetched(con, fetched, progress=_api_bar)
+        with _session() as con:
+            result = jobindsats.load_fetched(con, fetched, progress=_api_bar)
     except ExtractRejected as exc:
         sys.stderr.write("\n")
         print(f"AFVIST: {fetched.table_id} fra jobindsats ({len(exc.problems)} fejl; intet er indlæst)",
@@ -186,8 +168,6 @@ def _load_fetched(fetched) -> int:
         for p in exc.problems:
             print(f"  - {p}", file=sys.stderr)
         return 1
-    finally:
-        con.close()
     _bar("færdig", 1.0)
     _report(result)
     return 0
@@ -200,13 +180,8 @@ def cmd_refresh(args) -> int:
         print(result.line(), flush=True)
 
     def run_once() -> int:
-        with writer(on_wait=_waiting):
-            con = connect()
-            try:
-                results = jobindsats.refresh(con, tables=args.tables.split(",") if args.tables else None,
-                                             revision=args.revision, initial=args.initial, report=line)
-            finally:
-                con.close()
+        results = jobindsats.refresh(tables=args.tables.split(",") if args.tables else None, revision=args.revision,
+                                     initial=args.initial, report=line, session=_session)
         failed = [r for r in results if r.status in ("failed", "not_run")]
         fetched = [r for r in results if r.status == "fetched"]
         print(f"opdatering {datetime.now():%Y-%m-%d %H:%M:%S}: {len(fetched)} hentet, "
@@ -250,20 +225,25 @@ def _waiting(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def cmd_reaggregate(args) -> int:
-    con = connect()
-    try:
-        loader.reaggregate(con)
-    finally:
-        con.close()
+def _session():
+    """The CLI's write session: waiting and publishing are told on stderr."""
+    return write_session(on_wait=_waiting, on_publish=_waiting)
+
+
+def cmd_reaggregate(args, con) -> int:
+    loader.reaggregate(con)
     print("sidernes aggregater er bygget igen")
     return 0
 
 
-def cmd_build(args) -> int:
-    built = build.ensure_built()
+def cmd_build(args, con) -> int:
+    built = build.ensure_built(con)
     print("lageret er bygget" if built else "lageret fandtes allerede")
     return 0
+
+
+def cmd_publish(args, con) -> int:
+    return 0  # the session publishes when the current snapshot is behind the master; main() says which is current
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,7 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("load_id", type=int)
     p.set_defaults(func=cmd_undo)
     sub.add_parser("check", help="integrity report").set_defaults(func=cmd_check)
-    sub.add_parser("build", help="build the default warehouse if it is empty").set_defaults(func=cmd_build)
+    sub.add_parser("build", help="build the default warehouse if it is empty, and publish it").set_defaults(
+        func=cmd_build)
+    sub.add_parser("publish", help="publish the master for the app if the current snapshot is behind it").set_defaults(
+        func=cmd_publish)
     sub.add_parser("reaggregate", help="rebuild the page aggregates from the facts").set_defaults(
         func=cmd_reaggregate)
     p = sub.add_parser("tables", help="the jobindsats API v3 catalogue (mapped tables marked *)")
@@ -311,10 +294,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_refresh)
     args = parser.parse_args(argv)
     try:
-        if args.command in WHOLE_COMMAND_WRITERS:
-            with writer(on_wait=_waiting):
-                return args.func(args)
-        return args.func(args)
+        if args.command not in SESSION_COMMANDS:
+            return args.func(args)
+        with _session() as con:
+            status = args.func(args, con)
+        if args.command in ("build", "publish"):
+            snap = snapshots.current()
+            print(f"offentliggjort: {snap.path} ({snap.published_at:%Y-%m-%d %H:%M:%S})")
+        return status
     except PipelineError as exc:
         print(f"fejl: {exc}", file=sys.stderr)
         return 1

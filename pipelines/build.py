@@ -6,8 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import config, loader
-from pipelines.warehouse import connect
+from pipelines import config, loader, snapshots
+from pipelines.warehouse import reference_version
+from pipelines.writer import write_session
 
 
 def seed_files() -> list[Path]:
@@ -36,23 +37,23 @@ def is_built(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("select count(*) from load_log").fetchall()[0][0] > 0
 
 
-def ensure_built(path: Path | None = None, until: str | None = None,
-                 con: duckdb.DuckDBPyConnection | None = None) -> bool:
-    """Build the default warehouse when it has never been loaded; True when it built it.
+def ensure_built(con: duckdb.DuckDBPyConnection, until: str | None = None) -> bool:
+    """Build the default warehouse through ``con`` (the master, in a write session) when it has never been
+    loaded; True when it built it."""
+    if is_built(con):
+        return False
+    # Demo first: where the published figures cover the same area and period, they replace the
+    # synthetic rows, never the other way round.
+    load_demo(con, until=until)
+    load_seed(con)
+    return True
 
-    Given a connection (the app's own), builds through it: opening the file a second time costs a
-    cold page a tenth of a second.
-    """
-    own = con is None
-    con = con or connect(path)
-    try:
-        if is_built(con):
-            return False
-        # Demo first: where the published figures cover the same area and period, they replace the
-        # synthetic rows, never the other way round.
-        load_demo(con, until=until)
-        load_seed(con)
-        return True
-    finally:
-        if own:
-            con.close()
+
+def ensure_published(on_wait=None, on_publish=None) -> None:
+    """Make sure a current snapshot of this version of the schema and reference data is published: on a
+    fresh clone this builds the master from the bundled data first. Cheap when it is (the pointer only)."""
+    snap = snapshots.current()
+    if snap is not None and snap.reference_version == reference_version():
+        return
+    with write_session(on_wait=on_wait, on_publish=on_publish) as con:
+        ensure_built(con)

@@ -27,6 +27,12 @@ def warehouse_path() -> Path:
     return Path(configured) if configured else DATA_DIR / "warehouse.duckdb"
 
 
+def published_dir() -> Path:
+    """Where the read-only snapshots are published: HELHEDSBLIK_PUBLISHED, default published/ beside the master."""
+    configured = os.environ.get("HELHEDSBLIK_PUBLISHED")
+    return Path(configured) if configured else warehouse_path().parent / "published"
+
+
 def current_user() -> str:
     """Who runs a CLI load, for provenance."""
     return os.environ.get("HELHEDSBLIK_USER") or os.environ.get("USER") or "ukendt"

@@ -47,6 +47,7 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -61,6 +62,8 @@ from pipelines import config, loader
 from pipelines.errors import PipelineError
 from pipelines.kinds import DIM, KINDS, VISITATION_MEASURES, normalise_header
 from pipelines.periods import parse_period
+from pipelines.warehouse import transaction
+from pipelines.writer import write_session
 
 log = logging.getLogger(__name__)
 
@@ -1013,36 +1016,47 @@ def refresh_periods(meta: TableMeta, period_type: str, have: str | None, initial
     return older[-revision:] + newer if revision > 0 else newer
 
 
-def _record_run(con, run_id: int, started: datetime, r: TableRefresh) -> None:
-    con.execute("insert or replace into refresh_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, started, r.table_id, r.status, _span(r.periods) if r.periods else None, r.newest_period,
-                 r.rows, r.load_id, r.reason])
+def _record_runs(con, run_id: int, started: datetime, results: list[TableRefresh]) -> None:
+    with transaction(con):
+        for r in results:
+            con.execute("insert or replace into refresh_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [run_id, started, r.table_id, r.status, _span(r.periods) if r.periods else None,
+                         r.newest_period, r.rows, r.load_id, r.reason])
+
+
+Session = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
 def refresh(con: duckdb.DuckDBPyConnection | None = None, client: Client | None = None,
             loaded_by: str | None = None, *, tables: Iterable[str] | None = None, revision: int = REVISION_WINDOW,
             initial: int = 24, areas: str | Iterable[str] = "*",
-            report: Callable[[TableRefresh], None] | None = None) -> list[TableRefresh]:
+            report: Callable[[TableRefresh], None] | None = None, session: Session | None = None
+            ) -> list[TableRefresh]:
     """Bring every mapped table up to its newest period (plus a revision window), one atomic load per table.
 
     A table that is current is not fetched. The first failure stops the run: the tables before it stay
     loaded, the rest are untouched. Every table's outcome is recorded in ``refresh_runs``.
-    """
-    from pipelines.warehouse import connect
 
-    own_con, own_client = con is None, client is None
-    con = con or connect()
+    The master is held only to read what is loaded, to load each fetched table and to record the outcomes:
+    each is one ``session()`` (default: a write session, which publishes), and the network is used outside
+    them, so an analyst's upload never waits behind jobindsats.dk. Given ``con``, everything uses it.
+    """
+    if session is None:
+        session = (lambda: nullcontext(con)) if con is not None else write_session
     report = report or (lambda r: None)
     wanted = [t.lower() for t in tables] if tables else list(mapping())
     started = datetime.now()
-    run_id = con.execute("select coalesce(max(run_id), 0) + 1 from refresh_runs").fetchall()[0][0]
+    with session() as master:
+        run_id = master.execute("select coalesce(max(run_id), 0) + 1 from refresh_runs").fetchall()[0][0]
+        have = {table_id: newest_loaded(master, table_id) for table_id in wanted}
     results: list[TableRefresh] = []
+    recorded: set[str] = set()
 
     def done(result: TableRefresh) -> None:
         results.append(result)
-        _record_run(con, run_id, started, result)
         report(result)
 
+    own_client = client is None
     try:
         client = client or Client()
         for n, table_id in enumerate(wanted):
@@ -1054,14 +1068,17 @@ def refresh(con: duckdb.DuckDBPyConnection | None = None, client: Client | None 
                 meta = client.table(table_id)
                 ptype = meta.period_type(spec.period_type)
                 result.newest_period = meta.newest(ptype)
-                periods = refresh_periods(meta, ptype, newest_loaded(con, table_id), initial, revision)
+                periods = refresh_periods(meta, ptype, have[table_id], initial, revision)
                 if not periods:
                     result.status = "current"
                 else:
                     fetched = fetch(client, table_id, areas, periods)
-                    loaded = load_fetched(con, fetched, loaded_by)
-                    result.status, result.periods = "fetched", fetched.periods
-                    result.rows, result.load_id = loaded.rows, loaded.load_id
+                    with session() as master:
+                        loaded = load_fetched(master, fetched, loaded_by)
+                        result.status, result.periods = "fetched", fetched.periods
+                        result.rows, result.load_id = loaded.rows, loaded.load_id
+                        _record_runs(master, run_id, started, [result])  # published with its load
+                        recorded.add(table_id)
             except PipelineError as exc:
                 result.reason = str(exc)
                 done(result)
@@ -1069,16 +1086,16 @@ def refresh(con: duckdb.DuckDBPyConnection | None = None, client: Client | None 
                     done(TableRefresh(rest, "not_run"))
                 break
             done(result)
-        return results
     except PipelineError as exc:  # no client (no key): the run is recorded as failed for every table
         for table_id in wanted[len(results):]:
             done(TableRefresh(table_id, "failed", reason=str(exc)))
-        return results
     finally:
         if own_client and client is not None:
             client.close()
-        if own_con:
-            con.close()
+    if rest := [r for r in results if r.table_id not in recorded]:
+        with session() as master:
+            _record_runs(master, run_id, started, rest)
+    return results
 
 
 def live_status(con: duckdb.DuckDBPyConnection, today: date | None = None) -> str | None:

@@ -26,6 +26,7 @@ from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT
                              Kind, detect_kind, header_map, marker_sql, number_sql)
 from pipelines.periods import parse_period
 from pipelines.warehouse import normalise_value, transaction, vocabulary, vocabulary_labels
+from pipelines.writer import write_session
 
 MAX_PROBLEMS = 200
 DEFAULT_GROUP = "Alle modtagere"
@@ -496,18 +497,15 @@ def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | N
          file_name: str | None = None, table_id: str | None = None, query: str | None = None,
          api_version: str | None = None, con: duckdb.DuckDBPyConnection | None = None,
          progress: Progress | None = None, max_rows: int | None = None) -> LoadResult:
-    """Validate and load one extract in one transaction; raise ExtractRejected with every problem."""
-    from pipelines.warehouse import connect
+    """Validate and load one extract in one transaction; raise ExtractRejected with every problem.
 
-    own = con is None
-    con = con or connect()
-    try:
-        meta = _Provenance(file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query,
-                           api_version)
-        return _load(con, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows)
-    finally:
-        if own:
-            con.close()
+    Without ``con`` the load takes a write session of its own (the writer role, then a publish)."""
+    meta = _Provenance(file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query,
+                       api_version)
+    if con is None:
+        with write_session() as master:
+            return _load(master, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows)
+    return _load(con, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows)
 
 
 class _NotDirect(Exception):

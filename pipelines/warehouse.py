@@ -62,12 +62,19 @@ def connect(path: Path | None = None, read_only: bool = False,
     return con
 
 
+# Every committed write moves the master's data version on: a write session publishes a new snapshot
+# when the version differs from the published one (pipelines/snapshots.py).
+_NEXT_DATA_VERSION = ("insert into meta values ('data_version', '1') "
+                      "on conflict (key) do update set value = (meta.value::bigint + 1)::varchar")
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection):
     """One transaction: committed when the block ends, rolled back if anything at all escapes it."""
     con.execute("begin transaction")
     try:
         yield con
+        con.execute(_NEXT_DATA_VERSION)
     except BaseException:  # even KeyboardInterrupt: roll back, then let it propagate unchanged
         con.execute("rollback")
         raise
@@ -76,7 +83,7 @@ def transaction(con: duckdb.DuckDBPyConnection):
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create table if not exists meta (key varchar primary key, value varchar)")
-    version = _reference_version()
+    version = reference_version()
     current = con.execute("select value from meta where key = 'reference_version'").fetchall()
     if current and current[0][0] == version:
         return
@@ -197,7 +204,8 @@ def _reference_files() -> list[Path]:
     return sorted(config.REFERENCE_DIR.glob("*.csv"))
 
 
-def _reference_version() -> str:
+def reference_version() -> str:
+    """A digest of the reference data and the schema: a warehouse built from other ones is rebuilt on open."""
     digest = hashlib.sha256()
     for f in _reference_files() + [SCHEMA_SQL]:
         digest.update(f.name.encode())
@@ -320,7 +328,7 @@ def _insert_reference(con: duckdb.DuckDBPyConnection, version: str | None = None
         con.execute(f"delete from {name}")
         con.execute(f"insert into {name} by name select * from ref_arrow")
         con.unregister("ref_arrow")
-    con.execute("insert or replace into meta values ('reference_version', ?)", [version or _reference_version()])
+    con.execute("insert or replace into meta values ('reference_version', ?)", [version or reference_version()])
 
 
 @functools.cache

@@ -1,23 +1,29 @@
 """One writer at a time: an OS file lock beside the master warehouse, taken for the length of one write.
 
-Every writer (CLI load, undo, demo, build, re-aggregation, fetch, refresh) takes the same lock, so a
-second one waits (saying so in Danish) instead of failing on DuckDB's own lock, and gives up cleanly
-after ``HELHEDSBLIK_WRITER_WAIT`` seconds (default 600) without touching anything. The lock is an
-``flock`` on ``<warehouse>.lock``: the kernel releases it when its holder dies, SIGKILL included, so a
-crashed writer never leaves a stale lock behind.
+Every writer (CLI load, undo, demo, build, re-aggregation, fetch, refresh, an upload or undo in the app)
+goes through ``write_session``: it takes the lock, opens the master read-write, hands the connection to
+the caller, closes the master and publishes a read-only snapshot when the data changed. A second writer
+waits (saying so in Danish) instead of failing on DuckDB's own lock, and gives up cleanly after
+``HELHEDSBLIK_WRITER_WAIT`` seconds (default 600) without touching anything. The lock is an ``flock`` on
+``<warehouse>.lock``: the kernel releases it when its holder dies, SIGKILL included, so a crashed writer
+never leaves a stale lock behind.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipelines import config
+import duckdb
+
+from pipelines import config, snapshots
 from pipelines.errors import PipelineError
+from pipelines.warehouse import connect, reference_version
 
 POLL_SECONDS = 0.2
 
@@ -66,3 +72,35 @@ def writer(warehouse: Path | None = None, wait: float | None = None,
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def spill_path(warehouse: Path) -> Path:
+    """DuckDB's default spill folder for the master (its temp_directory)."""
+    return warehouse.with_name(warehouse.name + ".tmp")
+
+
+@contextmanager
+def write_session(on_wait: Callable[[str], None] | None = None, on_publish: Callable[[str], None] | None = None,
+                  wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The writer role and the master, open read-write, for one write; then a published snapshot.
+
+    When the block ends (normally or not) the master is closed, which checkpoints it, and if its data
+    version differs from the current snapshot's (this session committed something, or an earlier writer
+    died between its commit and its publish) a new snapshot is published before the lock is let go.
+    """
+    master = config.warehouse_path()
+    with writer(master, wait, on_wait):
+        # Spill files of a writer that was killed mid-load are never cleaned up by DuckDB; nothing else
+        # can be using them while this process holds the lock.
+        shutil.rmtree(spill_path(master), ignore_errors=True)
+        con = connect(master)
+        try:
+            yield con
+        finally:
+            try:
+                version = snapshots.data_version(con)
+                con.execute("checkpoint")
+            finally:
+                con.close()
+            if snapshots.is_behind(version, reference_version()):
+                snapshots.publish(master, version, reference_version(), step=on_publish)

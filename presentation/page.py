@@ -41,15 +41,19 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
 
 
 REPORT_KEY = "_report_items"
+FLASH_KEY = "_flash"
 CHART_HEIGHT = 300
 
 
 def start(title: str) -> None:
     """The page title; also starts the list of charts the page's report pack will hold."""
+    queries.pin_snapshot()  # first: every query of this run reads the same published snapshot
     st.session_state[REPORT_KEY] = []
     st.title(title)
     if line := queries.live_data_status():
         st.warning(fmt.plain(line), icon=":material/sync_problem:")
+    if message := st.session_state.pop(FLASH_KEY, None):
+        st.success(message, icon=":material/check_circle:")
 
 
 def review(result) -> bool:
@@ -76,10 +80,12 @@ def review(result) -> bool:
     return True
 
 
-def run_load(label: str, commit):
+def run_load(label: str, commit, forget: tuple[str, ...] = ()) -> None:
     """A load with a status box and a progress bar; ``commit(progress)`` does it. A rejection lists its
-    problems. Returns the load's result, or None when it was rejected (nothing was changed)."""
-    from pipelines.errors import ExtractRejected
+    problems and changes nothing. After a load the page runs again, with the outcome at its top: the
+    load published a new snapshot, and a script run reads only one (``forget``: session keys to drop then).
+    """
+    from pipelines.errors import ExtractRejected, PipelineError
     from pipelines.uploads import Review
 
     shown = fmt.plain(label)
@@ -90,12 +96,22 @@ def run_load(label: str, commit):
         except ExtractRejected as exc:
             status.update(label=f"{shown} blev afvist; intet er ændret", state="error")
             table(Review(label, False, problems=exc.problems).problem_table())
-            return None
-        status.update(label=(f"{shown} var allerede indlæst (nr. {result.load_id}); intet ændret."
-                             if result.skipped_identical else
-                             f"{shown} indlæst som nr. {result.load_id}: {fmt.fmt_int(result.rows)} rækker, "
-                             f"{fmt.fmt_int(result.replaced_rows)} erstattet."), state="complete")
-        return result
+            return
+        except PipelineError as exc:  # e.g. another load held the warehouse for longer than we wait
+            status.update(label=f"{shown} blev ikke indlæst; intet er ændret", state="error")
+            st.error(fmt.plain(exc), icon=":material/error:")
+            return
+    for key in forget:
+        st.session_state.pop(key, None)
+    flash(f"{shown} var allerede indlæst (nr. {result.load_id}); intet ændret." if result.skipped_identical else
+          f"{shown} indlæst som nr. {result.load_id}: {fmt.fmt_int(result.rows)} rækker, "
+          f"{fmt.fmt_int(result.replaced_rows)} erstattet.")
+
+
+def flash(message: str) -> None:
+    """Run the page again with ``message`` at its top (after a write: the new snapshot is read)."""
+    st.session_state[FLASH_KEY] = message
+    st.rerun()
 
 
 def _slug(text: str) -> str:

@@ -1,8 +1,11 @@
 """The one data-access layer the pages go through.
 
-Each question is a ``.sql`` file in this folder with named, bound parameters (``$area``). Query
-functions are cached on their plain arguments; a single warehouse connection is shared by the
-process and every query runs on its own cursor, so concurrent sessions never share a result.
+Each question is a ``.sql`` file in this folder with named, bound parameters (``$area``). The app only
+reads: every query runs on a read-only published snapshot of the warehouse (``pipelines/snapshots.py``).
+A page pins the newest snapshot when its script run starts (``pin_snapshot``), so one run reads one
+snapshot, and query functions are cached on the snapshot as well as on their plain arguments, so a page
+never mixes two. Every query runs on its own cursor, so concurrent sessions never share a result.
+Writes (uploads, undo, fetches) go through a write session on the master, which publishes a new snapshot.
 Pages never import duckdb.
 """
 
@@ -10,15 +13,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pipelines import build, config, loader, uploads
-from pipelines.warehouse import connect
-from pipelines.writer import writer
+from pipelines import build, config, loader, snapshots, uploads
+from pipelines.writer import write_session
 from queries import investment_model
 
 QUERY_DIR = Path(__file__).resolve().parent
@@ -30,18 +34,58 @@ GUIDANCE_PRESETS = {"ds_aktuel": "DS' aktuelle vejledning pr. område",
 MEASURES = {"persons": "Antal personer", "full_time_persons": "Fuldtidspersoner"}
 AGE_BANDS = {"alle": "Alle aldre", "under_30": "Under 30 år", "30_plus": "30 år og derover"}
 FREQUENCIES = {"M": ("month", "Måned"), "Q": ("quarter", "Kvartal"), "Y": ("year", "År")}
+PIN_KEY = "_snapshot"
+# Results of older snapshots are evicted with the rest; a function rarely has this many argument sets.
+CACHE_ENTRIES = 512
 
 
 class QueryError(Exception):
     """A question the warehouse could not answer, in words a user can act on."""
 
 
-@st.cache_resource(show_spinner="Bygger datalageret første gang …")
-def warehouse() -> duckdb.DuckDBPyConnection:
-    """The process's one warehouse connection; builds the bundled default on first use."""
-    con = connect(memory_limit=config.APP_MEMORY_LIMIT)
-    build.ensure_built(con=con)
-    return con
+@st.cache_resource(show_spinner="Bygger datalageret første gang …", on_release=lambda reader: reader.close())
+def snapshot_reader() -> snapshots.SnapshotReader:
+    """The process's read-only connections to the published snapshots. On a fresh clone the first call
+    builds the master from the bundled data and publishes it (the only time the app waits for a writer)."""
+    build.ensure_published(on_wait=lambda message: st.toast(message, icon=":material/hourglass_top:"))
+    return snapshots.SnapshotReader(memory_limit=config.APP_MEMORY_LIMIT)
+
+
+def pin_snapshot():
+    """The newest published snapshot, for every query of this script run (pages call it first)."""
+    snap = snapshot_reader().current()
+    if get_script_run_ctx() is not None:
+        st.session_state[PIN_KEY] = snap
+    return snap
+
+
+def _pinned():
+    if get_script_run_ctx() is None:  # outside a page (benchmarks, scripts): the newest one
+        return snapshot_reader().current()
+    snap = st.session_state.get(PIN_KEY)
+    return snap if snap is not None and not snap.closed else pin_snapshot()
+
+
+def published() -> snapshots.Snapshot:
+    """The snapshot this script run reads: its name, data version and when it was published."""
+    return _pinned().snapshot
+
+
+def cached(func):
+    """``st.cache_data`` keyed by the snapshot this run reads as well as by the arguments."""
+    def on_snapshot(snapshot: str, *args, **kwargs):
+        return func(*args, **kwargs)
+
+    # Streamlit names a cache by its function's module and qualified name: one cache per query function.
+    on_snapshot.__module__, on_snapshot.__qualname__ = func.__module__, f"{func.__qualname__}[snapshot]"
+    cache = st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)(on_snapshot)
+
+    @functools.wraps(func)
+    def call(*args, **kwargs):
+        return cache(_pinned().snapshot.name, *args, **kwargs)
+
+    call.clear = cache.clear
+    return call
 
 
 @functools.cache
@@ -51,9 +95,13 @@ def _sql(name: str) -> str:
     return (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def _cursor() -> duckdb.DuckDBPyConnection:
+    return _pinned().con.cursor()
+
+
 def run(name: str, **params) -> pl.DataFrame:
     """Run one named query with bound parameters and return a polars DataFrame."""
-    cursor = warehouse().cursor()
+    cursor = _cursor()
     try:
         return cursor.sql(_sql(name), params=params or None).pl()
     except duckdb.Error as exc:
@@ -62,35 +110,30 @@ def run(name: str, **params) -> pl.DataFrame:
         cursor.close()
 
 
-def clear_caches() -> None:
-    """After a load or an undo: every page must show the new data at once."""
-    st.cache_data.clear()
-
-
 # --- shared lookups ----------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False)
+@cached
 def areas() -> pl.DataFrame:
     return run("areas")
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def month_bounds() -> tuple[str | None, str | None]:
     row = run("month_bounds").row(0)
     return row[0], row[1]
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def freshness() -> dict:
     return run("data_freshness").row(0, named=True)
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def similar_areas(area: str, n: int = 3) -> list[str]:
     return run("similar_areas", area=area, n=n)["area_code"].to_list()
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def series_breaks() -> list[dict]:
     return [{"date": d, "label": label} for d, label in run("series_breaks").iter_rows()]
 
@@ -115,7 +158,7 @@ class Kpi:
     lower_is_better: bool = False  # fewer recipients is good news: the change is coloured accordingly
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def overview(area: str, period: str, preset: str) -> list[Kpi]:
     """The home page's key figures for one area and month, with a year earlier and the country."""
     rec = run("recipients_by_category", area=area, period=period)
@@ -164,7 +207,7 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
 
 # --- Fælles borgere ----------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False)
+@cached
 def match_group_periods(area: str) -> pl.DataFrame:
     return run("match_group_periods", area=area)
 
@@ -185,7 +228,7 @@ class SharedCitizens:
     sources: list[str]
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def shared_citizens(area: str, period: str) -> SharedCitizens:
     df = run("match_group_matrix", area=area, period=period)
     both = df.filter(pl.col("administration") == "both")
@@ -257,7 +300,7 @@ def _shared_over_time(area: str) -> pl.DataFrame:
 
 # --- Visitation --------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False)
+@cached
 def visitation_series(areas_: tuple[str, ...], measure: str, age: str, first: str, last: str, freq: str,
                       shares: bool) -> pl.DataFrame:
     """date, area, series, era, value (count, or pct of the area's total when ``shares``)."""
@@ -275,7 +318,7 @@ def visitation_series(areas_: tuple[str, ...], measure: str, age: str, first: st
 
 # --- Aktivering --------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False)
+@cached
 def activation(area: str, first: str, last: str, freq: str = "M") -> tuple[pl.DataFrame, pl.DataFrame]:
     """(series at the chosen frequency: date, series, value) and (published averages over longer periods)."""
     if freq not in FREQUENCIES:
@@ -292,19 +335,19 @@ def activation(area: str, first: str, last: str, freq: str = "M") -> tuple[pl.Da
 
 # --- Sagstal -----------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False)
+@cached
 def caseload_periods(area: str) -> pl.DataFrame:
     return run("caseload_periods", area=area)
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def caseloads(area: str, period: str, preset: str) -> pl.DataFrame:
     if preset not in GUIDANCE_PRESETS:
         raise QueryError("Ukendt vejledning")
     return run("caseload_teams", area=area, period=period, preset=preset)
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def guidance(preset: str) -> pl.DataFrame:
     if preset not in GUIDANCE_PRESETS:
         raise QueryError("Ukendt vejledning")
@@ -313,12 +356,12 @@ def guidance(preset: str) -> pl.DataFrame:
 
 # --- Investering -------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False)
+@cached
 def investment_lines(area: str) -> pl.DataFrame:
     return run("investment_lines", area=area)
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def investment_areas() -> pl.DataFrame:
     return run("investment_areas")
 
@@ -329,17 +372,17 @@ BENCHMARK_UNITS = {"ftp": "Fuldtidspersoner", "pct": "Andel af befolkningen (pct
 BENCHMARK_FORMATS = {"ftp": ",.0f", "pct": ",.2f"}  # d3 formats of the chart's values
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def benchmark_groups(area: str) -> pl.DataFrame:
     return run("benchmark_groups", area=area)
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def benchmark_periods(group: str) -> pl.DataFrame:
     return run("benchmark_periods", group=group)
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def benchmark_series(area: str, group: str, first: str, last: str) -> pl.DataFrame:
     """One row per rolling year ending within the months first-last: expected and actual full-time persons
     and shares, the differences (actual minus expected), the rank and how many were ranked; ``date`` is
@@ -370,13 +413,13 @@ def benchmark_latest(series: pl.DataFrame) -> dict | None:
     return series.row(-1, named=True) if series.height else None
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def benchmark_ranking(period: str, group: str) -> pl.DataFrame:
     """Every municipality's place on the ranking for one rolling year and benefit group, best first."""
     return run("benchmark_ranking", period=period, group=group)
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def benchmark_similar(area: str, group: str, period: str, n: int = 5) -> pl.DataFrame:
     """The area and the n municipalities with the nearest expected share in one rolling year (the area first)."""
     return run("benchmark_similar", area=area, group=group, period=period, n=n)
@@ -384,12 +427,12 @@ def benchmark_similar(area: str, group: str, period: str, n: int = 5) -> pl.Data
 
 # --- Data --------------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False)
+@cached
 def loads_list() -> pl.DataFrame:
     return run("loads_list")
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def coverage(area: str) -> pl.DataFrame:
     from pipelines.kinds import KINDS
 
@@ -397,12 +440,12 @@ def coverage(area: str) -> pl.DataFrame:
     return run("coverage", area=area).with_columns(pl.col("kind").replace_strict(labels).alias("kind_label"))
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def visitation_sources(areas_: tuple[str, ...]) -> list[str]:
     return run("visitation_sources", areas=list(areas_))["source"].to_list()
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def freshness_sources() -> list[str]:
     return run("load_sources")["source"].to_list()
 
@@ -432,7 +475,7 @@ class PublishedCase:
     sources: list[str]
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def published_cases(area: str) -> list[PublishedCase]:
     """Each project period's computed net beside the net its source states, discrepancies spelt out."""
     from presentation.formatting import fmt_mio
@@ -486,38 +529,29 @@ def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_c
 # --- Writes from the Data page (analysts only; the page checks the role) -------------------------
 
 def review_upload(name: str, data: bytes) -> uploads.Review:
-    cursor = warehouse().cursor()
+    """Validated against the snapshot this run reads (temp tables only; the snapshot is read-only)."""
+    cursor = _cursor()
     try:
         return uploads.review(cursor, name, data)
     finally:
         cursor.close()
 
 
-def _writer():
-    """The writer role, as every CLI writer takes it; while another holds it the page says it waits."""
-    return writer(on_wait=lambda message: st.toast(message, icon=":material/hourglass_top:"))
+def _session(progress=None):
+    """A write session, as every CLI writer takes it; while another writer holds the master the page
+    says it waits, and the publish shows in the progress bar."""
+    return write_session(on_wait=lambda message: st.toast(message, icon=":material/hourglass_top:"),
+                         on_publish=(lambda step: progress(step, 0.98)) if progress else None)
 
 
 def commit_upload(name: str, data: bytes, user: str, progress=None) -> loader.LoadResult:
-    cursor = warehouse().cursor()
-    try:
-        with _writer():
-            result = uploads.commit(cursor, name, data, user, progress)
-    finally:
-        cursor.close()
-    clear_caches()
-    return result
+    with _session(progress) as con:
+        return uploads.commit(con, name, data, user, progress)
 
 
 def undo_load(load_id: int, user: str) -> int:
-    cursor = warehouse().cursor()
-    try:
-        with _writer():
-            removed = loader.undo(cursor, load_id, user)
-    finally:
-        cursor.close()
-    clear_caches()
-    return removed
+    with _session() as con:
+        return loader.undo(con, load_id, user)
 
 
 # --- jobindsats API v3 (analysts; the page checks the role) ---------------------------------------
@@ -565,7 +599,7 @@ def fetch_jobindsats(table_id: str, areas: list[str] | str, periods: str, progre
 
 def review_fetched(fetched) -> uploads.Review:
     """The same review as an upload gets, for a fetch."""
-    cursor = warehouse().cursor()
+    cursor = _cursor()
     try:
         return uploads.review(cursor, fetched.file_name, fetched.as_bytes(), fetched.kind)
     finally:
@@ -575,29 +609,27 @@ def review_fetched(fetched) -> uploads.Review:
 def commit_fetched(fetched, user: str, progress=None) -> loader.LoadResult:
     from pipelines import jobindsats
 
-    cursor = warehouse().cursor()
-    try:
-        with _writer():
-            result = jobindsats.load_fetched(cursor, fetched, user, progress)
-    finally:
-        cursor.close()
-    clear_caches()
-    return result
+    with _session(progress) as con:
+        return jobindsats.load_fetched(con, fetched, user, progress)
 
 
-@st.cache_data(ttl=300, show_spinner=False)
 def live_data_status() -> str | None:
     """One Danish line when the data from jobindsats are not current, for every page; None when they are."""
+    return _live_data_status(date.today())  # overdue is a matter of the date as well as of the data
+
+
+@cached
+def _live_data_status(today: date) -> str | None:
     from pipelines import jobindsats
 
-    cursor = warehouse().cursor()
+    cursor = _cursor()
     try:
-        return jobindsats.live_status(cursor)
+        return jobindsats.live_status(cursor, today)
     finally:
         cursor.close()
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def recipients_by_category(area: str, period: str) -> pl.DataFrame:
     """The area's and the country's share of recipients in each category this month, as comparison bars."""
     rec = run("recipients_by_category", area=area, period=period).filter(pl.col("which") == "nu")

@@ -42,7 +42,7 @@ def app_warehouse(built_warehouse, tmp_path_factory) -> Path:
 @pytest.fixture
 def app(app_warehouse, monkeypatch):
     monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(app_warehouse))
-    queries.warehouse.clear()
+    queries.snapshot_reader.clear()
     st.cache_data.clear()
 
     def run(name: str, **params) -> AppTest:
@@ -52,7 +52,7 @@ def app(app_warehouse, monkeypatch):
         return at.run()
 
     yield run
-    queries.warehouse.clear()
+    queries.snapshot_reader.clear()
 
 
 def chart_specs(at) -> list[dict]:

@@ -9,7 +9,7 @@ import fake_jobindsats
 import pytest
 import streamlit as st
 from conftest import state
-from pipelines.warehouse import connect
+from pipelines.writer import write_session
 from streamlit.testing.v1 import AppTest
 
 import queries
@@ -27,10 +27,10 @@ def warehouse_copy(built_warehouse, tmp_path, monkeypatch) -> Path:
     path = tmp_path / "warehouse.duckdb"
     shutil.copy(built_warehouse, path)
     monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(path))
-    queries.warehouse.clear()
+    queries.snapshot_reader.clear()
     st.cache_data.clear()
     yield path
-    queries.warehouse.clear()
+    queries.snapshot_reader.clear()
 
 
 def data_page() -> AppTest:
@@ -38,7 +38,8 @@ def data_page() -> AppTest:
 
 
 def snapshot() -> tuple:
-    cursor = queries.warehouse().cursor()
+    """What the app reads: the current published snapshot."""
+    cursor = queries.snapshot_reader().current().con.cursor()
     try:
         return state(cursor)
     finally:
@@ -133,7 +134,7 @@ def test_analyst_fetches_from_jobindsats_panel(warehouse_copy, httpserver_ipv4, 
     assert snapshot() == before
     next(b for b in at.button if b.label == "Indlæs y60c07 fra jobindsats").click().run()
     assert not at.exception and not at.error
-    cursor = queries.warehouse().cursor()
+    cursor = queries.snapshot_reader().current().con.cursor()
     try:
         rows = cursor.execute("select area, period, activation_rate, touched_share, source from activation "
                               "where source = 'jobindsats API' order by period").fetchall()
@@ -159,11 +160,8 @@ def test_every_page_says_when_the_last_refresh_failed(warehouse_copy, monkeypatc
 
     closed = fake_jobindsats.closed_port()
     client = jobindsats.Client(base_url=f"http://127.0.0.1:{closed}", key="K", retries=0)
-    con = connect(warehouse_copy)
-    try:
+    with write_session() as con:  # published, as a scheduled refresh is
         results = jobindsats.refresh(con, client, tables=["y60a02", "y60c07"])
-    finally:
-        con.close()
     assert [r.status for r in results] == ["failed", "not_run"]
     for name in ("overblik", "data"):
         at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60).run()
