@@ -45,9 +45,11 @@ from pipelines.errors import PipelineError
 
 POINTER = "current"
 SNAPSHOT_NAME = re.compile(r"^warehouse-(\d{6,})\.duckdb$")
-# A process closes its connection to a superseded snapshot this long after it was superseded: far longer
-# than any script run, so a page that started on the old snapshot finishes on it.
-RETIRE_AFTER_SECONDS = 300.0
+# A process closes its connection to a superseded snapshot this long after it was superseded (far longer
+# than a script run, so a page that started on the old snapshot finishes on it), or sooner when more than
+# OPEN_SUPERSEDED newer ones have come since: each open snapshot holds its own DuckDB buffers.
+RETIRE_AFTER_SECONDS = 120.0
+OPEN_SUPERSEDED = 2
 
 
 class NotPublished(PipelineError):
@@ -292,13 +294,14 @@ class SnapshotReader:
                 self._current.superseded_at = time.monotonic()
                 self._superseded.append(self._current)
             self._current, self._stamp = opened, stamp
+            self._retire()
             return opened
 
     def _retire(self) -> None:
         now = time.monotonic()
         keep = []
-        for old in self._superseded:
-            if now - old.superseded_at >= self.retire_after:
+        for n, old in enumerate(self._superseded):
+            if now - old.superseded_at >= self.retire_after or len(self._superseded) - n > OPEN_SUPERSEDED:
                 old.close()
             else:
                 keep.append(old)

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import queries
+from presentation.formatting import fmt_datetime, plain
 from pipelines.periods import MONTHS_DA_SHORT, parse_period
 
 DEFAULT_AREA = "101"  # København: the published 2007 figures are Copenhagen's
@@ -169,6 +170,10 @@ def sidebar_filters() -> Filters:
     st.session_state[URL_KEY] = url
 
     fresh = queries.freshness()
+    # Freshness of what this page shows: the snapshot it reads and the newest load in it.
+    latest = (f"; seneste indlæsning {fmt_datetime(fresh['latest_loaded_at'])} ({fresh['latest_source']})"
+              if fresh["latest_loaded_at"] is not None else "")
+    side.caption(plain(f"Data offentliggjort {fmt_datetime(queries.published().published_at)}{latest}."))
     if fresh.get("has_demo"):
         side.caption("Lageret indeholder syntetiske demodata (kilde: syntetisk demo) ved siden af offentliggjorte tal.")
     for notice in notices:

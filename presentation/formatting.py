@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import numbers
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 MISSING = "–"
@@ -117,6 +117,13 @@ def fmt_date(d: date | None) -> str:
     if d is None:
         return MISSING
     return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
+
+
+def fmt_datetime(moment: datetime | None) -> str:
+    """datetime(2026, 11, 22, 6, 5) -> "22. november 2026 kl. 06.05"; None -> "–"."""
+    if moment is None:
+        return MISSING
+    return f"{fmt_date(moment.date())} kl. {moment:%H.%M}"
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

@@ -261,3 +261,82 @@ def test_manager_cannot_reach_upload_by_url(built_warehouse, tmp_path, browser):
         context.close()
     finally:
         srv.stop()
+
+
+# --- serving while loading ---------------------------------------------------------------------------
+
+def pipelines_cli(args: list[str], warehouse: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipelines", *args], cwd=ROOT,
+                            env={**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def recipients(tab: Page, srv: Server) -> str:
+    """Overblik's 'Modtagere i alt' for Aarhus in September 2026."""
+    open_page(tab, f"{srv.url}/?kommune=751&til=2026M09")
+    return metric(tab, "Modtagere i alt")
+
+
+def browse_while(proc: subprocess.Popen, tabs: list[Page], servers: list[Server]) -> list[tuple[int, str]]:
+    """Open every page in turn on every server until ``proc`` ends; each must render without an error.
+    Returns (server, page) of each request that began and ended while ``proc`` ran."""
+    during = []
+    paths = list(PAGES.items())
+    n = 0
+    while proc.poll() is None:
+        path, title = paths[n % len(paths)]
+        for i, (tab, srv) in enumerate(zip(tabs, servers)):
+            running = proc.poll() is None
+            open_page(tab, f"{srv.url}/{path}?kommune=751")
+            expect(tab.locator("h1").first).to_contain_text(title)
+            assert tab.locator("[data-testid='stException']").count() == 0, (srv.url, path)
+            assert tab.locator("[data-testid='stAlertContentError']").count() == 0, (srv.url, path)
+            if running and proc.poll() is None:
+                during.append((i, path))
+        n += 1
+    return during
+
+
+@pytest.mark.slow
+def test_two_servers_serve_every_page_while_a_third_process_loads_and_undoes(built_warehouse, tmp_path, browser):
+    from tests.bigfile import write_big_visitation
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+    assert pipelines_cli(["publish"], warehouse).wait(timeout=120) == 0
+    big = tmp_path / "national.csv"
+    write_big_visitation(big, ages=tuple(f"{age} år" for age in range(16, 34)))  # 1,7 million lines
+    servers = [Server(warehouse, tmp_path / f"app{n}.log") for n in (1, 2)]
+    contexts = []
+    try:
+        tabs = []
+        for srv in servers:
+            warm_up(browser, srv)
+            contexts.append(browser.new_context(viewport={"width": 1400, "height": 1000}))
+            tabs.append(contexts[-1].new_page())
+            tabs[-1].dialogs = []
+            tabs[-1].on("dialog", lambda d, tab=tabs[-1]: (tab.dialogs.append(d.message), d.dismiss()))
+        before = [recipients(tab, srv) for tab, srv in zip(tabs, servers)]
+        assert before[0] == before[1] and before[0] not in ("", "–")
+
+        load = pipelines_cli(["load", str(big)], warehouse)
+        during_load = browse_while(load, tabs, servers)
+        out, err = load.communicate(timeout=300)
+        assert load.returncode == 0, err
+        assert {i for i, _ in during_load} == {0, 1}, during_load  # both servers answered while it loaded
+        after = [recipients(tab, srv) for tab, srv in zip(tabs, servers)]
+        assert after[0] == after[1] != before[0]  # both serve the new snapshot
+
+        load_id = out.split("indlæsning ", 1)[1].split(",", 1)[0]
+        undo = pipelines_cli(["undo", load_id], warehouse)
+        during_undo = browse_while(undo, tabs, servers)
+        out, err = undo.communicate(timeout=300)
+        assert undo.returncode == 0, err
+        assert [recipients(tab, srv) for tab, srv in zip(tabs, servers)] == before  # the old figures again
+        assert all(tab.dialogs == [] for tab in tabs)
+        print(f"page requests during the load: {len(during_load)}, during the undo: {len(during_undo)}")
+    finally:
+        for context in contexts:
+            context.close()
+        for srv in servers:
+            srv.stop()

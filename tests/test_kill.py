@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import loader
+from pipelines import loader, snapshots
 from pipelines.warehouse import connect
 from tests.bigfile import write_big_visitation
 
@@ -53,6 +53,11 @@ def test_sigkill_mid_load_leaves_all_or_nothing(tmp_path, big_file, when, delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
 
+    # The app's view: the current snapshot opens, and holds the state before the load or after it.
+    published = warehouse.parent / "published"
+    shown = snapshot_loads(published)
+    assert shown in ([("visitation", 1)], [("visitation", 1), ("visitation", fact_rows)])
+
     con = connect(warehouse)
     try:
         loads = con.execute("select kind, rows from loads order by load_id").fetchall()
@@ -69,3 +74,12 @@ def test_sigkill_mid_load_leaves_all_or_nothing(tmp_path, big_file, when, delay)
     check = run_cli(["check"], env)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "konsistent" in check.stdout
+    assert snapshot_loads(published) == loads  # a writer publishes what the killed one could not
+
+
+def snapshot_loads(published: Path) -> list[tuple]:
+    reader = snapshots.SnapshotReader(published)
+    try:
+        return reader.current().con.execute("select kind, rows from loads order by load_id").fetchall()
+    finally:
+        reader.close()

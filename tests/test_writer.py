@@ -13,6 +13,7 @@ import duckdb
 import fake_jobindsats as fj
 import pytest
 
+from pipelines import snapshots
 from pipelines.warehouse import connect
 from pipelines.writer import WriterBusy, lock_path, writer
 
@@ -75,6 +76,11 @@ def test_two_loads_started_at_once_both_land(warehouse, files):
         assert proc.returncode == 0, err
         assert "Traceback" not in err
     assert teams(warehouse) == [("Team A",), ("Team B",)]
+    reader = snapshots.SnapshotReader()  # and the app's snapshot holds both
+    try:
+        assert reader.current().con.execute("select team from caseloads order by team").fetchall() == teams(warehouse)
+    finally:
+        reader.close()
 
 
 def test_a_killed_writer_leaves_no_stale_lock(warehouse):
