@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+import queries
+
 st.set_page_config(page_title="Helhedsblik", page_icon=":material/insights:", layout="wide")
 
 PAGES = [
@@ -15,4 +17,5 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
 
-st.navigation(PAGES).run()
+with queries.reading_snapshot():  # one published snapshot for the whole run, held open until it ends
+    st.navigation(PAGES).run()

@@ -8,7 +8,9 @@ its targets then marked NOT MEASURED:
    DuckDB's own ``read_csv`` (the floor), pandas + one bulk insert, the full pipeline CLI;
 3. the national warehouse: every demo file through the pipeline, then the seed;
 4. every page cold and warm with AppTest, every query uncached;
-5. the table, printed and written to ``benchmarks/results.md`` (figures of steps not run this time
+5. serving from published snapshots: publishing, one against twenty sessions on one real server, pages
+   while another process loads;
+6. the table, printed and written to ``benchmarks/results.md`` (figures of steps not run this time
    are kept from the last run at the same scale, each section saying when it was measured).
 """
 
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks import dataset, report
+from benchmarks import dataset, report, serving
 from benchmarks.measure import (PROJECT_ROOT, ChildRun, StepFailed, child_env, median, read_json, run_child,
                                 write_json)
 from pipelines import config
@@ -304,7 +306,7 @@ def step_pages(db: Path, results: dict, logs: Path, runs: int) -> None:
     pages = sorted(PAGES_DIR.glob("*.py"))
     env = child_env(HELHEDSBLIK_WAREHOUSE=str(db))
     section = {"method": (f"Cold: each run is a fresh process that has imported the modules and run AppTest once on "
-                          f"a trivial script, then cleared `queries.warehouse` and `st.cache_data` and timed the "
+                          f"a trivial script, then cleared `queries.snapshot_reader` and `st.cache_data` and timed the "
                           f"page's first `AppTest.from_file(…, default_timeout=120).run()` (the OS file cache stays "
                           f"warm: dropping it needs root). Warm: one serving process runs every page once, then "
                           f"{runs} new AppTest sessions per page on the filled caches. Medians of {runs} runs. "
@@ -313,6 +315,10 @@ def step_pages(db: Path, results: dict, logs: Path, runs: int) -> None:
                "cold": {}, "warm": {}, "measured_at": now(), "load_before": _load()}
     results["pages"] = section
     say(f"[4] pages at national scale ({len(pages)} pages, {runs} runs each)")
+    try:  # as make run leaves it: published before the app starts, so no page pays for the publish
+        run_child(["-m", "pipelines", "publish"], logs / "publish.log", env=env, timeout=PAGE_TIMEOUT)
+    except STEP_ERRORS as exc:
+        say(f"    publish FAILED: {str(exc).splitlines()[0]}")
     for page in pages:
         times, cpu, errors = [], [], []
         try:
@@ -370,6 +376,17 @@ def step_queries(db: Path, results: dict, logs: Path, runs: int) -> None:
                 say(f"    {name:<44} median {m['median'] * 1000:8,.1f} ms  first {m['first'] * 1000:8,.1f} ms")
 
 
+def step_serving(db: Path, data: dataset.Dataset, results: dict, logs: Path, runs: int) -> None:
+    section = {"measured_at": now(), "load_before": _load()}
+    try:
+        section.update(serving.step(db, [f.path for f in data.visitation], WORK / "serving", logs, runs))
+    except (*STEP_ERRORS, TimeoutError) as exc:
+        say(f"    FAILED: {str(exc).splitlines()[0]}")
+        section["error"] = str(exc)
+    section["load_after"] = _load()
+    results["serving"] = section
+
+
 # --- results ------------------------------------------------------------------------------------
 
 def _previous(scale: int) -> dict:
@@ -394,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"demo scale (default {DEFAULT_SCALE}: at least 20 million fact rows)")
     parser.add_argument("--skip-generate", action="store_true",
                         help="never generate: fail step 1 unless a current demo set is in benchmarks/work/demo")
-    parser.add_argument("--only", choices=("ingest", "pages", "queries"), help="run only this part (and step 1)")
+    parser.add_argument("--only", choices=("ingest", "pages", "queries", "serving"),
+                        help="run only this part (and step 1)")
     parser.add_argument("--runs", type=int, default=5, help="runs per page and per query (default 5)")
     parser.add_argument("--ingest-rounds", type=int, default=3,
                         help="interleaved rounds of the ingest comparison (default 3; medians are reported)")
@@ -415,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         pipeline_db = step_ingest(data, results, logs, args.ingest_rounds)
         save(results)
     db = None
-    if data is not None and args.only in (None, "pages", "queries"):
+    if data is not None and args.only in (None, "pages", "queries", "serving"):
         db = step_warehouse(data, results, logs, pipeline_db, reuse_existing=args.only is not None)
         save(results)
     elif pipeline_db is not None:
@@ -426,6 +444,9 @@ def main(argv: list[str] | None = None) -> int:
     if db is not None and args.only in (None, "queries"):
         step_queries(db, results, logs, args.runs)
         save(results)
+    if db is not None and args.only in (None, "serving"):
+        step_serving(db, data, results, logs, args.runs)
+        save(results)
 
     results["machine"]["load average at end"] = _load()
     results["notes"] = notes + [
@@ -433,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         "and wall times are pessimistic (CPU seconds are less affected)."]
     save(results)
     say()
-    say("[5] targets")
+    say("[6] targets")
     for t in report.targets(results):
         say(f"    {t.status:<13} {t.name}: {t.detail}")
     say(f"\nwritten: {RESULTS_MD} (raw figures and logs: {WORK})")

@@ -163,7 +163,7 @@ def _run_page(AppTest, path: str, timeout: float) -> tuple[float, float, list[st
 
 def cmd_page_cold(args) -> None:
     st, AppTest, queries = _streamlit_ready(args.timeout)
-    queries.warehouse.clear()
+    queries.snapshot_reader.clear()
     st.cache_data.clear()
     seconds, cpu_seconds, errors = _run_page(AppTest, args.page, args.timeout)
     write_json(Path(args.out), {"seconds": seconds, "cpu_seconds": cpu_seconds, "errors": errors,
@@ -177,7 +177,7 @@ def cmd_pages_warm(args) -> None:
     Each timed run is a new AppTest session (another user opening the page) on the filled caches.
     """
     st, AppTest, queries = _streamlit_ready(args.timeout)
-    queries.warehouse.clear()
+    queries.snapshot_reader.clear()
     st.cache_data.clear()
     pages = {}
     for path in args.pages:
@@ -224,7 +224,7 @@ def cmd_queries(args) -> None:
     from presentation import filters
 
     area, preset = args.area, "ds_aktuel"
-    queries.warehouse()  # opened once, as in the app: not part of any query's latency
+    queries.snapshot_reader().current()  # opened once, as in the app: not part of any query's latency
     first_month, last = queries.run("month_bounds").row(0)
     if first_month is None:
         sys.exit("the warehouse has no monthly visitation data (month_bounds gave none): nothing to measure")

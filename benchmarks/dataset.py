@@ -12,7 +12,7 @@ UNTIL = "2026M09"  # fixed, so every run and every machine measures the same row
 MARKER = "benchmark-dataset.json"
 # Measure columns per file: a fact row is one CSV row × one measure column, as the warehouse counts facts.
 MEASURES = {"demo_visitation": 2, "demo_faelles_borgere": 1, "demo_aktivering": 2, "demo_sagstal": 2,
-            "demo_investering": 1}
+            "demo_investering": 1, "demo_benchmark": 1}
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,12 @@ from presentation.formatting import fmt_int, plain
 page.start("Data")
 choice = filters.sidebar_filters()
 who = access.sidebar_access()
+writes = who.is_analyst and queries.can_write()
+if who.is_analyst and not writes:
+    st.info("Denne installation viser kun data: udtræk indlæses, hentes og fortrydes på den maskine, hvor "
+            "hovedlageret ligger.", icon=":material/visibility:")
 
-if who.is_analyst:
+if writes:
     st.header("Indlæs udtræk")
     st.caption(f"CSV (jobindsats: ';' og decimalkomma), Excel (.xlsx), Parquet eller jobindsats-JSON. Højst "
                f"{queries.uploads.MAX_UPLOAD_MB} MB og {fmt_int(queries.uploads.MAX_UPLOAD_ROWS)} rækker pr. fil. "
@@ -27,7 +31,7 @@ if who.is_analyst:
                 page.run_load(upload.name, lambda progress, name=upload.name, data=data:
                               queries.commit_upload(name, data, who.user, progress=progress))
 
-if who.is_analyst:
+if writes:
     st.header("Hent fra jobindsats")
     st.caption("Henter fra jobindsats.dk's API v3 (nøgle i JOBINDSATS_API_KEY eller jobindsats_api_key i secrets). "
                "Det hentede kontrolleres som en upload; intet indlæses før du bekræfter.")
@@ -83,7 +87,7 @@ loads = queries.loads_list()
 page.table(loads, {"load_id": "Nr.", "file_name": "Fil", "kind": "Type", "rows": "Rækker",
                    "replaced_rows": "Erstattede rækker", "loaded_at": "Indlæst", "loaded_by": "Af", "source": "Kilde",
                    "period_from": "Fra", "period_to": "Til"})
-if who.is_analyst and not loads.is_empty():
+if writes and not loads.is_empty():
     with st.expander("Fortryd en indlæsning"):
         ids = loads["load_id"].to_list()
         names = dict(zip(ids, loads["file_name"].to_list()))

@@ -53,7 +53,11 @@ def ensure_published(on_wait=None, on_publish=None) -> None:
     """Make sure a current snapshot of this version of the schema and reference data is published: on a
     fresh clone this builds the master from the bundled data first. Cheap when it is (the pointer only)."""
     snap = snapshots.current()
-    if snap is not None and snap.reference_version == reference_version():
-        return
+    if snap is not None and (snap.reference_version == reference_version() or config.read_only()):
+        return  # a read-only installation serves what the writer published; only the writer rebuilds
+    if config.read_only():
+        raise snapshots.NotPublished(f"Der er ikke offentliggjort et datalager i {config.published_dir()} endnu, og "
+                                     "denne installation må ikke bygge et (HELHEDSBLIK_READ_ONLY): kør python -m "
+                                     "pipelines build på den maskine, hvor hovedlageret ligger.")
     with write_session(on_wait=on_wait, on_publish=on_publish) as con:
         ensure_built(con)

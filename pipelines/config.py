@@ -33,6 +33,12 @@ def published_dir() -> Path:
     return Path(configured) if configured else warehouse_path().parent / "published"
 
 
+def read_only() -> bool:
+    """HELHEDSBLIK_READ_ONLY=true: this installation only serves the published snapshots (an app machine
+    reading a shared folder); it never builds, loads or undoes: the writer lives where the master is."""
+    return os.environ.get("HELHEDSBLIK_READ_ONLY", "").strip().lower() in ("1", "true", "yes", "ja")
+
+
 def current_user() -> str:
     """Who runs a CLI load, for provenance."""
     return os.environ.get("HELHEDSBLIK_USER") or os.environ.get("USER") or "ukendt"

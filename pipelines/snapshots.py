@@ -45,11 +45,10 @@ from pipelines.errors import PipelineError
 
 POINTER = "current"
 SNAPSHOT_NAME = re.compile(r"^warehouse-(\d{6,})\.duckdb$")
-# A process closes its connection to a superseded snapshot this long after it was superseded (far longer
-# than a script run, so a page that started on the old snapshot finishes on it), or sooner when more than
-# OPEN_SUPERSEDED newer ones have come since: each open snapshot holds its own DuckDB buffers.
+# A process closes its connection to a superseded snapshot as soon as no script run holds it (a run takes
+# a lease for its length), and at the latest this long after it was superseded: a lease that was never
+# given back (a run that died, a test harness that runs pages without the router) holds it no longer.
 RETIRE_AFTER_SECONDS = 120.0
-OPEN_SUPERSEDED = 2
 
 
 class NotPublished(PipelineError):
@@ -217,6 +216,7 @@ class _OpenSnapshot:
         self.con = con
         self._lock_fd = lock_fd
         self.superseded_at: float | None = None
+        self.leases = 0  # script runs reading it now
         self.closed = False
 
     @classmethod
@@ -253,9 +253,10 @@ class _OpenSnapshot:
 class SnapshotReader:
     """A process's read-only connections to the published snapshots, shared by every session.
 
-    ``current()`` is cheap when nothing was published (one stat of the pointer) and thread-safe; a
-    superseded snapshot stays open for ``retire_after`` seconds so that script runs that started on it
-    finish on it.
+    ``current()`` is cheap when nothing was published (one stat of the pointer) and thread-safe. A script
+    run takes a lease on the snapshot it reads (``current(lease=True)``) and gives it back when it ends
+    (``release``): a superseded snapshot is closed once no run holds it, or ``retire_after`` seconds after
+    it was superseded whatever the leases say.
     """
 
     def __init__(self, directory: Path | None = None, memory_limit: str | None = None,
@@ -268,40 +269,55 @@ class SnapshotReader:
         self._current: _OpenSnapshot | None = None
         self._superseded: list[_OpenSnapshot] = []
 
-    def current(self) -> _OpenSnapshot:
+    def current(self, lease: bool = False) -> _OpenSnapshot:
+        """The newest published snapshot, opened; with ``lease`` it stays open until ``release(snap)``."""
         stamp = pointer_stamp(self.directory)
         with self._lock:
             if self._superseded:
                 self._retire()
-            if stamp is not None and stamp == self._stamp and self._current is not None:
-                return self._current
-            for _ in range(5):  # a snapshot removed between reading the pointer and locking it: read again
-                snap = current(self.directory)
-                if snap is None:
-                    raise NotPublished(f"Der er ikke offentliggjort et datalager i {self.directory} endnu: "
-                                       "kør python -m pipelines build")
-                if self._current is not None and self._current.snapshot.name == snap.name:
-                    self._stamp = stamp
-                    return self._current
-                opened = _OpenSnapshot.open(snap, self.memory_limit)
-                if opened is not None:
-                    break
-                stamp = pointer_stamp(self.directory)
-            else:
-                raise PipelineError(f"Den offentliggjorte udgave af lageret i {self.directory} forsvandt gentagne "
-                                    "gange under åbning; prøv igen")
-            if self._current is not None:
-                self._current.superseded_at = time.monotonic()
-                self._superseded.append(self._current)
-            self._current, self._stamp = opened, stamp
+            snap = self._current
+            if stamp is None or stamp != self._stamp or snap is None:
+                snap = self._switch(stamp)
+            if lease:  # under the lock: no other thread can retire it between finding and leasing it
+                snap.leases += 1
+            return snap
+
+    def release(self, snap: _OpenSnapshot) -> None:
+        """A script run that leased ``snap`` has ended."""
+        with self._lock:
+            snap.leases -= 1
             self._retire()
-            return opened
+
+    def _switch(self, stamp: tuple[int, int, int] | None) -> _OpenSnapshot:
+        """Open the snapshot the pointer names now (the caller holds the lock)."""
+        for _ in range(5):  # a snapshot removed between reading the pointer and locking it: read again
+            snap = current(self.directory)
+            if snap is None:
+                raise NotPublished(f"Der er ikke offentliggjort et datalager i {self.directory} endnu: "
+                                   "kør python -m pipelines build")
+            if self._current is not None and self._current.snapshot.name == snap.name:
+                self._stamp = stamp
+                return self._current
+            opened = _OpenSnapshot.open(snap, self.memory_limit)
+            if opened is not None:
+                break
+            stamp = pointer_stamp(self.directory)
+        else:
+            raise PipelineError(f"Den offentliggjorte udgave af lageret i {self.directory} forsvandt gentagne "
+                                "gange under åbning; prøv igen")
+        if self._current is not None:
+            self._current.superseded_at = time.monotonic()
+            self._superseded.append(self._current)
+        self._current, self._stamp = opened, stamp
+        self._retire()
+        return opened
 
     def _retire(self) -> None:
+        """Close superseded snapshots no run reads any more (the caller holds the lock)."""
         now = time.monotonic()
         keep = []
-        for n, old in enumerate(self._superseded):
-            if now - old.superseded_at >= self.retire_after or len(self._superseded) - n > OPEN_SUPERSEDED:
+        for old in self._superseded:
+            if old.leases <= 0 or now - old.superseded_at >= self.retire_after:
                 old.close()
             else:
                 keep.append(old)

@@ -32,6 +32,10 @@ class WriterBusy(PipelineError):
     """Another load held the warehouse for longer than this writer would wait; nothing was changed."""
 
 
+class ReadOnlyInstallation(PipelineError):
+    """HELHEDSBLIK_READ_ONLY is set: this installation serves snapshots and never writes."""
+
+
 def wait_seconds() -> float:
     value = os.environ.get("HELHEDSBLIK_WRITER_WAIT", "600")
     try:
@@ -88,6 +92,9 @@ def write_session(on_wait: Callable[[str], None] | None = None, on_publish: Call
     version differs from the current snapshot's (this session committed something, or an earlier writer
     died between its commit and its publish) a new snapshot is published before the lock is let go.
     """
+    if config.read_only():
+        raise ReadOnlyInstallation("Denne installation viser kun data (HELHEDSBLIK_READ_ONLY er sat): indlæs, "
+                                   "fortryd og opdatér på den maskine, hvor hovedlageret ligger.")
     master = config.warehouse_path()
     with writer(master, wait, on_wait):
         # Spill files of a writer that was killed mid-load are never cleaned up by DuckDB; nothing else

@@ -12,6 +12,7 @@ Pages never import duckdb.
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,7 +35,7 @@ GUIDANCE_PRESETS = {"ds_aktuel": "DS' aktuelle vejledning pr. område",
 MEASURES = {"persons": "Antal personer", "full_time_persons": "Fuldtidspersoner"}
 AGE_BANDS = {"alle": "Alle aldre", "under_30": "Under 30 år", "30_plus": "30 år og derover"}
 FREQUENCIES = {"M": ("month", "Måned"), "Q": ("quarter", "Kvartal"), "Y": ("year", "År")}
-PIN_KEY = "_snapshot"
+PIN_KEY, ROUTED_KEY = "_snapshot", "_snapshot_routed"
 # Results of older snapshots are evicted with the rest; a function rarely has this many argument sets.
 CACHE_ENTRIES = 512
 
@@ -51,16 +52,43 @@ def snapshot_reader() -> snapshots.SnapshotReader:
     return snapshots.SnapshotReader(memory_limit=config.APP_MEMORY_LIMIT)
 
 
+@contextmanager
+def reading_snapshot():
+    """The router's, around a whole script run: the newest snapshot, leased until the run ends, so that
+    this process keeps it open for the run even when a newer one is published meanwhile."""
+    _release_pin()
+    snap = snapshot_reader().current(lease=True)
+    st.session_state[PIN_KEY], st.session_state[ROUTED_KEY] = snap, True
+    try:
+        yield snap
+    finally:
+        st.session_state.pop(PIN_KEY, None)
+        st.session_state[ROUTED_KEY] = False
+        snapshot_reader().release(snap)
+
+
 def pin_snapshot():
-    """The newest published snapshot, for every query of this script run (pages call it first)."""
-    snap = snapshot_reader().current()
-    if get_script_run_ctx() is not None:
-        st.session_state[PIN_KEY] = snap
+    """The snapshot for every query of this script run (pages call it first): the router's when the page
+    runs through app.py; otherwise (a page file run alone, as AppTest does) the newest, leased until the
+    session's next run."""
+    if get_script_run_ctx() is None:  # outside a page (benchmarks, scripts): the newest one
+        return snapshot_reader().current()
+    if st.session_state.get(ROUTED_KEY):
+        return st.session_state[PIN_KEY]
+    _release_pin()
+    snap = snapshot_reader().current(lease=True)
+    st.session_state[PIN_KEY] = snap
     return snap
 
 
+def _release_pin() -> None:
+    old = st.session_state.pop(PIN_KEY, None)
+    if old is not None:
+        snapshot_reader().release(old)
+
+
 def _pinned():
-    if get_script_run_ctx() is None:  # outside a page (benchmarks, scripts): the newest one
+    if get_script_run_ctx() is None:
         return snapshot_reader().current()
     snap = st.session_state.get(PIN_KEY)
     return snap if snap is not None and not snap.closed else pin_snapshot()
@@ -528,6 +556,11 @@ def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_c
 
 # --- Writes from the Data page (analysts only; the page checks the role) -------------------------
 
+def can_write() -> bool:
+    """Whether this installation loads at all (not on an app machine that only reads a shared folder)."""
+    return not config.read_only()
+
+
 def review_upload(name: str, data: bytes) -> uploads.Review:
     """Validated against the snapshot this run reads (temp tables only; the snapshot is read-only)."""
     cursor = _cursor()
@@ -538,10 +571,14 @@ def review_upload(name: str, data: bytes) -> uploads.Review:
 
 
 def _session(progress=None):
-    """A write session, as every CLI writer takes it; while another writer holds the master the page
-    says it waits, and the publish shows in the progress bar."""
-    return write_session(on_wait=lambda message: st.toast(message, icon=":material/hourglass_top:"),
-                         on_publish=(lambda step: progress(step, 0.98)) if progress else None)
+    """A write session, as every CLI writer takes it. While another writer holds the master the page says
+    so (a notice, and the running status box's bar), and the publish shows in the bar too."""
+    def waiting(message: str) -> None:
+        st.toast(message, icon=":material/hourglass_top:")
+        if progress:
+            progress(message, 0.0)
+
+    return write_session(on_wait=waiting, on_publish=(lambda step: progress(step, 0.98)) if progress else None)
 
 
 def commit_upload(name: str, data: bytes, user: str, progress=None) -> loader.LoadResult:

@@ -87,19 +87,25 @@ def test_the_reader_switches_when_a_newer_snapshot_is_current_and_keeps_the_old_
         loader.load(caseload(tmp_path, "Team A"), source="test", con=con)
     reader = snapshots.SnapshotReader(retire_after=60)
     try:
-        old = reader.current()
+        old = reader.current(lease=True)  # a page run in progress
         assert reader.current() is old  # nothing published: the same connection, one stat
         with write_session() as con:
             loader.load(caseload(tmp_path, "Team B", "2030M02"), source="test", con=con)
         new = reader.current()
         assert new is not old and new.snapshot.data_version > old.snapshot.data_version
-        # A page that started on the old snapshot still reads it, consistently.
+        # The page that started on the old snapshot still reads it, consistently.
         assert old.con.execute("select count(*) from caseloads").fetchall() == [(1,)]
         assert new.con.execute("select count(*) from caseloads").fetchall() == [(2,)]
         assert reader.open_names() == [old.snapshot.name, new.snapshot.name]
+        reader.release(old)  # the run ended: nothing reads the old snapshot any more
+        assert old.closed and reader.open_names() == [new.snapshot.name]
+
+        unreleased = reader.current(lease=True)  # a run that never gives its lease back ...
+        with write_session() as con:
+            loader.load(caseload(tmp_path, "Team C", "2030M03"), source="test", con=con)
         reader.retire_after = 0
         reader.current()
-        assert old.closed and reader.open_names() == [new.snapshot.name]
+        assert unreleased.closed  # ... holds its snapshot no longer than retire_after
     finally:
         reader.close()
 
@@ -282,3 +288,53 @@ def test_sigkill_during_the_publish_leaves_the_old_or_the_new_snapshot(built_war
     assert nxt.returncode == 0, nxt.stderr
     assert published_teams(published) == sorted(old_teams + ["Team Kill", "Team Next"])
     assert not list(published.glob("*.tmp")) and not list(published.glob(".*.tmp"))
+
+
+def test_a_read_only_installation_serves_the_shared_folder_and_never_writes(app_copy, tmp_path, monkeypatch):
+    with write_session():
+        pass  # the writer machine published
+    shared = config.published_dir()
+    # An app machine: the shared folder mounted, no master of its own.
+    monkeypatch.setenv("HELHEDSBLIK_READ_ONLY", "true")
+    monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(tmp_path / "elsewhere" / "warehouse.duckdb"))
+    monkeypatch.setenv("HELHEDSBLIK_PUBLISHED", str(shared))
+    queries.snapshot_reader.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60).run()
+    assert not at.exception
+    assert not at.file_uploader and any("viser kun data" in i.value for i in at.info)
+    assert not (tmp_path / "elsewhere").exists()  # nothing built, no lock taken
+    cli = subprocess.run([sys.executable, "-m", "pipelines", "load", str(caseload(tmp_path, "Team X"))], cwd=ROOT,
+                         env=env(HELHEDSBLIK_READ_ONLY="true", HELHEDSBLIK_PUBLISHED=str(shared),
+                                 HELHEDSBLIK_WAREHOUSE=str(tmp_path / "elsewhere" / "warehouse.duckdb")),
+                         capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 1 and "viser kun data (HELHEDSBLIK_READ_ONLY er sat)" in cli.stderr
+    assert "Traceback" not in cli.stderr
+    monkeypatch.setenv("HELHEDSBLIK_PUBLISHED", str(tmp_path / "empty"))
+    queries.snapshot_reader.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / "overblik.py"), default_timeout=60).run()
+    assert at.exception and "må ikke bygge et" in at.exception[0].value
+
+
+def test_an_upload_while_another_writer_holds_the_master_says_so_and_changes_nothing(app_copy, monkeypatch):
+    from pipelines.writer import writer
+
+    monkeypatch.setenv("HELHEDSBLIK_WRITER_WAIT", "1")
+    with write_session():
+        pass
+    before = snapshots.current()
+    at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60).run()
+    at.file_uploader[0].upload("sagstal.csv", CASELOAD.format(team="Team V", period="2031M01", cases=100).encode(),
+                               "text/csv").run()
+    with writer(app_copy):  # a CLI load or the refresh, say
+        at.button(key="commit_0_sagstal.csv").click().run()
+    assert not at.exception
+    assert any("En anden indlæsning kører; venter op til 1 s" in t.value for t in at.toast)
+    assert any("En anden indlæsning kørte stadig efter 1 s; intet er ændret" in e.value for e in at.error)
+    assert snapshots.current() == before
+
+
+def test_a_run_through_the_router_holds_its_snapshot_only_while_it_runs(app_copy):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception and at.title[0].value == "Overblik"
+    snap = queries.snapshot_reader().current()
+    assert snap.leases == 0  # leased by app.py for the run, given back when it ended
