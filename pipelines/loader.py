@@ -22,10 +22,13 @@ import pyarrow as pa
 
 from pipelines import config, direct, readers, visitation_lines
 from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
-from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, VALUE_ROLES, VISITATION, Column,
-                             Kind, detect_kind, header_map, marker_sql, number_sql)
+from pipelines.kinds import (AREA, COUNT, DIM, KINDS, NOT_FINITE, PERIOD, TEXT, TOTAL_DIMENSIONS, TOTAL_MEASURES,
+                             TOTAL_MESSAGE, VALUE_ROLES, VISITATION, VISITATION_MEASURES, Column, Kind, danish_number,
+                             detect_kind, header_map, marker_sql, mixed_totals_sql, number_sql,
+                             totals_below_parts_sql, value_rules)
 from pipelines.periods import parse_period
-from pipelines.warehouse import normalise_value, transaction, vocabulary, vocabulary_labels
+from pipelines.warehouse import (normalise_value, population_of_denmark, total_parts, transaction, vocabulary,
+                                 vocabulary_labels)
 
 MAX_PROBLEMS = 200
 DEFAULT_GROUP = "Alle modtagere"
@@ -291,8 +294,36 @@ def _validate(typer: _Typer) -> None:
 
     _collect_rules(typer, _rule)
     _run_rules(typer, rules)
+    _totals(typer)
     _duplicates(typer)
     _warnings(typer)
+
+
+def _totals(typer: _Typer) -> None:
+    """A total row ('I alt') smaller than the sum of its parts: the file contradicts itself."""
+    kind = typer.kind
+    columns = [c for c in TOTAL_DIMENSIONS.get(kind.name, ()) if c in typer.positions]
+    if columns:
+        mixed = typer.con.execute(f"select {', '.join(mixed_totals_sql(c) for c in columns)} from typed").fetchall()[0]
+        columns = [c for c, both in zip(columns, mixed) if both]
+    if not columns:
+        return
+    keys = tuple(k for k in kind.keys if k != "measure")
+    known = " and ".join(f"{k} is not null" for k in keys)
+    if kind.name == "visitation":
+        source = f"(select {', '.join(keys)}, measure, value, _line as line, value_raw as raw from typed where {known})"
+        labels = _measure_labels(typer)
+    else:
+        source = (f"(select {', '.join(keys)}, 'persons' as measure, persons as value, _line as line, "
+                  f"persons_raw as raw from typed where {known})")
+        labels = {"persons": kind.column("persons").label}
+    sql = totals_below_parts_sql(source, keys, total_parts(typer.con, kind, columns))
+    for column, measure, line, raw, total, parts in typer.con.execute(
+            f"select dimension, measure, line, raw, total, parts from ({sql}) order by line "
+            f"limit {MAX_PROBLEMS}").fetchall():
+        typer.problem(line, labels.get(measure, measure), raw,
+                      TOTAL_MESSAGE.format(dimension=kind.column(column).label, total=danish_number(total),
+                                           parts=danish_number(parts)))
 
 
 def _collect_rules(typer: _Typer, _rule) -> None:
@@ -320,22 +351,17 @@ def _collect_rules(typer: _Typer, _rule) -> None:
         _rule(typer, "measure is null", "Måling", "measure_raw",
               "ukendt måling: forventede Antal personer, Fuldtidspersoner, Fuldtidspersoner i pct. eller Andel")
 
-    for vcol, label, role in _value_specs(typer):
+    population = population_of_denmark(con)
+    for vcol, label, role, scope in _value_specs(typer):
         raw, val = f"{vcol}_raw", vcol
-        present = f"not {vcol}_marker"
-        _rule(typer, f"{present} and ({val} is null or isnan({val}) or isinf({val}))", label, raw,
-              "ikke et tal (og ikke en diskretioneringsmarkering som '..' eller '-')")
+        present = f"{scope} and not {vcol}_marker"
+        _rule(typer, f"{present} and ({val} is null or {NOT_FINITE.sql(val)})", label, raw, NOT_FINITE.message)
         if typer.staged.decimal == "comma":
             # A dot is a thousands separator only when three digits follow it (1.234 or 1.234,5).
             _rule(typer, f"{present} and {raw} like '%.%' and length(split_part(split_part(trim({raw}), ',', 1), "
                          f"'.', -1)) <> 3", label, raw, "punktum i et tal i en fil med decimalkomma: forventede fx 1.234,5")
-        if role in (COUNT, DECIMAL):
-            _rule(typer, f"{val} < 0", label, raw, "negativt tal: forventede 0 eller derover")
-        if role == COUNT:
-            _rule(typer, f"{val} <> floor({val})", label, raw, "forventede et helt antal")
-            _rule(typer, f"abs({val}) >= 1e15", label, raw, "tallet er for stort til at være et antal")
-        if role == PCT:
-            _rule(typer, f"{val} < 0 or {val} > 100", label, raw, "andel uden for 0-100 (pct.)")
+        for value_rule in value_rules(role, population):
+            _rule(typer, f"{scope} and {value_rule.sql(val)}", label, raw, value_rule.message)
 
     if kind.name == "activation" and {"persons", "activated"} <= set(pos):
         _rule(typer, "activated > persons", "Aktiverede", "activated_raw",
@@ -353,10 +379,23 @@ def _collect_rules(typer: _Typer, _rule) -> None:
               "placeringen skal være 1 (bedst) eller derover")
 
 
-def _value_specs(typer: _Typer) -> list[tuple[str, str, str]]:
-    if typer.kind.name == "visitation":
-        return [("value", "Værdi", DECIMAL)]
-    return [(c.name, c.label, c.role) for c in typer.kind.value_columns if c.name in typer.positions]
+def _value_specs(typer: _Typer) -> list[tuple[str, str, str, str]]:
+    """(value column, the column as messages name it, role, SQL condition for the rows it holds a value in).
+
+    Visitation holds every measure in one column, ``value``: each measure has its own role (persons are
+    whole, shares lie in 0-100), and in the wide form its own column in the file, which messages name.
+    """
+    if typer.kind.name != "visitation":
+        return [(c.name, c.label, c.role, "true") for c in typer.kind.value_columns if c.name in typer.positions]
+    return [("value", label, VISITATION_MEASURES[m][0], f"measure = '{m}'")
+            for m, label in _measure_labels(typer).items()]
+
+
+def _measure_labels(typer: _Typer) -> dict[str, str]:
+    """Visitation: measure -> the column that holds it in the file (wide form), or 'Værdi' (long form)."""
+    if typer.measure_positions:
+        return {m: typer.staged.headers[pos] for m, pos in typer.measure_positions.items()}
+    return {m: "Værdi" for m in VISITATION_MEASURES}
 
 
 def _duplicates(typer: _Typer) -> None:
@@ -375,7 +414,7 @@ def _duplicates(typer: _Typer) -> None:
 
 def _warnings(typer: _Typer) -> None:
     con, name = typer.con, typer.staged.file_name
-    value_cols = [v for v, _, _ in _value_specs(typer)]
+    value_cols = list(dict.fromkeys(v for v, _, _, _ in _value_specs(typer)))
     if value_cols:
         marker_any = " or ".join(f"{v}_marker" for v in value_cols)
         n, first = con.execute(f"select count(*), min(_line) from typed where {marker_any}").fetchall()[0]
@@ -830,4 +869,76 @@ def check(con: duckdb.DuckDBPyConnection) -> list[str]:
     if stale:
         findings.append(f"agg_visitation: {stale} rækker stemmer ikke med fakta "
                         "(python -m pipelines reaggregate bygger dem igen)")
+    return findings + _value_findings(con) + _total_findings(con)
+
+
+# --- what check finds in figures loaded before today's rules ---------------------------------------
+
+def _current_values(kind: Kind) -> tuple[str, list[tuple[str, str, str]]]:
+    """(source over current rows, [(number column, Danish name, role)]) of a kind, for check.
+
+    Visitation lines hold a column per measure, each current on its own: a measure's value is NULL in
+    the source where that measure is not current, so the rules (NULL breaks none) skip it.
+    """
+    if kind is VISITATION:
+        values = ", ".join(f"case when measures & {bit} <> 0 and {m}_replaced_by is null then {m} end as {m}"
+                           for m, bit in visitation_lines.MEASURE_BITS.items())
+        source = (f"(select load_id, area_code::varchar as area_code, period, {values} "
+                  f"from {visitation_lines.TABLE} where {visitation_lines.current_mask_sql(visitation_lines.TABLE)} "
+                  f"<> 0)")
+        return source, [(m, f"Måling {m}", role) for m, (role, _) in VISITATION_MEASURES.items()]
+    source = f"(select * from {kind.table} where replaced_by is null)"
+    return source, [(c.name, c.label, c.role) for c in kind.value_columns]
+
+
+def _value_findings(con) -> list[str]:
+    """Current figures that break a value rule: loaded before the rule existed (or past it with SQL)."""
+    population = population_of_denmark(con)
+    labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
+    findings = []
+    for kind in KINDS.values():
+        source, columns = _current_values(kind)
+        checks = [(column, labels.get(column, label), rule) for column, label, role in columns
+                  for rule in (NOT_FINITE, *value_rules(role, population))]
+        counts = con.execute("select " + ", ".join(f"count(*) filter (where {rule.sql(column)})"
+                                                    for column, _, rule in checks) + f" from {source}").fetchall()[0]
+        for (column, label, rule), n in zip(checks, counts):
+            if not n:
+                continue
+            area, period, value, load_id, file_name = con.execute(
+                f"select a.area_name, f.period, f.{column}, f.load_id, l.file_name from {source} f "
+                f"join areas a using (area_code) join load_log l using (load_id) where {rule.sql('f.' + column)} "
+                f"order by f.load_id, f.period limit 1").fetchall()[0]
+            findings.append(f"{kind.table}: {n} gældende værdier i '{label}' bryder reglen \"{rule.message}\" "
+                            f"(fx {area} {period}: {danish_number(value)}, indlæsning {load_id} '{file_name}')")
+    return findings
+
+
+def _total_findings(con) -> list[str]:
+    """Current totals ('I alt') below the sum of their current parts, per kind that has totals."""
+    labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
+    match_keys = ("area_code", "period", "administration", "target_group", "match_group")
+    sources = [
+        (VISITATION, visitation_lines.TABLE, "persons_replaced_by is null or full_time_persons_replaced_by is null",
+         visitation_lines.by_measure_sql(TOTAL_MEASURES, "{m}_replaced_by is null"), visitation_lines.LINE_KEYS),
+        (KINDS["match_group"], "fact_match_group", "replaced_by is null",
+         f"(select {', '.join(match_keys)}, 'persons' as measure, persons::double as value, null::bigint as line, "
+         "null::varchar as raw from fact_match_group where replaced_by is null)", match_keys),
+    ]
+    findings = []
+    for kind, table, current, source, keys in sources:
+        columns = list(TOTAL_DIMENSIONS[kind.name])
+        mixed = con.execute(f"select {', '.join(mixed_totals_sql(c) for c in columns)} from {table} "
+                            f"where {current}").fetchall()[0]
+        columns = [c for c, both in zip(columns, mixed) if both]
+        if not columns:
+            continue
+        sql = totals_below_parts_sql(source, keys, total_parts(con, kind, columns))
+        rows = con.execute(f"select t.*, a.area_name, count(*) over () from ({sql}) t "
+                           f"join areas a on a.area_code = t.area_code::varchar order by t.period limit 1").fetchall()
+        if rows:
+            column, measure, _, period, _, _, total, parts, _, area, n = rows[0]
+            findings.append(f"{kind.table}: {n} totaler ('I alt') er mindre end summen af deres dele "
+                            f"(fx {area} {period}, {kind.column(column).label}, {labels.get(measure, measure)}: "
+                            f"{danish_number(total)} < {danish_number(parts)})")
     return findings

@@ -52,6 +52,16 @@ def _mask_of_rows_sql(measure: str) -> str:
     return f"bit_or(case {measure} {bits} end)::utinyint"
 
 
+def by_measure_sql(measures, where: str) -> str:
+    """SQL: the lines that ``where`` picks, one row per carried measure of ``measures`` (LINE_KEYS, measure,
+    value, line, raw), as the totals rule reads them (kinds.totals_below_parts_sql). ``where`` may use
+    ``{m}`` for the measure; it comes from the caller's own code, as do the measure names."""
+    keys = ", ".join(LINE_KEYS)
+    return "(" + " union all ".join(
+        f"select {keys}, '{m}' as measure, {m} as value, null::bigint as line, null::varchar as raw from {TABLE} "
+        f"where measures & {MEASURE_BITS[m]} <> 0 and {where.format(m=m)}" for m in measures) + ")"
+
+
 def long_rows(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
     """How many facts (one per line and measure) a load holds."""
     return con.execute(f"select coalesce(sum(bit_count(measures)), 0)::bigint from {TABLE} where load_id = ?",
