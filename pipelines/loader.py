@@ -50,6 +50,7 @@ class Validation:
     areas: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     replaces: list[tuple[str, str, str, int]] = field(default_factory=list)  # area, first, last period, rows
+    kept: list[str] = field(default_factory=list)  # measures that would stay from earlier loads (see _kept)
 
     @property
     def ok(self) -> bool:
@@ -66,6 +67,7 @@ class LoadResult:
     warnings: list[Problem]
     file_name: str
     route: str = "staged"  # "direct": streamed straight into the facts (pipelines/direct.py)
+    kept: list[str] = field(default_factory=list)  # measures that stay from earlier loads (see _kept)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
 
 
@@ -514,7 +516,15 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
         "select distinct a.area_name from map_area m join areas a on a.area_code = m.code order by 1").fetchall()]
     result.periods = sorted(typer.periods)
     if result.ok and preview:
+        # What a real load (an upload, a fetch) of this file would replace and keep; the demo's rows in
+        # its areas and periods it sets aside (_keep_demo_apart).
+        con.execute("create or replace temp table demo_loads as select load_id from load_log "
+                    "where status = 'loaded' and source = ?", [config.DEMO_SOURCE])
         result.replaces = _replace_preview(con, spec)
+        if spec is VISITATION:
+            con.execute(f"create or replace temp table typed_scope as select area_code, period, benefit, "
+                        f"{visitation_lines.mask_of_rows_sql('measure')} as measures from typed group by all")
+            result.kept = _kept(con, "typed_scope", "demo_loads")
     return result
 
 
@@ -523,12 +533,17 @@ def _scope_join(kind: Kind, left: str, right: str) -> str:
 
 
 def _replace_preview(con, kind: Kind) -> list[tuple[str, str, str, int]]:
+    """Per area: the current rows the load would replace (its scope's, and the demo's in its areas and
+    periods; temp table demo_loads)."""
     scope = ", ".join(kind.replace_scope)
     return con.execute(
         f"select a.area_name, min(f.period), max(f.period), count(*) from {kind.table} f "
-        f"join (select distinct {scope} from typed) t on {_scope_join(kind, 'f', 't')} "
         f"join areas a on a.area_code = f.area_code "
-        f"where f.replaced_by is null group by a.area_name order by 1").fetchall()
+        f"where f.replaced_by is null and (exists (select 1 from (select distinct {scope} from typed) t "
+        f"where {_scope_join(kind, 'f', 't')}) or (f.load_id in (select load_id from demo_loads) "
+        f"and exists (select 1 from (select distinct area_code, period from typed) t "
+        f"where t.area_code = f.area_code and t.period = f.period))) "
+        f"group by a.area_name order by 1").fetchall()
 
 
 def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | None = None,
@@ -646,8 +661,9 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
             if previous is not None:
                 raise _Unchanged(previous)
             visitation_lines.register_scope(con, load_id)
-            replaced = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
-            result = LoadResult(load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct")
+            replaced, kept = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
+            result = LoadResult(load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct",
+                                kept=kept)
         clock.lap("commit")
         return result
     except _NotDirect:
@@ -673,23 +689,25 @@ def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenanc
         load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
         _store(spec).insert_typed(con, load_id)
         clock.lap("insert")
-        replaced = _finish_load(con, spec, load_id, checked.rows, digest, meta, checked.periods, clock)
+        replaced, kept = _finish_load(con, spec, load_id, checked.rows, digest, meta, checked.periods, clock)
     clock.lap("commit")
     progress("færdig", 1.0)
-    return LoadResult(load_id, spec.name, checked.rows, replaced, False, checked.warnings, meta.name)
+    return LoadResult(load_id, spec.name, checked.rows, replaced, False, checked.warnings, meta.name, kept=kept)
 
 
 def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _Provenance,
-                 periods, clock: _Clock) -> int:
+                 periods, clock: _Clock) -> tuple[int, list[str]]:
     """After the load's rows are in: new periods, replaced rows, the log entry and the page aggregates.
-    Returns how many rows the load replaced.
+    Returns how many rows the load replaced, and which measures stay from earlier loads (``_kept``).
 
     The load's replace scope is in the temp table ``load_scope`` (see FactStore); inside the transaction.
     """
     periods = sorted(periods)
     con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
-    replaced = _store(spec).replace(con, load_id)
     areas = con.execute("select count(distinct area_code) from load_scope").fetchall()[0][0]
+    _keep_demo_apart(con, spec, load_id, meta.source == config.DEMO_SOURCE)
+    replaced = _store(spec).replace(con, load_id)
+    kept = _kept(con, "load_scope") if spec is VISITATION else []
     con.execute(
         "insert into load_log (load_id, file_name, file_digest, kind, rows, loaded_at, loaded_by, source, table_id, "
         "query, api_version, areas, period_from, period_to, replaced_rows) "
@@ -701,7 +719,60 @@ def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _P
     # After the load_log row: the views the aggregate is built from only show logged loads.
     refresh_aggregates(con, spec, "select distinct area_code, period from load_scope")
     clock.lap("page aggregate")
-    return replaced
+    return replaced, kept
+
+
+def _keep_demo_apart(con, spec: Kind, load_id: int, demo: bool) -> None:
+    """The synthetic demo never stands beside real figures of the same kind, area and period.
+
+    A real load sets aside every current demo row in its areas and periods (all measures, benefits and
+    categories, not only its own replace scope). A demo load gives way where real figures are current:
+    its rows there are replaced by the real load from the start, and those areas and periods leave
+    ``load_scope``, so it replaces nothing there. Either way an undo of the real load brings the demo
+    rows back, as it brings back anything it replaced.
+    """
+    if spec is VISITATION:
+        table, mark = visitation_lines.TABLE, visitation_lines.mark_replaced_sql
+        current = visitation_lines.current_mask_sql("f") + " <> 0"
+    else:
+        table, current = spec.table, "f.replaced_by is null"
+
+        def mark(by: str, replaced: str = "is null") -> str:
+            return f"replaced_by = case when f.replaced_by {replaced} then {by} else f.replaced_by end"
+    # The other side: demo loads for a real load, real loads for a demo load (this load is not logged yet).
+    con.execute("create or replace temp table other_side as select load_id from load_log "
+                "where status = 'loaded' and (source = ?) <> ?", [config.DEMO_SOURCE, demo])
+    if not con.execute("select count(*) from other_side").fetchall()[0][0]:
+        return  # the usual case: nothing on the other side, nothing to scan
+    pairs = "(select distinct area_code, period from load_scope) s"
+    theirs = (f"f.area_code = s.area_code and f.period = s.period and {current} "
+              f"and f.load_id in (select load_id from other_side)")
+    if not demo:
+        con.execute(f"update {table} f set {mark('$load')} from {pairs} where {theirs}", {"load": load_id})
+        return
+    con.execute(f"create or replace temp table real_pairs as select f.area_code, f.period, max(f.load_id) as by_load "
+                f"from {table} f, {pairs} where {theirs} group by all")
+    con.execute(f"update {table} f set {mark('g.by_load')} from real_pairs g "
+                f"where f.load_id = ? and f.area_code = g.area_code and f.period = g.period", [load_id])
+    # Earlier demo rows there, set aside by the real figures, are superseded by this load's: an undo of
+    # the real load brings back this load's rows alone, an undo of this load hands them back to it.
+    con.execute(f"update {table} f set {mark('$load', 'in (select load_id from other_side)')} from real_pairs g "
+                f"where f.load_id <> $load and f.load_id not in (select load_id from other_side) "
+                f"and f.area_code = g.area_code and f.period = g.period", {"load": load_id})
+    con.execute("delete from load_scope s using real_pairs g where s.area_code = g.area_code and s.period = g.period")
+
+
+def _kept(con, scope: str, skip_loads: str | None = None) -> list[str]:
+    """Where a visitation load carries only some measures, the others stay from earlier loads: say which,
+    from which load, so figures of different loads side by side (persons now, full-time persons from an
+    older load) are never a surprise. ``scope`` and ``skip_loads`` as visitation_lines.kept_sql."""
+    rows = con.execute(
+        f"select c.label, a.area_name, k.first, k.last, k.load_id, l.file_name "
+        f"from ({visitation_lines.kept_sql(scope, skip_loads)}) k join areas a on a.area_code = k.area_code "
+        f"join categories c on c.dimension = 'measure' and c.code = k.measure "
+        f"join load_log l on l.load_id = k.load_id order by a.sort_order, c.sort_order, k.load_id").fetchall()
+    return [f"{label} for {area} {first if first == last else f'{first}–{last}'} bliver stående fra indlæsning "
+            f"{load_id} ({file_name})" for label, area, first, last, load_id, file_name in rows]
 
 
 class FactStore(Protocol):
@@ -730,10 +801,11 @@ class _RowPerFact:
                     f"{', '.join(self.kind.replace_scope)} from typed")
 
     def replace(self, con, load_id: int) -> int:
-        return con.execute(
-            f"update {self.kind.table} f set replaced_by = ? from load_scope t "
-            f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(self.kind, 'f', 't')}",
-            [load_id, load_id]).fetchall()[0][0]
+        con.execute(f"update {self.kind.table} f set replaced_by = ? from load_scope t "
+                    f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(self.kind, 'f', 't')}",
+                    [load_id, load_id])
+        # Every row replaced by this load: its scope's, and the demo rows it set aside (_keep_demo_apart).
+        return con.execute(f"select count(*) from {self.kind.table} where replaced_by = ?", [load_id]).fetchall()[0][0]
 
     def undo(self, con, load_id: int) -> int:
         # Rows this load replaced come back, unless a later load had replaced this load's rows too.
@@ -869,7 +941,7 @@ def check(con: duckdb.DuckDBPyConnection) -> list[str]:
     if stale:
         findings.append(f"agg_visitation: {stale} rækker stemmer ikke med fakta "
                         "(python -m pipelines reaggregate bygger dem igen)")
-    return findings + _value_findings(con) + _total_findings(con)
+    return findings + _value_findings(con) + _total_findings(con) + _demo_findings(con)
 
 
 # --- what check finds in figures loaded before today's rules ---------------------------------------
@@ -941,4 +1013,23 @@ def _total_findings(con) -> list[str]:
             findings.append(f"{kind.table}: {n} totaler ('I alt') er mindre end summen af deres dele "
                             f"(fx {area} {period}, {kind.column(column).label}, {labels.get(measure, measure)}: "
                             f"{danish_number(total)} < {danish_number(parts)})")
+    return findings
+
+
+def _demo_findings(con) -> list[str]:
+    """Areas and periods where the synthetic demo stands beside real figures of the same kind."""
+    findings = []
+    for kind in KINDS.values():
+        current = (f"{visitation_lines.TABLE} f where {visitation_lines.current_mask_sql('f')} <> 0"
+                   if kind is VISITATION else f"{kind.table} f where f.replaced_by is null")
+        n, area, period = con.execute(
+            f"select count(*), min(a.area_name), min(period) from (select f.area_code, f.period, "
+            f"bool_or(f.load_id in (select load_id from load_log where source = $demo)) as demo, "
+            f"bool_or(f.load_id not in (select load_id from load_log where source = $demo)) as real "
+            f"from {current} group by all having demo and real) p "
+            f"join areas a on a.area_code = p.area_code::varchar", {"demo": config.DEMO_SOURCE}).fetchall()[0]
+        if n:
+            findings.append(f"{kind.table}: syntetisk demo står ved siden af rigtige tal for {n} områder og perioder "
+                            f"(fx {area} {period}); fortryd demoens indlæsninger og indlæs den igen "
+                            "(python -m pipelines demo)")
     return findings

@@ -1,4 +1,6 @@
-"""Numbers that cannot be true are refused on both load routes, and check finds them in older warehouses."""
+"""Numbers that cannot be true are refused on both load routes, and check finds them in older warehouses;
+a reload of some measures says which figures stay from which earlier load; the synthetic demo never
+stands beside real figures for the same area and period."""
 
 from __future__ import annotations
 
@@ -188,3 +190,148 @@ def test_check_finds_impossible_figures_an_older_load_left(warehouse, write_file
         "Visitationskategori, Antal personer: 20 < 1.246,5)"]
     out = cli("check", env=os.environ)  # the warehouse fixture points HELHEDSBLIK_WAREHOUSE at it
     assert out.returncode == 1 and "PROBLEMER:" in out.stdout and f"  - {found[0]}\n" in out.stdout
+
+
+# --- a reload of some measures ---------------------------------------------------------------------
+
+HALF_YEAR = [f"2024M0{m}" for m in range(1, 7)]
+
+
+def test_review_and_cli_say_which_measures_stay_from_which_load(tmp_path):
+    env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(tmp_path / "w.duckdb"), "HELHEDSBLIK_USER": "ana"}
+    both = tmp_path / "fil.csv"
+    both.write_text(HEADER + "".join(f"Aarhus;{p};Kontanthjælp;Jobparat;10;8,5\n" for p in HALF_YEAR)
+                    + "Randers;2024M01;Kontanthjælp;Jobparat;4;3\n", encoding="utf-8")
+    persons = ("Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
+               + "".join(f"Aarhus;{p};Kontanthjælp;Jobparat;11\n" for p in HALF_YEAR))
+    out = cli("load", str(both), env=env)
+    assert out.returncode == 0, out.stderr
+    said = "Fuldtidspersoner for Aarhus 2024M01–2024M06 bliver stående fra indlæsning 1 (fil.csv)"
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        review = uploads.review(con, "personer.csv", persons.encode("utf-8"))
+    finally:
+        con.close()
+    assert review.ok
+    assert review.replaces == ["perioderne 2024M01–2024M06 for Aarhus erstattes: 6 rækker", said]
+    (tmp_path / "personer.csv").write_text(persons, encoding="utf-8")
+    out = cli("load", str(tmp_path / "personer.csv"), env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"  {said}\n" in out.stdout
+    assert "Randers" not in out.stdout  # only where the new figures land
+
+
+def test_a_load_of_every_measure_keeps_nothing(con, write_file):
+    loader.load(write_file("a.csv", HEADER + "Aarhus;2024M01;Kontanthjælp;Jobparat;10;8,5\n"), source="test", con=con)
+    again = loader.load(write_file("b.csv", HEADER + "Aarhus;2024M01;Kontanthjælp;Jobparat;11;9\n"), source="test",
+                        con=con)
+    assert again.kept == [] and again.replaced_rows == 2
+
+
+# --- the synthetic demo and real figures -----------------------------------------------------------
+
+DEMO = ("Område;Periode;Ydelse;Alder;Visitationskategori;Antal personer;Fuldtidspersoner\n"
+        + "".join(f"{area};{period};{benefit};{age};{cat};{n};{n - 1}\n"
+                  for area in ("Aarhus", "Randers") for period in ("2024M01", "2024M02")
+                  for benefit in ("Kontanthjælp", "Uddannelseshjælp") for age in ("Under 30 år", "30 år og derover")
+                  for cat, n in (("Jobparat", 50), ("Aktivitetsparat", 70))))
+REAL = "Område;Periode;Ydelse;Visitationskategori;Antal personer\nAarhus;2024M01;Kontanthjælp;Jobparat;12\n"
+BY_SOURCE = ("select area, period, source, count(*) from visitation group by all order by all")
+
+
+def test_real_figures_set_the_demo_aside_for_their_areas_and_periods(con, write_file):
+    loader.load(write_file("demo.csv", DEMO), source=config.DEMO_SOURCE, con=con)
+    before = con.execute("select * from visitation order by all").fetchall()
+    review = uploads.review(con, "real.csv", REAL.encode("utf-8"))
+    # Every demo figure for Aarhus 2024M01 (both benefits, ages, measures) goes, not only the persons it carries.
+    assert review.replaces == ["perioden 2024M01 for Aarhus erstattes: 16 rækker"]
+    real = loader.load(write_file("real.csv", REAL), source="upload (app)", con=con)
+    assert real.replaced_rows == 16 and real.kept == []
+    assert con.execute(BY_SOURCE).fetchall() == [
+        ("Aarhus", "2024M01", "upload (app)", 1), ("Aarhus", "2024M02", config.DEMO_SOURCE, 16),
+        ("Randers", "2024M01", config.DEMO_SOURCE, 16), ("Randers", "2024M02", config.DEMO_SOURCE, 16)]
+    assert loader.check(con) == []
+    loader.undo(con, real.load_id)
+    assert con.execute("select * from visitation order by all").fetchall() == before
+    assert loader.check(con) == []
+
+
+def test_a_demo_load_never_adds_to_real_figures(con, write_file):
+    shared = "Område;Periode;Forvaltning;Målgruppe;Matchgruppe;Antal personer\n"
+    real = loader.load(write_file("real.csv", REAL), source="upload (app)", con=con)
+    real_shared = loader.load(write_file("shared.csv", shared + "Aarhus;2024M01;Fælles borgere;Handicappede;"
+                                                                "Matchgruppe 4;5\n"), source="upload (app)", con=con)
+    demo = loader.load(write_file("demo.csv", DEMO), source=config.DEMO_SOURCE, con=con)
+    # Another administration than the real figures': a reload's scope would not reach it; the demo rule does.
+    demo_shared = loader.load(write_file("demo_shared.csv", shared
+                                         + "Aarhus;2024M01;Jobcenter (BIF);Handicappede;Matchgruppe 4;5\n"
+                                         + "Randers;2024M01;Fælles borgere;Handicappede;Matchgruppe 4;7\n"),
+                              source=config.DEMO_SOURCE, con=con)
+    assert demo.replaced_rows == 0 and demo_shared.replaced_rows == 0
+    assert con.execute(BY_SOURCE).fetchall() == [
+        ("Aarhus", "2024M01", "upload (app)", 1), ("Aarhus", "2024M02", config.DEMO_SOURCE, 16),
+        ("Randers", "2024M01", config.DEMO_SOURCE, 16), ("Randers", "2024M02", config.DEMO_SOURCE, 16)]
+    assert con.execute("select area, administration, persons, source from match_groups order by all").fetchall() == [
+        ("Aarhus", "both", 5, "upload (app)"), ("Randers", "both", 7, config.DEMO_SOURCE)]
+    assert loader.check(con) == []
+    # Undoing the real figures brings the demo's in their place.
+    loader.undo(con, real.load_id)
+    loader.undo(con, real_shared.load_id)
+    assert ("Aarhus", "2024M01", config.DEMO_SOURCE, 16) in con.execute(BY_SOURCE).fetchall()
+    assert con.execute("select area, administration, persons from match_groups order by all").fetchall() == [
+        ("Aarhus", "jobcenter", 5), ("Randers", "both", 7)]
+    assert loader.check(con) == []
+
+
+def test_a_demo_loaded_again_over_real_figures_comes_back_once_when_they_are_undone(con, write_file):
+    real = loader.load(write_file("real.csv", REAL), source="upload (app)", con=con)
+    first = loader.load(write_file("demo.csv", DEMO), source=config.DEMO_SOURCE, con=con)
+    again = loader.load(write_file("demo_again.csv", DEMO.replace(";50;49", ";51;50")), source=config.DEMO_SOURCE,
+                        con=con)
+    assert loader.check(con) == []
+    demo_rows = ("select load_id, count(*) from visitation where area = 'Aarhus' and period = '2024M01' "
+                 "group by all order by all")
+    loader.undo(con, real.load_id)
+    assert con.execute(demo_rows).fetchall() == [(again.load_id, 16)]
+    assert loader.check(con) == []
+    loader.undo(con, again.load_id)
+    assert con.execute(demo_rows).fetchall() == [(first.load_id, 16)]
+    assert loader.check(con) == []
+
+
+def test_undoing_a_demo_load_over_real_figures_leaves_them_alone(con, write_file):
+    real = loader.load(write_file("real.csv", REAL), source="upload (app)", con=con)
+    loader.load(write_file("demo.csv", DEMO), source=config.DEMO_SOURCE, con=con)
+    again = loader.load(write_file("demo_again.csv", DEMO.replace(";50;49", ";51;50")), source=config.DEMO_SOURCE,
+                        con=con)
+    loader.undo(con, again.load_id)
+    assert con.execute("select load_id, count(*) from visitation where area = 'Aarhus' and period = '2024M01' "
+                       "group by all").fetchall() == [(real.load_id, 1)]
+    assert loader.check(con) == []
+
+
+def test_check_finds_demo_beside_real_figures_from_before(con, write_file):
+    loader.load(write_file("demo.csv", DEMO), source=config.DEMO_SOURCE, con=con)
+    real = loader.load(write_file("real.csv", REAL), source="upload (app)", con=con)
+    # As loads before this rule left it: the demo's full-time persons (and other rows) still current.
+    con.execute("update visitation_lines set full_time_persons_replaced_by = null, persons_replaced_by = null "
+                "where persons_replaced_by = ? and not (benefit = 'kontanthjaelp' and category = 'jobparat')",
+                [real.load_id])
+    loader.reaggregate(con)
+    assert loader.check(con) == [
+        "fact_visitation: syntetisk demo står ved siden af rigtige tal for 1 områder og perioder (fx Aarhus 2024M01); "
+        "fortryd demoens indlæsninger og indlæs den igen (python -m pipelines demo)"]
+
+
+def test_the_built_warehouse_keeps_no_demo_beside_the_published_figures(built_warehouse):
+    con = connect(built_warehouse, read_only=True)
+    try:
+        sources = con.execute("select distinct source from visitation where area = 'Hjørring' "
+                              "and period in ('2014M06', '2015M06', '2016M10')").fetchall()
+        demo_months = con.execute("select count(distinct period) from visitation where area = 'Hjørring' "
+                                  "and source = ? and period between '2014M01' and '2016M12'",
+                                  [config.DEMO_SOURCE]).fetchall()
+    finally:
+        con.close()
+    assert sources == [(config.SEED_SOURCE,)]
+    assert demo_months == [(36 - 3,)]  # the demo still covers every other month
