@@ -11,9 +11,8 @@ just inserted, inside the same transaction.
 
 This path never rejects a file and never explains one. Anything it does not expect (an unknown
 spelling, a malformed number, a broken line, a duplicate key, a count that cannot be true, a total
-below its parts) rolls its
-transaction back, and the staged path reads the file again and either loads it or names every
-problem by row and column. So the direct path may only accept what the staged path accepts, and
+below its parts) rolls its transaction back, and the staged path reads the file again and either
+loads it or names every problem by row and column. So the direct path may only accept what the staged path accepts, and
 load it exactly as the staged path would: tests/test_direct_load.py compares the two.
 """
 
