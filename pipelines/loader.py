@@ -729,37 +729,70 @@ def _keep_demo_apart(con, spec: Kind, load_id: int, demo: bool) -> None:
     categories, not only its own replace scope). A demo load gives way where real figures are current:
     its rows there are replaced by the real load from the start, and those areas and periods leave
     ``load_scope``, so it replaces nothing there. Either way an undo of the real load brings the demo
-    rows back, as it brings back anything it replaced.
+    rows back, as it brings back anything it replaced (and ``_demo_apart_after_undo`` sets them aside
+    again where other real figures remain).
     """
-    if spec is VISITATION:
-        table, mark = visitation_lines.TABLE, visitation_lines.mark_replaced_sql
-        current = visitation_lines.current_mask_sql("f") + " <> 0"
-    else:
-        table, current = spec.table, "f.replaced_by is null"
-
-        def mark(by: str, replaced: str = "is null") -> str:
-            return f"replaced_by = case when f.replaced_by {replaced} then {by} else f.replaced_by end"
-    # The other side: demo loads for a real load, real loads for a demo load (this load is not logged yet).
-    con.execute("create or replace temp table other_side as select load_id from load_log "
-                "where status = 'loaded' and (source = ?) <> ?", [config.DEMO_SOURCE, demo])
-    if not con.execute("select count(*) from other_side").fetchall()[0][0]:
+    table, current, mark = _fact_rows(spec)
+    demo_loads, real_loads = _sides(con, spec)
+    if not (real_loads if demo else demo_loads):
         return  # the usual case: nothing on the other side, nothing to scan
     pairs = "(select distinct area_code, period from load_scope) s"
-    theirs = (f"f.area_code = s.area_code and f.period = s.period and {current} "
-              f"and f.load_id in (select load_id from other_side)")
     if not demo:
-        con.execute(f"update {table} f set {mark('$load')} from {pairs} where {theirs}", {"load": load_id})
+        con.execute(f"update {table} f set {mark('$load')} from {pairs} where f.area_code = s.area_code "
+                    f"and f.period = s.period and {current} and f.load_id in (select load_id from demo_side)",
+                    {"load": load_id})
         return
-    con.execute(f"create or replace temp table real_pairs as select f.area_code, f.period, max(f.load_id) as by_load "
-                f"from {table} f, {pairs} where {theirs} group by all")
+    if not _real_pairs(con, table, current, pairs, load_id):
+        return
     con.execute(f"update {table} f set {mark('g.by_load')} from real_pairs g "
                 f"where f.load_id = ? and f.area_code = g.area_code and f.period = g.period", [load_id])
     # Earlier demo rows there, set aside by the real figures, are superseded by this load's: an undo of
     # the real load brings back this load's rows alone, an undo of this load hands them back to it.
-    con.execute(f"update {table} f set {mark('$load', 'in (select load_id from other_side)')} from real_pairs g "
-                f"where f.load_id <> $load and f.load_id not in (select load_id from other_side) "
+    con.execute(f"update {table} f set {mark('$load', 'not in (select load_id from demo_side)')} "
+                f"from real_pairs g where f.load_id <> $load and f.load_id in (select load_id from demo_side) "
                 f"and f.area_code = g.area_code and f.period = g.period", {"load": load_id})
     con.execute("delete from load_scope s using real_pairs g where s.area_code = g.area_code and s.period = g.period")
+
+
+def _demo_apart_after_undo(con, spec: Kind) -> None:
+    """An undo brings back what its load replaced: demo rows it brought back where other real figures are
+    still current (temp table undo_scope: area, period) are set aside again, by the latest real load there."""
+    table, current, mark = _fact_rows(spec)
+    if 0 in _sides(con, spec) or not _real_pairs(con, table, current, "(select * from undo_scope) s", None):
+        return
+    con.execute(f"update {table} f set {mark('g.by_load')} from real_pairs g "
+                f"where f.load_id in (select load_id from demo_side) and f.area_code = g.area_code "
+                f"and f.period = g.period and {current}")
+
+
+def _fact_rows(spec: Kind):
+    """(table, SQL condition: row ``f`` is current, SET clause builder (by, replaced)) of a kind's facts."""
+    if spec is VISITATION:
+        return (visitation_lines.TABLE, visitation_lines.current_mask_sql("f") + " <> 0",
+                visitation_lines.mark_replaced_sql)
+
+    def mark(by: str, replaced: str = "is null") -> str:
+        return f"replaced_by = case when f.replaced_by {replaced} then {by} else f.replaced_by end"
+    return spec.table, "f.replaced_by is null", mark
+
+
+def _sides(con, spec: Kind) -> tuple[int, int]:
+    """Temp table demo_side: the demo's loads. How many loads of this kind are the demo's, how many real."""
+    con.execute("create or replace temp table demo_side as select load_id from load_log "
+                "where status = 'loaded' and source = ?", [config.DEMO_SOURCE])
+    return con.execute("select count(*) filter (where load_id in (select load_id from demo_side)), "
+                       "count(*) filter (where load_id not in (select load_id from demo_side)) "
+                       "from load_log where status = 'loaded' and kind = ?", [spec.name]).fetchall()[0]
+
+
+def _real_pairs(con, table: str, current: str, pairs: str, load_id: int | None) -> int:
+    """Temp table real_pairs (area_code, period, by_load): the areas and periods of ``pairs`` (a relation
+    aliased s) where real figures, not this load's, are current, with the latest real load there."""
+    own = f"and f.load_id <> {int(load_id)}" if load_id is not None else ""
+    con.execute(f"create or replace temp table real_pairs as select f.area_code, f.period, max(f.load_id) as by_load "
+                f"from {table} f, {pairs} where f.area_code = s.area_code and f.period = s.period and {current} "
+                f"and f.load_id not in (select load_id from demo_side) {own} group by all")
+    return con.execute("select count(*) from real_pairs").fetchall()[0][0]
 
 
 def _kept(con, scope: str, skip_loads: str | None = None) -> list[str]:
@@ -893,6 +926,7 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
         con.execute(f"create or replace temp table undo_scope as select distinct area_code, period from {kind.table} "
                     "where load_id = ?", [load_id])
         removed = _store(kind).undo(con, load_id)
+        _demo_apart_after_undo(con, kind)
         refresh_aggregates(con, kind, "select * from undo_scope")
         con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
                     [datetime.now(), by or config.current_user(), load_id])

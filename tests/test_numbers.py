@@ -310,6 +310,20 @@ def test_undoing_a_demo_load_over_real_figures_leaves_them_alone(con, write_file
     assert loader.check(con) == []
 
 
+def test_undoing_one_real_load_leaves_the_demo_aside_where_another_remains(con, write_file):
+    demo = loader.load(write_file("demo.csv", DEMO), source=config.DEMO_SOURCE, con=con)
+    first = loader.load(write_file("real.csv", REAL), source="upload (app)", con=con)
+    second = loader.load(write_file("real_udd.csv", REAL.replace("Kontanthjælp", "Uddannelseshjælp")),
+                         source="upload (app)", con=con)
+    loader.undo(con, first.load_id)
+    assert con.execute(BY_SOURCE).fetchall()[0] == ("Aarhus", "2024M01", "upload (app)", 1)
+    assert loader.check(con) == []
+    loader.undo(con, second.load_id)
+    assert con.execute("select load_id, count(*) from visitation where area = 'Aarhus' and period = '2024M01' "
+                       "group by all").fetchall() == [(demo.load_id, 16)]
+    assert loader.check(con) == []
+
+
 def test_check_finds_demo_beside_real_figures_from_before(con, write_file):
     loader.load(write_file("demo.csv", DEMO), source=config.DEMO_SOURCE, con=con)
     real = loader.load(write_file("real.csv", REAL), source="upload (app)", con=con)
