@@ -115,6 +115,8 @@ def _report(result: loader.LoadResult) -> None:
         route = "direkte fra filen" if result.route == "direct" else "læst, kontrolleret og indlæst trinvis"
         print(f"{result.file_name}: indlæsning {result.load_id}, {result.kind}, {_fmt(result.rows)} rækker"
               f" ({_fmt(result.replaced_rows)} erstattet; {route})")
+        for line in result.kept:
+            print(f"  {line}")
 
 
 def cmd_tables(args) -> int:

@@ -10,9 +10,9 @@ line, ``visitation_lines``) and then checks every rule with two aggregate scans 
 just inserted, inside the same transaction.
 
 This path never rejects a file and never explains one. Anything it does not expect (an unknown
-spelling, a malformed number, a broken line, a duplicate key, a negative count) rolls its
-transaction back, and the staged path reads the file again and either loads it or names every
-problem by row and column. So the direct path may only accept what the staged path accepts, and
+spelling, a malformed number, a broken line, a duplicate key, a count that cannot be true, a total
+below its parts) rolls its transaction back, and the staged path reads the file again and either
+loads it or names every problem by row and column. So the direct path may only accept what the staged path accepts, and
 load it exactly as the staged path would: tests/test_direct_load.py compares the two.
 """
 
@@ -26,9 +26,11 @@ import duckdb
 import pyarrow as pa
 
 from pipelines import readers, visitation_lines
-from pipelines.kinds import AREA, DIM, PERIOD, VISITATION, detect_kind, header_map, marker_sql, number_sql
+from pipelines.kinds import (AREA, DIM, NOT_FINITE, PERIOD, TOTAL_CODE, TOTAL_DIMENSIONS, TOTAL_MEASURES,
+                             VISITATION, VISITATION_MEASURES, detect_kind, header_map, marker_sql, number_sql,
+                             totals_below_parts_sql, value_rules)
 from pipelines.periods import Period, parse_period
-from pipelines.warehouse import CODE_TYPES, normalise_value, vocabulary
+from pipelines.warehouse import CODE_TYPES, normalise_value, population_of_denmark, total_parts, vocabulary
 
 # Dimension column -> its ENUM type in the visitation facts (the area column is "area" in the kinds).
 CODE_TYPE = {("area" if column == "area_code" else column): type_name
@@ -183,30 +185,40 @@ def streaming_settings(con: duckdb.DuckDBPyConnection):
 
 
 def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> DirectCheck:
-    """The staged path's rules over the lines just inserted: values, unique keys, canonical periods.
+    """The staged path's rules over the lines just inserted: values, totals, unique keys, canonical periods.
 
     The values are checked in one scan grouped by category and period, whose few groups also give the
-    periods and the category-period pairs for the warnings; uniqueness takes a second scan.
+    periods and the category-period pairs for the warnings; the value rules are the kinds' own
+    (``value_rules``), as the staged path checks them. Uniqueness takes a second scan, totals against
+    their parts one more per dimension the file has.
     """
-    # Grouped by the ENUM code (text only for the few groups), with min and max rather than a test per
-    # value: a negative value or -inf makes a minimum negative; NaN sorts above every number, so a NaN
-    # or +inf is a maximum. The insert made exactly the NULL values suppressed.
+    # Grouped by the ENUM code (text only for the few groups). The insert made exactly the NULL values
+    # suppressed, and a NULL breaks no rule.
     measures = list(plan.measures)
-    bad_sql = " or ".join(f"lowest_{m} < 0 or isnan(highest_{m}) or isinf(highest_{m})" for m in measures)
-    spans = ", ".join(f"min({m}) as lowest_{m}, max({m}) as highest_{m}" for m in measures)
+    population = population_of_denmark(con)
+    bad_sql = " or ".join(" or ".join([NOT_FINITE.sql(m)] + [r.sql(m) for r in value_rules(VISITATION_MEASURES[m][0],
+                                                                                         population)])
+                          for m in measures)
     suppressed = " + ".join(f"count(*) - count({m})" for m in measures)
+    # Which dimensions hold both a total and other codes: only those can have a total below its parts.
+    others = [c for c in TOTAL_DIMENSIONS[VISITATION.name] if c in plan.dims and c != "category"]
+    mixed = "".join(f", bool_or({c} = '{TOTAL_CODE}'), bool_or({c} <> '{TOTAL_CODE}')" for c in others)
     rows = con.execute(
-        f"select category::varchar, period, lines, coalesce({bad_sql}, false), suppressed "
-        f"from (select category, period, count(*) as lines, {spans}, {suppressed} as suppressed "
-        f"from {visitation_lines.TABLE} where load_id = ? group by all)", [load_id]).fetchall()
-    if not rows or any(bad for _, _, _, bad, _ in rows):  # no rows: the staged path says so
+        f"select category::varchar, period, count(*) as lines, coalesce(bool_or({bad_sql}), false), "
+        f"{suppressed} as suppressed{mixed} from {visitation_lines.TABLE} where load_id = ? group by all",
+        [load_id]).fetchall()
+    if not rows or any(r[3] for r in rows):  # no rows: the staged path says so
         return DirectCheck(False)
+    with_totals = [c for i, c in enumerate(others)
+                   if any(r[5 + 2 * i] for r in rows) and any(r[6 + 2 * i] for r in rows)]
+    if "category" in plan.dims and {r[0] == TOTAL_CODE for r in rows} == {True, False}:
+        with_totals.append("category")
     # Equal hashes are no proof of equal keys, but unequal counts only send the file to the staged
     # path, which compares the keys themselves.
     lines, distinct = con.execute(
         f"select count(*), count(distinct hash({', '.join(visitation_lines.LINE_KEYS)})) "
         f"from {visitation_lines.TABLE} where load_id = ?", [load_id]).fetchall()[0]
-    if lines != distinct:
+    if lines != distinct or _totals_below_parts(con, plan, load_id, with_totals):
         return DirectCheck(False)
     periods: dict[str, Period] = {}
     for raw in {r[1] for r in rows}:
@@ -218,3 +230,15 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> Dir
     per_line = len(measures)
     return DirectCheck(True, rows=lines * per_line, suppressed=sum(r[4] for r in rows), periods=periods,
                        category_periods=[(r[0], r[1], r[2] * per_line) for r in rows])
+
+
+def _totals_below_parts(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int, columns: list[str]) -> bool:
+    """Whether a total line of this load is below the sum of its parts in one of ``columns`` (the staged
+    path then names it)."""
+    measures = [m for m in plan.measures if m in TOTAL_MEASURES]
+    if not columns or not measures:
+        return False
+    # The load id is the sequence's integer.
+    source = visitation_lines.by_measure_sql(measures, f"load_id = {int(load_id)}")
+    sql = totals_below_parts_sql(source, visitation_lines.LINE_KEYS, total_parts(con, VISITATION, columns))
+    return con.execute(f"select count(*) from ({sql})").fetchall()[0][0] > 0

@@ -27,15 +27,110 @@ def marker_sql(col: str) -> str:
 
 
 def number_sql(col: str, decimal: str) -> str:
-    """SQL: the number the text in ``col`` holds (NULL if none); decimal is "comma", "point" or "auto"."""
+    """SQL: the number the text in ``col`` holds (NULL if none); decimal is "comma", "point" or "auto".
+
+    "-0" is 0: adding zero turns IEEE's negative zero into plain zero, so it is stored, summed and shown as 0.
+    """
     # Kept to two replaces: this runs once per value of a national extract.
-    comma = f"try_cast(replace(replace({col}, '.', ''), ',', '.') as double)"
-    point = f"try_cast({col} as double)"
+    comma = f"(try_cast(replace(replace({col}, '.', ''), ',', '.') as double) + 0)"
+    point = f"(try_cast({col} as double) + 0)"
     if decimal == "comma":
         return comma
     if decimal == "point":
         return point
     return f"case when {col} like '%,%' then {comma} else {point} end"
+
+
+def danish_number(value: float | int) -> str:
+    """A number as messages show it: 1.234 or 1.234,5 (thousands dots, decimal comma)."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value:,.6f}".rstrip("0").rstrip(".").translate(str.maketrans(",.", ".,"))
+
+
+# --- value rules -------------------------------------------------------------------------------
+# Each rule is defined once, here, as a SQL predicate over a number column, and used by the staged
+# route's row-by-row check (loader), the direct route's check over the lines it inserted (direct) and
+# the integrity check of a loaded warehouse (loader.check), so the three never disagree.
+
+@dataclass(frozen=True)
+class ValueRule:
+    message: str  # Danish: what the value should have been; shown to users as is
+    predicate: str  # SQL with {v} for the number column: true when the value breaks the rule
+
+    def sql(self, column: str) -> str:
+        return "(" + self.predicate.format(v=column) + ")"
+
+
+# Not a rule of a role: text that parsed to NaN or infinity is not a number at all.
+NOT_FINITE = ValueRule("ikke et tal (og ikke en diskretioneringsmarkering som '..' eller '-')",
+                       "isnan({v}) or isinf({v})")
+
+
+def value_rules(role: str, population: int) -> tuple[ValueRule, ...]:
+    """The rules a value of this role must keep. ``population`` is Denmark's (the reference data's
+    'Hele landet'): no count of persons, cases or full-time persons can be larger."""
+    rules = []
+    if role in (COUNT, DECIMAL):
+        rules.append(ValueRule("negativt tal: forventede 0 eller derover", "{v} < 0"))
+    if role == COUNT:
+        rules.append(ValueRule("forventede et helt antal: et antal kan ikke have decimaler", "{v} <> floor({v})"))
+    if role in (COUNT, DECIMAL):
+        rules.append(ValueRule(f"tallet er for stort til at være et antal: det er større end Danmarks befolkning "
+                               f"({danish_number(population)} personer)", f"{{v}} > {int(population)}"))
+    if role == PCT:
+        rules.append(ValueRule("andel uden for 0-100 (pct.)", "{v} < 0 or {v} > 100"))
+    return tuple(rules)
+
+
+# A total ("I alt", code i_alt in every vocabulary) is at least the sum of its parts: less means the
+# figures contradict each other. More is fine: suppressed parts are missing, never counted. Persons add
+# up within one month only (over a quarter or a year one person can pass through two categories and is
+# counted in both); full-time persons always add up, give or take each figure's rounding (at worst to
+# whole full-time persons: half a person per figure).
+TOTAL_CODE = "i_alt"
+TOTAL_MEASURES = ("persons", "full_time_persons")
+# The dimension columns, per kind, whose totals are checked against their parts.
+TOTAL_DIMENSIONS = {"visitation": ("benefit", "gender", "age_group", "origin", "category"),
+                    "match_group": ("target_group", "match_group")}
+TOTAL_MESSAGE = ("totalen ('I alt' for {dimension}) er mindre end summen af delene ({total} < {parts}); en total "
+                 "kan være større end delene (diskretionerede dele), aldrig mindre")
+
+
+def mixed_totals_sql(column: str) -> str:
+    """SQL aggregate: the column holds both its total and other codes (only then can a total be below its parts)."""
+    return f"coalesce(bool_or({column} = '{TOTAL_CODE}') and bool_or({column} <> '{TOTAL_CODE}'), false)"
+
+
+def totals_below_parts_sql(source: str, keys: tuple[str, ...], parts: dict[str, list[str]]) -> str:
+    """SQL: every total in ``source`` that is smaller than the sum of its parts, one row each:
+    dimension, measure, area_code, period, line, raw, total, parts.
+
+    ``source`` is a relation (an identifier or a parenthesised query from the caller's own code) with the
+    columns ``keys``, measure, value, line (a file's line or NULL) and raw (the value as written or NULL).
+    ``parts`` maps each dimension column to check to the codes that are its disjoint parts (from the
+    reference data); its total is the code i_alt. Codes are quoted here.
+    """
+    queries = []
+    for column, codes in parts.items():
+        if not codes:
+            continue
+        others = ", ".join(k for k in keys if k != column)
+        listed = ", ".join("'" + c.replace("'", "''") + "'" for c in codes)
+        total = f"{column} = '{TOTAL_CODE}'"
+        queries.append(
+            f"select '{column}' as dimension, measure, any_value(area_code) as area_code, any_value(period) as period, "
+            f"min(line) filter (where {total}) as line, any_value(raw) filter (where {total}) as raw, "
+            f"max(value) filter (where {total}) as total, sum(value) filter (where {column} in ({listed})) as parts, "
+            f"count(value) filter (where {column} in ({listed})) as n "
+            f"from {source} where measure = 'full_time_persons' or (measure = 'persons' and period like '____M__') "
+            f"group by {others}, measure having total < parts - "
+            f"case when measure = 'full_time_persons' then 0.5 * (n + 1) else 0 end")
+    if not queries:
+        return ("select null::varchar as dimension, null::varchar as measure, null::varchar as area_code, "
+                "null::varchar as period, null::bigint as line, null::varchar as raw, null::double as total, "
+                "null::double as parts, null::bigint as n where false")
+    return " union all ".join(queries)
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,13 @@ import pyarrow as pa
 
 from pipelines import config, direct, readers, visitation_lines
 from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
-from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, VALUE_ROLES, VISITATION, Column,
-                             Kind, detect_kind, header_map, marker_sql, number_sql)
+from pipelines.kinds import (AREA, COUNT, DIM, KINDS, NOT_FINITE, PERIOD, TEXT, TOTAL_DIMENSIONS, TOTAL_MEASURES,
+                             TOTAL_MESSAGE, VALUE_ROLES, VISITATION, VISITATION_MEASURES, Column, Kind, danish_number,
+                             detect_kind, header_map, marker_sql, mixed_totals_sql, number_sql,
+                             totals_below_parts_sql, value_rules)
 from pipelines.periods import parse_period
-from pipelines.warehouse import normalise_value, transaction, vocabulary, vocabulary_labels
+from pipelines.warehouse import (normalise_value, population_of_denmark, total_parts, transaction, vocabulary,
+                                 vocabulary_labels)
 from pipelines.writer import write_session
 
 MAX_PROBLEMS = 200
@@ -48,6 +51,7 @@ class Validation:
     areas: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     replaces: list[tuple[str, str, str, int]] = field(default_factory=list)  # area, first, last period, rows
+    kept: list[str] = field(default_factory=list)  # measures that would stay from earlier loads (see _kept)
 
     @property
     def ok(self) -> bool:
@@ -64,6 +68,7 @@ class LoadResult:
     warnings: list[Problem]
     file_name: str
     route: str = "staged"  # "direct": streamed straight into the facts (pipelines/direct.py)
+    kept: list[str] = field(default_factory=list)  # measures that stay from earlier loads (see _kept)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
 
 
@@ -292,8 +297,36 @@ def _validate(typer: _Typer) -> None:
 
     _collect_rules(typer, _rule)
     _run_rules(typer, rules)
+    _totals(typer)
     _duplicates(typer)
     _warnings(typer)
+
+
+def _totals(typer: _Typer) -> None:
+    """A total row ('I alt') smaller than the sum of its parts: the file contradicts itself."""
+    kind = typer.kind
+    columns = [c for c in TOTAL_DIMENSIONS.get(kind.name, ()) if c in typer.positions]
+    if columns:
+        mixed = typer.con.execute(f"select {', '.join(mixed_totals_sql(c) for c in columns)} from typed").fetchall()[0]
+        columns = [c for c, both in zip(columns, mixed) if both]
+    if not columns:
+        return
+    keys = tuple(k for k in kind.keys if k != "measure")
+    known = " and ".join(f"{k} is not null" for k in keys)
+    if kind.name == "visitation":
+        source = f"(select {', '.join(keys)}, measure, value, _line as line, value_raw as raw from typed where {known})"
+        labels = _measure_labels(typer)
+    else:
+        source = (f"(select {', '.join(keys)}, 'persons' as measure, persons as value, _line as line, "
+                  f"persons_raw as raw from typed where {known})")
+        labels = {"persons": kind.column("persons").label}
+    sql = totals_below_parts_sql(source, keys, total_parts(typer.con, kind, columns))
+    for column, measure, line, raw, total, parts in typer.con.execute(
+            f"select dimension, measure, line, raw, total, parts from ({sql}) order by line "
+            f"limit {MAX_PROBLEMS}").fetchall():
+        typer.problem(line, labels.get(measure, measure), raw,
+                      TOTAL_MESSAGE.format(dimension=kind.column(column).label, total=danish_number(total),
+                                           parts=danish_number(parts)))
 
 
 def _collect_rules(typer: _Typer, _rule) -> None:
@@ -321,22 +354,17 @@ def _collect_rules(typer: _Typer, _rule) -> None:
         _rule(typer, "measure is null", "Måling", "measure_raw",
               "ukendt måling: forventede Antal personer, Fuldtidspersoner, Fuldtidspersoner i pct. eller Andel")
 
-    for vcol, label, role in _value_specs(typer):
+    population = population_of_denmark(con)
+    for vcol, label, role, scope in _value_specs(typer):
         raw, val = f"{vcol}_raw", vcol
-        present = f"not {vcol}_marker"
-        _rule(typer, f"{present} and ({val} is null or isnan({val}) or isinf({val}))", label, raw,
-              "ikke et tal (og ikke en diskretioneringsmarkering som '..' eller '-')")
+        present = f"{scope} and not {vcol}_marker"
+        _rule(typer, f"{present} and ({val} is null or {NOT_FINITE.sql(val)})", label, raw, NOT_FINITE.message)
         if typer.staged.decimal == "comma":
             # A dot is a thousands separator only when three digits follow it (1.234 or 1.234,5).
             _rule(typer, f"{present} and {raw} like '%.%' and length(split_part(split_part(trim({raw}), ',', 1), "
                          f"'.', -1)) <> 3", label, raw, "punktum i et tal i en fil med decimalkomma: forventede fx 1.234,5")
-        if role in (COUNT, DECIMAL):
-            _rule(typer, f"{val} < 0", label, raw, "negativt tal: forventede 0 eller derover")
-        if role == COUNT:
-            _rule(typer, f"{val} <> floor({val})", label, raw, "forventede et helt antal")
-            _rule(typer, f"abs({val}) >= 1e15", label, raw, "tallet er for stort til at være et antal")
-        if role == PCT:
-            _rule(typer, f"{val} < 0 or {val} > 100", label, raw, "andel uden for 0-100 (pct.)")
+        for value_rule in value_rules(role, population):
+            _rule(typer, f"{scope} and {value_rule.sql(val)}", label, raw, value_rule.message)
 
     if kind.name == "activation" and {"persons", "activated"} <= set(pos):
         _rule(typer, "activated > persons", "Aktiverede", "activated_raw",
@@ -354,10 +382,23 @@ def _collect_rules(typer: _Typer, _rule) -> None:
               "placeringen skal være 1 (bedst) eller derover")
 
 
-def _value_specs(typer: _Typer) -> list[tuple[str, str, str]]:
-    if typer.kind.name == "visitation":
-        return [("value", "Værdi", DECIMAL)]
-    return [(c.name, c.label, c.role) for c in typer.kind.value_columns if c.name in typer.positions]
+def _value_specs(typer: _Typer) -> list[tuple[str, str, str, str]]:
+    """(value column, the column as messages name it, role, SQL condition for the rows it holds a value in).
+
+    Visitation holds every measure in one column, ``value``: each measure has its own role (persons are
+    whole, shares lie in 0-100), and in the wide form its own column in the file, which messages name.
+    """
+    if typer.kind.name != "visitation":
+        return [(c.name, c.label, c.role, "true") for c in typer.kind.value_columns if c.name in typer.positions]
+    return [("value", label, VISITATION_MEASURES[m][0], f"measure = '{m}'")
+            for m, label in _measure_labels(typer).items()]
+
+
+def _measure_labels(typer: _Typer) -> dict[str, str]:
+    """Visitation: measure -> the column that holds it in the file (wide form), or 'Værdi' (long form)."""
+    if typer.measure_positions:
+        return {m: typer.staged.headers[pos] for m, pos in typer.measure_positions.items()}
+    return {m: "Værdi" for m in VISITATION_MEASURES}
 
 
 def _duplicates(typer: _Typer) -> None:
@@ -376,7 +417,7 @@ def _duplicates(typer: _Typer) -> None:
 
 def _warnings(typer: _Typer) -> None:
     con, name = typer.con, typer.staged.file_name
-    value_cols = [v for v, _, _ in _value_specs(typer)]
+    value_cols = list(dict.fromkeys(v for v, _, _, _ in _value_specs(typer)))
     if value_cols:
         marker_any = " or ".join(f"{v}_marker" for v in value_cols)
         n, first = con.execute(f"select count(*), min(_line) from typed where {marker_any}").fetchall()[0]
@@ -476,7 +517,15 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
         "select distinct a.area_name from map_area m join areas a on a.area_code = m.code order by 1").fetchall()]
     result.periods = sorted(typer.periods)
     if result.ok and preview:
+        # What a real load (an upload, a fetch) of this file would replace and keep; the demo's rows in
+        # its areas and periods it sets aside (_keep_demo_apart).
+        con.execute("create or replace temp table demo_loads as select load_id from load_log "
+                    "where status = 'loaded' and source = ?", [config.DEMO_SOURCE])
         result.replaces = _replace_preview(con, spec)
+        if spec is VISITATION:
+            con.execute(f"create or replace temp table typed_scope as select area_code, period, benefit, "
+                        f"{visitation_lines.mask_of_rows_sql('measure')} as measures from typed group by all")
+            result.kept = _kept(con, "typed_scope", "demo_loads")
     return result
 
 
@@ -485,12 +534,17 @@ def _scope_join(kind: Kind, left: str, right: str) -> str:
 
 
 def _replace_preview(con, kind: Kind) -> list[tuple[str, str, str, int]]:
+    """Per area: the current rows the load would replace (its scope's, and the demo's in its areas and
+    periods; temp table demo_loads)."""
     scope = ", ".join(kind.replace_scope)
     return con.execute(
         f"select a.area_name, min(f.period), max(f.period), count(*) from {kind.table} f "
-        f"join (select distinct {scope} from typed) t on {_scope_join(kind, 'f', 't')} "
         f"join areas a on a.area_code = f.area_code "
-        f"where f.replaced_by is null group by a.area_name order by 1").fetchall()
+        f"where f.replaced_by is null and (exists (select 1 from (select distinct {scope} from typed) t "
+        f"where {_scope_join(kind, 'f', 't')}) or (f.load_id in (select load_id from demo_loads) "
+        f"and exists (select 1 from (select distinct area_code, period from typed) t "
+        f"where t.area_code = f.area_code and t.period = f.period))) "
+        f"group by a.area_name order by 1").fetchall()
 
 
 def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | None = None,
@@ -605,8 +659,9 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
             if previous is not None:
                 raise _Unchanged(previous)
             visitation_lines.register_scope(con, load_id)
-            replaced = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
-            result = LoadResult(load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct")
+            replaced, kept = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
+            result = LoadResult(load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct",
+                                kept=kept)
         clock.lap("commit")
         return result
     except _NotDirect:
@@ -632,23 +687,25 @@ def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenanc
         load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
         _store(spec).insert_typed(con, load_id)
         clock.lap("insert")
-        replaced = _finish_load(con, spec, load_id, checked.rows, digest, meta, checked.periods, clock)
+        replaced, kept = _finish_load(con, spec, load_id, checked.rows, digest, meta, checked.periods, clock)
     clock.lap("commit")
     progress("færdig", 1.0)
-    return LoadResult(load_id, spec.name, checked.rows, replaced, False, checked.warnings, meta.name)
+    return LoadResult(load_id, spec.name, checked.rows, replaced, False, checked.warnings, meta.name, kept=kept)
 
 
 def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _Provenance,
-                 periods, clock: _Clock) -> int:
+                 periods, clock: _Clock) -> tuple[int, list[str]]:
     """After the load's rows are in: new periods, replaced rows, the log entry and the page aggregates.
-    Returns how many rows the load replaced.
+    Returns how many rows the load replaced, and which measures stay from earlier loads (``_kept``).
 
     The load's replace scope is in the temp table ``load_scope`` (see FactStore); inside the transaction.
     """
     periods = sorted(periods)
     con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
-    replaced = _store(spec).replace(con, load_id)
     areas = con.execute("select count(distinct area_code) from load_scope").fetchall()[0][0]
+    _keep_demo_apart(con, spec, load_id, meta.source == config.DEMO_SOURCE)
+    replaced = _store(spec).replace(con, load_id)
+    kept = _kept(con, "load_scope") if spec is VISITATION else []
     con.execute(
         "insert into load_log (load_id, file_name, file_digest, kind, rows, loaded_at, loaded_by, source, table_id, "
         "query, api_version, areas, period_from, period_to, replaced_rows) "
@@ -660,7 +717,93 @@ def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _P
     # After the load_log row: the views the aggregate is built from only show logged loads.
     refresh_aggregates(con, spec, "select distinct area_code, period from load_scope")
     clock.lap("page aggregate")
-    return replaced
+    return replaced, kept
+
+
+def _keep_demo_apart(con, spec: Kind, load_id: int, demo: bool) -> None:
+    """The synthetic demo never stands beside real figures of the same kind, area and period.
+
+    A real load sets aside every current demo row in its areas and periods (all measures, benefits and
+    categories, not only its own replace scope). A demo load gives way where real figures are current:
+    its rows there are replaced by the real load from the start, and those areas and periods leave
+    ``load_scope``, so it replaces nothing there. Either way an undo of the real load brings the demo
+    rows back, as it brings back anything it replaced (and ``_demo_apart_after_undo`` sets them aside
+    again where other real figures remain).
+    """
+    table, current, mark = _fact_rows(spec)
+    demo_loads, real_loads = _sides(con, spec)
+    if not (real_loads if demo else demo_loads):
+        return  # the usual case: nothing on the other side, nothing to scan
+    pairs = "(select distinct area_code, period from load_scope) s"
+    if not demo:
+        con.execute(f"update {table} f set {mark('$load')} from {pairs} where f.area_code = s.area_code "
+                    f"and f.period = s.period and {current} and f.load_id in (select load_id from demo_side)",
+                    {"load": load_id})
+        return
+    if not _real_pairs(con, table, current, pairs, load_id):
+        return
+    con.execute(f"update {table} f set {mark('g.by_load')} from real_pairs g "
+                f"where f.load_id = ? and f.area_code = g.area_code and f.period = g.period", [load_id])
+    # Earlier demo rows there, set aside by the real figures, are superseded by this load's: an undo of
+    # the real load brings back this load's rows alone, an undo of this load hands them back to it.
+    con.execute(f"update {table} f set {mark('$load', 'not in (select load_id from demo_side)')} "
+                f"from real_pairs g where f.load_id <> $load and f.load_id in (select load_id from demo_side) "
+                f"and f.area_code = g.area_code and f.period = g.period", {"load": load_id})
+    con.execute("delete from load_scope s using real_pairs g where s.area_code = g.area_code and s.period = g.period")
+
+
+def _demo_apart_after_undo(con, spec: Kind) -> None:
+    """An undo brings back what its load replaced: demo rows it brought back where other real figures are
+    still current (temp table undo_scope: area, period) are set aside again, by the latest real load there."""
+    table, current, mark = _fact_rows(spec)
+    if 0 in _sides(con, spec) or not _real_pairs(con, table, current, "(select * from undo_scope) s", None):
+        return
+    con.execute(f"update {table} f set {mark('g.by_load')} from real_pairs g "
+                f"where f.load_id in (select load_id from demo_side) and f.area_code = g.area_code "
+                f"and f.period = g.period and {current}")
+
+
+def _fact_rows(spec: Kind):
+    """(table, SQL condition: row ``f`` is current, SET clause builder (by, replaced)) of a kind's facts."""
+    if spec is VISITATION:
+        return (visitation_lines.TABLE, visitation_lines.current_mask_sql("f") + " <> 0",
+                visitation_lines.mark_replaced_sql)
+
+    def mark(by: str, replaced: str = "is null") -> str:
+        return f"replaced_by = case when f.replaced_by {replaced} then {by} else f.replaced_by end"
+    return spec.table, "f.replaced_by is null", mark
+
+
+def _sides(con, spec: Kind) -> tuple[int, int]:
+    """Temp table demo_side: the demo's loads. How many loads of this kind are the demo's, how many real."""
+    con.execute("create or replace temp table demo_side as select load_id from load_log "
+                "where status = 'loaded' and source = ?", [config.DEMO_SOURCE])
+    return con.execute("select count(*) filter (where load_id in (select load_id from demo_side)), "
+                       "count(*) filter (where load_id not in (select load_id from demo_side)) "
+                       "from load_log where status = 'loaded' and kind = ?", [spec.name]).fetchall()[0]
+
+
+def _real_pairs(con, table: str, current: str, pairs: str, load_id: int | None) -> int:
+    """Temp table real_pairs (area_code, period, by_load): the areas and periods of ``pairs`` (a relation
+    aliased s) where real figures, not this load's, are current, with the latest real load there."""
+    own = f"and f.load_id <> {int(load_id)}" if load_id is not None else ""
+    con.execute(f"create or replace temp table real_pairs as select f.area_code, f.period, max(f.load_id) as by_load "
+                f"from {table} f, {pairs} where f.area_code = s.area_code and f.period = s.period and {current} "
+                f"and f.load_id not in (select load_id from demo_side) {own} group by all")
+    return con.execute("select count(*) from real_pairs").fetchall()[0][0]
+
+
+def _kept(con, scope: str, skip_loads: str | None = None) -> list[str]:
+    """Where a visitation load carries only some measures, the others stay from earlier loads: say which,
+    from which load, so figures of different loads side by side (persons now, full-time persons from an
+    older load) are never a surprise. ``scope`` and ``skip_loads`` as visitation_lines.kept_sql."""
+    rows = con.execute(
+        f"select c.label, a.area_name, k.first, k.last, k.load_id, l.file_name "
+        f"from ({visitation_lines.kept_sql(scope, skip_loads)}) k join areas a on a.area_code = k.area_code "
+        f"join categories c on c.dimension = 'measure' and c.code = k.measure "
+        f"join load_log l on l.load_id = k.load_id order by a.sort_order, c.sort_order, k.load_id").fetchall()
+    return [f"{label} for {area} {first if first == last else f'{first}–{last}'} bliver stående fra indlæsning "
+            f"{load_id} ({file_name})" for label, area, first, last, load_id, file_name in rows]
 
 
 class FactStore(Protocol):
@@ -689,10 +832,11 @@ class _RowPerFact:
                     f"{', '.join(self.kind.replace_scope)} from typed")
 
     def replace(self, con, load_id: int) -> int:
-        return con.execute(
-            f"update {self.kind.table} f set replaced_by = ? from load_scope t "
-            f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(self.kind, 'f', 't')}",
-            [load_id, load_id]).fetchall()[0][0]
+        con.execute(f"update {self.kind.table} f set replaced_by = ? from load_scope t "
+                    f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(self.kind, 'f', 't')}",
+                    [load_id, load_id])
+        # Every row replaced by this load: its scope's, and the demo rows it set aside (_keep_demo_apart).
+        return con.execute(f"select count(*) from {self.kind.table} where replaced_by = ?", [load_id]).fetchall()[0][0]
 
     def undo(self, con, load_id: int) -> int:
         # Rows this load replaced come back, unless a later load had replaced this load's rows too.
@@ -780,6 +924,7 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
         con.execute(f"create or replace temp table undo_scope as select distinct area_code, period from {kind.table} "
                     "where load_id = ?", [load_id])
         removed = _store(kind).undo(con, load_id)
+        _demo_apart_after_undo(con, kind)
         refresh_aggregates(con, kind, "select * from undo_scope")
         con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
                     [datetime.now(), by or config.current_user(), load_id])
@@ -828,4 +973,95 @@ def check(con: duckdb.DuckDBPyConnection) -> list[str]:
     if stale:
         findings.append(f"agg_visitation: {stale} rækker stemmer ikke med fakta "
                         "(python -m pipelines reaggregate bygger dem igen)")
+    return findings + _value_findings(con) + _total_findings(con) + _demo_findings(con)
+
+
+# --- what check finds in figures loaded before today's rules ---------------------------------------
+
+def _current_values(kind: Kind) -> tuple[str, list[tuple[str, str, str]]]:
+    """(source over current rows, [(number column, Danish name, role)]) of a kind, for check.
+
+    Visitation lines hold a column per measure, each current on its own: a measure's value is NULL in
+    the source where that measure is not current, so the rules (NULL breaks none) skip it.
+    """
+    if kind is VISITATION:
+        values = ", ".join(f"case when measures & {bit} <> 0 and {m}_replaced_by is null then {m} end as {m}"
+                           for m, bit in visitation_lines.MEASURE_BITS.items())
+        source = (f"(select load_id, area_code::varchar as area_code, period, {values} "
+                  f"from {visitation_lines.TABLE} where {visitation_lines.current_mask_sql(visitation_lines.TABLE)} "
+                  f"<> 0)")
+        return source, [(m, f"Måling {m}", role) for m, (role, _) in VISITATION_MEASURES.items()]
+    source = f"(select * from {kind.table} where replaced_by is null)"
+    return source, [(c.name, c.label, c.role) for c in kind.value_columns]
+
+
+def _value_findings(con) -> list[str]:
+    """Current figures that break a value rule: loaded before the rule existed (or past it with SQL)."""
+    population = population_of_denmark(con)
+    labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
+    findings = []
+    for kind in KINDS.values():
+        source, columns = _current_values(kind)
+        checks = [(column, labels.get(column, label), rule) for column, label, role in columns
+                  for rule in (NOT_FINITE, *value_rules(role, population))]
+        counts = con.execute("select " + ", ".join(f"count(*) filter (where {rule.sql(column)})"
+                                                    for column, _, rule in checks) + f" from {source}").fetchall()[0]
+        for (column, label, rule), n in zip(checks, counts):
+            if not n:
+                continue
+            area, period, value, load_id, file_name = con.execute(
+                f"select a.area_name, f.period, f.{column}, f.load_id, l.file_name from {source} f "
+                f"join areas a using (area_code) join load_log l using (load_id) where {rule.sql('f.' + column)} "
+                f"order by f.load_id, f.period limit 1").fetchall()[0]
+            findings.append(f"{kind.table}: {n} gældende værdier i '{label}' bryder reglen \"{rule.message}\" "
+                            f"(fx {area} {period}: {danish_number(value)}, indlæsning {load_id} '{file_name}')")
+    return findings
+
+
+def _total_findings(con) -> list[str]:
+    """Current totals ('I alt') below the sum of their current parts, per kind that has totals."""
+    labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
+    match_keys = ("area_code", "period", "administration", "target_group", "match_group")
+    sources = [
+        (VISITATION, visitation_lines.TABLE, "persons_replaced_by is null or full_time_persons_replaced_by is null",
+         visitation_lines.by_measure_sql(TOTAL_MEASURES, "{m}_replaced_by is null"), visitation_lines.LINE_KEYS),
+        (KINDS["match_group"], "fact_match_group", "replaced_by is null",
+         f"(select {', '.join(match_keys)}, 'persons' as measure, persons::double as value, null::bigint as line, "
+         "null::varchar as raw from fact_match_group where replaced_by is null)", match_keys),
+    ]
+    findings = []
+    for kind, table, current, source, keys in sources:
+        columns = list(TOTAL_DIMENSIONS[kind.name])
+        mixed = con.execute(f"select {', '.join(mixed_totals_sql(c) for c in columns)} from {table} "
+                            f"where {current}").fetchall()[0]
+        columns = [c for c, both in zip(columns, mixed) if both]
+        if not columns:
+            continue
+        sql = totals_below_parts_sql(source, keys, total_parts(con, kind, columns))
+        rows = con.execute(f"select t.*, a.area_name, count(*) over () from ({sql}) t "
+                           f"join areas a on a.area_code = t.area_code::varchar order by t.period limit 1").fetchall()
+        if rows:
+            column, measure, _, period, _, _, total, parts, _, area, n = rows[0]
+            findings.append(f"{kind.table}: {n} totaler ('I alt') er mindre end summen af deres dele "
+                            f"(fx {area} {period}, {kind.column(column).label}, {labels.get(measure, measure)}: "
+                            f"{danish_number(total)} < {danish_number(parts)})")
+    return findings
+
+
+def _demo_findings(con) -> list[str]:
+    """Areas and periods where the synthetic demo stands beside real figures of the same kind."""
+    findings = []
+    for kind in KINDS.values():
+        current = (f"{visitation_lines.TABLE} f where {visitation_lines.current_mask_sql('f')} <> 0"
+                   if kind is VISITATION else f"{kind.table} f where f.replaced_by is null")
+        n, area, period = con.execute(
+            f"select count(*), min(a.area_name), min(period) from (select f.area_code, f.period, "
+            f"bool_or(f.load_id in (select load_id from load_log where source = $demo)) as demo, "
+            f"bool_or(f.load_id not in (select load_id from load_log where source = $demo)) as real "
+            f"from {current} group by all having demo and real) p "
+            f"join areas a on a.area_code = p.area_code::varchar", {"demo": config.DEMO_SOURCE}).fetchall()[0]
+        if n:
+            findings.append(f"{kind.table}: syntetisk demo står ved siden af rigtige tal for {n} områder og perioder "
+                            f"(fx {area} {period}); fortryd demoens indlæsninger og indlæs den igen "
+                            "(python -m pipelines demo)")
     return findings

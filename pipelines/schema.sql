@@ -70,7 +70,8 @@ create table if not exists categories (
     ready boolean,                     -- jobparat/uddannelsesparat (or match 1-3): close to work
     special_needs boolean,             -- SOF target groups with special needs
     is_total boolean not null,
-    parent varchar,                    -- age bands: the under/over 30 group they belong to
+    parent varchar,                    -- age: the under/over 30 band (a band is its own); origin: the group
+                                       -- a subgroup belongs to. Parts of a total: no parent or their own
     primary key (dimension, code)
 );
 

@@ -92,7 +92,7 @@ def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | N
     if checked.ok:
         result.replaces = [f"perioderne {first}–{last} for {area} erstattes: {_fmt(n)} rækker"
                            if first != last else f"perioden {first} for {area} erstattes: {_fmt(n)} rækker"
-                           for area, first, last, n in checked.replaces]
+                           for area, first, last, n in checked.replaces] + checked.kept
         result.preview = _preview(con, checked)
     return result
 

@@ -41,15 +41,51 @@ def insert_typed(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     """Insert the staged path's ``typed`` rows (one per measure) as lines, and fill ``load_scope``."""
     values = ", ".join(f"max(value) filter (where measure = '{m}'), null" for m in MEASURE_BITS)
     keys = ", ".join(LINE_KEYS)
-    con.execute(f"insert into {TABLE} select ?, {keys}, {_mask_of_rows_sql('measure')}, {values} "
+    con.execute(f"insert into {TABLE} select ?, {keys}, {mask_of_rows_sql('measure')}, {values} "
                 f"from typed group by {keys}", [load_id])
     register_scope(con, load_id)
 
 
-def _mask_of_rows_sql(measure: str) -> str:
+def mask_of_rows_sql(measure: str) -> str:
     """SQL aggregate: the ``measures`` bits of the one-row-per-measure rows grouped into a line."""
     bits = " ".join(f"when '{m}' then {bit}" for m, bit in MEASURE_BITS.items())
     return f"bit_or(case {measure} {bits} end)::utinyint"
+
+
+def mark_replaced_sql(by: str, replaced: str = "is null") -> str:
+    """SQL SET clause for an update of lines ``f``: every measure the line carries whose replaced_by
+    matches ``replaced`` (default: still current) becomes replaced by ``by`` (a bound parameter or a
+    column of the caller's join). Both come from the caller's code."""
+    return ", ".join(f"{m}_replaced_by = case when f.{m}_replaced_by {replaced} and f.measures & {bit} <> 0 "
+                     f"then {by} else f.{m}_replaced_by end" for m, bit in MEASURE_BITS.items())
+
+
+def kept_sql(scope: str, skip_loads: str | None = None) -> str:
+    """SQL: the measures that stay from other loads where a load carrying ``scope``'s measures lands:
+    (area_code, measure, first period, last period, load_id), one row per area, measure and load.
+
+    ``scope`` is a temp table (area_code, period, benefit, measures) such as ``load_scope``; a current
+    measure of another line in it that the scope does not carry is kept beside the new figures.
+    ``skip_loads``: a temp table of load ids whose lines the load will set aside (not kept).
+    """
+    on = " and ".join(f"f.{k} = t.{k}" for k in SCOPE)
+    skip = f"and f.load_id not in (select load_id from {skip_loads})" if skip_loads else ""
+    per_measure = " union all ".join(
+        f"select area_code::varchar as area_code, '{m}' as measure, min(period) as first, max(period) as last, "
+        f"load_id from kept where bits & {bit} <> 0 group by all" for m, bit in MEASURE_BITS.items())
+    return (f"with kept as (select f.area_code, f.period, f.load_id, {current_mask_sql('f')} & ~t.measures as bits "
+            f"from {TABLE} f join {scope} t on {on} where {current_mask_sql('f')} & ~t.measures <> 0 {skip}) "
+            f"{per_measure}")
+
+
+def by_measure_sql(measures, where: str) -> str:
+    """SQL: the lines that ``where`` picks, one row per carried measure of ``measures`` (LINE_KEYS, measure,
+    value, line, raw), as the totals rule reads them (kinds.totals_below_parts_sql). ``where`` may use
+    ``{m}`` for the measure; it comes from the caller's own code, as do the measure names."""
+    keys = ", ".join(LINE_KEYS)
+    return "(" + " union all ".join(
+        f"select {keys}, '{m}' as measure, {m} as value, null::bigint as line, null::varchar as raw from {TABLE} "
+        f"where measures & {MEASURE_BITS[m]} <> 0 and {where.format(m=m)}" for m in measures) + ")"
 
 
 def long_rows(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
@@ -106,7 +142,7 @@ def from_rows_per_measure_sql(source: str) -> str:
     values = ", ".join(f"max(value) filter (where measure = '{m}'), max(replaced_by) filter (where measure = '{m}')"
                        for m in MEASURE_BITS)
     keys = ", ".join(("load_id",) + LINE_KEYS)
-    return (f"insert into {TABLE} select {keys}, {_mask_of_rows_sql('measure::varchar')}, {values} "
+    return (f"insert into {TABLE} select {keys}, {mask_of_rows_sql('measure::varchar')}, {values} "
             f"from {source} group by {keys}")
 
 

@@ -370,3 +370,19 @@ def vocabulary_labels(con: duckdb.DuckDBPyConnection, dimension: str) -> list[st
         return [r[0] for r in con.execute("select label from categories where dimension = ? order by sort_order",
                                           [dimension]).fetchall()]
     return [r[0] for r in con.execute(sql).fetchall()]
+
+
+def population_of_denmark(con: duckdb.DuckDBPyConnection) -> int:
+    """'Hele landet' in the reference data (the municipalities' populations summed): no count can be larger."""
+    return con.execute("select population from areas where area_code = ?", [NATIONAL_CODE]).fetchall()[0][0]
+
+
+def total_parts(con: duckdb.DuckDBPyConnection, kind, columns) -> dict[str, list[str]]:
+    """Dimension column of ``kind`` -> the codes that are disjoint parts of its total (i_alt): not totals
+    themselves and at the top of their hierarchy (no parent, or their own, as age bands are); subgroups
+    would count twice."""
+    return {column: [r[0] for r in con.execute(
+                "select code from categories where dimension = ? and not is_total "
+                "and (parent is null or parent = code) order by sort_order",
+                [kind.column(column).dimension]).fetchall()]
+            for column in columns}

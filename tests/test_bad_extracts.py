@@ -56,19 +56,24 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str | None]] = {
     "too_few_columns.csv": ("forkert antal kolonner", 3, None, None),
     "unterminated_quote.csv": ("kan ikke læses som CSV", 2, None, None),
     # Values
-    "non_numeric.csv": ("ikke et tal", 2, "Værdi", "mange"),
-    "negative_count.csv": ("negativt tal", 2, "Værdi", "-5"),
+    "non_numeric.csv": ("ikke et tal", 2, "Antal personer", "mange"),
+    "negative_count.csv": ("negativt tal", 2, "Antal personer", "-5"),
     "not_whole_count.csv": ("helt antal", 2, "Antal personer", "10,5"),
-    "decimal_point.csv": ("punktum i et tal", 2, "Værdi", "12.5"),
+    "decimal_point.csv": ("punktum i et tal", 2, "Antal personer", "12.5"),
     "share_over_100.csv": ("andel uden for 0-100", 2, "Aktiveringsgrad", "101,5"),
     "share_negative.csv": ("andel uden for 0-100", 2, "Aktiveringsgrad", "-0,5"),
     "activated_above_persons.csv": ("flere aktiverede end personer", 2, "Aktiverede", "11"),
     "fte_zero.csv": ("større end 0", 2, "Sagsbehandlere (årsværk)", "0"),
     "upper_below_caseload.csv": ("øvre grænse er mindre", 2, "Sager pr. sagsbehandler (øvre)", "30"),
-    "nan_value.csv": ("ikke et tal", 2, "Værdi", "NaN"),
-    "infinity_value.csv": ("ikke et tal", 2, "Værdi", "inf"),
+    "nan_value.csv": ("ikke et tal", 2, "Antal personer", "NaN"),
+    "infinity_value.csv": ("ikke et tal", 2, "Antal personer", "inf"),
     "nan_count_activation.csv": ("ikke et tal", 2, "Antal personer", "nan"),
     "count_overflow.csv": ("for stort", 2, "Antal personer", None),
+    "count_not_whole_jobindsats.csv": ("helt antal", 2, "Antal personer", "1.234,5"),
+    "count_not_whole_point.csv": ("helt antal", 2, "persons", "0.5"),
+    "count_above_population.csv": ("større end Danmarks befolkning", 2, "Antal personer", "6.000.000"),
+    "share_over_100_visitation.csv": ("andel uden for 0-100", 2, "Andel (pct.)", "100,5"),
+    "total_below_parts.csv": ("mindre end summen af delene (10 < 12)", 2, "Antal personer", "10"),
     # Keys and dimensions
     "duplicate_keys.csv": ("dublet: samme nøgle som række 2", 3, None, None),
     "unknown_area.csv": ("ukendt område", 3, "Område", "Atlantis"),
@@ -116,6 +121,8 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str | None]] = {
     "missing_columns.parquet": ("mangler kolonnen 'Visitationskategori'", None, "Visitationskategori", None),
     "corrupt.parquet": ("Parquet-filen kan ikke læses", None, None, None),
     "empty.parquet": ("ingen datarækker", None, None, None),
+    "count_not_whole_double.parquet": ("helt antal", 1, "persons", "1.234"),
+    "count_not_whole_text.parquet": ("helt antal", 1, "persons", "1.234"),
 }
 
 # Written at test time (too big to store): file -> (message fragment, row, column, value).

@@ -30,7 +30,7 @@ def test_load_list_undo_check(tmp_path):
 
     out = cli("load", str(bad), env=env)
     assert out.returncode == 1
-    assert "AFVIST" in out.stderr and "bad.csv, række 2, kolonne 'Værdi', værdi '-3'" in out.stderr
+    assert "AFVIST" in out.stderr and "bad.csv, række 2, kolonne 'Antal personer', værdi '-3'" in out.stderr
 
     out = cli("loads", env=env)
     assert "good.csv" in out.stdout and "ana" in out.stdout and "bad.csv" not in out.stdout

@@ -60,13 +60,14 @@ def test_excel_export_with_title_rows(con, tmp_path):
         ws.write(3, c, h)
     ws.write_row(4, 0, ["Randers", "2024M02", "Kontanthjælp", "Aktivitetsparat", 812])
     ws.write_row(5, 0, ["Randers", "2024M02", "Kontanthjælp", "Jobparat", ".."])
-    ws.write_row(6, 0, ["Randers", "2024M02", "Kontanthjælp", "Uoplyst visitationskategori", "1.234,5"])
+    # Text with a thousands dot and a decimal comma (a count: whole).
+    ws.write_row(6, 0, ["Randers", "2024M02", "Kontanthjælp", "Uoplyst visitationskategori", "1.234,0"])
     wb.close()
     result = loader.load(path, source="test", con=con)
     assert result.kind == "visitation" and result.rows == 3
     assert visitation_rows(con, "730") == [("2024M02", "aktivitetsparat", "persons", 812.0, False),
                                            ("2024M02", "jobparat", "persons", None, True),
-                                           ("2024M02", "uoplyst", "persons", 1234.5, False)]
+                                           ("2024M02", "uoplyst", "persons", 1234.0, False)]
 
 
 def test_excel_error_names_sheet_row(con, tmp_path):

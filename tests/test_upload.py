@@ -92,6 +92,30 @@ def test_invalid_upload_shows_error_table_and_changes_nothing(warehouse_copy):
     assert snapshot() == before
 
 
+def test_review_says_which_measures_stay_from_an_earlier_load(warehouse_copy, tmp_path):
+    """Persons uploaded on their own beside full-time persons from an earlier load: the review says so."""
+    from pipelines import loader
+
+    earlier = tmp_path / "fuldtid.csv"
+    earlier.write_text("Område;Periode;Ydelse;Visitationskategori;Antal personer;Fuldtidspersoner\n"
+                       "Vejen;2030M01;Kontanthjælp;Jobparat;10;8,5\nVejen;2030M02;Kontanthjælp;Jobparat;11;9\n",
+                       encoding="utf-8")
+    queries.warehouse.clear()  # the app's connection would hold the file
+    con = connect(warehouse_copy)
+    try:
+        load_id = loader.load(earlier, source="test", con=con).load_id
+    finally:
+        con.close()
+    at = data_page().run()
+    at.file_uploader[0].upload("personer.csv", ("Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
+                                                "Vejen;2030M01;Kontanthjælp;Jobparat;12\n"
+                                                "Vejen;2030M02;Kontanthjælp;Jobparat;13\n").encode(), "text/csv").run()
+    assert not at.exception
+    assert [t.value for t in at.text] == [
+        "perioderne 2030M01–2030M02 for Vejen erstattes: 2 rækker",
+        f"Fuldtidspersoner for Vejen 2030M01–2030M02 bliver stående fra indlæsning {load_id} (fuldtid.csv)"]
+
+
 def test_manager_sees_no_upload_or_undo(warehouse_copy, monkeypatch):
     monkeypatch.setenv("HELHEDSBLIK_ANALYST_PASSPHRASE", "hemmelig-kode")
     at = data_page()

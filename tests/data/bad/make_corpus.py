@@ -211,6 +211,22 @@ CASES: dict[str, tuple[bytes, str, str]] = {
                                  "'nan' as a count", "ikke et tal"),
     "count_overflow.csv": ((ACT + "Aarhus;2024M02;Alle;99999999999999999999;1\n").encode(),
                            "a count beyond BIGINT", "for stort"),
+    "count_not_whole_jobindsats.csv": (("Område;Periode;Ydelse;Visitationskategori;Antal personer;Fuldtidspersoner\n"
+                                        "Aarhus;2024M02;Kontanthjælp;Jobparat;1.234,5;1.100,5\n").encode(),
+                                       "persons not whole in jobindsats' own form (the direct route's)",
+                                       "helt antal"),
+    "count_not_whole_point.csv": ("area,period,benefit,category,persons\nAarhus,2024M02,Kontanthjælp,Jobparat,0.5\n"
+                                  .encode(), "persons not whole in a plain CSV (decimal point)", "helt antal"),
+    "count_above_population.csv": (value("6.000.000"), "more persons than live in Denmark",
+                                   "større end Danmarks befolkning"),
+    "share_over_100_visitation.csv": (("Område;Periode;Ydelse;Visitationskategori;Andel (pct.)\n"
+                                       "Aarhus;2024M02;Kontanthjælp;Jobparat;100,5\n").encode(),
+                                      "a visitation share above 100 %", "andel uden for 0-100"),
+    "total_below_parts.csv": (vis("Aarhus;2024M02;Kontanthjælp;I alt;10\n",
+                                  "Aarhus;2024M02;Kontanthjælp;Jobparat;6\n",
+                                  "Aarhus;2024M02;Kontanthjælp;Aktivitetsparat;6\n"),
+                              "'I alt' (10) below the sum of its parts (6 + 6)",
+                              "mindre end summen af delene (10 < 12)"),
     # Keys and dimensions
     "duplicate_keys.csv": (vis(OK_ROW, "Aarhus;2024M02;Kontanthjælp;Jobparat;6\n"),
                            "the same key on lines 2 and 3", "dublet: samme nøgle som række 2"),
@@ -296,6 +312,12 @@ CASES: dict[str, tuple[bytes, str, str]] = {
     "corrupt.parquet": (b"PAR1" + b"ikke parquet " * 8, "PAR1 at the start, but not Parquet",
                         "Parquet-filen kan ikke læses"),
     "empty.parquet": (empty_parquet(), "Parquet with columns but no rows", "ingen datarækker"),
+    "count_not_whole_double.parquet": (parquet({"area": ["Vejle"], "period": ["2024M01"], "benefit": ["Kontanthjælp"],
+                                                "category": ["Jobparat"], "persons": [1.234]}),
+                                       "persons as a Parquet double 1.234", "helt antal"),
+    "count_not_whole_text.parquet": (parquet({"area": ["Vejle"], "period": ["2024M01"], "benefit": ["Kontanthjælp"],
+                                              "category": ["Jobparat"], "persons": ["1.234"]}),
+                                     "persons as Parquet text '1.234'", "helt antal"),
 }
 
 
