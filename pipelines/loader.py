@@ -25,7 +25,8 @@ from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Prob
 from pipelines.kinds import (AREA, COUNT, DECIMAL, DIM, KINDS, PCT, PERIOD, TEXT, VALUE_ROLES, VISITATION, Column,
                              Kind, detect_kind, header_map, marker_sql, number_sql)
 from pipelines.periods import parse_period
-from pipelines.warehouse import normalise_value, transaction, vocabulary, vocabulary_labels
+from pipelines.warehouse import (area_key, closest, loose_area_aliases, match_area, normalise_value, transaction,
+                                 vocabulary, vocabulary_labels)
 
 MAX_PROBLEMS = 200
 DEFAULT_GROUP = "Alle modtagere"
@@ -182,8 +183,12 @@ class _Typer:
                     mapping[raw] = p.period if p else None
                     if p:
                         self.periods[p.period] = p
+            elif col.role == AREA:
+                vocab = vocabulary(con, "area")
+                loose = loose_area_aliases(vocab)
+                mapping = {raw: match_area(raw, vocab, loose) for raw in raws}
             else:
-                vocab = vocabulary(con, "area" if col.role == AREA else col.dimension)
+                vocab = vocabulary(con, col.dimension)
                 mapping = {raw: vocab.get(normalise_value(raw)) for raw in raws}
             _register_map(con, f"map_{col.name}", mapping)
 
@@ -262,6 +267,7 @@ class _Rule:
     column: str
     raw: str | None  # the column holding the value as the file wrote it
     message: str
+    explain: Callable[[str | None], str] | None = None  # a message for the value, where it can say more
 
 
 def _run_rules(typer: _Typer, rules: list[_Rule]) -> None:
@@ -280,14 +286,14 @@ def _run_rules(typer: _Typer, rules: list[_Rule]) -> None:
         rows = typer.con.execute(f"select _line, {rule.raw or 'null'} from typed where {rule.where} "
                                  f"order by _line limit {MAX_PROBLEMS}").fetchall()
         for line, value in rows:
-            typer.problem(line, rule.column, value, rule.message)
+            typer.problem(line, rule.column, value, rule.explain(value) if rule.explain else rule.message)
 
 
 def _validate(typer: _Typer) -> None:
     rules: list[_Rule] = []
 
-    def _rule(_typer, where, column, raw, message):
-        rules.append(_Rule(where, column, raw, message))
+    def _rule(_typer, where, column, raw, message, explain=None):
+        rules.append(_Rule(where, column, raw, message, explain))
 
     _collect_rules(typer, _rule)
     _run_rules(typer, rules)
@@ -304,16 +310,22 @@ def _collect_rules(typer: _Typer, _rule) -> None:
             target = "area_code" if col.role == AREA else col.name
             raw = f"{col.name}_raw"
             _rule(typer, f"{raw} is null or {raw} = ''", col.label, raw, f"'{col.label}' skal udfyldes")
+            explain = None
             if col.role == AREA:
                 msg = "ukendt område: forventede en kommune (navn eller kode), en region eller 'Hele landet'"
+                names = [r[0] for r in con.execute("select area_name from areas order by sort_order").fetchall()]
+                explain = _suggesting(msg, {area_key(n): n for n in names}, area_key,
+                                      "ukendt område '{value}' (mente du {near}?)")
             elif col.role == PERIOD:
-                msg = ("ugyldig periode: forventede fx 2024M01, 2024Q01, 2024QMAT02, 2024 eller et interval "
-                       "som 2007M01-2008M07")
+                msg = ("ugyldig periode: forventede fx 2024M01, 2024Q01, 2024QMAT02, 2024, januar 2024 eller et "
+                       "interval som 2007M01-2008M07")
             else:
                 labels = vocabulary_labels(con, col.dimension)
                 shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
                 msg = f"ukendt værdi for '{col.label}': forventede en af {shown}"
-            _rule(typer, f"{target} is null and {raw} <> ''", col.label, raw, msg)
+                explain = _suggesting(msg, {normalise_value(lab): lab for lab in labels}, normalise_value,
+                                      f"ukendt værdi for '{col.label}': '{{value}}' (mente du {{near}}?)")
+            _rule(typer, f"{target} is null and {raw} <> ''", col.label, raw, msg, explain)
         elif col.role == TEXT and col.required:
             _rule(typer, f"{col.name} is null", col.label, "null", f"'{col.label}' skal udfyldes")
     if kind.name == "visitation" and "measure" in pos:
@@ -351,6 +363,16 @@ def _collect_rules(typer: _Typer, _rule) -> None:
         # Whole and not negative are the count rules above; a place on the ranking also starts at 1.
         _rule(typer, "rank < 1", "Placering på benchmarkranglisten", "rank_raw",
               "placeringen skal være 1 (bedst) eller derover")
+
+
+def _suggesting(message: str, choices: dict[str, str], key, said: str) -> Callable[[str | None], str]:
+    """A rule's message for one unknown value: ``said`` with the value and the nearest known choice
+    ({value}, {near}) when one is near, else ``message``."""
+    def explain(value: str | None) -> str:
+        near = closest(value, choices, key) if value else None
+        return said.format(value=value, near=near) if near else message
+
+    return explain
 
 
 def _value_specs(typer: _Typer) -> list[tuple[str, str, str]]:
