@@ -12,7 +12,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 from datetime import date, datetime
 from pathlib import Path
@@ -194,8 +194,9 @@ class _Typer:
 
     def build_typed(self) -> None:
         kind, pos, staged = self.kind, self.positions, self.staged
-        selects = [f"s.rowid + {int(staged.row_offset)} as _line"]
-        joins = []
+        line, line_join = readers.editor_line_sql(staged)
+        selects = [f"{line} as _line"]
+        joins = [line_join] if line_join else []
         for col in kind.columns:
             if col.name in ("measure", "value") and kind.name == "visitation":
                 continue
@@ -459,11 +460,15 @@ def _register_periods(con, periods: dict) -> None:
 # --- public API --------------------------------------------------------------------------------
 
 def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None,
-             file_name: str | None = None, max_rows: int | None = None, preview: bool = True) -> Validation:
-    """Stage, type and validate an extract; leaves temp tables ``typed`` and ``typed_periods``."""
+             file_name: str | None = None, max_rows: int | None = None, preview: bool = True,
+             sheet: str | int | None = None) -> Validation:
+    """Stage, type and validate an extract; leaves temp tables ``typed`` and ``typed_periods``.
+
+    ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default).
+    """
     path = Path(path)
     name = file_name or path.name
-    staged = readers.stage(con, path, name)
+    staged = readers.stage(con, path, name, sheet)
     if max_rows is not None and staged.rows > max_rows:
         raise ExtractRejected([Problem(name, None, None, f"{staged.rows:,}".replace(",", "."),
                                        f"filen har for mange rækker; grænsen er {max_rows:,}".replace(",", ".")
@@ -517,8 +522,12 @@ def _replace_preview(con, kind: Kind) -> list[tuple[str, str, str, int]]:
 def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | None = None,
          file_name: str | None = None, table_id: str | None = None, query: str | None = None,
          api_version: str | None = None, con: duckdb.DuckDBPyConnection | None = None,
-         progress: Progress | None = None, max_rows: int | None = None) -> LoadResult:
-    """Validate and load one extract in one transaction; raise ExtractRejected with every problem."""
+         progress: Progress | None = None, max_rows: int | None = None,
+         sheet: str | int | None = None) -> LoadResult:
+    """Validate and load one extract in one transaction; raise ExtractRejected with every problem.
+
+    ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default).
+    """
     from pipelines.warehouse import connect
 
     own = con is None
@@ -526,7 +535,7 @@ def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | N
     try:
         meta = _Provenance(file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query,
                            api_version)
-        return _load(con, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows)
+        return _load(con, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows, sheet)
     finally:
         if own:
             con.close()
@@ -564,7 +573,7 @@ class _Clock:
         self._last = now
 
 
-def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows) -> LoadResult:
+def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet=None) -> LoadResult:
     name = meta.name
     progress("læser og kontrollerer", 0.05)
     # The digest reads the file alongside DuckDB.
@@ -579,7 +588,7 @@ def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows) -> LoadR
                 result.timings = clock.timings
                 return result
             clock.lap("direct route declined")
-        result = _load_staged(con, path, kind, digest, meta, progress, max_rows, clock)
+        result = _load_staged(con, path, kind, digest, meta, progress, max_rows, clock, sheet)
         result.timings = clock.timings
         return result
 
@@ -640,13 +649,18 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
 
 
 def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenance, progress, max_rows,
-                 clock: _Clock) -> LoadResult:
-    checked = validate(con, path, kind, meta.name, max_rows, preview=False)
+                 clock: _Clock, sheet=None) -> LoadResult:
+    checked = validate(con, path, kind, meta.name, max_rows, preview=False, sheet=sheet)
     if not checked.ok:
         raise ExtractRejected(checked.problems, checked.warnings)
     spec = checked.kind
     clock.lap("read, type and check")
     digest = pending_digest.result()
+    if not checked.staged.first_sheet:
+        # Another sheet of a workbook is another extract: not "already loaded" because the file was,
+        # and the loads list says which sheet it was.
+        digest += f"#ark={checked.staged.sheet}"
+        meta = replace(meta, name=f"{meta.name} (ark '{checked.staged.sheet}')")
     clock.lap("waiting for the file hash")
     previous = _unchanged(con, digest, spec)
     if previous is not None:
