@@ -44,7 +44,9 @@ class Validation:
     staged: readers.Staged
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    rows: int = 0
+    rows: int = 0  # facts, as the warehouse counts them (a visitation line holds one per measure)
+    lines: int = 0  # the extract's lines (records, or rows of the sheet), which the upload limit counts
+    figures: int = 0  # the numbers those lines hold: value cells, suppressed ones included
     areas: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     replaces: list[tuple[str, str, str, int]] = field(default_factory=list)  # area, first, last period, rows
@@ -471,7 +473,7 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     staged = readers.stage(con, path, name, sheet)
     if max_rows is not None and staged.rows > max_rows:
         raise ExtractRejected([Problem(name, None, None, f"{staged.rows:,}".replace(",", "."),
-                                       f"filen har for mange rækker; grænsen er {max_rows:,}".replace(",", ".")
+                                       f"filen har for mange linjer; grænsen er {max_rows:,} linjer".replace(",", ".")
                                        + " (indlæs større udtræk med kommandolinjen)")])
     if kind is not None:
         if kind not in KINDS:
@@ -497,6 +499,9 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     result.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     _register_periods(con, typer.periods)
     result.rows = con.execute("select count(*) from typed").fetchall()[0][0]
+    result.lines = staged.rows
+    # A visitation line holds one figure per measure, as its facts count; other kinds, their value columns.
+    result.figures = result.rows if spec is VISITATION else result.rows * len(_value_specs(typer))
     # From the small map of distinct area values, not from the typed rows.
     result.areas = [r[0] for r in con.execute(
         "select distinct a.area_name from map_area m join areas a on a.area_code = m.code order by 1").fetchall()]

@@ -485,10 +485,15 @@ def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_c
 
 # --- Writes from the Data page (analysts only; the page checks the role) -------------------------
 
-def review_upload(name: str, data: bytes) -> uploads.Review:
+def upload_sheets(name: str, data: bytes) -> list[str]:
+    """An uploaded Excel workbook's sheets, for the sheet picker; [] for any other file."""
+    return uploads.sheet_names(name, data)
+
+
+def review_upload(name: str, data: bytes, sheet: str | None = None) -> uploads.Review:
     cursor = warehouse().cursor()
     try:
-        return uploads.review(cursor, name, data)
+        return uploads.review(cursor, name, data, sheet=sheet)
     finally:
         cursor.close()
 
@@ -498,11 +503,11 @@ def _writer():
     return writer(on_wait=lambda message: st.toast(message, icon=":material/hourglass_top:"))
 
 
-def commit_upload(name: str, data: bytes, user: str, progress=None) -> loader.LoadResult:
+def commit_upload(name: str, data: bytes, user: str, progress=None, sheet: str | None = None) -> loader.LoadResult:
     cursor = warehouse().cursor()
     try:
         with _writer():
-            result = uploads.commit(cursor, name, data, user, progress)
+            result = uploads.commit(cursor, name, data, user, progress, sheet=sheet)
     finally:
         cursor.close()
     clear_caches()
