@@ -18,18 +18,22 @@ if who.is_analyst and not writes:
 if writes:
     st.header("Indlæs udtræk")
     st.caption(f"CSV (jobindsats: ';' og decimalkomma), Excel (.xlsx), Parquet eller jobindsats-JSON. Højst "
-               f"{queries.uploads.MAX_UPLOAD_MB} MB og {fmt_int(queries.uploads.MAX_UPLOAD_ROWS)} rækker pr. fil. "
+               f"{queries.uploads.MAX_UPLOAD_MB} MB og {fmt_int(queries.uploads.MAX_UPLOAD_ROWS)} linjer pr. fil. "
                "Filen kontrolleres først; intet indlæses før du bekræfter.")
     files = st.file_uploader("Vælg filer", type=["csv", "txt", "xlsx", "parquet", "json"],
                              accept_multiple_files=True, key="uploads")
     for number, upload in enumerate(files or []):
         data = upload.getvalue()
         with st.container(border=True):
-            if not page.review(queries.review_upload(upload.name, data)):
+            sheets = queries.upload_sheets(upload.name, data)
+            # A workbook's data need not be on its first sheet: the analyst picks the sheet to read.
+            sheet = st.selectbox("Ark", sheets, key=f"sheet_{number}_{upload.name}",
+                                 help="Arket i Excel-filen, der skal indlæses") if len(sheets) > 1 else None
+            if not page.review(queries.review_upload(upload.name, data, sheet)):
                 continue
             if st.button(f"Indlæs {upload.name}", key=f"commit_{number}_{upload.name}", type="primary"):
-                page.run_load(upload.name, lambda progress, name=upload.name, data=data:
-                              queries.commit_upload(name, data, who.user, progress=progress))
+                page.run_load(upload.name, lambda progress, name=upload.name, data=data, sheet=sheet:
+                              queries.commit_upload(name, data, who.user, progress=progress, sheet=sheet))
 
 if writes:
     st.header("Hent fra jobindsats")

@@ -42,8 +42,13 @@ def cmd_load(args, con) -> int:
     timings = []
     try:
         for path in args.files:
+            if not Path(path).is_file():  # a mistyped path is one line, not a rejection report
+                failed += 1
+                print(f"fejl: {path} findes ikke eller er ikke en fil; intet er indlæst", file=sys.stderr)
+                continue
             try:
-                result = loader.load(Path(path), args.kind, source=args.source, con=con, progress=_bar)
+                result = loader.load(Path(path), args.kind, source=args.source, con=con, progress=_bar,
+                                     sheet=args.sheet)
             except ExtractRejected as exc:
                 failed += 1
                 sys.stderr.write("\n")
@@ -267,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("load", help="validate and load extracts")
     p.add_argument("files", nargs="+")
     p.add_argument("--kind", choices=sorted(KINDS))
+    p.add_argument("--sheet", metavar="NAME_OR_NUMBER",
+                   help="the sheet of an Excel file to read, by name or number (1 is the first; the default)")
     p.add_argument("--source", default="upload (CLI)")
     p.add_argument("--timings", metavar="FILE", help="write each load's seconds per phase to FILE (JSON)")
     p.set_defaults(func=cmd_load)

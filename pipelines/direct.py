@@ -63,7 +63,7 @@ class DirectCheck:
 
 def plan(path: Path, name: str, kind: str | None) -> DirectPlan | None:
     """A plan when the file has jobindsats' visitation form, else None (the staged path takes it)."""
-    if kind not in (None, VISITATION.name) or readers.sniff_format(path) != "csv":
+    if kind not in (None, VISITATION.name) or readers.sniff_format(path, name) != "csv":
         return None
     layout = readers.csv_layout(path, name)
     if layout.encoding not in ("utf-8", "utf-8-sig") or layout.delimiter != ";":

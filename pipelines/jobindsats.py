@@ -656,8 +656,9 @@ def resolve_periods(meta: TableMeta, wanted: str | Iterable[str], period_type: s
 
 
 def resolve_areas(meta: TableMeta, areas: str | Iterable[str]) -> list[str] | None:
-    """The area dimension's value ids for areas given by name ("Aarhus", "Aarhus Kommune") or code; None = all."""
-    from pipelines.warehouse import area_aliases, normalise_value
+    """The area dimension's value ids for areas given by name ("Aarhus", "Aarhus Kommune", "Kobenhavn") or code;
+    None = all."""
+    from pipelines.warehouse import area_aliases, loose_area_aliases, match_area, normalise_value
 
     if areas == "*" or areas is None:
         return None
@@ -675,8 +676,9 @@ def resolve_areas(meta: TableMeta, areas: str | Iterable[str]) -> list[str] | No
         if code:
             by_code.setdefault(code, v.value_id)
     out, unknown = [], []
+    loose = loose_area_aliases(aliases)
     for item in items:
-        code = aliases.get(normalise_value(item))
+        code = match_area(item, aliases, loose)
         if code is None or code not in by_code:
             unknown.append(item)
         else:

@@ -12,7 +12,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 from datetime import date, datetime
 from pathlib import Path
@@ -27,8 +27,8 @@ from pipelines.kinds import (AREA, COUNT, DIM, KINDS, NOT_FINITE, PERIOD, TEXT, 
                              detect_kind, header_map, marker_sql, mixed_totals_sql, number_sql,
                              totals_below_parts_sql, value_rules)
 from pipelines.periods import parse_period
-from pipelines.warehouse import (normalise_value, population_of_denmark, total_parts, transaction, vocabulary,
-                                 vocabulary_labels)
+from pipelines.warehouse import (area_key, closest, loose_area_aliases, match_area, normalise_value,
+                                 population_of_denmark, total_parts, transaction, vocabulary, vocabulary_labels)
 from pipelines.writer import write_session
 
 MAX_PROBLEMS = 200
@@ -47,7 +47,9 @@ class Validation:
     staged: readers.Staged
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    rows: int = 0
+    rows: int = 0  # facts, as the warehouse counts them (a visitation line holds one per measure)
+    lines: int = 0  # the extract's lines (records, or rows of the sheet), which the upload limit counts
+    figures: int = 0  # the numbers those lines hold: value cells, suppressed ones included
     areas: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     replaces: list[tuple[str, str, str, int]] = field(default_factory=list)  # area, first, last period, rows
@@ -188,15 +190,20 @@ class _Typer:
                     mapping[raw] = p.period if p else None
                     if p:
                         self.periods[p.period] = p
+            elif col.role == AREA:
+                vocab = vocabulary(con, "area")
+                loose = loose_area_aliases(vocab)
+                mapping = {raw: match_area(raw, vocab, loose) for raw in raws}
             else:
-                vocab = vocabulary(con, "area" if col.role == AREA else col.dimension)
+                vocab = vocabulary(con, col.dimension)
                 mapping = {raw: vocab.get(normalise_value(raw)) for raw in raws}
             _register_map(con, f"map_{col.name}", mapping)
 
     def build_typed(self) -> None:
         kind, pos, staged = self.kind, self.positions, self.staged
-        selects = [f"s.rowid + {int(staged.row_offset)} as _line"]
-        joins = []
+        line, line_join = readers.editor_line_sql(staged)
+        selects = [f"{line} as _line"]
+        joins = [line_join] if line_join else []
         for col in kind.columns:
             if col.name in ("measure", "value") and kind.name == "visitation":
                 continue
@@ -268,6 +275,7 @@ class _Rule:
     column: str
     raw: str | None  # the column holding the value as the file wrote it
     message: str
+    explain: Callable[[str | None], str] | None = None  # a message for the value, where it can say more
 
 
 def _run_rules(typer: _Typer, rules: list[_Rule]) -> None:
@@ -286,14 +294,14 @@ def _run_rules(typer: _Typer, rules: list[_Rule]) -> None:
         rows = typer.con.execute(f"select _line, {rule.raw or 'null'} from typed where {rule.where} "
                                  f"order by _line limit {MAX_PROBLEMS}").fetchall()
         for line, value in rows:
-            typer.problem(line, rule.column, value, rule.message)
+            typer.problem(line, rule.column, value, rule.explain(value) if rule.explain else rule.message)
 
 
 def _validate(typer: _Typer) -> None:
     rules: list[_Rule] = []
 
-    def _rule(_typer, where, column, raw, message):
-        rules.append(_Rule(where, column, raw, message))
+    def _rule(_typer, where, column, raw, message, explain=None):
+        rules.append(_Rule(where, column, raw, message, explain))
 
     _collect_rules(typer, _rule)
     _run_rules(typer, rules)
@@ -338,16 +346,22 @@ def _collect_rules(typer: _Typer, _rule) -> None:
             target = "area_code" if col.role == AREA else col.name
             raw = f"{col.name}_raw"
             _rule(typer, f"{raw} is null or {raw} = ''", col.label, raw, f"'{col.label}' skal udfyldes")
+            explain = None
             if col.role == AREA:
                 msg = "ukendt område: forventede en kommune (navn eller kode), en region eller 'Hele landet'"
+                names = [r[0] for r in con.execute("select area_name from areas order by sort_order").fetchall()]
+                explain = _suggesting(msg, {area_key(n): n for n in names}, area_key,
+                                      "ukendt område '{value}' (mente du {near}?)")
             elif col.role == PERIOD:
-                msg = ("ugyldig periode: forventede fx 2024M01, 2024Q01, 2024QMAT02, 2024 eller et interval "
-                       "som 2007M01-2008M07")
+                msg = ("ugyldig periode: forventede fx 2024M01, 2024Q01, 2024QMAT02, 2024, januar 2024 eller et "
+                       "interval som 2007M01-2008M07")
             else:
                 labels = vocabulary_labels(con, col.dimension)
                 shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
                 msg = f"ukendt værdi for '{col.label}': forventede en af {shown}"
-            _rule(typer, f"{target} is null and {raw} <> ''", col.label, raw, msg)
+                explain = _suggesting(msg, {normalise_value(lab): lab for lab in labels}, normalise_value,
+                                      f"ukendt værdi for '{col.label}': '{{value}}' (mente du {{near}}?)")
+            _rule(typer, f"{target} is null and {raw} <> ''", col.label, raw, msg, explain)
         elif col.role == TEXT and col.required:
             _rule(typer, f"{col.name} is null", col.label, "null", f"'{col.label}' skal udfyldes")
     if kind.name == "visitation" and "measure" in pos:
@@ -399,6 +413,16 @@ def _measure_labels(typer: _Typer) -> dict[str, str]:
     if typer.measure_positions:
         return {m: typer.staged.headers[pos] for m, pos in typer.measure_positions.items()}
     return {m: "Værdi" for m in VISITATION_MEASURES}
+
+
+def _suggesting(message: str, choices: dict[str, str], key, said: str) -> Callable[[str | None], str]:
+    """A rule's message for one unknown value: ``said`` with the value and the nearest known choice
+    ({value}, {near}) when one is near, else ``message``."""
+    def explain(value: str | None) -> str:
+        near = closest(value, choices, key) if value else None
+        return said.format(value=value, near=near) if near else message
+
+    return explain
 
 
 def _duplicates(typer: _Typer) -> None:
@@ -479,14 +503,18 @@ def _register_periods(con, periods: dict) -> None:
 # --- public API --------------------------------------------------------------------------------
 
 def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None,
-             file_name: str | None = None, max_rows: int | None = None, preview: bool = True) -> Validation:
-    """Stage, type and validate an extract; leaves temp tables ``typed`` and ``typed_periods``."""
+             file_name: str | None = None, max_rows: int | None = None, preview: bool = True,
+             sheet: str | int | None = None) -> Validation:
+    """Stage, type and validate an extract; leaves temp tables ``typed`` and ``typed_periods``.
+
+    ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default).
+    """
     path = Path(path)
     name = file_name or path.name
-    staged = readers.stage(con, path, name)
+    staged = readers.stage(con, path, name, sheet)
     if max_rows is not None and staged.rows > max_rows:
         raise ExtractRejected([Problem(name, None, None, f"{staged.rows:,}".replace(",", "."),
-                                       f"filen har for mange rækker; grænsen er {max_rows:,}".replace(",", ".")
+                                       f"filen har for mange linjer; grænsen er {max_rows:,} linjer".replace(",", ".")
                                        + " (indlæs større udtræk med kommandolinjen)")])
     if kind is not None:
         if kind not in KINDS:
@@ -512,6 +540,9 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     result.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     _register_periods(con, typer.periods)
     result.rows = con.execute("select count(*) from typed").fetchall()[0][0]
+    result.lines = staged.rows
+    # A visitation line holds one figure per measure, as its facts count; other kinds, their value columns.
+    result.figures = result.rows if spec is VISITATION else result.rows * len(_value_specs(typer))
     # From the small map of distinct area values, not from the typed rows.
     result.areas = [r[0] for r in con.execute(
         "select distinct a.area_name from map_area m join areas a on a.area_code = m.code order by 1").fetchall()]
@@ -550,16 +581,19 @@ def _replace_preview(con, kind: Kind) -> list[tuple[str, str, str, int]]:
 def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | None = None,
          file_name: str | None = None, table_id: str | None = None, query: str | None = None,
          api_version: str | None = None, con: duckdb.DuckDBPyConnection | None = None,
-         progress: Progress | None = None, max_rows: int | None = None) -> LoadResult:
+         progress: Progress | None = None, max_rows: int | None = None,
+         sheet: str | int | None = None) -> LoadResult:
     """Validate and load one extract in one transaction; raise ExtractRejected with every problem.
 
-    Without ``con`` the load takes a write session of its own (the writer role, then a publish)."""
+    ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default). Without
+    ``con`` the load takes a write session of its own (the writer role, then a publish).
+    """
     meta = _Provenance(file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query,
                        api_version)
     if con is None:
         with write_session() as master:
-            return _load(master, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows)
-    return _load(con, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows)
+            return _load(master, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows, sheet)
+    return _load(con, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows, sheet)
 
 
 class _NotDirect(Exception):
@@ -594,7 +628,7 @@ class _Clock:
         self._last = now
 
 
-def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows) -> LoadResult:
+def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet=None) -> LoadResult:
     name = meta.name
     progress("læser og kontrollerer", 0.05)
     # The digest reads the file alongside DuckDB.
@@ -609,7 +643,7 @@ def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows) -> LoadR
                 result.timings = clock.timings
                 return result
             clock.lap("direct route declined")
-        result = _load_staged(con, path, kind, digest, meta, progress, max_rows, clock)
+        result = _load_staged(con, path, kind, digest, meta, progress, max_rows, clock, sheet)
         result.timings = clock.timings
         return result
 
@@ -671,13 +705,18 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
 
 
 def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenance, progress, max_rows,
-                 clock: _Clock) -> LoadResult:
-    checked = validate(con, path, kind, meta.name, max_rows, preview=False)
+                 clock: _Clock, sheet=None) -> LoadResult:
+    checked = validate(con, path, kind, meta.name, max_rows, preview=False, sheet=sheet)
     if not checked.ok:
         raise ExtractRejected(checked.problems, checked.warnings)
     spec = checked.kind
     clock.lap("read, type and check")
     digest = pending_digest.result()
+    if not checked.staged.first_sheet:
+        # Another sheet of a workbook is another extract: not "already loaded" because the file was,
+        # and the loads list says which sheet it was.
+        digest += f"#ark={checked.staged.sheet}"
+        meta = replace(meta, name=f"{meta.name} (ark '{checked.staged.sheet}')")
     clock.lap("waiting for the file hash")
     previous = _unchanged(con, digest, spec)
     if previous is not None:

@@ -32,7 +32,27 @@ class Period:
     label: str
 
 
+# The labels the app shows (month_label and Period.label), read back: "januar 2024", "jan. 2024",
+# "1. kvt. 2024", "år til 2. kvt. 2024"; case and the dots do not matter.
+_MONTH_LABEL = re.compile(r"([a-zæøå]{3,})\.?\s+(\d{4})")
+_QUARTER_LABEL = re.compile(r"(år til\s+)?([1-4])\.?\s*(?:kvt\.?|kvartal)\s+(\d{4})")
+
+
+def _from_label(text: str) -> str | None:
+    """The jobindsats form of a Danish period label, or None."""
+    text = re.sub(r"\s+", " ", text.strip().lower())
+    if m := _MONTH_LABEL.fullmatch(text):
+        word, year = m.group(1), m.group(2)
+        # A full name or the start of one ("jan", "sept"); "maj" is both.
+        month = next((i for i, name in enumerate(MONTHS_DA, start=1) if name.startswith(word)), None)
+        return f"{year}M{month:02d}" if month else None
+    if m := _QUARTER_LABEL.fullmatch(text):
+        return f"{m.group(3)}{'QMAT' if m.group(1) else 'Q'}0{m.group(2)}"
+    return None
+
+
 def _single(text: str) -> Period | None:
+    text = _from_label(text) or text.upper()
     if m := _QMAT.fullmatch(text):
         y, q = int(m.group(1)), int(m.group(2))
         # A moving annual total: the four quarters ending with quarter q.
@@ -59,7 +79,7 @@ def parse_period(text: str | None) -> Period | None:
     """The canonical period, or None when the text is not a period we accept."""
     if text is None:
         return None
-    text = str(text).strip().upper()
+    text = str(text).strip().replace("–", "-")  # the app's own range labels use an en dash
     if "-" in text:
         left, _, right = text.partition("-")
         a, b = _single(left.strip()), _single(right.strip())

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
+import html
 import json
+import mmap
+import os
+import posixpath
 import re
 import shutil
 import tempfile
@@ -18,6 +23,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 import pyarrow as pa
@@ -40,24 +46,41 @@ class Staged:
     row_offset: int  # reported row number = rowid + row_offset
     decimal: str  # comma, point or auto (per value: a comma means decimal comma)
     encoding: str | None = None
-    rows: int = 0
+    rows: int = 0  # records: lines of the file, or rows of the sheet, below the header
+    sheet: str | None = None  # the Excel sheet read
+    first_sheet: bool = True  # whether that is the workbook's first sheet
+    # True when quoted cells hold line breaks: temp table ``stg_shift`` then says how far each record's
+    # line in a text editor lies below rowid + row_offset (see editor_line_sql).
+    line_shifts: bool = False
 
 
-def sniff_format(path: Path) -> str:
-    """What the file really is, from its content rather than its name."""
-    with open(path, "rb") as fh:
-        head = fh.read(SNIFF_BYTES)
+def _unreadable(name: str, exc: OSError) -> ExtractRejected:
+    """A file the system will not give us, in Danish and without the path it has on this server."""
+    reasons = {errno.ENOENT: "filen findes ikke", errno.EACCES: "filen må ikke læses (adgang nægtet)",
+               errno.EISDIR: "det er en mappe, ikke en fil"}
+    reason = reasons.get(exc.errno, f"filen kan ikke læses (systemfejl {exc.errno or '?'})")
+    return ExtractRejected([Problem(name, None, None, None, reason)])
+
+
+def sniff_format(path: Path, name: str | None = None) -> str:
+    """What the file really is, from its content rather than its name (``name``: the file's name for messages)."""
+    name = name or Path(path).name
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise _unreadable(name, exc) from None
     if not head.strip():
-        raise ExtractRejected([Problem(path.name, None, None, None, "filen er tom")])
+        raise ExtractRejected([Problem(name, None, None, None, "filen er tom")])
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ExtractRejected([Problem(path.name, None, None, None,
+        raise ExtractRejected([Problem(name, None, None, None,
                                        "gammelt Excel-format (.xls) understøttes ikke; gem filen som .xlsx")])
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ExtractRejected([Problem(path.name, None, None, None,
+        raise ExtractRejected([Problem(name, None, None, None,
                                        "filen er binær og hverken CSV, Excel (.xlsx), Parquet eller JSON")])
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"[", b"{"):
@@ -65,20 +88,28 @@ def sniff_format(path: Path) -> str:
     return "csv"
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str | None = None) -> Staged:
-    """Create temp table ``stg`` from the file and describe it."""
+def stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str | None = None,
+          sheet: str | int | None = None) -> Staged:
+    """Create temp table ``stg`` from the file and describe it.
+
+    ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first); other formats ignore it.
+    """
     path = Path(path)
     name = file_name or path.name
-    fmt = sniff_format(path)
+    fmt = sniff_format(path, name)
     con.execute("drop table if exists stg")
-    if fmt == "csv":
-        staged = _stage_csv(con, path, name)
-    elif fmt == "xlsx":
-        staged = _stage_arrow(con, name, "xlsx", *_read_xlsx(path, name))
-    elif fmt == "json":
-        staged = _stage_arrow(con, name, *_read_json(path, name))
-    else:
-        staged = _stage_parquet(con, path, name)
+    con.execute("drop table if exists stg_shift")
+    try:
+        if fmt == "csv":
+            staged = _stage_csv(con, path, name)
+        elif fmt == "xlsx":
+            staged = _stage_xlsx(con, path, name, sheet)
+        elif fmt == "json":
+            staged = _stage_arrow(con, name, *_read_json(path, name))
+        else:
+            staged = _stage_parquet(con, path, name)
+    except OSError as exc:  # e.g. the file went away or a disk failed while it was read
+        raise _unreadable(name, exc) from None
     staged.rows = con.execute("select count(*) from stg").fetchall()[0][0]
     if staged.rows == 0:
         raise ExtractRejected([Problem(name, None, None, None, "filen har ingen datarækker (kun en overskrift)")])
@@ -178,8 +209,44 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Staged:
     finally:
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
+    shifts = _has_quote(path) and _quoted_line_breaks(con, len(layout.headers))
     return Staged(name, "csv", layout.headers, row_offset=layout.row_offset, decimal=layout.decimal,
-                  encoding=layout.encoding)
+                  encoding=layout.encoding, line_shifts=shifts)
+
+
+def _has_quote(path: Path) -> bool:
+    """Whether the file holds a '"' at all (the same byte in every encoding we read); jobindsats' files do not,
+    and a file without one has no quoted cells to break lines in. Milliseconds for a national extract."""
+    with open(path, "rb") as fh:
+        if not os.fstat(fh.fileno()).st_size:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return mapped.find(b'"') >= 0
+
+
+def _quoted_line_breaks(con: duckdb.DuckDBPyConnection, ncols: int) -> bool:
+    """Temp table ``stg_shift`` (rid, extra) when quoted cells hold line breaks: a record after record
+    ``rid`` starts ``extra`` lines further down in a text editor than its number says. False when none do,
+    and then there is nothing to join later."""
+    cols = [f"c{i}" for i in range(ncols)]
+    has_break = " or ".join(f"contains({c}, chr(10)) or contains({c}, chr(13))" for c in cols)
+    breaks = " + ".join(f"coalesce(len(regexp_extract_all({c}, '\\r\\n|\\r|\\n')), 0)" for c in cols)
+    con.execute(f"create or replace temp table stg_shift as select rid, sum(breaks) over (order by rid) as extra "
+                f"from (select rowid as rid, {breaks} as breaks from stg where {has_break})")
+    if con.execute("select count(*) from stg_shift").fetchall()[0][0]:
+        return True
+    con.execute("drop table stg_shift")
+    return False
+
+
+def editor_line_sql(staged: Staged, alias: str = "s") -> tuple[str, str]:
+    """(expression, join) giving the line a text editor shows for each row of ``stg`` as ``alias``: the
+    record's number plus the line breaks inside quoted cells above it."""
+    base = f"{alias}.rowid + {int(staged.row_offset)}"
+    if not staged.line_shifts:
+        return base, ""
+    return (f"{base} + coalesce(stg_shift.extra, 0)",
+            f"asof left join stg_shift on {alias}.rowid > stg_shift.rid")
 
 
 def _transcode(src: Path, dst: Path, encoding: str, name: str) -> None:
@@ -203,11 +270,43 @@ _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
 
 def _read_csv_into_stg(con, source: Path, name: str, delim: str, skip: int, ncols: int) -> None:
+    params = [str(source), delim, skip, csv_columns(ncols)]
     try:
-        con.execute(f"create temp table stg as select * from {CSV_SOURCE_SQL}",
-                    [str(source), delim, skip, csv_columns(ncols)])
+        con.execute(f"create temp table stg as select * from {CSV_SOURCE_SQL}", params)
     except duckdb.InvalidInputException as exc:
-        raise ExtractRejected([csv_problem(name, str(exc), ncols)]) from None
+        problem = csv_problem(name, str(exc).replace(str(source), name), ncols)
+        raise ExtractRejected([_at_editor_line(con, problem, source, params)]) from None
+    except duckdb.Error as exc:
+        first = str(exc).replace(str(source), name).splitlines()[0][:300]
+        raise ExtractRejected([Problem(name, None, None, None, f"filen kan ikke læses som CSV: {first}")]) from None
+
+
+def _at_editor_line(con, problem: Problem, source: Path, params: list) -> Problem:
+    """The problem at the line a text editor shows. DuckDB counts records, and a quoted cell with a line
+    break makes a record span lines; its reject log has the byte where the bad record starts."""
+    if problem.row is None:
+        return problem
+    sql = CSV_SOURCE_SQL.removesuffix(")") + (", store_rejects = true, rejects_table = 'stg_rejects', "
+                                              "rejects_scan = 'stg_reject_scans')")
+    try:
+        con.execute(f"select count(*) from {sql}", params).fetchall()
+        # The record DuckDB named, else the first it rejected.
+        found = con.execute("select line_byte_position from stg_rejects order by line = ? desc, line_byte_position "
+                            "limit 1", [problem.row]).fetchall()
+        found = found[0][0] if found else None
+    except duckdb.Error:
+        return problem  # the reader could not even log its rejects: keep its own line number
+    finally:
+        con.execute("drop table if exists stg_rejects")
+        con.execute("drop table if exists stg_reject_scans")
+    if found is None:
+        return problem
+    line, left = 1, int(found)
+    with open(source, "rb") as fh:
+        while left > 0 and (chunk := fh.read(min(left, 4 * 1024 * 1024))):
+            line += chunk.count(b"\n")
+            left -= len(chunk)
+    return Problem(problem.file, line, problem.column, problem.value, problem.message, problem.severity)
 
 
 def csv_problem(name: str, message: str, ncols: int) -> Problem:
@@ -257,8 +356,9 @@ def _check_zip(path: Path, name: str) -> None:
                             raise ExtractRejected([Problem(name, None, None, None,
                                                            "Excel-filen udpakker til langt mere end den fylder: "
                                                            "mistænkelig (dekomprimeringsbombe)")])
-    except (zipfile.BadZipFile, zlib.error):
-        # Sizes or checksums that do not add up: damaged, or built to fool a size check.
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        # Sizes or checksums that do not add up (damaged, or built to fool a size check), a compression
+        # method zipfile does not know, or an encrypted member.
         raise ExtractRejected([Problem(name, None, None, None,
                                        "Excel-filen er beskadiget eller manipuleret (pakket indhold passer ikke med de "
                                        "angivne størrelser; mulig dekomprimeringsbombe)")]) from None
@@ -274,31 +374,250 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
-def _read_xlsx(path: Path, name: str) -> tuple[list[str], list[list[str | None]], int]:
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    part: str | None  # its XML part in the zip, e.g. xl/worksheets/sheet1.xml (None if the workbook hides it)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _xml_part(zf: zipfile.ZipFile, member: str, name: str) -> ElementTree.Element | None:
+    """A small XML part of the workbook (sizes already checked by _check_zip), or None if it is absent."""
+    if member not in zf.namelist():
+        return None
+    try:
+        return ElementTree.fromstring(zf.read(member))
+    except ElementTree.ParseError:
+        raise ExtractRejected([Problem(name, None, None, None,
+                                       f"Excel-filen er beskadiget: {member} er ikke gyldig XML")]) from None
+
+
+def _workbook_sheets(path: Path, name: str) -> list[Sheet]:
+    """The sheets in workbook order, each with its XML part (xl/workbook.xml and its relationships)."""
+    with zipfile.ZipFile(path) as zf:
+        book = _xml_part(zf, "xl/workbook.xml", name)
+        rels = _xml_part(zf, "xl/_rels/workbook.xml.rels", name)
+    targets = {}
+    for el in rels.iter() if rels is not None else ():
+        if _local(el.tag) == "Relationship":
+            target = el.get("Target") or ""
+            targets[el.get("Id")] = (target.lstrip("/") if target.startswith("/")
+                                     else posixpath.normpath(posixpath.join("xl", target)))
+    sheets = []
+    for el in book.iter():
+        if _local(el.tag) == "sheet":
+            rel = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+            sheets.append(Sheet(el.get("name") or "", targets.get(rel)))
+    return sheets
+
+
+def sheet_names(path: Path, name: str) -> list[str]:
+    """An Excel workbook's sheet names in order (for a sheet picker); [] for any other file."""
+    if sniff_format(Path(path), name) != "xlsx":
+        return []
+    _check_zip(Path(path), name)
+    return [s.name for s in _workbook_sheets(Path(path), name)]
+
+
+def _choose_sheet(sheets: list[Sheet], wanted: str | int | None, name: str) -> int:
+    """The index of the sheet asked for by name (exact, then ignoring case) or number (1 is the first)."""
+    if not sheets:
+        raise ExtractRejected([Problem(name, None, None, None, "Excel-filen har ingen ark")])
+    if wanted is None or str(wanted).strip() == "":
+        return 0
+    text = str(wanted).strip()
+    names = [s.name for s in sheets]
+    folded = [n.casefold() for n in names]
+    if text in names:
+        return names.index(text)
+    if text.casefold() in folded:
+        return folded.index(text.casefold())
+    if text.isdigit() and 1 <= int(text) <= len(sheets):
+        return int(text) - 1
+    listing = ", ".join(f"{i}: '{n}'" for i, n in enumerate(names, start=1))
+    raise ExtractRejected([Problem(name, None, None, text,
+                                   f"arket findes ikke i Excel-filen; vælg et af arkene ved navn eller nummer "
+                                   f"({listing})")])
+
+
+def _load_sheet(reader, sheet: Sheet, name: str, n_rows: int | None = None
+                ) -> tuple[list[list[str | None]], list[int]]:
+    """The sheet's cells as text, row i being Excel row i + 1, and each column's place in the sheet (0 = A)."""
+    import fastexcel
+
+    try:
+        # skip_rows=0: keep blank rows at the top, so row numbers are the ones Excel shows.
+        loaded = reader.load_sheet(sheet.name, header_row=None, skip_rows=0, n_rows=n_rows, dtype_coercion="coerce")
+        table = loaded.to_arrow()
+        places = [c.absolute_index for c in loaded.available_columns()]
+    except (fastexcel.FastExcelError, OSError) as exc:
+        raise ExtractRejected([Problem(name, None, None, None, f"Excel-filen kan ikke læses: {exc}")]) from None
+    columns = [[_cell_text(v) for v in col.to_pylist()] for col in table.columns]
+    return ([list(r) for r in zip(*columns)] if columns else []), places
+
+
+def _header_index(rows: list[list[str | None]]) -> int | None:
+    """The first row naming at least two known columns, among the first non-blank rows."""
+    seen = 0
+    for idx, row in enumerate(rows):
+        if not any(row):
+            continue
+        if sum(known_header(c) for c in row if c) >= 2:
+            return idx
+        seen += 1
+        if seen >= MAX_HEADER_SEARCH:
+            return None
+    return None
+
+
+def _stage_xlsx(con, path: Path, name: str, wanted: str | int | None) -> Staged:
     import fastexcel
 
     _check_zip(path, name)
+    sheets = _workbook_sheets(path, name)
+    chosen = _choose_sheet(sheets, wanted, name)
     try:
         reader = fastexcel.read_excel(str(path))
-        sheet = reader.load_sheet(0, header_row=None, dtype_coercion="coerce")
-        table = sheet.to_arrow()
-    except (fastexcel.FastExcelError, fastexcel.ArrowError, OSError) as exc:
+    except (fastexcel.FastExcelError, OSError) as exc:
         raise ExtractRejected([Problem(name, None, None, None, f"Excel-filen kan ikke læses: {exc}")]) from None
-    columns = [[_cell_text(v) for v in col.to_pylist()] for col in table.columns]
-    rows = [list(r) for r in zip(*columns)] if columns else []
-    header_idx = 0
-    for idx, row in enumerate(rows[:MAX_HEADER_SEARCH]):
-        if sum(known_header(c) for c in row if c) >= 2:
-            header_idx = idx
-            break
-    else:
+    rows, places = _load_sheet(reader, sheets[chosen], name)
+    header_idx = _header_index(rows)
+    if header_idx is None:
+        _data_on_another_sheet(reader, sheets, chosen, name)
         header_idx = next((i for i, r in enumerate(rows) if any(c for c in r)), 0)
     headers = [(c or "").strip() for c in rows[header_idx]] if rows else []
-    data = [r for r in rows[header_idx + 1:]]
+    _check_saved_values(path, sheets[chosen], name, header_idx + 1,
+                        {place: header for place, header in zip(places, headers) if header})
+    data = rows[header_idx + 1:]
     while data and not any(c not in (None, "") for c in data[-1]):
         data.pop()
     # Excel rows are 1-based and the data start right under the header row.
-    return headers, data, header_idx + 2
+    staged = _stage_arrow(con, name, "xlsx", headers, data, header_idx + 2)
+    staged.sheet, staged.first_sheet = sheets[chosen].name, chosen == 0
+    return staged
+
+
+def _data_on_another_sheet(reader, sheets: list[Sheet], chosen: int, name: str) -> None:
+    """When the sheet read has no columns we know but another sheet has, say which was read and how to
+    pick another; otherwise return (and the usual messages follow)."""
+    others = [s.name for i, s in enumerate(sheets) if i != chosen and _has_known_header(reader, s, name)]
+    if not others:
+        return
+    listing = " eller ".join(f"'{n}'" for n in others[:3])
+    read = f"arket '{sheets[chosen].name}' (ark {chosen + 1} af {len(sheets)})"
+    raise ExtractRejected([Problem(name, None, None, None,
+                                   f"læste {read}, som ikke har kolonner, der kan genkendes; data ser ud til at ligge "
+                                   f"i arket {listing}. Vælg arket med --sheet \"{others[0]}\" på kommandolinjen "
+                                   "eller i feltet 'Ark' ved filen på siden Data")])
+
+
+def _has_known_header(reader, sheet: Sheet, name: str) -> bool:
+    try:
+        rows = _load_sheet(reader, sheet, name, n_rows=200)[0]
+    except ExtractRejected:  # a chart sheet, say: it holds no data either way
+        return False
+    return _header_index(rows) is not None
+
+
+# Formula cells and error values: their markers in a sheet's XML, and the parts of one cell.
+_CELL_MARK = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=[\"']e[\"']")
+_ATTR = re.compile(rb"\s([\w:]+)=[\"']([^\"']*)[\"']")
+_REF = re.compile(r"([A-Z]+)(\d+)")
+MAX_CELL_PROBLEMS = 200
+
+
+def _check_saved_values(path: Path, sheet: Sheet, name: str, header_row: int, headers: dict[int, str]) -> None:
+    """Reject formula cells the file saved no value for, and cells holding an error value (#DIV/0!, #N/A):
+    the reader sees both as empty, which would load them as missing figures. Cells above the header row
+    and in columns without a header are not read, and not checked."""
+    if sheet.part is None:
+        return
+    problems = []
+    with zipfile.ZipFile(path) as zf:
+        if sheet.part not in zf.namelist():
+            return
+        with zf.open(sheet.part) as fh:
+            for ref, formula, error in _marked_cells(fh):
+                match = _REF.fullmatch(ref)
+                if not match:
+                    continue
+                row, place = int(match.group(2)), _column_index(match.group(1))
+                if row < header_row or place not in headers:
+                    continue
+                shown = f"={formula}" if formula else None
+                if error is not None:
+                    text = f"cellen {ref} viser fejlen {error or '#?'}: ret formlen, eller skriv værdien i cellen"
+                else:
+                    text = (f"cellen {ref} har en formel uden gemt værdi: åbn filen i Excel (eller LibreOffice), "
+                            "lad den regne formlerne ud, og gem den igen; eller indsæt værdierne som tal")
+                problems.append(Problem(name, row, headers[place], shown, text))
+                if len(problems) >= MAX_CELL_PROBLEMS:
+                    break
+    if problems:
+        raise ExtractRejected(problems)
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - ord("A") + 1
+    return index - 1
+
+
+def _marked_cells(fh):
+    """(reference, formula, error value or None) of each formula cell without a saved value and each cell
+    holding an error value, streamed from a sheet's XML a whole number of rows at a time.
+
+    A byte scan, not an XML parser: a sheet of a million cells parses in seconds, and only the few
+    rows that hold a formula or an error are looked at closely.
+    """
+    buffer, prefix = b"", None
+    while chunk := fh.read(4 * 1024 * 1024):
+        buffer += chunk
+        if prefix is None:  # the sheet's namespace prefix, if it uses one (<x:c>)
+            found = re.search(rb"<(\w+:)?sheetData\b", buffer)
+            if not found:
+                continue
+            prefix = found.group(1) or b""
+        row_end = b"</" + prefix + b"row>"
+        cut = buffer.rfind(row_end)
+        if cut < 0:
+            continue
+        segment, buffer = buffer[:cut + len(row_end)], buffer[cut + len(row_end):]
+        if _CELL_MARK.search(segment):
+            yield from _cells_in(segment, prefix)
+    if _CELL_MARK.search(buffer):
+        yield from _cells_in(buffer, prefix or b"")
+
+
+def _cells_in(segment: bytes, prefix: bytes):
+    starts = (b"<" + prefix + b"c ", b"<" + prefix + b"c>")
+    close = b"</" + prefix + b"c>"
+    p = re.escape(prefix)
+    formula_re = re.compile(rb"<" + p + rb"f\b[^>]*?(?:/>|>(.*?)</" + p + rb"f>)", re.S)
+    value_re = re.compile(rb"<" + p + rb"v\b[^>]*?(?:/>|>(.*?)</" + p + rb"v>)", re.S)
+    done = set()
+    for mark in _CELL_MARK.finditer(segment):
+        start = max(segment.rfind(starts[0], 0, mark.start() + 1), segment.rfind(starts[1], 0, mark.start() + 1))
+        end = segment.find(close, mark.start())
+        if start < 0 or end < 0 or start in done:
+            continue
+        done.add(start)
+        head, _, body = segment[start:end].partition(b">")
+        attrs = {k.rpartition(b":")[2]: v for k, v in _ATTR.findall(head)}
+        ref = attrs.get(b"r", b"").decode("ascii", "replace")
+        formula = formula_re.search(body)
+        value = value_re.search(body)
+        saved = None if value is None else (value.group(1) or b"")
+        text = html.unescape(formula.group(1).decode("utf-8", "replace")) if formula and formula.group(1) else ""
+        if attrs.get(b"t") == b"e":
+            yield ref, text, html.unescape((saved or b"").decode("utf-8", "replace"))
+        elif formula and (saved is None or (saved == b"" and attrs.get(b"t") != b"str")):
+            # An empty saved value of type "str" is a formula whose result is empty text: a value.
+            yield ref, text, None
 
 
 # --- JSON (jobindsats API v2 and v3) -----------------------------------------------------------
@@ -365,6 +684,11 @@ def _read_json(path: Path, name: str) -> tuple[str, list[str], list[list[str | N
         raise ExtractRejected([Problem(name, None, None, None, f"ugyldig JSON: {exc}")]) from None
     except RecursionError:
         raise ExtractRejected([Problem(name, None, None, None, "ugyldig JSON: for dybt indlejret")]) from None
+    except ValueError:
+        # Python refuses to convert integers of more than 4,300 digits (a guard against slow conversions).
+        raise ExtractRejected([Problem(name, None, None, None,
+                                       "ugyldig JSON: et tal har over 4.300 cifre; intet udtræk har tal så "
+                                       "store")]) from None
     fmt, headers, rows = parse_json_payload(payload, name)
     return fmt, headers, rows, 1, "comma"
 

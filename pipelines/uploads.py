@@ -1,4 +1,4 @@
-"""Uploads from the app: review an extract (kind, rows, problems, preview, what it replaces), then load it.
+"""Uploads from the app: review an extract (kind, lines, problems, preview, what it replaces), then load it.
 
 The review and the load each validate the file from scratch: the warehouse may have changed
 between the two clicks, and a load must never rest on a stale check.
@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import loader
+from pipelines import loader, readers
 from pipelines.errors import ExtractRejected, Problem
 
 MAX_UPLOAD_MB = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_MB", "200"))
@@ -29,7 +29,8 @@ class Review:
     ok: bool
     kind: str | None = None
     kind_label: str | None = None
-    rows: int = 0
+    lines: int = 0  # the extract's lines, which the upload limit counts
+    figures: int = 0  # the numbers those lines hold (a visitation line one per measure)
     areas: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -73,25 +74,39 @@ class _TempFile:
         self.dir.cleanup()
 
 
-def _fmt(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
+def _rows(n: int) -> str:
+    return f"{n:,}".replace(",", ".") + (" række" if n == 1 else " rækker")
 
 
-def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | None = None) -> Review:
-    """Validate without loading: what the file is, what is wrong with it, what it would replace."""
+def sheet_names(name: str, data: bytes) -> list[str]:
+    """The sheets of an uploaded Excel workbook, in order; [] for other files and for files that cannot be
+    read (the review then says why)."""
+    if _size_problem(name, len(data)):
+        return []
+    with _TempFile(name, data) as path:
+        try:
+            return readers.sheet_names(path, name)
+        except ExtractRejected:
+            return []
+
+
+def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | None = None,
+           sheet: str | None = None) -> Review:
+    """Validate without loading: what the file is, what is wrong with it, what it would replace.
+    ``sheet`` picks an Excel workbook's sheet (the first by default)."""
     too_big = _size_problem(name, len(data))
     if too_big:
         return Review(name, False, problems=[too_big])
     with _TempFile(name, data) as path:
         try:
-            checked = loader.validate(con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS)
+            checked = loader.validate(con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS, sheet=sheet)
         except ExtractRejected as exc:
             return Review(name, False, problems=exc.problems, warnings=exc.warnings)
-    result = Review(name, checked.ok, checked.kind.name, checked.kind.label, checked.rows, checked.areas,
-                    checked.periods, checked.problems, checked.warnings)
+    result = Review(name, checked.ok, checked.kind.name, checked.kind.label, checked.lines, checked.figures,
+                    checked.areas, checked.periods, checked.problems, checked.warnings)
     if checked.ok:
-        result.replaces = [f"perioderne {first}–{last} for {area} erstattes: {_fmt(n)} rækker"
-                           if first != last else f"perioden {first} for {area} erstattes: {_fmt(n)} rækker"
+        result.replaces = [f"perioderne {first}–{last} for {area} erstattes: {_rows(n)}"
+                           if first != last else f"perioden {first} for {area} erstattes: {_rows(n)}"
                            for area, first, last, n in checked.replaces] + checked.kept
         result.preview = _preview(con, checked)
     return result
@@ -114,12 +129,13 @@ def _preview(con, checked: loader.Validation) -> pl.DataFrame:
     return con.sql(f"select {', '.join(columns)} from typed order by _line limit {PREVIEW_ROWS}").pl()
 
 
-def commit(con: duckdb.DuckDBPyConnection, name: str, data: bytes, user: str, progress=None) -> loader.LoadResult:
+def commit(con: duckdb.DuckDBPyConnection, name: str, data: bytes, user: str, progress=None,
+           sheet: str | None = None) -> loader.LoadResult:
     """Load an uploaded extract atomically, recording who loaded it."""
     too_big = _size_problem(name, len(data))
     if too_big:
         raise ExtractRejected([too_big])
     with _TempFile(name, data) as path:
         return loader.load(path, source=UPLOAD_SOURCE, loaded_by=user, file_name=name, con=con,
-                           progress=progress, max_rows=MAX_UPLOAD_ROWS)
+                           progress=progress, max_rows=MAX_UPLOAD_ROWS, sheet=sheet)
 

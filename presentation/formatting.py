@@ -94,6 +94,11 @@ def fmt_int(x) -> str:
     return fmt_num(x, 0)
 
 
+def fmt_count(n: int, singular: str, plural: str) -> str:
+    """A count with its noun in the right number: (1, "linje", "linjer") -> "1 linje", 2112880 -> "2.112.880 linjer"."""
+    return f"{fmt_int(n)} {singular if n == 1 else plural}"
+
+
 def fmt_pct(x, decimals: int = 1) -> str:
     """A value already in percent: 35.51 -> "35,5 %"; missing -> "–"."""
     value = _to_decimal(x)

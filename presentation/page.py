@@ -67,9 +67,11 @@ def review(result) -> bool:
             st.caption("Advarsler")
             table(result.warning_table())
         return False
-    st.success(f"{fmt.plain(result.file_name)}: {result.kind_label}, {fmt.fmt_int(result.rows)} rækker, "
-               f"{len(result.areas)} områder, perioder {result.periods[0]}–{result.periods[-1]}.",
-               icon=":material/check_circle:")
+    periods = (f"periode {result.periods[0]}" if result.periods[0] == result.periods[-1]
+               else f"perioder {result.periods[0]}–{result.periods[-1]}")
+    st.success(f"{fmt.plain(result.file_name)}: {result.kind_label}, {fmt.fmt_count(result.lines, 'linje', 'linjer')} "
+               f"med {fmt.fmt_count(result.figures, 'tal', 'tal')}, "
+               f"{fmt.fmt_count(len(result.areas), 'område', 'områder')}, {periods}.", icon=":material/check_circle:")
     for line in result.replaces:
         st.text(line)
     if result.warnings:

@@ -561,11 +561,16 @@ def can_write() -> bool:
     return not config.read_only()
 
 
-def review_upload(name: str, data: bytes) -> uploads.Review:
+def upload_sheets(name: str, data: bytes) -> list[str]:
+    """An uploaded Excel workbook's sheets, for the sheet picker; [] for any other file."""
+    return uploads.sheet_names(name, data)
+
+
+def review_upload(name: str, data: bytes, sheet: str | None = None) -> uploads.Review:
     """Validated against the snapshot this run reads (temp tables only; the snapshot is read-only)."""
     cursor = _cursor()
     try:
-        return uploads.review(cursor, name, data)
+        return uploads.review(cursor, name, data, sheet=sheet)
     finally:
         cursor.close()
 
@@ -581,9 +586,9 @@ def _session(progress=None):
     return write_session(on_wait=waiting, on_publish=(lambda step: progress(step, 0.98)) if progress else None)
 
 
-def commit_upload(name: str, data: bytes, user: str, progress=None) -> loader.LoadResult:
+def commit_upload(name: str, data: bytes, user: str, progress=None, sheet: str | None = None) -> loader.LoadResult:
     with _session(progress) as con:
-        return uploads.commit(con, name, data, user, progress)
+        return uploads.commit(con, name, data, user, progress, sheet=sheet)
 
 
 def undo_load(load_id: int, user: str) -> int:

@@ -55,6 +55,10 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str | None]] = {
     "ragged_rows.csv": ("forkert antal kolonner", 3, None, "Aarhus;2024M03;Kontanthjælp;Jobparat;5;7"),
     "too_few_columns.csv": ("forkert antal kolonner", 3, None, None),
     "unterminated_quote.csv": ("kan ikke læses som CSV", 2, None, None),
+    # The line a text editor shows, not the record number: the quoted team name spans lines 2 and 3.
+    "line_break_in_quoted_cell.csv": ("større end 0", 4, "Sagsbehandlere (årsværk)", "0"),
+    "line_break_then_ragged_row.csv": ("forkert antal kolonner", 4, None,
+                                       "Aarhus;2024M03;Team Syd;Sygedagpenge;40;2;9"),
     # Values
     "non_numeric.csv": ("ikke et tal", 2, "Antal personer", "mange"),
     "negative_count.csv": ("negativt tal", 2, "Antal personer", "-5"),
@@ -77,6 +81,7 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str | None]] = {
     # Keys and dimensions
     "duplicate_keys.csv": ("dublet: samme nøgle som række 2", 3, None, None),
     "unknown_area.csv": ("ukendt område", 3, "Område", "Atlantis"),
+    "misspelt_area.csv": ("ukendt område 'Kobenhaven' (mente du København?)", 3, "Område", "Kobenhaven"),
     "html_in_area.csv": ("ukendt område", 2, "Område", "<img src=x onerror=alert(1)>"),
     "formula_in_area.csv": ("ukendt område", 2, "Område", '=HYPERLINK("http://x")'),
     "empty_area.csv": ("skal udfyldes", 2, "Område", None),
@@ -102,6 +107,11 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str | None]] = {
                                          "Halvparat"),
     "excel_date_as_period.xlsx": ("ugyldig periode", 2, "Periode", None),
     "formula_in_area.xlsx": ("ukendt område", 2, "Område", None),
+    "formula_without_value.xlsx": ("cellen E3 har en formel uden gemt værdi", 3, "Antal personer", "=E2+1"),
+    "formula_error_value.xlsx": ("cellen E3 viser fejlen #DIV/0!", 3, "Antal personer", "=E2/0"),
+    "data_on_second_sheet.xlsx": ("læste arket 'Forside' (ark 1 af 2)", None, None, None),
+    "blank_rows_above_title.xlsx": ("ukendt værdi for 'Visitationskategori'", 7, "Visitationskategori",
+                                    "Halvparat"),
     "header_only.xlsx": ("ingen datarækker", None, None, None),
     "empty_sheet.xlsx": ("ingen overskrift", None, None, None),
     # JSON
@@ -116,6 +126,7 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str | None]] = {
     "json_cp1252.json": ("ugyldig JSON", None, None, None),
     "json_nan_literal.json": ("ikke et tal", 1, None, None),
     "deeply_nested.json": ("ugyldig JSON", None, None, None),
+    "huge_integer.json": ("over 4.300 cifre", None, None, None),
     "unknown_kind.json": ("hvilken slags udtræk", None, None, None),
     # Parquet
     "missing_columns.parquet": ("mangler kolonnen 'Visitationskategori'", None, "Visitationskategori", None),

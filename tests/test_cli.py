@@ -40,3 +40,36 @@ def test_load_list_undo_check(tmp_path):
     assert out.returncode == 0 and "1 rækker fjernet" in out.stdout
     out = cli("undo", "1", env=env)
     assert out.returncode == 1 and "allerede fortrudt" in out.stderr
+
+
+def test_a_missing_file_is_one_line(tmp_path):
+    env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    out = cli("load", "/no/such/file.csv", env=env)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == ["fejl: /no/such/file.csv findes ikke eller er ikke en fil; intet er "
+                                               "indlæst"]
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_load_reads_the_sheet_given_with_sheet(tmp_path):
+    import xlsxwriter
+
+    env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    book = tmp_path / "bog.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    wb.add_worksheet("Forside").write(0, 0, "Kontanthjælp efter visitationskategori")
+    data = wb.add_worksheet("Data")
+    data.write_row(0, 0, ["Område", "Periode", "Ydelse", "Visitationskategori", "Antal personer"])
+    data.write_row(1, 0, ["Randers", "2024M02", "Kontanthjælp", "Jobparat", 5])
+    wb.close()
+
+    out = cli("load", str(book), env=env)
+    assert out.returncode == 1
+    assert ("bog.xlsx: læste arket 'Forside' (ark 1 af 2), som ikke har kolonner, der kan genkendes; data ser ud til "
+            "at ligge i arket 'Data'. Vælg arket med --sheet \"Data\" på kommandolinjen") in out.stderr
+
+    out = cli("load", str(book), "--sheet", "Data", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "bog.xlsx (ark 'Data'): indlæsning 1, visitation, 1 rækker" in out.stdout
+    out = cli("load", str(book), "--sheet", "2", env=env)
+    assert out.returncode == 0 and "identisk med indlæsning 1" in out.stdout

@@ -81,6 +81,22 @@ def test_reload_through_the_direct_path_replaces_and_undo_restores(con, write_fi
     assert loader.check(con) == []
 
 
+def test_common_spellings_load_the_same_facts_by_either_route(tmp_path):
+    """Area names without æøå, with "Kommune" or in the genitive, and the app's own month labels: the
+    direct route hands such a file to the staged route, which loads exactly what the exact spellings load."""
+    loose = (JOBINDSATS_FORM.replace("København;2024M01", "Kobenhavn;januar 2024", 1)
+             .replace("København;2024M01", "Københavns Kommune;jan. 2024", 1)
+             .replace("København;2024M02", "Koebenhavn;Februar 2024", 1)
+             .replace("Aarhus;", "Århus Kommune;", 1)
+             .replace("101;2023M12", "Kobenhavns kommune;december 2023", 1)
+             .replace("Hele landet;", "Hele Landet;", 1))
+    assert "\nKøbenhavn;" not in loose and "\nAarhus;" not in loose and "\n101;" not in loose
+    exact, facts, agg, _ = _load(tmp_path, "exact.csv", JOBINDSATS_FORM.encode("utf-8"))
+    spelt, facts_spelt, agg_spelt, findings = _load(tmp_path, "spelt.csv", loose.encode("utf-8"))
+    assert (exact.route, spelt.route) == ("direct", "staged")
+    assert facts_spelt == facts and agg_spelt == agg and findings == []
+
+
 @pytest.mark.parametrize("line, column, message", [
     # Spellings the direct path does not know exactly: the staged path normalises them and loads.
     ("københavn kommune;2024M03;kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;JOBPARAT;5;4,5", None, None),

@@ -11,6 +11,7 @@ import pytest
 from presentation.formatting import (
     MONTHS_DA,
     VEGA_LOCALE,
+    fmt_count,
     fmt_date,
     fmt_int,
     fmt_kr,
@@ -170,3 +171,10 @@ def test_plain_escapes_every_markdown_construct():
     # Unescaping gives back exactly what came in: nothing is lost, it is only shown as typed.
     import re
     assert re.sub(r"\\(.)", r"\1", escaped) == hostile
+
+
+def test_counts_take_the_right_number_of_their_noun():
+    assert fmt_count(1, "linje", "linjer") == "1 linje"
+    assert fmt_count(2112880, "linje", "linjer") == "2.112.880 linjer"
+    assert fmt_count(0, "område", "områder") == "0 områder"
+    assert fmt_count(4225760, "tal", "tal") == "4.225.760 tal"

@@ -230,6 +230,14 @@ def test_unknown_table_and_unknown_area(con, api):
         client_for(api).table("y99x99")
     with pytest.raises(NotFound, match="'Atlantis'"):
         jobindsats.fetch(client_for(api), "y60a02", ["Aarhus", "Atlantis"], "2026M08")
+
+
+def test_areas_are_asked_for_as_users_spell_them(con, api):
+    result = jobindsats.fetch_to_warehouse("y60a02", ["Kobenhavn", "Århus Kommune"], "2026M08", con=con,
+                                           client=client_for(api))
+    assert result.rows > 0
+    query = con.execute("select query from loads").fetchall()[0][0]
+    assert query.endswith("&hierarchy._nykom=101,751")
     with pytest.raises(NotFound, match="ikke kortlagt"):
         jobindsats.fetch(client_for(api), "y99x99", "*", "2026M08")
 

@@ -6,6 +6,7 @@ import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 import xlsxwriter
 
 from pipelines import loader
@@ -79,7 +80,7 @@ def test_excel_error_names_sheet_row(con, tmp_path):
     ws.write_row(3, 0, ["Randers", "2024M02", "Kontanthjælp", "Jobparat", 10])
     ws.write_row(4, 0, ["Randers", "2024M13", "Kontanthjælp", "Aktivitetsparat", 10])
     wb.close()
-    with __import__("pytest").raises(loader.ExtractRejected) as info:
+    with pytest.raises(loader.ExtractRejected) as info:
         loader.load(path, source="test", con=con)
     (problem,) = info.value.problems
     assert (problem.file, problem.row, problem.column, problem.value) == ("bad.xlsx", 5, "Periode", "2024M13")
@@ -136,3 +137,144 @@ def test_kind_detected_from_labels_or_given(con, write_file):
     path2 = write_file("y.csv", "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
                                 "Kolding;2024M02;Unge;Aktivitetsparate under 30 år;80;1,0\n")
     assert loader.load(path2, "caseload", source="test", con=con).kind == "caseload"
+
+
+# --- Excel: formulas, sheets, row numbers ------------------------------------------------------
+
+VIS_HEADER = ["Område", "Periode", "Ydelse", "Visitationskategori", "Antal personer"]
+
+
+def workbook(path, sheets: dict[str, list[list]], formulas: dict[str, list[tuple]] | None = None):
+    """An .xlsx with the given sheets (name -> rows from A1); formulas: name -> (row, col, formula, saved value)."""
+    wb = xlsxwriter.Workbook(path)
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, values in enumerate(rows):
+            ws.write_row(r, 0, values)
+        for r, c, formula, saved in (formulas or {}).get(name, []):
+            ws.write_formula(r, c, formula, None, saved)
+    wb.close()
+    return path
+
+
+def test_excel_formula_cells_are_read_by_their_saved_values(con, tmp_path):
+    path = workbook(tmp_path / "formler.xlsx",
+                    {"Data": [VIS_HEADER, [None, "2024M02", "Kontanthjælp", "Jobparat"],
+                              ["Randers", "2024M02", "Kontanthjælp", "Aktivitetsparat", 3]]},
+                    {"Data": [(1, 0, '="Ran"&"ders"', "Randers"), (1, 4, "=E3*4", 12)]})
+    result = loader.load(path, source="test", con=con)
+    assert result.rows == 2
+    assert visitation_rows(con, "730") == [("2024M02", "aktivitetsparat", "persons", 3.0, False),
+                                           ("2024M02", "jobparat", "persons", 12.0, False)]
+
+
+def _without_saved_values(path):
+    """Strip the saved values of every formula, as tools that do not calculate write a workbook."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        members = {i.filename: src.read(i.filename) for i in src.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, body in members.items():
+            out.writestr(name, re.sub(rb"(</f>)<v>[^<]*</v>", rb"\1", body) if "worksheets" in name else body)
+    return path
+
+
+def test_excel_formulas_without_saved_values_are_rejected_naming_each_cell(con, tmp_path):
+    path = _without_saved_values(workbook(
+        tmp_path / "uberegnet.xlsx",
+        {"Data": [["Udtræk"], [], VIS_HEADER, ["Randers", "2024M02", "Kontanthjælp", "Jobparat", 5],
+                  ["Randers", "2024M03", "Kontanthjælp", "Jobparat"], ["Randers", "2024M04", "Kontanthjælp"]]},
+        # B1 is a title above the header: not read, so not checked.
+        {"Data": [(0, 1, "=TODAY()", 0), (4, 4, "=E4+1", 0), (5, 3, '="Job"&"parat"', ""), (5, 4, "=E5", 0)]}))
+    with pytest.raises(loader.ExtractRejected) as info:
+        loader.load(path, source="test", con=con)
+    found = [(p.row, p.column, p.value, p.message.split(":")[0]) for p in info.value.problems]
+    assert found == [(5, "Antal personer", "=E4+1", "cellen E5 har en formel uden gemt værdi"),
+                     (6, "Visitationskategori", '="Job"&"parat"', "cellen D6 har en formel uden gemt værdi"),
+                     (6, "Antal personer", "=E5", "cellen E6 har en formel uden gemt værdi")]
+    assert "gem den igen" in info.value.problems[0].message
+    assert con.execute("select count(*) from loads").fetchall() == [(0,)]
+
+
+def test_excel_data_on_another_sheet_are_chosen_by_name_or_number(con, tmp_path):
+    rows = {"2023": [VIS_HEADER, ["Randers", "2023M12", "Kontanthjælp", "Jobparat", 7]],
+            "2024": [VIS_HEADER, ["Randers", "2024M01", "Kontanthjælp", "Jobparat", 9]]}
+    path = workbook(tmp_path / "bog.xlsx", {"Forside": [["Kontanthjælp efter visitationskategori"]], **rows})
+    with pytest.raises(loader.ExtractRejected) as info:
+        loader.load(path, source="test", con=con)
+    (problem,) = info.value.problems
+    assert problem.message.startswith("læste arket 'Forside' (ark 1 af 3), som ikke har kolonner, der kan genkendes; "
+                                      "data ser ud til at ligge i arket '2023' eller '2024'. Vælg arket med "
+                                      '--sheet "2023" på kommandolinjen')
+
+    first = loader.load(path, source="test", con=con, sheet="2024")  # by name (a name that looks like a number)
+    second = loader.load(path, source="test", con=con, sheet=2)  # by number: the second sheet, "2023"
+    # The same file, another sheet: another extract, not "already loaded".
+    assert not second.skipped_identical and second.load_id != first.load_id
+    assert visitation_rows(con, "730") == [("2023M12", "jobparat", "persons", 7.0, False),
+                                           ("2024M01", "jobparat", "persons", 9.0, False)]
+    names = con.execute("select file_name from loads order by load_id").fetchall()
+    assert names == [("bog.xlsx (ark '2024')",), ("bog.xlsx (ark '2023')",)]
+    assert loader.load(path, source="test", con=con, sheet="2024").skipped_identical
+
+    with pytest.raises(loader.ExtractRejected) as info:
+        loader.load(path, source="test", con=con, sheet="2025")
+    (problem,) = info.value.problems
+    assert (problem.value, problem.message) == ("2025", "arket findes ikke i Excel-filen; vælg et af arkene ved navn "
+                                                        "eller nummer (1: 'Forside', 2: '2023', 3: '2024')")
+
+
+def test_excel_rows_keep_their_numbers_below_blank_rows(con, tmp_path):
+    path = workbook(tmp_path / "luft.xlsx", {"Data": [[], [], [], VIS_HEADER,
+                                                      ["Randers", "2024M02", "Kontanthjælp", "Jobparat", 5],
+                                                      ["Randers", "2024M13", "Kontanthjælp", "Jobparat", 5]]})
+    with pytest.raises(loader.ExtractRejected) as info:
+        loader.load(path, source="test", con=con)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column, problem.value) == (6, "Periode", "2024M13")  # as Excel numbers the row
+
+
+# --- CSV: the line a text editor shows ----------------------------------------------------------
+
+def test_rows_after_quoted_line_breaks_are_named_by_their_editor_line(con, write_file):
+    text = ("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
+            'Aarhus;2024M02;"Team\r\nNord\r\n(gammelt navn)";Sygedagpenge;40;2\n'
+            "Aarhus;2024M02;Team Syd;Sygedagpenge;40;2\n"
+            'Aarhus;2024M02;"Team\nVest";Sygedagpenge;40;2\n'
+            "Aarhus;2024M02;Team Øst;Sygedagpenge;-40;2\n")
+    with pytest.raises(loader.ExtractRejected) as info:
+        loader.load(write_file("teams.csv", text, encoding="cp1252"), source="test", con=con)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column, problem.value) == (8, "Aktive sager", "-40")
+
+
+# --- Danish period labels --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("label,period", [("januar 2024", "2024M01"), ("Jan. 2024", "2024M01"),
+                                          ("sept. 2023", "2023M09"), ("maj 2024", "2024M05"),
+                                          ("1. kvt. 2024", "2024Q01"), ("år til 2. kvt. 2024", "2024QMAT02"),
+                                          ("januar 2007 – juli 2008", "2007M01-2008M07")])
+def test_the_apps_own_period_labels_are_read_back(label, period):
+    from pipelines.periods import parse_period
+
+    parsed = parse_period(label)
+    assert parsed.period == period
+    assert parse_period(parsed.label).period == period  # every label the app shows reads back
+
+
+def test_a_json_integer_too_long_for_python_is_a_rejection(con, write_file):
+    path = write_file("stor.json", '{"columns": ["area", "period", "mgrpc07_1"], "rows": [["Aalborg", "2024M06", '
+                                   + "9" * 4400 + "]]}")
+    with pytest.raises(loader.ExtractRejected) as info:
+        loader.load(path, source="test", con=con)
+    assert str(info.value) == ("Udtrækket er afvist: stor.json: ugyldig JSON: et tal har over 4.300 cifre; intet "
+                               "udtræk har tal så store")
+
+
+def test_an_upload_is_named_as_the_user_named_it(con):
+    from pipelines import uploads
+
+    review = uploads.review(con, "tom.csv", b"  \n")
+    assert [(p.file, p.message) for p in review.problems] == [("tom.csv", "filen er tom")]

@@ -13,6 +13,7 @@ from pipelines.writer import write_session
 from streamlit.testing.v1 import AppTest
 
 import queries
+from pipelines import uploads
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
@@ -51,7 +52,7 @@ def test_analyst_uploads_and_the_dashboard_shows_it_then_undoes_it(warehouse_cop
     at = data_page().run()
     at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
     assert not at.exception
-    assert any("Sagstal, 1 rækker" in s.value for s in at.success)
+    assert any("Sagstal, 1 linje med 2 tal, 1 område, periode 2030M01." in s.value for s in at.success)
     assert snapshot() == before  # reviewing loads nothing
     at.button(key="commit_0_sagstal.csv").click().run()
     assert not at.exception
@@ -154,7 +155,7 @@ def test_analyst_fetches_from_jobindsats_panel(warehouse_copy, httpserver_ipv4, 
     next(b for b in at.button if b.label == "Hent").click().run()
     assert not at.exception and not at.error
     # The same review as an upload, and nothing written before the analyst confirms.
-    assert any("Aktivering" in s.value and "2 rækker" in s.value for s in at.success)
+    assert any("Aktivering, 2 linjer med 4 tal, 1 område, perioder 2026M07–2026M08." in s.value for s in at.success)
     assert snapshot() == before
     next(b for b in at.button if b.label == "Indlæs y60c07 fra jobindsats").click().run()
     assert not at.exception and not at.error
@@ -192,3 +193,96 @@ def test_every_page_says_when_the_last_refresh_failed(warehouse_copy, monkeypatc
         assert not at.exception
         line = next(w.value for w in at.warning if w.value.startswith("Data fra jobindsats er endnu ikke hentet"))
         assert "seneste forsøg" in line and "fejlede for y60a02" in line and "forbindelsen blev afvist" in line
+
+
+VISITATION = ("Område;Periode;Ydelse;Visitationskategori;Antal personer;Fuldtidspersoner\n"
+              "Vejen;2030M01;Kontanthjælp;Jobparat;10;9,5\n"
+              "Vejen;2030M01;Kontanthjælp;Aktivitetsparat;20;18\n"
+              "Billund;2030M01;Kontanthjælp;Jobparat;30;27,5\n").encode()
+
+
+def test_review_counts_lines_and_the_figures_they_hold(warehouse_copy, monkeypatch):
+    at = data_page().run()
+    at.file_uploader[0].upload("visitation.csv", VISITATION, "text/csv").run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        "visitation\\.csv: Visitation (modtagere efter visitationskategori), 3 linjer med 6 tal, 2 områder, "
+        "periode 2030M01."]
+    # The upload limit counts lines, as the review does: three lines pass a limit of three.
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_ROWS", 3)
+    at = data_page().run()
+    at.file_uploader[0].upload("visitation.csv", VISITATION, "text/csv").run()
+    assert any("3 linjer med 6 tal" in s.value for s in at.success)
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_ROWS", 2)
+    at = data_page().run()
+    at.file_uploader[0].upload("visitation.csv", VISITATION, "text/csv").run()
+    table = at.dataframe[0].value
+    assert table["Problem"].to_list() == [
+        "filen har for mange linjer; grænsen er 2 linjer (indlæs større udtræk med kommandolinjen)"]
+    assert table["Værdi"].to_list() == ["3"]
+
+
+def test_a_json_integer_too_long_for_python_is_a_rejection_not_an_exception(warehouse_copy):
+    before = snapshot()
+    payload = ('{"columns": ["area", "period", "mgrpc07_1"], "rows": [["Aalborg", "2024M06", '
+               + "9" * 5000 + "]]}").encode()
+    at = data_page().run()
+    at.file_uploader[0].upload("stor.json", payload, "application/json").run()
+    assert not at.exception
+    assert any("stor\\.json er afvist: 1 fejl" in e.value for e in at.error)
+    assert at.dataframe[0].value["Problem"].to_list() == ["ugyldig JSON: et tal har over 4.300 cifre; intet udtræk "
+                                                          "har tal så store"]
+    assert "Traceback" not in str(at._tree) and "/tmp" not in str(at._tree)
+    assert snapshot() == before
+
+
+def _workbook(sheets: dict[str, list[list]]) -> bytes:
+    import io
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, values in enumerate(rows):
+            ws.write_row(r, 0, values)
+    wb.close()
+    return buf.getvalue()
+
+
+def test_analyst_picks_the_sheet_of_a_workbook(warehouse_copy):
+    header = ["Område", "Periode", "Team", "Sagsområde", "Aktive sager", "Sagsbehandlere (årsværk)"]
+    book = _workbook({"Forside": [["Sagstal pr. team"]],
+                      "Data": [header, ["Vejen", "2030M01", "Team Ark", "Sygedagpenge", 90, 2]]})
+    before = snapshot()
+    at = data_page().run()
+    xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    at.file_uploader[0].upload("sagstal.xlsx", book, xlsx_type).run()
+    assert not at.exception
+    picker = at.selectbox(key="sheet_0_sagstal.xlsx")
+    assert picker.options == ["Forside", "Data"] and picker.value == "Forside"
+    problems = at.dataframe[0].value["Problem"].to_list()
+    assert problems[0].startswith("læste arket 'Forside' (ark 1 af 2), som ikke har kolonner, der kan genkendes; data "
+                                  "ser ud til at ligge i arket 'Data'.")
+    assert "feltet 'Ark' ved filen på siden Data" in problems[0]
+    picker.set_value("Data").run()
+    assert not at.exception and not at.error
+    assert any("Sagstal, 1 linje med 2 tal, 1 område, periode 2030M01." in s.value for s in at.success)
+    assert snapshot() == before
+    at.button(key="commit_0_sagstal.xlsx").click().run()
+    assert not at.exception and not at.error
+    cursor = queries.warehouse().cursor()
+    try:
+        loaded = cursor.execute("select l.file_name, c.team, c.cases from loads l join caseloads c using (load_id) "
+                                "where c.team = 'Team Ark'").fetchall()
+    finally:
+        cursor.close()
+    assert loaded == [("sagstal.xlsx (ark 'Data')", "Team Ark", 90)]
+
+
+def test_a_csv_upload_has_no_sheet_picker(warehouse_copy):
+    at = data_page().run()
+    at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
+    assert not at.exception and any("Sagstal, 1 linje" in s.value for s in at.success)
+    assert not [s for s in at.selectbox if (s.key or "").startswith("sheet_")]

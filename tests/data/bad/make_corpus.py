@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import random
+import re
 import zipfile
 from pathlib import Path
 
@@ -44,12 +45,18 @@ FIXED = dt.datetime(2024, 3, 1, 12, 0, 0)
 
 
 def xlsx(rows: list[tuple[int, list]], formulas: list[tuple[int, int, str, str]] = (),
-         dates: list[tuple[int, int, dt.datetime]] = ()) -> bytes:
+         dates: list[tuple[int, int, dt.datetime]] = (), before: dict[str, list[tuple[int, list]]] | None = None
+         ) -> bytes:
+    """A workbook with the rows on a sheet "Data"; ``before``: sheets (name -> rows) that come first."""
     import xlsxwriter
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     wb.set_properties({"created": FIXED, "author": "Helhedsblik test"})
+    for name, sheet_rows in (before or {}).items():
+        first = wb.add_worksheet(name)
+        for r, values in sheet_rows:
+            first.write_row(r, 0, values)
     ws = wb.add_worksheet("Data")
     for r, values in rows:
         ws.write_row(r, 0, values)
@@ -62,16 +69,26 @@ def xlsx(rows: list[tuple[int, list]], formulas: list[tuple[int, int, str, str]]
     return _rezip(buf.getvalue())
 
 
-def _rezip(data: bytes) -> bytes:
-    """Same members, fixed timestamps and order: byte-for-byte reproducible."""
+def _rezip(data: bytes, edit=None) -> bytes:
+    """Same members, fixed timestamps and order: byte-for-byte reproducible. ``edit(name, body)`` may
+    change a member on the way."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for info in src.infolist():
             target = zipfile.ZipInfo(info.filename, date_time=(2024, 3, 1, 12, 0, 0))
             target.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(target, src.read(info.filename))
+            body = src.read(info.filename)
+            zf.writestr(target, edit(info.filename, body) if edit else body)
     return out.getvalue()
+
+
+def without_saved_values(data: bytes) -> bytes:
+    """The workbook as tools that do not calculate write it (openpyxl, many exports): formulas, no values."""
+    def edit(name: str, body: bytes) -> bytes:
+        return re.sub(rb"(</f>)<v>[^<]*</v>", rb"\1", body) if name.startswith("xl/worksheets/") else body
+
+    return _rezip(data, edit)
 
 
 HEADER_ROW = ["Område", "Periode", "Ydelse", "Visitationskategori", "Antal personer"]
@@ -186,6 +203,14 @@ CASES: dict[str, tuple[bytes, str, str]] = {
                         "line 3 has one column too many", "forkert antal kolonner"),
     "too_few_columns.csv": (vis(OK_ROW, "Aarhus;2024M03;Kontanthjælp;Jobparat\n"),
                             "line 3 has one column too few", "forkert antal kolonner"),
+    "line_break_in_quoted_cell.csv": ((CASE + 'Aarhus;2024M02;"Team\nNord";Sygedagpenge;40;2\n'
+                                                "Aarhus;2024M02;Team Syd;Sygedagpenge;40;0\n").encode(),
+                                       "a team name over two lines, then zero FTE on line 4 (record 3)",
+                                       "større end 0"),
+    "line_break_then_ragged_row.csv": ((CASE + 'Aarhus;2024M02;"Team\nNord";Sygedagpenge;40;2\n'
+                                                 "Aarhus;2024M03;Team Syd;Sygedagpenge;40;2;9\n").encode(),
+                                        "a team name over two lines, then one column too many on line 4 (record 3)",
+                                        "forkert antal kolonner"),
     "unterminated_quote.csv": (vis('"Aarhus;2024M02;Kontanthjælp;Jobparat;5\n', "Aarhus;2024M03;Kontanthjælp;"
                                                                                 "Jobparat;5\n"),
                                "a quote that is never closed", "kan ikke læses som CSV"),
@@ -232,6 +257,8 @@ CASES: dict[str, tuple[bytes, str, str]] = {
                            "the same key on lines 2 and 3", "dublet: samme nøgle som række 2"),
     "unknown_area.csv": (vis(OK_ROW, "Atlantis;2024M02;Kontanthjælp;Jobparat;5\n"), "unknown area Atlantis",
                          "ukendt område"),
+    "misspelt_area.csv": (vis(OK_ROW, "Kobenhaven;2024M02;Kontanthjælp;Jobparat;5\n"), "a misspelt area, Kobenhaven",
+                          "ukendt område 'Kobenhaven' (mente du København?)"),
     "html_in_area.csv": (vis("<img src=x onerror=alert(1)>;2024M02;Kontanthjælp;Jobparat;5\n"),
                          "HTML/script as area name", "ukendt område"),
     "formula_in_area.csv": (vis('"=HYPERLINK(""http://x"")";2024M02;Kontanthjælp;Jobparat;5\n'),
@@ -275,6 +302,26 @@ CASES: dict[str, tuple[bytes, str, str]] = {
     "excel_date_as_period.xlsx": (xlsx([(0, HEADER_ROW), (1, ["Randers", None, "Kontanthjælp", "Jobparat", 5])],
                                        dates=[(1, 1, dt.datetime(2024, 2, 1))]),
                                   "an Excel date in the Periode column", "ugyldig periode"),
+    "formula_without_value.xlsx": (without_saved_values(
+        xlsx([(0, HEADER_ROW), (1, ["Randers", "2024M01", "Kontanthjælp", "Jobparat", 5]),
+              (2, ["Randers", "2024M02", "Kontanthjælp", "Jobparat"])], formulas=[(2, 4, "=E2+1", 0)])),
+        "a formula saved without its value (E3)", "cellen E3 har en formel uden gemt værdi"),
+    "formula_error_value.xlsx": (xlsx([(0, HEADER_ROW), (1, ["Randers", "2024M01", "Kontanthjælp", "Jobparat", 5]),
+                                       (2, ["Randers", "2024M02", "Kontanthjælp", "Jobparat"])],
+                                      formulas=[(2, 4, "=E2/0", "#DIV/0!")]),
+                                 "a formula whose saved value is the error #DIV/0! (E3)",
+                                 "cellen E3 viser fejlen #DIV/0!"),
+    "data_on_second_sheet.xlsx": (xlsx([(0, HEADER_ROW), (1, ["Randers", "2024M02", "Kontanthjælp", "Jobparat", 5])],
+                                       before={"Forside": [(0, ["Udtræk fra jobindsats.dk"]),
+                                                           (2, ["Se arket Data"])]}),
+                                  "the data are on the second sheet; the first is a cover page",
+                                  "læste arket 'Forside' (ark 1 af 2)"),
+    "blank_rows_above_title.xlsx": (xlsx([(2, ["Jobindsats.dk - Kontanthjælp efter visitationskategori"]),
+                                          (4, HEADER_ROW),
+                                          (5, ["Randers", "2024M02", "Kontanthjælp", "Jobparat", 812]),
+                                          (6, ["Randers", "2024M02", "Kontanthjælp", "Halvparat", 10])]),
+                                    "two blank rows, a title, then an unknown category in Excel row 7",
+                                    "ukendt værdi for 'Visitationskategori'"),
     "formula_in_area.xlsx": (xlsx([(0, HEADER_ROW), (1, [None, "2024M02", "Kontanthjælp", "Jobparat", 5])],
                                   formulas=[(1, 0, '=HYPERLINK("http://x")', "http://x")]),
                              "a HYPERLINK formula as area name", "ukendt område"),
@@ -303,6 +350,9 @@ CASES: dict[str, tuple[bytes, str, str]] = {
                               b' "rows": [["Aarhus", "2024M02", "Kontanthj\\u00e6lp", "Jobparat", NaN]]}\n',
                               "a NaN literal as a count", "ikke et tal"),
     "deeply_nested.json": (b"[" * 3000 + b"]" * 3000, "lists nested 3000 deep", "ugyldig JSON"),
+    "huge_integer.json": (b'{"columns": ["area", "period", "ydelse", "visitationskategori", "antal personer"], '
+                          b'"rows": [["Aarhus", "2024M02", "Kontanthj\\u00e6lp", "Jobparat", ' + b"7" * 5000 + b"]]}\n",
+                          "a count of 5,000 digits (Python converts at most 4,300)", "over 4.300 cifre"),
     "unknown_kind.json": (js({"columns": ["a", "b"], "rows": [[1, 2]]}),
                           "v3 with columns that match no kind",
                           "hvilken slags udtræk"),
