@@ -112,6 +112,11 @@ def fmt_kr(x) -> str:
     return MISSING if value is None else f"{_format_decimal(value, 0)} kr."
 
 
+def count(n, singular: str, plural: str) -> str:
+    """A count with its noun in the right number: 1 -> "1 række", 2345 -> "2.345 rækker", 0 -> "0 rækker"."""
+    return f"{fmt_int(n)} {singular if n == 1 else plural}"
+
+
 def fmt_date(d: date | None) -> str:
     """date(2026, 11, 22) -> "22. november 2026"; None -> "–"."""
     if d is None:

@@ -258,6 +258,18 @@ def test_manager_cannot_reach_upload_by_url(built_warehouse, tmp_path, browser):
             expect(tab.locator("h1").first).to_contain_text("Data")
             assert tab.locator("[data-testid='stFileUploader']").count() == 0
             assert tab.get_by_role("button", name="Fortryd indlæsning").count() == 0
+        # A wrong passphrase: a Danish message with the wait, logged without the guess.
+        tab.get_by_role("textbox", name="Dit navn eller initialer").fill("AB")
+        tab.get_by_role("textbox", name="Adgangskode for analytikere").fill("gæt-4711")
+        tab.get_by_role("button", name="Åbn analytikeradgang").click()
+        expect(tab.get_by_text("Forkert adgangskode; prøv igen om 1 sekund.")).to_be_visible(timeout=60_000)
+        log = srv.log.read_text()
+        assert "wrong analyst passphrase: client lokal, 1 failures in a row" in log and "4711" not in log
+        tab.wait_for_timeout(1200)
+        tab.get_by_role("textbox", name="Adgangskode for analytikere").fill("kode-til-analytikere")
+        tab.get_by_role("button", name="Åbn analytikeradgang").click()
+        expect(tab.locator("[data-testid='stFileUploader']")).to_be_visible(timeout=60_000)
+        expect(tab.get_by_text("Indlæsninger registreres som: AB")).to_be_visible()
         context.close()
     finally:
         srv.stop()

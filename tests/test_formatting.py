@@ -11,6 +11,7 @@ import pytest
 from presentation.formatting import (
     MONTHS_DA,
     VEGA_LOCALE,
+    count,
     fmt_date,
     fmt_int,
     fmt_kr,
@@ -170,3 +171,14 @@ def test_plain_escapes_every_markdown_construct():
     # Unescaping gives back exactly what came in: nothing is lost, it is only shown as typed.
     import re
     assert re.sub(r"\\(.)", r"\1", escaped) == hostile
+
+
+@pytest.mark.parametrize("n, expected", [
+    (1, "1 række"), (0, "0 rækker"), (2, "2 rækker"), (2345, "2.345 rækker"), (-1, "-1 rækker"), (1.0, "1 række"),
+])
+def test_count_puts_the_noun_in_the_right_number(n, expected):
+    assert count(n, "række", "rækker") == expected
+
+
+def test_count_with_a_noun_that_does_not_change():
+    assert count(1, "fejl", "fejl") == "1 fejl" and count(3, "fejl", "fejl") == "3 fejl"

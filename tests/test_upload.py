@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
+import time
 from pathlib import Path
 
 import fake_jobindsats
@@ -13,6 +16,7 @@ from pipelines.warehouse import connect
 from streamlit.testing.v1 import AppTest
 
 import queries
+from presentation import access
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
@@ -33,8 +37,23 @@ def warehouse_copy(built_warehouse, tmp_path, monkeypatch) -> Path:
     queries.warehouse.clear()
 
 
+@pytest.fixture(autouse=True)
+def no_earlier_failures():
+    """Wrong passphrases are counted per client address for the whole process: each test starts afresh."""
+    access.FAILURES.clear()
+    yield
+    access.FAILURES.clear()
+
+
 def data_page() -> AppTest:
     return AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60)
+
+
+def unlock(at: AppTest, name: str, passphrase: str) -> AppTest:
+    """Fill in the sidebar's analyst form and submit it."""
+    at.sidebar.text_input(key="_analyst_name_input").input(name)
+    at.sidebar.text_input(key="_passphrase_input").input(passphrase)
+    return at.sidebar.button(key=access.UNLOCK_BUTTON).click().run()
 
 
 def snapshot() -> tuple:
@@ -99,9 +118,10 @@ def test_manager_sees_no_upload_or_undo(warehouse_copy, monkeypatch):
     assert not at.exception
     assert not at.file_uploader
     assert not [b for b in at.button if b.key == "undo_button"]
-    at.text_input(key="_passphrase_input").input("forkert").run()
+    unlock(at, "AB", "forkert")
     assert not at.file_uploader and any("Forkert adgangskode" in e.value for e in at.sidebar.error)
-    at.text_input(key="_passphrase_input").input("hemmelig-kode").run()
+    time.sleep(access.DELAYS[0] + 0.1)  # the wait after one wrong passphrase
+    unlock(at, "AB", "hemmelig-kode")
     assert at.file_uploader  # the analyst is in
 
 
@@ -170,3 +190,102 @@ def test_every_page_says_when_the_last_refresh_failed(warehouse_copy, monkeypatc
         assert not at.exception
         line = next(w.value for w in at.warning if w.value.startswith("Data fra jobindsats er endnu ikke hentet"))
         assert "seneste forsøg" in line and "fejlede for y60a02" in line and "forbindelsen blev afvist" in line
+
+
+PASSPHRASE = "hemmelig-kode"
+GUESS = "gæt-Nr-7731"
+
+
+def sidebar_errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.sidebar.error]
+
+
+def loaded_by(load_file: str) -> list[str]:
+    cursor = queries.warehouse().cursor()
+    try:
+        return [r[0] for r in cursor.execute("select loaded_by from loads where file_name = ?", [load_file]).fetchall()]
+    finally:
+        cursor.close()
+
+
+def test_a_wrong_passphrase_is_logged_without_the_guess_and_makes_the_next_attempt_wait(warehouse_copy, monkeypatch,
+                                                                                       caplog):
+    monkeypatch.setenv("HELHEDSBLIK_ANALYST_PASSPHRASE", PASSPHRASE)
+    caplog.set_level(logging.INFO, logger="helhedsblik.access")
+    at = unlock(data_page().run(), "AB", GUESS)
+    assert sidebar_errors(at) == ["Forkert adgangskode; prøv igen om 1 sekund."]
+    failures = [r.getMessage() for r in caplog.records if r.name == "helhedsblik.access"]
+    assert failures == ["wrong analyst passphrase: client lokal, 1 failures in a row, next attempt checked in 1 s"]
+    assert GUESS not in caplog.text and "7731" not in caplog.text and PASSPHRASE not in caplog.text
+
+
+def test_a_new_session_from_the_same_address_must_wait_too(warehouse_copy, monkeypatch):
+    monkeypatch.setenv("HELHEDSBLIK_ANALYST_PASSPHRASE", PASSPHRASE)
+    # Three earlier failures from this address whose waits are over; AppTest has no client address, so every
+    # session here is the local client, as every session through a proxy on the same machine would be.
+    earlier = time.monotonic() - 100
+    for _ in range(3):
+        access.FAILURES.fail(access.LOCAL_CLIENT, earlier)
+    at = unlock(data_page().run(), "AB", GUESS)
+    assert sidebar_errors(at) == ["Forkert adgangskode; prøv igen om 8 sekunder."]
+    unlock(at, "AB", PASSPHRASE)  # the right passphrase, too early: not even checked
+    assert not at.file_uploader
+    assert re.fullmatch(r"Adgangskoden blev ikke prøvet: .*; prøv igen om [1-8] sekund(er)?\.", sidebar_errors(at)[0])
+
+    other = unlock(data_page().run(), "AB", PASSPHRASE)  # a fresh session does not start afresh
+    assert not other.file_uploader
+    assert "Adgangskoden blev ikke prøvet" in sidebar_errors(other)[0]
+
+
+def test_the_session_keeps_its_own_count(warehouse_copy, monkeypatch):
+    monkeypatch.setenv("HELHEDSBLIK_ANALYST_PASSPHRASE", PASSPHRASE)
+    at = unlock(data_page().run(), "AB", GUESS)
+    access.FAILURES.clear()  # as if the client came back from another address
+    unlock(at, "AB", PASSPHRASE)
+    assert not at.file_uploader and "Adgangskoden blev ikke prøvet" in sidebar_errors(at)[0]
+
+
+def test_five_wrong_passphrases_lock_the_address_out_for_minutes(warehouse_copy, monkeypatch):
+    monkeypatch.setenv("HELHEDSBLIK_ANALYST_PASSPHRASE", PASSPHRASE)
+    earlier = time.monotonic() - 100
+    for _ in range(4):
+        access.FAILURES.fail(access.LOCAL_CLIENT, earlier)
+    at = unlock(data_page().run(), "AB", GUESS)
+    assert sidebar_errors(at) == ["For mange forkerte forsøg; prøv igen om 5 minutter."]
+    other = unlock(data_page().run(), "AB", PASSPHRASE)
+    assert not other.file_uploader
+    assert sidebar_errors(other) == ["For mange forkerte forsøg; prøv igen om 5 minutter."]
+
+
+def test_unlocking_asks_for_a_name_and_the_upload_records_it(warehouse_copy, monkeypatch):
+    monkeypatch.setenv("HELHEDSBLIK_ANALYST_PASSPHRASE", PASSPHRASE)
+    at = unlock(data_page().run(), "   ", PASSPHRASE)
+    assert not at.file_uploader
+    assert sidebar_errors(at)[0].startswith("Skriv dit navn eller dine initialer")
+    assert access.FAILURES.wait(access.LOCAL_CLIENT) == (0.0, 0)  # no name is no wrong passphrase
+
+    unlock(at, "  Anne   B. ", PASSPHRASE)
+    assert at.file_uploader
+    assert "Analytikeradgang i denne session. Indlæsninger registreres som: Anne B\\." in [
+        c.value for c in at.sidebar.caption]
+    at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
+    at.button(key="commit_0_sagstal.csv").click().run()
+    assert not at.exception
+    assert loaded_by("sagstal.csv") == ["Anne B."]
+    table = next(d.value for d in at.dataframe if "Af" in d.value.columns)
+    assert table["Af"].to_list()[0] == "Anne B."
+
+
+def test_with_oidc_an_upload_records_the_login_email(warehouse_copy):
+    at = data_page()
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "c",
+                          "client_id": "id", "client_secret": "s",
+                          "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+    at.secrets["analysts"] = ["ana@kommune.dk"]
+    at.user = {"is_logged_in": True, "email": "ana@kommune.dk"}
+    at.run()
+    at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
+    at.button(key="commit_0_sagstal.csv").click().run()
+    assert not at.exception
+    assert loaded_by("sagstal.csv") == ["ana@kommune.dk"]
+
