@@ -5,7 +5,7 @@ import streamlit as st
 import queries
 from pipelines.errors import LoadNotFound, PipelineError
 from presentation import access, charts, filters, page
-from presentation.formatting import fmt_int, plain
+from presentation.formatting import count, fmt_int, plain
 
 page.start("Data")
 choice = filters.sidebar_filters()
@@ -70,7 +70,8 @@ if who.is_analyst:
                     else:
                         # Reviewed once, here: a redraw of the page must not validate the whole extract again.
                         st.session_state["_jobindsats_fetched"] = (fetched, queries.review_fetched(fetched))
-                        status.update(label=f"{table_id} hentet: {fmt_int(fetched.rows)} rækker", state="complete")
+                        status.update(label=f"{table_id} hentet: {count(fetched.rows, 'række', 'rækker')}",
+                                      state="complete")
     if pending := st.session_state.get("_jobindsats_fetched"):
         fetched, review = pending
         with st.container(border=True):
@@ -83,7 +84,7 @@ if who.is_analyst:
 
 st.header("Indlæsninger")
 loads = queries.loads_list()
-page.table(loads, {"load_id": "Nr.", "file_name": "Fil", "kind": "Type", "rows": "Rækker",
+page.table(loads, {"load_id": "Nr.", "file_name": "Fil", "kind_label": "Type", "rows": "Rækker",
                    "replaced_rows": "Erstattede rækker", "loaded_at": "Indlæst", "loaded_by": "Af", "source": "Kilde",
                    "period_from": "Fra", "period_to": "Til"})
 if who.is_analyst and not loads.is_empty():
@@ -99,7 +100,8 @@ if who.is_analyst and not loads.is_empty():
             except LoadNotFound as exc:
                 st.error(str(exc), icon=":material/error:")
             else:
-                st.session_state["_data_flash"] = f"Indlæsning {chosen} er fortrudt: {fmt_int(removed)} rækker fjernet."
+                st.session_state["_data_flash"] = (f"Indlæsning {chosen} er fortrudt: "
+                                                   f"{count(removed, 'række', 'rækker')} fjernet.")
                 st.rerun()
 
 st.header("Dækning")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 import pandas  # noqa: F401  (see below)
 import polars as pl
@@ -26,7 +27,7 @@ LOAD_HINT = ("Indlæs et udtræk på siden Data (analytikere) eller med "
 
 def caption(sources: Iterable[str], period: str | None = None, extra: str | None = None) -> str:
     """Source line under a chart: source, period and, where it applies, the synthetic-data warning."""
-    sources = sorted({s for s in sources if s})
+    sources = sorted({queries.source_label(s) for s in sources if s})
     parts = []
     real = [s for s in sources if s != DEMO_SOURCE]
     if real:
@@ -41,6 +42,7 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
 
 
 REPORT_KEY = "_report_items"
+MISSING_CELL = ""  # how a table shows a missing value (Streamlit's own default is the word "None")
 CHART_HEIGHT = 300
 
 
@@ -56,20 +58,24 @@ def review(result) -> bool:
     """An extract's review (an upload or a fetch): problems, warnings, what it replaces, the first rows.
     Returns whether it may be loaded."""
     if not result.ok:
-        st.error(f"{fmt.plain(result.file_name)} er afvist: {len(result.problems)} fejl. Intet er indlæst.",
+        st.error(f"{fmt.plain(result.file_name)} er afvist: {fmt.count(len(result.problems), 'fejl', 'fejl')}. "
+                 "Intet er indlæst.",
                  icon=":material/error:")
         table(result.problem_table())
         if result.warnings:
             st.caption("Advarsler")
             table(result.warning_table())
         return False
-    st.success(f"{fmt.plain(result.file_name)}: {result.kind_label}, {fmt.fmt_int(result.rows)} rækker, "
-               f"{len(result.areas)} områder, perioder {result.periods[0]}–{result.periods[-1]}.",
+    periods = (f"perioden {result.periods[0]}" if len(result.periods) == 1 else
+               f"perioderne {result.periods[0]}–{result.periods[-1]}")
+    st.success(f"{fmt.plain(result.file_name)}: {result.kind_label}, {fmt.count(result.rows, 'række', 'rækker')}, "
+               f"{fmt.count(len(result.areas), 'område', 'områder')}, {periods}.",
                icon=":material/check_circle:")
     for line in result.replaces:
         st.text(line)
     if result.warnings:
-        st.warning(f"{len(result.warnings)} advarsler (indlæsningen kan fortsætte).", icon=":material/warning:")
+        st.warning(f"{fmt.count(len(result.warnings), 'advarsel', 'advarsler')} (indlæsningen kan fortsætte).",
+                   icon=":material/warning:")
         table(result.warning_table())
     st.caption("De første rækker")
     table(result.preview)
@@ -91,9 +97,10 @@ def run_load(label: str, commit):
             status.update(label=f"{shown} blev afvist; intet er ændret", state="error")
             table(Review(label, False, problems=exc.problems).problem_table())
             return None
+        rows = fmt.count(result.rows, "række", "rækker")
         status.update(label=(f"{shown} var allerede indlæst (nr. {result.load_id}); intet ændret."
                              if result.skipped_identical else
-                             f"{shown} indlæst som nr. {result.load_id}: {fmt.fmt_int(result.rows)} rækker, "
+                             f"{shown} indlæst som nr. {result.load_id}: {rows}, "
                              f"{fmt.fmt_int(result.replaced_rows)} erstattet."), state="complete")
         return result
 
@@ -163,7 +170,7 @@ def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
     name = _slug(key)
     with st.expander("Vis data som tabel"):
         # Arrow, not polars: Streamlit would convert a polars frame through pandas (a third of a warm page).
-        st.dataframe(shown.to_arrow(), hide_index=True, width="stretch")
+        st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
     with st.popover("Eksportér", icon=":material/download:"):
         st.caption("Figuren med titel, kilde og periode; data med tal under 5 vist som \"<5\".")
         st.download_button("Figur (PNG)", lambda: export.chart_png(figure, caption_text), f"{name}.png", "image/png",
@@ -186,14 +193,15 @@ def report_button(page_title: str) -> None:
     if not items:
         return
     st.divider()
-    st.download_button(f"Hent rapport: alle {len(items)} figurer på siden (PDF)", lambda: export.report_pdf(items),
+    what = "figuren" if len(items) == 1 else f"alle {len(items)} figurer"
+    st.download_button(f"Hent rapport: {what} på siden (PDF)", lambda: export.report_pdf(items),
                        f"helhedsblik-{_slug(page_title)}.pdf", "application/pdf", key="report_pdf",
                        icon=":material/picture_as_pdf:", on_click="ignore")
 
 
 def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
     """A data table with Danish column names; only the named columns when ``columns`` is given."""
-    st.dataframe(_danish_table(data, columns).to_arrow(), hide_index=True, width="stretch")
+    st.dataframe(_danish_table(data, columns).to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
 
 
 def no_data(what: str, area: str) -> None:
@@ -201,12 +209,16 @@ def no_data(what: str, area: str) -> None:
 
 
 def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tuple[str, str]:
-    """Choose one of the periods (newest first) that have data; stop the page, saying so, when there are none."""
+    """Choose one of the periods (newest first) that have data; stop the page, saying so, when there are none.
+
+    The default is the newest period that has begun: a future period (an upload's typo) can be chosen but is never
+    what everyone sees first."""
     if periods.is_empty():
         no_data(what, area)
         st.stop()
     labels = dict(zip(periods["period"].to_list(), periods["label"].to_list()))
-    period = st.selectbox(label, list(labels), format_func=labels.get)
+    begun = periods.with_row_index("index").filter(pl.col("start_date") <= date.today())["index"]
+    period = st.selectbox(label, list(labels), index=begun[0] if len(begun) else 0, format_func=labels.get)
     return period, labels[period]
 
 

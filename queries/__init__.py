@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,7 @@ import streamlit as st
 from pipelines import build, config, loader, uploads
 from pipelines.warehouse import connect
 from pipelines.writer import writer
+from presentation.formatting import count
 from queries import investment_model
 
 QUERY_DIR = Path(__file__).resolve().parent
@@ -74,15 +76,28 @@ def areas() -> pl.DataFrame:
     return run("areas")
 
 
+def this_month() -> str:
+    """Today's month as a period id, e.g. 2026M12."""
+    today = date.today()
+    return f"{today.year}M{today.month:02d}"
+
+
+def month_bounds() -> tuple[str | None, str | None, str | None]:
+    """The first and last month with visitation data, and the default month: the newest one up to today's month
+    (the first month when every month lies ahead)."""
+    return _month_bounds(this_month())
+
+
 @st.cache_data(show_spinner=False)
-def month_bounds() -> tuple[str | None, str | None]:
-    row = run("month_bounds").row(0)
-    return row[0], row[1]
+def _month_bounds(today: str) -> tuple[str | None, str | None, str | None]:
+    first, last, current = run("month_bounds", today=today).row(0)
+    return first, last, current or first
 
 
 @st.cache_data(show_spinner=False)
 def freshness() -> dict:
-    return run("data_freshness").row(0, named=True)
+    fresh = run("data_freshness").row(0, named=True)
+    return {**fresh, "latest_source": source_label(fresh["latest_source"])}
 
 
 @st.cache_data(show_spinner=False)
@@ -154,7 +169,8 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
             "aktivering"),
         Kpi("caseload", "Sager pr. sagsbehandler", case_row["cases_per_worker"] if case_row else None, None, None,
             "sager", "sagstal",
-            f"{case_row['teams_above']} af {case_row['teams']} teams over DS' bånd ({case_row['period']})"
+            f"{case_row['teams_above']} af {count(case_row['teams'], 'team', 'teams')} over DS' bånd "
+            f"({case_row['period']})"
             if case_row else ""),
         Kpi("investment", "Investering: nettoresultat", net, None, None, "kr", "investering",
             "Summen af udgifter og besparelser i de indlæste investeringsposter"),
@@ -384,17 +400,29 @@ def benchmark_similar(area: str, group: str, period: str, n: int = 5) -> pl.Data
 
 # --- Data --------------------------------------------------------------------------------------
 
+def _kind_label() -> pl.Expr:
+    """The Danish name of each row's extract kind (``kind``), as ``kind_label``."""
+    from pipelines.kinds import KINDS
+
+    labels = {name: kind.label for name, kind in KINDS.items()}
+    return pl.col("kind").replace_strict(labels, default=pl.col("kind"), return_dtype=pl.String).alias("kind_label")
+
+
+def source_label(source: str | None) -> str | None:
+    """A load's source as users read it: loads keep the source they were made with, older spellings included."""
+    return uploads.LEGACY_SOURCES.get(source, source)
+
+
 @st.cache_data(show_spinner=False)
 def loads_list() -> pl.DataFrame:
-    return run("loads_list")
+    """Every current load, with the kind's Danish name (``kind_label``) and the source as users read it."""
+    return run("loads_list").with_columns(
+        _kind_label(), pl.col("source").replace(uploads.LEGACY_SOURCES).alias("source"))
 
 
 @st.cache_data(show_spinner=False)
 def coverage(area: str) -> pl.DataFrame:
-    from pipelines.kinds import KINDS
-
-    labels = {name: kind.label for name, kind in KINDS.items()}
-    return run("coverage", area=area).with_columns(pl.col("kind").replace_strict(labels).alias("kind_label"))
+    return run("coverage", area=area).with_columns(_kind_label())
 
 
 @st.cache_data(show_spinner=False)

@@ -69,7 +69,7 @@ def test_analyst_uploads_and_the_dashboard_shows_it_then_undoes_it(warehouse_cop
     at = data_page().run()
     at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
     assert not at.exception
-    assert any("Sagstal, 1 rækker" in s.value for s in at.success)
+    assert any("Sagstal, 1 række, 1 område, perioden 2030M01" in s.value for s in at.success)
     assert snapshot() == before  # reviewing loads nothing
     at.button(key="commit_0_sagstal.csv").click().run()
     assert not at.exception
@@ -90,7 +90,7 @@ def test_analyst_uploads_and_the_dashboard_shows_it_then_undoes_it(warehouse_cop
     at.checkbox(key="undo_confirm").check().run()
     at.button(key="undo_button").click().run()
     assert not at.exception
-    assert any(f"Indlæsning {load_id} er fortrudt: 1 rækker fjernet" in s.value for s in at.success)
+    assert any(f"Indlæsning {load_id} er fortrudt: 1 række fjernet" in s.value for s in at.success)
     after = snapshot()
     assert after[1] == before[1] and [r for r in after[0] if r[3] == "loaded"] == before[0]
 
@@ -289,3 +289,80 @@ def test_with_oidc_an_upload_records_the_login_email(warehouse_copy):
     assert not at.exception
     assert loaded_by("sagstal.csv") == ["ana@kommune.dk"]
 
+
+VIS = "Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
+
+
+def test_the_data_page_shows_danish_names_and_no_none(warehouse_copy):
+    from pipelines import loader
+    from pipelines.kinds import KINDS
+
+    # A load recorded before the upload source was Danish keeps its source; the page shows the Danish one.
+    extract = warehouse_copy.parent / "gammel.csv"
+    extract.write_bytes(GOOD)
+    con = connect(warehouse_copy)
+    try:
+        loader.load(extract, source="upload (app)", loaded_by="AB", con=con)
+    finally:
+        con.close()
+    at = data_page().run()
+    assert not at.exception
+    loads = next(d for d in at.dataframe if "Kilde" in d.value.columns)
+    table = loads.value
+    assert "Sagstal" in table["Type"].to_list() and not set(table["Type"].to_list()) & set(KINDS)
+    assert table["Kilde"].to_list()[0] == "upload i appen" and "upload (app)" not in table["Kilde"].to_list()
+    # Missing values (a seed file has no period range, a load no API table) are empty cells, not "None".
+    assert all(d.proto.HasField("placeholder") and d.proto.placeholder == "" for d in at.dataframe)
+
+
+def test_review_preview_and_counts_are_danish(warehouse_copy):
+    at = data_page().run()
+    at.file_uploader[0].upload("vis.csv", (VIS + "Aarhus;2043M12;Kontanthjælp;Jobparat;5\n").encode(),
+                               "text/csv").run()
+    assert not at.exception
+    assert any("vis\\.csv: Visitation (modtagere efter visitationskategori), 1 række, 1 område, perioden 2043M12."
+               in s.value for s in at.success)
+    assert [w.value for w in at.warning] == ["1 advarsel (indlæsningen kan fortsætte)."]
+    warnings, preview = (d.value for d in at.dataframe[:2])
+    # The future period is named in the warning.
+    assert warnings[["Kolonne", "Værdi", "Problem"]].to_dict("records") == [
+        {"Kolonne": "Periode", "Værdi": "2043M12", "Problem": "perioden ligger i fremtiden"}]
+    assert list(preview.columns) == ["Række", "Område", "Periode", "Ydelse", "Køn", "Alder", "Herkomst",
+                                     "Visitationskategori", "Måling", "Værdi"]
+    assert preview["Måling"].to_list() == ["Antal personer"] and preview["Værdi"].to_list() == ["5"]
+
+
+def test_a_duplicate_row_is_named_by_danish_columns_and_labels(warehouse_copy):
+    at = data_page().run()
+    at.file_uploader[0].upload("dublet.csv", (VIS + "Aarhus;2024M02;Kontanthjælp;Jobparat;5\n"
+                                                    "Aarhus;2024M02;Kontanthjælp;Jobparat;6\n").encode(),
+                               "text/csv").run()
+    assert any("dublet\\.csv er afvist: 1 fejl. Intet er indlæst." == e.value for e in at.error)
+    problem = at.dataframe[0].value.to_dict("records")
+    assert problem == [{"Række": 3, "Kolonne": "Område, Periode, Ydelse, Visitationskategori, Måling",
+                        "Værdi": "Aarhus / 2024M02 / Kontanthjælp / Jobparat / Antal personer",
+                        "Problem": "dublet: samme nøgle som række 2"}]
+
+
+def test_a_future_period_is_never_the_default_month(warehouse_copy):
+    at = data_page().run()
+    at.file_uploader[0].upload("fremtid.csv", (VIS + "Aarhus;2043M12;Kontanthjælp;Jobparat;5\n").encode(),
+                               "text/csv").run()
+    at.button(key="commit_0_fremtid.csv").click().run()
+    at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()  # Vejen, 2030M01
+    at.button(key="commit_0_sagstal.csv").click().run()
+    assert not at.exception and len(loaded_by("fremtid.csv")) == 1 and len(loaded_by("sagstal.csv")) == 1
+
+    overblik = AppTest.from_file(str(ROOT / "pages" / "overblik.py"), default_timeout=60)
+    overblik.query_params["kommune"] = "751"
+    overblik.run()
+    last = overblik.sidebar.selectbox(key="f_last")
+    assert last.value == "2026M09"  # the newest month with data up to today, not december 2043
+    assert last.options[0].endswith("2043")  # still there to choose
+    assert not any("2043" in c.value for c in overblik.caption)
+
+    sagstal = AppTest.from_file(str(ROOT / "pages" / "sagstal.py"), default_timeout=60)
+    sagstal.query_params["kommune"] = "575"
+    sagstal.run()
+    period = sagstal.main.selectbox[0]
+    assert period.options[0] == "januar 2030" and period.value == "2026M09"
