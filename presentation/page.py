@@ -42,6 +42,7 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
 
 
 REPORT_KEY = "_report_items"
+DEFAULT_DECIMALS = 1  # a decimal figure in a download, unless the chart says otherwise (as fmt_num and fmt_pct)
 MISSING_CELL = ""  # how a table shows a missing value (Streamlit's own default is the word "None")
 CHART_HEIGHT = 300
 
@@ -159,14 +160,23 @@ def _with_arrow_datasets(spec: dict) -> dict:
 
 
 def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
-          table_columns: dict[str, str] | None = None, counts: tuple[str, ...] = ()) -> None:
-    """Render a chart with its caption, the data behind it on demand, and exports of both."""
+          table_columns: dict[str, str] | None = None, counts: tuple[str, ...] = (),
+          decimals: dict[str, int] | None = None) -> None:
+    """Render a chart with its caption, the data behind it on demand, and exports of both.
+
+    The exported data are rounded as the page shows them: ``decimals`` per column, else one decimal (the app's
+    figures and shares); ``counts`` are whole numbers, with small ones hidden."""
     st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
     st.caption(caption_text)
     st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text))
     shown = _danish_table(data, table_columns)
-    count_columns = [table_columns.get(c, c) if table_columns else c for c in counts]
-    count_columns = [c for c in count_columns if c in shown.columns]
+
+    def shown_name(column: str) -> str:
+        return table_columns.get(column, column) if table_columns else column
+
+    count_columns = [c for c in map(shown_name, counts) if c in shown.columns]
+    places = {c: DEFAULT_DECIMALS for c, dtype in shown.schema.items() if dtype.is_float()}
+    places.update((shown_name(c), n) for c, n in (decimals or {}).items() if shown_name(c) in places)
     name = _slug(key)
     with st.expander("Vis data som tabel"):
         # Arrow, not polars: Streamlit would convert a polars frame through pandas (a third of a warm page).
@@ -179,9 +189,10 @@ def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
                            "image/svg+xml", key=f"{key}_svg", on_click="ignore")
         st.download_button("Figur (PDF)", lambda: export.chart_pdf(figure, caption_text), f"{name}.pdf",
                            "application/pdf", key=f"{key}_pdf", on_click="ignore")
-        st.download_button("Data (CSV til dansk Excel)", lambda: export.data_csv(shown, count_columns),
+        st.download_button("Data (CSV til dansk Excel)", lambda: export.data_csv(shown, count_columns, places),
                            f"{name}.csv", "text/csv", key=f"{key}_csv", on_click="ignore")
-        st.download_button("Data (XLSX)", lambda: export.data_xlsx(shown, count_columns, caption=caption_text),
+        st.download_button("Data (XLSX)", lambda: export.data_xlsx(shown, count_columns, caption=caption_text,
+                                                                   decimals=places),
                            f"{name}.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key=f"{key}_xlsx", on_click="ignore")

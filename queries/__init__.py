@@ -343,6 +343,9 @@ def investment_areas() -> pl.DataFrame:
 
 BENCHMARK_UNITS = {"ftp": "Fuldtidspersoner", "pct": "Andel af befolkningen (pct.)"}
 BENCHMARK_FORMATS = {"ftp": ",.0f", "pct": ",.2f"}  # d3 formats of the chart's values
+# Decimals of the benchmark's figures in a download: as the page shows them (whole persons, shares to 0,01).
+BENCHMARK_DECIMALS = {"actual_ftp": 0, "expected_ftp": 0, "difference_ftp": 0,
+                      "actual_pct": 2, "expected_pct": 2, "difference_pct": 2}
 
 
 @st.cache_data(show_spinner=False)
@@ -495,6 +498,7 @@ class ScenarioResult:
     summary: dict
     assumption: str
     table_columns: dict[str, str]
+    decimals: dict[str, int]
 
 
 def scenario(**inputs) -> ScenarioResult:
@@ -504,7 +508,8 @@ def scenario(**inputs) -> ScenarioResult:
     share = investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit)
     assumption = (f"Antagelser: kommunens nettoudgift er {share * 100:.0f} % af ydelsen efter refusionstrappen "
                   f"(80/40/30/20 %) ved {s.weeks_on_benefit} uger på ydelse".replace(".", ","))
-    return ScenarioResult(years, investment_model.summary(years), assumption, investment_model.COLUMN_LABELS)
+    return ScenarioResult(years, investment_model.summary(years), assumption, investment_model.COLUMN_LABELS,
+                          investment_model.COLUMN_DECIMALS)
 
 
 def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:

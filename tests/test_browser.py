@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -204,6 +205,9 @@ def test_exports_download_png_and_csv(server, page):
     rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
     cell = next(r for r in rows if r["Målgruppe"] == "Misbrugere i behandling" and r["Matchgruppe"] == "Matchgruppe 4")
     assert cell["Antal personer"] == "510"
+    # Shares as the page shows them, to one decimal: no float noise such as 0,7999999999999998.
+    shares = [r[c] for r in rows for c in ("Andel af rækken (pct.)", "Andel af kolonnen (pct.)") if r[c]]
+    assert shares and all(re.fullmatch(r"\d+(,\d)?", s) for s in shares), shares
 
 
 def test_analyst_upload_shows_on_dashboard_and_text_stays_text(server, page, tmp_path):
