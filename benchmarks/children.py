@@ -225,7 +225,8 @@ def cmd_queries(args) -> None:
 
     area, preset = args.area, "ds_aktuel"
     queries.snapshot_reader().current()  # opened once, as in the app: not part of any query's latency
-    first_month, last = queries.run("month_bounds").row(0)
+    first_month, last_month, current = queries.run("month_bounds", today=queries.this_month()).row(0)
+    last = current or last_month  # the app's default month
     if first_month is None:
         sys.exit("the warehouse has no monthly visitation data (month_bounds gave none): nothing to measure")
     first = filters.DEFAULT_FIRST if filters.DEFAULT_FIRST >= first_month else first_month

@@ -60,7 +60,8 @@ page.chart(charts.benchmark_time_series(lines, y_title, f"Faktisk og forventet f
                           "expected_ftp": "Forventet (fuldtidspersoner)",
                           "difference_ftp": "Forskel (fuldtidspersoner)",
                           "actual_pct": "Faktisk andel (pct.)", "expected_pct": "Forventet andel (pct.)",
-                          "difference_pct": "Forskel (pct.-point)", "rank": "Placering", "ranked": "Kommuner"})
+                          "difference_pct": "Forskel (pct.-point)", "rank": "Placering", "ranked": "Kommuner"},
+           decimals=queries.BENCHMARK_DECIMALS)
 
 st.subheader("Kommuner med lignende rammevilkår")
 similar = queries.benchmark_similar(choice.area, group, latest["period"], 5)
@@ -77,7 +78,8 @@ if similar.height > 1:
                key="similar",
                table_columns={"area": "Kommune", "expected_pct": "Forventet andel (pct.)",
                               "actual_pct": "Faktisk andel (pct.)", "difference_pct": "Forskel (pct.-point)",
-                              "difference_ftp": "Forskel (fuldtidspersoner)", "rank": "Placering"})
+                              "difference_ftp": "Forskel (fuldtidspersoner)", "rank": "Placering"},
+               decimals=queries.BENCHMARK_DECIMALS)
 else:
     page.no_data("andre kommuner med benchmark i samme periode", area)
 

@@ -5,7 +5,7 @@ import streamlit as st
 import queries
 from pipelines.errors import PipelineError
 from presentation import access, charts, filters, page
-from presentation.formatting import fmt_int, plain
+from presentation.formatting import fmt_count, fmt_int, plain
 
 page.start("Data")
 choice = filters.sidebar_filters()
@@ -76,7 +76,8 @@ if writes:
                     else:
                         # Reviewed once, here: a redraw of the page must not validate the whole extract again.
                         st.session_state["_jobindsats_fetched"] = (fetched, queries.review_fetched(fetched))
-                        status.update(label=f"{table_id} hentet: {fmt_int(fetched.rows)} rækker", state="complete")
+                        status.update(label=f"{table_id} hentet: {count(fetched.rows, 'række', 'rækker')}",
+                                      state="complete")
     if pending := st.session_state.get("_jobindsats_fetched"):
         fetched, review = pending
         with st.container(border=True):
@@ -88,7 +89,7 @@ if writes:
 
 st.header("Indlæsninger")
 loads = queries.loads_list()
-page.table(loads, {"load_id": "Nr.", "file_name": "Fil", "kind": "Type", "rows": "Rækker",
+page.table(loads, {"load_id": "Nr.", "file_name": "Fil", "kind_label": "Type", "rows": "Rækker",
                    "replaced_rows": "Erstattede rækker", "loaded_at": "Indlæst", "loaded_by": "Af", "source": "Kilde",
                    "period_from": "Fra", "period_to": "Til"})
 if writes and not loads.is_empty():
@@ -104,7 +105,7 @@ if writes and not loads.is_empty():
             except PipelineError as exc:  # an unknown load, or another writer held the master too long
                 st.error(plain(exc), icon=":material/error:")
             else:
-                page.flash(f"Indlæsning {chosen} er fortrudt: {fmt_int(removed)} rækker fjernet.")
+                page.flash(f"Indlæsning {chosen} er fortrudt: {fmt_count(removed, 'række', 'rækker')} fjernet.")
 
 st.header("Dækning")
 whole = st.toggle("Hele lageret", value=False, help="Alle områder i stedet for den valgte kommune.")

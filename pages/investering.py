@@ -67,7 +67,7 @@ four.metric("Afkast pr. investeret krone", fmt_num(result.summary["return_per_kr
 page.chart(charts.investment_curve(result.years, "Investering mod undgåede udgifter", preset_name), result.years,
            alt="Søjler for årlig investering og undgåede udgifter og en kurve for det akkumulerede nettoresultat.",
            caption_text=page.caption(["Helhedsbliks investeringsmodel"], None, result.assumption), key="curve",
-           table_columns=result.table_columns)
+           table_columns=result.table_columns, decimals=result.decimals)
 
 st.header("Mentor (LAB) eller § 85-støtte")
 m1, m2, m3, m4 = st.columns(4)

@@ -4,7 +4,7 @@ import streamlit as st
 
 import queries
 from presentation import charts, filters, page
-from presentation.formatting import fmt_date, plain
+from presentation.formatting import fmt_count, fmt_date, plain
 
 page.start("Overblik")
 choice = filters.sidebar_filters()
@@ -30,8 +30,9 @@ else:
 
 fresh = queries.freshness()
 if fresh["latest_loaded_at"] is not None:
+    loads = fmt_count(fresh["loads"], "indlæsning", "indlæsninger")
     st.caption(f"Seneste indlæsning: {plain(fresh['latest_file'])} ({plain(fresh['latest_source'])}), "
-               f"{fmt_date(fresh['latest_loaded_at'].date())} · {fresh['loads']} indlæsninger i alt.")
+               f"{fmt_date(fresh['latest_loaded_at'].date())} · {loads} i alt.")
 if fresh.get("has_demo"):
     st.info("Lageret indeholder syntetiske demodata for alle kommuner. De offentliggjorte tal (København 2007, "
             "Hjørring, Aabenraa, DS) er markeret med deres kilde.", icon=":material/info:")

@@ -429,14 +429,42 @@ def _duplicates(typer: _Typer) -> None:
     if not typer.maybe_duplicates:
         return
     keys = ", ".join(typer.kind.keys)
-    label_cols = " || ' / ' || ".join(f"coalesce({k}::varchar, '')" for k in typer.kind.keys)
     rows = typer.con.execute(
-        f"select _line, first_line, {label_cols} from (select _line, {keys}, "
+        f"select _line, first_line, {keys} from (select _line, {keys}, "
         f"min(_line) over (partition by {keys}) as first_line, "
         f"count(*) over (partition by {keys}) as n from typed where area_code is not null and period is not null) "
         f"where n > 1 and _line > first_line order by _line limit {MAX_PROBLEMS}").fetchall()
-    for line, first, key in rows:
-        typer.problem(line, ", ".join(typer.kind.keys), key, f"dublet: samme nøgle som række {first}")
+    if not rows:
+        return
+    shown = _key_columns(typer)
+    column = ", ".join(col.label for _, col, _ in shown)
+    for line, first, *key in rows:
+        value = " / ".join(labels.get(key[i], key[i] or "") for i, _, labels in shown)
+        typer.problem(line, column, value, f"dublet: samme nøgle som række {first}")
+
+
+def _key_columns(typer: _Typer) -> list[tuple[int, Column, dict]]:
+    """The key columns a duplicate is named by, as users know them: the file's columns (and the measure) by
+    their Danish labels, with code -> label for areas and reference dimensions."""
+    con, kind = typer.con, typer.kind
+    out = []
+    for i, key in enumerate(kind.keys):
+        col = kind.column("area" if key == "area_code" else key)
+        if col.name not in typer.positions and not (key == "measure" and kind.name == "visitation"):
+            continue  # a default the file did not write ("I alt"): naming it would only confuse
+        if col.role == AREA:
+            labels = dict(con.execute("select area_code, area_name from areas").fetchall())
+        elif col.role == DIM and col.dimension == "guidance_area":
+            labels = dict(con.execute("select guidance_area, label from guidance_areas").fetchall())
+        elif col.role == DIM and col.dimension == "investment_line":
+            labels = dict(con.execute("select line, label from investment_lines").fetchall())
+        elif col.role == DIM:
+            labels = dict(con.execute("select code, label from categories where dimension = ?", [col.dimension])
+                          .fetchall())
+        else:
+            labels = {}
+        out.append((i, col, labels))
+    return out
 
 
 def _warnings(typer: _Typer) -> None:

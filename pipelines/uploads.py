@@ -16,10 +16,13 @@ import polars as pl
 
 from pipelines import loader, readers
 from pipelines.errors import ExtractRejected, Problem
+from presentation.formatting import fmt_count
 
 MAX_UPLOAD_MB = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_MB", "200"))
 MAX_UPLOAD_ROWS = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_ROWS", "5000000"))
-UPLOAD_SOURCE = "upload (app)"
+UPLOAD_SOURCE = "upload i appen"
+# Earlier spellings of UPLOAD_SOURCE: loads keep the source they were recorded with; the app shows the current one.
+LEGACY_SOURCES = {"upload (app)": UPLOAD_SOURCE}
 PREVIEW_ROWS = 10
 
 
@@ -74,10 +77,6 @@ class _TempFile:
         self.dir.cleanup()
 
 
-def _rows(n: int) -> str:
-    return f"{n:,}".replace(",", ".") + (" række" if n == 1 else " rækker")
-
-
 def sheet_names(name: str, data: bytes) -> list[str]:
     """The sheets of an uploaded Excel workbook, in order; [] for other files and for files that cannot be
     read (the review then says why)."""
@@ -105,8 +104,8 @@ def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | N
     result = Review(name, checked.ok, checked.kind.name, checked.kind.label, checked.lines, checked.figures,
                     checked.areas, checked.periods, checked.problems, checked.warnings)
     if checked.ok:
-        result.replaces = [f"perioderne {first}–{last} for {area} erstattes: {_rows(n)}"
-                           if first != last else f"perioden {first} for {area} erstattes: {_rows(n)}"
+        result.replaces = [(f"perioderne {first}–{last}" if first != last else f"perioden {first}")
+                           + f" for {area} erstattes: {fmt_count(n, 'række', 'rækker')}"
                            for area, first, last, n in checked.replaces] + checked.kept
         result.preview = _preview(con, checked)
     return result
@@ -115,18 +114,20 @@ def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | N
 def _preview(con, checked: loader.Validation) -> pl.DataFrame:
     """The first rows as read, under the kind's Danish column names."""
     kind = checked.kind
-    present = [c for c in con.execute("describe typed").fetchall()]
-    names = {row[0] for row in present}
-    columns = ["_line as \"Række\""]
+    names = {row[0] for row in con.execute("describe typed").fetchall()}
+    columns = ["t._line as \"Række\""]
     for col in kind.columns:
         raw = f"{col.name}_raw"
-        if raw in names:
-            columns.append(f'{raw} as "{col.label}"')
+        if col.name == "measure" and raw in names:
+            # Measure columns unpivot to their code ("persons"): shown by the reference data's label.
+            columns.append(f'coalesce(m.label, t.{raw}) as "{col.label}"')
+        elif raw in names:
+            columns.append(f't.{raw} as "{col.label}"')
         elif col.name in names and col.role == "text":
-            columns.append(f'{col.name} as "{col.label}"')
-    if kind.name == "visitation":
-        columns += ['measure as "Måling"', 'value_raw as "Værdi"']
-    return con.sql(f"select {', '.join(columns)} from typed order by _line limit {PREVIEW_ROWS}").pl()
+            columns.append(f't.{col.name} as "{col.label}"')
+    measures = ("left join categories m on m.dimension = 'measure' and m.code = t.measure_raw"
+                if "measure_raw" in names else "")
+    return con.sql(f"select {', '.join(columns)} from typed t {measures} order by t._line limit {PREVIEW_ROWS}").pl()
 
 
 def commit(con: duckdb.DuckDBPyConnection, name: str, data: bytes, user: str, progress=None,

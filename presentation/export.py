@@ -20,9 +20,9 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -222,24 +222,33 @@ def neutralise(text: str) -> str:
     return text
 
 
-def export_frame(df: pl.DataFrame, count_columns: Iterable[str] = ()) -> pl.DataFrame:
+def export_frame(df: pl.DataFrame, count_columns: Iterable[str] = (),
+                 decimals: Mapping[str, int] | None = None) -> pl.DataFrame:
     """The table as users get it in a download.
 
     - In ``count_columns`` a count from 1 to ``SMALL_COUNT_THRESHOLD - 1`` becomes "<5"; the column turns to text.
+    - Decimal numbers are rounded as the app shows them: a column in ``decimals`` to that many places (half away
+      from zero, like formatting.fmt_num), any other to 15 significant digits, which only drops the noise of
+      binary arithmetic (0.7999999999999998 is 0.8).
     - Every other text column (String, Categorical, Enum) is neutralised against formula injection.
     - Booleans become "Ja"/"Nej": "true"/"false" mean nothing to a Danish reader, and Danish Excel would not
       recognise them either.
     - Numbers, dates and times keep their type. Nulls stay null, so a missing figure is an empty cell, never 0.
     """
     counts = list(dict.fromkeys(count_columns))
-    unknown = [c for c in counts if c not in df.columns]
+    places = dict(decimals or {})
+    unknown = [c for c in [*counts, *places] if c not in df.columns]
     if unknown:
-        raise ValueError(f"export_frame: unknown count column(s) {', '.join(unknown)}; got {', '.join(df.columns)}")
+        raise ValueError(f"export_frame: unknown column(s) {', '.join(unknown)}; got {', '.join(df.columns)}")
     columns = []
     for name, dtype in df.schema.items():
         col = pl.col(name)
         if name in counts:
             columns.append(_suppressed(df.get_column(name)).alias(name))
+        elif dtype.is_float():
+            rounded = col.map_elements(lambda v, n=places.get(name): _rounded(v, n), return_dtype=pl.Float64)
+            # Whole numbers are written as such ("1234", not "1234,0"); NaN is no figure: empty, like a null.
+            columns.append(rounded.fill_nan(None).cast(pl.Int64).alias(name) if places.get(name) == 0 else rounded)
         elif dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
             columns.append(col.cast(pl.String).map_elements(neutralise, return_dtype=pl.String))
         elif dtype == pl.Boolean:
@@ -250,6 +259,16 @@ def export_frame(df: pl.DataFrame, count_columns: Iterable[str] = ()) -> pl.Data
             # Lists, structs, durations and binary data have no sensible single-cell form in a spreadsheet.
             raise TypeError(f"export_frame: column {name!r} has type {dtype}, which cannot be exported")
     return df.select(columns)
+
+
+def _rounded(value: float, places: int | None) -> float:
+    """The float as the app shows it: to ``places`` decimals, or to 15 significant digits when places is None."""
+    if not math.isfinite(value):
+        return value
+    if places is None:
+        return float(f"{value:.15g}")
+    # From the shortest decimal that reads back as the float, as formatting does: 2.675 rounds to 2.68.
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def _suppressed(series: pl.Series) -> pl.Expr:
@@ -309,9 +328,10 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(_LOCAL_TZ).replace(tzinfo=None) if value.tzinfo is not None else value
 
 
-def data_csv(df: pl.DataFrame, count_columns: Iterable[str] = ()) -> bytes:
+def data_csv(df: pl.DataFrame, count_columns: Iterable[str] = (),
+             decimals: Mapping[str, int] | None = None) -> bytes:
     """CSV that Danish Excel opens by double-click: BOM, ";" separator, decimal comma, ISO dates, CRLF."""
-    frame = export_frame(df, count_columns)
+    frame = export_frame(df, count_columns, decimals)
     buffer = io.StringIO(newline="")
     # QUOTE_MINIMAL quotes exactly the fields holding ";", '"' or a line break, and doubles inner quotes.
     writer = csv.writer(buffer, delimiter=";", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
@@ -351,6 +371,7 @@ def data_xlsx(
     sheet_name: str = "Data",
     title: str | None = None,
     caption: str | None = None,
+    decimals: Mapping[str, int] | None = None,
 ) -> bytes:
     """An Excel workbook with one sheet: optional title and caption, a bold frozen header, then the table.
 
@@ -359,7 +380,7 @@ def data_xlsx(
     a user copies the cells on or saves the sheet as CSV). Non-suppressed counts stay numbers as well.
     """
     counts = set(count_columns)
-    frame = export_frame(df, counts)
+    frame = export_frame(df, counts, decimals)
     buffer = io.BytesIO()
     # in_memory: no temporary files on the server. The string_to_* options are off so even a later switch to the
     # generic write() could not turn text into a formula, number or link.

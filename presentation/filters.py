@@ -69,7 +69,7 @@ def _defaults(last_month: str) -> dict:
     return {"area": DEFAULT_AREA, "compare": (), "first": DEFAULT_FIRST, "last": last_month, "freq": "M"}
 
 
-def _from_url(params, codes: set[str], months: list[str], state: dict) -> list[str]:
+def _from_url(params, codes: set[str], months: list[str], state: dict, default_last: str) -> list[str]:
     """Apply parameters of a shared link to the state; return notices for the ones that were invalid."""
     notices = []
     written = st.session_state.get(URL_KEY, {})
@@ -102,7 +102,7 @@ def _from_url(params, codes: set[str], months: list[str], state: dict) -> list[s
             notices.append(f"Ugyldig frekvens '{value[:10]}' i linket; bruger måned.")
     if state["first"] > state["last"]:
         notices.append("Perioden i linket starter efter den slutter; bruger standardperioden.")
-        state["first"], state["last"] = months[0], months[-1]
+        state["first"], state["last"] = months[0], default_last
     return notices
 
 
@@ -126,17 +126,19 @@ def sidebar_filters() -> Filters:
     area_df = queries.areas()
     codes = area_df["area_code"].to_list()
     names = dict(zip(codes, area_df["area_name"].to_list()))
-    first_month, last_month = queries.month_bounds()
+    first_month, last_month, current_month = queries.month_bounds()
     first_month = first_month or "2007M01"
     last_month = last_month or first_month
     months = _months(first_month, last_month)
+    # Not simply the newest month: an uploaded future period (a typo like 2043M12) must not move everyone's view.
+    default_last = current_month or last_month
 
-    state = st.session_state.setdefault(STATE_KEY, _defaults(last_month))
+    state = st.session_state.setdefault(STATE_KEY, _defaults(default_last))
     if state["first"] not in months:
         state["first"] = DEFAULT_FIRST if DEFAULT_FIRST in months else months[0]
     if state["last"] not in months:
-        state["last"] = months[-1]
-    notices = _from_url(st.query_params, set(codes), months, state)
+        state["last"] = default_last
+    notices = _from_url(st.query_params, set(codes), months, state, default_last)
 
     # Widgets are seeded from the canonical state on every run: a widget's own state does not survive
     # a page switch, and their callbacks keep the canonical state current.

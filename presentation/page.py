@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 import pandas  # noqa: F401  (see below)
 import polars as pl
@@ -26,7 +27,7 @@ LOAD_HINT = ("Indlæs et udtræk på siden Data (analytikere) eller med "
 
 def caption(sources: Iterable[str], period: str | None = None, extra: str | None = None) -> str:
     """Source line under a chart: source, period and, where it applies, the synthetic-data warning."""
-    sources = sorted({s for s in sources if s})
+    sources = sorted({queries.source_label(s) for s in sources if s})
     parts = []
     real = [s for s in sources if s != DEMO_SOURCE]
     if real:
@@ -42,6 +43,8 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
 
 REPORT_KEY = "_report_items"
 FLASH_KEY = "_flash"
+DEFAULT_DECIMALS = 1  # a decimal figure in a download, unless the chart says otherwise (as fmt_num and fmt_pct)
+MISSING_CELL = ""  # how a table shows a missing value (Streamlit's own default is the word "None")
 CHART_HEIGHT = 300
 
 
@@ -60,7 +63,8 @@ def review(result) -> bool:
     """An extract's review (an upload or a fetch): problems, warnings, what it replaces, the first rows.
     Returns whether it may be loaded."""
     if not result.ok:
-        st.error(f"{fmt.plain(result.file_name)} er afvist: {len(result.problems)} fejl. Intet er indlæst.",
+        st.error(f"{fmt.plain(result.file_name)} er afvist: {fmt.fmt_count(len(result.problems), 'fejl', 'fejl')}. "
+                 "Intet er indlæst.",
                  icon=":material/error:")
         table(result.problem_table())
         if result.warnings:
@@ -75,7 +79,8 @@ def review(result) -> bool:
     for line in result.replaces:
         st.text(line)
     if result.warnings:
-        st.warning(f"{len(result.warnings)} advarsler (indlæsningen kan fortsætte).", icon=":material/warning:")
+        st.warning(f"{fmt.fmt_count(len(result.warnings), 'advarsel', 'advarsler')} (indlæsningen kan fortsætte).",
+                   icon=":material/warning:")
         table(result.warning_table())
     st.caption("De første rækker")
     table(result.preview)
@@ -106,7 +111,7 @@ def run_load(label: str, commit, forget: tuple[str, ...] = ()) -> None:
     for key in forget:
         st.session_state.pop(key, None)
     flash(f"{shown} var allerede indlæst (nr. {result.load_id}); intet ændret." if result.skipped_identical else
-          f"{shown} indlæst som nr. {result.load_id}: {fmt.fmt_int(result.rows)} rækker, "
+          f"{shown} indlæst som nr. {result.load_id}: {fmt.fmt_count(result.rows, 'række', 'rækker')}, "
           f"{fmt.fmt_int(result.replaced_rows)} erstattet.")
 
 
@@ -170,18 +175,27 @@ def _with_arrow_datasets(spec: dict) -> dict:
 
 
 def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
-          table_columns: dict[str, str] | None = None, counts: tuple[str, ...] = ()) -> None:
-    """Render a chart with its caption, the data behind it on demand, and exports of both."""
+          table_columns: dict[str, str] | None = None, counts: tuple[str, ...] = (),
+          decimals: dict[str, int] | None = None) -> None:
+    """Render a chart with its caption, the data behind it on demand, and exports of both.
+
+    The exported data are rounded as the page shows them: ``decimals`` per column, else one decimal (the app's
+    figures and shares); ``counts`` are whole numbers, with small ones hidden."""
     st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
     st.caption(caption_text)
     st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text))
     shown = _danish_table(data, table_columns)
-    count_columns = [table_columns.get(c, c) if table_columns else c for c in counts]
-    count_columns = [c for c in count_columns if c in shown.columns]
+
+    def shown_name(column: str) -> str:
+        return table_columns.get(column, column) if table_columns else column
+
+    count_columns = [c for c in map(shown_name, counts) if c in shown.columns]
+    places = {c: DEFAULT_DECIMALS for c, dtype in shown.schema.items() if dtype.is_float()}
+    places.update((shown_name(c), n) for c, n in (decimals or {}).items() if shown_name(c) in places)
     name = _slug(key)
     with st.expander("Vis data som tabel"):
         # Arrow, not polars: Streamlit would convert a polars frame through pandas (a third of a warm page).
-        st.dataframe(shown.to_arrow(), hide_index=True, width="stretch")
+        st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
     with st.popover("Eksportér", icon=":material/download:"):
         st.caption("Figuren med titel, kilde og periode; data med tal under 5 vist som \"<5\".")
         st.download_button("Figur (PNG)", lambda: export.chart_png(figure, caption_text), f"{name}.png", "image/png",
@@ -190,9 +204,10 @@ def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
                            "image/svg+xml", key=f"{key}_svg", on_click="ignore")
         st.download_button("Figur (PDF)", lambda: export.chart_pdf(figure, caption_text), f"{name}.pdf",
                            "application/pdf", key=f"{key}_pdf", on_click="ignore")
-        st.download_button("Data (CSV til dansk Excel)", lambda: export.data_csv(shown, count_columns),
+        st.download_button("Data (CSV til dansk Excel)", lambda: export.data_csv(shown, count_columns, places),
                            f"{name}.csv", "text/csv", key=f"{key}_csv", on_click="ignore")
-        st.download_button("Data (XLSX)", lambda: export.data_xlsx(shown, count_columns, caption=caption_text),
+        st.download_button("Data (XLSX)", lambda: export.data_xlsx(shown, count_columns, caption=caption_text,
+                                                                   decimals=places),
                            f"{name}.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key=f"{key}_xlsx", on_click="ignore")
@@ -204,14 +219,15 @@ def report_button(page_title: str) -> None:
     if not items:
         return
     st.divider()
-    st.download_button(f"Hent rapport: alle {len(items)} figurer på siden (PDF)", lambda: export.report_pdf(items),
+    what = "figuren" if len(items) == 1 else f"alle {len(items)} figurer"
+    st.download_button(f"Hent rapport: {what} på siden (PDF)", lambda: export.report_pdf(items),
                        f"helhedsblik-{_slug(page_title)}.pdf", "application/pdf", key="report_pdf",
                        icon=":material/picture_as_pdf:", on_click="ignore")
 
 
 def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
     """A data table with Danish column names; only the named columns when ``columns`` is given."""
-    st.dataframe(_danish_table(data, columns).to_arrow(), hide_index=True, width="stretch")
+    st.dataframe(_danish_table(data, columns).to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
 
 
 def no_data(what: str, area: str) -> None:
@@ -219,12 +235,16 @@ def no_data(what: str, area: str) -> None:
 
 
 def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tuple[str, str]:
-    """Choose one of the periods (newest first) that have data; stop the page, saying so, when there are none."""
+    """Choose one of the periods (newest first) that have data; stop the page, saying so, when there are none.
+
+    The default is the newest period that has begun: a future period (an upload's typo) can be chosen but is never
+    what everyone sees first."""
     if periods.is_empty():
         no_data(what, area)
         st.stop()
     labels = dict(zip(periods["period"].to_list(), periods["label"].to_list()))
-    period = st.selectbox(label, list(labels), format_func=labels.get)
+    begun = periods.with_row_index("index").filter(pl.col("start_date") <= date.today())["index"]
+    period = st.selectbox(label, list(labels), index=begun[0] if len(begun) else 0, format_func=labels.get)
     return period, labels[period]
 
 

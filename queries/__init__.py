@@ -24,6 +24,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pipelines import build, config, loader, snapshots, uploads
 from pipelines.writer import write_session
+from presentation.formatting import fmt_count
 from queries import investment_model
 
 QUERY_DIR = Path(__file__).resolve().parent
@@ -145,15 +146,28 @@ def areas() -> pl.DataFrame:
     return run("areas")
 
 
+def this_month() -> str:
+    """Today's month as a period id, e.g. 2026M12."""
+    today = date.today()
+    return f"{today.year}M{today.month:02d}"
+
+
+def month_bounds() -> tuple[str | None, str | None, str | None]:
+    """The first and last month with visitation data, and the default month: the newest one up to today's month
+    (the first month when every month lies ahead)."""
+    return _month_bounds(this_month())
+
+
 @cached
-def month_bounds() -> tuple[str | None, str | None]:
-    row = run("month_bounds").row(0)
-    return row[0], row[1]
+def _month_bounds(today: str) -> tuple[str | None, str | None, str | None]:
+    first, last, current = run("month_bounds", today=today).row(0)
+    return first, last, current or first
 
 
 @cached
 def freshness() -> dict:
-    return run("data_freshness").row(0, named=True)
+    fresh = run("data_freshness").row(0, named=True)
+    return {**fresh, "latest_source": source_label(fresh["latest_source"])}
 
 
 @cached
@@ -225,7 +239,8 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
             "aktivering"),
         Kpi("caseload", "Sager pr. sagsbehandler", case_row["cases_per_worker"] if case_row else None, None, None,
             "sager", "sagstal",
-            f"{case_row['teams_above']} af {case_row['teams']} teams over DS' bånd ({case_row['period']})"
+            f"{case_row['teams_above']} af {count(case_row['teams'], 'team', 'teams')} over DS' bånd "
+            f"({case_row['period']})"
             if case_row else ""),
         Kpi("investment", "Investering: nettoresultat", net, None, None, "kr", "investering",
             "Summen af udgifter og besparelser i de indlæste investeringsposter"),
@@ -398,6 +413,9 @@ def investment_areas() -> pl.DataFrame:
 
 BENCHMARK_UNITS = {"ftp": "Fuldtidspersoner", "pct": "Andel af befolkningen (pct.)"}
 BENCHMARK_FORMATS = {"ftp": ",.0f", "pct": ",.2f"}  # d3 formats of the chart's values
+# Decimals of the benchmark's figures in a download: as the page shows them (whole persons, shares to 0,01).
+BENCHMARK_DECIMALS = {"actual_ftp": 0, "expected_ftp": 0, "difference_ftp": 0,
+                      "actual_pct": 2, "expected_pct": 2, "difference_pct": 2}
 
 
 @cached
@@ -455,17 +473,29 @@ def benchmark_similar(area: str, group: str, period: str, n: int = 5) -> pl.Data
 
 # --- Data --------------------------------------------------------------------------------------
 
+def _kind_label() -> pl.Expr:
+    """The Danish name of each row's extract kind (``kind``), as ``kind_label``."""
+    from pipelines.kinds import KINDS
+
+    labels = {name: kind.label for name, kind in KINDS.items()}
+    return pl.col("kind").replace_strict(labels, default=pl.col("kind"), return_dtype=pl.String).alias("kind_label")
+
+
+def source_label(source: str | None) -> str | None:
+    """A load's source as users read it: loads keep the source they were made with, older spellings included."""
+    return uploads.LEGACY_SOURCES.get(source, source)
+
+
 @cached
 def loads_list() -> pl.DataFrame:
-    return run("loads_list")
+    """Every current load, with the kind's Danish name (``kind_label``) and the source as users read it."""
+    return run("loads_list").with_columns(
+        _kind_label(), pl.col("source").replace(uploads.LEGACY_SOURCES).alias("source"))
 
 
 @cached
 def coverage(area: str) -> pl.DataFrame:
-    from pipelines.kinds import KINDS
-
-    labels = {name: kind.label for name, kind in KINDS.items()}
-    return run("coverage", area=area).with_columns(pl.col("kind").replace_strict(labels).alias("kind_label"))
+    return run("coverage", area=area).with_columns(_kind_label())
 
 
 @cached
@@ -538,6 +568,7 @@ class ScenarioResult:
     summary: dict
     assumption: str
     table_columns: dict[str, str]
+    decimals: dict[str, int]
 
 
 def scenario(**inputs) -> ScenarioResult:
@@ -547,7 +578,8 @@ def scenario(**inputs) -> ScenarioResult:
     share = investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit)
     assumption = (f"Antagelser: kommunens nettoudgift er {share * 100:.0f} % af ydelsen efter refusionstrappen "
                   f"(80/40/30/20 %) ved {s.weeks_on_benefit} uger på ydelse".replace(".", ","))
-    return ScenarioResult(years, investment_model.summary(years), assumption, investment_model.COLUMN_LABELS)
+    return ScenarioResult(years, investment_model.summary(years), assumption, investment_model.COLUMN_LABELS,
+                          investment_model.COLUMN_DECIMALS)
 
 
 def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:

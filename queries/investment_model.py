@@ -35,6 +35,8 @@ COLUMN_LABELS: dict[str, str] = {
     "cumulative": "Akkumuleret resultat (kr.)",
     "recipients_avoided": "Færre modtagere (fuldtidspersoner)",
 }
+# Kroner in whole kroner, as fmt_kr shows them; full-time persons to one decimal.
+COLUMN_DECIMALS: dict[str, int] = {"investment": 0, "avoided": 0, "net": 0, "cumulative": 0, "recipients_avoided": 1}
 
 
 def refusion_rate(week: int) -> float:

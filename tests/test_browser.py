@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -204,6 +205,9 @@ def test_exports_download_png_and_csv(server, page):
     rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
     cell = next(r for r in rows if r["Målgruppe"] == "Misbrugere i behandling" and r["Matchgruppe"] == "Matchgruppe 4")
     assert cell["Antal personer"] == "510"
+    # Shares as the page shows them, to one decimal: no float noise such as 0,7999999999999998.
+    shares = [r[c] for r in rows for c in ("Andel af rækken (pct.)", "Andel af kolonnen (pct.)") if r[c]]
+    assert shares and all(re.fullmatch(r"\d+(,\d)?", s) for s in shares), shares
 
 
 def test_analyst_upload_shows_on_dashboard_and_text_stays_text(server, page, tmp_path):
@@ -258,6 +262,18 @@ def test_manager_cannot_reach_upload_by_url(built_warehouse, tmp_path, browser):
             expect(tab.locator("h1").first).to_contain_text("Data")
             assert tab.locator("[data-testid='stFileUploader']").count() == 0
             assert tab.get_by_role("button", name="Fortryd indlæsning").count() == 0
+        # A wrong passphrase: a Danish message with the wait, logged without the guess.
+        tab.get_by_role("textbox", name="Dit navn eller initialer").fill("AB")
+        tab.get_by_role("textbox", name="Adgangskode for analytikere").fill("gæt-4711")
+        tab.get_by_role("button", name="Åbn analytikeradgang").click()
+        expect(tab.get_by_text("Forkert adgangskode; prøv igen om 1 sekund.")).to_be_visible(timeout=60_000)
+        log = srv.log.read_text()
+        assert "wrong analyst passphrase: client lokal, 1 failures in a row" in log and "4711" not in log
+        tab.wait_for_timeout(1200)
+        tab.get_by_role("textbox", name="Adgangskode for analytikere").fill("kode-til-analytikere")
+        tab.get_by_role("button", name="Åbn analytikeradgang").click()
+        expect(tab.locator("[data-testid='stFileUploader']")).to_be_visible(timeout=60_000)
+        expect(tab.get_by_text("Indlæsninger registreres som: AB")).to_be_visible()
         context.close()
     finally:
         srv.stop()

@@ -307,3 +307,26 @@ def test_small_count_from_the_warehouse_is_hidden_only_in_the_export(con, write_
         strings = zf.read("xl/sharedStrings.xml").decode()
     assert "<f>" not in sheet and "&lt;5" in strings and "'=HYPERLINK" in strings
     assert con.execute("select min(persons) from match_groups").fetchall() == [(3,)]
+
+
+NOISY = pl.DataFrame({"Andel (pct.)": [0.7999999999999998, 35.55, None, float("nan"), 2.675],
+                      "Personer": [1.0000000000000002, 12.0, 7.0, None, 1234.0]})
+
+
+def test_data_csv_drops_float_noise_and_rounds_as_the_page_shows():
+    rows = list(csv.reader(io.StringIO(export.data_csv(NOISY).decode("utf-8-sig")), delimiter=";"))
+    assert [r[0] for r in rows[1:]] == ["0,8", "35,55", "", "", "2,675"]  # noise gone, nothing else changed
+    assert rows[1][1] == "1,0"
+    shown = export.data_csv(NOISY, decimals={"Andel (pct.)": 1, "Personer": 0}).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(shown), delimiter=";"))
+    # Half away from zero from the decimal the value reads as, like fmt_num: 35,55 -> 35,6 and 2,675 -> 2,7.
+    assert rows[1:] == [["0,8", "1"], ["35,6", "12"], ["", "7"], ["", ""], ["2,7", "1234"]]
+    with pytest.raises(ValueError):
+        export.data_csv(NOISY, decimals={"missing": 1})
+
+
+def test_data_xlsx_holds_the_rounded_numbers():
+    table = fastexcel.read_excel(export.data_xlsx(NOISY, decimals={"Andel (pct.)": 1, "Personer": 0})
+                                 ).load_sheet(0).to_polars()
+    assert table["Andel (pct.)"].to_list() == [0.8, 35.6, None, None, 2.7]
+    assert table["Personer"].to_list() == [1, 12, 7, None, 1234]

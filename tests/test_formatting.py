@@ -178,3 +178,12 @@ def test_counts_take_the_right_number_of_their_noun():
     assert fmt_count(2112880, "linje", "linjer") == "2.112.880 linjer"
     assert fmt_count(0, "område", "områder") == "0 områder"
     assert fmt_count(4225760, "tal", "tal") == "4.225.760 tal"
+@pytest.mark.parametrize("n, expected", [
+    (1, "1 række"), (0, "0 rækker"), (2, "2 rækker"), (2345, "2.345 rækker"), (-1, "-1 rækker"), (1.0, "1 række"),
+])
+def test_count_puts_the_noun_in_the_right_number(n, expected):
+    assert fmt_count(n, "række", "rækker") == expected
+
+
+def test_count_with_a_noun_that_does_not_change():
+    assert fmt_count(1, "fejl", "fejl") == "1 fejl" and fmt_count(3, "fejl", "fejl") == "3 fejl"
