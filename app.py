@@ -1,6 +1,8 @@
-"""Helhedsblik: the router. Every page lives in pages/; this file only lists them."""
+"""Helhedsblik: the router. Every page lives in pages/; this file only lists them and runs the chosen one."""
 
 import streamlit as st
+
+from presentation import errors
 
 st.set_page_config(page_title="Helhedsblik", page_icon=":material/insights:", layout="wide")
 
@@ -15,4 +17,4 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
 
-st.navigation(PAGES).run()
+errors.run_page(st.navigation(PAGES))
