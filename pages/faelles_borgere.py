@@ -4,7 +4,7 @@ import streamlit as st
 
 import queries
 from presentation import charts, filters, page
-from presentation.formatting import fmt_int, fmt_pct
+from presentation.formatting import fmt_int, fmt_pct, plain
 
 page.start("Fælles borgere")
 choice = filters.sidebar_filters()
@@ -16,7 +16,7 @@ data = queries.shared_citizens(choice.area, period)
 one, two, three = st.columns(3)
 one.metric("Fælles borgere i pct. af jobcentrets modtagere", fmt_pct(data.shared_pct), border=True,
            help=f"{fmt_int(data.shared)} af {fmt_int(data.jobcenter)} modtagere er også borgere i socialforvaltningen.")
-two.metric(f"Fælles borgeres andel af {' og '.join(data.far_labels) or 'grupperne længst fra arbejdsmarkedet'}",
+two.metric(plain(f"Fælles borgeres andel af {' og '.join(data.far_labels) or 'grupperne længst fra arbejdsmarkedet'}"),
            fmt_pct(data.shared_far_pct), border=True,
            help=f"{fmt_int(data.shared_far)} af {fmt_int(data.jobcenter_far)}.")
 three.metric("Borgere med særlige behov i samme grupper", fmt_int(data.special_far), border=True,

@@ -29,7 +29,7 @@ else:
             cols[3].metric("Oplyst netto", fmt_mio(case.stated_net))
             if case.discrepancy_note:
                 st.warning(case.discrepancy_note, icon=":material/warning:")
-            st.caption(page.caption(case.sources, case.period_label, case.notes))
+            st.caption(plain(page.caption(case.sources, case.period_label, case.notes)))
 
 st.header("Scenarie: flere sagsbehandlere")
 preset_name = st.selectbox("Udgangspunkt", list(queries.SCENARIO_PRESETS))

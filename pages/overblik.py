@@ -9,7 +9,8 @@ from presentation.formatting import fmt_date, plain
 page.start("Overblik")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
-st.caption(f"{area}, {filters.month_label(choice.last)}. Ændring fra samme måned året før; landstal i hjælpeteksten.")
+st.caption(f"{plain(area)}, {filters.month_label(choice.last)}. Ændring fra samme måned året før; landstal i "
+           "hjælpeteksten.")
 
 kpis = queries.overview(choice.area, choice.last, "ds_aktuel")
 for column, kpi in zip(st.columns(len(kpis)), kpis):

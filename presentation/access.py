@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from pipelines import config
+from presentation.formatting import plain
 
 ANALYST, MANAGER = "analytiker", "leder"
 _UNLOCKED = "_analyst_unlocked"
@@ -68,7 +69,7 @@ def sidebar_access() -> Access:
         email = str(st.user.get("email") or "")
         analysts = {str(e).lower() for e in secrets.get("analysts", [])}
         role = ANALYST if email.lower() in analysts else MANAGER
-        side.caption(f"Logget ind som {email} ({role}).")
+        side.caption(f"Logget ind som {plain(email)} ({role}).")
         side.button("Log ud", on_click=st.logout)
         return Access(role, email, "oidc")
     if _passphrase(secrets):

@@ -120,9 +120,14 @@ def fmt_date(d: date | None) -> str:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# GitHub's autolinks ("https://…", "www.…", "navn@kommune.dk") are found in the text after escapes are undone,
+# so an escape cannot stop them: an invisible word joiner inside the pattern does.
+_AUTOLINK = re.compile(r"(?i)(?<=http)(?=s?\\:)|(?<=www)(?=\\\.)|(?=@)")
+WORD_JOINER = "\u2060"
 
 
 def plain(text) -> str:
     """Text from data or from a server, safe to hand to a Streamlit element that renders Markdown:
-    every Markdown character is escaped, so it shows as typed (no links, images, emphasis or HTML)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    every Markdown character is escaped and every autolink broken, so it shows as typed (no links, images,
+    emphasis or HTML)."""
+    return _AUTOLINK.sub(WORD_JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)))

@@ -63,8 +63,9 @@ def review(result) -> bool:
             st.caption("Advarsler")
             table(result.warning_table())
         return False
+    periods = fmt.plain(f"{result.periods[0]}–{result.periods[-1]}")
     st.success(f"{fmt.plain(result.file_name)}: {result.kind_label}, {fmt.fmt_int(result.rows)} rækker, "
-               f"{len(result.areas)} områder, perioder {result.periods[0]}–{result.periods[-1]}.",
+               f"{len(result.areas)} områder, perioder {periods}.",
                icon=":material/check_circle:")
     for line in result.replaces:
         st.text(line)
@@ -155,7 +156,7 @@ def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
           table_columns: dict[str, str] | None = None, counts: tuple[str, ...] = ()) -> None:
     """Render a chart with its caption, the data behind it on demand, and exports of both."""
     st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
-    st.caption(caption_text)
+    st.caption(fmt.plain(caption_text))  # sources and notes come from data; the exports get the text as it is
     st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text))
     shown = _danish_table(data, table_columns)
     count_columns = [table_columns.get(c, c) if table_columns else c for c in counts]
@@ -197,7 +198,7 @@ def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
 
 
 def no_data(what: str, area: str) -> None:
-    st.info(f"Der er ingen data om {what} for {area}. {LOAD_HINT}", icon=":material/info:")
+    st.info(f"Der er ingen data om {fmt.plain(what)} for {fmt.plain(area)}. {LOAD_HINT}", icon=":material/info:")
 
 
 def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tuple[str, str]:
@@ -234,12 +235,12 @@ def kpi_card(container, kpi, link: str | None = None) -> None:
     if kpi.note:
         helps.append(kpi.note)
     with container:
+        helps = fmt.plain(" · ".join(helps))  # notes name periods and counts from data
         st.metric(kpi.label, format_value(kpi.value, kpi.unit), delta=delta,
                   delta_color="inverse" if kpi.lower_is_better else "normal",
-                  delta_description="fra året før" if delta else None, help=" · ".join(helps) or None,
-                  border=True)
+                  delta_description="fra året før" if delta else None, help=helps or None, border=True)
         if helps:
-            st.caption(" · ".join(helps))
+            st.caption(helps)
         if link:
             # A plain link carrying the filters: it works from any page and can be shared.
             st.markdown(f"[Se detaljer]({link})")

@@ -162,11 +162,26 @@ def test_vega_locale():
 
 
 def test_plain_escapes_every_markdown_construct():
-    from presentation.formatting import plain
+    from presentation.formatting import WORD_JOINER, plain
 
     hostile = "![x](http://127.0.0.1/x.png) **fed** [link](javascript:alert(1)) <b>html</b> $x$ :material/home:"
     escaped = plain(hostile)
     assert "![" not in escaped and "](" not in escaped and "**" not in escaped and "<b>" not in escaped
     # Unescaping gives back exactly what came in: nothing is lost, it is only shown as typed.
     import re
-    assert re.sub(r"\\(.)", r"\1", escaped) == hostile
+    assert re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "") == hostile
+
+
+def test_plain_breaks_bare_addresses_that_markdown_would_link():
+    """GitHub Markdown links bare addresses even when their punctuation is escaped; an invisible word joiner
+    inside each one keeps it text."""
+    import re
+
+    from presentation.formatting import WORD_JOINER, plain
+
+    for address in ("https://example.invalid/x", "HTTP://example.invalid", "www.example.invalid",
+                    "_www.example.invalid", "navn@kommune.dk"):
+        shown = re.sub(r"\\(.)", r"\1", plain(f"se {address}"))  # the text a reader sees
+        assert shown != f"se {address}" and shown.replace(WORD_JOINER, "") == f"se {address}"
+        assert not re.search(r"(?i)https?://|www\.|\w@", shown)
+    assert plain("Kilde: jobindsats") == "Kilde\\: jobindsats"  # no joiner where nothing could be linked
