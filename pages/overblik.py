@@ -13,8 +13,8 @@ st.caption(f"{plain(area)}, {filters.month_label(choice.last)}. Ændring fra sam
            "hjælpeteksten.")
 
 kpis = queries.overview(choice.area, choice.last, "ds_aktuel")
-for column, kpi in zip(st.columns(len(kpis)), kpis):
-    page.kpi_card(column, kpi, choice.link(kpi.page))
+for place, kpi in zip(page.grid(len(kpis), 3), kpis):
+    page.kpi_card(place, kpi, choice.link(kpi.page))
 
 shares = queries.recipients_by_category(choice.area, choice.last)
 if shares.is_empty():

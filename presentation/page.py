@@ -221,6 +221,19 @@ def format_value(value: float | None, unit: str) -> str:
     return fmt.fmt_int(value)
 
 
+# A Markdown hard line break: a KPI card's label is clipped at one line, but may be given two.
+LINE_BREAK = "  \n"
+
+
+def grid(count: int, per_row: int) -> list:
+    """``count`` places for KPI cards in rows of ``per_row``: few enough per row that a Danish label and an
+    amount such as "383,1 mio. kr." fit on a laptop screen, where Streamlit would clip them."""
+    places = []
+    for start in range(0, count, per_row):
+        places += st.columns(per_row)[: min(per_row, count - start)]
+    return places
+
+
 def kpi_card(container, kpi, link: str | None = None) -> None:
     """One key figure: the value, the change from a year earlier and the national level."""
     delta = None

@@ -401,3 +401,37 @@ def assert_inert(page: Page, where: str, literal: str | None = None) -> None:
     assert page.locator("b, strong").filter(has_text=re.compile(r"^z$")).count() == 0, where
     if literal:  # as a reader sees it: the word joiners that keep addresses from being linked are invisible
         assert literal in page.locator("[data-testid='stMain']").inner_text().replace("\u2060", ""), where
+
+
+# The parts of KPI cards that Streamlit clips (with an ellipsis) because they are wider than the card.
+CUT_OFF = """() => [...document.querySelectorAll("[data-testid='stMetric'] *")]
+    .filter(el => getComputedStyle(el).overflowX !== "visible" && el.scrollWidth > el.clientWidth + 1)
+    .map(el => el.innerText.replace(/\\s+/g, " "))"""
+
+
+def test_key_figures_are_not_cut_off_on_a_laptop_screen(server, browser):
+    """Every KPI card's label, value and change are shown whole at 1280 × 800, a common laptop screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    tab = context.new_page()
+    try:
+        for path in ("", "faelles-borgere", "sagstal", "investering", "benchmark"):
+            open_page(tab, f"{server.url}/{path}?kommune=860")
+            assert tab.locator("[data-testid='stMetric']").count() >= 3, path
+            assert tab.evaluate(CUT_OFF) == [], path
+            tab.screenshot(path=str(ARTIFACTS / f"laptop-{path or 'forside'}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_scenario_fields_show_and_take_danish_numbers(server, page):
+    open_page(page, f"{server.url}/investering")
+    cost = page.get_by_label("Udgift pr. årsværk (kr.)")
+    expect(cost).to_have_value("650.000")
+    expect(page.get_by_label("Færre modtagere pr. år (pct.)")).to_have_value("6,65")
+    expect(page.get_by_label("Første år")).to_have_value("2015")
+    before = metric(page, "Samlet investering")
+    cost.fill("750000")
+    cost.press("Enter")
+    wait_idle(page)
+    expect(cost).to_have_value("750.000")
+    assert metric(page, "Samlet investering") != before

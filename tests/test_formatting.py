@@ -185,3 +185,23 @@ def test_plain_breaks_bare_addresses_that_markdown_would_link():
         assert shown != f"se {address}" and shown.replace(WORD_JOINER, "") == f"se {address}"
         assert not re.search(r"(?i)https?://|www\.|\w@", shown)
     assert plain("Kilde: jobindsats") == "Kilde\\: jobindsats"  # no joiner where nothing could be linked
+
+
+@pytest.mark.parametrize("text,number", [
+    ("650.000", 650_000.0), ("650000", 650_000.0), ("650 000", 650_000.0), ("6,7", 6.7), ("6,65", 6.65),
+    ("-1.234,5", -1234.5), ("\u22122", -2.0), (" 35 ", 35.0), ("1.500", 1500.0), ("0", 0.0),
+])
+def test_parse_number_reads_danish_numbers(text, number):
+    from presentation.formatting import parse_number
+
+    assert parse_number(text) == number
+
+
+@pytest.mark.parametrize("text", ["6.7", "1.50", "12.3456", "1,234.5", "abc", "6,", ",5", "1e3", "nan", "--1"])
+def test_parse_number_refuses_what_it_would_have_to_guess(text):
+    from presentation.formatting import parse_number
+
+    with pytest.raises(ValueError, match="komma før decimaler"):
+        parse_number(text)
+    with pytest.raises(ValueError, match="^Skriv et tal.$"):
+        parse_number("  ")
