@@ -93,8 +93,7 @@ if who.is_analyst and not loads.is_empty():
         names = dict(zip(ids, loads["file_name"].to_list()))
         chosen = st.selectbox("Indlæsning", ids, format_func=lambda i: f"{i}: {names[i]}", key="undo_choice")
         sure = st.checkbox(f"Ja, fjern indlæsning {chosen} ({plain(names[chosen])}) og bring det, den erstattede, "
-                           "tilbage",
-                           key="undo_confirm")
+                           "tilbage", key="undo_confirm")
         if st.button("Fortryd indlæsning", disabled=not sure, key="undo_button"):
             try:
                 removed = queries.undo_load(chosen, who.user)
