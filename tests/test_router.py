@@ -85,9 +85,3 @@ def test_an_unexpected_error_is_explained_in_danish_and_logged_with_its_tracebac
     assert "Overblik" in record.getMessage()
     assert isinstance(record.exc_info[1], duckdb.IOException) and str(path) in str(record.exc_info[1])
     assert "Traceback (most recent call last)" in caplog.text
-
-
-def test_there_is_no_pages_folder_beside_the_router():
-    """A pages/ folder beside app.py, even one left holding only __pycache__ after a checkout, makes Streamlit
-    route a freshly started server's first link through its legacy page list: an English "Page not found"."""
-    assert not (ROOT / "pages").exists(), f"remove {ROOT / 'pages'}: the pages live in app_pages/"
