@@ -1,8 +1,4 @@
-"""Helhedsblik: the router. Every page lives in app_pages/; this file only lists them and runs the chosen one.
-
-The folder is not called pages/: Streamlit would take such a folder for its legacy page list and, on a freshly
-started server, answer a link such as /faelles-borgere with its English "Page not found".
-"""
+"""Helhedsblik: the router. Every page lives in pages/; this file only lists them and runs the chosen one."""
 
 import streamlit as st
 
@@ -10,22 +6,17 @@ from presentation import errors
 
 st.set_page_config(page_title="Helhedsblik", page_icon=":material/insights:", layout="wide")
 
-
-def page(name: str, title: str, icon: str, url_path: str, **options) -> st.Page:
-    return st.Page(f"app_pages/{name}.py", title=title, icon=f":material/{icon}:", url_path=url_path, **options)
-
-
 # The default page is served at "/" (url_path ""), which leaves "/overblik" free for the alias below.
-OVERBLIK = page("overblik", "Overblik", "dashboard", "", default=True)
+OVERBLIK = st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", url_path="", default=True)
 PAGES = [
     OVERBLIK,
-    page("faelles_borgere", "Fælles borgere", "group", "faelles-borgere"),
-    page("visitation", "Visitation", "stacked_line_chart", "visitation"),
-    page("aktivering", "Aktivering", "directions_run", "aktivering"),
-    page("sagstal", "Sagstal", "work", "sagstal"),
-    page("investering", "Investering", "savings", "investering"),
-    page("benchmark", "Benchmark", "leaderboard", "benchmark"),
-    page("data", "Data", "database", "data"),
+    st.Page("pages/faelles_borgere.py", title="Fælles borgere", icon=":material/group:", url_path="faelles-borgere"),
+    st.Page("pages/visitation.py", title="Visitation", icon=":material/stacked_line_chart:", url_path="visitation"),
+    st.Page("pages/aktivering.py", title="Aktivering", icon=":material/directions_run:", url_path="aktivering"),
+    st.Page("pages/sagstal.py", title="Sagstal", icon=":material/work:", url_path="sagstal"),
+    st.Page("pages/investering.py", title="Investering", icon=":material/savings:", url_path="investering"),
+    st.Page("pages/benchmark.py", title="Benchmark", icon=":material/leaderboard:", url_path="benchmark"),
+    st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
 
 # "/overblik", the address the page's name suggests, opens Overblik at "/" with the same filters rather than

@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"  # git-ignored
 RESULTS_MD = HERE / "results.md"
 RESULTS_JSON = WORK / "results.json"
-PAGES_DIR = PROJECT_ROOT / "app_pages"  # not pages/: see app.py
+PAGES_DIR = PROJECT_ROOT / "pages"
 # The scale whose demo set is at least 20 million fact rows (see pipelines/demo.py).
 DEFAULT_SCALE = 3
 # What a failing step may raise: a child that failed or left no figures, a file or DuckDB problem.

@@ -22,7 +22,7 @@ PAGES = ["overblik", "faelles_borgere", "visitation", "aktivering", "sagstal", "
 
 
 def page_path(name: str) -> str:
-    return str(ROOT / "app_pages" / f"{name}.py")
+    return str(ROOT / "pages" / f"{name}.py")
 
 
 @pytest.fixture(scope="session")

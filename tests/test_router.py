@@ -28,7 +28,7 @@ def router(monkeypatch):
         st.cache_data.clear()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         if page:
-            at.switch_page(str(ROOT / "app_pages" / page)).run()
+            at.switch_page(str(ROOT / "pages" / page)).run()
         return at
 
     yield run
@@ -65,7 +65,7 @@ def test_a_failing_query_is_explained_in_danish_and_logged_with_its_cause(router
     assert isinstance(record.exc_info[1].__cause__, duckdb.CatalogException)
 
     # The other pages still work on the same warehouse.
-    at.switch_page(str(ROOT / "app_pages" / "sagstal.py")).run()
+    at.switch_page(str(ROOT / "pages" / "sagstal.py")).run()
     assert not at.exception and not at.error
     assert at.title[0].value == "Sagstal"
 

@@ -34,7 +34,7 @@ def warehouse_copy(built_warehouse, tmp_path, monkeypatch) -> Path:
 
 
 def data_page() -> AppTest:
-    return AppTest.from_file(str(ROOT / "app_pages" / "data.py"), default_timeout=60)
+    return AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60)
 
 
 def snapshot() -> tuple:
@@ -58,7 +58,7 @@ def test_analyst_uploads_and_the_dashboard_shows_it_then_undoes_it(warehouse_cop
     assert len(loads) == len(before[0]) + 1 and loads[-1][1:3] == ("caseload", 1)
     load_id = loads[-1][0]
 
-    sagstal = AppTest.from_file(str(ROOT / "app_pages" / "sagstal.py"), default_timeout=60)
+    sagstal = AppTest.from_file(str(ROOT / "pages" / "sagstal.py"), default_timeout=60)
     sagstal.query_params["kommune"] = "575"
     sagstal.run()
     sagstal.main.selectbox[0].set_value("2030M01").run()
@@ -166,7 +166,7 @@ def test_every_page_says_when_the_last_refresh_failed(warehouse_copy, monkeypatc
         con.close()
     assert [r.status for r in results] == ["failed", "not_run"]
     for name in ("overblik", "data"):
-        at = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=60).run()
+        at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60).run()
         assert not at.exception
         line = next(w.value for w in at.warning if w.value.startswith("Data fra jobindsats er endnu ikke hentet"))
         assert "seneste forsøg" in line and "fejlede for y60a02" in line and "forbindelsen blev afvist" in line
