@@ -1,13 +1,15 @@
-"""Helhedsblik: the router. Every page lives in pages/; this file only lists them."""
+"""Helhedsblik: the router. Every page lives in pages/; this file only lists them and runs the chosen one."""
 
 import streamlit as st
 
-import queries
+from presentation import errors
 
 st.set_page_config(page_title="Helhedsblik", page_icon=":material/insights:", layout="wide")
 
+# The default page is served at "/" (url_path ""), which leaves "/overblik" free for the alias below.
+OVERBLIK = st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", url_path="", default=True)
 PAGES = [
-    st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", url_path="overblik", default=True),
+    OVERBLIK,
     st.Page("pages/faelles_borgere.py", title="Fælles borgere", icon=":material/group:", url_path="faelles-borgere"),
     st.Page("pages/visitation.py", title="Visitation", icon=":material/stacked_line_chart:", url_path="visitation"),
     st.Page("pages/aktivering.py", title="Aktivering", icon=":material/directions_run:", url_path="aktivering"),
@@ -17,5 +19,9 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
 
-with queries.reading_snapshot():  # one published snapshot for the whole run, held open until it ends
-    st.navigation(PAGES).run()
+# "/overblik", the address the page's name suggests, opens Overblik at "/" with the same filters rather than
+# Streamlit's English "Page not found".
+ALIASES = [st.Page(lambda: st.switch_page(OVERBLIK, query_params=st.query_params.to_dict()), title="Overblik",
+                   url_path="overblik", visibility="hidden")]
+
+errors.run_page(st.navigation(PAGES + ALIASES))

@@ -4,12 +4,16 @@ import streamlit as st
 
 import queries
 from presentation import charts, filters, page
+from presentation import inputs as fields
+from presentation.formatting import fmt_pct
 
 page.start("Aktivering")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
-target = st.number_input("Mål for aktiveringsgrad (pct.)", min_value=0.0, max_value=100.0, value=35.0, step=1.0,
-                         help="35 % er målet i Københavns strategi fra 2008.")
+target = fields.number(st, "Mål for aktiveringsgrad (pct.)", 35.0, 0, 100, decimals=1, key="target",
+                       help="35 % er målet i Københavns strategi fra 2008.")
+if target is None:
+    st.stop()
 series, averages = queries.activation(choice.area, choice.first, choice.last, choice.freq)
 if series.is_empty() and averages.is_empty():
     page.no_data("aktivering", area)
@@ -19,7 +23,7 @@ if not series.is_empty():
     period = f"{filters.month_label(choice.first)} – {filters.month_label(choice.last)}"
     page.chart(charts.rate_with_target(series, target, "Aktiveringsgrad (pct.)", f"Aktiveringsgrad, {area}",
                                        "Særlige behov mod alle modtagere"), series,
-               alt=f"Aktiveringsgrad over tid for grupper i {area} med en mållinje på {target:g} %.",
+               alt=f"Aktiveringsgrad over tid for grupper i {area} med en mållinje på {fmt_pct(target, 1)}.",
                caption_text=page.caption(series["source"].unique().to_list(), period), key="rate",
                table_columns={"date": "Måned", "series": "Gruppe", "value": "Aktiveringsgrad (pct.)",
                               "persons": "Personer", "activated": "Aktiverede"},

@@ -90,6 +90,6 @@ page.table(ranking, {"rank": "Placering", "area": "Kommune", "expected_pct": "Fo
                      "actual_pct": "Faktisk andel (pct.)", "difference_pct": "Forskel (pct.-point)",
                      "expected_ftp": "Forventet (fuldtidspersoner)", "actual_ftp": "Faktisk (fuldtidspersoner)",
                      "difference_ftp": "Forskel (fuldtidspersoner)"})
-st.caption(page.caption(ranking["source"].unique().to_list(), period_label, labels[group]))
+st.caption(plain(page.caption(ranking["source"].unique().to_list(), period_label, labels[group])))
 
 page.report_button("Benchmark")

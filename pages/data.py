@@ -31,7 +31,7 @@ if writes:
                                  help="Arket i Excel-filen, der skal indlæses") if len(sheets) > 1 else None
             if not page.review(queries.review_upload(upload.name, data, sheet)):
                 continue
-            if st.button(f"Indlæs {upload.name}", key=f"commit_{number}_{upload.name}", type="primary"):
+            if st.button(f"Indlæs {plain(upload.name)}", key=f"commit_{number}_{upload.name}", type="primary"):
                 page.run_load(upload.name, lambda progress, name=upload.name, data=data, sheet=sheet:
                               queries.commit_upload(name, data, who.user, progress=progress, sheet=sheet))
 
@@ -64,7 +64,7 @@ if writes:
                                     queries.areas()["area_name"].to_list(),
                                     placeholder="Alle kommuner og hele landet", key="jobindsats_areas")
             if st.button("Hent", key="jobindsats_fetch", icon=":material/cloud_download:"):
-                with st.status(f"Henter {table_id} …", expanded=True) as status:
+                with st.status(f"Henter {plain(table_id)} …", expanded=True) as status:
                     bar = st.progress(0.0)
                     try:
                         fetched = queries.fetch_jobindsats(table_id, wanted or "*", f"{first}-{last}",
@@ -76,13 +76,13 @@ if writes:
                     else:
                         # Reviewed once, here: a redraw of the page must not validate the whole extract again.
                         st.session_state["_jobindsats_fetched"] = (fetched, queries.review_fetched(fetched))
-                        status.update(label=f"{table_id} hentet: {count(fetched.rows, 'række', 'rækker')}",
+                        status.update(label=f"{plain(table_id)} hentet: {fmt_count(fetched.rows, 'række', 'rækker')}",
                                       state="complete")
     if pending := st.session_state.get("_jobindsats_fetched"):
         fetched, review = pending
         with st.container(border=True):
-            if page.review(review) and st.button(f"Indlæs {fetched.table_id} fra jobindsats", key="jobindsats_commit",
-                                                 type="primary"):
+            if page.review(review) and st.button(f"Indlæs {plain(fetched.table_id)} fra jobindsats",
+                                                 key="jobindsats_commit", type="primary"):
                 # The load validates the extract from scratch: the warehouse may have changed since the review.
                 page.run_load(fetched.table_id, lambda progress: queries.commit_fetched(fetched, who.user, progress),
                               forget=("_jobindsats_fetched",))
@@ -97,8 +97,8 @@ if writes and not loads.is_empty():
         ids = loads["load_id"].to_list()
         names = dict(zip(ids, loads["file_name"].to_list()))
         chosen = st.selectbox("Indlæsning", ids, format_func=lambda i: f"{i}: {names[i]}", key="undo_choice")
-        sure = st.checkbox(f"Ja, fjern indlæsning {chosen} ({names[chosen]}) og bring det, den erstattede, tilbage",
-                           key="undo_confirm")
+        sure = st.checkbox(f"Ja, fjern indlæsning {chosen} ({plain(names[chosen])}) og bring det, den erstattede, "
+                           "tilbage", key="undo_confirm")
         if st.button("Fortryd indlæsning", disabled=not sure, key="undo_button"):
             try:
                 removed = queries.undo_load(chosen, who.user)

@@ -4,7 +4,7 @@ import streamlit as st
 
 import queries
 from presentation import charts, filters, page
-from presentation.formatting import fmt_count, fmt_int, fmt_pct
+from presentation.formatting import fmt_count, fmt_int, fmt_pct, plain
 
 page.start("Fælles borgere")
 choice = filters.sidebar_filters()
@@ -13,14 +13,14 @@ period, label = page.pick_period(queries.match_group_periods(choice.area), "Opg�
                                  "fælles borgere (målgruppe og matchgruppe)", area)
 data = queries.shared_citizens(choice.area, period)
 
-one, two, three = st.columns(3)
-one.metric("Fælles borgere i pct. af jobcentrets modtagere", fmt_pct(data.shared_pct), border=True,
+far = plain(" og ".join(data.far_labels) or "grupperne længst fra arbejdsmarkedet")
+one, two, three = st.columns(3)  # every label on two lines: one line would clip them on a laptop screen
+one.metric(f"Fælles borgere i pct. af{page.LINE_BREAK}jobcentrets modtagere", fmt_pct(data.shared_pct), border=True,
            help=f"{fmt_int(data.shared)} af {fmt_count(data.jobcenter, 'modtager', 'modtagere')} er også borgere i "
                 "socialforvaltningen.")
-two.metric(f"Fælles borgeres andel af {' og '.join(data.far_labels) or 'grupperne længst fra arbejdsmarkedet'}",
-           fmt_pct(data.shared_far_pct), border=True,
+two.metric(f"Fælles borgeres andel af{page.LINE_BREAK}{far}", fmt_pct(data.shared_far_pct), border=True,
            help=f"{fmt_int(data.shared_far)} af {fmt_int(data.jobcenter_far)}.")
-three.metric("Borgere med særlige behov i samme grupper", fmt_int(data.special_far), border=True,
+three.metric(f"Borgere med særlige behov{page.LINE_BREAK}i samme grupper", fmt_int(data.special_far), border=True,
              help=f"{fmt_pct(data.special_far_pct)} af grupperne (misbrug, handicap, psykisk sygdom).")
 st.caption(f"{fmt_int(data.shared)} af {fmt_int(data.jobcenter)} ({fmt_pct(data.shared_pct)}) · "
            f"{fmt_int(data.shared_far)} af {fmt_int(data.jobcenter_far)} ({fmt_pct(data.shared_far_pct)}) · "
@@ -28,7 +28,9 @@ st.caption(f"{fmt_int(data.shared)} af {fmt_int(data.jobcenter)} ({fmt_pct(data.
 
 page.chart(charts.heatmap_matrix(data.matrix, f"Målgruppe og matchgruppe, {area}", label), data.matrix,
            alt=f"Varmekort over fælles borgere i {area} efter målgruppe og matchgruppe, {label}.",
-           caption_text=page.caption(data.sources, label), key="matrix",
+           caption_text=page.caption(data.sources, label,
+                                     "Farverne viser matrixens celler; i alt-rækkerne står på hvidt med fed skrift."),
+           key="matrix",
            table_columns={"row_label": "Målgruppe", "col_label": "Matchgruppe", "persons": "Antal personer",
                           "row_share": "Andel af rækken (pct.)", "col_share": "Andel af kolonnen (pct.)"},
            counts=("persons",))

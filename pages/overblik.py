@@ -9,11 +9,12 @@ from presentation.formatting import fmt_count, fmt_date, plain
 page.start("Overblik")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
-st.caption(f"{area}, {filters.month_label(choice.last)}. Ændring fra samme måned året før; landstal i hjælpeteksten.")
+st.caption(f"{plain(area)}, {filters.month_label(choice.last)}. Ændring fra samme måned året før; landstal i "
+           "hjælpeteksten.")
 
 kpis = queries.overview(choice.area, choice.last, "ds_aktuel")
-for column, kpi in zip(st.columns(len(kpis)), kpis):
-    page.kpi_card(column, kpi, choice.link(kpi.page))
+for place, kpi in zip(page.grid(len(kpis), 3), kpis):
+    page.kpi_card(place, kpi, choice.link(kpi.page))
 
 shares = queries.recipients_by_category(choice.area, choice.last)
 if shares.is_empty():

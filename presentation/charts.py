@@ -50,6 +50,7 @@ STATUS_COLOURS = {STATUS_ABOVE: "#D55E00", STATUS_WITHIN: "#009E73", STATUS_BELO
 HIGHLIGHT_COLOUR = "#0072B2"
 MUTED_COLOUR = "#BBBBBB"
 SUPPRESSED_FILL = "#EEEEEE"
+TOTAL_FILL = "#FFFFFF"
 BAND_COLOUR = "#999999"
 REFERENCE_COLOUR = "#444444"
 
@@ -210,25 +211,30 @@ def _compact_pct(value: float) -> str:
 
 @memoised
 def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.LayerChart:
-    """Target group × match group counts as a heatmap with the count written in each cell."""
+    """Target group × match group counts as a heatmap with the count written in each cell.
+
+    Rows marked ``is_total`` (the "i alt" rows) are written on white with their count in bold and take no part
+    in the colour scale: on the same scale as the cells they would hold its dark end alone and leave the matrix
+    itself pale.
+    """
     _require(
         df,
-        ["row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share"],
+        ["row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share", "is_total"],
         "heatmap_matrix",
     )
     rows = _ordered_labels(df, "row_label", "row_order")
     cols = _ordered_labels(df, "col_label", "col_order")
-    top = df.get_column("persons").max()
+    top = df.filter(~pl.col("is_total")).get_column("persons").max()
 
     base = _with_text(
         alt.Chart(df),
         {"persons": (",.0f", ""), "row_share": (",.1f", ""), "col_share": (",.1f", "")},
     ).encode(
-        # An explicit domain gives all three layers the same order, whatever rows each one keeps.
+        # An explicit domain gives every layer the same order, whatever rows each one keeps.
         x=alt.X("col_label:N", sort=cols, scale=alt.Scale(domain=cols), title="Matchgruppe",
                 axis=alt.Axis(labelAngle=0, orient="top", labelLimit=160)),
         y=alt.Y("row_label:N", sort=rows, scale=alt.Scale(domain=rows), title="Målgruppe",
-                axis=alt.Axis(labelLimit=220)),
+                axis=alt.Axis(labelLimit=220, titlePadding=12)),
         tooltip=[
             alt.Tooltip("row_label:N", title="Målgruppe"),
             alt.Tooltip("col_label:N", title="Matchgruppe"),
@@ -237,19 +243,26 @@ def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | Non
             _tip("col_share", "Andel af kolonnen (pct.)"),
         ],
     )
+    matrix = base.transform_filter("!datum.is_total")
+    totals = base.transform_filter("datum.is_total")
     # Every cell first gets a neutral grey, so a suppressed cell shows as grey with "–": Vega-Lite drops marks
     # whose colour value is null, and its "show" mode would paint them in the colour of zero.
-    grid = base.mark_rect(color=SUPPRESSED_FILL, stroke="white", strokeWidth=1)
-    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("persons:Q", scale=alt.Scale(scheme="blues", zero=True), title="Antal personer")
+    grid = matrix.mark_rect(color=SUPPRESSED_FILL, stroke="white", strokeWidth=1)
+    # The domain is the matrix's own range, so its largest cell gets the darkest blue.
+    cells = matrix.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("persons:Q", title="Antal personer",
+                        scale=alt.Scale(scheme="blues", domain=[0, float(top or 0) or 1.0]))
     )
+    total_cells = totals.mark_rect(color=TOTAL_FILL, stroke=MUTED_COLOUR, strokeWidth=1)
     # White on the dark half of the scale keeps the numbers legible.
     dark = f'isValid(datum["persons"]) && datum["persons"] > {float(top) * 0.55}' if top is not None else "false"
-    labels = base.mark_text(fontSize=12).encode(
+    labels = matrix.mark_text(fontSize=12).encode(
         text=alt.Text(f"persons{TEXT}:N"),
         color=alt.condition(dark, alt.value("white"), alt.value("black")),
     )
-    chart = alt.layer(grid, cells, labels).properties(height=alt.Step(34))
+    total_labels = totals.mark_text(fontSize=12, fontWeight="bold", color="black").encode(
+        text=alt.Text(f"persons{TEXT}:N"))
+    chart = alt.layer(grid, cells, total_cells, labels, total_labels).properties(height=alt.Step(34))
     return finish(chart, title, subtitle)
 
 

@@ -132,9 +132,31 @@ def fmt_datetime(moment: datetime | None) -> str:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# GitHub's autolinks ("https://…", "www.…", "navn@kommune.dk") are found in the text after escapes are undone,
+# so an escape cannot stop them: an invisible word joiner inside the pattern does.
+_AUTOLINK = re.compile(r"(?i)(?<=http)(?=s?\\:)|(?<=www)(?=\\\.)|(?=@)")
+WORD_JOINER = "\u2060"
 
 
 def plain(text) -> str:
     """Text from data or from a server, safe to hand to a Streamlit element that renders Markdown:
-    every Markdown character is escaped, so it shows as typed (no links, images, emphasis or HTML)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    every Markdown character is escaped and every autolink broken, so it shows as typed (no links, images,
+    emphasis or HTML)."""
+    return _AUTOLINK.sub(WORD_JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)))
+
+
+# How a Danish user writes a number: points between thousands (in groups of three) or none, a comma before
+# the decimals. "6.7" does not match: the point would be a thousands separator, so it is refused, not guessed.
+_DANISH_NUMBER = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?")
+
+
+def parse_number(text) -> float:
+    """"650.000" -> 650000.0, "6,7" -> 6.7, "-1.234,5" -> -1234.5; spaces between thousands are allowed.
+    Anything else raises ValueError with a Danish message that says how to write it."""
+    cleaned = re.sub(r"\s", "", str(text)).replace("\u2212", "-")
+    if not cleaned:
+        raise ValueError("Skriv et tal.")
+    if not _DANISH_NUMBER.fullmatch(cleaned):
+        raise ValueError(f"»{text}« er ikke et tal. Skriv fx 650.000 eller 6,7 (punktum mellem tusinder, "
+                         "komma før decimaler).")
+    return float(cleaned.replace(".", "").replace(",", "."))

@@ -73,9 +73,10 @@ def review(result) -> bool:
         return False
     periods = (f"periode {result.periods[0]}" if result.periods[0] == result.periods[-1]
                else f"perioder {result.periods[0]}–{result.periods[-1]}")
-    st.success(f"{fmt.plain(result.file_name)}: {result.kind_label}, {fmt.fmt_count(result.lines, 'linje', 'linjer')} "
-               f"med {fmt.fmt_count(result.figures, 'tal', 'tal')}, "
-               f"{fmt.fmt_count(len(result.areas), 'område', 'områder')}, {periods}.", icon=":material/check_circle:")
+    st.success(f"{fmt.plain(result.file_name)}: {fmt.plain(result.kind_label)}, "
+               f"{fmt.fmt_count(result.lines, 'linje', 'linjer')} med {fmt.fmt_count(result.figures, 'tal', 'tal')}, "
+               f"{fmt.fmt_count(len(result.areas), 'område', 'områder')}, {fmt.plain(periods)}.",
+               icon=":material/check_circle:")
     for line in result.replaces:
         st.text(line)
     if result.warnings:
@@ -182,7 +183,7 @@ def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
     The exported data are rounded as the page shows them: ``decimals`` per column, else one decimal (the app's
     figures and shares); ``counts`` are whole numbers, with small ones hidden."""
     st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
-    st.caption(caption_text)
+    st.caption(fmt.plain(caption_text))  # sources and notes come from data; the exports get the text as it is
     st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text))
     shown = _danish_table(data, table_columns)
 
@@ -231,7 +232,7 @@ def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
 
 
 def no_data(what: str, area: str) -> None:
-    st.info(f"Der er ingen data om {what} for {area}. {LOAD_HINT}", icon=":material/info:")
+    st.info(f"Der er ingen data om {fmt.plain(what)} for {fmt.plain(area)}. {LOAD_HINT}", icon=":material/info:")
 
 
 def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tuple[str, str]:
@@ -258,6 +259,19 @@ def format_value(value: float | None, unit: str) -> str:
     return fmt.fmt_int(value)
 
 
+# A Markdown hard line break: a KPI card's label is clipped at one line, but may be given two.
+LINE_BREAK = "  \n"
+
+
+def grid(count: int, per_row: int) -> list:
+    """``count`` places for KPI cards in rows of ``per_row``: few enough per row that a Danish label and an
+    amount such as "383,1 mio. kr." fit on a laptop screen, where Streamlit would clip them."""
+    places = []
+    for start in range(0, count, per_row):
+        places += st.columns(per_row)[: min(per_row, count - start)]
+    return places
+
+
 def kpi_card(container, kpi, link: str | None = None) -> None:
     """One key figure: the value, the change from a year earlier and the national level."""
     delta = None
@@ -272,12 +286,12 @@ def kpi_card(container, kpi, link: str | None = None) -> None:
     if kpi.note:
         helps.append(kpi.note)
     with container:
+        helps = fmt.plain(" · ".join(helps))  # notes name periods and counts from data
         st.metric(kpi.label, format_value(kpi.value, kpi.unit), delta=delta,
                   delta_color="inverse" if kpi.lower_is_better else "normal",
-                  delta_description="fra året før" if delta else None, help=" · ".join(helps) or None,
-                  border=True)
+                  delta_description="fra året før" if delta else None, help=helps or None, border=True)
         if helps:
-            st.caption(" · ".join(helps))
+            st.caption(helps)
         if link:
             # A plain link carrying the filters: it works from any page and can be shared.
             st.markdown(f"[Se detaljer]({link})")

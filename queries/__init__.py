@@ -257,7 +257,7 @@ def match_group_periods(area: str) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class SharedCitizens:
-    matrix: pl.DataFrame  # row_label, col_label, row_order, col_order, persons, row_share, col_share
+    matrix: pl.DataFrame  # row_label, col_label, row_order, col_order, persons, row_share, col_share, is_total
     shared: float | None
     jobcenter: float | None
     shared_pct: float | None
@@ -315,8 +315,11 @@ def shared_citizens(area: str, period: str) -> SharedCitizens:
                   pl.col("match_order").alias("col_order"),
                   (100.0 * pl.col("persons") / pl.col("row_total")).alias("row_share"),
                   (100.0 * pl.col("persons") / pl.col("col_total")).alias("col_share"),
+                  ((pl.col("administration") == "jobcenter")
+                   | pl.col("target_is_total").fill_null(False)).alias("is_total"),
               )
-              .select("row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share"))
+              .select("row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share",
+                      "is_total"))
     far_labels = both.filter((pl.col("ready") == False) & ~pl.col("match_is_total"))[  # noqa: E712
         "match_label"].unique(maintain_order=True).to_list()
     return SharedCitizens(

@@ -2,7 +2,8 @@
 
 Runs when /usr/bin/chromium exists; without it the tests are skipped with a visible notice, except
 under CI=true, where a missing browser fails the run. Screenshots of every page are saved in
-test-artifacts/ for a person to look at.
+test-artifacts/ for a person to look at. A test fails on any dialog the browser shows (a JavaScript alert or
+one of Streamlit's modals, such as "Page not found") and on any Streamlit error box.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -26,9 +28,24 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 API_KEY = "SECRET-KEY-e2e-9c41"
 XSS = "<img src=x onerror=alert(1)>"
-PAGES = {"overblik": "Overblik", "faelles-borgere": "Fælles borgere", "visitation": "Visitation",
+# Markdown and HTML that must stay text: a link, a remote image (on the discard port) and bold.
+HOSTILE = "[x](https://example.invalid) ![y](http://127.0.0.1:9/y.png) <b>z</b>"
+HOSTILE_HOSTS = ("example.invalid", "127.0.0.1:9")
+# Every address the sidebar and the pages' links use ("" is the root, where Overblik lives), and "/overblik".
+PAGES = {"": "Overblik", "overblik": "Overblik", "faelles-borgere": "Fælles borgere", "visitation": "Visitation",
          "aktivering": "Aktivering", "sagstal": "Sagstal", "investering": "Investering", "benchmark": "Benchmark",
          "data": "Data"}
+# Records every modal dialog a document shows, even one that is closed again before a test looks.
+WATCH_DIALOGS = """
+window.__dialogs = [];
+new MutationObserver(() => {
+  for (const box of document.querySelectorAll("[role='dialog'], [role='alertdialog']")) {
+    if (box.closest("[data-testid='stPopoverBody']")) continue;  // the export menu is a popover, not a modal
+    const text = (box.innerText || "").trim().slice(0, 200);
+    if (!window.__dialogs.includes(text)) window.__dialogs.push(text);
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
 
 pytestmark = pytest.mark.browser
 
@@ -116,18 +133,30 @@ def warm_up(browser, srv: Server) -> None:
 @pytest.fixture
 def page(browser) -> Page:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.add_init_script(WATCH_DIALOGS)
     tab = context.new_page()
     dialogs: list[str] = []
+    context.on("page", lambda new: new.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
     tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     tab.dialogs = dialogs
     yield tab
+    shown = [*dialogs, *(problem for other in context.pages for problem in problems(other))]
     context.close()
+    assert not shown, f"the browser showed dialogs or errors: {shown}"
+
+
+def problems(page: Page) -> list[str]:
+    """The modal dialogs the current document has shown and the Streamlit error boxes it shows."""
+    found = [f"dialog: {text}" for text in page.evaluate("window.__dialogs || []")]
+    found += [f"error: {text[:200]}" for text in page.locator("[data-testid='stException']").all_inner_texts()]
+    return found
 
 
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
     wait_idle(page)
+    assert not problems(page), f"{url}: {problems(page)}"
 
 
 def wait_idle(page: Page) -> None:
@@ -162,10 +191,33 @@ def choose(page: Page, label: str, option: str) -> None:
 def test_every_page_opens_and_is_screenshotted(server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     for path, title in PAGES.items():
-        open_page(page, f"{server.url}/{path}")
+        open_page(page, f"{server.url}/{path}?kommune=751")
         expect(page.locator("h1").first).to_contain_text(title)
-        assert page.locator("[data-testid='stException']").count() == 0, path
-        page.screenshot(path=str(ARTIFACTS / f"{path}.png"), full_page=True)
+        assert selected(page, "Kommune") == "Aarhus", path  # a link's filters survive any redirect
+        # The production config (.streamlit/config.toml) gives viewers no "Deploy" button or developer menu.
+        assert page.get_by_role("button", name="Deploy").count() == 0
+        page.screenshot(path=str(ARTIFACTS / f"{path or 'forside'}.png"), full_page=True)
+
+
+def test_sidebar_and_detail_links_open_their_pages(server, page):
+    open_page(page, f"{server.url}/?kommune=751")
+    for title in list(dict.fromkeys(PAGES.values()))[1:] + ["Overblik"]:
+        page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).click()
+        expect(page.locator("h1").first).to_contain_text(title)
+        wait_idle(page)
+        assert not problems(page), title
+    details = page.locator("a").filter(has_text="Se detaljer")
+    assert details.count() == 5
+    for index in range(details.count()):
+        href = details.nth(index).get_attribute("href")
+        with page.context.expect_page() as opened:
+            details.nth(index).click()
+        tab = opened.value
+        tab.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
+        wait_idle(tab)
+        expect(tab.locator("h1").first).to_contain_text(PAGES[href.split("?")[0]])
+        assert "kommune=751" in tab.url and not problems(tab), href
+        tab.close()
 
 
 def test_changing_municipality_changes_a_known_number(server, page):
@@ -356,3 +408,122 @@ def test_two_servers_serve_every_page_while_a_third_process_loads_and_undoes(bui
             context.close()
         for srv in servers:
             srv.stop()
+def test_an_unexpected_error_is_shown_in_danish_and_logged_with_its_traceback(tmp_path, browser, page):
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.write_bytes(b"not a database " * 400)  # a damaged warehouse file
+    srv = Server(warehouse, tmp_path / "broken.log")
+    try:
+        warm_up(browser, srv)
+        page.goto(f"{srv.url}/faelles-borgere")
+        page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
+        wait_idle(page)
+        alert = page.locator("[data-testid='stAlert']").filter(has_text="Der opstod en uventet fejl")
+        expect(alert).to_be_visible()
+        ref = re.search(r"fejl-id ([0-9a-f]{8})", alert.inner_text()).group(1)
+        shown = page.locator("body").inner_text()
+        assert "This app has encountered an error" not in shown and str(tmp_path) not in shown
+        assert page.get_by_role("button", name="Deploy").count() == 0
+    finally:
+        srv.stop()
+    log = srv.log.read_text()
+    assert f"Fejl-id {ref}: unexpected error on page 'Fælles borgere'" in log
+    assert "Traceback (most recent call last)" in log and "not a valid DuckDB database file" in log
+
+
+def test_text_from_data_and_links_is_never_markup(built_warehouse, tmp_path, browser, page):
+    """Every text field of several extracts, a file name, a source and a link parameter hold a Markdown link,
+    a remote image and HTML: each page shows them as typed, with no link, no image and no request for them."""
+    from pipelines import loader
+    from pipelines.warehouse import connect
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+    activation = tmp_path / "aktivering.csv"  # loaded as `pipelines load --source …` would: the source is text
+    activation.write_text(f"Område;Periode;Gruppe;Aktiveringsgrad\nVejen;2026M08;{HOSTILE};40\n", encoding="utf-8")
+    con = connect(warehouse)
+    loader.load(activation, source=HOSTILE, con=con)
+    con.close()
+    uploads = {
+        f"sagstal {HOSTILE}.csv": "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
+                                  f"Vejen;2032M01;{HOSTILE};Sygedagpenge;100;2,0\n",
+        f"investering {HOSTILE}.csv": "Område;Projekt;År;Post;Beløb (kr.);Grundlag;Note\n"
+                                      f"Vejen;{HOSTILE};2026;Investering;-1.000.000;Regnskab;{HOSTILE}\n"
+                                      f"Vejen;{HOSTILE};2026;Besparelse på forsørgelse;3.000.000;Regnskab;{HOSTILE}\n",
+    }
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    srv = Server(warehouse, tmp_path / "hostile.log")
+    try:
+        warm_up(browser, srv)
+        for name, text in uploads.items():
+            open_page(page, f"{srv.url}/data?kommune=575")
+            page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+                files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}])
+            button = page.locator("[data-testid='stBaseButton-primary']").filter(has_text="Indlæs")
+            expect(button).to_be_visible(timeout=60_000)
+            assert_inert(page, "Data (review)", name)
+            button.click()
+            expect(page.get_by_text("indlæst som nr.")).to_be_visible(timeout=60_000)
+            assert_inert(page, "Data (loaded)", name)
+        page.get_by_text("Fortryd en indlæsning").click()
+        page.wait_for_timeout(500)
+        assert_inert(page, "Data (undo)", f"investering {HOSTILE}.csv")
+        # A shared link is text from outside too: the notice about an unknown municipality quotes it.
+        open_page(page, f"{srv.url}/?{urlencode({'kommune': HOSTILE})}")
+        assert_inert(page, "Overblik", f"investering {HOSTILE}.csv")
+        assert_inert(page, "Overblik (link)", f"Ukendt kommune i linket ('{HOSTILE[:40]}')")
+        open_page(page, f"{srv.url}/investering?kommune=575")
+        assert_inert(page, "Investering", HOSTILE)
+        open_page(page, f"{srv.url}/aktivering?kommune=575")
+        assert_inert(page, "Aktivering", f"Kilde: {HOSTILE}")
+        open_page(page, f"{srv.url}/sagstal?kommune=575")
+        choose(page, "Periode", "januar 2032")
+        page.get_by_text("Vis data som tabel").first.click()
+        page.wait_for_timeout(500)
+        assert_inert(page, "Sagstal")
+    finally:
+        srv.stop()
+    assert requested and not [url for url in requested if urlsplit(url).netloc in HOSTILE_HOSTS]
+
+
+def assert_inert(page: Page, where: str, literal: str | None = None) -> None:
+    """No link to, or image from, the hostile text's addresses, no bold from it; ``literal`` is shown as typed."""
+    assert page.locator("a[href*='example.invalid']").count() == 0, where
+    assert page.locator("img[src*='127.0.0.1:9/']").count() == 0, where
+    assert page.locator("b, strong").filter(has_text=re.compile(r"^z$")).count() == 0, where
+    if literal:  # as a reader sees it: the word joiners that keep addresses from being linked are invisible
+        assert literal in page.locator("[data-testid='stMain']").inner_text().replace("\u2060", ""), where
+
+
+# The parts of KPI cards that Streamlit clips (with an ellipsis) because they are wider than the card.
+CUT_OFF = """() => [...document.querySelectorAll("[data-testid='stMetric'] *")]
+    .filter(el => getComputedStyle(el).overflowX !== "visible" && el.scrollWidth > el.clientWidth + 1)
+    .map(el => el.innerText.replace(/\\s+/g, " "))"""
+
+
+def test_key_figures_are_not_cut_off_on_a_laptop_screen(server, browser):
+    """Every KPI card's label, value and change are shown whole at 1280 × 800, a common laptop screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    tab = context.new_page()
+    try:
+        for path in ("", "faelles-borgere", "sagstal", "investering", "benchmark"):
+            open_page(tab, f"{server.url}/{path}?kommune=860")
+            assert tab.locator("[data-testid='stMetric']").count() >= 3, path
+            assert tab.evaluate(CUT_OFF) == [], path
+            tab.screenshot(path=str(ARTIFACTS / f"laptop-{path or 'forside'}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_scenario_fields_show_and_take_danish_numbers(server, page):
+    open_page(page, f"{server.url}/investering")
+    cost = page.get_by_label("Udgift pr. årsværk (kr.)")
+    expect(cost).to_have_value("650.000")
+    expect(page.get_by_label("Færre modtagere pr. år (pct.)")).to_have_value("6,65")
+    expect(page.get_by_label("Første år")).to_have_value("2015")
+    before = metric(page, "Samlet investering")
+    cost.fill("750000")
+    cost.press("Enter")
+    wait_idle(page)
+    expect(cost).to_have_value("750.000")
+    assert metric(page, "Samlet investering") != before

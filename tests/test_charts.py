@@ -20,12 +20,14 @@ from presentation.formatting import VEGA_LOCALE
 
 def heatmap_df() -> pl.DataFrame:
     rows = []
-    for r, row in enumerate(["Jobparate", "Aktivitetsparate", "Uddannelsesparate"]):
+    for r, row in enumerate(["Jobparate", "Aktivitetsparate", "Uddannelsesparate", "I alt"]):
         for c, col in enumerate(["Match 1", "Match 2", "Match 3"]):
-            persons = None if (r, c) == (1, 2) else (r + 1) * (c + 1) * 1234
+            # The totals row holds the column sums: larger than any cell of the matrix.
+            persons = None if (r, c) == (1, 2) else (r + 1 if r < 3 else 6) * (c + 1) * 1234
             rows.append({
                 "row_label": row, "col_label": col, "row_order": r, "col_order": c, "persons": persons,
                 "row_share": None if persons is None else 33.3, "col_share": None if persons is None else 12.5,
+                "is_total": row == "I alt",
             })
     # Reversed, so only the *_order columns can put the labels in the right order.
     return pl.DataFrame(rows).reverse()
@@ -258,24 +260,48 @@ def test_missing_columns_are_reported():
 # --- heatmap_matrix -------------------------------------------------------------------------------------------
 
 
+def filters(unit: dict) -> list[str]:
+    return [t["filter"] for t in unit.get("transform", []) if "filter" in t]
+
+
 def test_heatmap_encodings(built):
     spec = built["heatmap_matrix"].to_dict()
-    grid, cells = by_mark(spec, "rect")
-    (text,) = by_mark(spec, "text")
+    grid, cells, total_cells = by_mark(spec, "rect")
+    text, total_text = by_mark(spec, "text")
     assert grid["mark"]["color"] == charts.SUPPRESSED_FILL and "color" not in grid["encoding"]
     colour = cells["encoding"]["color"]
     assert {"field": colour["field"], "type": colour["type"]} == {"field": "persons", "type": "quantitative"}
     assert colour["scale"]["scheme"] == "blues"
-    assert text["encoding"]["text"]["field"] == "persons_tekst"
-    assert 'format(datum["persons"], ",.0f")' in calculations(text)["persons_tekst"]
-    for unit in (grid, cells, text):
+    for unit in (text, total_text):
+        assert unit["encoding"]["text"]["field"] == "persons_tekst"
+        assert 'format(datum["persons"], ",.0f")' in calculations(unit)["persons_tekst"]
+    for unit in (grid, cells, total_cells, text, total_text):
         x, y = unit["encoding"]["x"], unit["encoding"]["y"]
         assert (x["field"], x["type"], x["title"]) == ("col_label", "nominal", "Matchgruppe")
         assert (y["field"], y["type"], y["title"]) == ("row_label", "nominal", "Målgruppe")
         assert x["sort"] == ["Match 1", "Match 2", "Match 3"]
-        assert y["sort"] == ["Jobparate", "Aktivitetsparate", "Uddannelsesparate"]
+        assert y["sort"] == ["Jobparate", "Aktivitetsparate", "Uddannelsesparate", "I alt"]
         assert tooltip_titles(unit) == ["Målgruppe", "Matchgruppe", "Antal personer",
                                         "Andel af rækken (pct.)", "Andel af kolonnen (pct.)"]
+
+
+def test_heatmap_totals_have_their_own_treatment(built):
+    """The totals row is white with bold numbers and outside the colour scale, which the matrix spans alone:
+    its largest cell (3 × 3 × 1.234 = 11.106), not the totals row's 22.212, gets the darkest blue."""
+    spec = built["heatmap_matrix"].to_dict()
+    grid, cells, total_cells = by_mark(spec, "rect")
+    text, total_text = by_mark(spec, "text")
+    for unit in (grid, cells, text):
+        assert filters(unit) == ["!datum.is_total"]
+    for unit in (total_cells, total_text):
+        assert filters(unit) == ["datum.is_total"]
+    assert cells["encoding"]["color"]["scale"]["domain"] == [0, 11106.0]
+    assert total_cells["mark"]["color"] == charts.TOTAL_FILL and "color" not in total_cells["encoding"]
+    assert total_text["mark"]["fontWeight"] == "bold" and total_text["mark"]["color"] == "black"
+    # White numbers on the dark half of the matrix's own scale.
+    assert text["encoding"]["color"]["condition"]["test"] == \
+        f'isValid(datum["persons"]) && datum["persons"] > {11106 * 0.55}'
+    assert "22.212" in svg_texts(built["heatmap_matrix"])
 
 
 def test_heatmap_keeps_suppressed_cells_null(built):
@@ -283,7 +309,7 @@ def test_heatmap_keeps_suppressed_cells_null(built):
     rows = rows_of(spec, by_mark(spec, "rect")[1])
     suppressed = [r for r in rows if r["row_label"] == "Aktivitetsparate" and r["col_label"] == "Match 3"]
     assert suppressed == [{"row_label": "Aktivitetsparate", "col_label": "Match 3", "row_order": 1, "col_order": 2,
-                           "persons": None, "row_share": None, "col_share": None}]
+                           "persons": None, "row_share": None, "col_share": None, "is_total": False}]
 
 
 # --- category_time_series -------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def heatmap_chart():
         for c, col in enumerate(["Match 1", "Match 2"]):
             rows.append({
                 "row_label": row, "col_label": col, "row_order": r, "col_order": c,
-                "persons": 1234 * (r + 1) * (c + 1), "row_share": 50.0, "col_share": 25.0,
+                "persons": 1234 * (r + 1) * (c + 1), "row_share": 50.0, "col_share": 25.0, "is_total": False,
             })
     return charts.heatmap_matrix(pl.DataFrame(rows), "Målgrupper og matchgrupper", "Personer")
 

@@ -163,14 +163,49 @@ def test_vega_locale():
 
 
 def test_plain_escapes_every_markdown_construct():
-    from presentation.formatting import plain
+    from presentation.formatting import WORD_JOINER, plain
 
     hostile = "![x](http://127.0.0.1/x.png) **fed** [link](javascript:alert(1)) <b>html</b> $x$ :material/home:"
     escaped = plain(hostile)
     assert "![" not in escaped and "](" not in escaped and "**" not in escaped and "<b>" not in escaped
     # Unescaping gives back exactly what came in: nothing is lost, it is only shown as typed.
     import re
-    assert re.sub(r"\\(.)", r"\1", escaped) == hostile
+    assert re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "") == hostile
+
+
+def test_plain_breaks_bare_addresses_that_markdown_would_link():
+    """GitHub Markdown links bare addresses even when their punctuation is escaped; an invisible word joiner
+    inside each one keeps it text."""
+    import re
+
+    from presentation.formatting import WORD_JOINER, plain
+
+    for address in ("https://example.invalid/x", "HTTP://example.invalid", "www.example.invalid",
+                    "_www.example.invalid", "navn@kommune.dk"):
+        shown = re.sub(r"\\(.)", r"\1", plain(f"se {address}"))  # the text a reader sees
+        assert shown != f"se {address}" and shown.replace(WORD_JOINER, "") == f"se {address}"
+        assert not re.search(r"(?i)https?://|www\.|\w@", shown)
+    assert plain("Kilde: jobindsats") == "Kilde\\: jobindsats"  # no joiner where nothing could be linked
+
+
+@pytest.mark.parametrize("text,number", [
+    ("650.000", 650_000.0), ("650000", 650_000.0), ("650 000", 650_000.0), ("6,7", 6.7), ("6,65", 6.65),
+    ("-1.234,5", -1234.5), ("\u22122", -2.0), (" 35 ", 35.0), ("1.500", 1500.0), ("0", 0.0),
+])
+def test_parse_number_reads_danish_numbers(text, number):
+    from presentation.formatting import parse_number
+
+    assert parse_number(text) == number
+
+
+@pytest.mark.parametrize("text", ["6.7", "1.50", "12.3456", "1,234.5", "abc", "6,", ",5", "1e3", "nan", "--1"])
+def test_parse_number_refuses_what_it_would_have_to_guess(text):
+    from presentation.formatting import parse_number
+
+    with pytest.raises(ValueError, match="komma før decimaler"):
+        parse_number(text)
+    with pytest.raises(ValueError, match="^Skriv et tal.$"):
+        parse_number("  ")
 
 
 def test_counts_take_the_right_number_of_their_noun():
@@ -178,6 +213,8 @@ def test_counts_take_the_right_number_of_their_noun():
     assert fmt_count(2112880, "linje", "linjer") == "2.112.880 linjer"
     assert fmt_count(0, "område", "områder") == "0 områder"
     assert fmt_count(4225760, "tal", "tal") == "4.225.760 tal"
+
+
 @pytest.mark.parametrize("n, expected", [
     (1, "1 række"), (0, "0 rækker"), (2, "2 rækker"), (2345, "2.345 rækker"), (-1, "-1 rækker"), (1.0, "1 række"),
 ])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 import queries
 from pipelines import loader
 from pipelines.warehouse import connect
-from presentation.formatting import fmt_int, fmt_signed
+from presentation.formatting import WORD_JOINER, fmt_int, fmt_mio, fmt_signed, parse_number
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overblik", "faelles_borgere", "visitation", "aktivering", "sagstal", "investering", "benchmark", "data"]
@@ -69,7 +70,22 @@ def chart_data(at, index: int = 0) -> list[dict]:
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """Each KPI card's value by its label as read aloud (a label on two lines reads as one)."""
+    return {" ".join(m.label.split()): m.value for m in at.metric}
+
+
+def field(at, label: str):
+    return next(f for f in at.text_input if f.label == label)
+
+
+def parse_mio(text: str) -> float:
+    """ "158,0 mio. kr." -> 158.0"""
+    return parse_number(text.removesuffix(" mio. kr."))
+
+
+def shown(markdown: str) -> str:
+    """Markdown that plain() made of text, as the reader sees it: escapes and invisible word joiners gone."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -106,12 +122,48 @@ def test_investment_presets_reproduce_published_figures(app):
 def test_scenario_curve_moves_with_inputs(app):
     at = app("investering")
     before = metrics(at)["Undgåede udgifter (kommunens nettoudgift)"]
-    reduction = next(n for n in at.number_input if n.label == "Færre modtagere pr. år (pct.)")
-    reduction.set_value(reduction.value + 5).run()
+    field(at, "Færre modtagere pr. år (pct.)").set_value("11,65").run()
     after = metrics(at)["Undgåede udgifter (kommunens nettoudgift)"]
     assert after != before
     (spec,) = chart_specs(at)
     assert "Investering mod undgåede udgifter" in json.dumps(spec["title"], ensure_ascii=False)
+
+
+def test_scenario_fields_read_and_show_danish_numbers(app):
+    at = app("investering")  # the Hjørring preset
+    texts = {f.label: f.value for f in at.text_input}
+    assert texts["Udgift pr. årsværk (kr.)"] == "650.000"
+    assert texts["Tilbud og øvrige udgifter pr. år (kr.)"] == "8.850.000"
+    assert texts["Færre modtagere pr. år (pct.)"] == "6,65"
+    assert texts["Ekstra sagsbehandlere (årsværk)"] == "35"
+    assert texts["Modtagere i målgruppen"] == "2.178" and texts["Første år"] == "2015"
+    investment = metrics(at)["Samlet investering"]
+
+    # Typed without points, a number is shown back the Danish way and used.
+    field(at, "Udgift pr. årsværk (kr.)").set_value("750000").run()
+    assert field(at, "Udgift pr. årsværk (kr.)").value == "750.000"
+    # 35 caseworkers at 100.000 kr. more each, for five years: 17,5 mio. kr. more.
+    assert metrics(at)["Samlet investering"] == fmt_mio(parse_mio(investment) * 1e6 + 17_500_000)
+
+    # A point before decimals is refused, not read as a thousands separator: the field says so, nothing is computed.
+    field(at, "Færre modtagere pr. år (pct.)").set_value("6.7").run()
+    assert not at.exception
+    (error,) = at.error
+    assert shown(error.value) == ("»6.7« er ikke et tal. Skriv fx 650.000 eller 6,7 (punktum mellem tusinder, komma "
+                                  "før decimaler).")
+    assert "Samlet investering" not in metrics(at)
+    assert any("Scenariet beregnes, når alle felter" in i.value for i in at.info)
+    field(at, "Færre modtagere pr. år (pct.)").set_value("6,7").run()
+    assert not at.error and "Samlet investering" in metrics(at)
+
+    for label, typed, problem in (("År", "2,5", "Skriv et helt tal"),
+                                  ("Højst færre modtagere (pct.)", "101", "Skriv et tal fra 0 til 100."),
+                                  ("Timer pr. uge", "", "Skriv et tal.")):
+        field(at, label).set_value(typed).run()
+        (error,) = at.error
+        assert shown(error.value).startswith(problem), error.value
+        field(at, label).set_value("3").run()
+        assert not at.error
 
 
 def test_caseload_team_above_band_and_fte_needed(app):
@@ -122,7 +174,7 @@ def test_caseload_team_above_band_and_fte_needed(app):
     values = metrics(at)
     assert values["Teams over båndets øvre grænse"] == "1 af 2"
     # Team 80: 160 cases over a 40-55 band needs 160/55 - 2 = 0,9 more caseworkers.
-    assert values["Årsværk der mangler for at nå øvre grænse"] == "0,9"
+    assert values["Årsværk til øvre grænse"] == "0,9"
 
 
 def test_changing_municipality_changes_figures(app):
@@ -164,9 +216,9 @@ def test_activation_target_line_and_published_averages(app):
     assert not at.exception
     (spec,) = chart_specs(at)
     assert '"target": 35.0' in json.dumps(spec)
-    at.number_input[0].set_value(40.0).run()
+    field(at, "Mål for aktiveringsgrad (pct.)").set_value("40,5").run()
     (spec,) = chart_specs(at)
-    assert '"target": 40.0' in json.dumps(spec)
+    assert '"target": 40.5' in json.dumps(spec)
     averages = at.dataframe[-1].value
     assert sorted(averages["Aktiveringsgrad (pct.)"].to_list()) == [19.0, 35.0]
 
@@ -203,7 +255,7 @@ def test_benchmark_shows_rank_and_difference_of_the_latest_rolling_year(app, app
     assert values["Forskel (fuldtidspersoner)"] == fmt_signed(diff_ftp, 0)
     assert values["Forskel i andel"] == fmt_signed(diff_pct, 2, " pct.-point")
     assert values["Faktisk antal fuldtidspersoner"] == fmt_int(actual)
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(shown(c.value) for c in at.caption)
     assert "syntetiske demodata" in captions and "år til 3. kvt. 2026" in captions
     # The time series has twelve rolling years of actual and expected; the similar municipalities put Hjørring in.
     series = [r for r in chart_data(at, 0) if r.get("series") in ("Faktisk", "Forventet")]
