@@ -10,7 +10,8 @@ its targets then marked NOT MEASURED:
 4. every page cold and warm with AppTest, every query uncached;
 5. serving from published snapshots: publishing, one against twenty sessions on one real server, pages
    while another process loads;
-6. the table, printed and written to ``benchmarks/results.md`` (figures of steps not run this time
+6. an upload through the app's Data page in a real browser against the same file through the CLI;
+7. the table, printed and written to ``benchmarks/results.md`` (figures of steps not run this time
    are kept from the last run at the same scale, each section saying when it was measured).
 """
 
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks import dataset, report, serving
+from benchmarks import dataset, report, serving, upload
 from benchmarks.measure import (PROJECT_ROOT, ChildRun, StepFailed, child_env, median, read_json, run_child,
                                 write_json)
 from pipelines import config
@@ -387,6 +388,17 @@ def step_serving(db: Path, data: dataset.Dataset, results: dict, logs: Path, run
     results["serving"] = section
 
 
+def step_upload(db: Path, data: dataset.Dataset, results: dict, logs: Path) -> None:
+    section = {"measured_at": now(), "load_before": _load()}
+    try:
+        section.update(upload.step(db, data.visitation[0].path, WORK / "upload", logs))
+    except (*STEP_ERRORS, TimeoutError, AssertionError) as exc:
+        say(f"    FAILED: {str(exc).splitlines()[0]}")
+        section["error"] = str(exc)
+    section["load_after"] = _load()
+    results["upload"] = section
+
+
 # --- results ------------------------------------------------------------------------------------
 
 def _previous(scale: int) -> dict:
@@ -411,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"demo scale (default {DEFAULT_SCALE}: at least 20 million fact rows)")
     parser.add_argument("--skip-generate", action="store_true",
                         help="never generate: fail step 1 unless a current demo set is in benchmarks/work/demo")
-    parser.add_argument("--only", choices=("ingest", "pages", "queries", "serving"),
+    parser.add_argument("--only", choices=("ingest", "pages", "queries", "serving", "upload"),
                         help="run only this part (and step 1)")
     parser.add_argument("--runs", type=int, default=5, help="runs per page and per query (default 5)")
     parser.add_argument("--ingest-rounds", type=int, default=3,
@@ -433,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         pipeline_db = step_ingest(data, results, logs, args.ingest_rounds)
         save(results)
     db = None
-    if data is not None and args.only in (None, "pages", "queries", "serving"):
+    if data is not None and args.only in (None, "pages", "queries", "serving", "upload"):
         db = step_warehouse(data, results, logs, pipeline_db, reuse_existing=args.only is not None)
         save(results)
     elif pipeline_db is not None:
@@ -447,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     if db is not None and args.only in (None, "serving"):
         step_serving(db, data, results, logs, args.runs)
         save(results)
+    if db is not None and args.only in (None, "upload"):
+        step_upload(db, data, results, logs)
+        save(results)
 
     results["machine"]["load average at end"] = _load()
     results["notes"] = notes + [
@@ -454,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
         "and wall times are pessimistic (CPU seconds are less affected)."]
     save(results)
     say()
-    say("[6] targets")
+    say("[7] targets")
     for t in report.targets(results):
         say(f"    {t.status:<13} {t.name}: {t.detail}")
     say(f"\nwritten: {RESULTS_MD} (raw figures and logs: {WORK})")

@@ -84,6 +84,23 @@ def targets(results: dict) -> list[Target]:
                       MET if serving <= MIB_PER_GIB else NOT_MET,
                       "warm page process did not complete" if serving is None else f"{serving:,.0f} MiB"))
     out += serving_targets(results.get("serving") or {})
+    out += upload_targets(results.get("upload") or {})
+    return out
+
+
+def upload_targets(up: dict) -> list[Target]:
+    """Issue #14: an upload through the app (review and commit) within twice the CLI's time."""
+    out = []
+    for key, name in (("quiet", "Upload: app review + commit ≤ 2 × the CLI"),
+                      ("readers", "Upload: the same with six sessions reading")):
+        if not up or "error" in up or key not in up:
+            why = (up.get("error") or "not run").splitlines()[0] if up else "not run"
+            out.append(Target(name, NOT_MEASURED, why))
+            continue
+        app = up[key]
+        out.append(Target(name, MET if app["ratio"] <= 2.0 else NOT_MET,
+                          f"{app['review_seconds']:.1f} s + {app['commit_seconds']:.1f} s = {app['ratio']:.2f} × "
+                          f"{up['cli_seconds']:.1f} s"))
     return out
 
 
@@ -172,6 +189,25 @@ def _section(title: str, section: dict) -> tuple[list[str], bool]:
     if not section or "error" in section:
         return lines + [f"NOT MEASURED: {section.get('error', 'not run')}"], False
     return lines, True
+
+
+def upload_section(up: dict) -> list[str]:
+    head, measured = _section("Upload: the app's Data page against the CLI", up)
+    if not measured:
+        return head
+    rows = [["CLI: `python -m pipelines load`", "–", "–", f"{up['cli_seconds']:.1f}", "1.00"]]
+    for key, label in (("quiet", "app, nothing else running"), ("readers", "app, six sessions reading")):
+        app = up.get(key) or {}
+        if app:
+            rows.append([label, f"{app['review_seconds']:.1f}", f"{app['commit_seconds']:.1f}",
+                         f"{app['review_seconds'] + app['commit_seconds']:.1f}", f"{app['ratio']:.2f}"])
+    return head + [
+        f"{_n(up['lines'])} lines ({up['mb']:,.0f} MB) of a national visitation extract, each route into its own "
+        "fresh published copy of the national warehouse. The app: a real server and Debian's Chromium on the Data "
+        "page; review from choosing the file (its transfer included) until the review is on screen, commit from "
+        "the click until the page says it is loaded (the publish included). Readers: six sessions browsing every "
+        "page of the same server process throughout.", ""] + _table(
+        ["route", "review s", "commit s", "total s", "× CLI"], rows)
 
 
 def serving_section(sv: dict) -> list[str]:
@@ -321,6 +357,7 @@ def markdown(results: dict) -> str:
         lines += _table(["query function (st.cache_data cleared before each call)", "first ms", "median ms",
                          "note"], rows)
     lines += serving_section(results.get("serving") or {})
+    lines += upload_section(results.get("upload") or {})
     lines += ["", "## Targets", ""]
     lines += _table(["target", "status", "measured"], [[t.name, f"**{t.status}**", t.detail]
                                                        for t in targets(results)])

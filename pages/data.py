@@ -29,7 +29,7 @@ if writes:
             # A workbook's data need not be on its first sheet: the analyst picks the sheet to read.
             sheet = st.selectbox("Ark", sheets, key=f"sheet_{number}_{upload.name}",
                                  help="Arket i Excel-filen, der skal indlæses") if len(sheets) > 1 else None
-            if not page.review(queries.review_upload(upload.name, data, sheet)):
+            if not page.review(queries.review_upload(upload.file_id, upload.name, sheet, _data=data)):
                 continue
             if st.button(f"Indlæs {plain(upload.name)}", key=f"commit_{number}_{upload.name}", type="primary"):
                 page.run_load(upload.name, lambda progress, name=upload.name, data=data, sheet=sheet:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 
 from pipelines import readers, visitation_lines
@@ -123,8 +124,8 @@ def _number_sql(col: str) -> str:
             f"else coalesce({number_sql(col, 'comma')}, error('{_NOT_DIRECT}')) end")
 
 
-def insert_sql(plan: DirectPlan) -> tuple[str, list]:
-    """The streaming insert (bound: load id, file, delimiter, lines to skip, columns).
+def insert_sql(plan: DirectPlan, table: str = visitation_lines.TABLE) -> tuple[str, list]:
+    """The streaming insert into ``table`` (bound: load id, file, delimiter, lines to skip, columns).
 
     Left joins keep a row whose spelling is unknown, so its NULL code trips the lines' NOT NULL
     constraint rather than silently vanishing. Identifiers come from the kinds allow-list and
@@ -145,7 +146,7 @@ def insert_sql(plan: DirectPlan) -> tuple[str, list]:
             selects.append(f"'{plan.defaults[col.name]}' as {col.name}")
     selects += [f"{_number_sql(f's.c{pos}')} as {m}" for m, pos in plan.measures.items()]
     columns = ["load_id", *visitation_lines.LINE_KEYS, "measures", *plan.measures]
-    sql = (f"insert into {visitation_lines.TABLE} ({', '.join(columns)}) "
+    sql = (f"insert into {table} ({', '.join(columns)}) "
            f"select ?, {', '.join(visitation_lines.LINE_KEYS)}, {visitation_lines.mask(plan.measures)}, "
            f"{', '.join(plan.measures)} from (select {', '.join(selects)} from {readers.CSV_SOURCE_SQL} s "
            f"{' '.join(joins)})")
@@ -153,14 +154,15 @@ def insert_sql(plan: DirectPlan) -> tuple[str, list]:
     return sql, [str(plan.path), layout.delimiter, layout.header_index + 1, readers.csv_columns(len(layout.headers))]
 
 
-def insert(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> int | None:
+def insert(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int,
+           table: str = visitation_lines.TABLE) -> int | None:
     """Stream the file into the visitation lines under ``load_id``; lines inserted, or None when a value
     stopped it.
 
     Call inside the load's transaction: a stopped insert leaves that transaction aborted, and the
     caller rolls it back.
     """
-    sql, params = insert_sql(plan)
+    sql, params = insert_sql(plan, table)
     try:
         return con.execute(sql, [load_id, *params]).fetchall()[0][0]
     # NOT NULL: a spelling the reference data does not know; invalid input: error() above or a line
@@ -184,7 +186,8 @@ def streaming_settings(con: duckdb.DuckDBPyConnection):
         con.execute("set preserve_insertion_order = true")  # the staged path numbers rows by insertion order
 
 
-def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> DirectCheck:
+def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int,
+          table: str = visitation_lines.TABLE) -> DirectCheck:
     """The staged path's rules over the lines just inserted: values, totals, unique keys, canonical periods.
 
     The values are checked in one scan grouped by category and period, whose few groups also give the
@@ -205,7 +208,7 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> Dir
     mixed = "".join(f", bool_or({c} = '{TOTAL_CODE}'), bool_or({c} <> '{TOTAL_CODE}')" for c in others)
     rows = con.execute(
         f"select category::varchar, period, count(*) as lines, coalesce(bool_or({bad_sql}), false), "
-        f"{suppressed} as suppressed{mixed} from {visitation_lines.TABLE} where load_id = ? group by all",
+        f"{suppressed} as suppressed{mixed} from {table} where load_id = ? group by all",
         [load_id]).fetchall()
     if not rows or any(r[3] for r in rows):  # no rows: the staged path says so
         return DirectCheck(False)
@@ -217,8 +220,8 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> Dir
     # path, which compares the keys themselves.
     lines, distinct = con.execute(
         f"select count(*), count(distinct hash({', '.join(visitation_lines.LINE_KEYS)})) "
-        f"from {visitation_lines.TABLE} where load_id = ?", [load_id]).fetchall()[0]
-    if lines != distinct or _totals_below_parts(con, plan, load_id, with_totals):
+        f"from {table} where load_id = ?", [load_id]).fetchall()[0]
+    if lines != distinct or _totals_below_parts(con, plan, load_id, with_totals, table):
         return DirectCheck(False)
     periods: dict[str, Period] = {}
     for raw in {r[1] for r in rows}:
@@ -232,13 +235,50 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int) -> Dir
                        category_periods=[(r[0], r[1], r[2] * per_line) for r in rows])
 
 
-def _totals_below_parts(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int, columns: list[str]) -> bool:
+# The direct route without the load: an upload's review reads the file into this temp table on the app's
+# read-only snapshot, and checks it as a load would (the load itself validates the file again).
+REVIEW_TABLE = "review_lines"
+
+
+def review(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> DirectCheck:
+    """The file's lines into temp table ``review_lines`` (load id 0) and the load's checks over them.
+
+    A temp table carries no NOT NULL: a spelling the reference data does not know is looked for here.
+    Call with ``register_maps`` done and inside ``streaming_settings``.
+    """
+    con.execute(f"create or replace temp table {REVIEW_TABLE} as select * from {visitation_lines.TABLE} limit 0")
+    if insert(con, plan, 0, REVIEW_TABLE) is None:
+        return DirectCheck(False)
+    unknown = " or ".join(f"{k} is null" for k in visitation_lines.LINE_KEYS)
+    if con.execute(f"select count(*) from {REVIEW_TABLE} where {unknown}").fetchall()[0][0]:
+        return DirectCheck(False)
+    return check(con, plan, 0, REVIEW_TABLE)
+
+
+def preview(con: duckdb.DuckDBPyConnection, plan: DirectPlan, lines: int = 10) -> pl.DataFrame:
+    """The file's first ``lines`` lines as written, under the kind's Danish column names and the measures'
+    labels from the reference data, with the line a text editor shows ("Række")."""
+    layout = plan.layout
+    frame = con.execute(f"select * from {readers.CSV_SOURCE_SQL} limit {int(lines)}",
+                        [str(plan.path), layout.delimiter, layout.header_index + 1,
+                         readers.csv_columns(len(layout.headers))]).pl()
+    measure_labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
+    labels = {f"c{pos}": VISITATION.column(name).label for name, pos in plan.dims.items()}
+    labels.update({f"c{pos}": measure_labels.get(m, m) for m, pos in plan.measures.items()})
+    first = layout.header_index + 2  # the header's line is header_index + 1
+    in_file_order = sorted(labels, key=lambda c: int(c[1:]))
+    return frame.select(pl.int_range(first, first + frame.height).alias("Række"),
+                        *[pl.col(c).alias(labels[c]) for c in in_file_order])
+
+
+def _totals_below_parts(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int, columns: list[str],
+                        table: str) -> bool:
     """Whether a total line of this load is below the sum of its parts in one of ``columns`` (the staged
     path then names it)."""
     measures = [m for m in plan.measures if m in TOTAL_MEASURES]
     if not columns or not measures:
         return False
     # The load id is the sequence's integer.
-    source = visitation_lines.by_measure_sql(measures, f"load_id = {int(load_id)}")
+    source = visitation_lines.by_measure_sql(measures, f"load_id = {int(load_id)}", table)
     sql = totals_below_parts_sql(source, visitation_lines.LINE_KEYS, total_parts(con, VISITATION, columns))
     return con.execute(f"select count(*) from ({sql})").fetchall()[0][0] > 0

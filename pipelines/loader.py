@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 
 from pipelines import config, direct, readers, visitation_lines
@@ -44,7 +45,7 @@ Progress = Callable[[str, float], None]
 class Validation:
     file_name: str
     kind: Kind
-    staged: readers.Staged
+    staged: readers.Staged | None  # None when the direct route reviewed the file (see _validate_direct)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     rows: int = 0  # facts, as the warehouse counts them (a visitation line holds one per measure)
@@ -54,6 +55,7 @@ class Validation:
     periods: list[str] = field(default_factory=list)
     replaces: list[tuple[str, str, str, int]] = field(default_factory=list)  # area, first, last period, rows
     kept: list[str] = field(default_factory=list)  # measures that would stay from earlier loads (see _kept)
+    preview: pl.DataFrame | None = None  # the first lines, when the direct route reviewed the file
 
     @property
     def ok(self) -> bool:
@@ -539,11 +541,12 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     """
     path = Path(path)
     name = file_name or path.name
+    if preview and sheet is None:
+        reviewed = _validate_direct(con, path, name, kind, max_rows)
+        if reviewed is not None:
+            return reviewed
     staged = readers.stage(con, path, name, sheet)
-    if max_rows is not None and staged.rows > max_rows:
-        raise ExtractRejected([Problem(name, None, None, f"{staged.rows:,}".replace(",", "."),
-                                       f"filen har for mange linjer; grænsen er {max_rows:,} linjer".replace(",", ".")
-                                       + " (indlæs større udtræk med kommandolinjen)")])
+    _check_line_limit(name, staged.rows, max_rows)
     if kind is not None:
         if kind not in KINDS:
             raise ExtractRejected([Problem(name, None, None, kind,
@@ -578,9 +581,8 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     if result.ok and preview:
         # What a real load (an upload, a fetch) of this file would replace and keep; the demo's rows in
         # its areas and periods it sets aside (_keep_demo_apart).
-        con.execute("create or replace temp table demo_loads as select load_id from load_log "
-                    "where status = 'loaded' and source = ?", [config.DEMO_SOURCE])
-        result.replaces = _replace_preview(con, spec)
+        _demo_loads(con)
+        result.replaces = _replace_preview(con, spec, "typed")
         if spec is VISITATION:
             con.execute(f"create or replace temp table typed_scope as select area_code, period, benefit, "
                         f"{visitation_lines.mask_of_rows_sql('measure')} as measures from typed group by all")
@@ -588,20 +590,86 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     return result
 
 
+def _check_line_limit(name: str, lines: int, max_rows: int | None) -> None:
+    """An upload may hold at most ``max_rows`` lines (HELHEDSBLIK_MAX_UPLOAD_ROWS); the CLI has no limit."""
+    if max_rows is not None and lines > max_rows:
+        raise ExtractRejected([Problem(name, None, None, f"{lines:,}".replace(",", "."),
+                                       f"filen har for mange linjer; grænsen er {max_rows:,} linjer".replace(",", ".")
+                                       + " (indlæs større udtræk med kommandolinjen)")])
+
+
+def _direct_warnings(con, name: str, found: direct.DirectCheck) -> list[Problem]:
+    """What the staged route would warn about, from the direct route's check: suppressed cells, future
+    periods, categories outside their era (registers the file's periods as temp table typed_periods)."""
+    _register_periods(con, found.periods)
+    warnings = _suppressed_warning(name, found.suppressed, None) + _future_warning(name, found.periods)
+    con.register("direct_category_periods", pa.table({
+        "category": [c for c, _, _ in found.category_periods],
+        "period": [p for _, p, _ in found.category_periods],
+        "n": [n for _, _, n in found.category_periods],
+        "first_line": pa.array([None] * len(found.category_periods), pa.int64())}))
+    con.execute("create or replace temp table typed_category_periods as select * from direct_category_periods")
+    con.unregister("direct_category_periods")
+    return warnings + _category_era_warnings(con, name)
+
+
+def _validate_direct(con, path: Path, name: str, kind: str | None, max_rows: int | None) -> Validation | None:
+    """An upload's review by the direct route, when the file is in jobindsats' form: its lines into a temp
+    table of the app's read-only snapshot and the load's own checks, in one streaming pass (the staged
+    route types every value as text first: several times slower). None: the staged route reviews it,
+    and names whatever is wrong."""
+    plan = direct.plan(path, name, kind)
+    if plan is None:
+        return None
+    direct.register_maps(con, plan)
+    with direct.streaming_settings(con):
+        found = direct.review(con, plan)
+    if not found.ok:
+        return None
+    lines = found.rows // len(plan.measures)
+    _check_line_limit(name, lines, max_rows)
+    result = Validation(name, VISITATION, None, rows=found.rows, lines=lines, figures=found.rows,
+                        periods=sorted(found.periods))
+    result.warnings = _direct_warnings(con, name, found)
+    lines_table = direct.REVIEW_TABLE
+    result.areas = [r[0] for r in con.execute(
+        f"select a.area_name from areas a where a.area_code in (select distinct area_code::varchar "
+        f"from {lines_table}) order by 1").fetchall()]
+    # The staged route's scope, one row per measure the lines carry, for the same previews.
+    by_measure = " union all ".join(
+        f"select distinct area_code, period, benefit, '{m}' as measure from {lines_table} "
+        f"where measures & {visitation_lines.MEASURE_BITS[m]} <> 0" for m in plan.measures)
+    con.execute(f"create or replace temp table review_scope as {by_measure}")
+    _demo_loads(con)
+    result.replaces = _replace_preview(con, VISITATION, "review_scope")
+    con.execute(f"create or replace temp table review_line_scope as select area_code, period, benefit, "
+                f"bit_or(measures) as measures from {lines_table} group by all")
+    result.kept = _kept(con, "review_line_scope", "demo_loads")
+    result.preview = direct.preview(con, plan)
+    return result
+
+
+def _demo_loads(con) -> None:
+    """Temp table demo_loads: the current loads of the synthetic demo, which a real load sets aside."""
+    con.execute("create or replace temp table demo_loads as select load_id from load_log "
+                "where status = 'loaded' and source = ?", [config.DEMO_SOURCE])
+
+
 def _scope_join(kind: Kind, left: str, right: str) -> str:
     return " and ".join(f"{left}.{k} = {right}.{k}" for k in kind.replace_scope)
 
 
-def _replace_preview(con, kind: Kind) -> list[tuple[str, str, str, int]]:
+def _replace_preview(con, kind: Kind, rows: str) -> list[tuple[str, str, str, int]]:
     """Per area: the current rows the load would replace (its scope's, and the demo's in its areas and
-    periods; temp table demo_loads)."""
+    periods; temp table demo_loads). ``rows`` is the temp table of the load's rows (typed, or the direct
+    review's scope), named by the caller's own code."""
     scope = ", ".join(kind.replace_scope)
     return con.execute(
         f"select a.area_name, min(f.period), max(f.period), count(*) from {kind.table} f "
         f"join areas a on a.area_code = f.area_code "
-        f"where f.replaced_by is null and (exists (select 1 from (select distinct {scope} from typed) t "
+        f"where f.replaced_by is null and (exists (select 1 from (select distinct {scope} from {rows}) t "
         f"where {_scope_join(kind, 'f', 't')}) or (f.load_id in (select load_id from demo_loads) "
-        f"and exists (select 1 from (select distinct area_code, period from typed) t "
+        f"and exists (select 1 from (select distinct area_code, period from {rows}) t "
         f"where t.area_code = f.area_code and t.period = f.period))) "
         f"group by a.area_name order by 1").fetchall()
 
@@ -663,9 +731,9 @@ def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet=No
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(file_digest, path)
         clock = _Clock()
-        plan = direct.plan(path, name, kind) if max_rows is None else None
+        plan = direct.plan(path, name, kind) if sheet is None else None
         if plan is not None:
-            result = _load_direct(con, plan, digest, meta, progress, clock)
+            result = _load_direct(con, plan, digest, meta, progress, clock, max_rows)
             if result is not None:
                 progress("færdig", 1.0)
                 result.timings = clock.timings
@@ -686,7 +754,7 @@ def _unchanged(con, digest: str, spec: Kind) -> int | None:
 
 
 def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Provenance, progress,
-                 clock: _Clock) -> LoadResult | None:
+                 clock: _Clock, max_rows: int | None) -> LoadResult | None:
     """Stream a jobindsats-form visitation CSV into the facts; None when the staged path must take it."""
     spec = VISITATION
     direct.register_maps(con, plan)
@@ -695,25 +763,16 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
         with direct.streaming_settings(con), transaction(con):
             load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
             progress("indlæser", 0.3)  # reading, checking and loading are one pass here
-            if direct.insert(con, plan, load_id) is None:
+            lines = direct.insert(con, plan, load_id)
+            if lines is None:
                 raise _NotDirect
             clock.lap("read, parse and insert")
             found = direct.check(con, plan, load_id)
             if not found.ok:
                 raise _NotDirect
             clock.lap("checks")
-            _register_periods(con, found.periods)
-            warnings = _suppressed_warning(meta.name, found.suppressed, None) + _future_warning(meta.name,
-                                                                                                found.periods)
-            con.register("direct_category_periods", pa.table({
-                "category": [c for c, _, _ in found.category_periods],
-                "period": [p for _, p, _ in found.category_periods],
-                "n": [n for _, _, n in found.category_periods],
-                "first_line": pa.array([None] * len(found.category_periods), pa.int64())}))
-            con.execute("create or replace temp table typed_category_periods as "
-                        "select * from direct_category_periods")
-            con.unregister("direct_category_periods")
-            warnings += _category_era_warnings(con, meta.name)
+            _check_line_limit(meta.name, lines, max_rows)
+            warnings = _direct_warnings(con, meta.name, found)
             clock.lap("warnings")
             digest = pending_digest.result()
             clock.lap("waiting for the file hash")

@@ -80,7 +80,9 @@ class _TempFile:
 def sheet_names(name: str, data: bytes) -> list[str]:
     """The sheets of an uploaded Excel workbook, in order; [] for other files and for files that cannot be
     read (the review then says why)."""
-    if _size_problem(name, len(data)):
+    # An xlsx file is a zip archive: anything else has no sheets, and a large CSV is not written to disk
+    # again on every run of the page just to find that out.
+    if _size_problem(name, len(data)) or not data.startswith(b"PK\x03\x04"):
         return []
     with _TempFile(name, data) as path:
         try:
@@ -107,7 +109,7 @@ def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | N
         result.replaces = [(f"perioderne {first}–{last}" if first != last else f"perioden {first}")
                            + f" for {area} erstattes: {fmt_count(n, 'række', 'rækker')}"
                            for area, first, last, n in checked.replaces] + checked.kept
-        result.preview = _preview(con, checked)
+        result.preview = checked.preview if checked.preview is not None else _preview(con, checked)
     return result
 
 

@@ -78,13 +78,13 @@ def kept_sql(scope: str, skip_loads: str | None = None) -> str:
             f"{per_measure}")
 
 
-def by_measure_sql(measures, where: str) -> str:
+def by_measure_sql(measures, where: str, table: str = TABLE) -> str:
     """SQL: the lines that ``where`` picks, one row per carried measure of ``measures`` (LINE_KEYS, measure,
     value, line, raw), as the totals rule reads them (kinds.totals_below_parts_sql). ``where`` may use
     ``{m}`` for the measure; it comes from the caller's own code, as do the measure names."""
     keys = ", ".join(LINE_KEYS)
     return "(" + " union all ".join(
-        f"select {keys}, '{m}' as measure, {m} as value, null::bigint as line, null::varchar as raw from {TABLE} "
+        f"select {keys}, '{m}' as measure, {m} as value, null::bigint as line, null::varchar as raw from {table} "
         f"where measures & {MEASURE_BITS[m]} <> 0 and {where.format(m=m)}" for m in measures) + ")"
 
 

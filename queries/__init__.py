@@ -601,11 +601,16 @@ def upload_sheets(name: str, data: bytes) -> list[str]:
     return uploads.sheet_names(name, data)
 
 
-def review_upload(name: str, data: bytes, sheet: str | None = None) -> uploads.Review:
-    """Validated against the snapshot this run reads (temp tables only; the snapshot is read-only)."""
+@cached
+def review_upload(file_id: str, name: str, sheet: str | None = None, *, _data: bytes) -> uploads.Review:
+    """Validated against the snapshot this run reads (temp tables only; the snapshot is read-only).
+
+    Once per uploaded file (``file_id``), sheet and snapshot: the Data page runs again on every click, and a
+    national extract's review takes seconds. The bytes (``_data``, not hashed) are the file's. The load
+    itself validates the file again from scratch."""
     cursor = _cursor()
     try:
-        return uploads.review(cursor, name, data, sheet=sheet)
+        return uploads.review(cursor, name, _data, sheet=sheet)
     finally:
         cursor.close()
 

@@ -1,0 +1,158 @@
+"""Step 6: an upload through the app's Data page against the same file through the CLI (issue #14).
+
+The file is the first ``UPLOAD_LINES`` lines of a national demo visitation file, as jobindsats writes it
+(about 2,1 million lines and 166 MB: the extract the issue timed). Each route loads it into its own fresh,
+published copy of step 3's national warehouse:
+
+- *CLI*: ``python -m pipelines load FILE``, wall time of the whole command;
+- *app*: a real server (``streamlit run app.py``) and a real browser (Debian's Chromium through Playwright, as
+  the browser tests drive it) on the Data page: *review* from choosing the file until the review's verdict is
+  on screen (the browser's transfer of the file included), *commit* from clicking "Indlæs …" until the page
+  says the file is loaded (the publish included);
+- the app again *with readers*: six sessions (``benchmarks.sessions``) browsing every page of the same server
+  process all the while.
+
+The target: review + commit ≤ 2 × the CLI's time for the same file, with and without readers.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from benchmarks import sessions
+from benchmarks.measure import PROJECT_ROOT, StepFailed, child_env
+
+UPLOAD_LINES = 2_112_880
+READERS = 6
+CHROMIUM = Path("/usr/bin/chromium")
+TIMEOUT_MS = 15 * 60 * 1000
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _extract(source: Path, target: Path, lines: int) -> int:
+    """The header and the first ``lines`` lines of ``source``; how many lines it got."""
+    n = 0
+    with open(source, "rb") as src, open(target, "wb") as out:
+        out.write(src.readline())
+        for line in src:
+            out.write(line)
+            n += 1
+            if n == lines:
+                break
+    return n
+
+
+def _fresh_master(db: Path, folder: Path) -> dict[str, str]:
+    """A copy of the national warehouse in ``folder``, published; the environment that points at it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copyfile(db, folder / "warehouse.duckdb")
+    env = child_env(HELHEDSBLIK_WAREHOUSE=str(folder / "warehouse.duckdb"))
+    env.pop("HELHEDSBLIK_ANALYST_PASSPHRASE", None)  # open local mode: the uploader is on the Data page
+    subprocess.run([sys.executable, "-m", "pipelines", "publish"], cwd=PROJECT_ROOT, env=env, check=True,
+                   capture_output=True, timeout=600)
+    return env
+
+
+def _cli(db: Path, extract: Path, work: Path, logs: Path) -> float:
+    env = _fresh_master(db, work / "cli")
+    start = time.perf_counter()
+    with open(logs / "upload_cli.log", "wb") as log:
+        done = subprocess.run([sys.executable, "-m", "pipelines", "load", str(extract)], cwd=PROJECT_ROOT, env=env,
+                              stdout=log, stderr=subprocess.STDOUT, timeout=3600)
+    if done.returncode != 0:
+        raise StepFailed(f"pipelines load failed (see {logs / 'upload_cli.log'})")
+    return time.perf_counter() - start
+
+
+def _readers(url: str, stop: threading.Event, failures: list[str]) -> list[threading.Thread]:
+    """Six sessions browsing every page until ``stop`` is set."""
+    def user(n: int) -> None:
+        pages = list(sessions.PAGES)
+        try:
+            session = sessions.Session(url)
+            try:
+                i = n
+                while not stop.is_set():
+                    run = session.open(pages[i % len(pages)])
+                    failures.extend(run.errors)
+                    i += 1
+            finally:
+                session.close()
+        except (OSError, TimeoutError) as exc:
+            failures.append(f"reader {n}: {exc}")
+
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(READERS)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def _through_the_app(db: Path, extract: Path, work: Path, logs: Path, label: str, readers: bool) -> dict:
+    from playwright.sync_api import expect, sync_playwright
+
+    env = _fresh_master(db, work / label)
+    server = sessions.Server(env, logs / f"upload_{label}_server.log")
+    stop, failures, threads = threading.Event(), [], []
+    try:
+        sessions.browse(server.url, list(sessions.PAGES), rounds=1)  # the server in use: caches filled
+        if readers:
+            threads = _readers(server.url, stop, failures)
+            time.sleep(2.0)  # the readers in full swing
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"])
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(f"{server.url}/data", timeout=TIMEOUT_MS)
+                chooser = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+                chooser.wait_for(state="attached", timeout=TIMEOUT_MS)
+                start = time.perf_counter()
+                chooser.set_input_files(str(extract))
+                expect(page.get_by_role("button", name=f"Indlæs {extract.name}")).to_be_visible(timeout=TIMEOUT_MS)
+                review = time.perf_counter() - start
+                start = time.perf_counter()
+                page.get_by_role("button", name=f"Indlæs {extract.name}").click()
+                expect(page.get_by_text("indlæst som nr.")).to_be_visible(timeout=TIMEOUT_MS)
+                commit = time.perf_counter() - start
+            finally:
+                browser.close()
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=120)
+        server.stop()
+    if failures:
+        raise StepFailed(f"a reader failed during the upload: {failures[0]}")
+    return {"review_seconds": review, "commit_seconds": commit, "readers": READERS if readers else 0}
+
+
+def step(db: Path, visitation_file: Path, work: Path, logs: Path) -> dict:
+    """Every figure of this step (raises StepFailed when a part fails)."""
+    if not CHROMIUM.exists():
+        raise StepFailed(f"{CHROMIUM} is missing (apt-get install chromium): the app's upload needs a browser")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    extract = work / "kontanthjaelp_udtraek.csv"
+    lines = _extract(visitation_file, extract, UPLOAD_LINES)
+    out = {"lines": lines, "mb": extract.stat().st_size / 1e6}
+    _say(f"[6] upload of {lines:,} lines ({out['mb']:,.0f} MB): the CLI against the app's Data page")
+    out["cli_seconds"] = _cli(db, extract, work, logs)
+    _say(f"    CLI: {out['cli_seconds']:.1f} s")
+    for label, readers in (("quiet", False), ("readers", True)):
+        app = _through_the_app(db, extract, work, logs, label, readers)
+        app["ratio"] = (app["review_seconds"] + app["commit_seconds"]) / out["cli_seconds"]
+        out[label] = app
+        _say(f"    app{' with six readers' if readers else ''}: review {app['review_seconds']:.1f} s + commit "
+             f"{app['commit_seconds']:.1f} s = {app['ratio']:.2f} × the CLI")
+    shutil.rmtree(work, ignore_errors=True)
+    return out
