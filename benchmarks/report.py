@@ -240,11 +240,24 @@ def serving_section(sv: dict) -> list[str]:
     lines += ["", "Page runs: " + ", ".join(f"{label} {sv[key]['pages']['all pages']['n']}" for key, label in phases)
               + "."]
     t = sv["twenty"]
+    per_run = t["server_cpu_seconds"] / t["page_runs"]
+    two = sv.get("twenty_two_processes")
+    lines += ["", f"**What limits twenty sessions on one process:** Python runs one thread at a time (the GIL). "
+              f"A warm page run costs the server about {1000 * per_run:.0f} CPU ms, nearly all of it Python "
+              "(Streamlit building and serialising the page's messages, Altair specs and Arrow tables; DuckDB's "
+              "queries are a few ms and mostly cached), so twenty sessions that ask at once queue behind each other: "
+              f"the process used {t['server_cpu_seconds'] / t['wall_seconds']:.2f} of {os.cpu_count()} cores, and a "
+              f"page waits for up to twenty others (20 × {1000 * per_run:.0f} ms ≈ {20 * per_run:.1f} s at worst). "
+              "DuckDB's threads are not the limit. More processes are: "
+              + (f"the same twenty sessions over two processes had p95 {two['pages']['all pages']['p95'] * 1000:,.0f} ms "
+                 f"({two['pages']['all pages']['p95'] / sv['one']['pages']['all pages']['p95']:.2f} × one session)."
+                 if two else "see the deployment section of the README."), ""]
     lines += [f"Twenty sessions: {t['page_runs']} page runs in {t['wall_seconds']:.1f} s; the server used "
               f"{t['server_cpu_seconds']:.1f} CPU s ({t['server_cpu_seconds'] / t['wall_seconds']:.2f} cores of "
               f"{os.cpu_count()}), {1000 * t['server_cpu_seconds'] / t['page_runs']:.0f} CPU ms per page run. "
-              "The load beside the server: " + f"{sv['during']['load_seconds']:.0f} s "
-              f"(server niceness {sv.get('server_nice', 0)})."]
+              "The load beside the server: " + f"{sv['during']['load_seconds']:.0f} s, "
+              "as `python -m pipelines load` runs it (at niceness 10, `HELHEDSBLIK_WRITER_NICE`; the server at "
+              f"{sv.get('server_nice', 0)})."]
     if sv.get("notes"):
         lines += [""] + [f"- {n}" for n in sv["notes"]]
     return lines

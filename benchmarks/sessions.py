@@ -130,8 +130,10 @@ def browse(url: str, pages: list[str], rounds: int, start: int = 0) -> list[Page
         session.close()
 
 
-def concurrent(url: str, pages: list[str], sessions: int, rounds: int) -> list[PageRun]:
-    """``sessions`` sessions at once, each browsing every page ``rounds`` times from a different first page."""
+def concurrent(urls: str | list[str], pages: list[str], sessions: int, rounds: int) -> list[PageRun]:
+    """``sessions`` sessions at once, each browsing every page ``rounds`` times from a different first page;
+    given several servers' URLs, the sessions are spread over them in turn (as a sticky proxy would)."""
+    urls = [urls] if isinstance(urls, str) else urls
     runs: list[PageRun] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -139,7 +141,7 @@ def concurrent(url: str, pages: list[str], sessions: int, rounds: int) -> list[P
 
     def user(n: int) -> None:
         try:
-            session = Session(url)
+            session = Session(urls[n % len(urls)])
             try:
                 go.wait(timeout=120)
                 order = pages[n % len(pages):] + pages[:n % len(pages)]
