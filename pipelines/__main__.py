@@ -37,14 +37,20 @@ def _fmt(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
+def _missing_files(files: list[str]) -> list[str]:
+    """A mistyped path is one line, not a rejection report; said before the warehouse is opened."""
+    missing = [path for path in files if not Path(path).is_file()]
+    for path in missing:
+        print(f"fejl: {path} findes ikke eller er ikke en fil; intet er indlæst", file=sys.stderr)
+    return missing
+
+
 def cmd_load(args, con) -> int:
-    failed = 0
+    failed = len(args.missing)
     timings = []
     try:
         for path in args.files:
-            if not Path(path).is_file():  # a mistyped path is one line, not a rejection report
-                failed += 1
-                print(f"fejl: {path} findes ikke eller er ikke en fil; intet er indlæst", file=sys.stderr)
+            if path in args.missing:
                 continue
             try:
                 result = loader.load(Path(path), args.kind, source=args.source, con=con, progress=_bar,
@@ -320,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
             _yield_cpu()
         if args.command not in SESSION_COMMANDS:
             return args.func(args)
+        if args.command == "load":
+            args.missing = _missing_files(args.files)
+            if len(args.missing) == len(args.files):
+                return 1
         with _session() as con:
             status = args.func(args, con)
         if args.command in ("build", "publish"):

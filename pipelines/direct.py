@@ -259,9 +259,9 @@ def preview(con: duckdb.DuckDBPyConnection, plan: DirectPlan, lines: int = 10) -
     """The file's first ``lines`` lines as written, under the kind's Danish column names and the measures'
     labels from the reference data, with the line a text editor shows ("Række")."""
     layout = plan.layout
-    frame = con.execute(f"select * from {readers.CSV_SOURCE_SQL} limit {int(lines)}",
-                        [str(plan.path), layout.delimiter, layout.header_index + 1,
-                         readers.csv_columns(len(layout.headers))]).pl()
+    frame = con.sql(f"select * from {readers.CSV_SOURCE_SQL} limit {int(lines)}",
+                    params=[str(plan.path), layout.delimiter, layout.header_index + 1,
+                            readers.csv_columns(len(layout.headers))]).pl()
     measure_labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
     labels = {f"c{pos}": VISITATION.column(name).label for name, pos in plan.dims.items()}
     labels.update({f"c{pos}": measure_labels.get(m, m) for m, pos in plan.measures.items()})

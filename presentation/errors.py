@@ -14,6 +14,7 @@ import secrets
 import streamlit as st
 
 import queries
+from pipelines.snapshots import NotPublished
 
 LOG = logging.getLogger("helhedsblik")
 if not LOG.hasHandlers():
@@ -26,6 +27,8 @@ if not LOG.hasHandlers():
 
 QUERY_FAILED = ("Siden kan ikke vises, fordi data ikke kunne hentes fra datalageret. Prøv at genindlæse siden. "
                 "Sker det igen, så giv fejl-id {ref} til den, der driver Helhedsblik.")
+NOT_PUBLISHED = ("Der er ingen data at vise endnu: datalageret er ikke offentliggjort. Data indlæses på den maskine, "
+                 "hvor hovedlageret ligger; prøv igen, når det er sket.")
 UNEXPECTED = ("Der opstod en uventet fejl, så siden kan ikke vises. Fejlen er skrevet i serverens log. Prøv at "
               "genindlæse siden. Sker det igen, så giv fejl-id {ref} til den, der driver Helhedsblik.")
 
@@ -42,6 +45,9 @@ def run_page(navigation) -> None:
     try:
         with queries.reading_snapshot():
             navigation.run()
+    except NotPublished as exc:  # an app machine that reads a shared folder before the writer published
+        LOG.warning("Nothing published yet: %s", exc)
+        st.warning(NOT_PUBLISHED, icon=":material/hourglass_empty:")
     except queries.QueryError as exc:
         ref = _reference()
         LOG.error("Fejl-id %s: a query failed on page %r", ref, navigation.title, exc_info=exc)

@@ -73,10 +73,10 @@ def review(result) -> bool:
         return False
     periods = (f"periode {result.periods[0]}" if result.periods[0] == result.periods[-1]
                else f"perioder {result.periods[0]}–{result.periods[-1]}")
-    st.success(f"{fmt.plain(result.file_name)}: {fmt.plain(result.kind_label)}, "
+    # The kind's label is ours and the periods are canonical (parsed): only the file name comes from the user.
+    st.success(f"{fmt.plain(result.file_name)}: {result.kind_label}, "
                f"{fmt.fmt_count(result.lines, 'linje', 'linjer')} med {fmt.fmt_count(result.figures, 'tal', 'tal')}, "
-               f"{fmt.fmt_count(len(result.areas), 'område', 'områder')}, {fmt.plain(periods)}.",
-               icon=":material/check_circle:")
+               f"{fmt.fmt_count(len(result.areas), 'område', 'områder')}, {periods}.", icon=":material/check_circle:")
     for line in result.replaces:
         st.text(line)
     if result.warnings:

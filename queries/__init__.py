@@ -239,7 +239,7 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
             "aktivering"),
         Kpi("caseload", "Sager pr. sagsbehandler", case_row["cases_per_worker"] if case_row else None, None, None,
             "sager", "sagstal",
-            f"{case_row['teams_above']} af {count(case_row['teams'], 'team', 'teams')} over DS' bånd "
+            f"{case_row['teams_above']} af {fmt_count(case_row['teams'], 'team', 'teams')} over DS' bånd "
             f"({case_row['period']})"
             if case_row else ""),
         Kpi("investment", "Investering: nettoresultat", net, None, None, "kr", "investering",

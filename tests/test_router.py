@@ -24,7 +24,7 @@ def router(monkeypatch):
 
     def run(path: Path, page: str | None = None) -> AppTest:
         monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(path))
-        queries.warehouse.clear()
+        queries.snapshot_reader.clear()
         st.cache_data.clear()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         if page:
@@ -32,7 +32,7 @@ def router(monkeypatch):
         return at
 
     yield run
-    queries.warehouse.clear()
+    queries.snapshot_reader.clear()
     st.cache_data.clear()
 
 
