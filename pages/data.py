@@ -23,6 +23,9 @@ if writes:
     files = st.file_uploader("Vælg filer", type=["csv", "txt", "xlsx", "parquet", "json"],
                              accept_multiple_files=True, key="uploads")
     for number, upload in enumerate(files or []):
+        if page.loaded_upload(upload.file_id):
+            st.caption(f"{plain(upload.name)} er indlæst (se Indlæsninger nedenfor).")
+            continue
         data = upload.getvalue()
         with st.container(border=True):
             sheets = queries.upload_sheets(upload.name, data)
@@ -33,7 +36,8 @@ if writes:
                 continue
             if st.button(f"Indlæs {plain(upload.name)}", key=f"commit_{number}_{upload.name}", type="primary"):
                 page.run_load(upload.name, lambda progress, name=upload.name, data=data, sheet=sheet:
-                              queries.commit_upload(name, data, who.user, progress=progress, sheet=sheet))
+                              queries.commit_upload(name, data, who.user, progress=progress, sheet=sheet),
+                              upload_id=upload.file_id)
 
 if writes:
     st.header("Hent fra jobindsats")

@@ -582,11 +582,13 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
         # What a real load (an upload, a fetch) of this file would replace and keep; the demo's rows in
         # its areas and periods it sets aside (_keep_demo_apart).
         _demo_loads(con)
-        result.replaces = _replace_preview(con, spec, "typed")
         if spec is VISITATION:
             con.execute(f"create or replace temp table typed_scope as select area_code, period, benefit, "
                         f"{visitation_lines.mask_of_rows_sql('measure')} as measures from typed group by all")
+            result.replaces = _replaced_lines_preview(con, "typed_scope")
             result.kept = _kept(con, "typed_scope", "demo_loads")
+        else:
+            result.replaces = _replace_preview(con, spec, "typed")
     return result
 
 
@@ -635,16 +637,11 @@ def _validate_direct(con, path: Path, name: str, kind: str | None, max_rows: int
     result.areas = [r[0] for r in con.execute(
         f"select a.area_name from areas a where a.area_code in (select distinct area_code::varchar "
         f"from {lines_table}) order by 1").fetchall()]
-    # The staged route's scope, one row per measure the lines carry, for the same previews.
-    by_measure = " union all ".join(
-        f"select distinct area_code, period, benefit, '{m}' as measure from {lines_table} "
-        f"where measures & {visitation_lines.MEASURE_BITS[m]} <> 0" for m in plan.measures)
-    con.execute(f"create or replace temp table review_scope as {by_measure}")
     _demo_loads(con)
-    result.replaces = _replace_preview(con, VISITATION, "review_scope")
-    con.execute(f"create or replace temp table review_line_scope as select area_code, period, benefit, "
+    con.execute(f"create or replace temp table review_scope as select area_code, period, benefit, "
                 f"bit_or(measures) as measures from {lines_table} group by all")
-    result.kept = _kept(con, "review_line_scope", "demo_loads")
+    result.replaces = _replaced_lines_preview(con, "review_scope")
+    result.kept = _kept(con, "review_scope", "demo_loads")
     result.preview = direct.preview(con, plan)
     return result
 
@@ -657,6 +654,13 @@ def _demo_loads(con) -> None:
 
 def _scope_join(kind: Kind, left: str, right: str) -> str:
     return " and ".join(f"{left}.{k} = {right}.{k}" for k in kind.replace_scope)
+
+
+def _replaced_lines_preview(con, scope: str) -> list[tuple[str, str, str, int]]:
+    """_replace_preview for visitation, from its lines: ``scope`` as visitation_lines.replaced_preview_sql."""
+    return con.execute(f"select a.area_name, r.* exclude (area_code) from "
+                       f"({visitation_lines.replaced_preview_sql(scope, 'demo_loads')}) r "
+                       f"join areas a using (area_code) order by a.area_name").fetchall()
 
 
 def _replace_preview(con, kind: Kind, rows: str) -> list[tuple[str, str, str, int]]:

@@ -37,6 +37,24 @@ def current_mask_sql(alias: str) -> str:
     return f"({alias}.measures & ({parts}))"
 
 
+def replaced_preview_sql(scope: str, demo_loads: str) -> str:
+    """SQL: per area, what a load carrying ``scope`` would replace: (area_code, first period, last period,
+    facts). ``scope`` is a temp table (area_code, period, benefit, measures) as for kept_sql; the current
+    measures of other lines there that the scope carries are replaced, and every current measure of a
+    ``demo_loads`` line in its areas and periods (the demo never stays beside real figures). Names are the
+    caller's own; this reads the lines once, where the one-row-per-measure view would unpivot them all."""
+    on = " and ".join(f"f.{k} = s.{k}" for k in SCOPE)
+    current = current_mask_sql("f")
+    return (f"with s as (select {', '.join(SCOPE)}, bit_or(measures) as measures from {scope} group by all), "
+            f"ap as (select distinct area_code, period from s), "
+            f"hit as (select f.area_code, f.period, (coalesce(s.measures, 0) & {current}) | "
+            f"(case when f.load_id in (select load_id from {demo_loads}) then {current} else 0 end) as bits "
+            f"from {TABLE} f semi join ap on f.area_code = ap.area_code and f.period = ap.period "
+            f"left join s on {on}) "
+            f"select area_code::varchar as area_code, min(period), max(period), sum(bit_count(bits))::bigint "
+            f"from hit where bits <> 0 group by all")
+
+
 def insert_typed(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     """Insert the staged path's ``typed`` rows (one per measure) as lines, and fill ``load_scope``."""
     values = ", ".join(f"max(value) filter (where measure = '{m}'), null" for m in MEASURE_BITS)

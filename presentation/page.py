@@ -88,10 +88,11 @@ def review(result) -> bool:
     return True
 
 
-def run_load(label: str, commit, forget: tuple[str, ...] = ()) -> None:
+def run_load(label: str, commit, forget: tuple[str, ...] = (), upload_id: str | None = None) -> None:
     """A load with a status box and a progress bar; ``commit(progress)`` does it. A rejection lists its
     problems and changes nothing. After a load the page runs again, with the outcome at its top: the
-    load published a new snapshot, and a script run reads only one (``forget``: session keys to drop then).
+    load published a new snapshot, and a script run reads only one (``forget``: session keys to drop then;
+    ``upload_id``: the uploaded file's id, which ``loaded_upload`` then knows, so it is not reviewed again).
     """
     from pipelines.errors import ExtractRejected, PipelineError
     from pipelines.uploads import Review
@@ -111,9 +112,19 @@ def run_load(label: str, commit, forget: tuple[str, ...] = ()) -> None:
             return
     for key in forget:
         st.session_state.pop(key, None)
+    if upload_id is not None:
+        st.session_state.setdefault(LOADED_UPLOADS, set()).add(upload_id)
     flash(f"{shown} var allerede indlæst (nr. {result.load_id}); intet ændret." if result.skipped_identical else
           f"{shown} indlæst som nr. {result.load_id}: {fmt.fmt_count(result.rows, 'række', 'rækker')}, "
           f"{fmt.fmt_int(result.replaced_rows)} erstattet.")
+
+
+LOADED_UPLOADS = "_loaded_uploads"
+
+
+def loaded_upload(upload_id: str) -> bool:
+    """Whether this session loaded the uploaded file already (it stays in the uploader until removed)."""
+    return upload_id in st.session_state.get(LOADED_UPLOADS, ())
 
 
 def flash(message: str) -> None:

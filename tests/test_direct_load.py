@@ -181,3 +181,53 @@ def test_a_warehouse_with_a_row_per_measure_is_upgraded_in_place(warehouse, writ
         assert loader.check(con) == []
     finally:
         con.close()
+
+
+def _review(con, path, max_rows=None):
+    """An upload's review of ``path``: the Validation, read-only on ``con`` (as the app's snapshot is)."""
+    return loader.validate(con, path, max_rows=max_rows)
+
+
+def test_an_upload_is_reviewed_and_loaded_by_the_direct_route_as_the_staged_route_would(con, write_file):
+    from pipelines import uploads
+
+    # Earlier figures: full-time persons for Copenhagen's January, which the new file does not carry there.
+    earlier = write_file("earlier.csv", HEADER + "København;2024M01;Kontanthjælp;Mænd;25-29 år;Personer med dansk "
+                                                 "oprindelse;Jobparat;1.200;1.000\n")
+    loader.load(earlier, source="upload i appen", con=con)
+    persons_only = [";".join(line.split(";")[:-1]) for line in LINES]
+    content = HEADER.replace(";Fuldtidspersoner", "") + "\n".join(persons_only) + "\n"
+    direct_file = write_file("y60a02.csv", content.encode("utf-8"))
+    staged_file = write_file("resaved.csv", content.encode("cp1252"))  # Excel's re-save: the staged route
+
+    direct, staged = _review(con, direct_file), _review(con, staged_file)
+    assert direct.staged is None and staged.staged is not None  # which route reviewed which file
+    for field in ("ok", "rows", "lines", "figures", "areas", "periods", "replaces", "kept"):
+        assert getattr(direct, field) == getattr(staged, field), field
+    assert [w.message for w in direct.warnings] == [w.message for w in staged.warnings]
+    assert direct.lines == 6 and direct.figures == 6 and direct.replaces == [("København", "2024M01", "2024M01", 1)]
+    assert direct.kept == ["Fuldtidspersoner for København 2024M01 bliver stående fra indlæsning 1 (earlier.csv)"]
+    assert direct.preview["Område"].to_list()[:2] == ["København", "København"]
+    assert direct.preview["Række"].to_list()[0] == 2 and "Antal personer" in direct.preview.columns
+
+    before = state(con)
+    review = uploads.review(con, "y60a02.csv", direct_file.read_bytes())
+    assert review.ok and review.lines == 6 and state(con) == before  # a review writes nothing
+    result = uploads.commit(con, "y60a02.csv", direct_file.read_bytes(), "analytiker")
+    assert result.route == "direct" and result.rows == 6
+
+
+def test_the_upload_line_limit_holds_on_the_direct_route(con, write_file, monkeypatch):
+    from pipelines import uploads
+    from pipelines.errors import ExtractRejected
+
+    path = write_file("y60a02.csv", JOBINDSATS_FORM)
+    message = "filen har for mange linjer; grænsen er 5 linjer (indlæs større udtræk med kommandolinjen)"
+    with pytest.raises(ExtractRejected) as review:
+        _review(con, path, max_rows=5)
+    assert [(p.value, p.message) for p in review.value.problems] == [("6", message)]
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_ROWS", 5)
+    before = state(con)
+    with pytest.raises(ExtractRejected) as load:
+        uploads.commit(con, "y60a02.csv", path.read_bytes(), "analytiker")
+    assert [(p.value, p.message) for p in load.value.problems] == [("6", message)] and state(con) == before
