@@ -93,14 +93,14 @@ def upload_targets(up: dict) -> list[Target]:
     out = []
     for key, name in (("quiet", "Upload: app review + commit ≤ 2 × the CLI"),
                       ("readers", "Upload: the same with six sessions reading")):
-        if not up or "error" in up or key not in up:
+        if not up or "error" in up or "cli_seconds" not in up.get(key, {}):
             why = (up.get("error") or "not run").splitlines()[0] if up else "not run"
             out.append(Target(name, NOT_MEASURED, why))
             continue
         app = up[key]
         out.append(Target(name, MET if app["ratio"] <= 2.0 else NOT_MET,
                           f"{app['review_seconds']:.1f} s + {app['commit_seconds']:.1f} s = {app['ratio']:.2f} × "
-                          f"{up['cli_seconds']:.1f} s"))
+                          f"the CLI's {app['cli_seconds']:.1f} s"))
     return out
 
 
@@ -195,18 +195,20 @@ def upload_section(up: dict) -> list[str]:
     head, measured = _section("Upload: the app's Data page against the CLI", up)
     if not measured:
         return head
-    rows = [["CLI: `python -m pipelines load`", "–", "–", f"{up['cli_seconds']:.1f}", "1.00"]]
-    for key, label in (("quiet", "app, nothing else running"), ("readers", "app, six sessions reading")):
+    rows = []
+    for key, label in (("quiet", "nothing else running"), ("readers", "six sessions reading")):
         app = up.get(key) or {}
-        if app:
-            rows.append([label, f"{app['review_seconds']:.1f}", f"{app['commit_seconds']:.1f}",
+        if "cli_seconds" in app:  # (results of an earlier layout have none)
+            rows.append([f"CLI, {label}", "–", "–", f"{app['cli_seconds']:.1f}", "1.00"])
+            rows.append([f"app, {label}", f"{app['review_seconds']:.1f}", f"{app['commit_seconds']:.1f}",
                          f"{app['review_seconds'] + app['commit_seconds']:.1f}", f"{app['ratio']:.2f}"])
     return head + [
         f"{_n(up['lines'])} lines ({up['mb']:,.0f} MB) of a national visitation extract, each route into its own "
         "fresh published copy of the national warehouse. The app: a real server and Debian's Chromium on the Data "
         "page; review from choosing the file (its transfer included) until the review is on screen, commit from "
-        "the click until the page says it is loaded (the publish included). Readers: six sessions browsing every "
-        "page of the same server process throughout.", ""] + _table(
+        "the click until the page says it is loaded (the publish included). The CLI as users run it (niced, "
+        "`HELHEDSBLIK_WRITER_NICE`). Readers: six sessions browsing every page without pause, of the server that "
+        "takes the upload (for the CLI: of a server on the same warehouse), throughout.", ""] + _table(
         ["route", "review s", "commit s", "total s", "× CLI"], rows)
 
 

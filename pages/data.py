@@ -35,8 +35,9 @@ if writes:
             if not page.review(queries.review_upload(upload.file_id, upload.name, sheet, _data=data)):
                 continue
             if st.button(f"Indlæs {plain(upload.name)}", key=f"commit_{number}_{upload.name}", type="primary"):
-                page.run_load(upload.name, lambda progress, name=upload.name, data=data, sheet=sheet:
-                              queries.commit_upload(name, data, who.user, progress=progress, sheet=sheet),
+                page.run_load(upload.name, lambda progress, name=upload.name, data=data, sheet=sheet,
+                              file_id=upload.file_id: queries.commit_upload(name, data, who.user, progress=progress,
+                                                                            sheet=sheet, file_id=file_id),
                               upload_id=upload.file_id)
 
 if writes:

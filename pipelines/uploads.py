@@ -6,8 +6,12 @@ between the two clicks, and a load must never rest on a stale check.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +81,63 @@ class _TempFile:
         self.dir.cleanup()
 
 
+class _Spool:
+    """Uploaded files written once for their review and read again by their load, keyed by the upload's id.
+
+    A national extract is 200 MB: writing it again for the load cost half a second. The newest ``KEEP``
+    files are kept (a file reviewed but never loaded goes when newer ones come, or with the process); a
+    loaded file goes at once. Thread-safe: sessions share the process.
+    """
+
+    KEEP = 4
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._dir: tempfile.TemporaryDirectory | None = None
+        self._files: dict[str, Path] = {}  # key -> file, oldest first
+
+    def path(self, key: str, name: str, data: bytes) -> Path:
+        with self._lock:
+            known = self._files.pop(key, None)
+            if known is not None and known.exists() and known.stat().st_size == len(data):
+                self._files[key] = known
+                return known
+            if self._dir is None:
+                self._dir = tempfile.TemporaryDirectory(prefix="helhedsblik-uploads-")
+            # The key is Streamlit's file id; only its hash and the suffix of the user's name make the path.
+            digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+            path = Path(self._dir.name) / (digest + Path(name).suffix.lower()[:10])
+            path.write_bytes(data)
+            self._files[key] = path
+            while len(self._files) > self.KEEP:
+                self._files.pop(next(iter(self._files))).unlink(missing_ok=True)
+            return path
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            path = self._files.pop(key, None)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+_SPOOL = _Spool()
+
+
+@contextmanager
+def _upload_file(name: str, data: bytes, key: str | None, keep: bool) -> Iterator[Path]:
+    """The upload as a file: spooled under ``key`` (kept for its load when ``keep``), else a temp file."""
+    if key is None:
+        with _TempFile(name, data) as path:
+            yield path
+        return
+    path = _SPOOL.path(key, name, data)
+    try:
+        yield path
+    finally:
+        if not keep:
+            _SPOOL.discard(key)
+
+
 def sheet_names(name: str, data: bytes) -> list[str]:
     """The sheets of an uploaded Excel workbook, in order; [] for other files and for files that cannot be
     read (the review then says why)."""
@@ -92,13 +153,14 @@ def sheet_names(name: str, data: bytes) -> list[str]:
 
 
 def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | None = None,
-           sheet: str | None = None) -> Review:
+           sheet: str | None = None, key: str | None = None) -> Review:
     """Validate without loading: what the file is, what is wrong with it, what it would replace.
-    ``sheet`` picks an Excel workbook's sheet (the first by default)."""
+    ``sheet`` picks an Excel workbook's sheet (the first by default); ``key`` (the upload's id) keeps the
+    file written for the load that may follow."""
     too_big = _size_problem(name, len(data))
     if too_big:
         return Review(name, False, problems=[too_big])
-    with _TempFile(name, data) as path:
+    with _upload_file(name, data, key, keep=True) as path:
         try:
             checked = loader.validate(con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS, sheet=sheet)
         except ExtractRejected as exc:
@@ -133,12 +195,12 @@ def _preview(con, checked: loader.Validation) -> pl.DataFrame:
 
 
 def commit(con: duckdb.DuckDBPyConnection, name: str, data: bytes, user: str, progress=None,
-           sheet: str | None = None) -> loader.LoadResult:
-    """Load an uploaded extract atomically, recording who loaded it."""
+           sheet: str | None = None, key: str | None = None) -> loader.LoadResult:
+    """Load an uploaded extract atomically, recording who loaded it (``key``: as for ``review``)."""
     too_big = _size_problem(name, len(data))
     if too_big:
         raise ExtractRejected([too_big])
-    with _TempFile(name, data) as path:
+    with _upload_file(name, data, key, keep=False) as path:
         return loader.load(path, source=UPLOAD_SOURCE, loaded_by=user, file_name=name, con=con,
                            progress=progress, max_rows=MAX_UPLOAD_ROWS, sheet=sheet)
 

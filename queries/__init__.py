@@ -610,7 +610,7 @@ def review_upload(file_id: str, name: str, sheet: str | None = None, *, _data: b
     itself validates the file again from scratch."""
     cursor = _cursor()
     try:
-        return uploads.review(cursor, name, _data, sheet=sheet)
+        return uploads.review(cursor, name, _data, sheet=sheet, key=file_id)
     finally:
         cursor.close()
 
@@ -626,9 +626,11 @@ def _session(progress=None):
     return write_session(on_wait=waiting, on_publish=(lambda step: progress(step, 0.98)) if progress else None)
 
 
-def commit_upload(name: str, data: bytes, user: str, progress=None, sheet: str | None = None) -> loader.LoadResult:
+def commit_upload(name: str, data: bytes, user: str, progress=None, sheet: str | None = None,
+                  file_id: str | None = None) -> loader.LoadResult:
+    """Load an upload (``file_id``: the file its review wrote is read again, not written twice)."""
     with _session(progress) as con:
-        return uploads.commit(con, name, data, user, progress, sheet=sheet)
+        return uploads.commit(con, name, data, user, progress, sheet=sheet, key=file_id)
 
 
 def undo_load(load_id: int, user: str) -> int:

@@ -231,3 +231,17 @@ def test_the_upload_line_limit_holds_on_the_direct_route(con, write_file, monkey
     with pytest.raises(ExtractRejected) as load:
         uploads.commit(con, "y60a02.csv", path.read_bytes(), "analytiker")
     assert [(p.value, p.message) for p in load.value.problems] == [("6", message)] and state(con) == before
+
+
+def test_an_upload_is_written_to_disk_once_for_its_review_and_its_load(con, write_file):
+    from pipelines import uploads
+
+    data = JOBINDSATS_FORM.encode("utf-8")
+    assert uploads.review(con, "y60a02.csv", data, key="upload-1").ok
+    spooled = [p for p in uploads._SPOOL._files.values()]
+    assert len(spooled) == 1 and spooled[0].read_bytes() == data
+    written = spooled[0].stat().st_mtime_ns
+    assert uploads.review(con, "y60a02.csv", data, key="upload-1").ok  # another look: the same file
+    assert spooled[0].stat().st_mtime_ns == written
+    assert uploads.commit(con, "y60a02.csv", data, "analytiker", key="upload-1").rows == 2 * len(LINES)
+    assert not spooled[0].exists() and "upload-1" not in uploads._SPOOL._files  # gone once loaded
