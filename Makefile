@@ -16,8 +16,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 warehouse: $(STAMP)
 	$(PY) -m pipelines build
 
+# Run app.py once as soon as the server answers (the script health check): until some session has, a fresh
+# server routes a deep link through Streamlit's legacy pages/ list and shows "Page not found".
+WARM_UP := for i in $$(seq 120); do $(PY) -c "import urllib.request as u; \
+	u.urlopen('http://127.0.0.1:8501/_stcore/script-health-check', timeout=60)" 2>/dev/null && break; sleep 1; done
+
 run: warehouse
-	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+	($(WARM_UP)) &
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -121,14 +121,10 @@ def server(built_warehouse, tmp_path_factory, browser):
 
 
 def warm_up(browser, srv: Server) -> None:
-    """Open the app's root once, as `make run`'s user does: until some session has run app.py's
-    st.navigation, Streamlit serves deep links from its legacy pages/ mode."""
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.goto(srv.url)  # not open_page: a server whose warehouse is broken has no page title to wait for
-    expect(tab.locator("[data-testid='stSidebarNav']")).to_contain_text("Fælles borgere", timeout=60_000)
-    wait_idle(tab)
-    context.close()
+    """What `make run` and the deployment do once a server is up: the script health check runs app.py
+    once; until some session has, Streamlit serves deep links from its legacy pages/ list."""
+    with urllib.request.urlopen(f"{srv.url}/_stcore/script-health-check", timeout=120) as reply:
+        assert reply.status == 200
 
 
 @pytest.fixture
@@ -530,3 +526,16 @@ def test_scenario_fields_show_and_take_danish_numbers(server, page):
     wait_idle(page)
     expect(cost).to_have_value("750.000")
     assert metric(page, "Samlet investering") != before
+
+
+def test_a_fresh_server_opens_a_deep_link_without_a_dialog(built_warehouse, tmp_path, browser, page):
+    """A link to a page as the first request of a freshly started server (a bookmark after a restart)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+    srv = Server(warehouse, tmp_path / "fresh.log")
+    try:
+        warm_up(browser, srv)  # as make run does (and the systemd unit in the README)
+        open_page(page, f"{srv.url}/faelles-borgere?kommune=101")  # fails on any dialog or error box
+        expect(page.locator("h1").first).to_contain_text("Fælles borgere")
+    finally:
+        srv.stop()
