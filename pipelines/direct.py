@@ -26,12 +26,12 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pipelines import readers, visitation_lines
+from pipelines import danish, readers, visitation_lines
 from pipelines.kinds import (AREA, DIM, NOT_FINITE, PERIOD, TOTAL_CODE, TOTAL_DIMENSIONS, TOTAL_MEASURES,
                              VISITATION, VISITATION_MEASURES, detect_kind, header_map, marker_sql, number_sql,
                              totals_below_parts_sql, value_rules)
 from pipelines.periods import Period, parse_period
-from pipelines.warehouse import CODE_TYPES, normalise_value, population_of_denmark, total_parts, vocabulary
+from pipelines.warehouse import CODE_TYPES, population_of_denmark, total_parts, vocabulary
 
 # Dimension column -> its ENUM type in the visitation facts (the area column is "area" in the kinds).
 CODE_TYPE = {("area" if column == "area_code" else column): type_name
@@ -108,7 +108,7 @@ def register_maps(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> None:
                                     [dimension]).fetchall()
         forms = {s for row in spellings for s in row if s} | set(lookup)
         table = pa.table({"raw": pa.array(sorted(forms), pa.string()),
-                          "code": pa.array([lookup.get(normalise_value(f)) for f in sorted(forms)], pa.string())})
+                          "code": pa.array([lookup.get(danish.normalise(f)) for f in sorted(forms)], pa.string())})
         con.register("direct_map_arrow", table)
         # Codes already of the fact table's ENUM type: no text to convert per row.
         con.execute(f"create or replace temp table direct_map_{col.name} as "

@@ -58,9 +58,9 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from pipelines import config, loader
+from pipelines import config, danish, loader
 from pipelines.errors import PipelineError
-from pipelines.kinds import DIM, KINDS, VISITATION_MEASURES, normalise_header
+from pipelines.kinds import DIM, KINDS, VISITATION_MEASURES
 from pipelines.periods import parse_period
 from pipelines.warehouse import transaction
 from pipelines.writer import write_session
@@ -658,7 +658,7 @@ def resolve_periods(meta: TableMeta, wanted: str | Iterable[str], period_type: s
 def resolve_areas(meta: TableMeta, areas: str | Iterable[str]) -> list[str] | None:
     """The area dimension's value ids for areas given by name ("Aarhus", "Aarhus Kommune", "Kobenhavn") or code;
     None = all."""
-    from pipelines.warehouse import area_aliases, loose_area_aliases, match_area, normalise_value
+    from pipelines.warehouse import area_aliases, loose_area_aliases, match_area
 
     if areas == "*" or areas is None:
         return None
@@ -672,7 +672,7 @@ def resolve_areas(meta: TableMeta, areas: str | Iterable[str]) -> list[str] | No
     aliases = area_aliases()
     by_code: dict[str, str] = {}
     for v in dim.values:
-        code = aliases.get(normalise_value(v.value_name)) or aliases.get(normalise_value(v.value_id))
+        code = aliases.get(danish.normalise(v.value_name)) or aliases.get(danish.normalise(v.value_id))
         if code:
             by_code.setdefault(code, v.value_id)
     out, unknown = [], []
@@ -815,7 +815,7 @@ def map_reply(meta: TableMeta, spec: TableMapping, columns: list, rows: list[lis
     own header aliases. Dimension values go value_name -> value_id -> our code (data/reference/jobindsats_values.csv),
     and stay as labels (for the loader's aliases) where no id mapping exists.
     """
-    from pipelines.warehouse import area_aliases, normalise_value
+    from pipelines.warehouse import area_aliases
 
     by_label: dict[str, str] = {}
     for d in meta.dimensions:
@@ -859,7 +859,7 @@ def map_reply(meta: TableMeta, spec: TableMapping, columns: list, rows: list[lis
         vmap = {}
         for v in d.values:
             if d is area_dim:
-                code = aliases.get(normalise_value(v.value_name)) or aliases.get(normalise_value(v.value_id))
+                code = aliases.get(danish.normalise(v.value_name)) or aliases.get(danish.normalise(v.value_id))
             else:
                 code = codes.get((d.dimension_id.lower(), v.value_id))
             if code:
@@ -882,13 +882,13 @@ def map_reply(meta: TableMeta, spec: TableMapping, columns: list, rows: list[lis
 
 def unknown_categories(table_id: str, headers: list[str], rows: list[list]) -> list[str]:
     """Category values the reference data does not know, each with the periods it appears in."""
-    from pipelines.warehouse import category_aliases, normalise_value
+    from pipelines.warehouse import category_aliases
 
     kind = KINDS[mapping()[table_id].kind]
     dims = {}
     for pos, h in enumerate(headers):
         for col in kind.columns:
-            if col.role == DIM and normalise_header(h) in col.aliases and col.dimension:
+            if col.role == DIM and danish.normalise(h) in col.aliases and col.dimension:
                 dims[pos] = col
     if not dims:
         return []
@@ -898,7 +898,7 @@ def unknown_categories(table_id: str, headers: list[str], rows: list[list]) -> l
     for row in rows:
         for pos, col in dims.items():
             value = row[pos]
-            if value is None or (col.dimension, normalise_value(value)) in known:
+            if value is None or (col.dimension, danish.normalise(value)) in known:
                 continue
             seen.setdefault((col.label, str(value)), set()).add(str(row[period_pos]) if period_pos is not None else "?")
     return [f"'{value}' ({label}) i perioderne {', '.join(sorted(periods))}"

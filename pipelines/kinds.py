@@ -6,9 +6,9 @@ SQL are the canonical names below, never text from an uploaded file.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from pipelines import danish
 
 # Value roles and what they accept.
 AREA, PERIOD, DIM, TEXT = "area", "period", "dim", "text"
@@ -41,13 +41,6 @@ def number_sql(col: str, decimal: str) -> str:
     return f"case when {col} like '%,%' then {comma} else {point} end"
 
 
-def danish_number(value: float | int) -> str:
-    """A number as messages show it: 1.234 or 1.234,5 (thousands dots, decimal comma)."""
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    return f"{value:,.6f}".rstrip("0").rstrip(".").translate(str.maketrans(",.", ".,"))
-
-
 # --- value rules -------------------------------------------------------------------------------
 # Each rule is defined once, here, as a SQL predicate over a number column, and used by the staged
 # route's row-by-row check (loader), the direct route's check over the lines it inserted (direct) and
@@ -77,7 +70,7 @@ def value_rules(role: str, population: int) -> tuple[ValueRule, ...]:
         rules.append(ValueRule("forventede et helt antal: et antal kan ikke have decimaler", "{v} <> floor({v})"))
     if role in (COUNT, DECIMAL):
         rules.append(ValueRule(f"tallet er for stort til at være et antal: det er større end Danmarks befolkning "
-                               f"({danish_number(population)} personer)", f"{{v}} > {int(population)}"))
+                               f"({danish.number(population)} personer)", f"{{v}} > {int(population)}"))
     if role == PCT:
         rules.append(ValueRule("andel uden for 0-100 (pct.)", "{v} < 0 or {v} > 100"))
     return tuple(rules)
@@ -137,7 +130,7 @@ def totals_below_parts_sql(source: str, keys: tuple[str, ...], parts: dict[str, 
 class Column:
     name: str  # canonical name, a safe SQL identifier
     label: str  # Danish label used in messages
-    aliases: tuple[str, ...]  # recognised headers (normalised with normalise_header)
+    aliases: tuple[str, ...]  # recognised headers (normalised with danish.normalise)
     role: str
     dimension: str | None = None  # vocabulary (categories.dimension) for role DIM
     required: bool = True
@@ -161,13 +154,6 @@ class Kind:
     @property
     def value_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.role in VALUE_ROLES)
-
-
-def normalise_header(text: str) -> str:
-    """Lower case, NFC, BOM and surrounding quotes removed, inner white space folded."""
-    text = unicodedata.normalize("NFC", str(text)).replace("\ufeff", "")
-    text = re.sub(r"\s+", " ", text).strip().strip('"').strip()
-    return text.lower()
 
 
 AREA_COL = Column("area", "Område", ("area", "område", "omraade", "kommune", "areaname", "area_name",
@@ -352,14 +338,14 @@ def header_map(kind: Kind, headers: list[str]) -> dict[int, str]:
             lookup.setdefault(alias, f"measure:{measure}")
     found: dict[int, str] = {}
     for i, header in enumerate(headers):
-        name = lookup.get(normalise_header(header))
+        name = lookup.get(danish.normalise(header))
         if name is not None:
             found[i] = name
     return found
 
 
 def known_header(text: str) -> bool:
-    norm = normalise_header(text)
+    norm = danish.normalise(text)
     return any(norm in kind_aliases for kind_aliases in _ALL_ALIASES)
 
 

@@ -21,14 +21,14 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pipelines import config, direct, readers, visitation_lines
+from pipelines import config, danish, direct, readers, visitation_lines
 from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
 from pipelines.kinds import (AREA, COUNT, DIM, KINDS, NOT_FINITE, PERIOD, TEXT, TOTAL_DIMENSIONS, TOTAL_MEASURES,
-                             TOTAL_MESSAGE, VALUE_ROLES, VISITATION, VISITATION_MEASURES, Column, Kind, danish_number,
+                             TOTAL_MESSAGE, VALUE_ROLES, VISITATION, VISITATION_MEASURES, Column, Kind,
                              detect_kind, header_map, marker_sql, mixed_totals_sql, number_sql,
                              totals_below_parts_sql, value_rules)
 from pipelines.periods import parse_period
-from pipelines.warehouse import (area_key, closest, loose_area_aliases, match_area, normalise_value,
+from pipelines.warehouse import (area_key, closest, loose_area_aliases, match_area,
                                  population_of_denmark, total_parts, transaction, vocabulary, vocabulary_labels)
 from pipelines.writer import write_session
 
@@ -198,7 +198,7 @@ class _Typer:
                 mapping = {raw: match_area(raw, vocab, loose) for raw in raws}
             else:
                 vocab = vocabulary(con, col.dimension)
-                mapping = {raw: vocab.get(normalise_value(raw)) for raw in raws}
+                mapping = {raw: vocab.get(danish.normalise(raw)) for raw in raws}
             _register_map(con, f"map_{col.name}", mapping)
 
     def build_typed(self) -> None:
@@ -335,8 +335,8 @@ def _totals(typer: _Typer) -> None:
             f"select dimension, measure, line, raw, total, parts from ({sql}) order by line "
             f"limit {MAX_PROBLEMS}").fetchall():
         typer.problem(line, labels.get(measure, measure), raw,
-                      TOTAL_MESSAGE.format(dimension=kind.column(column).label, total=danish_number(total),
-                                           parts=danish_number(parts)))
+                      TOTAL_MESSAGE.format(dimension=kind.column(column).label, total=danish.number(total),
+                                           parts=danish.number(parts)))
 
 
 def _collect_rules(typer: _Typer, _rule) -> None:
@@ -361,7 +361,7 @@ def _collect_rules(typer: _Typer, _rule) -> None:
                 labels = vocabulary_labels(con, col.dimension)
                 shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
                 msg = f"ukendt værdi for '{col.label}': forventede en af {shown}"
-                explain = _suggesting(msg, {normalise_value(lab): lab for lab in labels}, normalise_value,
+                explain = _suggesting(msg, {danish.normalise(lab): lab for lab in labels}, danish.normalise,
                                       f"ukendt værdi for '{col.label}': '{{value}}' (mente du {{near}}?)")
             _rule(typer, f"{target} is null and {raw} <> ''", col.label, raw, msg, explain)
         elif col.role == TEXT and col.required:
@@ -488,9 +488,8 @@ def _warnings(typer: _Typer) -> None:
 def _suppressed_warning(name: str, n: int, first_line: int | None) -> list[Problem]:
     if not n:
         return []
-    count = f"{n:,}".replace(",", ".")  # Danish thousands separator, in the number only
     return [Problem(name, first_line, None, None,
-                    f"{count} rækker har diskretionerede eller tomme værdier ('..', '-'); de indlæses som "
+                    f"{danish.number(n)} rækker har diskretionerede eller tomme værdier ('..', '-'); de indlæses som "
                     "manglende, aldrig som 0", WARNING)]
 
 
@@ -595,9 +594,9 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
 def _check_line_limit(name: str, lines: int, max_rows: int | None) -> None:
     """An upload may hold at most ``max_rows`` lines (HELHEDSBLIK_MAX_UPLOAD_ROWS); the CLI has no limit."""
     if max_rows is not None and lines > max_rows:
-        raise ExtractRejected([Problem(name, None, None, f"{lines:,}".replace(",", "."),
-                                       f"filen har for mange linjer; grænsen er {max_rows:,} linjer".replace(",", ".")
-                                       + " (indlæs større udtræk med kommandolinjen)")])
+        raise ExtractRejected([Problem(name, None, None, danish.number(lines),
+                                       f"filen har for mange linjer; grænsen er {danish.number(max_rows)} linjer "
+                                       "(indlæs større udtræk med kommandolinjen)")])
 
 
 def _direct_warnings(con, name: str, found: direct.DirectCheck) -> list[Problem]:
@@ -1144,7 +1143,7 @@ def _value_findings(con) -> list[str]:
                 f"join areas a using (area_code) join load_log l using (load_id) where {rule.sql('f.' + column)} "
                 f"order by f.load_id, f.period limit 1").fetchall()[0]
             findings.append(f"{kind.table}: {n} gældende værdier i '{label}' bryder reglen \"{rule.message}\" "
-                            f"(fx {area} {period}: {danish_number(value)}, indlæsning {load_id} '{file_name}')")
+                            f"(fx {area} {period}: {danish.number(value)}, indlæsning {load_id} '{file_name}')")
     return findings
 
 
@@ -1174,7 +1173,7 @@ def _total_findings(con) -> list[str]:
             column, measure, _, period, _, _, total, parts, _, area, n = rows[0]
             findings.append(f"{kind.table}: {n} totaler ('I alt') er mindre end summen af deres dele "
                             f"(fx {area} {period}, {kind.column(column).label}, {labels.get(measure, measure)}: "
-                            f"{danish_number(total)} < {danish_number(parts)})")
+                            f"{danish.number(total)} < {danish.number(parts)})")
     return findings
 
 

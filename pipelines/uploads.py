@@ -18,9 +18,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import loader, readers
+from pipelines import danish, loader, readers
 from pipelines.errors import ExtractRejected, Problem
-from presentation.formatting import fmt_count
 
 MAX_UPLOAD_MB = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_MB", "200"))
 MAX_UPLOAD_ROWS = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_ROWS", "5000000"))
@@ -169,7 +168,7 @@ def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | N
                     checked.areas, checked.periods, checked.problems, checked.warnings)
     if checked.ok:
         result.replaces = [(f"perioderne {first}–{last}" if first != last else f"perioden {first}")
-                           + f" for {area} erstattes: {fmt_count(n, 'række', 'rækker')}"
+                           + f" for {area} erstattes: {danish.count(n, 'række', 'rækker')}"
                            for area, first, last, n in checked.replaces] + checked.kept
         result.preview = checked.preview if checked.preview is not None else _preview(con, checked)
     return result

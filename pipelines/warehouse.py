@@ -7,14 +7,13 @@ import difflib
 import functools
 import hashlib
 import re
-import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from pipelines import config
+from pipelines import config, danish
 from pipelines.errors import PipelineError
 from pipelines.visitation_lines import from_rows_per_measure_sql
 
@@ -43,16 +42,9 @@ class WarehouseOutdated(PipelineError):
     """The file was built by an older schema."""
 
 
-def normalise_value(text) -> str:
-    """How dimension values and area names are compared: case, accents' form and spacing ignored."""
-    text = unicodedata.normalize("NFC", str(text)).replace("\ufeff", "")
-    text = re.sub(r"\s+", " ", text).strip().lower()
-    return re.sub(r" kommune$", "", text)
-
-
 # Area names as users write them, when no exact spelling matches: the Danish letters however spelt
 # (æ/ae/a, ø/oe/o, å/aa/a: København, Koebenhavn, Kobenhavn), a few other accents, hyphens as spaces,
-# apostrophes dropped ("Aarhus' Kommune"). "Kommune" is already gone (normalise_value).
+# apostrophes dropped ("Aarhus' Kommune"). "Kommune" is already gone (danish.normalise).
 _LOOSE_LETTERS = str.maketrans({"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "è": "e",
                                 "-": " ", "'": "", "’": ""})
 _LOOSE_PAIRS = (("ae", "a"), ("oe", "o"), ("aa", "a"))
@@ -60,7 +52,7 @@ _LOOSE_PAIRS = (("ae", "a"), ("oe", "o"), ("aa", "a"))
 
 def area_key(text) -> str:
     """The loose form of an area name: Høje-Taastrup, Hoeje Taastrup and Hoje-Tastrup give the same key."""
-    key = normalise_value(text).translate(_LOOSE_LETTERS)
+    key = danish.normalise(text).translate(_LOOSE_LETTERS)
     for pair, single in _LOOSE_PAIRS:
         key = key.replace(pair, single)
     return re.sub(r"\s+", " ", key).strip()
@@ -80,7 +72,7 @@ def loose_area_aliases(aliases: dict[str, str]) -> dict[str, str]:
 def match_area(raw, aliases: dict[str, str], loose: dict[str, str]) -> str | None:
     """The code of an area as users write it: an exact alias, else its loose form, also in the genitive
     ("Københavns Kommune", "Frederiksbergs"). ``loose`` is loose_area_aliases(aliases)."""
-    code = aliases.get(normalise_value(raw))
+    code = aliases.get(danish.normalise(raw))
     if code is not None:
         return code
     key = area_key(raw)
@@ -91,8 +83,8 @@ def match_area(raw, aliases: dict[str, str], loose: dict[str, str]) -> str | Non
 
 def closest(raw, choices: dict[str, str], key=None) -> str | None:
     """The choice nearest to an unknown value, for "mente du …?"; ``choices`` maps each choice's key
-    (made with ``key``, normalise_value by default) to what is shown. None when nothing is close."""
-    key = key or normalise_value
+    (made with ``key``, danish.normalise by default) to what is shown. None when nothing is close."""
+    key = key or danish.normalise
     near = difflib.get_close_matches(key(raw), list(choices), n=1, cutoff=0.8)
     return choices[near[0]] if near else None
 
@@ -300,11 +292,11 @@ def reference_tables() -> dict[str, pa.Table]:
     for a in areas:
         code = a["area_code"]
         for alias in (a["area_name"], a["jobindsats_name"], code, code.zfill(4)):
-            aliases.setdefault(normalise_value(alias), code)
+            aliases.setdefault(danish.normalise(alias), code)
         if a["area_type"] == "region":
-            aliases.setdefault(normalise_value(a["area_name"].removeprefix("Region ")), code)
+            aliases.setdefault(danish.normalise(a["area_name"].removeprefix("Region ")), code)
     for alias, code in EXTRA_AREA_ALIASES.items():
-        aliases.setdefault(normalise_value(alias), code)
+        aliases.setdefault(danish.normalise(alias), code)
 
     cats = _read_csv("categories.csv")
     categories = [dict(dimension=c["dimension"], code=c["code"], label=c["label"],
@@ -320,7 +312,7 @@ def reference_tables() -> dict[str, pa.Table]:
     cat_aliases: dict[tuple[str, str], str] = {}
     for dim, code, label, extra in vocab:
         for alias in [code, label, *[a for a in extra.split("|") if a]]:
-            cat_aliases.setdefault((dim, normalise_value(alias)), code)
+            cat_aliases.setdefault((dim, danish.normalise(alias)), code)
 
     guidance = _read_csv("guidance.csv")
     return {
