@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import build, config, danish, loader, snapshots
+from pipelines import aggregates, build, config, danish, loader, snapshots
 from pipelines.errors import ExtractRejected, PipelineError
 from pipelines.kinds import KINDS
 from pipelines.writer import write_session
@@ -253,7 +253,7 @@ def _session():
 
 
 def cmd_reaggregate(args, con) -> int:
-    loader.reaggregate(con)
+    aggregates.reaggregate(con)
     print("sidernes aggregater er bygget igen")
     return 0
 

@@ -31,6 +31,7 @@ from pipelines.kinds import (AREA, DIM, NOT_FINITE, PERIOD, TOTAL_CODE, TOTAL_DI
                              VISITATION, VISITATION_MEASURES, detect_kind, header_map, marker_sql, number_sql,
                              totals_below_parts_sql, value_rules)
 from pipelines.periods import Period, parse_period
+from pipelines.sql import temp_table_from_arrow
 from pipelines.warehouse import CODE_TYPES, population_of_denmark, total_parts, vocabulary
 
 # Dimension column -> its ENUM type in the visitation facts (the area column is "area" in the kinds).
@@ -106,14 +107,12 @@ def register_maps(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> None:
         else:
             spellings = con.execute("select code, label from categories where dimension = ?",
                                     [dimension]).fetchall()
-        forms = {s for row in spellings for s in row if s} | set(lookup)
-        table = pa.table({"raw": pa.array(sorted(forms), pa.string()),
-                          "code": pa.array([lookup.get(danish.normalise(f)) for f in sorted(forms)], pa.string())})
-        con.register("direct_map_arrow", table)
+        forms = sorted({s for row in spellings for s in row if s} | set(lookup))
+        table = pa.table({"raw": pa.array(forms, pa.string()),
+                          "code": pa.array([lookup.get(danish.normalise(f)) for f in forms], pa.string())})
         # Codes already of the fact table's ENUM type: no text to convert per row.
-        con.execute(f"create or replace temp table direct_map_{col.name} as "
-                    f"select raw, code::{CODE_TYPE[col.name]} as code from direct_map_arrow where code is not null")
-        con.unregister("direct_map_arrow")
+        temp_table_from_arrow(con, f"direct_map_{col.name}", table,
+                              f"select raw, code::{CODE_TYPE[col.name]} as code from {{arrow}} where code is not null")
 
 
 def _number_sql(col: str) -> str:

@@ -62,7 +62,7 @@ from pipelines import config, danish, loader
 from pipelines.errors import PipelineError
 from pipelines.kinds import DIM, KINDS, VISITATION_MEASURES
 from pipelines.periods import parse_period
-from pipelines.warehouse import transaction
+from pipelines.sql import transaction
 from pipelines.writer import write_session
 
 log = logging.getLogger(__name__)

@@ -147,6 +147,7 @@ class Kind:
     replace_scope: tuple[str, ...]  # a reload replaces current rows sharing these values
     # visitation only: wide measure columns that unpivot into (measure, value)
     measure_columns: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    page_aggregate: str | None = None  # the table the pages read, rebuilt with every load (pipelines/aggregates.py)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -197,6 +198,7 @@ VISITATION = Kind(
     keys=("area_code", "period", "benefit", "gender", "age_group", "origin", "category", "measure"),
     replace_scope=("area_code", "period", "benefit", "measure"),
     measure_columns=VISITATION_MEASURES,
+    page_aggregate="agg_visitation",
 )
 
 MATCH_GROUP = Kind(

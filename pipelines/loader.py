@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pipelines import config, danish, direct, readers, visitation_lines
+from pipelines import aggregates, config, danish, direct, readers, visitation_lines
 from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
 from pipelines.kinds import (AREA, COUNT, DIM, KINDS, NOT_FINITE, PERIOD, TEXT, TOTAL_DIMENSIONS, TOTAL_MEASURES,
                              TOTAL_MESSAGE, VALUE_ROLES, VISITATION, VISITATION_MEASURES, Column, Kind,
@@ -29,7 +29,8 @@ from pipelines.kinds import (AREA, COUNT, DIM, KINDS, NOT_FINITE, PERIOD, TEXT, 
                              totals_below_parts_sql, value_rules)
 from pipelines.periods import parse_period
 from pipelines.warehouse import (area_key, closest, loose_area_aliases, match_area,
-                                 population_of_denmark, total_parts, transaction, vocabulary, vocabulary_labels)
+                                 population_of_denmark, total_parts, vocabulary, vocabulary_labels)
+from pipelines.sql import quote, temp_table_from_arrow, transaction
 from pipelines.writer import write_session
 
 MAX_PROBLEMS = 200
@@ -91,11 +92,8 @@ def file_digest(path: Path) -> str:
 # --- typing ----------------------------------------------------------------------------------
 
 def _register_map(con, name: str, mapping: dict[str, str | None]) -> None:
-    table = pa.table({"raw": pa.array(list(mapping), pa.string()),
-                      "code": pa.array(list(mapping.values()), pa.string())})
-    con.register(f"{name}_arrow", table)
-    con.execute(f"create or replace temp table {name} as select * from {name}_arrow")
-    con.unregister(f"{name}_arrow")
+    temp_table_from_arrow(con, name, pa.table({"raw": pa.array(list(mapping), pa.string()),
+                                               "code": pa.array(list(mapping.values()), pa.string())}))
 
 
 def _distinct(con, source_col: str) -> list[str]:
@@ -220,12 +218,12 @@ class _Typer:
                     default = col.default
                     if col.name == "benefit":
                         default = self._benefit_from_ids()
-                    selects += [f"{_quote(default)} as {target}", f"null::varchar as {col.name}_raw"]
+                    selects += [f"{quote(default)} as {target}", f"null::varchar as {col.name}_raw"]
             elif col.role == TEXT:
                 default = DEFAULT_GROUP if col.name == "group_name" else None
                 expr = f"nullif(trim({src}), '')" if here else "null::varchar"
                 if default:
-                    expr = f"coalesce({expr}, {_quote(default)})"
+                    expr = f"coalesce({expr}, {quote(default)})"
                 selects.append(f"{expr} as {col.name}")
             else:
                 selects.append(f"{src} as {col.name}_raw" if here else f"null::varchar as {col.name}_raw")
@@ -260,13 +258,6 @@ class _Typer:
         if self.kind.name == "visitation":
             return ["value"]
         return [c.name for c in self.kind.value_columns]
-
-
-def _quote(text: str | None) -> str:
-    """A SQL string literal for a value from this module's own allow-lists."""
-    if text is None:
-        return "null::varchar"
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 # --- validation rules ------------------------------------------------------------------------
@@ -517,16 +508,13 @@ def _category_era_warnings(con, name: str) -> list[Problem]:
 
 
 def _register_periods(con, periods: dict) -> None:
-    table = pa.table({
+    temp_table_from_arrow(con, "typed_periods", pa.table({
         "period": [p.period for p in periods.values()],
         "period_type": [p.period_type for p in periods.values()],
         "start_date": pa.array([p.start for p in periods.values()], pa.date32()),
         "end_date": pa.array([p.end for p in periods.values()], pa.date32()),
         "label": [p.label for p in periods.values()],
-    })
-    con.register("typed_periods_arrow", table)
-    con.execute("create or replace temp table typed_periods as select * from typed_periods_arrow")
-    con.unregister("typed_periods_arrow")
+    }))
 
 
 # --- public API --------------------------------------------------------------------------------
@@ -604,13 +592,11 @@ def _direct_warnings(con, name: str, found: direct.DirectCheck) -> list[Problem]
     periods, categories outside their era (registers the file's periods as temp table typed_periods)."""
     _register_periods(con, found.periods)
     warnings = _suppressed_warning(name, found.suppressed, None) + _future_warning(name, found.periods)
-    con.register("direct_category_periods", pa.table({
+    temp_table_from_arrow(con, "typed_category_periods", pa.table({
         "category": [c for c, _, _ in found.category_periods],
         "period": [p for _, p, _ in found.category_periods],
         "n": [n for _, _, n in found.category_periods],
         "first_line": pa.array([None] * len(found.category_periods), pa.int64())}))
-    con.execute("create or replace temp table typed_category_periods as select * from direct_category_periods")
-    con.unregister("direct_category_periods")
     return warnings + _category_era_warnings(con, name)
 
 
@@ -844,7 +830,7 @@ def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _P
          replaced])
     clock.lap("replace and log")
     # After the load_log row: the views the aggregate is built from only show logged loads.
-    refresh_aggregates(con, spec, "select distinct area_code, period from load_scope")
+    aggregates.refresh(con, spec, "select distinct area_code, period from load_scope")
     clock.lap("page aggregate")
     return replaced, kept
 
@@ -998,50 +984,6 @@ def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
     return out
 
 
-def refresh_aggregates(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: str) -> None:
-    """Rebuild the page aggregates for the (area, period) pairs ``scope_sql`` selects; call inside a transaction."""
-    if kind.name != "visitation":
-        return
-    con.execute(f"create or replace temp table agg_scope as {scope_sql}")
-    con.execute("delete from agg_visitation a using agg_scope s where a.area_code = s.area_code "
-                "and a.period = s.period")
-    # Sum the scope's current facts by age band first: the single-year ages fold into bands in the one
-    # pass over the lines, grouped by the ENUM codes and a band number (small integers, no text per row).
-    # Then dress the few resulting rows with labels and eras: the same figures as grouping the
-    # visitation_detail view (check compares the two), far less work.
-    con.execute(f"""
-        insert into agg_visitation
-        with bands as (
-            select code::age_group_t as age_group, coalesce(parent, code) as age_band,
-                   dense_rank() over (order by coalesce(parent, code))::utinyint as band
-            from categories where dimension = 'age_group'
-        ),
-        base as ({visitation_lines.current_by_measure_sql("bands", "agg_scope")}),
-        dressed as (
-            select b.area_code::varchar as area_code, b.period, p.period_type, p.start_date,
-                   b.category::varchar as category, c.label as category_label, c.sort_order as category_order,
-                   c.ready, n.age_band, b.measure::varchar as measure, l.source, b.value, b.suppressed
-            from base b
-            join (select distinct band, age_band from bands) n on n.band = b.band
-            join periods p on p.period = b.period
-            join categories c on c.dimension = 'category' and c.code = b.category::varchar and not c.is_total
-            join load_log l on l.load_id = b.load_id
-        )
-        select d.area_code, d.period, d.period_type, d.start_date, coalesce(sb.label, 'Matchgrupper 1-5'),
-               d.category, d.category_label, d.category_order, d.ready, d.age_band, d.measure, d.source,
-               sum(d.value), bool_or(d.suppressed)
-        from dressed d
-        asof left join series_breaks sb on d.start_date >= sb.break_date
-        group by all""")
-
-
-def reaggregate(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild every page aggregate from the facts (after an upgrade, or if check finds them stale)."""
-    with transaction(con):
-        con.execute("delete from agg_visitation")
-        refresh_aggregates(con, KINDS["visitation"], "select distinct area_code, period from fact_visitation")
-
-
 def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> int:
     """Remove a load's rows and bring back the rows it had replaced. Returns rows removed."""
     rows = con.execute("select kind, status from load_log where load_id = ?", [load_id]).fetchall()
@@ -1054,7 +996,7 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
                     "where load_id = ?", [load_id])
         removed = _store(kind).undo(con, load_id)
         _demo_apart_after_undo(con, kind)
-        refresh_aggregates(con, kind, "select * from undo_scope")
+        aggregates.refresh(con, kind, "select * from undo_scope")
         con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
                     [datetime.now(), by or config.current_user(), load_id])
     return removed

@@ -1,4 +1,5 @@
-"""Periods in jobindsats form: 2024M01, 2024Q01, 2024QMAT02, 2024, and ranges such as 2007M01-2008M07.
+"""Periods in jobindsats form: 2024M01, 2024Q01, 2024QMAT02, 2024, and ranges such as 2007M01-2008M07;
+the Danish month names; the name of the first classification era.
 
 An extract holds few distinct period texts however many rows it has, so they are parsed here
 and joined back onto the rows in SQL.
@@ -11,11 +12,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+# The one list of Danish month names (the app's labels and charts use it too).
 MONTHS_DA = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
              "oktober", "november", "december"]
 MONTHS_DA_SHORT = ["jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."]
 
 MIN_YEAR, MAX_YEAR = 1980, 2100
+
+# The classification era before the first series break (data/reference/series_breaks.csv): every period
+# falls in the era of the break it follows, and the earliest ones in this one. Eras are never merged.
+FIRST_ERA = "Matchgrupper 1-5"
 
 _M = re.compile(r"(\d{4})M(\d{1,2})")
 _Q = re.compile(r"(\d{4})[QK]0?([1-4])")
@@ -32,7 +38,7 @@ class Period:
     label: str
 
 
-# The labels the app shows (month_label and Period.label), read back: "januar 2024", "jan. 2024",
+# The labels the app shows (Period.label and the sidebar's month labels), read back: "januar 2024", "jan. 2024",
 # "1. kvt. 2024", "år til 2. kvt. 2024"; case and the dots do not matter.
 _MONTH_LABEL = re.compile(r"([a-zæøå]{3,})\.?\s+(\d{4})")
 _QUARTER_LABEL = re.compile(r"(år til\s+)?([1-4])\.?\s*(?:kvt\.?|kvartal)\s+(\d{4})")
@@ -93,8 +99,3 @@ def parse_period(text: str | None) -> Period | None:
     if p is None or not (MIN_YEAR <= p.start.year <= MAX_YEAR and p.end.year <= MAX_YEAR):
         return None
     return p
-
-
-def month_label(d: date, short: bool = False) -> str:
-    names = MONTHS_DA_SHORT if short else MONTHS_DA
-    return f"{names[d.month - 1]} {d.year}"

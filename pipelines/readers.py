@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from pipelines.errors import ExtractRejected, Problem
 from pipelines.kinds import known_header
+from pipelines.sql import temp_table_from_arrow
 
 SNIFF_BYTES = 256 * 1024
 MAX_HEADER_SEARCH = 30  # title/notes rows a portal export may carry above the header
@@ -699,12 +700,7 @@ def _stage_arrow(con, name: str, fmt: str, headers: list[str], rows: list[list[s
         raise ExtractRejected([Problem(name, None, None, None, "filen har ingen overskrift")])
     cols = {f"c{i}": pa.array([r[i] if i < len(r) else None for r in rows], type=pa.string())
             for i in range(len(headers))}
-    table = pa.table(cols)
-    con.register("stg_arrow", table)
-    try:
-        con.execute("create temp table stg as select * from stg_arrow")
-    finally:
-        con.unregister("stg_arrow")
+    temp_table_from_arrow(con, "stg", pa.table(cols))
     return Staged(name, fmt, headers, row_offset=row_offset, decimal=decimal)
 
 

@@ -7,15 +7,15 @@ import difflib
 import functools
 import hashlib
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from pipelines import config, danish
+from pipelines import aggregates, config, danish, visitation_lines
 from pipelines.errors import PipelineError
-from pipelines.visitation_lines import from_rows_per_measure_sql
+from pipelines.periods import FIRST_ERA
+from pipelines.sql import arrow_view, quote, transaction
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
@@ -102,23 +102,12 @@ def connect(path: Path | None = None, read_only: bool = False,
     return con
 
 
-# Every committed write moves the master's data version on: a write session publishes a new snapshot
-# when the version differs from the published one (pipelines/snapshots.py).
-_NEXT_DATA_VERSION = ("insert into meta values ('data_version', '1') "
-                      "on conflict (key) do update set value = (meta.value::bigint + 1)::varchar")
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection):
-    """One transaction: committed when the block ends, rolled back if anything at all escapes it."""
-    con.execute("begin transaction")
-    try:
-        yield con
-        con.execute(_NEXT_DATA_VERSION)
-    except BaseException:  # even KeyboardInterrupt: roll back, then let it propagate unchanged
-        con.execute("rollback")
-        raise
-    con.execute("commit")
+def schema_sql() -> str:
+    """schema.sql with what it takes from the code filled in: the visitation lines' measure columns and
+    the view that reads them one row per measure, and the name of the first classification era."""
+    return SCHEMA_SQL.read_text(encoding="utf-8").format(measure_columns=visitation_lines.schema_columns_sql(),
+                                                         fact_visitation=visitation_lines.by_measure_view_sql(),
+                                                         first_era=quote(FIRST_ERA))
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -136,20 +125,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             _set_aside_visitation_by_measure(con)
             _ensure_code_types(con, tables)
             _upgrade_load_log(con)
-            con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+            con.execute(schema_sql())
             _move_visitation_to_lines(con)
             _insert_reference(con, version, tables)
     except (duckdb.BinderException, duckdb.CatalogException, duckdb.ConversionException) as exc:
         # Fact tables are never rewritten behind the user's back: an older layout needs a rebuild.
+        path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
         raise WarehouseOutdated(
-            f"Lageret {con.execute('select path from duckdb_databases() where database_name = current_database()').fetchall()[0][0]} "
-            "er bygget med en ældre version af skemaet. Gem egne udtræk, slet filen og start igen (demo og "
+            f"Lageret {path[0][0]} er bygget med en ældre version af skemaet. Gem egne udtræk, slet filen og start igen (demo og "
             f"offentliggjorte tal bygges på ny); indlæs derefter egne udtræk. ({exc})") from exc
     if con.execute("select (select count(*) from agg_visitation) = 0 "
                    "and exists (select 1 from fact_visitation)").fetchall()[0][0]:
-        from pipelines.loader import reaggregate  # a warehouse from before the aggregate existed
-
-        reaggregate(con)
+        aggregates.reaggregate(con)  # a warehouse from before the aggregate existed
 
 
 # The visitation facts keep their dimension codes as ENUMs (a byte each rather than a string): writing a
@@ -225,7 +212,7 @@ def _set_aside_visitation_by_measure(con: duckdb.DuckDBPyConnection) -> None:
 def _move_visitation_to_lines(con: duckdb.DuckDBPyConnection) -> None:
     """The set-aside facts, loads and replacements as they were, into the lines (after schema.sql)."""
     if "visitation_by_measure_old" in _base_tables(con):
-        con.execute(from_rows_per_measure_sql("visitation_by_measure_old"))
+        con.execute(visitation_lines.from_rows_per_measure_sql("visitation_by_measure_old"))
         con.execute("drop table visitation_by_measure_old")
 
 
@@ -247,9 +234,11 @@ def _reference_files() -> list[Path]:
 def reference_version() -> str:
     """A digest of the reference data and the schema: a warehouse built from other ones is rebuilt on open."""
     digest = hashlib.sha256()
-    for f in _reference_files() + [SCHEMA_SQL]:
+    for f in _reference_files():
         digest.update(f.name.encode())
         digest.update(f.read_bytes())
+    digest.update(SCHEMA_SQL.name.encode())
+    digest.update(schema_sql().encode("utf-8"))
     return digest.hexdigest()[:16]
 
 
@@ -364,10 +353,9 @@ def _insert_reference(con: duckdb.DuckDBPyConnection, version: str | None = None
     """Replace the reference tables' rows; the caller holds the transaction."""
     tables = tables or reference_tables()
     for name in _REFERENCE_TABLES:
-        con.register("ref_arrow", tables[name])
-        con.execute(f"delete from {name}")
-        con.execute(f"insert into {name} by name select * from ref_arrow")
-        con.unregister("ref_arrow")
+        with arrow_view(con, "ref_arrow", tables[name]):
+            con.execute(f"delete from {name}")
+            con.execute(f"insert into {name} by name select * from ref_arrow")
     con.execute("insert or replace into meta values ('reference_version', ?)", [version or reference_version()])
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import config, loader, uploads
+from pipelines import aggregates, config, loader, uploads
 from pipelines.warehouse import connect
 from tests.conftest import rejected
 from tests.test_cli import cli
@@ -170,7 +170,7 @@ def test_check_finds_impossible_figures_an_older_load_left(warehouse, write_file
         con.execute("update visitation_lines set share_pct = 120 where category = 'aktivitetsparat'")
         con.execute("update visitation_lines set full_time_persons = 7000000 where category = 'i_alt'")
         con.execute("update fact_match_group set persons = 6500000")
-        loader.reaggregate(con)
+        aggregates.reaggregate(con)
         found = loader.check(con)
     finally:
         con.close()
@@ -331,7 +331,7 @@ def test_check_finds_demo_beside_real_figures_from_before(con, write_file):
     con.execute("update visitation_lines set full_time_persons_replaced_by = null, persons_replaced_by = null "
                 "where persons_replaced_by = ? and not (benefit = 'kontanthjaelp' and category = 'jobparat')",
                 [real.load_id])
-    loader.reaggregate(con)
+    aggregates.reaggregate(con)
     assert loader.check(con) == [
         "fact_visitation: syntetisk demo står ved siden af rigtige tal for 1 områder og perioder (fx Aarhus 2024M01); "
         "fortryd demoens indlæsninger og indlæs den igen (python -m pipelines demo)"]
