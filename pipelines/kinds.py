@@ -137,16 +137,22 @@ class Column:
     default: str | None = None  # code used when an optional DIM column is absent
 
 
+# How a kind's facts are stored (pipelines/facts.py): one row per fact, or one row per extract line with a
+# column per measure (pipelines/visitation_lines.py).
+ROW_PER_FACT, LINE_PER_EXTRACT_LINE = "row per fact", "line per extract line"
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
     label: str
-    table: str  # fact table
+    table: str  # fact table (or view, for facts stored as lines)
     columns: tuple[Column, ...]
     keys: tuple[str, ...]  # unique within an extract (after unpivoting measures)
     replace_scope: tuple[str, ...]  # a reload replaces current rows sharing these values
     # visitation only: wide measure columns that unpivot into (measure, value)
     measure_columns: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    store: str = ROW_PER_FACT
     page_aggregate: str | None = None  # the table the pages read, rebuilt with every load (pipelines/aggregates.py)
 
     def column(self, name: str) -> Column:
@@ -198,6 +204,7 @@ VISITATION = Kind(
     keys=("area_code", "period", "benefit", "gender", "age_group", "origin", "category", "measure"),
     replace_scope=("area_code", "period", "benefit", "measure"),
     measure_columns=VISITATION_MEASURES,
+    store=LINE_PER_EXTRACT_LINE,
     page_aggregate="agg_visitation",
 )
 

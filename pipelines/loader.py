@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,16 +20,15 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pipelines import aggregates, config, danish, direct, readers, visitation_lines
+from pipelines import aggregates, config, danish, direct, facts, readers, visitation_lines
 from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
-from pipelines.kinds import (AREA, COUNT, DIM, KINDS, NOT_FINITE, PERIOD, TEXT, TOTAL_DIMENSIONS, TOTAL_MEASURES,
-                             TOTAL_MESSAGE, VALUE_ROLES, VISITATION, VISITATION_MEASURES, Column, Kind,
-                             detect_kind, header_map, marker_sql, mixed_totals_sql, number_sql,
-                             totals_below_parts_sql, value_rules)
+from pipelines.kinds import (AREA, DIM, KINDS, NOT_FINITE, PERIOD, TEXT, TOTAL_DIMENSIONS, TOTAL_MESSAGE, VISITATION,
+                             VISITATION_MEASURES, Column, Kind, detect_kind, header_map, marker_sql, mixed_totals_sql,
+                             number_sql, totals_below_parts_sql, value_rules)
 from pipelines.periods import parse_period
-from pipelines.warehouse import (area_key, closest, loose_area_aliases, match_area,
-                                 population_of_denmark, total_parts, vocabulary, vocabulary_labels)
 from pipelines.sql import quote, temp_table_from_arrow, transaction
+from pipelines.warehouse import (area_key, closest, loose_area_aliases, match_area, population_of_denmark, total_parts,
+                                 vocabulary, vocabulary_labels)
 from pipelines.writer import write_session
 
 MAX_PROBLEMS = 200
@@ -567,15 +565,12 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     result.periods = sorted(typer.periods)
     if result.ok and preview:
         # What a real load (an upload, a fetch) of this file would replace and keep; the demo's rows in
-        # its areas and periods it sets aside (_keep_demo_apart).
-        _demo_loads(con)
-        if spec is VISITATION:
-            con.execute(f"create or replace temp table typed_scope as select area_code, period, benefit, "
-                        f"{visitation_lines.mask_of_rows_sql('measure')} as measures from typed group by all")
-            result.replaces = _replaced_lines_preview(con, "typed_scope")
-            result.kept = _kept(con, "typed_scope", "demo_loads")
-        else:
-            result.replaces = _replace_preview(con, spec, "typed")
+        # its areas and periods it sets aside (facts.keep_demo_apart).
+        store = facts.store(spec)
+        facts.register_demo_loads(con)
+        scope = store.typed_scope(con)
+        result.replaces = store.replace_preview(con, scope)
+        result.kept = store.kept(con, scope, "demo_loads")
     return result
 
 
@@ -622,45 +617,14 @@ def _validate_direct(con, path: Path, name: str, kind: str | None, max_rows: int
     result.areas = [r[0] for r in con.execute(
         f"select a.area_name from areas a where a.area_code in (select distinct area_code::varchar "
         f"from {lines_table}) order by 1").fetchall()]
-    _demo_loads(con)
+    facts.register_demo_loads(con)
     con.execute(f"create or replace temp table review_scope as select area_code, period, benefit, "
                 f"bit_or(measures) as measures from {lines_table} group by all")
-    result.replaces = _replaced_lines_preview(con, "review_scope")
-    result.kept = _kept(con, "review_scope", "demo_loads")
+    store = facts.store(VISITATION)
+    result.replaces = store.replace_preview(con, "review_scope")
+    result.kept = store.kept(con, "review_scope", "demo_loads")
     result.preview = direct.preview(con, plan)
     return result
-
-
-def _demo_loads(con) -> None:
-    """Temp table demo_loads: the current loads of the synthetic demo, which a real load sets aside."""
-    con.execute("create or replace temp table demo_loads as select load_id from load_log "
-                "where status = 'loaded' and source = ?", [config.DEMO_SOURCE])
-
-
-def _scope_join(kind: Kind, left: str, right: str) -> str:
-    return " and ".join(f"{left}.{k} = {right}.{k}" for k in kind.replace_scope)
-
-
-def _replaced_lines_preview(con, scope: str) -> list[tuple[str, str, str, int]]:
-    """_replace_preview for visitation, from its lines: ``scope`` as visitation_lines.replaced_preview_sql."""
-    return con.execute(f"select a.area_name, r.* exclude (area_code) from "
-                       f"({visitation_lines.replaced_preview_sql(scope, 'demo_loads')}) r "
-                       f"join areas a using (area_code) order by a.area_name").fetchall()
-
-
-def _replace_preview(con, kind: Kind, rows: str) -> list[tuple[str, str, str, int]]:
-    """Per area: the current rows the load would replace (its scope's, and the demo's in its areas and
-    periods; temp table demo_loads). ``rows`` is the temp table of the load's rows (typed, or the direct
-    review's scope), named by the caller's own code."""
-    scope = ", ".join(kind.replace_scope)
-    return con.execute(
-        f"select a.area_name, min(f.period), max(f.period), count(*) from {kind.table} f "
-        f"join areas a on a.area_code = f.area_code "
-        f"where f.replaced_by is null and (exists (select 1 from (select distinct {scope} from {rows}) t "
-        f"where {_scope_join(kind, 'f', 't')}) or (f.load_id in (select load_id from demo_loads) "
-        f"and exists (select 1 from (select distinct area_code, period from {rows}) t "
-        f"where t.area_code = f.area_code and t.period = f.period))) "
-        f"group by a.area_name order by 1").fetchall()
 
 
 def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | None = None,
@@ -800,7 +764,7 @@ def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenanc
     progress("indlæser", 0.5)
     with transaction(con):
         load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
-        _store(spec).insert_typed(con, load_id)
+        facts.store(spec).insert_typed(con, load_id)
         clock.lap("insert")
         replaced, kept = _finish_load(con, spec, load_id, checked.rows, digest, meta, checked.periods, clock)
     clock.lap("commit")
@@ -818,9 +782,10 @@ def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _P
     periods = sorted(periods)
     con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
     areas = con.execute("select count(distinct area_code) from load_scope").fetchall()[0][0]
-    _keep_demo_apart(con, spec, load_id, meta.source == config.DEMO_SOURCE)
-    replaced = _store(spec).replace(con, load_id)
-    kept = _kept(con, "load_scope") if spec is VISITATION else []
+    facts.keep_demo_apart(con, spec, load_id, meta.source == config.DEMO_SOURCE)
+    store = facts.store(spec)
+    replaced = store.replace(con, load_id)
+    kept = store.kept(con, "load_scope")
     con.execute(
         "insert into load_log (load_id, file_name, file_digest, kind, rows, loaded_at, loaded_by, source, table_id, "
         "query, api_version, areas, period_from, period_to, replaced_rows) "
@@ -835,155 +800,6 @@ def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _P
     return replaced, kept
 
 
-def _keep_demo_apart(con, spec: Kind, load_id: int, demo: bool) -> None:
-    """The synthetic demo never stands beside real figures of the same kind, area and period.
-
-    A real load sets aside every current demo row in its areas and periods (all measures, benefits and
-    categories, not only its own replace scope). A demo load gives way where real figures are current:
-    its rows there are replaced by the real load from the start, and those areas and periods leave
-    ``load_scope``, so it replaces nothing there. Either way an undo of the real load brings the demo
-    rows back, as it brings back anything it replaced (and ``_demo_apart_after_undo`` sets them aside
-    again where other real figures remain).
-    """
-    table, current, mark = _fact_rows(spec)
-    demo_loads, real_loads = _sides(con, spec)
-    if not (real_loads if demo else demo_loads):
-        return  # the usual case: nothing on the other side, nothing to scan
-    pairs = "(select distinct area_code, period from load_scope) s"
-    if not demo:
-        con.execute(f"update {table} f set {mark('$load')} from {pairs} where f.area_code = s.area_code "
-                    f"and f.period = s.period and {current} and f.load_id in (select load_id from demo_side)",
-                    {"load": load_id})
-        return
-    if not _real_pairs(con, table, current, pairs, load_id):
-        return
-    con.execute(f"update {table} f set {mark('g.by_load')} from real_pairs g "
-                f"where f.load_id = ? and f.area_code = g.area_code and f.period = g.period", [load_id])
-    # Earlier demo rows there, set aside by the real figures, are superseded by this load's: an undo of
-    # the real load brings back this load's rows alone, an undo of this load hands them back to it.
-    con.execute(f"update {table} f set {mark('$load', 'not in (select load_id from demo_side)')} "
-                f"from real_pairs g where f.load_id <> $load and f.load_id in (select load_id from demo_side) "
-                f"and f.area_code = g.area_code and f.period = g.period", {"load": load_id})
-    con.execute("delete from load_scope s using real_pairs g where s.area_code = g.area_code and s.period = g.period")
-
-
-def _demo_apart_after_undo(con, spec: Kind) -> None:
-    """An undo brings back what its load replaced: demo rows it brought back where other real figures are
-    still current (temp table undo_scope: area, period) are set aside again, by the latest real load there."""
-    table, current, mark = _fact_rows(spec)
-    if 0 in _sides(con, spec) or not _real_pairs(con, table, current, "(select * from undo_scope) s", None):
-        return
-    con.execute(f"update {table} f set {mark('g.by_load')} from real_pairs g "
-                f"where f.load_id in (select load_id from demo_side) and f.area_code = g.area_code "
-                f"and f.period = g.period and {current}")
-
-
-def _fact_rows(spec: Kind):
-    """(table, SQL condition: row ``f`` is current, SET clause builder (by, replaced)) of a kind's facts."""
-    if spec is VISITATION:
-        return (visitation_lines.TABLE, visitation_lines.current_mask_sql("f") + " <> 0",
-                visitation_lines.mark_replaced_sql)
-
-    def mark(by: str, replaced: str = "is null") -> str:
-        return f"replaced_by = case when f.replaced_by {replaced} then {by} else f.replaced_by end"
-    return spec.table, "f.replaced_by is null", mark
-
-
-def _sides(con, spec: Kind) -> tuple[int, int]:
-    """Temp table demo_side: the demo's loads. How many loads of this kind are the demo's, how many real."""
-    con.execute("create or replace temp table demo_side as select load_id from load_log "
-                "where status = 'loaded' and source = ?", [config.DEMO_SOURCE])
-    return con.execute("select count(*) filter (where load_id in (select load_id from demo_side)), "
-                       "count(*) filter (where load_id not in (select load_id from demo_side)) "
-                       "from load_log where status = 'loaded' and kind = ?", [spec.name]).fetchall()[0]
-
-
-def _real_pairs(con, table: str, current: str, pairs: str, load_id: int | None) -> int:
-    """Temp table real_pairs (area_code, period, by_load): the areas and periods of ``pairs`` (a relation
-    aliased s) where real figures, not this load's, are current, with the latest real load there."""
-    own = f"and f.load_id <> {int(load_id)}" if load_id is not None else ""
-    con.execute(f"create or replace temp table real_pairs as select f.area_code, f.period, max(f.load_id) as by_load "
-                f"from {table} f, {pairs} where f.area_code = s.area_code and f.period = s.period and {current} "
-                f"and f.load_id not in (select load_id from demo_side) {own} group by all")
-    return con.execute("select count(*) from real_pairs").fetchall()[0][0]
-
-
-def _kept(con, scope: str, skip_loads: str | None = None) -> list[str]:
-    """Where a visitation load carries only some measures, the others stay from earlier loads: say which,
-    from which load, so figures of different loads side by side (persons now, full-time persons from an
-    older load) are never a surprise. ``scope`` and ``skip_loads`` as visitation_lines.kept_sql."""
-    rows = con.execute(
-        f"select c.label, a.area_name, k.first, k.last, k.load_id, l.file_name "
-        f"from ({visitation_lines.kept_sql(scope, skip_loads)}) k join areas a on a.area_code = k.area_code "
-        f"join categories c on c.dimension = 'measure' and c.code = k.measure "
-        f"join load_log l on l.load_id = k.load_id order by a.sort_order, c.sort_order, k.load_id").fetchall()
-    return [f"{label} for {area} {first if first == last else f'{first}–{last}'} bliver stående fra indlæsning "
-            f"{load_id} ({file_name})" for label, area, first, last, load_id, file_name in rows]
-
-
-class FactStore(Protocol):
-    """How a kind's facts are written, replaced and undone (inside the caller's transaction)."""
-
-    def insert_typed(self, con: duckdb.DuckDBPyConnection, load_id: int) -> None:
-        """Insert the staged path's ``typed`` rows under ``load_id`` and fill ``load_scope``."""
-
-    def replace(self, con: duckdb.DuckDBPyConnection, load_id: int) -> int:
-        """Mark other loads' current facts in ``load_scope`` replaced by ``load_id``; how many."""
-
-    def undo(self, con: duckdb.DuckDBPyConnection, load_id: int) -> int:
-        """Bring back what ``load_id`` replaced and delete its facts; how many were deleted."""
-
-
-@dataclass(frozen=True)
-class _RowPerFact:
-    """Every kind but visitation: one row per fact in ``kind.table``, each with its own replaced_by."""
-    kind: Kind
-
-    def insert_typed(self, con, load_id: int) -> None:
-        cols = _fact_columns(self.kind)
-        con.execute(f"insert into {self.kind.table} (load_id, replaced_by, {', '.join(c for c, _ in cols)}) "
-                    f"select ?, null, {', '.join(e for _, e in cols)} from typed", [load_id])
-        con.execute(f"create or replace temp table load_scope as select distinct "
-                    f"{', '.join(self.kind.replace_scope)} from typed")
-
-    def replace(self, con, load_id: int) -> int:
-        con.execute(f"update {self.kind.table} f set replaced_by = ? from load_scope t "
-                    f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(self.kind, 'f', 't')}",
-                    [load_id, load_id])
-        # Every row replaced by this load: its scope's, and the demo rows it set aside (_keep_demo_apart).
-        return con.execute(f"select count(*) from {self.kind.table} where replaced_by = ?", [load_id]).fetchall()[0][0]
-
-    def undo(self, con, load_id: int) -> int:
-        # Rows this load replaced come back, unless a later load had replaced this load's rows too.
-        scope_eq = " and ".join(f"g.{k} = f.{k}" for k in self.kind.replace_scope)
-        con.execute(
-            f"update {self.kind.table} f set replaced_by = (select max(g.replaced_by) from {self.kind.table} g "
-            f"where g.load_id = ? and {scope_eq}) where f.replaced_by = ?", [load_id, load_id])
-        return con.execute(f"delete from {self.kind.table} where load_id = ?", [load_id]).fetchall()[0][0]
-
-
-def _store(kind: Kind) -> FactStore:
-    """Visitation is stored one row per extract line (pipelines/visitation_lines.py)."""
-    return visitation_lines if kind is VISITATION else _RowPerFact(kind)
-
-
-def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
-    """(fact column, expression over typed) for the insert of a kind stored one row per fact."""
-    out: list[tuple[str, str]] = [("area_code", "area_code"), ]
-    values = []
-    for col in kind.columns:
-        if col.role == AREA or col.name == "value":
-            continue
-        if col.role in VALUE_ROLES:
-            cast = "bigint" if col.role == COUNT else "double"
-            out.append((col.name, f"cast({col.name} as {cast})"))
-            values.append(col.name)
-        else:
-            out.append((col.name, col.name))
-    out.append(("suppressed", "(" + " or ".join(f"{v}_marker" for v in values) + ")"))
-    return out
-
-
 def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> int:
     """Remove a load's rows and bring back the rows it had replaced. Returns rows removed."""
     rows = con.execute("select kind, status from load_log where load_id = ?", [load_id]).fetchall()
@@ -994,8 +810,8 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
     with transaction(con):
         con.execute(f"create or replace temp table undo_scope as select distinct area_code, period from {kind.table} "
                     "where load_id = ?", [load_id])
-        removed = _store(kind).undo(con, load_id)
-        _demo_apart_after_undo(con, kind)
+        removed = facts.store(kind).undo(con, load_id)
+        facts.demo_apart_after_undo(con, kind)
         aggregates.refresh(con, kind, "select * from undo_scope")
         con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
                     [datetime.now(), by or config.current_user(), load_id])
@@ -1049,30 +865,13 @@ def check(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 # --- what check finds in figures loaded before today's rules ---------------------------------------
 
-def _current_values(kind: Kind) -> tuple[str, list[tuple[str, str, str]]]:
-    """(source over current rows, [(number column, Danish name, role)]) of a kind, for check.
-
-    Visitation lines hold a column per measure, each current on its own: a measure's value is NULL in
-    the source where that measure is not current, so the rules (NULL breaks none) skip it.
-    """
-    if kind is VISITATION:
-        values = ", ".join(f"case when measures & {bit} <> 0 and {m}_replaced_by is null then {m} end as {m}"
-                           for m, bit in visitation_lines.MEASURE_BITS.items())
-        source = (f"(select load_id, area_code::varchar as area_code, period, {values} "
-                  f"from {visitation_lines.TABLE} where {visitation_lines.current_mask_sql(visitation_lines.TABLE)} "
-                  f"<> 0)")
-        return source, [(m, f"Måling {m}", role) for m, (role, _) in VISITATION_MEASURES.items()]
-    source = f"(select * from {kind.table} where replaced_by is null)"
-    return source, [(c.name, c.label, c.role) for c in kind.value_columns]
-
-
 def _value_findings(con) -> list[str]:
     """Current figures that break a value rule: loaded before the rule existed (or past it with SQL)."""
     population = population_of_denmark(con)
     labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
     findings = []
     for kind in KINDS.values():
-        source, columns = _current_values(kind)
+        source, columns = facts.store(kind).current_values()
         checks = [(column, labels.get(column, label), rule) for column, label, role in columns
                   for rule in (NOT_FINITE, *value_rules(role, population))]
         counts = con.execute("select " + ", ".join(f"count(*) filter (where {rule.sql(column)})"
@@ -1092,20 +891,13 @@ def _value_findings(con) -> list[str]:
 def _total_findings(con) -> list[str]:
     """Current totals ('I alt') below the sum of their current parts, per kind that has totals."""
     labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
-    match_keys = ("area_code", "period", "administration", "target_group", "match_group")
-    sources = [
-        (VISITATION, visitation_lines.TABLE, "persons_replaced_by is null or full_time_persons_replaced_by is null",
-         visitation_lines.by_measure_sql(TOTAL_MEASURES, "{m}_replaced_by is null"), visitation_lines.LINE_KEYS),
-        (KINDS["match_group"], "fact_match_group", "replaced_by is null",
-         f"(select {', '.join(match_keys)}, 'persons' as measure, persons::double as value, null::bigint as line, "
-         "null::varchar as raw from fact_match_group where replaced_by is null)", match_keys),
-    ]
     findings = []
-    for kind, table, current, source, keys in sources:
-        columns = list(TOTAL_DIMENSIONS[kind.name])
-        mixed = con.execute(f"select {', '.join(mixed_totals_sql(c) for c in columns)} from {table} "
+    for name, totals in TOTAL_DIMENSIONS.items():
+        kind = KINDS[name]
+        table, current, source, keys = facts.store(kind).totals_source()
+        mixed = con.execute(f"select {', '.join(mixed_totals_sql(c) for c in totals)} from {table} "
                             f"where {current}").fetchall()[0]
-        columns = [c for c, both in zip(columns, mixed) if both]
+        columns = [c for c, both in zip(totals, mixed) if both]
         if not columns:
             continue
         sql = totals_below_parts_sql(source, keys, total_parts(con, kind, columns))
@@ -1123,8 +915,8 @@ def _demo_findings(con) -> list[str]:
     """Areas and periods where the synthetic demo stands beside real figures of the same kind."""
     findings = []
     for kind in KINDS.values():
-        current = (f"{visitation_lines.TABLE} f where {visitation_lines.current_mask_sql('f')} <> 0"
-                   if kind is VISITATION else f"{kind.table} f where f.replaced_by is null")
+        store = facts.store(kind)
+        current = f"{store.table} f where {store.current_sql('f')}"
         n, area, period = con.execute(
             f"select count(*), min(a.area_name), min(period) from (select f.area_code, f.period, "
             f"bool_or(f.load_id in (select load_id from load_log where source = $demo)) as demo, "
