@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import aggregates, build, config, danish, loader, snapshots
+from pipelines import aggregates, build, config, danish, integrity, loader, snapshots
 from pipelines.errors import ExtractRejected, PipelineError
 from pipelines.kinds import KINDS
 from pipelines.writer import write_session
@@ -100,7 +100,7 @@ def cmd_undo(args, con) -> int:
 
 
 def cmd_check(args, con) -> int:
-    findings = loader.check(con)
+    findings = integrity.check(con)
     counts = con.execute("select kind, count(*), sum(rows) from loads group by kind order by kind").fetchall()
     for kind, n, rows in counts:
         print(f"{kind:<12} {n:>4} indlæsninger {danish.number(int(rows)):>12} rækker")

@@ -44,7 +44,7 @@ def number_sql(col: str, decimal: str) -> str:
 # --- value rules -------------------------------------------------------------------------------
 # Each rule is defined once, here, as a SQL predicate over a number column, and used by the staged
 # route's row-by-row check (loader), the direct route's check over the lines it inserted (direct) and
-# the integrity check of a loaded warehouse (loader.check), so the three never disagree.
+# the integrity check of a loaded warehouse (integrity), so the three never disagree.
 
 @dataclass(frozen=True)
 class ValueRule:
