@@ -63,11 +63,11 @@ class DirectCheck:
     category_periods: list[tuple[str, str, int]] | None = None  # category, period, rows
 
 
-def plan(path: Path, name: str, kind: str | None) -> DirectPlan | None:
+def plan(file: readers.FileLook, kind: str | None) -> DirectPlan | None:
     """A plan when the file has jobindsats' visitation form, else None (the staged path takes it)."""
-    if kind not in (None, VISITATION.name) or readers.sniff_format(path, name) != "csv":
+    layout = file.csv
+    if kind not in (None, VISITATION.name) or layout is None:
         return None
-    layout = readers.csv_layout(path, name)
     if layout.encoding not in ("utf-8", "utf-8-sig") or layout.delimiter != ";":
         return None
     if kind is None and detect_kind(layout.headers) is not VISITATION:
@@ -87,7 +87,7 @@ def plan(path: Path, name: str, kind: str | None) -> DirectPlan | None:
                 if c.role == DIM and c.name not in dims and c.default is not None}
     if "benefit" not in dims:
         return None  # a benefit read from jobindsats IDs: rare, and the staged path knows how
-    return DirectPlan(path, layout, dims, defaults, measures)
+    return DirectPlan(file.path, layout, dims, defaults, measures)
 
 
 def register_maps(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> None:

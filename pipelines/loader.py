@@ -44,7 +44,7 @@ Progress = Callable[[str, float], None]
 class Validation:
     file_name: str
     kind: Kind
-    staged: readers.Staged | None  # None when the direct route reviewed the file (see _validate_direct)
+    staged: readers.StagedFile | None  # None when the direct route reviewed the file (see _validate_direct)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     rows: int = 0  # facts, as the warehouse counts them (a visitation line holds one per measure)
@@ -102,7 +102,7 @@ def _distinct(con, source_col: str) -> list[str]:
 class _Typer:
     """Builds temp table ``typed`` for one staged extract of one kind."""
 
-    def __init__(self, con, staged: readers.Staged, kind: Kind, problems: list[Problem], warnings: list[Problem]):
+    def __init__(self, con, staged: readers.StagedFile, kind: Kind, problems: list[Problem], warnings: list[Problem]):
         self.con, self.staged, self.kind = con, staged, kind
         self.problems, self.warnings = problems, warnings
         self.positions: dict[str, int] = {}
@@ -118,7 +118,7 @@ class _Typer:
     def map_headers(self) -> None:
         headers = self.staged.headers
         mapping = header_map(self.kind, headers)
-        header_row = self.staged.row_offset - 1 if self.staged.format in ("csv", "xlsx") else None
+        header_row = self.staged.header_row
         for pos, header in enumerate(headers):
             name = mapping.get(pos)
             if name is None:
@@ -524,13 +524,18 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
 
     ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default).
     """
-    path = Path(path)
-    name = file_name or path.name
+    return _validate_file(con, readers.look(path, file_name), kind, max_rows, preview, sheet)
+
+
+def _validate_file(con, file: readers.FileLook, kind: str | None, max_rows: int | None, preview: bool,
+                   sheet: str | int | None) -> Validation:
+    """validate, for a file looked at already."""
+    name = file.name
     if preview and sheet is None:
-        reviewed = _validate_direct(con, path, name, kind, max_rows)
+        reviewed = _validate_direct(con, file, kind, max_rows)
         if reviewed is not None:
             return reviewed
-    staged = readers.stage(con, path, name, sheet)
+    staged = readers.stage(con, file, sheet)
     _check_line_limit(name, staged.rows, max_rows)
     if kind is not None:
         if kind not in KINDS:
@@ -540,8 +545,7 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
     else:
         spec = detect_kind(staged.headers)
         if spec is None:
-            header_row = staged.row_offset - 1 if staged.format in ("csv", "xlsx") else None
-            raise ExtractRejected([Problem(name, header_row, None, "; ".join(staged.headers)[:200],
+            raise ExtractRejected([Problem(name, staged.header_row, None, "; ".join(staged.headers)[:200],
                                            "kan ikke se hvilken slags udtræk filen er ud fra kolonnerne; angiv "
                                            f"typen ({', '.join(KINDS)})")])
     result = Validation(name, spec, staged)
@@ -595,12 +599,13 @@ def _direct_warnings(con, name: str, found: direct.DirectCheck) -> list[Problem]
     return warnings + _category_era_warnings(con, name)
 
 
-def _validate_direct(con, path: Path, name: str, kind: str | None, max_rows: int | None) -> Validation | None:
+def _validate_direct(con, file: readers.FileLook, kind: str | None, max_rows: int | None) -> Validation | None:
     """An upload's review by the direct route, when the file is in jobindsats' form: its lines into a temp
     table of the app's read-only snapshot and the load's own checks, in one streaming pass (the staged
     route types every value as text first: several times slower). None: the staged route reviews it,
     and names whatever is wrong."""
-    plan = direct.plan(path, name, kind)
+    name = file.name
+    plan = direct.plan(file, kind)
     if plan is None:
         return None
     direct.register_maps(con, plan)
@@ -684,7 +689,8 @@ def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet=No
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(file_digest, path)
         clock = _Clock()
-        plan = direct.plan(path, name, kind) if sheet is None else None
+        file = readers.look(path, name)
+        plan = direct.plan(file, kind) if sheet is None else None
         if plan is not None:
             result = _load_direct(con, plan, digest, meta, progress, clock, max_rows)
             if result is not None:
@@ -692,7 +698,7 @@ def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet=No
                 result.timings = clock.timings
                 return result
             clock.lap("direct route declined")
-        result = _load_staged(con, path, kind, digest, meta, progress, max_rows, clock, sheet)
+        result = _load_staged(con, file, kind, digest, meta, progress, max_rows, clock, sheet)
         result.timings = clock.timings
         return result
 
@@ -744,9 +750,9 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
         return LoadResult(same.load_id, spec.name, 0, 0, True, warnings, meta.name, route="direct")
 
 
-def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenance, progress, max_rows,
+def _load_staged(con, file: readers.FileLook, kind, pending_digest: Future, meta: _Provenance, progress, max_rows,
                  clock: _Clock, sheet=None) -> LoadResult:
-    checked = validate(con, path, kind, meta.name, max_rows, preview=False, sheet=sheet)
+    checked = _validate_file(con, file, kind, max_rows, False, sheet)
     if not checked.ok:
         raise ExtractRejected(checked.problems, checked.warnings)
     spec = checked.kind
