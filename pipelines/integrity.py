@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines import config, danish, facts
-from pipelines.kinds import KINDS, NOT_FINITE, TOTAL_DIMENSIONS, mixed_totals_sql, totals_below_parts_sql, value_rules
+from pipelines.kinds import KINDS, NOT_FINITE, mixed_totals_sql, totals_below_parts_sql, value_rules
 from pipelines.warehouse import population_of_denmark, total_parts
 
 
@@ -97,12 +97,13 @@ def _total_findings(con) -> list[str]:
     """Current totals ('I alt') below the sum of their current parts, per kind that has totals."""
     labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
     findings = []
-    for name, totals in TOTAL_DIMENSIONS.items():
-        kind = KINDS[name]
+    for kind in KINDS.values():
+        if not kind.totals:
+            continue
         table, current, source, keys = facts.store(kind).totals_source()
-        mixed = con.execute(f"select {', '.join(mixed_totals_sql(c) for c in totals)} from {table} "
+        mixed = con.execute(f"select {', '.join(mixed_totals_sql(c) for c in kind.totals)} from {table} "
                             f"where {current}").fetchall()[0]
-        columns = [c for c, both in zip(totals, mixed, strict=True) if both]
+        columns = [c for c, both in zip(kind.totals, mixed, strict=True) if both]
         if not columns:
             continue
         sql = totals_below_parts_sql(source, keys, total_parts(con, kind, columns))

@@ -132,8 +132,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         # Fact tables are never rewritten behind the user's back: an older layout needs a rebuild.
         path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
         raise WarehouseOutdated(
-            f"Lageret {path[0][0]} er bygget med en ældre version af skemaet. Gem egne udtræk, slet filen og start igen (demo og "
-            f"offentliggjorte tal bygges på ny); indlæs derefter egne udtræk. ({exc})") from exc
+            f"Lageret {path[0][0]} er bygget med en ældre version af skemaet. Gem egne udtræk, slet filen og start "
+            f"igen (demo og offentliggjorte tal bygges på ny); indlæs derefter egne udtræk. ({exc})") from exc
     if con.execute("select (select count(*) from agg_visitation) = 0 "
                    "and exists (select 1 from fact_visitation)").fetchall()[0][0]:
         aggregates.reaggregate(con)  # a warehouse from before the aggregate existed
@@ -388,16 +388,29 @@ def vocabulary(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]
     return dict(con.execute("select alias, code from category_aliases where dimension = ?", [dimension]).fetchall())
 
 
+# Dimensions whose codes and labels have a table of their own: (table, code, label); every other
+# dimension is in categories.
+_OWN_TABLES = {"area": ("areas", "area_code", "area_name"),
+               "guidance_area": ("guidance_areas", "guidance_area", "label"),
+               "investment_line": ("investment_lines", "line", "label")}
+
+
+def _labels_sql(dimension: str) -> tuple[str, list]:
+    """SQL selecting (code, label) of a dimension in its order, and its parameters."""
+    if dimension in _OWN_TABLES:
+        table, code, label = _OWN_TABLES[dimension]
+        return f"select {code}, {label} from {table} order by sort_order", []
+    return "select code, label from categories where dimension = ? order by sort_order", [dimension]
+
+
 def vocabulary_labels(con: duckdb.DuckDBPyConnection, dimension: str) -> list[str]:
     """The labels users may write for a dimension, for error messages."""
-    if dimension == "guidance_area":
-        sql = "select label from guidance_areas order by sort_order"
-    elif dimension == "investment_line":
-        sql = "select label from investment_lines order by sort_order"
-    else:
-        return [r[0] for r in con.execute("select label from categories where dimension = ? order by sort_order",
-                                          [dimension]).fetchall()]
-    return [r[0] for r in con.execute(sql).fetchall()]
+    return [label for _, label in con.execute(*_labels_sql(dimension)).fetchall()]
+
+
+def code_labels(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]:
+    """code -> label of a dimension ('area' for areas), to name codes as users know them."""
+    return dict(con.execute(*_labels_sql(dimension)).fetchall())
 
 
 def population_of_denmark(con: duckdb.DuckDBPyConnection) -> int:
