@@ -23,10 +23,10 @@ MIN_YEAR, MAX_YEAR = 1980, 2100
 # falls in the era of the break it follows, and the earliest ones in this one. Eras are never merged.
 FIRST_ERA = "Matchgrupper 1-5"
 
-_M = re.compile(r"(\d{4})M(\d{1,2})")
-_Q = re.compile(r"(\d{4})[QK]0?([1-4])")
-_QMAT = re.compile(r"(\d{4})QMAT0?([1-4])")
-_Y = re.compile(r"(\d{4})")
+_MONTH_RE = re.compile(r"(\d{4})M(\d{1,2})")
+_QUARTER_RE = re.compile(r"(\d{4})[QK]0?([1-4])")
+_ROLLING_YEAR_RE = re.compile(r"(\d{4})QMAT0?([1-4])")
+_YEAR_RE = re.compile(r"(\d{4})")
 
 
 @dataclass(frozen=True)
@@ -57,25 +57,25 @@ def _from_label(text: str) -> str | None:
     return None
 
 
-def _single(text: str) -> Period | None:
+def _one_period(text: str) -> Period | None:
     text = _from_label(text) or text.upper()
-    if m := _QMAT.fullmatch(text):
+    if m := _ROLLING_YEAR_RE.fullmatch(text):
         y, q = int(m.group(1)), int(m.group(2))
         # A moving annual total: the four quarters ending with quarter q.
         start = date(y - 1, 3 * q + 1, 1) if q < 4 else date(y, 1, 1)
         end = date(y, 3 * q, calendar.monthrange(y, 3 * q)[1])
         return Period(f"{y}QMAT0{q}", "QMAT", start, end, f"år til {q}. kvt. {y}")
-    if m := _Q.fullmatch(text):
+    if m := _QUARTER_RE.fullmatch(text):
         y, q = int(m.group(1)), int(m.group(2))
         return Period(f"{y}Q0{q}", "Q", date(y, 3 * q - 2, 1),
                       date(y, 3 * q, calendar.monthrange(y, 3 * q)[1]), f"{q}. kvt. {y}")
-    if m := _M.fullmatch(text):
+    if m := _MONTH_RE.fullmatch(text):
         y, mo = int(m.group(1)), int(m.group(2))
         if not 1 <= mo <= 12:
             return None
         return Period(f"{y}M{mo:02d}", "M", date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1]),
                       f"{MONTHS_DA[mo - 1]} {y}")
-    if m := _Y.fullmatch(text):
+    if m := _YEAR_RE.fullmatch(text):
         y = int(m.group(1))
         return Period(str(y), "Y", date(y, 1, 1), date(y, 12, 31), str(y))
     return None
@@ -88,14 +88,14 @@ def parse_period(text: str | None) -> Period | None:
     text = str(text).strip().replace("–", "-")  # the app's own range labels use an en dash
     if "-" in text:
         left, _, right = text.partition("-")
-        a, b = _single(left.strip()), _single(right.strip())
+        a, b = _one_period(left.strip()), _one_period(right.strip())
         if a is None or b is None or a.period_type != b.period_type or a.period_type not in ("M", "Y"):
             return None
         if a.start > b.start:
             return None
         p = Period(f"{a.period}-{b.period}", "RANGE", a.start, b.end, f"{a.label} – {b.label}")
     else:
-        p = _single(text)
+        p = _one_period(text)
     if p is None or not (MIN_YEAR <= p.start.year <= MAX_YEAR and p.end.year <= MAX_YEAR):
         return None
     return p
