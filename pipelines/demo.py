@@ -224,7 +224,7 @@ def _fine_cells(layout: _Layout) -> _Cells:
     rows = [(g, b, BAND_AGE[b], far, w, layout.benefit[BAND_AGE[b]], label)
             for g in range(len(GENDERS)) for b in range(len(BANDS))
             for label, far, w in layout.categories[BAND_AGE[b]]]
-    cols = list(zip(*rows))
+    cols = list(zip(*rows, strict=True))
     return _Cells(*(np.array(c) for c in cols[:5]), cols[5], cols[6])
 
 
@@ -241,14 +241,14 @@ class _OutCells:
 def _out_cells(cells: _Cells, scale: int) -> _OutCells:
     if scale >= 2:
         keys = [(cells.benefit[c], GENDERS[g], BANDS[b], cells.category[c])
-                for c, (g, b) in enumerate(zip(cells.gender, cells.band))]
+                for c, (g, b) in enumerate(zip(cells.gender, cells.band, strict=True))]
     else:
         keys = [(cells.benefit[c], "I alt", AGE_GROUPS[a], cells.category[c]) for c, a in enumerate(cells.age)]
     # First-seen order: the fine cells run under-30 bands before 30+ bands.
     order = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     matrix = np.zeros((len(keys), len(order)), dtype=np.int64)
     matrix[np.arange(len(keys)), [order[k] for k in keys]] = 1
-    return _OutCells(matrix, *(pl.Series(list(col)) for col in zip(*order)))
+    return _OutCells(matrix, *(pl.Series(list(col)) for col in zip(*order, strict=True)))
 
 
 # --- areas and their traits ---------------------------------------------------------------------
@@ -522,7 +522,7 @@ class _OriginCells:
 def _origin_out_cells(cells: _Cells, ways: int) -> _OriginCells:
     labels = [label for label, _ in ORIGIN_PARTITIONS[ways]]
     rows = []
-    for c, (g, b) in enumerate(zip(cells.gender, cells.band)):
+    for c, (g, b) in enumerate(zip(cells.gender, cells.band, strict=True)):
         lo, hi = BAND_AGES[b]
         for j in range(hi - lo + 1):
             for o, label in enumerate(labels):
@@ -530,7 +530,7 @@ def _origin_out_cells(cells: _Cells, ways: int) -> _OriginCells:
                 rows.append(((g, lo + j, o, c), (c * _WIDEST_BAND + j) * ways + o,
                              cells.benefit[c], GENDERS[g], f"{lo + j} år", label, cells.category[c]))
     rows.sort(key=lambda r: r[0])
-    cols = list(zip(*rows))
+    cols = list(zip(*rows, strict=True))
     return _OriginCells(np.array(cols[1]), *(pl.Series(list(col)) for col in cols[2:]))
 
 
@@ -723,7 +723,8 @@ def _projects(areas: _Areas) -> list[_Project]:
     years = rng.integers(4, 6, N_PROJECTS)
     size = np.clip(areas.population[chosen] / 60_000, 0.4, 8.0) * rng.uniform(0.85, 1.15, N_PROJECTS)
     investment = np.rint(3_000_000 * size / 50_000).astype(np.int64) * 50_000
-    return [_Project(int(a), int(s), int(y), int(i)) for a, s, y, i in zip(chosen, starts, years, investment)]
+    return [_Project(int(a), int(s), int(y), int(i))
+            for a, s, y, i in zip(chosen, starts, years, investment, strict=True)]
 
 
 def _investment_frame(areas: _Areas, projects: list[_Project], until_year: int) -> pl.DataFrame:
@@ -771,7 +772,8 @@ class _Teams:
 
 def _teams(areas: _Areas) -> _Teams:
     area, kind, workers, caseload = [], [], [], []
-    for i, (code, pop) in enumerate(zip(areas.code, areas.population)):  # 98 municipalities: team set-up only
+    # 98 municipalities: the team set-up only.
+    for i, (code, pop) in enumerate(zip(areas.code, areas.population, strict=True)):
         n_teams = 2 + int(np.searchsorted(_TEAM_COUNT_LIMITS, pop, side="right"))
         rng = _rng(_S_TEAMS, int(code))
         u = rng.uniform(0.0, 1.0, (n_teams, 3))
@@ -965,7 +967,8 @@ class _CsvWriter:
         if frame.columns != list(self.header):
             raise ValueError(f"{self.path.name}: columns {frame.columns} differ from {self.header}")
         if self._fh is None:
-            self._fh = open(self.path, "wb")
+            # Open across writes, closed by close(): the file is written a frame at a time.
+            self._fh = open(self.path, "wb")  # noqa: SIM115
             self._fh.write(("\ufeff" + ";".join(self.header) + "\n").encode("utf-8"))
         frame.write_csv(self._fh, include_header=False, separator=";", line_terminator="\n",
                         quote_style="necessary")

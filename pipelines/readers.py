@@ -480,7 +480,7 @@ def _load_sheet(reader, sheet: Sheet, name: str, n_rows: int | None = None
     except (fastexcel.FastExcelError, OSError) as exc:
         raise ExtractRejected([Problem(name, None, None, None, f"Excel-filen kan ikke læses: {exc}")]) from None
     columns = [[_cell_text(v) for v in col.to_pylist()] for col in table.columns]
-    return ([list(r) for r in zip(*columns)] if columns else []), places
+    return ([list(r) for r in zip(*columns, strict=True)] if columns else []), places
 
 
 def _header_index(rows: list[list[str | None]]) -> int | None:
@@ -514,7 +514,7 @@ def _stage_xlsx(con, path: Path, name: str, wanted: str | int | None) -> StagedF
         header_idx = next((i for i, r in enumerate(rows) if any(c for c in r)), 0)
     headers = [(c or "").strip() for c in rows[header_idx]] if rows else []
     _check_saved_values(path, sheets[chosen], name, header_idx + 1,
-                        {place: header for place, header in zip(places, headers) if header})
+                        {place: header for place, header in zip(places, headers, strict=False) if header})
     data = rows[header_idx + 1:]
     while data and not any(c not in (None, "") for c in data[-1]):
         data.pop()
@@ -671,7 +671,8 @@ def parse_json_payload(payload, name: str) -> tuple[str, list[str], list[list[st
         headers = [str(v.get("Name") or v.get("Label") or "") for v in variables]
         labels = [str(v.get("Label") or "") for v in variables]
         # Prefer IDs; fall back to the label where the ID is not one we know.
-        headers = [h if known_header(h) or not known_header(lab) else lab for h, lab in zip(headers, labels)]
+        headers = [h if known_header(h) or not known_header(lab) else lab
+                   for h, lab in zip(headers, labels, strict=True)]
         rows = data
         fmt = "json-v2"
     elif isinstance(payload, dict) and "columns" in payload and "rows" in payload:

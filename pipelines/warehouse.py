@@ -372,13 +372,13 @@ def clear_reference_cache() -> None:
 def area_aliases() -> dict[str, str]:
     """alias -> area code from the reference data, for code that has no warehouse connection (the API client)."""
     table = _reference_cached()["area_aliases"]
-    return dict(zip(table.column("alias").to_pylist(), table.column("area_code").to_pylist()))
+    return dict(zip(table.column("alias").to_pylist(), table.column("area_code").to_pylist(), strict=True))
 
 
 def category_aliases() -> frozenset[tuple[str, str]]:
     """(dimension, alias) pairs the reference data know, as the loader will map them."""
     table = _reference_cached()["category_aliases"]
-    return frozenset(zip(table.column("dimension").to_pylist(), table.column("alias").to_pylist()))
+    return frozenset(zip(table.column("dimension").to_pylist(), table.column("alias").to_pylist(), strict=True))
 
 
 def vocabulary(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]:
