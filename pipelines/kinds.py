@@ -61,9 +61,13 @@ class ValueRule:
 NOT_FINITE = ValueRule("ikke et tal (og ikke en diskretioneringsmarkering som '..' eller '-')",
                        "isnan({v}) or isinf({v})")
 # A rule over the number as the file wrote it (a text column): in a file with decimal commas a dot is a
-# thousands separator only when three digits follow it (1.234 or 1.234,5).
+# thousands separator only when three digits follow it (1.234 or 1.234,5). Jobindsats' own form is tried
+# first: it keeps the rule, and matching it is several times quicker than taking the text apart, which
+# matters on the direct route (a condition per value of a national extract).
+_JOBINDSATS_NUMBER = r"-?[0-9][0-9]?[0-9]?(\.[0-9][0-9][0-9])+(,[0-9]*)?"  # no braces: a format string
 THOUSANDS_DOT = ValueRule("punktum i et tal i en fil med decimalkomma: forventede fx 1.234,5",
-                          "{v} like '%.%' and length(split_part(split_part(trim({v}), ',', 1), '.', -1)) <> 3")
+                          f"{{v}} like '%.%' and not regexp_full_match({{v}}, '{_JOBINDSATS_NUMBER}') "
+                          "and length(split_part(split_part(trim({v}), ',', 1), '.', -1)) <> 3")
 
 
 def value_rules(role: str, population: int) -> tuple[ValueRule, ...]:

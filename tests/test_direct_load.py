@@ -137,6 +137,17 @@ def test_what_the_direct_path_does_not_take_goes_to_the_staged_path(con, write_f
                for p in problems), problems
 
 
+def test_the_thousands_dot_rule_is_the_same_on_both_routes(tmp_path):
+    """One rule (kinds.THOUSANDS_DOT) on both routes: a dotted number the staged route reads, the direct
+    route reads too, to the same value; one the staged route rejects, the direct route hands to it."""
+    odd = JOBINDSATS_FORM.replace(";2.000;", ";2.00.000;")  # a dot with three digits after the last one
+    direct, facts, _, findings = _load(tmp_path, "odd.csv", odd.encode("utf-8"))
+    staged, facts_staged, _, _ = _load(tmp_path, "odd_resaved.csv", odd[1:].encode("cp1252"))
+    assert (direct.route, staged.route) == ("direct", "staged")
+    assert facts == facts_staged and findings == []
+    assert ("751", "persons", 200000.0) in {(r[0], r[7], r[8]) for r in facts}
+
+
 ALL_FACTS = "select * from fact_visitation order by all"  # replaced ones too
 
 
