@@ -112,10 +112,10 @@ import polars as pl
 
 from pipelines import config
 from pipelines.periods import parse_period
+from pipelines.warehouse import NATIONAL_NAME
 
 FIRST_YEAR = 2007
 BLOCK_YEARS = 5  # visitation years per file
-NATIONAL = "Hele landet"
 ROOT_SEED = 20_070_101
 
 # Random stream ids, one per purpose, so adding draws to one kind never shifts another.
@@ -397,7 +397,7 @@ def _visitation_frame(areas: _Areas, vy: _VisitationYear, scale: int, months: in
     full_time = persons * vy.full_time[:, :months, None]
     persons, full_time = _with_national(persons), _with_national(full_time)
     area, month, cell = _grid(areas.n + 1, months, out.matrix.shape[1])
-    names = pl.Series([NATIONAL, *areas.name])
+    names = pl.Series([NATIONAL_NAME, *areas.name])
     frame = pl.DataFrame({
         "Område": names.gather(area),
         "Periode": _periods(vy.year, months).gather(month),
@@ -548,7 +548,7 @@ def _origin_visitation_frame(areas: _Areas, vy: _VisitationYear, split: np.ndarr
     area, month, cell = _grid(areas.n + 1, months, len(out.index))
     flat, tenths = persons.ravel(), np.rint(full_time.ravel() * 10.0).astype(np.int64)
     frame = pl.DataFrame({
-        "Område": pl.Series([NATIONAL, *areas.name]).gather(area),
+        "Område": pl.Series([NATIONAL_NAME, *areas.name]).gather(area),
         "Periode": _periods(vy.year, months).gather(month),
         "Ydelse": out.benefit.gather(cell),
         "Køn": out.gender.gather(cell),
@@ -681,7 +681,7 @@ def _activation_frame(areas: _Areas, vy: _VisitationYear, months: int) -> pl.Dat
     p, a = persons.ravel(), activated.ravel()
     municipal = area > 0
     frame = pl.DataFrame({
-        "Område": pl.Series([NATIONAL, *areas.name]).gather(area),
+        "Område": pl.Series([NATIONAL_NAME, *areas.name]).gather(area),
         "Periode": _periods(vy.year, months).gather(month),
         "Gruppe": pl.Series(["Alle modtagere", "Særlige behov (SOF)", vy.layout.activation_group]).gather(group),
         "_p": p,
