@@ -261,6 +261,26 @@ def review(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> DirectCheck:
     return check(con, plan, 0, REVIEW_TABLE)
 
 
+def review_areas(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The names of the areas the reviewed lines hold, in order."""
+    return [r[0] for r in con.execute(
+        f"select a.area_name from areas a where a.area_code in (select distinct area_code::varchar "
+        f"from {REVIEW_TABLE}) order by 1").fetchall()]
+
+
+def review_scope(con: duckdb.DuckDBPyConnection) -> str:
+    """Temp table ``review_scope`` of the reviewed lines, as a load of them would replace and keep (see
+    visitation_lines.kept_sql); returns its name."""
+    con.execute(f"create or replace temp table review_scope as select area_code, period, benefit, "
+                f"bit_or(measures) as measures from {REVIEW_TABLE} group by all")
+    return "review_scope"
+
+
+def register_load_scope(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """Temp table ``load_scope`` of the lines this load inserted, which the load replaces."""
+    visitation_lines.register_scope(con, load_id)
+
+
 def preview(con: duckdb.DuckDBPyConnection, plan: DirectPlan, lines: int = 10) -> pl.DataFrame:
     """The file's first ``lines`` lines as written, under the kind's Danish column names and the measures'
     labels from the reference data, with the line a text editor shows ("Række")."""

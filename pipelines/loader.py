@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import aggregates, config, danish, direct, facts, readers, staged, visitation_lines
+from pipelines import aggregates, config, danish, direct, facts, readers, staged
 from pipelines.errors import ExtractRejected, LoadNotFound, Problem
 from pipelines.kinds import KINDS, VISITATION, Kind
 from pipelines.periods import Period
@@ -142,15 +142,12 @@ def _review_direct(con, file: readers.FileLook, kind: str | None, max_rows: int 
     result = Validation(file.name, VISITATION, None, rows=found.rows, lines=lines, figures=found.rows,
                         periods=sorted(found.periods))
     result.warnings = direct.warnings(con, file.name, found)
-    result.areas = [r[0] for r in con.execute(
-        f"select a.area_name from areas a where a.area_code in (select distinct area_code::varchar "
-        f"from {direct.REVIEW_TABLE}) order by 1").fetchall()]
-    facts.register_demo_loads(con)
-    con.execute(f"create or replace temp table review_scope as select area_code, period, benefit, "
-                f"bit_or(measures) as measures from {direct.REVIEW_TABLE} group by all")
+    result.areas = direct.review_areas(con)
     store = facts.store(VISITATION)
-    result.replaces = store.replace_preview(con, "review_scope")
-    result.kept = store.kept(con, "review_scope", "demo_loads")
+    facts.register_demo_loads(con)
+    scope = direct.review_scope(con)
+    result.replaces = store.replace_preview(con, scope)
+    result.kept = store.kept(con, scope, "demo_loads")
     result.preview = direct.preview(con, plan)
     return result
 
@@ -262,7 +259,7 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
             previous = _unchanged(con, digest, spec)
             if previous is not None:
                 raise _Unchanged(previous)
-            visitation_lines.register_scope(con, load_id)
+            direct.register_load_scope(con, load_id)
             replaced, kept = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
             result = LoadResult(load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct",
                                 kept=kept)
