@@ -113,15 +113,17 @@ def _review_staged(con, file: readers.FileLook, kind: str | None, max_rows: int 
     result = Validation(file.name, spec, stg, found.problems, found.warnings, found.rows, found.lines, found.figures,
                         found.areas, sorted(found.periods))
     if result.ok and preview:
-        # What a real load (an upload, a fetch) of this file would replace and keep; the demo's rows in
-        # its areas and periods it sets aside (facts.keep_demo_apart).
-        store = facts.store(spec)
-        facts.register_demo_loads(con)
-        scope = store.typed_scope(con)
-        result.replaces = store.replace_preview(con, scope)
-        result.kept = store.kept(con, scope, "demo_loads")
+        result.replaces, result.kept = _replaced_and_kept(con, spec, facts.store(spec).typed_scope(con))
         result.preview = staged.preview(con, spec)
     return result
+
+
+def _replaced_and_kept(con, kind: Kind, scope: str) -> tuple[list[tuple[str, str, str, int]], list[str]]:
+    """What a real load (an upload, a fetch) of the reviewed rows would replace and keep (``scope``: as the
+    kind's FactStore reads it); the demo's rows in its areas and periods it sets aside (facts.keep_demo_apart)."""
+    store = facts.store(kind)
+    facts.register_demo_loads(con)
+    return store.replace_preview(con, scope), store.kept(con, scope, "demo_loads")
 
 
 def _review_direct(con, file: readers.FileLook, kind: str | None, max_rows: int | None) -> Validation | None:
@@ -143,11 +145,7 @@ def _review_direct(con, file: readers.FileLook, kind: str | None, max_rows: int 
                         periods=sorted(found.periods))
     result.warnings = direct.warnings(con, file.name, found)
     result.areas = direct.review_areas(con)
-    store = facts.store(VISITATION)
-    facts.register_demo_loads(con)
-    scope = direct.review_scope(con)
-    result.replaces = store.replace_preview(con, scope)
-    result.kept = store.kept(con, scope, "demo_loads")
+    result.replaces, result.kept = _replaced_and_kept(con, VISITATION, direct.review_scope(con))
     result.preview = direct.preview(con, plan)
     return result
 
