@@ -111,7 +111,7 @@ def serving_targets(serving: dict) -> list[Target]:
         why = serving.get("error", "not run").splitlines()[0] if serving else "not run"
         return [Target(name, NOT_MEASURED, why) for name in names]
     out = []
-    for name, (busy, calm, factor) in zip(names, (("during", "quiet", 1.2), ("twenty", "one", 3.0))):
+    for name, (busy, calm, factor) in zip(names, (("during", "quiet", 1.2), ("twenty", "one", 3.0)), strict=True):
         a, b = serving[busy]["pages"]["all pages"]["p95"], serving[calm]["pages"]["all pages"]["p95"]
         errors = serving[busy]["errors"] + serving[calm]["errors"]
         if a is None or b is None:
@@ -251,7 +251,8 @@ def serving_section(sv: dict) -> list[str]:
               f"the process used {t['server_cpu_seconds'] / t['wall_seconds']:.2f} of {os.cpu_count()} cores, and a "
               f"page waits for up to twenty others (20 × {1000 * per_run:.0f} ms ≈ {20 * per_run:.1f} s at worst). "
               "DuckDB's threads are not the limit. More processes are: "
-              + (f"the same twenty sessions over two processes had p95 {two['pages']['all pages']['p95'] * 1000:,.0f} ms "
+              + (f"the same twenty sessions over two processes had p95 "
+                 f"{two['pages']['all pages']['p95'] * 1000:,.0f} ms "
                  f"({two['pages']['all pages']['p95'] / sv['one']['pages']['all pages']['p95']:.2f} × one session)."
                  if two else "see the deployment section of the README."), ""]
     lines += [f"Twenty sessions: {t['page_runs']} page runs in {t['wall_seconds']:.1f} s; the server used "
@@ -266,111 +267,16 @@ def serving_section(sv: dict) -> list[str]:
 
 
 def markdown(results: dict) -> str:
-    m = results.get("machine", {})
     lines = ["# Benchmark results", "",
              "Written by `python -m benchmarks` (see `benchmarks/README.md`). MiB = 1024 × 1024 bytes; "
              "times are wall-clock unless marked CPU.", "",
              "## Machine", ""]
-    lines += _table(["", ""], [[k, v] for k, v in m.items()])
-    d = results.get("dataset") or {}
-    head, measured = _section("Dataset", d)
-    lines += head
-    if measured:
-        lines.append(f"`pipelines.demo.write_demo(scale={results['scale']}, until=\"{results['until']}\")`, "
-                     f"{d['how']}.")
-        lines.append("")
-        rows = [[k, _n(v["files"]), _n(v["rows"]), _n(v["fact_rows"]), f"{v['bytes'] / 1e6:,.1f}"]
-                for k, v in (("visitation", d["visitation"]), ("all kinds", d["all"]))]
-        lines += _table(["files", "n", "CSV rows", "fact rows (rows × measures)", "MB on disk"], rows)
-    ing = results.get("ingest") or {}
-    lines += ["", "## Ingest (visitation files only: they are the bulk)", ""]
-    lines += _when(ing)
-    if ing:
-        lines.append(f"{ing.get('files', '–')} files, {_n(ing.get('csv_rows'))} CSV rows "
-                     f"({_n(ing.get('fact_rows'))} fact rows), {ing.get('mb', 0):,.0f} MB. Each approach runs in a "
-                     "fresh process into a fresh DuckDB file; peak RSS is that process's `ru_maxrss`. "
-                     f"{ing.get('rounds', 1)} interleaved round(s) (floor, typed floor, pandas, pipeline, then "
-                     "again): each approach's median round by wall time, with its largest peak RSS; every "
-                     "round's seconds in the last column.")
-        lines.append("")
-        lines += _table(["approach", "s", "CPU s", "CSV rows/s", "peak RSS MiB", "rows loaded (pipeline: facts)", "ratios",
-                         "rounds (s)"],
-                        ingest_rows(ing))
-        lines.append("")
-        pipe = ing.get("pipeline") or {}
-        if _ok(pipe) and pipe.get("phases"):
-            total = sum(pipe["phases"].values())
-            parts = [f"{phase} {seconds:,.1f} s ({100 * seconds / total:.0f} %)"
-                     for phase, seconds in sorted(pipe["phases"].items(), key=lambda kv: -kv[1])]
-            lines.append(f"Where the pipeline's median round spent its time, summed over the files (load route: "
-                         f"{', '.join(pipe.get('routes', []))}; the rest of the {pipe['seconds']:,.1f} s is "
-                         f"Python start-up and connecting): " + "; ".join(parts) + ".")
-            lines.append("")
-        lines.append("The floor and pandas store one row per CSV row. So does the pipeline (`visitation_lines`: one "
-                     "column per measure, each replaceable on its own), after validating every row; it counts and "
-                     "reports one fact per CSV row and measure (the `fact_visitation` view). Types each approach "
-                     "ended up with:")
-        lines.append("")
-        for key in ("floor", "floor_typed", "pandas"):
-            entry = ing.get(key) or {}
-            if entry.get("types"):
-                lines.append(f"- {key}: " + ", ".join(f"{c} {t}" for c, t in entry["types"]))
-    else:
-        lines.append("NOT MEASURED: not run")
-    w = results.get("warehouse") or {}
-    head, measured = _section("National warehouse", w)
-    lines += head
-    if measured:
-        lines.append(f"{w['how']}. Size on disk after checkpoint: **{w['bytes'] / 2**20:,.0f} MiB** "
-                     f"({_n(w.get('fact_rows'))} current fact rows in all tables).")
-        if w.get("seconds") is not None:
-            lines.append(f"Build step: {w['seconds']:,.1f} s, peak RSS {w['peak_rss_mb']:,.0f} MiB.")
-    p = results.get("pages") or {}
-    lines += ["", "## Pages (AppTest, medians)", ""]
-    lines += _when(p)
-    if p:
-        lines.append(p.get("method", ""))
-        lines.append("")
-        cold, warm = p.get("cold") or {}, p.get("warm") or {}
-        names = sorted((set(cold) | set(warm)) - {"error"})
-        rows = []
-        for name in names:
-            c, w_ = cold.get(name) or {}, warm.get(name) or {}
-            errors = (c.get("errors") or []) + (w_.get("errors") or [])
-            note = ("ERROR: " + errors[0].splitlines()[0][:100]) if errors else ""
-            if c.get("error"):
-                note = "cold NOT MEASURED: " + c["error"].splitlines()[0][:100]
-            rows.append([name, _ms(c.get("median")), _ms(c.get("cpu_median")), _ms(w_.get("first")),
-                         _ms(w_.get("median")), _ms(w_.get("cpu_median")), note])
-        lines += _table(["page", "cold ms", "cold CPU ms", "first in serving process ms", "warm ms", "warm CPU ms",
-                         "note"], rows)
-        for which in ("cold", "warm"):
-            if isinstance((p.get(which) or {}).get("error"), str):
-                lines.append(f"\n{which}: NOT MEASURED: {p[which]['error'].splitlines()[0]}")
-        if p.get("serving_rss_mb") is not None:
-            lines.append("")
-            lines.append(f"Peak RSS of the serving process (all pages, warm): **{p['serving_rss_mb']:,.0f} MiB**.")
-    else:
-        lines.append("NOT MEASURED: not run")
-    q = results.get("queries") or {}
-    head, measured = _section("Queries (uncached, national scale)", q)
-    lines += head
-    if measured:
-        ctx = q.get("context", {})
-        lines.append("Parameters: " + ", ".join(f"{k} = {v}" for k, v in ctx.items()) +
-                     ". `queries.run(name, **params)` directly; first call, then the median of the following "
-                     f"runs. Query process peak RSS {q.get('peak_rss_mb', 0):,.0f} MiB.")
-        lines.append("")
-        rows = [[f"`{k}`", _ms(v.get("first")), _ms(v.get("median")), _n(v.get("rows")),
-                 ("ERROR: " + v["error"].splitlines()[0][:100]) if "error" in v else ""]
-                for k, v in q["sql"].items()]
-        lines += _table(["query (.sql)", "first ms", "median ms", "rows", "note"], rows)
-        lines.append("")
-        rows = [[k, _ms(v.get("first")), _ms(v.get("median")),
-                 ("ERROR: " + v["error"].splitlines()[0][:100]) if "error" in v else ""]
-                for k, v in q["functions"].items()]
-        lines += _table(["query function (st.cache_data cleared before each call)", "first ms", "median ms",
-                         "note"], rows)
+    lines += _table(["", ""], [[k, v] for k, v in results.get("machine", {}).items()])
+    lines += _dataset_section(results)
+    lines += _ingest_section(results.get("ingest") or {})
+    lines += _warehouse_section(results.get("warehouse") or {})
+    lines += _pages_section(results.get("pages") or {})
+    lines += _queries_section(results.get("queries") or {})
     lines += serving_section(results.get("serving") or {})
     lines += upload_section(results.get("upload") or {})
     lines += ["", "## Targets", ""]
@@ -379,3 +285,108 @@ def markdown(results: dict) -> str:
     if results.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {n}" for n in results["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def _dataset_section(results: dict) -> list[str]:
+    d = results.get("dataset") or {}
+    head, measured = _section("Dataset", d)
+    if not measured:
+        return head
+    rows = [[k, _n(v["files"]), _n(v["rows"]), _n(v["fact_rows"]), f"{v['bytes'] / 1e6:,.1f}"]
+            for k, v in (("visitation", d["visitation"]), ("all kinds", d["all"]))]
+    return head + [f"`pipelines.demo.write_demo(scale={results['scale']}, until=\"{results['until']}\")`, "
+                   f"{d['how']}.", ""] + _table(["files", "n", "CSV rows", "fact rows (rows × measures)", "MB on disk"],
+                                                 rows)
+
+
+def _ingest_section(ing: dict) -> list[str]:
+    lines = ["", "## Ingest (visitation files only: they are the bulk)", ""] + _when(ing)
+    if not ing:
+        return lines + ["NOT MEASURED: not run"]
+    lines.append(f"{ing.get('files', '–')} files, {_n(ing.get('csv_rows'))} CSV rows "
+                 f"({_n(ing.get('fact_rows'))} fact rows), {ing.get('mb', 0):,.0f} MB. Each approach runs in a "
+                 "fresh process into a fresh DuckDB file; peak RSS is that process's `ru_maxrss`. "
+                 f"{ing.get('rounds', 1)} interleaved round(s) (floor, typed floor, pandas, pipeline, then "
+                 "again): each approach's median round by wall time, with its largest peak RSS; every "
+                 "round's seconds in the last column.")
+    lines.append("")
+    lines += _table(["approach", "s", "CPU s", "CSV rows/s", "peak RSS MiB", "rows loaded (pipeline: facts)",
+                     "ratios", "rounds (s)"],
+                    ingest_rows(ing))
+    lines.append("")
+    pipe = ing.get("pipeline") or {}
+    if _ok(pipe) and pipe.get("phases"):
+        total = sum(pipe["phases"].values())
+        parts = [f"{phase} {seconds:,.1f} s ({100 * seconds / total:.0f} %)"
+                 for phase, seconds in sorted(pipe["phases"].items(), key=lambda kv: -kv[1])]
+        lines.append(f"Where the pipeline's median round spent its time, summed over the files (load route: "
+                     f"{', '.join(pipe.get('routes', []))}; the rest of the {pipe['seconds']:,.1f} s is "
+                     f"Python start-up and connecting): " + "; ".join(parts) + ".")
+        lines.append("")
+    lines.append("The floor and pandas store one row per CSV row. So does the pipeline (`visitation_lines`: one "
+                 "column per measure, each replaceable on its own), after validating every row; it counts and "
+                 "reports one fact per CSV row and measure (the `fact_visitation` view). Types each approach "
+                 "ended up with:")
+    lines.append("")
+    for key in ("floor", "floor_typed", "pandas"):
+        entry = ing.get(key) or {}
+        if entry.get("types"):
+            lines.append(f"- {key}: " + ", ".join(f"{c} {t}" for c, t in entry["types"]))
+    return lines
+
+
+def _warehouse_section(w: dict) -> list[str]:
+    head, measured = _section("National warehouse", w)
+    if not measured:
+        return head
+    lines = head + [f"{w['how']}. Size on disk after checkpoint: **{w['bytes'] / 2**20:,.0f} MiB** "
+                    f"({_n(w.get('fact_rows'))} current fact rows in all tables)."]
+    if w.get("seconds") is not None:
+        lines.append(f"Build step: {w['seconds']:,.1f} s, peak RSS {w['peak_rss_mb']:,.0f} MiB.")
+    return lines
+
+
+def _pages_section(p: dict) -> list[str]:
+    lines = ["", "## Pages (AppTest, medians)", ""] + _when(p)
+    if not p:
+        return lines + ["NOT MEASURED: not run"]
+    lines += [p.get("method", ""), ""]
+    cold, warm = p.get("cold") or {}, p.get("warm") or {}
+    rows = []
+    for name in sorted((set(cold) | set(warm)) - {"error"}):
+        c, w_ = cold.get(name) or {}, warm.get(name) or {}
+        errors = (c.get("errors") or []) + (w_.get("errors") or [])
+        note = ("ERROR: " + errors[0].splitlines()[0][:100]) if errors else ""
+        if c.get("error"):
+            note = "cold NOT MEASURED: " + c["error"].splitlines()[0][:100]
+        rows.append([name, _ms(c.get("median")), _ms(c.get("cpu_median")), _ms(w_.get("first")),
+                     _ms(w_.get("median")), _ms(w_.get("cpu_median")), note])
+    lines += _table(["page", "cold ms", "cold CPU ms", "first in serving process ms", "warm ms", "warm CPU ms",
+                     "note"], rows)
+    for which in ("cold", "warm"):
+        if isinstance((p.get(which) or {}).get("error"), str):
+            lines.append(f"\n{which}: NOT MEASURED: {p[which]['error'].splitlines()[0]}")
+    if p.get("serving_rss_mb") is not None:
+        lines.append("")
+        lines.append(f"Peak RSS of the serving process (all pages, warm): **{p['serving_rss_mb']:,.0f} MiB**.")
+    return lines
+
+
+def _queries_section(q: dict) -> list[str]:
+    head, measured = _section("Queries (uncached, national scale)", q)
+    if not measured:
+        return head
+    ctx = q.get("context", {})
+    lines = head + ["Parameters: " + ", ".join(f"{k} = {v}" for k, v in ctx.items()) +
+                    ". `queries.run(name, **params)` directly; first call, then the median of the following "
+                    f"runs. Query process peak RSS {q.get('peak_rss_mb', 0):,.0f} MiB.", ""]
+    rows = [[f"`{k}`", _ms(v.get("first")), _ms(v.get("median")), _n(v.get("rows")),
+             ("ERROR: " + v["error"].splitlines()[0][:100]) if "error" in v else ""]
+            for k, v in q["sql"].items()]
+    lines += _table(["query (.sql)", "first ms", "median ms", "rows", "note"], rows)
+    lines.append("")
+    rows = [[k, _ms(v.get("first")), _ms(v.get("median")),
+             ("ERROR: " + v["error"].splitlines()[0][:100]) if "error" in v else ""]
+            for k, v in q["functions"].items()]
+    return lines + _table(["query function (st.cache_data cleared before each call)", "first ms", "median ms",
+                           "note"], rows)

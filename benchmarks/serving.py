@@ -140,7 +140,8 @@ def step(db: Path, visitation_files: list[Path], work: Path, logs: Path, runs: i
     out["publish"] = _publish_cost(master, published)
     _say(f"    publish the national master: {out['publish']['seconds']:.2f} s, {out['publish']['mib']:,.0f} MiB")
     out["switch"] = _switch_cost(master, published)
-    _say(f"    app sees a new snapshot: stat {out['switch']['stat_ms']:.3f} ms; switch {out['switch']['switch_ms']:.1f} ms")
+    _say(f"    app sees a new snapshot: stat {out['switch']['stat_ms']:.3f} ms; "
+         f"switch {out['switch']['switch_ms']:.1f} ms")
     # Older snapshots from the two measurements above are of no use to the server.
     snapshots.prune(published, keep=2)
 
@@ -167,9 +168,10 @@ def step(db: Path, visitation_files: list[Path], work: Path, logs: Path, runs: i
 
         out["twenty_two_processes"] = _twenty_on_two(server, env, logs, pages, max(1, rounds // 2))
         quiet = sessions.browse(server.url, pages, rounds=rounds)
-        load = subprocess.Popen([sys.executable, "-m", "pipelines", "load", *map(str, reload), "--kind", "visitation",
-                                 "--source", config.DEMO_SOURCE], cwd=PROJECT_ROOT, env=env,
-                                stdout=open(logs / "serving_load.log", "wb"), stderr=subprocess.STDOUT)
+        with open(logs / "serving_load.log", "wb") as output:  # the load writes to its own copy of the file
+            load = subprocess.Popen([sys.executable, "-m", "pipelines", "load", *map(str, reload), "--kind",
+                                     "visitation", "--source", config.DEMO_SOURCE], cwd=PROJECT_ROOT, env=env,
+                                    stdout=output, stderr=subprocess.STDOUT)
         load_start = time.monotonic()
         during, after = _browse_during(server.url, pages, load, published)
         load_seconds = time.monotonic() - load_start

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import build, config, loader, snapshots
+from pipelines import aggregates, build, config, danish, integrity, loader, snapshots
 from pipelines.errors import ExtractRejected, PipelineError
 from pipelines.kinds import KINDS
 from pipelines.writer import write_session
@@ -31,10 +31,6 @@ def _bar(label: str, fraction: float) -> None:
     if fraction >= 1.0:
         sys.stderr.write("\n")
     sys.stderr.flush()
-
-
-def _fmt(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def _missing_files(files: list[str]) -> list[str]:
@@ -77,7 +73,7 @@ def cmd_demo(args, con) -> int:
     build.load_seed(con)  # the published figures win over the synthetic rows they overlap
     _bar("færdig", 1.0)
     total = sum(r.rows for r in results)
-    print(f"demodata indlæst: {len(results)} filer, {_fmt(total)} rækker (kilde: {config.DEMO_SOURCE})")
+    print(f"demodata indlæst: {len(results)} filer, {danish.number(total)} rækker (kilde: {config.DEMO_SOURCE})")
     return 0
 
 
@@ -93,21 +89,21 @@ def cmd_loads(args) -> int:
     print(f"offentliggjort {snap.snapshot.published_at:%Y-%m-%d %H:%M:%S} ({snap.snapshot.name})")
     print(f"{'id':>5}  {'type':<12} {'rækker':>12}  {'indlæst':<19}  {'af':<12} {'kilde':<22} fil")
     for load_id, kind, n, at, by, source, name in rows:
-        print(f"{load_id:>5}  {kind:<12} {_fmt(n):>12}  {at:%Y-%m-%d %H:%M:%S}  {by:<12} {source:<22} {name}")
+        print(f"{load_id:>5}  {kind:<12} {danish.number(n):>12}  {at:%Y-%m-%d %H:%M:%S}  {by:<12} {source:<22} {name}")
     return 0
 
 
 def cmd_undo(args, con) -> int:
     removed = loader.undo(con, args.load_id)
-    print(f"indlæsning {args.load_id} fortrudt: {_fmt(removed)} rækker fjernet")
+    print(f"indlæsning {args.load_id} fortrudt: {danish.number(removed)} rækker fjernet")
     return 0
 
 
 def cmd_check(args, con) -> int:
-    findings = loader.check(con)
+    findings = integrity.check(con)
     counts = con.execute("select kind, count(*), sum(rows) from loads group by kind order by kind").fetchall()
     for kind, n, rows in counts:
-        print(f"{kind:<12} {n:>4} indlæsninger {_fmt(int(rows)):>12} rækker")
+        print(f"{kind:<12} {n:>4} indlæsninger {danish.number(int(rows)):>12} rækker")
     if findings:
         print("PROBLEMER:")
         for f in findings:
@@ -124,8 +120,8 @@ def _report(result: loader.LoadResult) -> None:
         print(f"{result.file_name}: identisk med indlæsning {result.load_id}; intet ændret")
     else:
         route = "direkte fra filen" if result.route == "direct" else "læst, kontrolleret og indlæst trinvis"
-        print(f"{result.file_name}: indlæsning {result.load_id}, {result.kind}, {_fmt(result.rows)} rækker"
-              f" ({_fmt(result.replaced_rows)} erstattet; {route})")
+        print(f"{result.file_name}: indlæsning {result.load_id}, {result.kind}, {danish.number(result.rows)} rækker"
+              f" ({danish.number(result.replaced_rows)} erstattet; {route})")
         for line in result.kept:
             print(f"  {line}")
 
@@ -257,7 +253,7 @@ def _session():
 
 
 def cmd_reaggregate(args, con) -> int:
-    loader.reaggregate(con)
+    aggregates.reaggregate(con)
     print("sidernes aggregater er bygget igen")
     return 0
 

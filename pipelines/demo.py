@@ -112,10 +112,10 @@ import polars as pl
 
 from pipelines import config
 from pipelines.periods import parse_period
+from pipelines.warehouse import NATIONAL_NAME
 
 FIRST_YEAR = 2007
 BLOCK_YEARS = 5  # visitation years per file
-NATIONAL = "Hele landet"
 ROOT_SEED = 20_070_101
 
 # Random stream ids, one per purpose, so adding draws to one kind never shifts another.
@@ -224,7 +224,7 @@ def _fine_cells(layout: _Layout) -> _Cells:
     rows = [(g, b, BAND_AGE[b], far, w, layout.benefit[BAND_AGE[b]], label)
             for g in range(len(GENDERS)) for b in range(len(BANDS))
             for label, far, w in layout.categories[BAND_AGE[b]]]
-    cols = list(zip(*rows))
+    cols = list(zip(*rows, strict=True))
     return _Cells(*(np.array(c) for c in cols[:5]), cols[5], cols[6])
 
 
@@ -241,14 +241,14 @@ class _OutCells:
 def _out_cells(cells: _Cells, scale: int) -> _OutCells:
     if scale >= 2:
         keys = [(cells.benefit[c], GENDERS[g], BANDS[b], cells.category[c])
-                for c, (g, b) in enumerate(zip(cells.gender, cells.band))]
+                for c, (g, b) in enumerate(zip(cells.gender, cells.band, strict=True))]
     else:
         keys = [(cells.benefit[c], "I alt", AGE_GROUPS[a], cells.category[c]) for c, a in enumerate(cells.age)]
     # First-seen order: the fine cells run under-30 bands before 30+ bands.
     order = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     matrix = np.zeros((len(keys), len(order)), dtype=np.int64)
     matrix[np.arange(len(keys)), [order[k] for k in keys]] = 1
-    return _OutCells(matrix, *(pl.Series(list(col)) for col in zip(*order)))
+    return _OutCells(matrix, *(pl.Series(list(col)) for col in zip(*order, strict=True)))
 
 
 # --- areas and their traits ---------------------------------------------------------------------
@@ -397,7 +397,7 @@ def _visitation_frame(areas: _Areas, vy: _VisitationYear, scale: int, months: in
     full_time = persons * vy.full_time[:, :months, None]
     persons, full_time = _with_national(persons), _with_national(full_time)
     area, month, cell = _grid(areas.n + 1, months, out.matrix.shape[1])
-    names = pl.Series([NATIONAL, *areas.name])
+    names = pl.Series([NATIONAL_NAME, *areas.name])
     frame = pl.DataFrame({
         "Område": names.gather(area),
         "Periode": _periods(vy.year, months).gather(month),
@@ -522,7 +522,7 @@ class _OriginCells:
 def _origin_out_cells(cells: _Cells, ways: int) -> _OriginCells:
     labels = [label for label, _ in ORIGIN_PARTITIONS[ways]]
     rows = []
-    for c, (g, b) in enumerate(zip(cells.gender, cells.band)):
+    for c, (g, b) in enumerate(zip(cells.gender, cells.band, strict=True)):
         lo, hi = BAND_AGES[b]
         for j in range(hi - lo + 1):
             for o, label in enumerate(labels):
@@ -530,7 +530,7 @@ def _origin_out_cells(cells: _Cells, ways: int) -> _OriginCells:
                 rows.append(((g, lo + j, o, c), (c * _WIDEST_BAND + j) * ways + o,
                              cells.benefit[c], GENDERS[g], f"{lo + j} år", label, cells.category[c]))
     rows.sort(key=lambda r: r[0])
-    cols = list(zip(*rows))
+    cols = list(zip(*rows, strict=True))
     return _OriginCells(np.array(cols[1]), *(pl.Series(list(col)) for col in cols[2:]))
 
 
@@ -548,7 +548,7 @@ def _origin_visitation_frame(areas: _Areas, vy: _VisitationYear, split: np.ndarr
     area, month, cell = _grid(areas.n + 1, months, len(out.index))
     flat, tenths = persons.ravel(), np.rint(full_time.ravel() * 10.0).astype(np.int64)
     frame = pl.DataFrame({
-        "Område": pl.Series([NATIONAL, *areas.name]).gather(area),
+        "Område": pl.Series([NATIONAL_NAME, *areas.name]).gather(area),
         "Periode": _periods(vy.year, months).gather(month),
         "Ydelse": out.benefit.gather(cell),
         "Køn": out.gender.gather(cell),
@@ -681,7 +681,7 @@ def _activation_frame(areas: _Areas, vy: _VisitationYear, months: int) -> pl.Dat
     p, a = persons.ravel(), activated.ravel()
     municipal = area > 0
     frame = pl.DataFrame({
-        "Område": pl.Series([NATIONAL, *areas.name]).gather(area),
+        "Område": pl.Series([NATIONAL_NAME, *areas.name]).gather(area),
         "Periode": _periods(vy.year, months).gather(month),
         "Gruppe": pl.Series(["Alle modtagere", "Særlige behov (SOF)", vy.layout.activation_group]).gather(group),
         "_p": p,
@@ -723,7 +723,8 @@ def _projects(areas: _Areas) -> list[_Project]:
     years = rng.integers(4, 6, N_PROJECTS)
     size = np.clip(areas.population[chosen] / 60_000, 0.4, 8.0) * rng.uniform(0.85, 1.15, N_PROJECTS)
     investment = np.rint(3_000_000 * size / 50_000).astype(np.int64) * 50_000
-    return [_Project(int(a), int(s), int(y), int(i)) for a, s, y, i in zip(chosen, starts, years, investment)]
+    return [_Project(int(a), int(s), int(y), int(i))
+            for a, s, y, i in zip(chosen, starts, years, investment, strict=True)]
 
 
 def _investment_frame(areas: _Areas, projects: list[_Project], until_year: int) -> pl.DataFrame:
@@ -771,7 +772,8 @@ class _Teams:
 
 def _teams(areas: _Areas) -> _Teams:
     area, kind, workers, caseload = [], [], [], []
-    for i, (code, pop) in enumerate(zip(areas.code, areas.population)):  # 98 municipalities: team set-up only
+    # 98 municipalities: the team set-up only.
+    for i, (code, pop) in enumerate(zip(areas.code, areas.population, strict=True)):
         n_teams = 2 + int(np.searchsorted(_TEAM_COUNT_LIMITS, pop, side="right"))
         rng = _rng(_S_TEAMS, int(code))
         u = rng.uniform(0.0, 1.0, (n_teams, 3))
@@ -965,7 +967,8 @@ class _CsvWriter:
         if frame.columns != list(self.header):
             raise ValueError(f"{self.path.name}: columns {frame.columns} differ from {self.header}")
         if self._fh is None:
-            self._fh = open(self.path, "wb")
+            # Open across writes, closed by close(): the file is written a frame at a time.
+            self._fh = open(self.path, "wb")  # noqa: SIM115
             self._fh.write(("\ufeff" + ";".join(self.header) + "\n").encode("utf-8"))
         frame.write_csv(self._fh, include_header=False, separator=";", line_terminator="\n",
                         quote_style="necessary")

@@ -2,7 +2,7 @@
 fact table in one streaming pass.
 
 National visitation extracts are millions of rows, and staging them as text, typing them and then
-copying them (the staged path in ``loader``) costs several times what reading the file does. When a
+copying them (the staged path) costs several times what reading the file does. When a
 file is exactly in jobindsats' form (UTF-8, ``;`` and decimal comma, one column per measure, every
 value spelt as in the reference data, periods in canonical form), the loader instead streams it from
 DuckDB's CSV reader through small lookup tables straight into the visitation facts (one row per
@@ -11,9 +11,10 @@ just inserted, inside the same transaction.
 
 This path never rejects a file and never explains one. Anything it does not expect (an unknown
 spelling, a malformed number, a broken line, a duplicate key, a count that cannot be true, a total
-below its parts) rolls its transaction back, and the staged path reads the file again and either
-loads it or names every problem by row and column. So the direct path may only accept what the staged path accepts, and
-load it exactly as the staged path would: tests/test_direct_load.py compares the two.
+below its parts) rolls its transaction back, and the staged path (pipelines/staged.py) reads the file
+again and either loads it or names every problem by row and column. So the direct path may only accept
+what the staged path accepts, and load it exactly as the staged path would: both check the kinds' own
+rules, and tests/test_direct_load.py compares the two.
 """
 
 from __future__ import annotations
@@ -26,19 +27,18 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pipelines import readers, visitation_lines
-from pipelines.kinds import (AREA, DIM, NOT_FINITE, PERIOD, TOTAL_CODE, TOTAL_DIMENSIONS, TOTAL_MEASURES,
-                             VISITATION, VISITATION_MEASURES, detect_kind, header_map, marker_sql, number_sql,
+from pipelines import danish, extract_warnings, readers, visitation_lines
+from pipelines.errors import Problem
+from pipelines.kinds import (AREA, DIM, NOT_FINITE, PERIOD, THOUSANDS_DOT, TOTAL_CODE, TOTAL_MEASURES, VISITATION,
+                             VISITATION_MEASURES, detect_kind, header_map, marker_sql, number_sql,
                              totals_below_parts_sql, value_rules)
 from pipelines.periods import Period, parse_period
-from pipelines.warehouse import CODE_TYPES, normalise_value, population_of_denmark, total_parts, vocabulary
+from pipelines.sql import temp_table_from_arrow
+from pipelines.warehouse import CODE_TYPES, population_of_denmark, total_parts, vocabulary
 
 # Dimension column -> its ENUM type in the visitation facts (the area column is "area" in the kinds).
 CODE_TYPE = {("area" if column == "area_code" else column): type_name
              for type_name, (column, _) in CODE_TYPES.items()}
-# A number with thousands dots, as jobindsats writes them: 1.234 or 1.234,5. Without dots any
-# text DuckDB reads as a double after the decimal comma becomes a point.
-_DOTTED = r"-?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?"
 # Raised inside DuckDB by error(): how a malformed value stops the streaming insert.
 _NOT_DIRECT = "not for the direct path"
 
@@ -62,11 +62,11 @@ class DirectCheck:
     category_periods: list[tuple[str, str, int]] | None = None  # category, period, rows
 
 
-def plan(path: Path, name: str, kind: str | None) -> DirectPlan | None:
+def plan(file: readers.FileLook, kind: str | None) -> DirectPlan | None:
     """A plan when the file has jobindsats' visitation form, else None (the staged path takes it)."""
-    if kind not in (None, VISITATION.name) or readers.sniff_format(path, name) != "csv":
+    layout = file.csv
+    if kind not in (None, VISITATION.name) or layout is None:
         return None
-    layout = readers.csv_layout(path, name)
     if layout.encoding not in ("utf-8", "utf-8-sig") or layout.delimiter != ";":
         return None
     if kind is None and detect_kind(layout.headers) is not VISITATION:
@@ -84,9 +84,9 @@ def plan(path: Path, name: str, kind: str | None) -> DirectPlan | None:
         return None
     defaults = {c.name: c.default for c in VISITATION.columns
                 if c.role == DIM and c.name not in dims and c.default is not None}
-    if "benefit" not in dims:
+    if any(c.implied_by and c.name not in dims for c in VISITATION.columns):
         return None  # a benefit read from jobindsats IDs: rare, and the staged path knows how
-    return DirectPlan(path, layout, dims, defaults, measures)
+    return DirectPlan(file.path, layout, dims, defaults, measures)
 
 
 def register_maps(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> None:
@@ -106,21 +106,18 @@ def register_maps(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> None:
         else:
             spellings = con.execute("select code, label from categories where dimension = ?",
                                     [dimension]).fetchall()
-        forms = {s for row in spellings for s in row if s} | set(lookup)
-        table = pa.table({"raw": pa.array(sorted(forms), pa.string()),
-                          "code": pa.array([lookup.get(normalise_value(f)) for f in sorted(forms)], pa.string())})
-        con.register("direct_map_arrow", table)
+        forms = sorted({s for row in spellings for s in row if s} | set(lookup))
+        table = pa.table({"raw": pa.array(forms, pa.string()),
+                          "code": pa.array([lookup.get(danish.normalise(f)) for f in forms], pa.string())})
         # Codes already of the fact table's ENUM type: no text to convert per row.
-        con.execute(f"create or replace temp table direct_map_{col.name} as "
-                    f"select raw, code::{CODE_TYPE[col.name]} as code from direct_map_arrow where code is not null")
-        con.unregister("direct_map_arrow")
+        temp_table_from_arrow(con, f"direct_map_{col.name}", table,
+                              f"select raw, code::{CODE_TYPE[col.name]} as code from {{arrow}} where code is not null")
 
 
 def _number_sql(col: str) -> str:
     """The staged path's parse of a decimal-comma number; anything it would not accept stops the insert."""
     return (f"case when {marker_sql(col)} then null "
-            f"when contains({col}, '.') and not regexp_full_match({col}, '{_DOTTED}') "
-            f"then error('{_NOT_DIRECT}') "
+            f"when {THOUSANDS_DOT.sql(col)} then error('{_NOT_DIRECT}') "
             f"else coalesce({number_sql(col, 'comma')}, error('{_NOT_DIRECT}')) end")
 
 
@@ -204,7 +201,7 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int,
                           for m in measures)
     suppressed = " + ".join(f"count(*) - count({m})" for m in measures)
     # Which dimensions hold both a total and other codes: only those can have a total below its parts.
-    others = [c for c in TOTAL_DIMENSIONS[VISITATION.name] if c in plan.dims and c != "category"]
+    others = [c for c in VISITATION.totals if c in plan.dims and c != "category"]
     mixed = "".join(f", bool_or({c} = '{TOTAL_CODE}'), bool_or({c} <> '{TOTAL_CODE}')" for c in others)
     rows = con.execute(
         f"select category::varchar, period, count(*) as lines, coalesce(bool_or({bad_sql}), false), "
@@ -235,6 +232,15 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int,
                        category_periods=[(r[0], r[1], r[2] * per_line) for r in rows])
 
 
+def warnings(con: duckdb.DuckDBPyConnection, name: str, found: DirectCheck) -> list[Problem]:
+    """What the staged route would warn about, from this route's check: suppressed cells, future periods,
+    categories outside their era (registers the file's periods as temp table typed_periods)."""
+    extract_warnings.register_periods(con, found.periods)
+    said = extract_warnings.suppressed(name, found.suppressed, None) + extract_warnings.future(name, found.periods)
+    extract_warnings.register_category_periods(con, found.category_periods)
+    return said + extract_warnings.category_eras(con, name)
+
+
 # The direct route without the load: an upload's review reads the file into this temp table on the app's
 # read-only snapshot, and checks it as a load would (the load itself validates the file again).
 REVIEW_TABLE = "review_lines"
@@ -253,6 +259,26 @@ def review(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> DirectCheck:
     if con.execute(f"select count(*) from {REVIEW_TABLE} where {unknown}").fetchall()[0][0]:
         return DirectCheck(False)
     return check(con, plan, 0, REVIEW_TABLE)
+
+
+def review_areas(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The names of the areas the reviewed lines hold, in order."""
+    return [r[0] for r in con.execute(
+        f"select a.area_name from areas a where a.area_code in (select distinct area_code::varchar "
+        f"from {REVIEW_TABLE}) order by 1").fetchall()]
+
+
+def review_scope(con: duckdb.DuckDBPyConnection) -> str:
+    """Temp table ``review_scope`` of the reviewed lines, as a load of them would replace and keep (see
+    visitation_lines.kept_sql); returns its name."""
+    con.execute(f"create or replace temp table review_scope as select area_code, period, benefit, "
+                f"bit_or(measures) as measures from {REVIEW_TABLE} group by all")
+    return "review_scope"
+
+
+def register_load_scope(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """Temp table ``load_scope`` of the lines this load inserted, which the load replaces."""
+    visitation_lines.register_scope(con, load_id)
 
 
 def preview(con: duckdb.DuckDBPyConnection, plan: DirectPlan, lines: int = 10) -> pl.DataFrame:

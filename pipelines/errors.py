@@ -26,10 +26,6 @@ class Problem:
             where.append(f"værdi '{self.value}'")
         return f"{', '.join(where)}: {self.message}"
 
-    def as_dict(self) -> dict:
-        return {"fil": self.file, "række": self.row, "kolonne": self.column, "værdi": self.value,
-                "problem": self.message, "type": self.severity}
-
 
 class PipelineError(Exception):
     """Base for errors the pipeline reports to users in plain words."""

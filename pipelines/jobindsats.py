@@ -58,11 +58,11 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from pipelines import config, loader
+from pipelines import config, danish, loader
 from pipelines.errors import PipelineError
-from pipelines.kinds import DIM, KINDS, VISITATION_MEASURES, normalise_header
+from pipelines.kinds import DIM, KINDS
 from pipelines.periods import parse_period
-from pipelines.warehouse import transaction
+from pipelines.sql import transaction
 from pipelines.writer import write_session
 
 log = logging.getLogger(__name__)
@@ -169,8 +169,7 @@ def mapping() -> dict[str, TableMapping]:
 
 
 def _known_columns(kind: str) -> set[str]:
-    columns = {c.name for c in KINDS[kind].columns}
-    return columns | (set(VISITATION_MEASURES) if kind == "visitation" else set())
+    return {c.name for c in KINDS[kind].columns} | set(KINDS[kind].measure_columns)
 
 
 @functools.lru_cache(maxsize=4)
@@ -297,6 +296,17 @@ def _parse_meta(reply, table_id: str) -> TableMeta:
     block = reply[0] if isinstance(reply, list) and len(reply) == 1 else reply
     if not isinstance(block, dict):
         raise UnexpectedReply(f"Beskrivelsen af {table_id} har en ukendt form: forventede {_EXPECT_META}")
+    periods = _meta_periods(block, table_id)
+    dims = [dim for d in _first(block, "dimensions", default=[]) or [] if (dim := _meta_dimension(d)) is not None]
+    return TableMeta(str(_first(block, "table_id", default=table_id)).lower(),
+                     str(_first(block, "table_name", "name", default=table_id)),
+                     {k: tuple(_period_sorted(v)) for k, v in periods.items()}, tuple(dims), _meta_measures(block),
+                     _text(_first(block, "latest_update", "last_update", "updated")),
+                     _text(_first(block, "next_update")))
+
+
+def _meta_periods(block: dict, table_id: str) -> dict[str, list[str]]:
+    """Period type -> its period ids, as the metadata lists them (a type it leaves out: the ids' own)."""
     periods: dict[str, list[str]] = {}
     raw_periods = _first(block, "periods", "periodtypes", "period_types")
     if not isinstance(raw_periods, list):
@@ -313,27 +323,33 @@ def _parse_meta(reply, table_id: str) -> TableMeta:
             if pid.strip():
                 periods.setdefault(ptype or (parse_period(pid).period_type if parse_period(pid) else "?"),
                                    []).append(pid.strip())
-    dims = []
-    for d in _first(block, "dimensions", default=[]) or []:
-        if not isinstance(d, dict):
-            continue
-        dim_id = str(_first(d, "dimension_id", "id", default="")).strip()
-        hierarchies = _first(d, "hierarchies", default=[]) or []
-        values: list[Value] = []
-        hierarchy_id = dim_id
-        for h in hierarchies[:1] if isinstance(hierarchies, list) else []:
-            # The first hierarchy is the one data requests filter on (e.g. _nykom under _omrade).
-            hierarchy_id = str(_first(h, "hierarchy_id", "id", default=dim_id)).strip() or dim_id
-            for lvl in _first(h, "levels", default=[]) or []:
-                level = _first(lvl, "level", "level_id")
-                for v in _first(lvl, "values", default=[]) or []:
-                    if isinstance(v, dict) and _first(v, "value_id", "id") is not None:
-                        values.append(Value(str(_first(v, "value_id", "id")).strip(),
-                                            str(_first(v, "value_name", "name", default="")).strip(),
-                                            int(level) if isinstance(level, int) else None))
-        name = str(_first(d, "dimension_name", "name", default=dim_id))
-        if dim_id:
-            dims.append(Dimension(dim_id, name, hierarchy_id, tuple(values)))
+    return periods
+
+
+def _meta_dimension(d) -> Dimension | None:
+    """One dimension of the metadata with the values of its first hierarchy; None for what is not one."""
+    if not isinstance(d, dict):
+        return None
+    dim_id = str(_first(d, "dimension_id", "id", default="")).strip()
+    hierarchies = _first(d, "hierarchies", default=[]) or []
+    values: list[Value] = []
+    hierarchy_id = dim_id
+    for h in hierarchies[:1] if isinstance(hierarchies, list) else []:
+        # The first hierarchy is the one data requests filter on (e.g. _nykom under _omrade).
+        hierarchy_id = str(_first(h, "hierarchy_id", "id", default=dim_id)).strip() or dim_id
+        for lvl in _first(h, "levels", default=[]) or []:
+            level = _first(lvl, "level", "level_id")
+            values += [Value(str(_first(v, "value_id", "id")).strip(),
+                             str(_first(v, "value_name", "name", default="")).strip(),
+                             int(level) if isinstance(level, int) else None)
+                       for v in _first(lvl, "values", default=[]) or []
+                       if isinstance(v, dict) and _first(v, "value_id", "id") is not None]
+    name = str(_first(d, "dimension_name", "name", default=dim_id))
+    return Dimension(dim_id, name, hierarchy_id, tuple(values)) if dim_id else None
+
+
+def _meta_measures(block: dict) -> dict[str, tuple[str, str]]:
+    """Measure id -> (its measure group, its name)."""
     measures: dict[str, tuple[str, str]] = {}
     for g in _first(block, "measuregroups", "measure_groups", "mgroups", default=[]) or []:
         if not isinstance(g, dict):
@@ -343,11 +359,7 @@ def _parse_meta(reply, table_id: str) -> TableMeta:
             if isinstance(m, dict) and _first(m, "measure_id", "id"):
                 measures[str(_first(m, "measure_id", "id")).strip()] = (
                     group, str(_first(m, "measure_name", "name", default="")).strip())
-    return TableMeta(str(_first(block, "table_id", default=table_id)).lower(),
-                     str(_first(block, "table_name", "name", default=table_id)),
-                     {k: tuple(_period_sorted(v)) for k, v in periods.items()}, tuple(dims), measures,
-                     _text(_first(block, "latest_update", "last_update", "updated")),
-                     _text(_first(block, "next_update")))
+    return measures
 
 
 def _text(value) -> str | None:
@@ -658,7 +670,7 @@ def resolve_periods(meta: TableMeta, wanted: str | Iterable[str], period_type: s
 def resolve_areas(meta: TableMeta, areas: str | Iterable[str]) -> list[str] | None:
     """The area dimension's value ids for areas given by name ("Aarhus", "Aarhus Kommune", "Kobenhavn") or code;
     None = all."""
-    from pipelines.warehouse import area_aliases, loose_area_aliases, match_area, normalise_value
+    from pipelines.warehouse import area_aliases, loose_area_aliases, match_area
 
     if areas == "*" or areas is None:
         return None
@@ -672,7 +684,7 @@ def resolve_areas(meta: TableMeta, areas: str | Iterable[str]) -> list[str] | No
     aliases = area_aliases()
     by_code: dict[str, str] = {}
     for v in dim.values:
-        code = aliases.get(normalise_value(v.value_name)) or aliases.get(normalise_value(v.value_id))
+        code = aliases.get(danish.normalise(v.value_name)) or aliases.get(danish.normalise(v.value_id))
         if code:
             by_code.setdefault(code, v.value_id)
     out, unknown = [], []
@@ -716,35 +728,9 @@ def plan(client: Client, table_id: str, areas: str | Iterable[str] = "*",
         raise JobindsatsError(f"Perioderne {', '.join(wanted_periods)} er af forskellige typer; vælg én type ad gangen")
     area_ids = resolve_areas(meta, areas)
     area_dim = meta.area_dimension
-    base: dict[str, str] = {}
-    # Measures: grouped by their measure group, as v3 asks for them.
-    if spec.measures == ("*",):
-        base["mgroup.*"] = "*"
-    else:
-        groups: dict[str, list[str]] = {}
-        missing = []
-        for m in spec.measures:
-            if m in meta.measures:
-                groups.setdefault(meta.measures[m][0], []).append(m)
-            else:
-                missing.append(m)
-        if missing and not groups:
-            raise NotFound(f"{tid} har ikke målingerne {', '.join(missing)} (data/jobindsats_mapping.csv); "
-                           f"tabellen har {', '.join(meta.measures) or 'ingen'}")
-        if missing:
-            log.warning("jobindsats: %s no longer has measures %s; fetched without them", tid, ", ".join(missing))
-        for group, ms in groups.items():
-            base[f"mgroup.{group}"] = ",".join(ms)
-    # Mapped dimensions: every member; the others: their total only.
-    members = 1
-    for d in meta.dimensions:
-        if d is area_dim:
-            continue
-        if any(d.dimension_id.lower() == i.lower() or d.hierarchy_id.lower() == i.lower() for i in spec.dimensions):
-            base[f"hierarchy.{d.hierarchy_id}"] = "*"
-            members *= max(1, len(d.values))
-        else:
-            base[f"hierarchy.{d.hierarchy_id}"] = "/"
+    base = _measure_params(tid, spec, meta)
+    dimensions, members = _dimension_params(spec, meta)
+    base.update(dimensions)
     n_measures = max(1, len(spec.measures) if spec.measures != ("*",) else len(meta.measures))
     # "*" asks for every member, not the total: split the same way when all areas are too much at once.
     all_areas = [v.value_id for v in area_dim.values if v.value_id != "/"] if area_dim else []
@@ -772,6 +758,40 @@ def plan(client: Client, table_id: str, areas: str | Iterable[str] = "*",
                 params[f"hierarchy.{area_dim.hierarchy_id}"] = ",".join(area_chunk) if area_chunk else "*"
             parts.append(params)
     return Plan(tid, spec.kind, ptype, wanted_periods, parts)
+
+
+def _measure_params(tid: str, spec: TableMapping, meta: TableMeta) -> dict[str, str]:
+    """The mapped measures as v3 asks for them: grouped by their measure group (or every measure)."""
+    if spec.measures == ("*",):
+        return {"mgroup.*": "*"}
+    groups: dict[str, list[str]] = {}
+    missing = []
+    for m in spec.measures:
+        if m in meta.measures:
+            groups.setdefault(meta.measures[m][0], []).append(m)
+        else:
+            missing.append(m)
+    if missing and not groups:
+        raise NotFound(f"{tid} har ikke målingerne {', '.join(missing)} (data/jobindsats_mapping.csv); "
+                       f"tabellen har {', '.join(meta.measures) or 'ingen'}")
+    if missing:
+        log.warning("jobindsats: %s no longer has measures %s; fetched without them", tid, ", ".join(missing))
+    return {f"mgroup.{group}": ",".join(ms) for group, ms in groups.items()}
+
+
+def _dimension_params(spec: TableMapping, meta: TableMeta) -> tuple[dict[str, str], int]:
+    """Every dimension but the area's: the mapped ones with every member, the others as their total only;
+    and how many combinations of members that asks for."""
+    params, members, area_dim = {}, 1, meta.area_dimension
+    for d in meta.dimensions:
+        if d is area_dim:
+            continue
+        if any(d.dimension_id.lower() == i.lower() or d.hierarchy_id.lower() == i.lower() for i in spec.dimensions):
+            params[f"hierarchy.{d.hierarchy_id}"] = "*"
+            members *= max(1, len(d.values))
+        else:
+            params[f"hierarchy.{d.hierarchy_id}"] = "/"
+    return params, members
 
 
 # --- replies -> one extract in our columns -----------------------------------------------------
@@ -815,15 +835,25 @@ def map_reply(meta: TableMeta, spec: TableMapping, columns: list, rows: list[lis
     own header aliases. Dimension values go value_name -> value_id -> our code (data/reference/jobindsats_values.csv),
     and stay as labels (for the loader's aliases) where no id mapping exists.
     """
-    from pipelines.warehouse import area_aliases, normalise_value
+    headers, dims = _reply_headers(meta, spec, columns)
+    value_maps = _value_maps(meta, dims)
+    out_rows = []
+    for row in rows:
+        new = []
+        for pos, value in enumerate(row):
+            if pos in value_maps and value is not None:
+                new.append(value_maps[pos].get(label_key(value), str(value).strip()))
+            elif headers[pos] in ("period", "area") or pos in dims:
+                new.append(None if value is None else str(value).strip())
+            else:
+                new.append(_cell(value))
+        out_rows.append(new)
+    return headers, out_rows
 
-    by_label: dict[str, str] = {}
-    for d in meta.dimensions:
-        for text in (d.name, d.dimension_id, d.hierarchy_id):
-            by_label.setdefault(label_key(text), d.dimension_id)
-    for mid, (_, name) in meta.measures.items():
-        for text in (name, mid):
-            by_label.setdefault(label_key(text), mid)
+
+def _reply_headers(meta: TableMeta, spec: TableMapping, columns: list) -> tuple[list[str], dict[int, Dimension]]:
+    """Our header for each of a reply's columns, and the metadata's dimension of each dimension column."""
+    by_label = _ids_by_label(meta)
     area_dim = meta.area_dimension
     ids = {k.lower(): v for k, v in spec.ids.items()}
     headers, dims = [], {}
@@ -850,8 +880,28 @@ def map_reply(meta: TableMeta, spec: TableMapping, columns: list, rows: list[lis
     for pos, h in enumerate(headers):
         if h == "category" and dims.get(pos) is not None:
             headers[pos] = dims[pos].dimension_id
+    return headers, dims
+
+
+def _ids_by_label(meta: TableMeta) -> dict[str, str]:
+    """label_key of each dimension's and measure's name and ids -> its dimension or measure id."""
+    by_label: dict[str, str] = {}
+    for d in meta.dimensions:
+        for text in (d.name, d.dimension_id, d.hierarchy_id):
+            by_label.setdefault(label_key(text), d.dimension_id)
+    for mid, (_, name) in meta.measures.items():
+        for text in (name, mid):
+            by_label.setdefault(label_key(text), mid)
+    return by_label
+
+
+def _value_maps(meta: TableMeta, dims: dict[int, Dimension]) -> dict[int, dict[str, str]]:
+    """Column position -> (value label or id, as label_key has it -> our code) of each dimension column."""
+    from pipelines.warehouse import area_aliases
+
     codes = value_codes()
     aliases = area_aliases()
+    area_dim = meta.area_dimension
     value_maps: dict[int, dict[str, str]] = {}
     for pos, d in dims.items():
         if d is None:
@@ -859,36 +909,25 @@ def map_reply(meta: TableMeta, spec: TableMapping, columns: list, rows: list[lis
         vmap = {}
         for v in d.values:
             if d is area_dim:
-                code = aliases.get(normalise_value(v.value_name)) or aliases.get(normalise_value(v.value_id))
+                code = aliases.get(danish.normalise(v.value_name)) or aliases.get(danish.normalise(v.value_id))
             else:
                 code = codes.get((d.dimension_id.lower(), v.value_id))
             if code:
                 vmap[label_key(v.value_name)] = code
                 vmap[label_key(v.value_id)] = code
         value_maps[pos] = vmap
-    out_rows = []
-    for row in rows:
-        new = []
-        for pos, value in enumerate(row):
-            if pos in value_maps and value is not None:
-                new.append(value_maps[pos].get(label_key(value), str(value).strip()))
-            elif headers[pos] in ("period", "area") or pos in dims:
-                new.append(None if value is None else str(value).strip())
-            else:
-                new.append(_cell(value))
-        out_rows.append(new)
-    return headers, out_rows
+    return value_maps
 
 
 def unknown_categories(table_id: str, headers: list[str], rows: list[list]) -> list[str]:
     """Category values the reference data does not know, each with the periods it appears in."""
-    from pipelines.warehouse import category_aliases, normalise_value
+    from pipelines.warehouse import category_aliases
 
     kind = KINDS[mapping()[table_id].kind]
     dims = {}
     for pos, h in enumerate(headers):
         for col in kind.columns:
-            if col.role == DIM and normalise_header(h) in col.aliases and col.dimension:
+            if col.role == DIM and danish.normalise(h) in col.aliases and col.dimension:
                 dims[pos] = col
     if not dims:
         return []
@@ -898,7 +937,7 @@ def unknown_categories(table_id: str, headers: list[str], rows: list[list]) -> l
     for row in rows:
         for pos, col in dims.items():
             value = row[pos]
-            if value is None or (col.dimension, normalise_value(value)) in known:
+            if value is None or (col.dimension, danish.normalise(value)) in known:
                 continue
             seen.setdefault((col.label, str(value)), set()).add(str(row[period_pos]) if period_pos is not None else "?")
     return [f"'{value}' ({label}) i perioderne {', '.join(sorted(periods))}"

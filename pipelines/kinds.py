@@ -1,14 +1,16 @@
-"""The extract kinds the warehouse accepts: their columns, header aliases, keys and value rules.
+"""The extract kinds the warehouse accepts, as data: their columns, header aliases, keys, the column sets
+and rules each needs, how its facts are stored; and the value rules every route checks.
 
-This is the allow-list that every generated SQL identifier comes from: column names used in
-SQL are the canonical names below, never text from an uploaded file.
+Everything that differs between kinds is said here; the routes, the loader and the integrity check read
+it and never ask for a kind by name. This is also the allow-list that every generated SQL identifier
+comes from: column names used in SQL are the canonical names below, never text from an uploaded file.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from pipelines import danish
 
 # Value roles and what they accept.
 AREA, PERIOD, DIM, TEXT = "area", "period", "dim", "text"
@@ -41,17 +43,10 @@ def number_sql(col: str, decimal: str) -> str:
     return f"case when {col} like '%,%' then {comma} else {point} end"
 
 
-def danish_number(value: float | int) -> str:
-    """A number as messages show it: 1.234 or 1.234,5 (thousands dots, decimal comma)."""
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    return f"{value:,.6f}".rstrip("0").rstrip(".").translate(str.maketrans(",.", ".,"))
-
-
 # --- value rules -------------------------------------------------------------------------------
 # Each rule is defined once, here, as a SQL predicate over a number column, and used by the staged
-# route's row-by-row check (loader), the direct route's check over the lines it inserted (direct) and
-# the integrity check of a loaded warehouse (loader.check), so the three never disagree.
+# route's row-by-row check (staged), the direct route's check over the lines it inserted (direct) and
+# the integrity check of a loaded warehouse (integrity), so the three never disagree.
 
 @dataclass(frozen=True)
 class ValueRule:
@@ -65,6 +60,14 @@ class ValueRule:
 # Not a rule of a role: text that parsed to NaN or infinity is not a number at all.
 NOT_FINITE = ValueRule("ikke et tal (og ikke en diskretioneringsmarkering som '..' eller '-')",
                        "isnan({v}) or isinf({v})")
+# A rule over the number as the file wrote it (a text column): in a file with decimal commas a dot is a
+# thousands separator only when three digits follow it (1.234 or 1.234,5). Jobindsats' own form is tried
+# first: it keeps the rule, and matching it is several times quicker than taking the text apart, which
+# matters on the direct route (a condition per value of a national extract).
+_JOBINDSATS_NUMBER = r"-?[0-9][0-9]?[0-9]?(\.[0-9][0-9][0-9])+(,[0-9]*)?"  # no braces: a format string
+THOUSANDS_DOT = ValueRule("punktum i et tal i en fil med decimalkomma: forventede fx 1.234,5",
+                          f"{{v}} like '%.%' and not regexp_full_match({{v}}, '{_JOBINDSATS_NUMBER}') "
+                          "and length(split_part(split_part(trim({v}), ',', 1), '.', -1)) <> 3")
 
 
 def value_rules(role: str, population: int) -> tuple[ValueRule, ...]:
@@ -77,7 +80,7 @@ def value_rules(role: str, population: int) -> tuple[ValueRule, ...]:
         rules.append(ValueRule("forventede et helt antal: et antal kan ikke have decimaler", "{v} <> floor({v})"))
     if role in (COUNT, DECIMAL):
         rules.append(ValueRule(f"tallet er for stort til at være et antal: det er større end Danmarks befolkning "
-                               f"({danish_number(population)} personer)", f"{{v}} > {int(population)}"))
+                               f"({danish.number(population)} personer)", f"{{v}} > {int(population)}"))
     if role == PCT:
         rules.append(ValueRule("andel uden for 0-100 (pct.)", "{v} < 0 or {v} > 100"))
     return tuple(rules)
@@ -89,10 +92,9 @@ def value_rules(role: str, population: int) -> tuple[ValueRule, ...]:
 # counted in both); full-time persons always add up, give or take each figure's rounding (at worst to
 # whole full-time persons: half a person per figure).
 TOTAL_CODE = "i_alt"
+# The measures (and the value columns of that name) whose totals are checked (a kind's ``totals`` says along
+# which dimension columns).
 TOTAL_MEASURES = ("persons", "full_time_persons")
-# The dimension columns, per kind, whose totals are checked against their parts.
-TOTAL_DIMENSIONS = {"visitation": ("benefit", "gender", "age_group", "origin", "category"),
-                    "match_group": ("target_group", "match_group")}
 TOTAL_MESSAGE = ("totalen ('I alt' for {dimension}) er mindre end summen af delene ({total} < {parts}); en total "
                  "kan være større end delene (diskretionerede dele), aldrig mindre")
 
@@ -137,23 +139,66 @@ def totals_below_parts_sql(source: str, keys: tuple[str, ...], parts: dict[str, 
 class Column:
     name: str  # canonical name, a safe SQL identifier
     label: str  # Danish label used in messages
-    aliases: tuple[str, ...]  # recognised headers (normalised with normalise_header)
+    aliases: tuple[str, ...]  # recognised headers (normalised with danish.normalise)
     role: str
     dimension: str | None = None  # vocabulary (categories.dimension) for role DIM
     required: bool = True
-    default: str | None = None  # code used when an optional DIM column is absent
+    # DIM: the code every row gets when the optional column is absent; TEXT: the text of an empty or absent cell.
+    default: str | None = None
+    # (jobindsats ID, code): an ID among the headers that tells the column's code when the column is absent.
+    implied_by: tuple[tuple[str, str], ...] = ()
+
+    def implied(self, headers: list[str]) -> str | None:
+        """The code the headers imply for this column when the file lacks it, or None."""
+        ids = dict(self.implied_by)
+        return next((ids[h.strip().lower()] for h in headers if h.strip().lower() in ids), None)
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """The file must hold at least one of these sets of columns (canonical names; ``measure:<m>`` for a
+    measure column), else the problem names ``column`` with ``message``."""
+    alternatives: tuple[frozenset[str], ...]
+    column: str  # Danish, as the problem names it
+    message: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule of one kind beyond its columns' own: ``where`` is SQL over the typed rows (canonical column
+    names, numbers parsed) that marks a bad row; the problem shows ``column``'s value as the file wrote it.
+    It applies when the file has every column in ``needs`` (by default ``column`` alone)."""
+    where: str
+    column: str
+    message: str
+    needs: tuple[str, ...] = ()
+
+    @property
+    def columns_needed(self) -> frozenset[str]:
+        return frozenset(self.needs or (self.column,))
+
+
+# How a kind's facts are stored (pipelines/facts.py): one row per fact, or one row per extract line with a
+# column per measure (pipelines/visitation_lines.py).
+ROW_PER_FACT, LINE_PER_EXTRACT_LINE = "row per fact", "line per extract line"
 
 
 @dataclass(frozen=True)
 class Kind:
     name: str
     label: str
-    table: str  # fact table
+    table: str  # fact table (or view, for facts stored as lines)
     columns: tuple[Column, ...]
     keys: tuple[str, ...]  # unique within an extract (after unpivoting measures)
     replace_scope: tuple[str, ...]  # a reload replaces current rows sharing these values
-    # visitation only: wide measure columns that unpivot into (measure, value)
+    signature: tuple[str, ...]  # the columns that point to this kind when --kind is not given
+    # Wide measure columns that unpivot into (measure, value): measure -> (role, header aliases).
     measure_columns: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    one_of: tuple[OneOf, ...] = ()  # column sets of which the file must have one
+    rules: tuple[Rule, ...] = ()  # rules beyond the columns' own
+    totals: tuple[str, ...] = ()  # dimension columns whose totals ('I alt') are checked against their parts
+    store: str = ROW_PER_FACT
+    page_aggregate: str | None = None  # the table the pages read, rebuilt with every load (pipelines/aggregates.py)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -162,12 +207,10 @@ class Kind:
     def value_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.role in VALUE_ROLES)
 
-
-def normalise_header(text: str) -> str:
-    """Lower case, NFC, BOM and surrounding quotes removed, inner white space folded."""
-    text = unicodedata.normalize("NFC", str(text)).replace("\ufeff", "")
-    text = re.sub(r"\s+", " ", text).strip().strip('"').strip()
-    return text.lower()
+    @property
+    def category_column(self) -> str | None:
+        """The column whose codes are categories with eras of validity (the reference data's 'category')."""
+        return next((c.name for c in self.columns if c.dimension == "category"), None)
 
 
 AREA_COL = Column("area", "Område", ("area", "område", "omraade", "kommune", "areaname", "area_name",
@@ -192,8 +235,11 @@ VISITATION = Kind(
     columns=(
         AREA_COL,
         PERIOD_COL,
+        # jobindsats' y60a02, y36a02 and y38a02 have no benefit column: their measure and category IDs tell it.
         Column("benefit", "Ydelse", ("benefit", "ydelse", "ydelsesgruppe", "ydelsestype"), DIM, "benefit",
-               required=False, default=None),
+               required=False, implied_by=(("_viskat_1int", "kontanthjaelp"), ("mgrpa02_1", "kontanthjaelp"),
+                                           ("mgrpa02_3", "kontanthjaelp"), ("mgrpa02_4b", "kontanthjaelp"),
+                                           ("_viskat_1kth", "kontanthjaelp"), ("_viskat_2udh", "uddannelseshjaelp"))),
         Column("gender", "Køn", ("gender", "køn", "koen", "_kon"), DIM, "gender", required=False,
                default="i_alt"),
         Column("age_group", "Alder", ("age_group", "alder", "aldersgruppe", "age", "_alder"), DIM, "age_group",
@@ -210,7 +256,22 @@ VISITATION = Kind(
     ),
     keys=("area_code", "period", "benefit", "gender", "age_group", "origin", "category", "measure"),
     replace_scope=("area_code", "period", "benefit", "measure"),
+    signature=("category", "measure:persons", "measure:full_time_persons", "measure:full_time_pct",
+               "measure:share_pct", "measure", "value"),
     measure_columns=VISITATION_MEASURES,
+    one_of=(
+        OneOf((frozenset({"measure", "value"}), *(frozenset({f"measure:{m}"}) for m in VISITATION_MEASURES)),
+              "Måling", "mangler en målingskolonne: 'Antal personer', 'Fuldtidspersoner' (mgrpa02_1, mgrpa02_3 …) "
+                        "eller kolonnerne 'Måling' og 'Værdi'"),
+        OneOf((frozenset({"benefit"}),), "Ydelse",
+              "mangler kolonnen 'Ydelse' (fx Kontanthjælp, Uddannelseshjælp); den kan kun udelades i jobindsats-"
+              "udtræk hvis ID'er viser ydelsen (y60a02, y36a02, y38a02)"),
+    ),
+    rules=(Rule("measure is null", "measure",
+                "ukendt måling: forventede Antal personer, Fuldtidspersoner, Fuldtidspersoner i pct. eller Andel"),),
+    totals=("benefit", "gender", "age_group", "origin", "category"),
+    store=LINE_PER_EXTRACT_LINE,
+    page_aggregate="agg_visitation",
 )
 
 MATCH_GROUP = Kind(
@@ -229,6 +290,8 @@ MATCH_GROUP = Kind(
     ),
     keys=("area_code", "period", "administration", "target_group", "match_group"),
     replace_scope=("area_code", "period", "administration"),
+    signature=("administration", "target_group", "match_group"),
+    totals=("target_group", "match_group"),
 )
 
 ACTIVATION = Kind(
@@ -238,9 +301,9 @@ ACTIVATION = Kind(
     columns=(
         AREA_COL,
         PERIOD_COL,
-        # jobindsats' y60c07 has no group column: the whole table is one group (DEFAULT_GROUP).
+        # jobindsats' y60c07 has no group column: the whole table is one group.
         Column("group_name", "Gruppe", ("group_name", "gruppe", "group", "målgruppe", "ydelsesgruppe"), TEXT,
-               required=False),
+               required=False, default="Alle modtagere"),
         Column("persons", "Antal personer", ("persons", "personer", "antal personer", "antal"), COUNT,
                required=False),
         Column("activated", "Aktiverede", ("activated", "aktiverede", "antal aktiverede", "i aktivering"), COUNT,
@@ -254,6 +317,12 @@ ACTIVATION = Kind(
     ),
     keys=("area_code", "period", "group_name"),
     replace_scope=("area_code", "period", "group_name"),
+    signature=("group_name", "activated", "activation_rate", "touched_share"),
+    one_of=(OneOf((frozenset({"persons", "activated"}), frozenset({"activation_rate"}), frozenset({"touched_share"})),
+                  "Aktiveringsgrad", "mangler enten kolonnerne 'Antal personer' og 'Aktiverede' eller "
+                                     "'Aktiveringsgrad'"),),
+    rules=(Rule("activated > persons", "activated", "flere aktiverede end personer i gruppen",
+                needs=("persons", "activated")),),
 )
 
 CASELOAD = Kind(
@@ -281,6 +350,14 @@ CASELOAD = Kind(
     ),
     keys=("area_code", "period", "team"),
     replace_scope=("area_code", "period"),
+    signature=("team", "guidance_area", "cases", "caseworker_fte", "cases_per_worker"),
+    one_of=(OneOf((frozenset({"cases", "caseworker_fte"}), frozenset({"cases_per_worker"})), "Aktive sager",
+                  "mangler enten kolonnerne 'Aktive sager' og 'Sagsbehandlere (årsværk)' eller "
+                  "'Sager pr. sagsbehandler'"),),
+    rules=(Rule("not caseworker_fte_marker and caseworker_fte <= 0", "caseworker_fte",
+                "antal sagsbehandlere (årsværk) skal være større end 0"),
+           Rule("cases_per_worker_high < cases_per_worker", "cases_per_worker_high",
+                "øvre grænse er mindre end sager pr. sagsbehandler")),
 )
 
 INVESTMENT = Kind(
@@ -299,6 +376,7 @@ INVESTMENT = Kind(
     ),
     keys=("area_code", "project", "period", "line", "basis"),
     replace_scope=("area_code", "project", "period", "basis"),
+    signature=("project", "line", "amount_dkk", "basis"),
 )
 
 # jobindsats y30r21, the ministry's benchmark: per municipality, rolling four quarters (2022QMAT04) and
@@ -335,6 +413,10 @@ BENCHMARK = Kind(
     ),
     keys=("area_code", "period", "benefit_group"),
     replace_scope=("area_code", "period"),
+    # Not benefit_group: "Ydelsesgruppe" also heads activation extracts' group column.
+    signature=("expected_ftp", "actual_ftp", "expected_pct", "actual_pct", "difference_ftp", "rank"),
+    # Whole and not negative are the count rules; a place on the ranking also starts at 1.
+    rules=(Rule("rank < 1", "rank", "placeringen skal være 1 (bedst) eller derover"),),
 )
 
 KINDS: dict[str, Kind] = {k.name: k for k in (VISITATION, MATCH_GROUP, ACTIVATION, CASELOAD, INVESTMENT,
@@ -352,14 +434,14 @@ def header_map(kind: Kind, headers: list[str]) -> dict[int, str]:
             lookup.setdefault(alias, f"measure:{measure}")
     found: dict[int, str] = {}
     for i, header in enumerate(headers):
-        name = lookup.get(normalise_header(header))
+        name = lookup.get(danish.normalise(header))
         if name is not None:
             found[i] = name
     return found
 
 
 def known_header(text: str) -> bool:
-    norm = normalise_header(text)
+    norm = danish.normalise(text)
     return any(norm in kind_aliases for kind_aliases in _ALL_ALIASES)
 
 
@@ -368,28 +450,15 @@ _ALL_ALIASES = [
     for k in KINDS.values()
 ]
 
-# Columns whose presence points to a kind when --kind is not given.
-_SIGNATURES: dict[str, tuple[str, ...]] = {
-    "visitation": ("category", "measure:persons", "measure:full_time_persons", "measure:full_time_pct",
-                   "measure:share_pct", "measure", "value"),
-    "match_group": ("administration", "target_group", "match_group"),
-    "activation": ("group_name", "activated", "activation_rate", "touched_share"),
-    "caseload": ("team", "guidance_area", "cases", "caseworker_fte", "cases_per_worker"),
-    "investment": ("project", "line", "amount_dkk", "basis"),
-    # Not benefit_group: "Ydelsesgruppe" also heads activation extracts' group column.
-    "benchmark": ("expected_ftp", "actual_ftp", "expected_pct", "actual_pct", "difference_ftp", "rank"),
-}
-
 
 def detect_kind(headers: list[str]) -> Kind | None:
     """The kind whose distinctive columns the headers match best, or None when nothing fits."""
     best, best_score = None, 0
-    for name, signature in _SIGNATURES.items():
-        kind = KINDS[name]
+    for kind in KINDS.values():
         mapped = set(header_map(kind, headers).values())
-        score = len(mapped & set(signature))
+        score = len(mapped & set(kind.signature))
         required = {c.name for c in kind.columns if c.required}
         score += len(mapped & required) * 0.1
-        if score > best_score + 0.001 and mapped & set(signature):
+        if score > best_score + 0.001 and mapped & set(kind.signature):
             best, best_score = kind, score
     return best

@@ -1,9 +1,11 @@
-"""Validate an extract and load it atomically, with provenance; undo a load; check integrity.
+"""Validate an extract and load it atomically, with provenance; undo a load.
 
-The bulk work is SQL inside DuckDB: the file is staged once as text (``stg``), typed once
-(``typed``) by joining the few distinct raw values of each dimension onto their codes, every
-validation rule is a query over ``typed``, and the load is one transaction of set-based
-statements. Python only ever sees distinct values and the problems found.
+The orchestrator of the write side. A file is looked at once (pipelines/readers.py) and handed to one of
+two routes: the direct route (pipelines/direct.py) streams a visitation CSV in jobindsats' form straight
+into the facts and checks it there; the staged route (pipelines/staged.py) reads anything as text, types
+it and checks it row by row. Either way the load is one transaction: the facts (pipelines/facts.py), what
+they replace, the log entry with provenance and the page aggregates (pipelines/aggregates.py). The
+integrity report is pipelines/integrity.py.
 """
 
 from __future__ import annotations
@@ -13,30 +15,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Protocol
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
-from pipelines import config, direct, readers, visitation_lines
-from pipelines.errors import ERROR, WARNING, ExtractRejected, LoadNotFound, Problem
-from pipelines.kinds import (AREA, COUNT, DIM, KINDS, NOT_FINITE, PERIOD, TEXT, TOTAL_DIMENSIONS, TOTAL_MEASURES,
-                             TOTAL_MESSAGE, VALUE_ROLES, VISITATION, VISITATION_MEASURES, Column, Kind, danish_number,
-                             detect_kind, header_map, marker_sql, mixed_totals_sql, number_sql,
-                             totals_below_parts_sql, value_rules)
-from pipelines.periods import parse_period
-from pipelines.warehouse import (area_key, closest, loose_area_aliases, match_area, normalise_value,
-                                 population_of_denmark, total_parts, transaction, vocabulary, vocabulary_labels)
+from pipelines import aggregates, config, danish, direct, facts, readers, staged
+from pipelines.errors import ExtractRejected, LoadNotFound, Problem
+from pipelines.kinds import KINDS, VISITATION, Kind
+from pipelines.periods import Period
+from pipelines.sql import transaction
 from pipelines.writer import write_session
-
-MAX_PROBLEMS = 200
-DEFAULT_GROUP = "Alle modtagere"
-# Jobindsats IDs that tell which benefit a visitation extract without a benefit column covers.
-BENEFIT_BY_ID = {"_viskat_1int": "kontanthjaelp", "mgrpa02_1": "kontanthjaelp", "mgrpa02_3": "kontanthjaelp",
-                 "mgrpa02_4b": "kontanthjaelp", "_viskat_1kth": "kontanthjaelp", "_viskat_2udh": "uddannelseshjaelp"}
 
 Progress = Callable[[str, float], None]
 
@@ -45,7 +35,7 @@ Progress = Callable[[str, float], None]
 class Validation:
     file_name: str
     kind: Kind
-    staged: readers.Staged | None  # None when the direct route reviewed the file (see _validate_direct)
+    staged: readers.StagedFile | None  # None when the direct route reviewed the file (see _review_direct)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     rows: int = 0  # facts, as the warehouse counts them (a visitation line holds one per measure)
@@ -54,8 +44,8 @@ class Validation:
     areas: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     replaces: list[tuple[str, str, str, int]] = field(default_factory=list)  # area, first, last period, rows
-    kept: list[str] = field(default_factory=list)  # measures that would stay from earlier loads (see _kept)
-    preview: pl.DataFrame | None = None  # the first lines, when the direct route reviewed the file
+    kept: list[str] = field(default_factory=list)  # measures that would stay from earlier loads (FactStore.kept)
+    preview: pl.DataFrame | None = None  # the first lines, as read, when the review asked for it
 
     @property
     def ok(self) -> bool:
@@ -72,7 +62,7 @@ class LoadResult:
     warnings: list[Problem]
     file_name: str
     route: str = "staged"  # "direct": streamed straight into the facts (pipelines/direct.py)
-    kept: list[str] = field(default_factory=list)  # measures that stay from earlier loads (see _kept)
+    kept: list[str] = field(default_factory=list)  # measures that stay from earlier loads (FactStore.kept)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
 
 
@@ -88,539 +78,60 @@ def file_digest(path: Path) -> str:
         return f"{DIGEST_ALGORITHM}:{hashlib.file_digest(fh, DIGEST_ALGORITHM).hexdigest()}"
 
 
-# --- typing ----------------------------------------------------------------------------------
-
-def _register_map(con, name: str, mapping: dict[str, str | None]) -> None:
-    table = pa.table({"raw": pa.array(list(mapping), pa.string()),
-                      "code": pa.array(list(mapping.values()), pa.string())})
-    con.register(f"{name}_arrow", table)
-    con.execute(f"create or replace temp table {name} as select * from {name}_arrow")
-    con.unregister(f"{name}_arrow")
-
-
-def _distinct(con, source_col: str) -> list[str]:
-    return [r[0] for r in con.execute(f"select distinct {source_col} from stg where {source_col} is not null")
-            .fetchall()]
-
-
-class _Typer:
-    """Builds temp table ``typed`` for one staged extract of one kind."""
-
-    def __init__(self, con, staged: readers.Staged, kind: Kind, problems: list[Problem], warnings: list[Problem]):
-        self.con, self.staged, self.kind = con, staged, kind
-        self.problems, self.warnings = problems, warnings
-        self.positions: dict[str, int] = {}
-        self.measure_positions: dict[str, int] = {}
-        self.periods: dict[str, object] = {}
-        self.maybe_duplicates = True
-
-    def problem(self, row, column, value, message, severity=ERROR):
-        target = self.problems if severity == ERROR else self.warnings
-        if len(target) < MAX_PROBLEMS:
-            target.append(Problem(self.staged.file_name, row, column, value, message, severity))
-
-    def map_headers(self) -> None:
-        headers = self.staged.headers
-        mapping = header_map(self.kind, headers)
-        header_row = self.staged.row_offset - 1 if self.staged.format in ("csv", "xlsx") else None
-        for pos, header in enumerate(headers):
-            name = mapping.get(pos)
-            if name is None:
-                if header:
-                    self.problem(header_row, header, None,
-                                 f"kolonnen genkendes ikke for {self.kind.label.lower()} og springes over", WARNING)
-                continue
-            target = self.measure_positions if name.startswith("measure:") else self.positions
-            key = name.removeprefix("measure:")
-            if key in target:
-                self.problem(header_row, header, None,
-                             f"kolonnen '{headers[target[key]]}' har allerede samme betydning; fjern den ene")
-                continue
-            target[key] = pos
-        for col in self.kind.columns:
-            if col.required and col.name not in self.positions:
-                self.problem(header_row, col.label, None,
-                             f"mangler kolonnen '{col.label}' (forventede en overskrift som "
-                             f"{', '.join(repr(a) for a in col.aliases[:4])})")
-        self._kind_columns_present(header_row)
-
-    def _kind_columns_present(self, header_row) -> None:
-        have = set(self.positions)
-        name = self.kind.name
-        if name == "visitation":
-            long_form = {"measure", "value"} <= have
-            if not long_form and not self.measure_positions:
-                self.problem(header_row, "Måling", None,
-                             "mangler en målingskolonne: 'Antal personer', 'Fuldtidspersoner' (mgrpa02_1, mgrpa02_3 "
-                             "…) eller kolonnerne 'Måling' og 'Værdi'")
-            if long_form and self.measure_positions:
-                self.problem(header_row, "Måling", None,
-                             "filen har både kolonnerne 'Måling'/'Værdi' og målingskolonner; brug den ene form")
-            if "benefit" not in have and self._benefit_from_ids() is None:
-                self.problem(header_row, "Ydelse", None,
-                             "mangler kolonnen 'Ydelse' (fx Kontanthjælp, Uddannelseshjælp); den kan kun udelades i "
-                             "jobindsats-udtræk hvis ID'er viser ydelsen (y60a02, y36a02, y38a02)")
-        elif name == "activation":
-            if not ({"persons", "activated"} <= have or have & {"activation_rate", "touched_share"}):
-                self.problem(header_row, "Aktiveringsgrad", None,
-                             "mangler enten kolonnerne 'Antal personer' og 'Aktiverede' eller 'Aktiveringsgrad'")
-        elif name == "caseload":
-            if not ({"cases", "caseworker_fte"} <= have or "cases_per_worker" in have):
-                self.problem(header_row, "Aktive sager", None,
-                             "mangler enten kolonnerne 'Aktive sager' og 'Sagsbehandlere (årsværk)' eller "
-                             "'Sager pr. sagsbehandler'")
-
-    def _benefit_from_ids(self) -> str | None:
-        for h in self.staged.headers:
-            code = BENEFIT_BY_ID.get(h.strip().lower())
-            if code:
-                return code
-        return None
-
-    # Dimension columns become joins onto small maps of distinct raw value -> code.
-    def build_maps(self) -> None:
-        con = self.con
-        for col in self.kind.columns:
-            if col.name not in self.positions or col.role not in (AREA, PERIOD, DIM):
-                continue
-            src = f"c{self.positions[col.name]}"
-            raws = _distinct(con, src)
-            if col.role == PERIOD:
-                mapping = {}
-                for raw in raws:
-                    p = parse_period(raw)
-                    mapping[raw] = p.period if p else None
-                    if p:
-                        self.periods[p.period] = p
-            elif col.role == AREA:
-                vocab = vocabulary(con, "area")
-                loose = loose_area_aliases(vocab)
-                mapping = {raw: match_area(raw, vocab, loose) for raw in raws}
-            else:
-                vocab = vocabulary(con, col.dimension)
-                mapping = {raw: vocab.get(normalise_value(raw)) for raw in raws}
-            _register_map(con, f"map_{col.name}", mapping)
-
-    def build_typed(self) -> None:
-        kind, pos, staged = self.kind, self.positions, self.staged
-        line, line_join = readers.editor_line_sql(staged)
-        selects = [f"{line} as _line"]
-        joins = [line_join] if line_join else []
-        for col in kind.columns:
-            if col.name in ("measure", "value") and kind.name == "visitation":
-                continue
-            here = col.name in pos
-            src = f"s.c{pos[col.name]}" if here else "null"
-            if col.role in (AREA, PERIOD, DIM):
-                target = "area_code" if col.role == AREA else col.name
-                if here:
-                    joins.append(f"left join map_{col.name} on map_{col.name}.raw = {src}")
-                    selects += [f"map_{col.name}.code as {target}", f"{src} as {col.name}_raw"]
-                else:
-                    default = col.default
-                    if col.name == "benefit":
-                        default = self._benefit_from_ids()
-                    selects += [f"{_quote(default)} as {target}", f"null::varchar as {col.name}_raw"]
-            elif col.role == TEXT:
-                default = DEFAULT_GROUP if col.name == "group_name" else None
-                expr = f"nullif(trim({src}), '')" if here else "null::varchar"
-                if default:
-                    expr = f"coalesce({expr}, {_quote(default)})"
-                selects.append(f"{expr} as {col.name}")
-            else:
-                selects.append(f"{src} as {col.name}_raw" if here else f"null::varchar as {col.name}_raw")
-        if kind.name == "visitation":
-            if "measure" in pos:
-                joins.append(f"left join map_measure on map_measure.raw = s.c{pos['measure']}")
-                base = ", ".join(selects)
-                body = (f"select {base}, map_measure.code as measure, s.c{pos['measure']} as measure_raw, "
-                        f"s.c{pos.get('value')} as value_raw from stg s {' '.join(joins)}")
-            else:
-                # Join once, then unpivot the measure columns (one row per measure) in the same scan.
-                measures = list(self.measure_positions)
-                wide = ", ".join(selects + [f"s.c{p} as {m}" for m, p in self.measure_positions.items()])
-                body = (f"with base as (select {wide} from stg s {' '.join(joins)}) "
-                        f"select *, measure as measure_raw from base "
-                        f"unpivot include nulls (value_raw for measure in ({', '.join(measures)}))")
-        else:
-            body = f"select {', '.join(selects)} from stg s {' '.join(joins)}"
-        # Parse numbers once, keep the raw text for messages.
-        parsed = []
-        for col in self._value_columns():
-            if col in pos or col == "value":
-                parsed.append(f"{number_sql(col + '_raw', staged.decimal)} as {col}")
-                parsed.append(f"{marker_sql(col + '_raw')} as {col}_marker")
-            else:  # an absent column is neither a value nor a suppressed one
-                parsed.append(f"null::double as {col}")
-                parsed.append(f"false as {col}_marker")
-        # Typed once: every rule, the duplicate check and the insert then read plain columns.
-        self.con.execute(f"create or replace temp table typed as select *, {', '.join(parsed)} from ({body})")
-
-    def _value_columns(self) -> list[str]:
-        if self.kind.name == "visitation":
-            return ["value"]
-        return [c.name for c in self.kind.value_columns]
-
-
-def _quote(text: str | None) -> str:
-    """A SQL string literal for a value from this module's own allow-lists."""
-    if text is None:
-        return "null::varchar"
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-# --- validation rules ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Rule:
-    where: str  # SQL condition over ``typed`` that marks a bad row
-    column: str
-    raw: str | None  # the column holding the value as the file wrote it
-    message: str
-    explain: Callable[[str | None], str] | None = None  # a message for the value, where it can say more
-
-
-def _run_rules(typer: _Typer, rules: list[_Rule]) -> None:
-    """Every rule in one scan; only the rules that found something list their rows (the rare path)."""
-    keys = ", ".join(typer.kind.keys)
-    keyed = "area_code is not null and period is not null"
-    # Equal hashes are a cheap proof of no duplicate keys; unequal ones send us to the exact check.
-    counts = typer.con.execute(
-        "select " + ", ".join(f"count(*) filter (where {r.where})" for r in rules)
-        + f", count(*) filter (where {keyed}) - count(distinct hash({keys})) filter (where {keyed}) from typed"
-    ).fetchall()[0]
-    typer.maybe_duplicates = counts[-1] > 0
-    for rule, n in zip(rules, counts[:-1]):
-        if not n or len(typer.problems) >= MAX_PROBLEMS:
-            continue
-        rows = typer.con.execute(f"select _line, {rule.raw or 'null'} from typed where {rule.where} "
-                                 f"order by _line limit {MAX_PROBLEMS}").fetchall()
-        for line, value in rows:
-            typer.problem(line, rule.column, value, rule.explain(value) if rule.explain else rule.message)
-
-
-def _validate(typer: _Typer) -> None:
-    rules: list[_Rule] = []
-
-    def _rule(_typer, where, column, raw, message, explain=None):
-        rules.append(_Rule(where, column, raw, message, explain))
-
-    _collect_rules(typer, _rule)
-    _run_rules(typer, rules)
-    _totals(typer)
-    _duplicates(typer)
-    _warnings(typer)
-
-
-def _totals(typer: _Typer) -> None:
-    """A total row ('I alt') smaller than the sum of its parts: the file contradicts itself."""
-    kind = typer.kind
-    columns = [c for c in TOTAL_DIMENSIONS.get(kind.name, ()) if c in typer.positions]
-    if columns:
-        mixed = typer.con.execute(f"select {', '.join(mixed_totals_sql(c) for c in columns)} from typed").fetchall()[0]
-        columns = [c for c, both in zip(columns, mixed) if both]
-    if not columns:
-        return
-    keys = tuple(k for k in kind.keys if k != "measure")
-    known = " and ".join(f"{k} is not null" for k in keys)
-    if kind.name == "visitation":
-        source = f"(select {', '.join(keys)}, measure, value, _line as line, value_raw as raw from typed where {known})"
-        labels = _measure_labels(typer)
-    else:
-        source = (f"(select {', '.join(keys)}, 'persons' as measure, persons as value, _line as line, "
-                  f"persons_raw as raw from typed where {known})")
-        labels = {"persons": kind.column("persons").label}
-    sql = totals_below_parts_sql(source, keys, total_parts(typer.con, kind, columns))
-    for column, measure, line, raw, total, parts in typer.con.execute(
-            f"select dimension, measure, line, raw, total, parts from ({sql}) order by line "
-            f"limit {MAX_PROBLEMS}").fetchall():
-        typer.problem(line, labels.get(measure, measure), raw,
-                      TOTAL_MESSAGE.format(dimension=kind.column(column).label, total=danish_number(total),
-                                           parts=danish_number(parts)))
-
-
-def _collect_rules(typer: _Typer, _rule) -> None:
-    kind, pos, con = typer.kind, typer.positions, typer.con
-    for col in kind.columns:
-        if col.name not in pos:
-            continue
-        if col.role in (AREA, PERIOD, DIM):
-            target = "area_code" if col.role == AREA else col.name
-            raw = f"{col.name}_raw"
-            _rule(typer, f"{raw} is null or {raw} = ''", col.label, raw, f"'{col.label}' skal udfyldes")
-            explain = None
-            if col.role == AREA:
-                msg = "ukendt område: forventede en kommune (navn eller kode), en region eller 'Hele landet'"
-                names = [r[0] for r in con.execute("select area_name from areas order by sort_order").fetchall()]
-                explain = _suggesting(msg, {area_key(n): n for n in names}, area_key,
-                                      "ukendt område '{value}' (mente du {near}?)")
-            elif col.role == PERIOD:
-                msg = ("ugyldig periode: forventede fx 2024M01, 2024Q01, 2024QMAT02, 2024, januar 2024 eller et "
-                       "interval som 2007M01-2008M07")
-            else:
-                labels = vocabulary_labels(con, col.dimension)
-                shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
-                msg = f"ukendt værdi for '{col.label}': forventede en af {shown}"
-                explain = _suggesting(msg, {normalise_value(lab): lab for lab in labels}, normalise_value,
-                                      f"ukendt værdi for '{col.label}': '{{value}}' (mente du {{near}}?)")
-            _rule(typer, f"{target} is null and {raw} <> ''", col.label, raw, msg, explain)
-        elif col.role == TEXT and col.required:
-            _rule(typer, f"{col.name} is null", col.label, "null", f"'{col.label}' skal udfyldes")
-    if kind.name == "visitation" and "measure" in pos:
-        _rule(typer, "measure is null", "Måling", "measure_raw",
-              "ukendt måling: forventede Antal personer, Fuldtidspersoner, Fuldtidspersoner i pct. eller Andel")
-
-    population = population_of_denmark(con)
-    for vcol, label, role, scope in _value_specs(typer):
-        raw, val = f"{vcol}_raw", vcol
-        present = f"{scope} and not {vcol}_marker"
-        _rule(typer, f"{present} and ({val} is null or {NOT_FINITE.sql(val)})", label, raw, NOT_FINITE.message)
-        if typer.staged.decimal == "comma":
-            # A dot is a thousands separator only when three digits follow it (1.234 or 1.234,5).
-            _rule(typer, f"{present} and {raw} like '%.%' and length(split_part(split_part(trim({raw}), ',', 1), "
-                         f"'.', -1)) <> 3", label, raw, "punktum i et tal i en fil med decimalkomma: forventede fx 1.234,5")
-        for value_rule in value_rules(role, population):
-            _rule(typer, f"{scope} and {value_rule.sql(val)}", label, raw, value_rule.message)
-
-    if kind.name == "activation" and {"persons", "activated"} <= set(pos):
-        _rule(typer, "activated > persons", "Aktiverede", "activated_raw",
-              "flere aktiverede end personer i gruppen")
-    if kind.name == "caseload":
-        if "caseworker_fte" in pos:
-            _rule(typer, "not caseworker_fte_marker and caseworker_fte <= 0", "Sagsbehandlere (årsværk)",
-                  "caseworker_fte_raw", "antal sagsbehandlere (årsværk) skal være større end 0")
-        if "cases_per_worker_high" in pos:
-            _rule(typer, "cases_per_worker_high < cases_per_worker", "Sager pr. sagsbehandler (øvre)",
-                  "cases_per_worker_high_raw", "øvre grænse er mindre end sager pr. sagsbehandler")
-    if kind.name == "benchmark" and "rank" in pos:
-        # Whole and not negative are the count rules above; a place on the ranking also starts at 1.
-        _rule(typer, "rank < 1", "Placering på benchmarkranglisten", "rank_raw",
-              "placeringen skal være 1 (bedst) eller derover")
-
-
-def _value_specs(typer: _Typer) -> list[tuple[str, str, str, str]]:
-    """(value column, the column as messages name it, role, SQL condition for the rows it holds a value in).
-
-    Visitation holds every measure in one column, ``value``: each measure has its own role (persons are
-    whole, shares lie in 0-100), and in the wide form its own column in the file, which messages name.
-    """
-    if typer.kind.name != "visitation":
-        return [(c.name, c.label, c.role, "true") for c in typer.kind.value_columns if c.name in typer.positions]
-    return [("value", label, VISITATION_MEASURES[m][0], f"measure = '{m}'")
-            for m, label in _measure_labels(typer).items()]
-
-
-def _measure_labels(typer: _Typer) -> dict[str, str]:
-    """Visitation: measure -> the column that holds it in the file (wide form), or 'Værdi' (long form)."""
-    if typer.measure_positions:
-        return {m: typer.staged.headers[pos] for m, pos in typer.measure_positions.items()}
-    return {m: "Værdi" for m in VISITATION_MEASURES}
-
-
-def _suggesting(message: str, choices: dict[str, str], key, said: str) -> Callable[[str | None], str]:
-    """A rule's message for one unknown value: ``said`` with the value and the nearest known choice
-    ({value}, {near}) when one is near, else ``message``."""
-    def explain(value: str | None) -> str:
-        near = closest(value, choices, key) if value else None
-        return said.format(value=value, near=near) if near else message
-
-    return explain
-
-
-def _duplicates(typer: _Typer) -> None:
-    if not typer.maybe_duplicates:
-        return
-    keys = ", ".join(typer.kind.keys)
-    rows = typer.con.execute(
-        f"select _line, first_line, {keys} from (select _line, {keys}, "
-        f"min(_line) over (partition by {keys}) as first_line, "
-        f"count(*) over (partition by {keys}) as n from typed where area_code is not null and period is not null) "
-        f"where n > 1 and _line > first_line order by _line limit {MAX_PROBLEMS}").fetchall()
-    if not rows:
-        return
-    shown = _key_columns(typer)
-    column = ", ".join(col.label for _, col, _ in shown)
-    for line, first, *key in rows:
-        value = " / ".join(labels.get(key[i], key[i] or "") for i, _, labels in shown)
-        typer.problem(line, column, value, f"dublet: samme nøgle som række {first}")
-
-
-def _key_columns(typer: _Typer) -> list[tuple[int, Column, dict]]:
-    """The key columns a duplicate is named by, as users know them: the file's columns (and the measure) by
-    their Danish labels, with code -> label for areas and reference dimensions."""
-    con, kind = typer.con, typer.kind
-    out = []
-    for i, key in enumerate(kind.keys):
-        col = kind.column("area" if key == "area_code" else key)
-        if col.name not in typer.positions and not (key == "measure" and kind.name == "visitation"):
-            continue  # a default the file did not write ("I alt"): naming it would only confuse
-        if col.role == AREA:
-            labels = dict(con.execute("select area_code, area_name from areas").fetchall())
-        elif col.role == DIM and col.dimension == "guidance_area":
-            labels = dict(con.execute("select guidance_area, label from guidance_areas").fetchall())
-        elif col.role == DIM and col.dimension == "investment_line":
-            labels = dict(con.execute("select line, label from investment_lines").fetchall())
-        elif col.role == DIM:
-            labels = dict(con.execute("select code, label from categories where dimension = ?", [col.dimension])
-                          .fetchall())
-        else:
-            labels = {}
-        out.append((i, col, labels))
-    return out
-
-
-def _warnings(typer: _Typer) -> None:
-    con, name = typer.con, typer.staged.file_name
-    value_cols = list(dict.fromkeys(v for v, _, _, _ in _value_specs(typer)))
-    if value_cols:
-        marker_any = " or ".join(f"{v}_marker" for v in value_cols)
-        n, first = con.execute(f"select count(*), min(_line) from typed where {marker_any}").fetchall()[0]
-        typer.warnings += _suppressed_warning(name, n, first)
-    typer.warnings += _future_warning(name, typer.periods)
-    cat_col = {"visitation": "category", "match_group": "match_group"}.get(typer.kind.name)
-    if cat_col and typer.periods:
-        _register_periods(con, typer.periods)
-        con.execute(f"create or replace temp table typed_category_periods as select {cat_col} as category, period, "
-                    "count(*) as n, min(_line) as first_line from typed where category is not null group by all")
-        typer.warnings += _category_era_warnings(con, name)
-
-
-def _suppressed_warning(name: str, n: int, first_line: int | None) -> list[Problem]:
-    if not n:
-        return []
-    count = f"{n:,}".replace(",", ".")  # Danish thousands separator, in the number only
-    return [Problem(name, first_line, None, None,
-                    f"{count} rækker har diskretionerede eller tomme værdier ('..', '-'); de indlæses som "
-                    "manglende, aldrig som 0", WARNING)]
-
-
-def _future_warning(name: str, periods: dict) -> list[Problem]:
-    today = date.today()
-    future = sorted(p for p, info in periods.items() if info.start > today)
-    if not future:
-        return []
-    return [Problem(name, None, "Periode", ", ".join(future[:5]), "perioden ligger i fremtiden", WARNING)]
-
-
-def _category_era_warnings(con, name: str) -> list[Problem]:
-    """Categories used outside their classification era; reads temp tables typed_category_periods
-    (category, period, n, first_line) and typed_periods."""
-    rows = con.execute(
-        "select c.label, min(t.first_line), sum(t.n), min(p.period), max(p.period) from typed_category_periods t "
-        "join typed_periods p on p.period = t.period "
-        "join categories c on c.dimension = 'category' and c.code = t.category "
-        "where (c.valid_from is not null and p.end_date < c.valid_from) "
-        "   or (c.valid_to is not null and p.start_date > c.valid_to) "
-        "group by c.label order by 2, 1").fetchall()
-    return [Problem(name, line, "Kategori", label,
-                    f"kategorien bruges uden for sin gyldighedsperiode ({p1}-{p2}, {n} rækker)", WARNING)
-            for label, line, n, p1, p2 in rows]
-
-
-def _register_periods(con, periods: dict) -> None:
-    table = pa.table({
-        "period": [p.period for p in periods.values()],
-        "period_type": [p.period_type for p in periods.values()],
-        "start_date": pa.array([p.start for p in periods.values()], pa.date32()),
-        "end_date": pa.array([p.end for p in periods.values()], pa.date32()),
-        "label": [p.label for p in periods.values()],
-    })
-    con.register("typed_periods_arrow", table)
-    con.execute("create or replace temp table typed_periods as select * from typed_periods_arrow")
-    con.unregister("typed_periods_arrow")
-
-
-# --- public API --------------------------------------------------------------------------------
+# --- validate ----------------------------------------------------------------------------------
 
 def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None,
              file_name: str | None = None, max_rows: int | None = None, preview: bool = True,
              sheet: str | int | None = None) -> Validation:
-    """Stage, type and validate an extract; leaves temp tables ``typed`` and ``typed_periods``.
+    """Read and check an extract without loading it; leaves temp tables ``typed_periods`` (and, on the staged
+    route, ``typed``). With ``preview``: also the first lines and what a load would replace and keep.
 
     ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default).
     """
-    path = Path(path)
-    name = file_name or path.name
+    file = readers.look(path, file_name)
     if preview and sheet is None:
-        reviewed = _validate_direct(con, path, name, kind, max_rows)
+        reviewed = _review_direct(con, file, kind, max_rows)
         if reviewed is not None:
             return reviewed
-    staged = readers.stage(con, path, name, sheet)
-    _check_line_limit(name, staged.rows, max_rows)
-    if kind is not None:
-        if kind not in KINDS:
-            raise ExtractRejected([Problem(name, None, None, kind,
-                                           f"ukendt type; forventede en af {', '.join(KINDS)}")])
-        spec = KINDS[kind]
-    else:
-        spec = detect_kind(staged.headers)
-        if spec is None:
-            header_row = staged.row_offset - 1 if staged.format in ("csv", "xlsx") else None
-            raise ExtractRejected([Problem(name, header_row, None, "; ".join(staged.headers)[:200],
-                                           "kan ikke se hvilken slags udtræk filen er ud fra kolonnerne; angiv "
-                                           f"typen ({', '.join(KINDS)})")])
-    result = Validation(name, spec, staged)
-    typer = _Typer(con, staged, spec, result.problems, result.warnings)
-    typer.map_headers()
-    if result.problems:
-        return result
-    typer.build_maps()
-    typer.build_typed()
-    _validate(typer)
-    # In file order: that is how a user works through the list in the file.
-    result.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
-    _register_periods(con, typer.periods)
-    result.rows = con.execute("select count(*) from typed").fetchall()[0][0]
-    result.lines = staged.rows
-    # A visitation line holds one figure per measure, as its facts count; other kinds, their value columns.
-    result.figures = result.rows if spec is VISITATION else result.rows * len(_value_specs(typer))
-    # From the small map of distinct area values, not from the typed rows.
-    result.areas = [r[0] for r in con.execute(
-        "select distinct a.area_name from map_area m join areas a on a.area_code = m.code order by 1").fetchall()]
-    result.periods = sorted(typer.periods)
-    if result.ok and preview:
-        # What a real load (an upload, a fetch) of this file would replace and keep; the demo's rows in
-        # its areas and periods it sets aside (_keep_demo_apart).
-        _demo_loads(con)
-        if spec is VISITATION:
-            con.execute(f"create or replace temp table typed_scope as select area_code, period, benefit, "
-                        f"{visitation_lines.mask_of_rows_sql('measure')} as measures from typed group by all")
-            result.replaces = _replaced_lines_preview(con, "typed_scope")
-            result.kept = _kept(con, "typed_scope", "demo_loads")
-        else:
-            result.replaces = _replace_preview(con, spec, "typed")
-    return result
+    return _review_staged(con, file, kind, max_rows, preview, sheet)
 
 
 def _check_line_limit(name: str, lines: int, max_rows: int | None) -> None:
     """An upload may hold at most ``max_rows`` lines (HELHEDSBLIK_MAX_UPLOAD_ROWS); the CLI has no limit."""
     if max_rows is not None and lines > max_rows:
-        raise ExtractRejected([Problem(name, None, None, f"{lines:,}".replace(",", "."),
-                                       f"filen har for mange linjer; grænsen er {max_rows:,} linjer".replace(",", ".")
-                                       + " (indlæs større udtræk med kommandolinjen)")])
+        raise ExtractRejected([Problem(name, None, None, danish.number(lines),
+                                       f"filen har for mange linjer; grænsen er {danish.number(max_rows)} linjer "
+                                       "(indlæs større udtræk med kommandolinjen)")])
 
 
-def _direct_warnings(con, name: str, found: direct.DirectCheck) -> list[Problem]:
-    """What the staged route would warn about, from the direct route's check: suppressed cells, future
-    periods, categories outside their era (registers the file's periods as temp table typed_periods)."""
-    _register_periods(con, found.periods)
-    warnings = _suppressed_warning(name, found.suppressed, None) + _future_warning(name, found.periods)
-    con.register("direct_category_periods", pa.table({
-        "category": [c for c, _, _ in found.category_periods],
-        "period": [p for _, p, _ in found.category_periods],
-        "n": [n for _, _, n in found.category_periods],
-        "first_line": pa.array([None] * len(found.category_periods), pa.int64())}))
-    con.execute("create or replace temp table typed_category_periods as select * from direct_category_periods")
-    con.unregister("direct_category_periods")
-    return warnings + _category_era_warnings(con, name)
+def _review_staged(con, file: readers.FileLook, kind: str | None, max_rows: int | None, preview: bool,
+                   sheet: str | int | None) -> Validation:
+    stg = readers.stage(con, file, sheet)
+    _check_line_limit(file.name, stg.rows, max_rows)
+    spec = staged.kind_of(stg, kind)
+    found = staged.check(con, stg, spec)
+    result = Validation(file.name, spec, stg, found.problems, found.warnings, found.rows, found.lines, found.figures,
+                        found.areas, sorted(found.periods))
+    if result.ok and preview:
+        result.replaces, result.kept = _replaced_and_kept(con, spec, facts.store(spec).typed_scope(con))
+        result.preview = staged.preview(con, spec)
+    return result
 
 
-def _validate_direct(con, path: Path, name: str, kind: str | None, max_rows: int | None) -> Validation | None:
+def _replaced_and_kept(con, kind: Kind, scope: str) -> tuple[list[tuple[str, str, str, int]], list[str]]:
+    """What a real load (an upload, a fetch) of the reviewed rows would replace and keep (``scope``: as the
+    kind's FactStore reads it); the demo's rows in its areas and periods it sets aside (facts.keep_demo_apart)."""
+    store = facts.store(kind)
+    facts.register_demo_loads(con)
+    return store.replace_preview(con, scope), store.kept(con, scope, "demo_loads")
+
+
+def _review_direct(con, file: readers.FileLook, kind: str | None, max_rows: int | None) -> Validation | None:
     """An upload's review by the direct route, when the file is in jobindsats' form: its lines into a temp
     table of the app's read-only snapshot and the load's own checks, in one streaming pass (the staged
     route types every value as text first: several times slower). None: the staged route reviews it,
     and names whatever is wrong."""
-    plan = direct.plan(path, name, kind)
+    plan = direct.plan(file, kind)
     if plan is None:
         return None
     direct.register_maps(con, plan)
@@ -629,54 +140,17 @@ def _validate_direct(con, path: Path, name: str, kind: str | None, max_rows: int
     if not found.ok:
         return None
     lines = found.rows // len(plan.measures)
-    _check_line_limit(name, lines, max_rows)
-    result = Validation(name, VISITATION, None, rows=found.rows, lines=lines, figures=found.rows,
+    _check_line_limit(file.name, lines, max_rows)
+    result = Validation(file.name, VISITATION, None, rows=found.rows, lines=lines, figures=found.rows,
                         periods=sorted(found.periods))
-    result.warnings = _direct_warnings(con, name, found)
-    lines_table = direct.REVIEW_TABLE
-    result.areas = [r[0] for r in con.execute(
-        f"select a.area_name from areas a where a.area_code in (select distinct area_code::varchar "
-        f"from {lines_table}) order by 1").fetchall()]
-    _demo_loads(con)
-    con.execute(f"create or replace temp table review_scope as select area_code, period, benefit, "
-                f"bit_or(measures) as measures from {lines_table} group by all")
-    result.replaces = _replaced_lines_preview(con, "review_scope")
-    result.kept = _kept(con, "review_scope", "demo_loads")
+    result.warnings = direct.warnings(con, file.name, found)
+    result.areas = direct.review_areas(con)
+    result.replaces, result.kept = _replaced_and_kept(con, VISITATION, direct.review_scope(con))
     result.preview = direct.preview(con, plan)
     return result
 
 
-def _demo_loads(con) -> None:
-    """Temp table demo_loads: the current loads of the synthetic demo, which a real load sets aside."""
-    con.execute("create or replace temp table demo_loads as select load_id from load_log "
-                "where status = 'loaded' and source = ?", [config.DEMO_SOURCE])
-
-
-def _scope_join(kind: Kind, left: str, right: str) -> str:
-    return " and ".join(f"{left}.{k} = {right}.{k}" for k in kind.replace_scope)
-
-
-def _replaced_lines_preview(con, scope: str) -> list[tuple[str, str, str, int]]:
-    """_replace_preview for visitation, from its lines: ``scope`` as visitation_lines.replaced_preview_sql."""
-    return con.execute(f"select a.area_name, r.* exclude (area_code) from "
-                       f"({visitation_lines.replaced_preview_sql(scope, 'demo_loads')}) r "
-                       f"join areas a using (area_code) order by a.area_name").fetchall()
-
-
-def _replace_preview(con, kind: Kind, rows: str) -> list[tuple[str, str, str, int]]:
-    """Per area: the current rows the load would replace (its scope's, and the demo's in its areas and
-    periods; temp table demo_loads). ``rows`` is the temp table of the load's rows (typed, or the direct
-    review's scope), named by the caller's own code."""
-    scope = ", ".join(kind.replace_scope)
-    return con.execute(
-        f"select a.area_name, min(f.period), max(f.period), count(*) from {kind.table} f "
-        f"join areas a on a.area_code = f.area_code "
-        f"where f.replaced_by is null and (exists (select 1 from (select distinct {scope} from {rows}) t "
-        f"where {_scope_join(kind, 'f', 't')}) or (f.load_id in (select load_id from demo_loads) "
-        f"and exists (select 1 from (select distinct area_code, period from {rows}) t "
-        f"where t.area_code = f.area_code and t.period = f.period))) "
-        f"group by a.area_name order by 1").fetchall()
-
+# --- load --------------------------------------------------------------------------------------
 
 def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | None = None,
          file_name: str | None = None, table_id: str | None = None, query: str | None = None,
@@ -729,13 +203,13 @@ class _Clock:
 
 
 def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet=None) -> LoadResult:
-    name = meta.name
     progress("læser og kontrollerer", 0.05)
     # The digest reads the file alongside DuckDB.
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(file_digest, path)
         clock = _Clock()
-        plan = direct.plan(path, name, kind) if sheet is None else None
+        file = readers.look(path, meta.name)
+        plan = direct.plan(file, kind) if sheet is None else None
         if plan is not None:
             result = _load_direct(con, plan, digest, meta, progress, clock, max_rows)
             if result is not None:
@@ -743,7 +217,7 @@ def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet=No
                 result.timings = clock.timings
                 return result
             clock.lap("direct route declined")
-        result = _load_staged(con, path, kind, digest, meta, progress, max_rows, clock, sheet)
+        result = _load_staged(con, file, kind, digest, meta, progress, max_rows, clock, sheet)
         result.timings = clock.timings
         return result
 
@@ -776,14 +250,14 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
                 raise _NotDirect
             clock.lap("checks")
             _check_line_limit(meta.name, lines, max_rows)
-            warnings = _direct_warnings(con, meta.name, found)
+            warnings = direct.warnings(con, meta.name, found)
             clock.lap("warnings")
             digest = pending_digest.result()
             clock.lap("waiting for the file hash")
             previous = _unchanged(con, digest, spec)
             if previous is not None:
                 raise _Unchanged(previous)
-            visitation_lines.register_scope(con, load_id)
+            direct.register_load_scope(con, load_id)
             replaced, kept = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
             result = LoadResult(load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct",
                                 kept=kept)
@@ -795,9 +269,9 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
         return LoadResult(same.load_id, spec.name, 0, 0, True, warnings, meta.name, route="direct")
 
 
-def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenance, progress, max_rows,
+def _load_staged(con, file: readers.FileLook, kind, pending_digest: Future, meta: _Provenance, progress, max_rows,
                  clock: _Clock, sheet=None) -> LoadResult:
-    checked = validate(con, path, kind, meta.name, max_rows, preview=False, sheet=sheet)
+    checked = _review_staged(con, file, kind, max_rows, False, sheet)
     if not checked.ok:
         raise ExtractRejected(checked.problems, checked.warnings)
     spec = checked.kind
@@ -815,7 +289,7 @@ def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenanc
     progress("indlæser", 0.5)
     with transaction(con):
         load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
-        _store(spec).insert_typed(con, load_id)
+        facts.store(spec).insert_typed(con, load_id)
         clock.lap("insert")
         replaced, kept = _finish_load(con, spec, load_id, checked.rows, digest, meta, checked.periods, clock)
     clock.lap("commit")
@@ -824,18 +298,19 @@ def _load_staged(con, path: Path, kind, pending_digest: Future, meta: _Provenanc
 
 
 def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _Provenance,
-                 periods, clock: _Clock) -> tuple[int, list[str]]:
+                 periods: list[str] | dict[str, Period], clock: _Clock) -> tuple[int, list[str]]:
     """After the load's rows are in: new periods, replaced rows, the log entry and the page aggregates.
-    Returns how many rows the load replaced, and which measures stay from earlier loads (``_kept``).
+    Returns how many rows the load replaced, and which measures stay from earlier loads (FactStore.kept).
 
     The load's replace scope is in the temp table ``load_scope`` (see FactStore); inside the transaction.
     """
     periods = sorted(periods)
     con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
     areas = con.execute("select count(distinct area_code) from load_scope").fetchall()[0][0]
-    _keep_demo_apart(con, spec, load_id, meta.source == config.DEMO_SOURCE)
-    replaced = _store(spec).replace(con, load_id)
-    kept = _kept(con, "load_scope") if spec is VISITATION else []
+    facts.keep_demo_apart(con, spec, load_id, meta.source == config.DEMO_SOURCE)
+    store = facts.store(spec)
+    replaced = store.replace(con, load_id)
+    kept = store.kept(con, "load_scope")
     con.execute(
         "insert into load_log (load_id, file_name, file_digest, kind, rows, loaded_at, loaded_by, source, table_id, "
         "query, api_version, areas, period_from, period_to, replaced_rows) "
@@ -845,203 +320,12 @@ def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _P
          replaced])
     clock.lap("replace and log")
     # After the load_log row: the views the aggregate is built from only show logged loads.
-    refresh_aggregates(con, spec, "select distinct area_code, period from load_scope")
+    aggregates.refresh(con, spec, "select distinct area_code, period from load_scope")
     clock.lap("page aggregate")
     return replaced, kept
 
 
-def _keep_demo_apart(con, spec: Kind, load_id: int, demo: bool) -> None:
-    """The synthetic demo never stands beside real figures of the same kind, area and period.
-
-    A real load sets aside every current demo row in its areas and periods (all measures, benefits and
-    categories, not only its own replace scope). A demo load gives way where real figures are current:
-    its rows there are replaced by the real load from the start, and those areas and periods leave
-    ``load_scope``, so it replaces nothing there. Either way an undo of the real load brings the demo
-    rows back, as it brings back anything it replaced (and ``_demo_apart_after_undo`` sets them aside
-    again where other real figures remain).
-    """
-    table, current, mark = _fact_rows(spec)
-    demo_loads, real_loads = _sides(con, spec)
-    if not (real_loads if demo else demo_loads):
-        return  # the usual case: nothing on the other side, nothing to scan
-    pairs = "(select distinct area_code, period from load_scope) s"
-    if not demo:
-        con.execute(f"update {table} f set {mark('$load')} from {pairs} where f.area_code = s.area_code "
-                    f"and f.period = s.period and {current} and f.load_id in (select load_id from demo_side)",
-                    {"load": load_id})
-        return
-    if not _real_pairs(con, table, current, pairs, load_id):
-        return
-    con.execute(f"update {table} f set {mark('g.by_load')} from real_pairs g "
-                f"where f.load_id = ? and f.area_code = g.area_code and f.period = g.period", [load_id])
-    # Earlier demo rows there, set aside by the real figures, are superseded by this load's: an undo of
-    # the real load brings back this load's rows alone, an undo of this load hands them back to it.
-    con.execute(f"update {table} f set {mark('$load', 'not in (select load_id from demo_side)')} "
-                f"from real_pairs g where f.load_id <> $load and f.load_id in (select load_id from demo_side) "
-                f"and f.area_code = g.area_code and f.period = g.period", {"load": load_id})
-    con.execute("delete from load_scope s using real_pairs g where s.area_code = g.area_code and s.period = g.period")
-
-
-def _demo_apart_after_undo(con, spec: Kind) -> None:
-    """An undo brings back what its load replaced: demo rows it brought back where other real figures are
-    still current (temp table undo_scope: area, period) are set aside again, by the latest real load there."""
-    table, current, mark = _fact_rows(spec)
-    if 0 in _sides(con, spec) or not _real_pairs(con, table, current, "(select * from undo_scope) s", None):
-        return
-    con.execute(f"update {table} f set {mark('g.by_load')} from real_pairs g "
-                f"where f.load_id in (select load_id from demo_side) and f.area_code = g.area_code "
-                f"and f.period = g.period and {current}")
-
-
-def _fact_rows(spec: Kind):
-    """(table, SQL condition: row ``f`` is current, SET clause builder (by, replaced)) of a kind's facts."""
-    if spec is VISITATION:
-        return (visitation_lines.TABLE, visitation_lines.current_mask_sql("f") + " <> 0",
-                visitation_lines.mark_replaced_sql)
-
-    def mark(by: str, replaced: str = "is null") -> str:
-        return f"replaced_by = case when f.replaced_by {replaced} then {by} else f.replaced_by end"
-    return spec.table, "f.replaced_by is null", mark
-
-
-def _sides(con, spec: Kind) -> tuple[int, int]:
-    """Temp table demo_side: the demo's loads. How many loads of this kind are the demo's, how many real."""
-    con.execute("create or replace temp table demo_side as select load_id from load_log "
-                "where status = 'loaded' and source = ?", [config.DEMO_SOURCE])
-    return con.execute("select count(*) filter (where load_id in (select load_id from demo_side)), "
-                       "count(*) filter (where load_id not in (select load_id from demo_side)) "
-                       "from load_log where status = 'loaded' and kind = ?", [spec.name]).fetchall()[0]
-
-
-def _real_pairs(con, table: str, current: str, pairs: str, load_id: int | None) -> int:
-    """Temp table real_pairs (area_code, period, by_load): the areas and periods of ``pairs`` (a relation
-    aliased s) where real figures, not this load's, are current, with the latest real load there."""
-    own = f"and f.load_id <> {int(load_id)}" if load_id is not None else ""
-    con.execute(f"create or replace temp table real_pairs as select f.area_code, f.period, max(f.load_id) as by_load "
-                f"from {table} f, {pairs} where f.area_code = s.area_code and f.period = s.period and {current} "
-                f"and f.load_id not in (select load_id from demo_side) {own} group by all")
-    return con.execute("select count(*) from real_pairs").fetchall()[0][0]
-
-
-def _kept(con, scope: str, skip_loads: str | None = None) -> list[str]:
-    """Where a visitation load carries only some measures, the others stay from earlier loads: say which,
-    from which load, so figures of different loads side by side (persons now, full-time persons from an
-    older load) are never a surprise. ``scope`` and ``skip_loads`` as visitation_lines.kept_sql."""
-    rows = con.execute(
-        f"select c.label, a.area_name, k.first, k.last, k.load_id, l.file_name "
-        f"from ({visitation_lines.kept_sql(scope, skip_loads)}) k join areas a on a.area_code = k.area_code "
-        f"join categories c on c.dimension = 'measure' and c.code = k.measure "
-        f"join load_log l on l.load_id = k.load_id order by a.sort_order, c.sort_order, k.load_id").fetchall()
-    return [f"{label} for {area} {first if first == last else f'{first}–{last}'} bliver stående fra indlæsning "
-            f"{load_id} ({file_name})" for label, area, first, last, load_id, file_name in rows]
-
-
-class FactStore(Protocol):
-    """How a kind's facts are written, replaced and undone (inside the caller's transaction)."""
-
-    def insert_typed(self, con: duckdb.DuckDBPyConnection, load_id: int) -> None:
-        """Insert the staged path's ``typed`` rows under ``load_id`` and fill ``load_scope``."""
-
-    def replace(self, con: duckdb.DuckDBPyConnection, load_id: int) -> int:
-        """Mark other loads' current facts in ``load_scope`` replaced by ``load_id``; how many."""
-
-    def undo(self, con: duckdb.DuckDBPyConnection, load_id: int) -> int:
-        """Bring back what ``load_id`` replaced and delete its facts; how many were deleted."""
-
-
-@dataclass(frozen=True)
-class _RowPerFact:
-    """Every kind but visitation: one row per fact in ``kind.table``, each with its own replaced_by."""
-    kind: Kind
-
-    def insert_typed(self, con, load_id: int) -> None:
-        cols = _fact_columns(self.kind)
-        con.execute(f"insert into {self.kind.table} (load_id, replaced_by, {', '.join(c for c, _ in cols)}) "
-                    f"select ?, null, {', '.join(e for _, e in cols)} from typed", [load_id])
-        con.execute(f"create or replace temp table load_scope as select distinct "
-                    f"{', '.join(self.kind.replace_scope)} from typed")
-
-    def replace(self, con, load_id: int) -> int:
-        con.execute(f"update {self.kind.table} f set replaced_by = ? from load_scope t "
-                    f"where f.replaced_by is null and f.load_id <> ? and {_scope_join(self.kind, 'f', 't')}",
-                    [load_id, load_id])
-        # Every row replaced by this load: its scope's, and the demo rows it set aside (_keep_demo_apart).
-        return con.execute(f"select count(*) from {self.kind.table} where replaced_by = ?", [load_id]).fetchall()[0][0]
-
-    def undo(self, con, load_id: int) -> int:
-        # Rows this load replaced come back, unless a later load had replaced this load's rows too.
-        scope_eq = " and ".join(f"g.{k} = f.{k}" for k in self.kind.replace_scope)
-        con.execute(
-            f"update {self.kind.table} f set replaced_by = (select max(g.replaced_by) from {self.kind.table} g "
-            f"where g.load_id = ? and {scope_eq}) where f.replaced_by = ?", [load_id, load_id])
-        return con.execute(f"delete from {self.kind.table} where load_id = ?", [load_id]).fetchall()[0][0]
-
-
-def _store(kind: Kind) -> FactStore:
-    """Visitation is stored one row per extract line (pipelines/visitation_lines.py)."""
-    return visitation_lines if kind is VISITATION else _RowPerFact(kind)
-
-
-def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
-    """(fact column, expression over typed) for the insert of a kind stored one row per fact."""
-    out: list[tuple[str, str]] = [("area_code", "area_code"), ]
-    values = []
-    for col in kind.columns:
-        if col.role == AREA or col.name == "value":
-            continue
-        if col.role in VALUE_ROLES:
-            cast = "bigint" if col.role == COUNT else "double"
-            out.append((col.name, f"cast({col.name} as {cast})"))
-            values.append(col.name)
-        else:
-            out.append((col.name, col.name))
-    out.append(("suppressed", "(" + " or ".join(f"{v}_marker" for v in values) + ")"))
-    return out
-
-
-def refresh_aggregates(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: str) -> None:
-    """Rebuild the page aggregates for the (area, period) pairs ``scope_sql`` selects; call inside a transaction."""
-    if kind.name != "visitation":
-        return
-    con.execute(f"create or replace temp table agg_scope as {scope_sql}")
-    con.execute("delete from agg_visitation a using agg_scope s where a.area_code = s.area_code "
-                "and a.period = s.period")
-    # Sum the scope's current facts by age band first: the single-year ages fold into bands in the one
-    # pass over the lines, grouped by the ENUM codes and a band number (small integers, no text per row).
-    # Then dress the few resulting rows with labels and eras: the same figures as grouping the
-    # visitation_detail view (check compares the two), far less work.
-    con.execute(f"""
-        insert into agg_visitation
-        with bands as (
-            select code::age_group_t as age_group, coalesce(parent, code) as age_band,
-                   dense_rank() over (order by coalesce(parent, code))::utinyint as band
-            from categories where dimension = 'age_group'
-        ),
-        base as ({visitation_lines.current_by_measure_sql("bands", "agg_scope")}),
-        dressed as (
-            select b.area_code::varchar as area_code, b.period, p.period_type, p.start_date,
-                   b.category::varchar as category, c.label as category_label, c.sort_order as category_order,
-                   c.ready, n.age_band, b.measure::varchar as measure, l.source, b.value, b.suppressed
-            from base b
-            join (select distinct band, age_band from bands) n on n.band = b.band
-            join periods p on p.period = b.period
-            join categories c on c.dimension = 'category' and c.code = b.category::varchar and not c.is_total
-            join load_log l on l.load_id = b.load_id
-        )
-        select d.area_code, d.period, d.period_type, d.start_date, coalesce(sb.label, 'Matchgrupper 1-5'),
-               d.category, d.category_label, d.category_order, d.ready, d.age_band, d.measure, d.source,
-               sum(d.value), bool_or(d.suppressed)
-        from dressed d
-        asof left join series_breaks sb on d.start_date >= sb.break_date
-        group by all""")
-
-
-def reaggregate(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild every page aggregate from the facts (after an upgrade, or if check finds them stale)."""
-    with transaction(con):
-        con.execute("delete from agg_visitation")
-        refresh_aggregates(con, KINDS["visitation"], "select distinct area_code, period from fact_visitation")
-
+# --- undo --------------------------------------------------------------------------------------
 
 def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> int:
     """Remove a load's rows and bring back the rows it had replaced. Returns rows removed."""
@@ -1053,145 +337,9 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
     with transaction(con):
         con.execute(f"create or replace temp table undo_scope as select distinct area_code, period from {kind.table} "
                     "where load_id = ?", [load_id])
-        removed = _store(kind).undo(con, load_id)
-        _demo_apart_after_undo(con, kind)
-        refresh_aggregates(con, kind, "select * from undo_scope")
+        removed = facts.store(kind).undo(con, load_id)
+        facts.demo_apart_after_undo(con, kind)
+        aggregates.refresh(con, kind, "select * from undo_scope")
         con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
                     [datetime.now(), by or config.current_user(), load_id])
     return removed
-
-
-def check(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Integrity findings; an empty list means the warehouse is consistent."""
-    findings: list[str] = []
-    for kind in KINDS.values():
-        t = kind.table
-        keys = ", ".join(kind.keys)
-        checks = {
-            f"{t}: rækker uden gyldig indlæsning":
-                f"select count(*) from {t} f left join load_log l using (load_id) "
-                f"where l.load_id is null or l.status <> 'loaded'",
-            f"{t}: erstattet af en indlæsning der ikke findes":
-                f"select count(*) from {t} f left join load_log l on l.load_id = f.replaced_by "
-                f"where f.replaced_by is not null and (l.load_id is null or l.status <> 'loaded')",
-            f"{t}: dubletter blandt gældende rækker":
-                f"select count(*) from (select {keys} from {t} where replaced_by is null "
-                f"group by {keys} having count(*) > 1)",
-            f"{t}: ukendte områder":
-                f"select count(*) from {t} where area_code not in (select area_code from areas)",
-            f"{t}: ukendte perioder":
-                f"select count(*) from {t} where period not in (select period from periods)",
-        }
-        for label, sql in checks.items():
-            n = con.execute(sql).fetchall()[0][0]
-            if n:
-                findings.append(f"{label}: {n}")
-        mismatch = con.execute(
-            f"select l.load_id, l.rows, count(f.load_id) from load_log l left join {t} f using (load_id) "
-            f"where l.kind = ? and l.status = 'loaded' group by l.load_id, l.rows having l.rows <> count(f.load_id)",
-            [kind.name]).fetchall()
-        for load_id, expected, actual in mismatch:
-            findings.append(f"indlæsning {load_id}: {actual} rækker i {t}, forventede {expected}")
-    keys = "area_code, period, category, age_band, measure, source"
-    stale = con.execute(
-        f"select count(*) from (select {keys}, sum(value) as value, bool_or(suppressed) as s from visitation_detail "
-        f"group by all) fresh full join agg_visitation a using ({keys}) "
-        f"where a.area_code is null or fresh.area_code is null or (a.value is null) <> (fresh.value is null) "
-        # Sums of decimals added in another order differ in the last bits; that is not staleness.
-        f"or abs(a.value - fresh.value) > 1e-9 * greatest(1, abs(fresh.value)) "
-        f"or a.suppressed <> fresh.s").fetchall()[0][0]
-    if stale:
-        findings.append(f"agg_visitation: {stale} rækker stemmer ikke med fakta "
-                        "(python -m pipelines reaggregate bygger dem igen)")
-    return findings + _value_findings(con) + _total_findings(con) + _demo_findings(con)
-
-
-# --- what check finds in figures loaded before today's rules ---------------------------------------
-
-def _current_values(kind: Kind) -> tuple[str, list[tuple[str, str, str]]]:
-    """(source over current rows, [(number column, Danish name, role)]) of a kind, for check.
-
-    Visitation lines hold a column per measure, each current on its own: a measure's value is NULL in
-    the source where that measure is not current, so the rules (NULL breaks none) skip it.
-    """
-    if kind is VISITATION:
-        values = ", ".join(f"case when measures & {bit} <> 0 and {m}_replaced_by is null then {m} end as {m}"
-                           for m, bit in visitation_lines.MEASURE_BITS.items())
-        source = (f"(select load_id, area_code::varchar as area_code, period, {values} "
-                  f"from {visitation_lines.TABLE} where {visitation_lines.current_mask_sql(visitation_lines.TABLE)} "
-                  f"<> 0)")
-        return source, [(m, f"Måling {m}", role) for m, (role, _) in VISITATION_MEASURES.items()]
-    source = f"(select * from {kind.table} where replaced_by is null)"
-    return source, [(c.name, c.label, c.role) for c in kind.value_columns]
-
-
-def _value_findings(con) -> list[str]:
-    """Current figures that break a value rule: loaded before the rule existed (or past it with SQL)."""
-    population = population_of_denmark(con)
-    labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
-    findings = []
-    for kind in KINDS.values():
-        source, columns = _current_values(kind)
-        checks = [(column, labels.get(column, label), rule) for column, label, role in columns
-                  for rule in (NOT_FINITE, *value_rules(role, population))]
-        counts = con.execute("select " + ", ".join(f"count(*) filter (where {rule.sql(column)})"
-                                                    for column, _, rule in checks) + f" from {source}").fetchall()[0]
-        for (column, label, rule), n in zip(checks, counts):
-            if not n:
-                continue
-            area, period, value, load_id, file_name = con.execute(
-                f"select a.area_name, f.period, f.{column}, f.load_id, l.file_name from {source} f "
-                f"join areas a using (area_code) join load_log l using (load_id) where {rule.sql('f.' + column)} "
-                f"order by f.load_id, f.period limit 1").fetchall()[0]
-            findings.append(f"{kind.table}: {n} gældende værdier i '{label}' bryder reglen \"{rule.message}\" "
-                            f"(fx {area} {period}: {danish_number(value)}, indlæsning {load_id} '{file_name}')")
-    return findings
-
-
-def _total_findings(con) -> list[str]:
-    """Current totals ('I alt') below the sum of their current parts, per kind that has totals."""
-    labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
-    match_keys = ("area_code", "period", "administration", "target_group", "match_group")
-    sources = [
-        (VISITATION, visitation_lines.TABLE, "persons_replaced_by is null or full_time_persons_replaced_by is null",
-         visitation_lines.by_measure_sql(TOTAL_MEASURES, "{m}_replaced_by is null"), visitation_lines.LINE_KEYS),
-        (KINDS["match_group"], "fact_match_group", "replaced_by is null",
-         f"(select {', '.join(match_keys)}, 'persons' as measure, persons::double as value, null::bigint as line, "
-         "null::varchar as raw from fact_match_group where replaced_by is null)", match_keys),
-    ]
-    findings = []
-    for kind, table, current, source, keys in sources:
-        columns = list(TOTAL_DIMENSIONS[kind.name])
-        mixed = con.execute(f"select {', '.join(mixed_totals_sql(c) for c in columns)} from {table} "
-                            f"where {current}").fetchall()[0]
-        columns = [c for c, both in zip(columns, mixed) if both]
-        if not columns:
-            continue
-        sql = totals_below_parts_sql(source, keys, total_parts(con, kind, columns))
-        rows = con.execute(f"select t.*, a.area_name, count(*) over () from ({sql}) t "
-                           f"join areas a on a.area_code = t.area_code::varchar order by t.period limit 1").fetchall()
-        if rows:
-            column, measure, _, period, _, _, total, parts, _, area, n = rows[0]
-            findings.append(f"{kind.table}: {n} totaler ('I alt') er mindre end summen af deres dele "
-                            f"(fx {area} {period}, {kind.column(column).label}, {labels.get(measure, measure)}: "
-                            f"{danish_number(total)} < {danish_number(parts)})")
-    return findings
-
-
-def _demo_findings(con) -> list[str]:
-    """Areas and periods where the synthetic demo stands beside real figures of the same kind."""
-    findings = []
-    for kind in KINDS.values():
-        current = (f"{visitation_lines.TABLE} f where {visitation_lines.current_mask_sql('f')} <> 0"
-                   if kind is VISITATION else f"{kind.table} f where f.replaced_by is null")
-        n, area, period = con.execute(
-            f"select count(*), min(a.area_name), min(period) from (select f.area_code, f.period, "
-            f"bool_or(f.load_id in (select load_id from load_log where source = $demo)) as demo, "
-            f"bool_or(f.load_id not in (select load_id from load_log where source = $demo)) as real "
-            f"from {current} group by all having demo and real) p "
-            f"join areas a on a.area_code = p.area_code::varchar", {"demo": config.DEMO_SOURCE}).fetchall()[0]
-        if n:
-            findings.append(f"{kind.table}: syntetisk demo står ved siden af rigtige tal for {n} områder og perioder "
-                            f"(fx {area} {period}); fortryd demoens indlæsninger og indlæs den igen "
-                            "(python -m pipelines demo)")
-    return findings

@@ -1,4 +1,5 @@
-"""Periods in jobindsats form: 2024M01, 2024Q01, 2024QMAT02, 2024, and ranges such as 2007M01-2008M07.
+"""Periods in jobindsats form: 2024M01, 2024Q01, 2024QMAT02, 2024, and ranges such as 2007M01-2008M07;
+the Danish month names; the name of the first classification era.
 
 An extract holds few distinct period texts however many rows it has, so they are parsed here
 and joined back onto the rows in SQL.
@@ -11,16 +12,21 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+# The one list of Danish month names (the app's labels and charts use it too).
 MONTHS_DA = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
              "oktober", "november", "december"]
 MONTHS_DA_SHORT = ["jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."]
 
 MIN_YEAR, MAX_YEAR = 1980, 2100
 
-_M = re.compile(r"(\d{4})M(\d{1,2})")
-_Q = re.compile(r"(\d{4})[QK]0?([1-4])")
-_QMAT = re.compile(r"(\d{4})QMAT0?([1-4])")
-_Y = re.compile(r"(\d{4})")
+# The classification era before the first series break (data/reference/series_breaks.csv): every period
+# falls in the era of the break it follows, and the earliest ones in this one. Eras are never merged.
+FIRST_ERA = "Matchgrupper 1-5"
+
+_MONTH_RE = re.compile(r"(\d{4})M(\d{1,2})")
+_QUARTER_RE = re.compile(r"(\d{4})[QK]0?([1-4])")
+_ROLLING_YEAR_RE = re.compile(r"(\d{4})QMAT0?([1-4])")
+_YEAR_RE = re.compile(r"(\d{4})")
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ class Period:
     label: str
 
 
-# The labels the app shows (month_label and Period.label), read back: "januar 2024", "jan. 2024",
+# The labels the app shows (Period.label and the sidebar's month labels), read back: "januar 2024", "jan. 2024",
 # "1. kvt. 2024", "år til 2. kvt. 2024"; case and the dots do not matter.
 _MONTH_LABEL = re.compile(r"([a-zæøå]{3,})\.?\s+(\d{4})")
 _QUARTER_LABEL = re.compile(r"(år til\s+)?([1-4])\.?\s*(?:kvt\.?|kvartal)\s+(\d{4})")
@@ -51,25 +57,25 @@ def _from_label(text: str) -> str | None:
     return None
 
 
-def _single(text: str) -> Period | None:
+def _one_period(text: str) -> Period | None:
     text = _from_label(text) or text.upper()
-    if m := _QMAT.fullmatch(text):
+    if m := _ROLLING_YEAR_RE.fullmatch(text):
         y, q = int(m.group(1)), int(m.group(2))
         # A moving annual total: the four quarters ending with quarter q.
         start = date(y - 1, 3 * q + 1, 1) if q < 4 else date(y, 1, 1)
         end = date(y, 3 * q, calendar.monthrange(y, 3 * q)[1])
         return Period(f"{y}QMAT0{q}", "QMAT", start, end, f"år til {q}. kvt. {y}")
-    if m := _Q.fullmatch(text):
+    if m := _QUARTER_RE.fullmatch(text):
         y, q = int(m.group(1)), int(m.group(2))
         return Period(f"{y}Q0{q}", "Q", date(y, 3 * q - 2, 1),
                       date(y, 3 * q, calendar.monthrange(y, 3 * q)[1]), f"{q}. kvt. {y}")
-    if m := _M.fullmatch(text):
+    if m := _MONTH_RE.fullmatch(text):
         y, mo = int(m.group(1)), int(m.group(2))
         if not 1 <= mo <= 12:
             return None
         return Period(f"{y}M{mo:02d}", "M", date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1]),
                       f"{MONTHS_DA[mo - 1]} {y}")
-    if m := _Y.fullmatch(text):
+    if m := _YEAR_RE.fullmatch(text):
         y = int(m.group(1))
         return Period(str(y), "Y", date(y, 1, 1), date(y, 12, 31), str(y))
     return None
@@ -82,19 +88,14 @@ def parse_period(text: str | None) -> Period | None:
     text = str(text).strip().replace("–", "-")  # the app's own range labels use an en dash
     if "-" in text:
         left, _, right = text.partition("-")
-        a, b = _single(left.strip()), _single(right.strip())
+        a, b = _one_period(left.strip()), _one_period(right.strip())
         if a is None or b is None or a.period_type != b.period_type or a.period_type not in ("M", "Y"):
             return None
         if a.start > b.start:
             return None
         p = Period(f"{a.period}-{b.period}", "RANGE", a.start, b.end, f"{a.label} – {b.label}")
     else:
-        p = _single(text)
+        p = _one_period(text)
     if p is None or not (MIN_YEAR <= p.start.year <= MAX_YEAR and p.end.year <= MAX_YEAR):
         return None
     return p
-
-
-def month_label(d: date, short: bool = False) -> str:
-    names = MONTHS_DA_SHORT if short else MONTHS_DA
-    return f"{names[d.month - 1]} {d.year}"

@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from pipelines.errors import ExtractRejected, Problem
 from pipelines.kinds import known_header
+from pipelines.sql import temp_table_from_arrow
 
 SNIFF_BYTES = 256 * 1024
 MAX_HEADER_SEARCH = 30  # title/notes rows a portal export may carry above the header
@@ -39,7 +40,8 @@ MAX_ZIP_RATIO = 200
 
 
 @dataclass
-class Staged:
+class StagedFile:
+    """A file staged as temp table ``stg`` (columns c0 … cN, text) and what the reader learnt about it."""
     file_name: str
     format: str  # csv, xlsx, json-v2, json-v3, parquet
     headers: list[str]
@@ -52,6 +54,11 @@ class Staged:
     # True when quoted cells hold line breaks: temp table ``stg_shift`` then says how far each record's
     # line in a text editor lies below rowid + row_offset (see editor_line_sql).
     line_shifts: bool = False
+
+    @property
+    def header_row(self) -> int | None:
+        """The header's row in the file, where the format has one (CSV, Excel), for messages about columns."""
+        return self.row_offset - 1 if self.format in ("csv", "xlsx") else None
 
 
 def _unreadable(name: str, exc: OSError) -> ExtractRejected:
@@ -88,23 +95,41 @@ def sniff_format(path: Path, name: str | None = None) -> str:
     return "csv"
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str | None = None,
-          sheet: str | int | None = None) -> Staged:
+@dataclass(frozen=True)
+class FileLook:
+    """What the first look at a file found, handed to whichever route reads it: the format from the
+    content and, for CSV, the encoding, separator and header."""
+    path: Path
+    name: str  # the file's name for messages
+    format: str  # csv, xlsx, json, parquet
+    csv: CsvLayout | None = None
+
+
+def look(path: Path, name: str | None = None) -> FileLook:
+    """Look at a file once (its first 256 KB): rejected at once when it is empty, binary or an old .xls."""
+    path = Path(path)
+    name = name or path.name
+    fmt = sniff_format(path, name)
+    try:
+        return FileLook(path, name, fmt, csv_layout(path, name) if fmt == "csv" else None)
+    except OSError as exc:  # the file went away between the two reads
+        raise _unreadable(name, exc) from None
+
+
+def stage(con: duckdb.DuckDBPyConnection, file: FileLook, sheet: str | int | None = None) -> StagedFile:
     """Create temp table ``stg`` from the file and describe it.
 
     ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first); other formats ignore it.
     """
-    path = Path(path)
-    name = file_name or path.name
-    fmt = sniff_format(path, name)
+    path, name = file.path, file.name
     con.execute("drop table if exists stg")
     con.execute("drop table if exists stg_shift")
     try:
-        if fmt == "csv":
-            staged = _stage_csv(con, path, name)
-        elif fmt == "xlsx":
+        if file.format == "csv":
+            staged = _stage_csv(con, path, name, file.csv)
+        elif file.format == "xlsx":
             staged = _stage_xlsx(con, path, name, sheet)
-        elif fmt == "json":
+        elif file.format == "json":
             staged = _stage_arrow(con, name, *_read_json(path, name))
         else:
             staged = _stage_parquet(con, path, name)
@@ -118,7 +143,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str | None = No
 
 # --- CSV -------------------------------------------------------------------------------------
 
-def _detect_encoding(path: Path, head: bytes) -> str:
+def _detect_encoding(head: bytes) -> str:
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -174,7 +199,7 @@ def csv_layout(path: Path, name: str) -> CsvLayout:
     """Encoding, header line and separator of a CSV file, from its first 256 KB."""
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    encoding = _detect_encoding(path, head)
+    encoding = _detect_encoding(head)
     text = head.decode(encoding, errors="ignore")
     lines = text.splitlines()
     if len(head) == SNIFF_BYTES and lines:
@@ -196,8 +221,7 @@ def csv_columns(ncols: int) -> dict[str, str]:
     return {f"c{i}": "VARCHAR" for i in range(ncols)}
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Staged:
-    layout = csv_layout(path, name)
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, layout: CsvLayout) -> StagedFile:
     source = path
     tmpdir = None
     try:
@@ -210,7 +234,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Staged:
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
     shifts = _has_quote(path) and _quoted_line_breaks(con, len(layout.headers))
-    return Staged(name, "csv", layout.headers, row_offset=layout.row_offset, decimal=layout.decimal,
+    return StagedFile(name, "csv", layout.headers, row_offset=layout.row_offset, decimal=layout.decimal,
                   encoding=layout.encoding, line_shifts=shifts)
 
 
@@ -239,7 +263,7 @@ def _quoted_line_breaks(con: duckdb.DuckDBPyConnection, ncols: int) -> bool:
     return False
 
 
-def editor_line_sql(staged: Staged, alias: str = "s") -> tuple[str, str]:
+def editor_line_sql(staged: StagedFile, alias: str = "s") -> tuple[str, str]:
     """(expression, join) giving the line a text editor shows for each row of ``stg`` as ``alias``: the
     record's number plus the line breaks inside quoted cells above it."""
     base = f"{alias}.rowid + {int(staged.row_offset)}"
@@ -456,7 +480,7 @@ def _load_sheet(reader, sheet: Sheet, name: str, n_rows: int | None = None
     except (fastexcel.FastExcelError, OSError) as exc:
         raise ExtractRejected([Problem(name, None, None, None, f"Excel-filen kan ikke læses: {exc}")]) from None
     columns = [[_cell_text(v) for v in col.to_pylist()] for col in table.columns]
-    return ([list(r) for r in zip(*columns)] if columns else []), places
+    return ([list(r) for r in zip(*columns, strict=True)] if columns else []), places
 
 
 def _header_index(rows: list[list[str | None]]) -> int | None:
@@ -473,7 +497,7 @@ def _header_index(rows: list[list[str | None]]) -> int | None:
     return None
 
 
-def _stage_xlsx(con, path: Path, name: str, wanted: str | int | None) -> Staged:
+def _stage_xlsx(con, path: Path, name: str, wanted: str | int | None) -> StagedFile:
     import fastexcel
 
     _check_zip(path, name)
@@ -490,7 +514,7 @@ def _stage_xlsx(con, path: Path, name: str, wanted: str | int | None) -> Staged:
         header_idx = next((i for i, r in enumerate(rows) if any(c for c in r)), 0)
     headers = [(c or "").strip() for c in rows[header_idx]] if rows else []
     _check_saved_values(path, sheets[chosen], name, header_idx + 1,
-                        {place: header for place, header in zip(places, headers) if header})
+                        {place: header for place, header in zip(places, headers, strict=False) if header})
     data = rows[header_idx + 1:]
     while data and not any(c not in (None, "") for c in data[-1]):
         data.pop()
@@ -647,7 +671,8 @@ def parse_json_payload(payload, name: str) -> tuple[str, list[str], list[list[st
         headers = [str(v.get("Name") or v.get("Label") or "") for v in variables]
         labels = [str(v.get("Label") or "") for v in variables]
         # Prefer IDs; fall back to the label where the ID is not one we know.
-        headers = [h if known_header(h) or not known_header(lab) else lab for h, lab in zip(headers, labels)]
+        headers = [h if known_header(h) or not known_header(lab) else lab
+                   for h, lab in zip(headers, labels, strict=True)]
         rows = data
         fmt = "json-v2"
     elif isinstance(payload, dict) and "columns" in payload and "rows" in payload:
@@ -694,23 +719,18 @@ def _read_json(path: Path, name: str) -> tuple[str, list[str], list[list[str | N
 
 
 def _stage_arrow(con, name: str, fmt: str, headers: list[str], rows: list[list[str | None]],
-                 row_offset: int, decimal: str = "auto") -> Staged:
+                 row_offset: int, decimal: str = "auto") -> StagedFile:
     if not headers:
         raise ExtractRejected([Problem(name, None, None, None, "filen har ingen overskrift")])
     cols = {f"c{i}": pa.array([r[i] if i < len(r) else None for r in rows], type=pa.string())
             for i in range(len(headers))}
-    table = pa.table(cols)
-    con.register("stg_arrow", table)
-    try:
-        con.execute("create temp table stg as select * from stg_arrow")
-    finally:
-        con.unregister("stg_arrow")
-    return Staged(name, fmt, headers, row_offset=row_offset, decimal=decimal)
+    temp_table_from_arrow(con, "stg", pa.table(cols))
+    return StagedFile(name, fmt, headers, row_offset=row_offset, decimal=decimal)
 
 
 # --- Parquet ---------------------------------------------------------------------------------
 
-def _stage_parquet(con, path: Path, name: str) -> Staged:
+def _stage_parquet(con, path: Path, name: str) -> StagedFile:
     try:
         headers = [r[0] for r in con.execute("select name from parquet_schema(?) where num_children is null "
                                              "or num_children = 0", [str(path)]).fetchall()]
@@ -719,4 +739,4 @@ def _stage_parquet(con, path: Path, name: str) -> Staged:
         con.execute(f"create temp table stg as select {select} from read_parquet(?)", [str(path)])
     except duckdb.Error as exc:
         raise ExtractRejected([Problem(name, None, None, None, f"Parquet-filen kan ikke læses: {exc}")]) from None
-    return Staged(name, "parquet", headers, row_offset=1, decimal="point")
+    return StagedFile(name, "parquet", headers, row_offset=1, decimal="point")

@@ -125,11 +125,12 @@ create table if not exists periods (
 
 -- Visitation, the bulk of the warehouse, is stored one row per extract line with one column per
 -- measure: a national extract is written (and aggregated, and checked) at half the rows of one row
--- per measure. A line carries the measures its file had (`measures`, a bit per measure in the order
--- persons 1, full_time_persons 2, full_time_pct 4, share_pct 8; see pipelines/kinds.py); each
+-- per measure. A line carries the measures its file had (`measures`, a bit per measure); each
 -- measure is replaced on its own (`<measure>_replaced_by`), as a reload of one measure replaces
 -- only that measure. A carried measure's NULL value is a suppressed cell. The codes are ENUM types
 -- made from the reference data (pipelines/warehouse.py, CODE_TYPES); the views turn them into text.
+-- This file is a template (warehouse.schema_sql): the measure columns and their bits are filled in from
+-- pipelines/visitation_lines.py, the name of the first classification era from pipelines/periods.py.
 create table if not exists visitation_lines (
     load_id integer not null,
     area_code area_code_t not null,
@@ -140,34 +141,13 @@ create table if not exists visitation_lines (
     origin origin_t not null,
     category category_t not null,
     measures utinyint not null,
-    persons double,
-    persons_replaced_by integer,
-    full_time_persons double,
-    full_time_persons_replaced_by integer,
-    full_time_pct double,
-    full_time_pct_replaced_by integer,
-    share_pct double,
-    share_pct_replaced_by integer
+    {measure_columns}
 );
 
 -- The same facts one row per measure, as every other fact table has them: what the views, the
 -- integrity check and the coverage read.
 create or replace view fact_visitation as
-select load_id, persons_replaced_by as replaced_by, area_code, period, benefit, gender, age_group, origin,
-       category, 'persons'::measure_t as measure, persons as value, persons is null as suppressed
-from visitation_lines where measures & 1 <> 0
-union all
-select load_id, full_time_persons_replaced_by, area_code, period, benefit, gender, age_group, origin,
-       category, 'full_time_persons'::measure_t, full_time_persons, full_time_persons is null
-from visitation_lines where measures & 2 <> 0
-union all
-select load_id, full_time_pct_replaced_by, area_code, period, benefit, gender, age_group, origin,
-       category, 'full_time_pct'::measure_t, full_time_pct, full_time_pct is null
-from visitation_lines where measures & 4 <> 0
-union all
-select load_id, share_pct_replaced_by, area_code, period, benefit, gender, age_group, origin,
-       category, 'share_pct'::measure_t, share_pct, share_pct is null
-from visitation_lines where measures & 8 <> 0;
+{fact_visitation};
 
 create table if not exists fact_match_group (
     load_id integer not null,
@@ -338,11 +318,12 @@ join load_log l using (load_id)
 where f.replaced_by is null;
 
 -- Visitation rows the pages add up: category totals left out, each row tagged with its
--- classification era (the series break it falls after) so eras are never merged.
+-- classification era (the series break it falls after; before the first, periods.FIRST_ERA) so eras are
+-- never merged.
 create or replace view visitation_detail as
 select v.*, c.ready, c.sort_order as category_order,
        coalesce(ag.parent, v.age_group) as age_band,
-       coalesce(b.label, 'Matchgrupper 1-5') as era, coalesce(b.break_date, date '1900-01-01') as era_start
+       coalesce(b.label, {first_era}) as era, coalesce(b.break_date, date '1900-01-01') as era_start
 from visitation v
 join categories c on c.dimension = 'category' and c.code = v.category
 join categories ag on ag.dimension = 'age_group' and ag.code = v.age_group

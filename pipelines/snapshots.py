@@ -108,7 +108,7 @@ def pointer_stamp(directory: Path) -> tuple[int, int, int] | None:
 # --- the writer's side ------------------------------------------------------------------------------
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """How many write transactions the master has committed (warehouse.transaction counts them)."""
+    """How many write transactions the master has committed (sql.transaction counts them)."""
     rows = con.execute("select value from meta where key = 'data_version'").fetchall()
     return int(rows[0][0]) if rows else 0
 

@@ -18,16 +18,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import loader, readers
+from pipelines import danish, loader, readers
 from pipelines.errors import ExtractRejected, Problem
-from presentation.formatting import fmt_count
 
 MAX_UPLOAD_MB = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_MB", "200"))
 MAX_UPLOAD_ROWS = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_ROWS", "5000000"))
 UPLOAD_SOURCE = "upload i appen"
 # Earlier spellings of UPLOAD_SOURCE: loads keep the source they were recorded with; the app shows the current one.
 LEGACY_SOURCES = {"upload (app)": UPLOAD_SOURCE}
-PREVIEW_ROWS = 10
 
 
 @dataclass
@@ -169,29 +167,10 @@ def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | N
                     checked.areas, checked.periods, checked.problems, checked.warnings)
     if checked.ok:
         result.replaces = [(f"perioderne {first}–{last}" if first != last else f"perioden {first}")
-                           + f" for {area} erstattes: {fmt_count(n, 'række', 'rækker')}"
+                           + f" for {area} erstattes: {danish.count(n, 'række', 'rækker')}"
                            for area, first, last, n in checked.replaces] + checked.kept
-        result.preview = checked.preview if checked.preview is not None else _preview(con, checked)
+        result.preview = checked.preview
     return result
-
-
-def _preview(con, checked: loader.Validation) -> pl.DataFrame:
-    """The first rows as read, under the kind's Danish column names."""
-    kind = checked.kind
-    names = {row[0] for row in con.execute("describe typed").fetchall()}
-    columns = ["t._line as \"Række\""]
-    for col in kind.columns:
-        raw = f"{col.name}_raw"
-        if col.name == "measure" and raw in names:
-            # Measure columns unpivot to their code ("persons"): shown by the reference data's label.
-            columns.append(f'coalesce(m.label, t.{raw}) as "{col.label}"')
-        elif raw in names:
-            columns.append(f't.{raw} as "{col.label}"')
-        elif col.name in names and col.role == "text":
-            columns.append(f't.{col.name} as "{col.label}"')
-    measures = ("left join categories m on m.dimension = 'measure' and m.code = t.measure_raw"
-                if "measure_raw" in names else "")
-    return con.sql(f"select {', '.join(columns)} from typed t {measures} order by t._line limit {PREVIEW_ROWS}").pl()
 
 
 def commit(con: duckdb.DuckDBPyConnection, name: str, data: bytes, user: str, progress=None,

@@ -14,12 +14,27 @@ import duckdb
 from pipelines.kinds import VISITATION, VISITATION_MEASURES
 
 TABLE = "visitation_lines"
-# The bit each measure has in ``measures``: the order of VISITATION_MEASURES (schema.sql spells it out).
+# The bit each measure has in ``measures``: the order of VISITATION_MEASURES (schema.sql takes the columns
+# and bits from schema_columns_sql and by_measure_view_sql).
 MEASURE_BITS = {measure: 1 << i for i, measure in enumerate(VISITATION_MEASURES)}
 # A line's identity within its load: the visitation keys but the measure.
 LINE_KEYS = tuple(k for k in VISITATION.keys if k != "measure")
 # Lines of two loads compete when they share these (the replace scope but the measure).
 SCOPE = tuple(k for k in VISITATION.replace_scope if k != "measure")
+
+
+def schema_columns_sql() -> str:
+    """schema.sql's measure columns of the lines: each measure's value and its replaced_by, in bit order."""
+    return ",\n    ".join(f"{m} double,\n    {m}_replaced_by integer" for m in MEASURE_BITS)
+
+
+def by_measure_view_sql() -> str:
+    """schema.sql's fact_visitation view: the lines one row per carried measure, as every other fact table has
+    its facts (load_id, replaced_by, LINE_KEYS, measure, value, suppressed)."""
+    keys = ", ".join(LINE_KEYS)
+    return "\nunion all\n".join(
+        f"select load_id, {m}_replaced_by as replaced_by, {keys}, '{m}'::measure_t as measure, {m} as value, "
+        f"{m} is null as suppressed\nfrom {TABLE} where measures & {bit} <> 0" for m, bit in MEASURE_BITS.items())
 
 
 def mask(measures) -> int:

@@ -7,16 +7,15 @@ import difflib
 import functools
 import hashlib
 import re
-import unicodedata
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from pipelines import config
+from pipelines import aggregates, config, danish, visitation_lines
 from pipelines.errors import PipelineError
-from pipelines.visitation_lines import from_rows_per_measure_sql
+from pipelines.periods import FIRST_ERA
+from pipelines.sql import arrow_view, quote, transaction
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
@@ -43,16 +42,9 @@ class WarehouseOutdated(PipelineError):
     """The file was built by an older schema."""
 
 
-def normalise_value(text) -> str:
-    """How dimension values and area names are compared: case, accents' form and spacing ignored."""
-    text = unicodedata.normalize("NFC", str(text)).replace("\ufeff", "")
-    text = re.sub(r"\s+", " ", text).strip().lower()
-    return re.sub(r" kommune$", "", text)
-
-
 # Area names as users write them, when no exact spelling matches: the Danish letters however spelt
 # (æ/ae/a, ø/oe/o, å/aa/a: København, Koebenhavn, Kobenhavn), a few other accents, hyphens as spaces,
-# apostrophes dropped ("Aarhus' Kommune"). "Kommune" is already gone (normalise_value).
+# apostrophes dropped ("Aarhus' Kommune"). "Kommune" is already gone (danish.normalise).
 _LOOSE_LETTERS = str.maketrans({"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "è": "e",
                                 "-": " ", "'": "", "’": ""})
 _LOOSE_PAIRS = (("ae", "a"), ("oe", "o"), ("aa", "a"))
@@ -60,7 +52,7 @@ _LOOSE_PAIRS = (("ae", "a"), ("oe", "o"), ("aa", "a"))
 
 def area_key(text) -> str:
     """The loose form of an area name: Høje-Taastrup, Hoeje Taastrup and Hoje-Tastrup give the same key."""
-    key = normalise_value(text).translate(_LOOSE_LETTERS)
+    key = danish.normalise(text).translate(_LOOSE_LETTERS)
     for pair, single in _LOOSE_PAIRS:
         key = key.replace(pair, single)
     return re.sub(r"\s+", " ", key).strip()
@@ -80,7 +72,7 @@ def loose_area_aliases(aliases: dict[str, str]) -> dict[str, str]:
 def match_area(raw, aliases: dict[str, str], loose: dict[str, str]) -> str | None:
     """The code of an area as users write it: an exact alias, else its loose form, also in the genitive
     ("Københavns Kommune", "Frederiksbergs"). ``loose`` is loose_area_aliases(aliases)."""
-    code = aliases.get(normalise_value(raw))
+    code = aliases.get(danish.normalise(raw))
     if code is not None:
         return code
     key = area_key(raw)
@@ -91,8 +83,8 @@ def match_area(raw, aliases: dict[str, str], loose: dict[str, str]) -> str | Non
 
 def closest(raw, choices: dict[str, str], key=None) -> str | None:
     """The choice nearest to an unknown value, for "mente du …?"; ``choices`` maps each choice's key
-    (made with ``key``, normalise_value by default) to what is shown. None when nothing is close."""
-    key = key or normalise_value
+    (made with ``key``, danish.normalise by default) to what is shown. None when nothing is close."""
+    key = key or danish.normalise
     near = difflib.get_close_matches(key(raw), list(choices), n=1, cutoff=0.8)
     return choices[near[0]] if near else None
 
@@ -110,23 +102,12 @@ def connect(path: Path | None = None, read_only: bool = False,
     return con
 
 
-# Every committed write moves the master's data version on: a write session publishes a new snapshot
-# when the version differs from the published one (pipelines/snapshots.py).
-_NEXT_DATA_VERSION = ("insert into meta values ('data_version', '1') "
-                      "on conflict (key) do update set value = (meta.value::bigint + 1)::varchar")
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection):
-    """One transaction: committed when the block ends, rolled back if anything at all escapes it."""
-    con.execute("begin transaction")
-    try:
-        yield con
-        con.execute(_NEXT_DATA_VERSION)
-    except BaseException:  # even KeyboardInterrupt: roll back, then let it propagate unchanged
-        con.execute("rollback")
-        raise
-    con.execute("commit")
+def schema_sql() -> str:
+    """schema.sql with what it takes from the code filled in: the visitation lines' measure columns and
+    the view that reads them one row per measure, and the name of the first classification era."""
+    return SCHEMA_SQL.read_text(encoding="utf-8").format(measure_columns=visitation_lines.schema_columns_sql(),
+                                                         fact_visitation=visitation_lines.by_measure_view_sql(),
+                                                         first_era=quote(FIRST_ERA))
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -144,20 +125,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             _set_aside_visitation_by_measure(con)
             _ensure_code_types(con, tables)
             _upgrade_load_log(con)
-            con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+            con.execute(schema_sql())
             _move_visitation_to_lines(con)
             _insert_reference(con, version, tables)
     except (duckdb.BinderException, duckdb.CatalogException, duckdb.ConversionException) as exc:
         # Fact tables are never rewritten behind the user's back: an older layout needs a rebuild.
+        path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
         raise WarehouseOutdated(
-            f"Lageret {con.execute('select path from duckdb_databases() where database_name = current_database()').fetchall()[0][0]} "
-            "er bygget med en ældre version af skemaet. Gem egne udtræk, slet filen og start igen (demo og "
-            f"offentliggjorte tal bygges på ny); indlæs derefter egne udtræk. ({exc})") from exc
+            f"Lageret {path[0][0]} er bygget med en ældre version af skemaet. Gem egne udtræk, slet filen og start "
+            f"igen (demo og offentliggjorte tal bygges på ny); indlæs derefter egne udtræk. ({exc})") from exc
     if con.execute("select (select count(*) from agg_visitation) = 0 "
                    "and exists (select 1 from fact_visitation)").fetchall()[0][0]:
-        from pipelines.loader import reaggregate  # a warehouse from before the aggregate existed
-
-        reaggregate(con)
+        aggregates.reaggregate(con)  # a warehouse from before the aggregate existed
 
 
 # The visitation facts keep their dimension codes as ENUMs (a byte each rather than a string): writing a
@@ -233,7 +212,7 @@ def _set_aside_visitation_by_measure(con: duckdb.DuckDBPyConnection) -> None:
 def _move_visitation_to_lines(con: duckdb.DuckDBPyConnection) -> None:
     """The set-aside facts, loads and replacements as they were, into the lines (after schema.sql)."""
     if "visitation_by_measure_old" in _base_tables(con):
-        con.execute(from_rows_per_measure_sql("visitation_by_measure_old"))
+        con.execute(visitation_lines.from_rows_per_measure_sql("visitation_by_measure_old"))
         con.execute("drop table visitation_by_measure_old")
 
 
@@ -255,9 +234,11 @@ def _reference_files() -> list[Path]:
 def reference_version() -> str:
     """A digest of the reference data and the schema: a warehouse built from other ones is rebuilt on open."""
     digest = hashlib.sha256()
-    for f in _reference_files() + [SCHEMA_SQL]:
+    for f in _reference_files():
         digest.update(f.name.encode())
         digest.update(f.read_bytes())
+    digest.update(SCHEMA_SQL.name.encode())
+    digest.update(schema_sql().encode("utf-8"))
     return digest.hexdigest()[:16]
 
 
@@ -300,11 +281,11 @@ def reference_tables() -> dict[str, pa.Table]:
     for a in areas:
         code = a["area_code"]
         for alias in (a["area_name"], a["jobindsats_name"], code, code.zfill(4)):
-            aliases.setdefault(normalise_value(alias), code)
+            aliases.setdefault(danish.normalise(alias), code)
         if a["area_type"] == "region":
-            aliases.setdefault(normalise_value(a["area_name"].removeprefix("Region ")), code)
+            aliases.setdefault(danish.normalise(a["area_name"].removeprefix("Region ")), code)
     for alias, code in EXTRA_AREA_ALIASES.items():
-        aliases.setdefault(normalise_value(alias), code)
+        aliases.setdefault(danish.normalise(alias), code)
 
     cats = _read_csv("categories.csv")
     categories = [dict(dimension=c["dimension"], code=c["code"], label=c["label"],
@@ -320,7 +301,7 @@ def reference_tables() -> dict[str, pa.Table]:
     cat_aliases: dict[tuple[str, str], str] = {}
     for dim, code, label, extra in vocab:
         for alias in [code, label, *[a for a in extra.split("|") if a]]:
-            cat_aliases.setdefault((dim, normalise_value(alias)), code)
+            cat_aliases.setdefault((dim, danish.normalise(alias)), code)
 
     guidance = _read_csv("guidance.csv")
     return {
@@ -372,10 +353,9 @@ def _insert_reference(con: duckdb.DuckDBPyConnection, version: str | None = None
     """Replace the reference tables' rows; the caller holds the transaction."""
     tables = tables or reference_tables()
     for name in _REFERENCE_TABLES:
-        con.register("ref_arrow", tables[name])
-        con.execute(f"delete from {name}")
-        con.execute(f"insert into {name} by name select * from ref_arrow")
-        con.unregister("ref_arrow")
+        with arrow_view(con, "ref_arrow", tables[name]):
+            con.execute(f"delete from {name}")
+            con.execute(f"insert into {name} by name select * from ref_arrow")
     con.execute("insert or replace into meta values ('reference_version', ?)", [version or reference_version()])
 
 
@@ -392,13 +372,13 @@ def clear_reference_cache() -> None:
 def area_aliases() -> dict[str, str]:
     """alias -> area code from the reference data, for code that has no warehouse connection (the API client)."""
     table = _reference_cached()["area_aliases"]
-    return dict(zip(table.column("alias").to_pylist(), table.column("area_code").to_pylist()))
+    return dict(zip(table.column("alias").to_pylist(), table.column("area_code").to_pylist(), strict=True))
 
 
 def category_aliases() -> frozenset[tuple[str, str]]:
     """(dimension, alias) pairs the reference data know, as the loader will map them."""
     table = _reference_cached()["category_aliases"]
-    return frozenset(zip(table.column("dimension").to_pylist(), table.column("alias").to_pylist()))
+    return frozenset(zip(table.column("dimension").to_pylist(), table.column("alias").to_pylist(), strict=True))
 
 
 def vocabulary(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]:
@@ -408,16 +388,29 @@ def vocabulary(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]
     return dict(con.execute("select alias, code from category_aliases where dimension = ?", [dimension]).fetchall())
 
 
+# Dimensions whose codes and labels have a table of their own: (table, code, label); every other
+# dimension is in categories.
+_OWN_TABLES = {"area": ("areas", "area_code", "area_name"),
+               "guidance_area": ("guidance_areas", "guidance_area", "label"),
+               "investment_line": ("investment_lines", "line", "label")}
+
+
+def _labels_sql(dimension: str) -> tuple[str, list]:
+    """SQL selecting (code, label) of a dimension in its order, and its parameters."""
+    if dimension in _OWN_TABLES:
+        table, code, label = _OWN_TABLES[dimension]
+        return f"select {code}, {label} from {table} order by sort_order", []
+    return "select code, label from categories where dimension = ? order by sort_order", [dimension]
+
+
 def vocabulary_labels(con: duckdb.DuckDBPyConnection, dimension: str) -> list[str]:
     """The labels users may write for a dimension, for error messages."""
-    if dimension == "guidance_area":
-        sql = "select label from guidance_areas order by sort_order"
-    elif dimension == "investment_line":
-        sql = "select label from investment_lines order by sort_order"
-    else:
-        return [r[0] for r in con.execute("select label from categories where dimension = ? order by sort_order",
-                                          [dimension]).fetchall()]
-    return [r[0] for r in con.execute(sql).fetchall()]
+    return [label for _, label in con.execute(*_labels_sql(dimension)).fetchall()]
+
+
+def code_labels(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]:
+    """code -> label of a dimension ('area' for areas), to name codes as users know them."""
+    return dict(con.execute(*_labels_sql(dimension)).fetchall())
 
 
 def population_of_denmark(con: duckdb.DuckDBPyConnection) -> int:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import rejected, state
-from pipelines import loader
+from pipelines import integrity, loader
 from pipelines.warehouse import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -381,7 +381,7 @@ def test_check_is_clean_after_all_rejections(preloaded, extract, tmp_path):
     for name in names:
         rejected(con, extract(name))
     assert state(con) == before
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
     con.close()  # the CLI opens the file itself, as a user runs it
     env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(tmp_path / "warehouse.duckdb")}
     out = subprocess.run([sys.executable, "-m", "pipelines", "check"], cwd=ROOT, env=env, capture_output=True,

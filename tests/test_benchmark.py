@@ -7,7 +7,7 @@ import duckdb
 import pytest
 from conftest import rejected
 
-from pipelines import loader
+from pipelines import integrity, loader
 from pipelines.kinds import BENCHMARK, KINDS, detect_kind
 from queries import QUERY_DIR
 
@@ -80,7 +80,7 @@ def test_y30r21_csv_loads_into_the_benchmark_view(con, write_file):
     assert aarhus[2] == pytest.approx(35000.0 - 35432.1) and aarhus[3] == pytest.approx(15.06 - 15.25)
     assert aarhus[4:7] == (15.25, 15.06, 20)
     assert con.execute("select typeof(rank) from benchmark limit 1").fetchall() == [("BIGINT",)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_a_suppressed_cell_stays_null(con, write_file):
@@ -125,14 +125,14 @@ def test_reload_replaces_a_period_and_undo_restores_it(con, write_file):
     assert current() == [("Aarhus", "2024QMAT02", "i_alt", 35000.0, 20, a),
                          ("Hjørring", "2024QMAT01", "i_alt", 7000.0, 15, a),
                          ("Hjørring", "2024QMAT02", "i_alt", 6950.0, 9, b)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
     assert loader.undo(con, b) == 1
     assert current() == [("Aarhus", "2024QMAT02", "i_alt", 35000.0, 20, a),
                          ("Hjørring", "2024QMAT01", "i_alt", 7000.0, 15, a),
                          ("Hjørring", "2024QMAT02", "foertidspension", 2100.5, 80, a),
                          ("Hjørring", "2024QMAT02", "i_alt", 6987.1, 12, a),
                          ("Hjørring", "2024QMAT02", "kontanthjaelp", None, None, a)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
     again = loader.load(write_file("a.csv", Y30R21), source="test", con=con)
     assert again.skipped_identical and again.load_id == a
 

@@ -13,7 +13,7 @@ import time
 import traceback
 from pathlib import Path
 
-from pipelines import loader
+from pipelines import integrity, loader
 from pipelines.warehouse import connect
 from tests.bigfile import write_big_visitation
 
@@ -136,6 +136,6 @@ def test_ten_readers_while_an_analyst_loads(tmp_path):
         names = [f.name for f in before_files] + [big.name] + [f.name for f in after_files]
         assert [name for name, _ in loads] == names
         assert dict(loads)[big.name] == big_rows
-        assert loader.check(con) == []
+        assert integrity.check(con) == []
     finally:
         con.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import loader
+from pipelines import integrity, loader
 from pipelines.warehouse import connect
 from tests.conftest import rejected, state
 
@@ -31,7 +31,7 @@ def _load(tmp_path, name: str, content: bytes):
     con = connect(tmp_path / (name + ".duckdb"))
     try:
         result = loader.load(path, source="test", con=con)
-        return result, con.execute(FACTS).fetchall(), con.execute(AGGREGATE).fetchall(), loader.check(con)
+        return result, con.execute(FACTS).fetchall(), con.execute(AGGREGATE).fetchall(), integrity.check(con)
     finally:
         con.close()
 
@@ -78,7 +78,7 @@ def test_reload_through_the_direct_path_replaces_and_undo_restores(con, write_fi
     assert con.execute(persons).fetchall() == [(18.0,)]
     loader.undo(con, second.load_id)
     assert con.execute(persons).fetchall() == [(17.0,)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_common_spellings_load_the_same_facts_by_either_route(tmp_path):
@@ -129,12 +129,23 @@ def test_what_the_direct_path_does_not_take_goes_to_the_staged_path(con, write_f
         assert result.route == "staged" and result.rows == 2 * (len(LINES) + 1)
         assert con.execute("select count(*) from visitation where area_code = '101' and period = '2024M03' "
                            "and category = 'jobparat' and measure = 'persons' and value = 5").fetchall() == [(1,)]
-        assert loader.check(con) == []
+        assert integrity.check(con) == []
         return
     problems = rejected(con, path)
     last_line = len(LINES) + 2
     assert any(p.row == last_line and message in p.message and (column is None or p.column == column)
                for p in problems), problems
+
+
+def test_the_thousands_dot_rule_is_the_same_on_both_routes(tmp_path):
+    """One rule (kinds.THOUSANDS_DOT) on both routes: a dotted number the staged route reads, the direct
+    route reads too, to the same value; one the staged route rejects, the direct route hands to it."""
+    odd = JOBINDSATS_FORM.replace(";2.000;", ";2.00.000;")  # a dot with three digits after the last one
+    direct, facts, _, findings = _load(tmp_path, "odd.csv", odd.encode("utf-8"))
+    staged, facts_staged, _, _ = _load(tmp_path, "odd_resaved.csv", odd[1:].encode("cp1252"))
+    assert (direct.route, staged.route) == ("direct", "staged")
+    assert facts == facts_staged and findings == []
+    assert ("751", "persons", 200000.0) in {(r[0], r[7], r[8]) for r in facts}
 
 
 ALL_FACTS = "select * from fact_visitation order by all"  # replaced ones too
@@ -174,11 +185,11 @@ def test_a_warehouse_with_a_row_per_measure_is_upgraded_in_place(warehouse, writ
         assert "fact_visitation" not in {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
         assert con.execute(FACTS).fetchall() == facts
         assert con.execute(ALL_FACTS).fetchall() == all_facts
-        assert loader.check(con) == []
+        assert integrity.check(con) == []
         loader.undo(con, second.load_id)
         assert con.execute("select value from visitation where area = 'København' and period = '2024M01' "
                            "and gender = 'maend' and measure = 'persons'").fetchall() == [(1234.0,)]
-        assert loader.check(con) == []
+        assert integrity.check(con) == []
     finally:
         con.close()
 

@@ -20,7 +20,7 @@ import fake_jobindsats as fj
 import pytest
 from conftest import state
 
-from pipelines import config, jobindsats, loader, warehouse
+from pipelines import config, integrity, jobindsats, loader, warehouse
 from pipelines.jobindsats import BadKey, Client, JobindsatsError, NetworkError, NotFound, UnexpectedReply
 from pipelines.kinds import KINDS, header_map
 
@@ -85,7 +85,7 @@ def test_fetch_y60a02_loads_exactly_what_was_served(con, api):
     assert query == (f"GET {api.base_url}/data/y60a02?format=json&mgroup.mgrpa02=mgrpa02_1,mgrpa02_3,mgrpa02_4b"
                      "&hierarchy._viskat_1int=*&period.M=2026M07,2026M08&hierarchy._nykom=751,101")
     assert KEY not in query
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_every_request_is_v3_with_bearer_and_format(con, api):
@@ -370,7 +370,7 @@ def test_refresh_fetches_missing_then_nothing_then_revisions(con, api):
     loader.undo(con, third[0].load_id)
     assert ("jobparat", "persons", 1530.0, False) in visitation(con, period="2026M07")  # the earlier figure
     assert visitation(con, period="2026M09") == []
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_refresh_stops_at_the_first_failure_and_says_so(con, api):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import loader, snapshots
+from pipelines import integrity, snapshots
 from pipelines.warehouse import connect
 from tests.bigfile import write_big_visitation
 
@@ -62,7 +62,7 @@ def test_sigkill_mid_load_leaves_all_or_nothing(tmp_path, big_file, when, delay)
     try:
         loads = con.execute("select kind, rows from loads order by load_id").fetchall()
         facts = con.execute("select count(*) from fact_visitation").fetchall()[0][0]
-        findings = loader.check(con)
+        findings = integrity.check(con)
     finally:
         con.close()
     assert findings == []

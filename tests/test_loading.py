@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from pipelines import loader
+from pipelines import integrity, loader
 
 VIS = "Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
 
@@ -28,7 +28,7 @@ def test_reload_replaces_only_the_periods_it_covers(con, write_file):
     a, b = first.load_id, second.load_id
     assert series(con) == [("2024M01", 10.0, a), ("2024M02", 20.0, a), ("2024M03", 33.0, b), ("2024M04", 40.0, b)]
     assert series(con, "Randers") == [("2024M03", 5.0, a)]  # another area's same period is untouched
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_a_reload_replaces_only_the_measures_it_carries(con, write_file):
@@ -49,11 +49,11 @@ def test_a_reload_replaces_only_the_measures_it_carries(con, write_file):
 
     assert current() == [("2024M01", "full_time_persons", 8.5, False, a), ("2024M01", "persons", 11.0, False, b),
                          ("2024M02", "full_time_persons", 7.5, False, a), ("2024M02", "persons", 12.0, False, b)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
     assert loader.undo(con, b) == 2
     assert current() == [("2024M01", "full_time_persons", 8.5, False, a), ("2024M01", "persons", 10.0, False, a),
                          ("2024M02", "full_time_persons", 7.5, False, a), ("2024M02", "persons", None, True, a)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_identical_file_twice_changes_nothing(con, write_file):
@@ -74,10 +74,10 @@ def test_undo_brings_back_what_the_load_replaced(con, write_file):
     assert removed == 2
     assert series(con) == [("2024M01", 10.0, a), ("2024M02", 20.0, a)]
     assert [r[0] for r in con.execute("select load_id from loads").fetchall()] == [a]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
     loader.undo(con, a)
     assert series(con) == []
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_undo_in_the_middle_of_a_chain(con, write_file):
@@ -88,7 +88,7 @@ def test_undo_in_the_middle_of_a_chain(con, write_file):
     assert series(con) == [("2024M01", 12.0, c)]  # the newest stays current
     loader.undo(con, c)
     assert series(con) == [("2024M01", 10.0, a)]  # and the oldest comes back after it
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_provenance_is_recorded(con, write_file):
@@ -126,7 +126,7 @@ def test_a_load_log_with_bare_sha256_digests_is_upgraded(warehouse, write_file):
     try:
         assert con.execute("select load_id, file_digest from loads").fetchall() == [(result.load_id, f"sha256:{sha256}")]
         assert series(con) == [("2024M01", 10.0, result.load_id)]
-        assert loader.check(con) == []
+        assert integrity.check(con) == []
     finally:
         con.close()
 
@@ -145,4 +145,4 @@ def test_every_measure_is_stored_and_read_back(con, write_file):
         ("full_time_pct", 0.4, False), ("full_time_persons", 8.5, False), ("persons", 10.0, False),
         ("share_pct", None, True)]
     assert con.execute("select count(*), any_value(measures) from visitation_lines").fetchall() == [(1, 15)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []

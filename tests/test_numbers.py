@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import config, loader, uploads
+from pipelines import aggregates, config, integrity, loader, uploads
 from pipelines.warehouse import connect
 from tests.conftest import rejected
 from tests.test_cli import cli
@@ -123,7 +123,7 @@ def test_a_total_above_its_parts_loads_and_stays_a_total(con, write_file):
     # The pages' figures add the parts, never the total: 40 (the suppressed part is missing, not 0).
     assert con.execute("select sum(value), bool_or(suppressed) from agg_visitation where period = '2024M01' "
                        "and measure = 'persons'").fetchall() == [(40.0, True)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_persons_over_longer_periods_and_subgroups_are_not_parts_that_add_up(con, write_file):
@@ -138,7 +138,7 @@ def test_persons_over_longer_periods_and_subgroups_are_not_parts_that_add_up(con
             "Aarhus;2024M01;Kontanthjælp;Indvandrere og efterkommere fra vestlige lande;Jobparat;10\n"
             "Aarhus;2024M01;Kontanthjælp;Indvandrere og efterkommere fra ikke-vestlige lande;Jobparat;30\n")
     loader.load(write_file("quarter.csv", text), source="test", con=con)
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_a_total_below_its_parts_in_shared_citizens_is_refused(con, write_file):
@@ -164,14 +164,14 @@ def test_check_finds_impossible_figures_an_older_load_left(warehouse, write_file
         loader.load(write_file("shared.csv", "Område;Periode;Forvaltning;Målgruppe;Matchgruppe;Antal personer\n"
                                              "Aarhus;2024M01;Fælles borgere;Handicappede;Matchgruppe 4;5\n"),
                     source="test", con=con)
-        assert loader.check(con) == []
+        assert integrity.check(con) == []
         # What the code before these rules let in, written straight into the facts as it would have been.
         con.execute("update visitation_lines set persons = 1234.5 where category = 'jobparat'")
         con.execute("update visitation_lines set share_pct = 120 where category = 'aktivitetsparat'")
         con.execute("update visitation_lines set full_time_persons = 7000000 where category = 'i_alt'")
         con.execute("update fact_match_group set persons = 6500000")
-        loader.reaggregate(con)
-        found = loader.check(con)
+        aggregates.reaggregate(con)
+        found = integrity.check(con)
     finally:
         con.close()
     assert found == [
@@ -250,10 +250,10 @@ def test_real_figures_set_the_demo_aside_for_their_areas_and_periods(con, write_
     assert con.execute(BY_SOURCE).fetchall() == [
         ("Aarhus", "2024M01", "upload (app)", 1), ("Aarhus", "2024M02", config.DEMO_SOURCE, 16),
         ("Randers", "2024M01", config.DEMO_SOURCE, 16), ("Randers", "2024M02", config.DEMO_SOURCE, 16)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
     loader.undo(con, real.load_id)
     assert con.execute("select * from visitation order by all").fetchall() == before
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_a_demo_load_never_adds_to_real_figures(con, write_file):
@@ -273,14 +273,14 @@ def test_a_demo_load_never_adds_to_real_figures(con, write_file):
         ("Randers", "2024M01", config.DEMO_SOURCE, 16), ("Randers", "2024M02", config.DEMO_SOURCE, 16)]
     assert con.execute("select area, administration, persons, source from match_groups order by all").fetchall() == [
         ("Aarhus", "both", 5, "upload (app)"), ("Randers", "both", 7, config.DEMO_SOURCE)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
     # Undoing the real figures brings the demo's in their place.
     loader.undo(con, real.load_id)
     loader.undo(con, real_shared.load_id)
     assert ("Aarhus", "2024M01", config.DEMO_SOURCE, 16) in con.execute(BY_SOURCE).fetchall()
     assert con.execute("select area, administration, persons from match_groups order by all").fetchall() == [
         ("Aarhus", "jobcenter", 5), ("Randers", "both", 7)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_a_demo_loaded_again_over_real_figures_comes_back_once_when_they_are_undone(con, write_file):
@@ -288,15 +288,15 @@ def test_a_demo_loaded_again_over_real_figures_comes_back_once_when_they_are_und
     first = loader.load(write_file("demo.csv", DEMO), source=config.DEMO_SOURCE, con=con)
     again = loader.load(write_file("demo_again.csv", DEMO.replace(";50;49", ";51;50")), source=config.DEMO_SOURCE,
                         con=con)
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
     demo_rows = ("select load_id, count(*) from visitation where area = 'Aarhus' and period = '2024M01' "
                  "group by all order by all")
     loader.undo(con, real.load_id)
     assert con.execute(demo_rows).fetchall() == [(again.load_id, 16)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
     loader.undo(con, again.load_id)
     assert con.execute(demo_rows).fetchall() == [(first.load_id, 16)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_undoing_a_demo_load_over_real_figures_leaves_them_alone(con, write_file):
@@ -307,7 +307,7 @@ def test_undoing_a_demo_load_over_real_figures_leaves_them_alone(con, write_file
     loader.undo(con, again.load_id)
     assert con.execute("select load_id, count(*) from visitation where area = 'Aarhus' and period = '2024M01' "
                        "group by all").fetchall() == [(real.load_id, 1)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_undoing_one_real_load_leaves_the_demo_aside_where_another_remains(con, write_file):
@@ -317,11 +317,11 @@ def test_undoing_one_real_load_leaves_the_demo_aside_where_another_remains(con, 
                          source="upload (app)", con=con)
     loader.undo(con, first.load_id)
     assert con.execute(BY_SOURCE).fetchall()[0] == ("Aarhus", "2024M01", "upload (app)", 1)
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
     loader.undo(con, second.load_id)
     assert con.execute("select load_id, count(*) from visitation where area = 'Aarhus' and period = '2024M01' "
                        "group by all").fetchall() == [(demo.load_id, 16)]
-    assert loader.check(con) == []
+    assert integrity.check(con) == []
 
 
 def test_check_finds_demo_beside_real_figures_from_before(con, write_file):
@@ -331,8 +331,8 @@ def test_check_finds_demo_beside_real_figures_from_before(con, write_file):
     con.execute("update visitation_lines set full_time_persons_replaced_by = null, persons_replaced_by = null "
                 "where persons_replaced_by = ? and not (benefit = 'kontanthjaelp' and category = 'jobparat')",
                 [real.load_id])
-    loader.reaggregate(con)
-    assert loader.check(con) == [
+    aggregates.reaggregate(con)
+    assert integrity.check(con) == [
         "fact_visitation: syntetisk demo står ved siden af rigtige tal for 1 områder og perioder (fx Aarhus 2024M01); "
         "fortryd demoens indlæsninger og indlæs den igen (python -m pipelines demo)"]
 

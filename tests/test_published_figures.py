@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import loader
+from pipelines import integrity
 from pipelines.warehouse import connect
 
 
@@ -84,4 +84,4 @@ def test_demo_is_labelled_and_covers_the_country(views):
              .fetchall()}
     assert kinds == {"visitation", "match_group", "activation", "caseload", "investment", "benchmark"}
     assert one(views, "select count(distinct area_code) from benchmark where source = 'syntetisk demo'") == 98
-    assert loader.check(views) == []
+    assert integrity.check(views) == []

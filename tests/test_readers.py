@@ -250,6 +250,17 @@ def test_rows_after_quoted_line_breaks_are_named_by_their_editor_line(con, write
     assert (problem.row, problem.column, problem.value) == (8, "Aktive sager", "-40")
 
 
+def test_headers_and_values_are_compared_alike(con, write_file):
+    """One comparison (danish.normalise) for headers and values: case, spacing, stray quotes and a
+    trailing 'Kommune' do not matter in either."""
+    content = ('" Område ";Periode;Ydelse kommune;Visitationskategori;Antal personer\n'
+               '"""Aarhus Kommune""";2024M01;KONTANTHJÆLP; "Jobparat" ;5\n')
+    result = loader.load(write_file("quoted.csv", content), source="test", con=con)
+    assert result.rows == 1 and not result.warnings
+    assert con.execute("select area_code, benefit, category, value from visitation").fetchall() == [
+        ("751", "kontanthjaelp", "jobparat", 5.0)]
+
+
 # --- Danish period labels --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("label,period", [("januar 2024", "2024M01"), ("Jan. 2024", "2024M01"),

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import queries
-from pipelines import config, loader, snapshots
+from pipelines import config, integrity, loader, snapshots
 from pipelines.errors import PipelineError
 from pipelines.writer import spill_path, write_session
 from presentation import errors
@@ -76,7 +76,7 @@ def test_a_snapshot_is_a_consistent_copy_that_opens_read_only_beside_a_writer(wa
         loader.load(caseload(tmp_path, "Team B", "2030M02"), source="test", con=con)
         with duckdb.connect(str(snap.path), read_only=True) as reader:  # ... and the snapshot opens anyway
             assert reader.execute("select count(*) from caseloads").fetchall() == [(1,)]
-            assert loader.check(reader) == []  # the integrity report holds on the copy too
+            assert integrity.check(reader) == []  # the integrity report holds on the copy too
             with pytest.raises(duckdb.Error):
                 reader.execute("insert into meta values ('x', 'y')")  # read-only: the app cannot write
     assert published_teams() == ["Team A", "Team B"]
