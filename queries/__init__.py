@@ -5,13 +5,14 @@ reads: every query runs on a read-only published snapshot of the warehouse (``pi
 A page pins the newest snapshot when its script run starts (``pin_snapshot``), so one run reads one
 snapshot, and query functions are cached on the snapshot as well as on their plain arguments, so a page
 never mixes two. Every query runs on its own cursor, so concurrent sessions never share a result.
-Writes (uploads, undo, fetches) go through a write session on the master, which publishes a new snapshot.
+This package only reads; the Data page's write commands (uploads, undo, fetches) are in ``queries.writes``.
 Pages never import duckdb.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -22,8 +23,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pipelines import build, config, loader, snapshots, uploads
-from pipelines.writer import write_session
+from pipelines import build, config, snapshots, uploads
 from presentation.formatting import fmt_count
 from queries import investment_model
 
@@ -124,19 +124,24 @@ def _sql(name: str) -> str:
     return (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _cursor() -> duckdb.DuckDBPyConnection:
-    return _pinned().con.cursor()
+@contextmanager
+def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of its own on the snapshot this run reads, closed when the block ends: concurrent sessions never
+    share a result."""
+    cur = _pinned().con.cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
 
 
 def run(name: str, **params) -> pl.DataFrame:
     """Run one named query with bound parameters and return a polars DataFrame."""
-    cursor = _cursor()
-    try:
-        return cursor.sql(_sql(name), params=params or None).pl()
-    except duckdb.Error as exc:
-        raise QueryError(f"Forespørgslen '{name}' kunne ikke køres: {exc}") from exc
-    finally:
-        cursor.close()
+    with cursor() as cur:
+        try:
+            return cur.sql(_sql(name), params=params or None).pl()
+        except duckdb.Error as exc:
+            raise QueryError(f"Forespørgslen '{name}' kunne ikke køres: {exc}") from exc
 
 
 # --- shared lookups ----------------------------------------------------------------------------
@@ -589,114 +594,6 @@ def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_c
     return investment_model.mentor_vs_s85(citizens, hours_per_week, weeks, hourly_cost)
 
 
-# --- Writes from the Data page (analysts only; the page checks the role) -------------------------
-
-def can_write() -> bool:
-    """Whether this installation loads at all (not on an app machine that only reads a shared folder)."""
-    return not config.read_only()
-
-
-def upload_sheets(name: str, data: bytes) -> list[str]:
-    """An uploaded Excel workbook's sheets, for the sheet picker; [] for any other file."""
-    return uploads.sheet_names(name, data)
-
-
-@cached
-def review_upload(file_id: str, name: str, sheet: str | None = None, *, _data: bytes) -> uploads.Review:
-    """Validated against the snapshot this run reads (temp tables only; the snapshot is read-only).
-
-    Once per uploaded file (``file_id``), sheet and snapshot: the Data page runs again on every click, and a
-    national extract's review takes seconds. The bytes (``_data``, not hashed) are the file's. The load
-    itself validates the file again from scratch."""
-    cursor = _cursor()
-    try:
-        return uploads.review(cursor, name, _data, sheet=sheet, key=file_id)
-    finally:
-        cursor.close()
-
-
-def _session(progress=None):
-    """A write session, as every CLI writer takes it. While another writer holds the master the page says
-    so (a notice, and the running status box's bar), and the publish shows in the bar too."""
-    def waiting(message: str) -> None:
-        st.toast(message, icon=":material/hourglass_top:")
-        if progress:
-            progress(message, 0.0)
-
-    return write_session(on_wait=waiting, on_publish=(lambda step: progress(step, 0.98)) if progress else None)
-
-
-def commit_upload(name: str, data: bytes, user: str, progress=None, sheet: str | None = None,
-                  file_id: str | None = None) -> loader.LoadResult:
-    """Load an upload (``file_id``: the file its review wrote is read again, not written twice)."""
-    with _session(progress) as con:
-        return uploads.commit(con, name, data, user, progress, sheet=sheet, key=file_id)
-
-
-def undo_load(load_id: int, user: str) -> int:
-    with _session() as con:
-        return loader.undo(con, load_id, user)
-
-
-# --- jobindsats API v3 (analysts; the page checks the role) ---------------------------------------
-
-def jobindsats_configured() -> bool:
-    """Whether an API key is set (environment or secrets); the key itself stays in the client."""
-    from pipelines import jobindsats
-
-    try:
-        jobindsats.api_key()
-    except jobindsats.JobindsatsError:
-        return False
-    return True
-
-
-@st.cache_data(ttl=3600, show_spinner="Henter jobindsats' katalog …")
-def jobindsats_catalogue() -> dict[str, str]:
-    """The mapped tables the API lists, id -> Danish name (the catalogue changes rarely: cached an hour)."""
-    from pipelines import jobindsats
-
-    mapped = jobindsats.mapping()
-    with jobindsats.Client() as client:
-        listed = {t["table_id"]: t["table_name"] for t in client.tables()}
-    return {t: listed[t] for t in sorted(mapped) if t in listed}
-
-
-@st.cache_data(ttl=900, show_spinner="Henter tabellens perioder …")
-def jobindsats_periods(table_id: str) -> list[str]:
-    """The periods the table's metadata offers, of the type the mapping fetches, oldest first."""
-    from pipelines import jobindsats
-
-    spec = jobindsats.mapping()[table_id]
-    with jobindsats.Client() as client:
-        meta = client.table(table_id)
-    return list(meta.periods[meta.period_type(spec.period_type)])
-
-
-def fetch_jobindsats(table_id: str, areas: list[str] | str, periods: str, progress=None):
-    """Every part of a fetch, in memory; nothing is written until the analyst confirms the review."""
-    from pipelines import jobindsats
-
-    with jobindsats.Client() as client:
-        return jobindsats.fetch(client, table_id, areas, periods, progress)
-
-
-def review_fetched(fetched) -> uploads.Review:
-    """The same review as an upload gets, for a fetch."""
-    cursor = _cursor()
-    try:
-        return uploads.review(cursor, fetched.file_name, fetched.as_bytes(), fetched.kind)
-    finally:
-        cursor.close()
-
-
-def commit_fetched(fetched, user: str, progress=None) -> loader.LoadResult:
-    from pipelines import jobindsats
-
-    with _session(progress) as con:
-        return jobindsats.load_fetched(con, fetched, user, progress)
-
-
 def live_data_status() -> str | None:
     """One Danish line when the data from jobindsats are not current, for every page; None when they are."""
     return _live_data_status(date.today())  # overdue is a matter of the date as well as of the data
@@ -704,13 +601,10 @@ def live_data_status() -> str | None:
 
 @cached
 def _live_data_status(today: date) -> str | None:
-    from pipelines import jobindsats
+    from pipelines import jobindsats  # here, not above: requests and urllib3 only when a page asks
 
-    cursor = _cursor()
-    try:
-        return jobindsats.live_status(cursor, today)
-    finally:
-        cursor.close()
+    with cursor() as cur:
+        return jobindsats.live_status(cur, today)
 
 
 @cached
