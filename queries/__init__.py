@@ -23,9 +23,8 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pipelines import build, config, snapshots, uploads
+from pipelines import build, config, investment_model, snapshots, uploads
 from presentation.formatting import fmt_count
-from queries import investment_model
 
 QUERY_DIR = Path(__file__).resolve().parent
 QUERY_NAMES = frozenset(p.stem for p in QUERY_DIR.glob("*.sql"))
@@ -536,32 +535,25 @@ class PublishedCase:
     savings: float
     computed_net: float
     stated_net: float | None
-    discrepancy_note: str
+    discrepancy: float | None  # stated minus computed; None when the source states no net
     notes: str
     sources: list[str]
 
 
 @cached
 def published_cases(area: str) -> list[PublishedCase]:
-    """Each project period's computed net beside the net its source states, discrepancies spelt out."""
-    from presentation.formatting import fmt_mio
-
+    """Each project period's computed net beside the net its source states."""
     lines = investment_lines(area)
     priced = lines.filter(pl.col("line_role").is_in(["cost", "saving"]))
     out = []
-    for (project, period, basis), group in priced.group_by(["project", "period", "basis"], maintain_order=True):
+    for (project, period, _basis), group in priced.group_by(["project", "period", "basis"], maintain_order=True):
         stated = lines.filter((pl.col("project") == project) & (pl.col("period") == period)
                               & (pl.col("line_role") == "stated"))
         figures = investment_model.published_case(pl.concat([group, stated]))
-        note = ""
-        if figures["stated_net"] is not None and abs(figures["discrepancy"]) >= 0.05e6:
-            note = (f"Kilden oplyser en nettobesparelse på {fmt_mio(figures['stated_net'])}, men posterne giver "
-                    f"{fmt_mio(figures['computed_net'])} (forskel {fmt_mio(figures['discrepancy'])}). Begge tal vises; "
-                    "forskellen er ikke forklaret i kilden.")
         out.append(PublishedCase(
             project=project, period_label=group["period_label"][0], basis_label=group["basis_label"][0],
             costs=figures["costs"], savings=figures["savings"], computed_net=figures["computed_net"],
-            stated_net=figures["stated_net"], discrepancy_note=note,
+            stated_net=figures["stated_net"], discrepancy=figures["discrepancy"],
             notes="; ".join(dict.fromkeys(n for n in pl.concat([group, stated])["note"].to_list() if n)),
             sources=sorted(set(group["source"].to_list()))))
     return out
@@ -574,20 +566,16 @@ SCENARIO_PRESETS = investment_model.PRESETS
 class ScenarioResult:
     years: pl.DataFrame
     summary: dict
-    assumption: str
-    table_columns: dict[str, str]
-    decimals: dict[str, int]
+    municipal_share: float  # the municipality's net cost of a recipient-year, as a share of the gross benefit
+    weeks_on_benefit: int
 
 
 def scenario(**inputs) -> ScenarioResult:
     """The investment-return curve for the user's assumptions (pure arithmetic; not cached)."""
     s = investment_model.Scenario(**inputs)
     years = investment_model.project(s)
-    share = investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit)
-    assumption = (f"Antagelser: kommunens nettoudgift er {share * 100:.0f} % af ydelsen efter refusionstrappen "
-                  f"(80/40/30/20 %) ved {s.weeks_on_benefit} uger på ydelse".replace(".", ","))
-    return ScenarioResult(years, investment_model.summary(years), assumption, investment_model.COLUMN_LABELS,
-                          investment_model.COLUMN_DECIMALS)
+    return ScenarioResult(years, investment_model.summary(years),
+                          investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit), s.weeks_on_benefit)
 
 
 def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:
