@@ -24,6 +24,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pipelines import build, config, investment_model, snapshots, uploads
+from pipelines.kinds import TOTAL_CODE
 from presentation.formatting import fmt_count
 
 QUERY_DIR = Path(__file__).resolve().parent
@@ -262,89 +263,76 @@ def match_group_periods(area: str) -> pl.DataFrame:
 @dataclass(frozen=True)
 class SharedCitizens:
     matrix: pl.DataFrame  # row_label, col_label, row_order, col_order, persons, row_share, col_share, is_total
-    shared: float | None
-    jobcenter: float | None
+    shared: int | None
+    jobcenter: int | None
     shared_pct: float | None
-    shared_far: float | None
-    jobcenter_far: float | None
+    shared_far: int | None
+    jobcenter_far: int | None
     shared_far_pct: float | None
-    special_far: float | None
+    special_far: int | None
     special_far_pct: float | None
     far_labels: list[str]
     over_time: pl.DataFrame
     sources: list[str]
 
 
+SHARED_KEY_FIGURES = ("shared", "jobcenter", "shared_pct", "shared_far", "jobcenter_far", "shared_far_pct",
+                      "special_far", "special_far_pct")
+
+
 @cached
 def shared_citizens(area: str, period: str) -> SharedCitizens:
-    df = run("match_group_matrix", area=area, period=period)
-    both = df.filter(pl.col("administration") == "both")
-    job = df.filter(pl.col("administration") == "jobcenter")
-
-    def pick(frame, target_total: bool, match_total: bool | None = None, far: bool = False,
-             special: bool = False):
-        d = frame.filter(pl.col("target_is_total") == target_total)
-        if special:
-            d = frame.filter(pl.col("special_needs") == True)  # noqa: E712 (polars expression)
-        if match_total is not None:
-            d = d.filter(pl.col("match_is_total") == match_total)
-        if far:
-            d = d.filter((pl.col("ready") == False) & ~pl.col("match_is_total"))  # noqa: E712
-        return d["persons"].sum() if d.height else None
-
-    shared = pick(both, True, True)
-    jobcenter = pick(job, True, True)
-    shared_far = pick(both, True, False, far=True)
-    jobcenter_far = pick(job, True, False, far=True)
-    special_far = pick(both, False, False, far=True, special=True)
-
-    def pct(a, b):
-        return 100.0 * a / b if a is not None and b else None
-
-    cells = df.filter(~pl.col("match_is_total") & ((pl.col("administration") == "both") |
-                                                     (pl.col("administration") == "jobcenter")))
-    row_totals = df.filter(pl.col("match_is_total")).select(
-        "administration", "target_group", pl.col("persons").alias("row_total"))
-    col_totals = job.filter(~pl.col("match_is_total")).select("match_group", pl.col("persons").alias("col_total"))
-    matrix = (cells.join(row_totals, on=["administration", "target_group"], how="left")
-              .join(col_totals, on="match_group", how="left")
-              .with_columns(
-                  pl.when(pl.col("administration") == "jobcenter").then(pl.lit("Jobcentrets modtagere i alt"))
-                  .when(pl.col("target_is_total")).then(pl.lit("Fælles borgere i alt"))
-                  .otherwise(pl.col("target_label")).alias("row_label"),
-                  pl.when(pl.col("administration") == "jobcenter").then(pl.lit(99))
-                  .when(pl.col("target_is_total")).then(pl.lit(98))
-                  .otherwise(pl.col("target_order")).alias("row_order"),
-                  pl.col("match_label").alias("col_label"),
-                  pl.col("match_order").alias("col_order"),
-                  (100.0 * pl.col("persons") / pl.col("row_total")).alias("row_share"),
-                  (100.0 * pl.col("persons") / pl.col("col_total")).alias("col_share"),
-                  ((pl.col("administration") == "jobcenter")
-                   | pl.col("target_is_total").fill_null(False)).alias("is_total"),
-              )
-              .select("row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share",
-                      "is_total"))
-    far_labels = both.filter((pl.col("ready") == False) & ~pl.col("match_is_total"))[  # noqa: E712
-        "match_label"].unique(maintain_order=True).to_list()
+    """The target group x match group matrix of one period, and the totals (one computation, in SQL) as the
+    period's key figures and as the series over time."""
+    cells = run("match_group_matrix", area=area, period=period)
+    totals = run("shared_citizen_totals", area=area, total=TOTAL_CODE)
+    chosen = totals.filter(pl.col("period") == period)
+    figures = chosen.row(0, named=True) if chosen.height else dict.fromkeys(SHARED_KEY_FIGURES)
+    far = cells.filter((pl.col("administration") == "both") & (pl.col("ready") == False)  # noqa: E712
+                       & ~pl.col("match_is_total"))
     return SharedCitizens(
-        matrix=matrix, shared=shared, jobcenter=jobcenter, shared_pct=pct(shared, jobcenter),
-        shared_far=shared_far, jobcenter_far=jobcenter_far, shared_far_pct=pct(shared_far, jobcenter_far),
-        special_far=special_far, special_far_pct=pct(special_far, jobcenter_far), far_labels=far_labels,
-        over_time=_shared_over_time(area), sources=sorted(set(df["source"].to_list())),
+        matrix=_shared_matrix(cells), **{name: figures[name] for name in SHARED_KEY_FIGURES},
+        far_labels=far["match_label"].unique(maintain_order=True).to_list(),
+        over_time=_shared_over_time(totals, area_name(area)), sources=sorted(set(cells["source"].to_list())),
     )
 
 
-def _shared_over_time(area: str) -> pl.DataFrame:
+def _shared_matrix(df: pl.DataFrame) -> pl.DataFrame:
+    """The heatmap's cells: each target group's match groups (the grand total's as "Fælles borgere i alt", the
+    jobcenter's recipients as the bottom row), with their shares of the row's and of the column's total."""
+    job = df.filter(pl.col("administration") == "jobcenter")
+    cells = df.filter(~pl.col("match_is_total") & ((pl.col("administration") == "both") |
+                                                     (pl.col("administration") == "jobcenter")))
+    row_totals = df.filter(pl.col("match_group") == TOTAL_CODE).select(
+        "administration", "target_group", pl.col("persons").alias("row_total"))
+    col_totals = job.filter(~pl.col("match_is_total")).select("match_group", pl.col("persons").alias("col_total"))
+    return (cells.join(row_totals, on=["administration", "target_group"], how="left")
+            .join(col_totals, on="match_group", how="left")
+            .with_columns(
+                pl.when(pl.col("administration") == "jobcenter").then(pl.lit("Jobcentrets modtagere i alt"))
+                .when(pl.col("target_group") == TOTAL_CODE).then(pl.lit("Fælles borgere i alt"))
+                .otherwise(pl.col("target_label")).alias("row_label"),
+                pl.when(pl.col("administration") == "jobcenter").then(pl.lit(99))
+                .when(pl.col("target_group") == TOTAL_CODE).then(pl.lit(98))
+                .otherwise(pl.col("target_order")).alias("row_order"),
+                pl.col("match_label").alias("col_label"),
+                pl.col("match_order").alias("col_order"),
+                (100.0 * pl.col("persons") / pl.col("row_total")).alias("row_share"),
+                (100.0 * pl.col("persons") / pl.col("col_total")).alias("col_share"),
+                ((pl.col("administration") == "jobcenter")
+                 | pl.col("target_is_total").fill_null(False)).alias("is_total"),
+            )
+            .select("row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share",
+                    "is_total"))
+
+
+def _shared_over_time(totals: pl.DataFrame, name: str) -> pl.DataFrame:
     """Both shares as chart series: date, series, area, era, value."""
-    df = run("shared_share_over_time", area=area)
-    name = area_name(area)
     return pl.concat([
-        df.select(pl.col("start_date").cast(pl.Date).alias("date"),
-                  pl.lit("Andel af jobcentrets modtagere").alias("series"), pl.lit(name).alias("area"),
-                  pl.lit("").alias("era"), pl.col("shared_pct").alias("value")),
-        df.select(pl.col("start_date").cast(pl.Date).alias("date"),
-                  pl.lit("Andel af grupperne længst fra arbejdsmarkedet").alias("series"), pl.lit(name).alias("area"),
-                  pl.lit("").alias("era"), pl.col("shared_far_pct").alias("value")),
+        totals.select(pl.col("start_date").cast(pl.Date).alias("date"), pl.lit(series).alias("series"),
+                      pl.lit(name).alias("area"), pl.lit("").alias("era"), pl.col(column).alias("value"))
+        for series, column in (("Andel af jobcentrets modtagere", "shared_pct"),
+                               ("Andel af grupperne længst fra arbejdsmarkedet", "shared_far_pct"))
     ])
 
 
