@@ -15,6 +15,7 @@ import streamlit as st
 
 import queries
 from presentation.formatting import fmt_datetime, plain
+from pipelines.config import DEMO_SOURCE
 from pipelines.periods import MONTHS_DA_SHORT, parse_period
 from presentation import formatting as fmt
 
@@ -178,7 +179,7 @@ def sidebar_filters() -> Filters:
               if fresh["latest_loaded_at"] is not None else "")
     side.caption(plain(f"Data offentliggjort {fmt_datetime(queries.published().published_at)}{latest}."))
     if fresh.get("has_demo"):
-        side.caption("Lageret indeholder syntetiske demodata (kilde: syntetisk demo) ved siden af offentliggjorte tal.")
+        side.caption(f"Lageret indeholder syntetiske demodata (kilde: {DEMO_SOURCE}) ved siden af offentliggjorte tal.")
     for notice in notices:
         st.warning(fmt.plain(notice), icon=":material/warning:")  # they quote the link's own text
     return Filters(state["area"], state["compare"], state["first"], state["last"], state["freq"], tuple(notices))

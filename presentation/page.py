@@ -12,6 +12,7 @@ import pyarrow as pa
 import streamlit as st
 
 import queries
+from pipelines.config import DEMO_SOURCE
 from presentation import export
 from presentation import formatting as fmt
 from presentation.memo import RecentlyUsed
@@ -20,7 +21,6 @@ from presentation.memo import RecentlyUsed
 # of importing into whichever page a process happened to show first. Imported here it is paid once
 # with the page helpers, like altair and polars.
 
-DEMO_SOURCE = "syntetisk demo"
 LOAD_HINT = ("Indlæs et udtræk på siden Data (analytikere) eller med "
              "`python -m pipelines load FIL`.")
 

@@ -25,12 +25,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pipelines import build, config, investment_model, snapshots, uploads
 from pipelines.kinds import TOTAL_CODE
+from pipelines.warehouse import NATIONAL_CODE
 from presentation.formatting import fmt_count
 
 QUERY_DIR = Path(__file__).resolve().parent
 QUERY_NAMES = frozenset(p.stem for p in QUERY_DIR.glob("*.sql"))
-NATIONAL = "000"
-DEMO_SOURCE = "syntetisk demo"
+NATIONAL = NATIONAL_CODE  # Hele landet
 GUIDANCE_PRESETS = {"ds_aktuel": "DS' aktuelle vejledning pr. område",
                     "kilde_2017": "Kildedokumenterne (DS ca. 2017): 35-50 unge / 40-55 voksne"}
 MEASURES = {"persons": "Antal personer", "full_time_persons": "Fuldtidspersoner"}
@@ -171,7 +171,7 @@ def _month_bounds(today: str) -> tuple[str | None, str | None, str | None]:
 
 @cached
 def freshness() -> dict:
-    fresh = run("data_freshness").row(0, named=True)
+    fresh = run("data_freshness", demo_source=config.DEMO_SOURCE).row(0, named=True)
     return {**fresh, "latest_source": source_label(fresh["latest_source"])}
 
 
@@ -208,7 +208,7 @@ class Kpi:
 @cached
 def overview(area: str, period: str, preset: str) -> list[Kpi]:
     """The home page's key figures for one area and month, with a year earlier and the country."""
-    rec = run("recipients_by_category", area=area, period=period)
+    rec = run("recipients_by_category", area=area, period=period, national=NATIONAL)
 
     def total(df, code, which, ready=None):
         d = df.filter((pl.col("area_code") == code) & (pl.col("which") == which))
@@ -221,7 +221,7 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
         not_ready = total(rec, code, which, ready=False)
         return 100.0 * not_ready / everyone if everyone and not_ready is not None else None
 
-    act = run("activation_kpi", area=area, period=period)
+    act = run("activation_kpi", area=area, period=period, national=NATIONAL)
 
     def rate(code, which):
         d = act.filter((pl.col("area_code") == code) & (pl.col("which") == which))
@@ -235,13 +235,13 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
         priced = inv.filter(pl.col("line_role").is_in(["cost", "saving"]))
         net = priced["amount_dkk"].sum() if priced.height else None
     kpis = [
-        Kpi("recipients", "Modtagere i alt", total(rec, area, "nu"), total(rec, area, "året før"),
-            total(rec, NATIONAL, "nu"), "antal", "visitation", lower_is_better=True),
-        Kpi("not_ready", "Andel ikke jobparate", share_not_ready(area, "nu"), share_not_ready(area, "året før"),
-            share_not_ready(NATIONAL, "nu"), "pct", "visitation",
+        Kpi("recipients", "Modtagere i alt", total(rec, area, "current"), total(rec, area, "year_before"),
+            total(rec, NATIONAL, "current"), "antal", "visitation", lower_is_better=True),
+        Kpi("not_ready", "Andel ikke jobparate", share_not_ready(area, "current"),
+            share_not_ready(area, "year_before"), share_not_ready(NATIONAL, "current"), "pct", "visitation",
             "Aktivitetsparate (og matchgruppe 4-5 før 2014) i pct. af alle modtagere", lower_is_better=True),
-        Kpi("activation", "Aktiveringsgrad", rate(area, "nu"), rate(area, "året før"), rate(NATIONAL, "nu"), "pct",
-            "aktivering"),
+        Kpi("activation", "Aktiveringsgrad", rate(area, "current"), rate(area, "year_before"),
+            rate(NATIONAL, "current"), "pct", "aktivering"),
         Kpi("caseload", "Sager pr. sagsbehandler", case_row["cases_per_worker"] if case_row else None, None, None,
             "sager", "sagstal",
             f"{case_row['teams_above']} af {fmt_count(case_row['teams'], 'team', 'teams')} over DS' bånd "
@@ -401,7 +401,7 @@ def investment_lines(area: str) -> pl.DataFrame:
 
 @cached
 def investment_areas() -> pl.DataFrame:
-    return run("investment_areas")
+    return run("investment_areas", demo_source=config.DEMO_SOURCE)
 
 
 # --- Benchmark ---------------------------------------------------------------------------------
@@ -586,7 +586,8 @@ def _live_data_status(today: date) -> str | None:
 @cached
 def recipients_by_category(area: str, period: str) -> pl.DataFrame:
     """The area's and the country's share of recipients in each category this month, as comparison bars."""
-    rec = run("recipients_by_category", area=area, period=period).filter(pl.col("which") == "nu")
+    rec = run("recipients_by_category", area=area, period=period, national=NATIONAL).filter(
+        pl.col("which") == "current")
     shares = rec.with_columns((100.0 * pl.col("persons") / pl.col("persons").sum().over("area_code")).alias("value"))
     names = {area: area_name(area), NATIONAL: area_name(NATIONAL)}
     return shares.select(
