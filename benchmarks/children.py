@@ -231,7 +231,7 @@ def cmd_queries(args) -> None:
     last = current or last_month  # the app's default month
     if first_month is None:
         sys.exit("the warehouse has no monthly visitation data (month_bounds gave none): nothing to measure")
-    first = filters.DEFAULT_FIRST if filters.DEFAULT_FIRST >= first_month else first_month
+    first = max(filters.DEFAULT_FIRST, first_month)
     caseload_period = queries.run("caseload_periods", area=area)["period"][0]
     match_period = queries.run("match_group_periods", area=area)["period"][0]
     invest_area = queries.investment_areas()["area_code"][0]
@@ -267,7 +267,7 @@ def cmd_queries(args) -> None:
     for label, name, extra in jobs:
         try:
             params = params_for(name, extra)
-            results[label] = {"params": params, **_timed(lambda: queries.run(name, **params), args.runs)}
+            results[label] = {"params": params, **_timed(functools.partial(queries.run, name, **params), args.runs)}
         except MissingParameter as exc:
             results[label] = {"error": str(exc)}
         except queries.QueryError as exc:

@@ -19,7 +19,7 @@ if groups.is_empty():
     page.no_data("benchmark (forventet og faktisk forsørgelse)", area)
     st.stop()
 codes = groups["benefit_group"].to_list()
-labels = dict(zip(codes, groups["label"].to_list()))
+labels = dict(zip(codes, groups["label"].to_list(), strict=True))
 left, right = st.columns(2)
 group = left.selectbox("Ydelsesgruppe", codes, format_func=labels.get)
 unit = right.radio("Vis", list(queries.BENCHMARK_UNITS), format_func=queries.BENCHMARK_UNITS.get, horizontal=True)

@@ -127,7 +127,7 @@ def sidebar_filters() -> Filters:
     """Render the shared filters in the sidebar and return the current choice."""
     area_df = queries.areas()
     codes = area_df["area_code"].to_list()
-    names = dict(zip(codes, area_df["area_name"].to_list()))
+    names = dict(zip(codes, area_df["area_name"].to_list(), strict=True))
     first_month, last_month, current_month = queries.month_bounds()
     first_month = first_month or "2007M01"
     last_month = last_month or first_month

@@ -254,7 +254,7 @@ def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tupl
     if periods.is_empty():
         no_data(what, area)
         st.stop()
-    labels = dict(zip(periods["period"].to_list(), periods["label"].to_list()))
+    labels = dict(zip(periods["period"].to_list(), periods["label"].to_list(), strict=True))
     begun = periods.with_row_index("index").filter(pl.col("start_date") <= date.today())["index"]
     period = st.selectbox(label, list(labels), index=begun[0] if len(begun) else 0, format_func=labels.get)
     return period, labels[period]
