@@ -30,18 +30,18 @@ if latest is None:
     page.no_data(f"benchmark for {labels[group].lower()} i den valgte periode", area)
     st.stop()
 
-one, two, three = st.columns(3)
-one.metric("Faktisk antal fuldtidspersoner", fmt_int(latest["actual_ftp"]), border=True,
-           help=f"Faktisk andel: {fmt_pct(latest['actual_pct'], 2)}")
-two.metric("Forventet antal fuldtidspersoner", fmt_int(latest["expected_ftp"]), border=True,
-           help=f"Forventet andel: {fmt_pct(latest['expected_pct'], 2)}")
-three.metric("Forskel (fuldtidspersoner)", fmt_signed(latest["difference_ftp"], 0), border=True,
-             help="Faktisk minus forventet; under 0 er færre på forsørgelse end rammevilkårene giver "
-                  "forventning om.")
-four, five, _ = st.columns(3)  # two rows: the figures need the width
-four.metric("Forskel i andel", fmt_signed(latest["difference_pct"], 2, " pct.-point"), border=True,
-            help="Faktisk minus forventet andel af befolkningen.")
-five.metric("Placering på benchmarkranglisten",
+actual, expected, difference = st.columns(3)
+actual.metric("Faktisk antal fuldtidspersoner", fmt_int(latest["actual_ftp"]), border=True,
+              help=f"Faktisk andel: {fmt_pct(latest['actual_pct'], 2)}")
+expected.metric("Forventet antal fuldtidspersoner", fmt_int(latest["expected_ftp"]), border=True,
+                help=f"Forventet andel: {fmt_pct(latest['expected_pct'], 2)}")
+difference.metric("Forskel (fuldtidspersoner)", fmt_signed(latest["difference_ftp"], 0), border=True,
+                  help="Faktisk minus forventet; under 0 er færre på forsørgelse end rammevilkårene giver "
+                       "forventning om.")
+share_difference, rank, _ = st.columns(3)  # two rows: the figures need the width
+share_difference.metric("Forskel i andel", fmt_signed(latest["difference_pct"], 2, " pct.-point"), border=True,
+                        help="Faktisk minus forventet andel af befolkningen.")
+rank.metric("Placering på benchmarkranglisten",
             f"nr. {latest['rank']} af {latest['ranked']}" if latest["rank"] is not None else "–", border=True,
             help="1 er den kommune, der ligger længst under det forventede.")
 st.caption(plain(f"{area}, {latest['period_label']}."))
