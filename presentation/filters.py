@@ -14,10 +14,9 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import queries
-from presentation.formatting import fmt_datetime, plain
 from pipelines.config import DEMO_SOURCE
 from pipelines.periods import MONTHS_DA_SHORT, parse_period
-from presentation import formatting as fmt
+from presentation.formatting import fmt_datetime, plain
 
 DEFAULT_AREA = "101"  # København: the published 2007 figures are Copenhagen's
 DEFAULT_FIRST = "2012M01"  # shows both the 2014 and the 2025 break
@@ -181,5 +180,5 @@ def sidebar_filters() -> Filters:
     if fresh.get("has_demo"):
         side.caption(f"Lageret indeholder syntetiske demodata (kilde: {DEMO_SOURCE}) ved siden af offentliggjorte tal.")
     for notice in notices:
-        st.warning(fmt.plain(notice), icon=":material/warning:")  # they quote the link's own text
+        st.warning(plain(notice), icon=":material/warning:")  # they quote the link's own text
     return Filters(state["area"], state["compare"], state["first"], state["last"], state["freq"], tuple(notices))
