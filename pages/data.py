@@ -101,10 +101,9 @@ page.table(loads, {"load_id": "Nr.", "file_name": "Fil", "kind_label": "Type", "
                    "period_from": "Fra", "period_to": "Til"})
 if may_write and not loads.is_empty():
     with st.expander("Fortryd en indlæsning"):
-        ids = loads["load_id"].to_list()
-        names = dict(zip(ids, loads["file_name"].to_list(), strict=True))
-        chosen = st.selectbox("Indlæsning", ids, format_func=lambda i: f"{i}: {names[i]}", key="undo_choice")
-        sure = st.checkbox(f"Ja, fjern indlæsning {chosen} ({plain(names[chosen])}) og bring det, den erstattede, "
+        chosen, name = page.choose("Indlæsning", loads, "load_id", "file_name", key="undo_choice",
+                                   shown=lambda load_id, file_name: f"{load_id}: {file_name}")
+        sure = st.checkbox(f"Ja, fjern indlæsning {chosen} ({plain(name)}) og bring det, den erstattede, "
                            "tilbage", key="undo_confirm")
         if st.button("Fortryd indlæsning", disabled=not sure, key="undo_button"):
             try:

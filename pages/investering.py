@@ -15,10 +15,7 @@ cases_areas = queries.investment_areas()
 if cases_areas.is_empty():
     page.no_data("investeringer", queries.area_name(choice.area))
 else:
-    codes = cases_areas["area_code"].to_list()
-    default = codes.index(choice.area) if choice.area in codes else 0
-    case_area = st.selectbox("Kommune med investeringsdata", codes, index=default,
-                             format_func=dict(zip(codes, cases_areas["area"], strict=True)).get)
+    case_area, _ = page.choose("Kommune med investeringsdata", cases_areas, "area_code", "area", default=choice.area)
     for case in queries.published_cases(case_area):
         with st.container(border=True):
             st.markdown(f"**{plain(case.project)}**, {plain(case.period_label)} ({plain(case.basis_label)})")

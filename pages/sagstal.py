@@ -26,7 +26,7 @@ to_lower.metric("Årsværk til nedre grænse", fmt_num(summary["fte_needed_low"]
 page.chart(charts.caseload_band(teams, f"Sager pr. sagsbehandler, {area}", label), teams,
            alt=f"Sager pr. sagsbehandler for hvert team i {area} med DS' vejledende bånd; teams over båndet er "
                "fremhævet.",
-           caption_text=page.caption(teams["data_source"].unique().to_list(), label,
+           caption_text=page.caption(teams["data_source"], label,
                                      "Bånd: " + queries.GUIDANCE_PRESETS[preset]), key="teams",
            table_columns={"team": "Team", "guidance_label": "Sagsområde", "cases": "Aktive sager",
                           "caseworker_fte": "Årsværk", "cases_per_worker": "Sager pr. sagsbehandler",
