@@ -190,6 +190,24 @@ def area_name(code: str) -> str:
     return match["area_name"][0] if match.height else code
 
 
+def source_label(source: str | None) -> str | None:
+    """A load's source as users read it: loads keep the source they were made with, older spellings included."""
+    return uploads.LEGACY_SOURCES.get(source, source)
+
+
+def live_data_status() -> str | None:
+    """One Danish line when the data from jobindsats are not current, for every page; None when they are."""
+    return _live_data_status(date.today())  # overdue is a matter of the date as well as of the data
+
+
+@cached
+def _live_data_status(today: date) -> str | None:
+    from pipelines import jobindsats  # here, not above: requests and urllib3 only when a page asks
+
+    with cursor() as cur:
+        return jobindsats.live_status(cur, today)
+
+
 # --- Overblik ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -251,6 +269,19 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
             "Summen af udgifter og besparelser i de indlæste investeringsposter"),
     ]
     return kpis
+
+
+@cached
+def recipients_by_category(area: str, period: str) -> pl.DataFrame:
+    """The area's and the country's share of recipients in each category this month, as comparison bars."""
+    rec = run("recipients_by_category", area=area, period=period, national=NATIONAL).filter(
+        pl.col("which") == "current")
+    shares = rec.with_columns((100.0 * pl.col("persons") / pl.col("persons").sum().over("area_code")).alias("value"))
+    names = {area: area_name(area), NATIONAL: area_name(NATIONAL)}
+    return shares.select(
+        (pl.col("category_label") + ", " + pl.col("area_code").replace_strict(names)).alias("label"),
+        "value", (pl.col("area_code") == area).alias("highlight"), "persons", "category_order", "area_code",
+    ).sort("category_order", pl.col("area_code") != area)
 
 
 # --- Fælles borgere ----------------------------------------------------------------------------
@@ -354,6 +385,11 @@ def visitation_series(areas_: tuple[str, ...], measure: str, age: str, first: st
     return df.select("date", "area", "area_code", "series", "era", "value", "category_order", "has_suppressed")
 
 
+@cached
+def visitation_sources(areas_: tuple[str, ...]) -> list[str]:
+    return run("visitation_sources", areas=list(areas_))["source"].to_list()
+
+
 # --- Aktivering --------------------------------------------------------------------------------
 
 @cached
@@ -392,6 +428,17 @@ def guidance(preset: str) -> pl.DataFrame:
     return run("guidance_table", preset=preset)
 
 
+def caseload_summary(teams: pl.DataFrame) -> dict:
+    """Teams above their band and the caseworkers missing to bring every team inside it."""
+    above = teams.filter(pl.col("above").fill_null(False))
+    return {
+        "teams": teams.height,
+        "above": above.height,
+        "fte_needed_high": above["fte_needed_high"].clip(lower_bound=0).sum() if above.height else 0.0,
+        "fte_needed_low": teams["fte_needed_low"].clip(lower_bound=0).sum() if teams.height else 0.0,
+    }
+
+
 # --- Investering -------------------------------------------------------------------------------
 
 @cached
@@ -402,6 +449,62 @@ def investment_lines(area: str) -> pl.DataFrame:
 @cached
 def investment_areas() -> pl.DataFrame:
     return run("investment_areas", demo_source=config.DEMO_SOURCE)
+
+
+@dataclass(frozen=True)
+class PublishedCase:
+    project: str
+    period_label: str
+    basis_label: str
+    costs: float
+    savings: float
+    computed_net: float
+    stated_net: float | None
+    discrepancy: float | None  # stated minus computed; None when the source states no net
+    notes: str
+    sources: list[str]
+
+
+@cached
+def published_cases(area: str) -> list[PublishedCase]:
+    """Each project period's computed net beside the net its source states."""
+    lines = investment_lines(area)
+    priced = lines.filter(pl.col("line_role").is_in(["cost", "saving"]))
+    out = []
+    for (project, period, _basis), group in priced.group_by(["project", "period", "basis"], maintain_order=True):
+        stated = lines.filter((pl.col("project") == project) & (pl.col("period") == period)
+                              & (pl.col("line_role") == "stated"))
+        figures = investment_model.published_case(pl.concat([group, stated]))
+        out.append(PublishedCase(
+            project=project, period_label=group["period_label"][0], basis_label=group["basis_label"][0],
+            costs=figures["costs"], savings=figures["savings"], computed_net=figures["computed_net"],
+            stated_net=figures["stated_net"], discrepancy=figures["discrepancy"],
+            notes="; ".join(dict.fromkeys(n for n in pl.concat([group, stated])["note"].to_list() if n)),
+            sources=sorted(set(group["source"].to_list()))))
+    return out
+
+
+SCENARIO_PRESETS = investment_model.PRESETS
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    years: pl.DataFrame
+    summary: dict
+    municipal_share: float  # the municipality's net cost of a recipient-year, as a share of the gross benefit
+    weeks_on_benefit: int
+
+
+def scenario(**inputs) -> ScenarioResult:
+    """The investment-return curve for the user's assumptions (pure arithmetic; not cached)."""
+    s = investment_model.Scenario(**inputs)
+    years = investment_model.project(s)
+    return ScenarioResult(years, investment_model.summary(years),
+                          investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit), s.weeks_on_benefit)
+
+
+def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:
+    return investment_model.mentor_vs_s85(citizens, hours_per_week, weeks, hourly_cost)
 
 
 # --- Benchmark ---------------------------------------------------------------------------------
@@ -476,11 +579,6 @@ def _kind_label() -> pl.Expr:
     return pl.col("kind").replace_strict(labels, default=pl.col("kind"), return_dtype=pl.String).alias("kind_label")
 
 
-def source_label(source: str | None) -> str | None:
-    """A load's source as users read it: loads keep the source they were made with, older spellings included."""
-    return uploads.LEGACY_SOURCES.get(source, source)
-
-
 @cached
 def loads_list() -> pl.DataFrame:
     """Every current load, with the kind's Danish name (``kind_label``) and the source as users read it."""
@@ -494,103 +592,5 @@ def coverage(area: str) -> pl.DataFrame:
 
 
 @cached
-def visitation_sources(areas_: tuple[str, ...]) -> list[str]:
-    return run("visitation_sources", areas=list(areas_))["source"].to_list()
-
-
-@cached
 def freshness_sources() -> list[str]:
     return run("load_sources")["source"].to_list()
-
-
-def caseload_summary(teams: pl.DataFrame) -> dict:
-    """Teams above their band and the caseworkers missing to bring every team inside it."""
-    above = teams.filter(pl.col("above").fill_null(False))
-    return {
-        "teams": teams.height,
-        "above": above.height,
-        "fte_needed_high": above["fte_needed_high"].clip(lower_bound=0).sum() if above.height else 0.0,
-        "fte_needed_low": teams["fte_needed_low"].clip(lower_bound=0).sum() if teams.height else 0.0,
-    }
-
-
-@dataclass(frozen=True)
-class PublishedCase:
-    project: str
-    period_label: str
-    basis_label: str
-    costs: float
-    savings: float
-    computed_net: float
-    stated_net: float | None
-    discrepancy: float | None  # stated minus computed; None when the source states no net
-    notes: str
-    sources: list[str]
-
-
-@cached
-def published_cases(area: str) -> list[PublishedCase]:
-    """Each project period's computed net beside the net its source states."""
-    lines = investment_lines(area)
-    priced = lines.filter(pl.col("line_role").is_in(["cost", "saving"]))
-    out = []
-    for (project, period, _basis), group in priced.group_by(["project", "period", "basis"], maintain_order=True):
-        stated = lines.filter((pl.col("project") == project) & (pl.col("period") == period)
-                              & (pl.col("line_role") == "stated"))
-        figures = investment_model.published_case(pl.concat([group, stated]))
-        out.append(PublishedCase(
-            project=project, period_label=group["period_label"][0], basis_label=group["basis_label"][0],
-            costs=figures["costs"], savings=figures["savings"], computed_net=figures["computed_net"],
-            stated_net=figures["stated_net"], discrepancy=figures["discrepancy"],
-            notes="; ".join(dict.fromkeys(n for n in pl.concat([group, stated])["note"].to_list() if n)),
-            sources=sorted(set(group["source"].to_list()))))
-    return out
-
-
-SCENARIO_PRESETS = investment_model.PRESETS
-
-
-@dataclass(frozen=True)
-class ScenarioResult:
-    years: pl.DataFrame
-    summary: dict
-    municipal_share: float  # the municipality's net cost of a recipient-year, as a share of the gross benefit
-    weeks_on_benefit: int
-
-
-def scenario(**inputs) -> ScenarioResult:
-    """The investment-return curve for the user's assumptions (pure arithmetic; not cached)."""
-    s = investment_model.Scenario(**inputs)
-    years = investment_model.project(s)
-    return ScenarioResult(years, investment_model.summary(years),
-                          investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit), s.weeks_on_benefit)
-
-
-def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:
-    return investment_model.mentor_vs_s85(citizens, hours_per_week, weeks, hourly_cost)
-
-
-def live_data_status() -> str | None:
-    """One Danish line when the data from jobindsats are not current, for every page; None when they are."""
-    return _live_data_status(date.today())  # overdue is a matter of the date as well as of the data
-
-
-@cached
-def _live_data_status(today: date) -> str | None:
-    from pipelines import jobindsats  # here, not above: requests and urllib3 only when a page asks
-
-    with cursor() as cur:
-        return jobindsats.live_status(cur, today)
-
-
-@cached
-def recipients_by_category(area: str, period: str) -> pl.DataFrame:
-    """The area's and the country's share of recipients in each category this month, as comparison bars."""
-    rec = run("recipients_by_category", area=area, period=period, national=NATIONAL).filter(
-        pl.col("which") == "current")
-    shares = rec.with_columns((100.0 * pl.col("persons") / pl.col("persons").sum().over("area_code")).alias("value"))
-    names = {area: area_name(area), NATIONAL: area_name(NATIONAL)}
-    return shares.select(
-        (pl.col("category_label") + ", " + pl.col("area_code").replace_strict(names)).alias("label"),
-        "value", (pl.col("area_code") == area).alias("highlight"), "persons", "category_order", "area_code",
-    ).sort("category_order", pl.col("area_code") != area)
