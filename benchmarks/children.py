@@ -221,6 +221,8 @@ def cmd_queries(args) -> None:
     import streamlit as st
 
     import queries
+    from pipelines import config
+    from pipelines.kinds import TOTAL_CODE
     from presentation import filters
 
     area, preset = args.area, "ds_aktuel"
@@ -229,10 +231,10 @@ def cmd_queries(args) -> None:
     last = current or last_month  # the app's default month
     if first_month is None:
         sys.exit("the warehouse has no monthly visitation data (month_bounds gave none): nothing to measure")
-    first = filters.DEFAULT_FIRST if first_month <= filters.DEFAULT_FIRST else first_month
+    first = max(filters.DEFAULT_FIRST, first_month)
     caseload_period = queries.run("caseload_periods", area=area)["period"][0]
     match_period = queries.run("match_group_periods", area=area)["period"][0]
-    invest_area = queries.run("investment_areas")["area_code"][0]
+    invest_area = queries.investment_areas()["area_code"][0]
     context = {"area": area, "first": first, "last": last, "caseload_period": caseload_period,
                "match_period": match_period, "investment_area": invest_area}
     both = [area, queries.NATIONAL]
@@ -240,7 +242,9 @@ def cmd_queries(args) -> None:
     # so a query that gains or loses a parameter is still measured. Where a parameter means
     # something else in one query (the period of a caseload or a match-group table), it is overridden.
     pool = {"area": area, "areas": both, "period": last, "from": first, "to": last, "unit": "month",
-            "preset": preset, "measure": "persons", "age": "alle", "n": 3}
+            "preset": preset, "measure": "persons", "age": "alle", "n": 3,
+            # The constants the query functions bind, as they bind them.
+            "national": queries.NATIONAL, "total": TOTAL_CODE, "demo_source": config.DEMO_SOURCE}
     overrides = {"caseload_teams": {"period": caseload_period}, "match_group_matrix": {"period": match_period},
                  "investment_lines": {"area": invest_area}}
     # Variants a page can also ask for: the whole warehouse's coverage, quarters, one age band.
@@ -263,8 +267,7 @@ def cmd_queries(args) -> None:
     for label, name, extra in jobs:
         try:
             params = params_for(name, extra)
-            results[label] = {"params": params,
-                              **_timed(lambda name=name, params=params: queries.run(name, **params), args.runs)}
+            results[label] = {"params": params, **_timed(functools.partial(queries.run, name, **params), args.runs)}
         except MissingParameter as exc:
             results[label] = {"error": str(exc)}
         except queries.QueryError as exc:

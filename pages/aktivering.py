@@ -24,7 +24,7 @@ if not series.is_empty():
     page.chart(charts.rate_with_target(series, target, "Aktiveringsgrad (pct.)", f"Aktiveringsgrad, {area}",
                                        "Særlige behov mod alle modtagere"), series,
                alt=f"Aktiveringsgrad over tid for grupper i {area} med en mållinje på {fmt_pct(target, 1)}.",
-               caption_text=page.caption(series["source"].unique().to_list(), period), key="rate",
+               caption_text=page.caption(series["source"], period), key="rate",
                table_columns={"date": "Måned", "series": "Gruppe", "value": "Aktiveringsgrad (pct.)",
                               "persons": "Personer", "activated": "Aktiverede"},
                counts=("persons", "activated"))

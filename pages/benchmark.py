@@ -18,30 +18,28 @@ groups = queries.benchmark_groups(choice.area)
 if groups.is_empty():
     page.no_data("benchmark (forventet og faktisk forsørgelse)", area)
     st.stop()
-codes = groups["benefit_group"].to_list()
-labels = dict(zip(codes, groups["label"].to_list()))
 left, right = st.columns(2)
-group = left.selectbox("Ydelsesgruppe", codes, format_func=labels.get)
+group, group_label = page.choose("Ydelsesgruppe", groups, "benefit_group", "label", place=left)
 unit = right.radio("Vis", list(queries.BENCHMARK_UNITS), format_func=queries.BENCHMARK_UNITS.get, horizontal=True)
 
 series = queries.benchmark_series(choice.area, group, choice.first, choice.last)
 latest = queries.benchmark_latest(series)
 if latest is None:
-    page.no_data(f"benchmark for {labels[group].lower()} i den valgte periode", area)
+    page.no_data(f"benchmark for {group_label.lower()} i den valgte periode", area)
     st.stop()
 
-one, two, three = st.columns(3)
-one.metric("Faktisk antal fuldtidspersoner", fmt_int(latest["actual_ftp"]), border=True,
-           help=f"Faktisk andel: {fmt_pct(latest['actual_pct'], 2)}")
-two.metric("Forventet antal fuldtidspersoner", fmt_int(latest["expected_ftp"]), border=True,
-           help=f"Forventet andel: {fmt_pct(latest['expected_pct'], 2)}")
-three.metric("Forskel (fuldtidspersoner)", fmt_signed(latest["difference_ftp"], 0), border=True,
-             help="Faktisk minus forventet; under 0 er færre på forsørgelse end rammevilkårene giver "
-                  "forventning om.")
-four, five, _ = st.columns(3)  # two rows: the figures need the width
-four.metric("Forskel i andel", fmt_signed(latest["difference_pct"], 2, " pct.-point"), border=True,
-            help="Faktisk minus forventet andel af befolkningen.")
-five.metric("Placering på benchmarkranglisten",
+actual, expected, difference = st.columns(3)
+actual.metric("Faktisk antal fuldtidspersoner", fmt_int(latest["actual_ftp"]), border=True,
+              help=f"Faktisk andel: {fmt_pct(latest['actual_pct'], 2)}")
+expected.metric("Forventet antal fuldtidspersoner", fmt_int(latest["expected_ftp"]), border=True,
+                help=f"Forventet andel: {fmt_pct(latest['expected_pct'], 2)}")
+difference.metric("Forskel (fuldtidspersoner)", fmt_signed(latest["difference_ftp"], 0), border=True,
+                  help="Faktisk minus forventet; under 0 er færre på forsørgelse end rammevilkårene giver "
+                       "forventning om.")
+share_difference, rank, _ = st.columns(3)  # two rows: the figures need the width
+share_difference.metric("Forskel i andel", fmt_signed(latest["difference_pct"], 2, " pct.-point"), border=True,
+                        help="Faktisk minus forventet andel af befolkningen.")
+rank.metric("Placering på benchmarkranglisten",
             f"nr. {latest['rank']} af {latest['ranked']}" if latest["rank"] is not None else "–", border=True,
             help="1 er den kommune, der ligger længst under det forventede.")
 st.caption(plain(f"{area}, {latest['period_label']}."))
@@ -50,10 +48,10 @@ first_label, last_label = series["period_label"][0], latest["period_label"]
 span = first_label if first_label == last_label else f"{first_label} – {last_label}"
 lines = queries.benchmark_lines(series, unit)
 y_title = queries.BENCHMARK_UNITS[unit]
-page.chart(charts.benchmark_time_series(lines, y_title, f"Faktisk og forventet forsørgelse, {area}", labels[group],
+page.chart(charts.benchmark_time_series(lines, y_title, f"Faktisk og forventet forsørgelse, {area}", group_label,
                                         queries.series_breaks(), value_format=queries.BENCHMARK_FORMATS[unit]),
            series, alt=f"Faktisk og forventet antal fuldtidspersoner på offentlig forsørgelse i {area} over tid.",
-           caption_text=page.caption(series["source"].unique().to_list(), span,
+           caption_text=page.caption(series["source"], span,
                                      "Forventet: ud fra kommunens rammevilkår (Beskæftigelsesministeriets model)."),
            key="series",
            table_columns={"period_label": "Periode", "actual_ftp": "Faktisk (fuldtidspersoner)",
@@ -69,10 +67,10 @@ if similar.height > 1:
     period_label = latest["period_label"]
     page.chart(charts.benchmark_difference_bars(similar, "Faktisk minus forventet andel (pct.-point)",
                                                 f"Lignende rammevilkår som {area}",
-                                                f"{labels[group]}, {period_label}"), similar,
+                                                f"{group_label}, {period_label}"), similar,
                alt=f"Forskellen mellem faktisk og forventet andel for {area} og de fem kommuner med nærmest "
                    "forventet andel.",
-               caption_text=page.caption(similar["source"].unique().to_list(), period_label,
+               caption_text=page.caption(similar["source"], period_label,
                                          "Lignende rammevilkår: de fem kommuner med nærmest forventet andel. "
                                          "Under 0: færre på forsørgelse end forventet."),
                key="similar",
@@ -90,6 +88,6 @@ page.table(ranking, {"rank": "Placering", "area": "Kommune", "expected_pct": "Fo
                      "actual_pct": "Faktisk andel (pct.)", "difference_pct": "Forskel (pct.-point)",
                      "expected_ftp": "Forventet (fuldtidspersoner)", "actual_ftp": "Faktisk (fuldtidspersoner)",
                      "difference_ftp": "Forskel (fuldtidspersoner)"})
-st.caption(plain(page.caption(ranking["source"].unique().to_list(), period_label, labels[group])))
+st.caption(plain(page.caption(ranking["source"], period_label, group_label)))
 
 page.report_button("Benchmark")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import queries
+from queries import writes
 from pipelines.errors import PipelineError
 from presentation import access, charts, filters, page
 from presentation.formatting import fmt_count, fmt_int, plain
@@ -10,15 +11,16 @@ from presentation.formatting import fmt_count, fmt_int, plain
 page.start("Data")
 choice = filters.sidebar_filters()
 who = access.sidebar_access()
-writes = who.is_analyst and queries.can_write()
-if who.is_analyst and not writes:
+may_write = who.is_analyst and writes.can_write()
+if who.is_analyst and not may_write:
     st.info("Denne installation viser kun data: udtræk indlæses, hentes og fortrydes på den maskine, hvor "
             "hovedlageret ligger.", icon=":material/visibility:")
 
-if writes:
+if may_write:
     st.header("Indlæs udtræk")
+    max_mb, max_lines = writes.upload_limits()
     st.caption(f"CSV (jobindsats: ';' og decimalkomma), Excel (.xlsx), Parquet eller jobindsats-JSON. Højst "
-               f"{queries.uploads.MAX_UPLOAD_MB} MB og {fmt_int(queries.uploads.MAX_UPLOAD_ROWS)} linjer pr. fil. "
+               f"{max_mb} MB og {fmt_int(max_lines)} linjer pr. fil. "
                "Filen kontrolleres først; intet indlæses før du bekræfter.")
     files = st.file_uploader("Vælg filer", type=["csv", "txt", "xlsx", "parquet", "json"],
                              accept_multiple_files=True, key="uploads")
@@ -28,37 +30,37 @@ if writes:
             continue
         data = upload.getvalue()
         with st.container(border=True):
-            sheets = queries.upload_sheets(upload.name, data)
+            sheets = writes.upload_sheets(upload.name, data)
             # A workbook's data need not be on its first sheet: the analyst picks the sheet to read.
             sheet = st.selectbox("Ark", sheets, key=f"sheet_{number}_{upload.name}",
                                  help="Arket i Excel-filen, der skal indlæses") if len(sheets) > 1 else None
-            if not page.review(queries.review_upload(upload.file_id, upload.name, sheet, _data=data)):
+            if not page.review(writes.review_upload(upload.file_id, upload.name, sheet, _data=data)):
                 continue
             if st.button(f"Indlæs {plain(upload.name)}", key=f"commit_{number}_{upload.name}", type="primary"):
                 page.run_load(upload.name, lambda progress, name=upload.name, data=data, sheet=sheet,
-                              file_id=upload.file_id: queries.commit_upload(name, data, who.user, progress=progress,
-                                                                            sheet=sheet, file_id=file_id),
+                              file_id=upload.file_id: writes.commit_upload(name, data, who.user, progress=progress,
+                                                                           sheet=sheet, file_id=file_id),
                               upload_id=upload.file_id)
 
-if writes:
+if may_write:
     st.header("Hent fra jobindsats")
     st.caption("Henter fra jobindsats.dk's API v3 (nøgle i JOBINDSATS_API_KEY eller jobindsats_api_key i secrets). "
                "Det hentede kontrolleres som en upload; intet indlæses før du bekræfter.")
     catalogue = {}
-    if not queries.jobindsats_configured():
+    if not writes.jobindsats_configured():
         st.info("Der er ingen API-nøgle til jobindsats: sæt JOBINDSATS_API_KEY, eller jobindsats_api_key i "
                 ".streamlit/secrets.toml. En nøgle bestilles hos jobindsats.dk.", icon=":material/key:")
     elif st.toggle("Vis tabeller fra jobindsats", key="jobindsats_open",
                    help="Henter kataloget og tabellernes perioder fra jobindsats.dk"):
         try:
-            catalogue = queries.jobindsats_catalogue()
+            catalogue = writes.jobindsats_catalogue()
         except PipelineError as exc:
             st.error(f"Kataloget kunne ikke hentes: {plain(exc)}", icon=":material/error:")
     if catalogue:
         table_id = st.selectbox("Tabel", list(catalogue), format_func=lambda t: f"{t}: {catalogue[t]}",
                                 key="jobindsats_table")
         try:
-            offered = queries.jobindsats_periods(table_id)
+            offered = writes.jobindsats_periods(table_id)
         except PipelineError as exc:
             st.error(f"Tabellens perioder kunne ikke hentes: {plain(exc)}", icon=":material/error:")
             offered = []
@@ -72,15 +74,15 @@ if writes:
                 with st.status(f"Henter {plain(table_id)} …", expanded=True) as status:
                     bar = st.progress(0.0)
                     try:
-                        fetched = queries.fetch_jobindsats(table_id, wanted or "*", f"{first}-{last}",
-                                                           progress=lambda step, frac: bar.progress(frac, text=step))
+                        fetched = writes.fetch_jobindsats(table_id, wanted or "*", f"{first}-{last}",
+                                                          progress=lambda step, frac: bar.progress(frac, text=step))
                     except PipelineError as exc:
                         st.session_state.pop("_jobindsats_fetched", None)
                         status.update(label="Hentningen mislykkedes; intet er ændret", state="error")
                         st.error(plain(exc), icon=":material/error:")
                     else:
                         # Reviewed once, here: a redraw of the page must not validate the whole extract again.
-                        st.session_state["_jobindsats_fetched"] = (fetched, queries.review_fetched(fetched))
+                        st.session_state["_jobindsats_fetched"] = (fetched, writes.review_fetched(fetched))
                         status.update(label=f"{plain(table_id)} hentet: {fmt_count(fetched.rows, 'række', 'rækker')}",
                                       state="complete")
     if pending := st.session_state.get("_jobindsats_fetched"):
@@ -89,7 +91,7 @@ if writes:
             if page.review(review) and st.button(f"Indlæs {plain(fetched.table_id)} fra jobindsats",
                                                  key="jobindsats_commit", type="primary"):
                 # The load validates the extract from scratch: the warehouse may have changed since the review.
-                page.run_load(fetched.table_id, lambda progress: queries.commit_fetched(fetched, who.user, progress),
+                page.run_load(fetched.table_id, lambda progress: writes.commit_fetched(fetched, who.user, progress),
                               forget=("_jobindsats_fetched",))
 
 st.header("Indlæsninger")
@@ -97,16 +99,15 @@ loads = queries.loads_list()
 page.table(loads, {"load_id": "Nr.", "file_name": "Fil", "kind_label": "Type", "rows": "Rækker",
                    "replaced_rows": "Erstattede rækker", "loaded_at": "Indlæst", "loaded_by": "Af", "source": "Kilde",
                    "period_from": "Fra", "period_to": "Til"})
-if writes and not loads.is_empty():
+if may_write and not loads.is_empty():
     with st.expander("Fortryd en indlæsning"):
-        ids = loads["load_id"].to_list()
-        names = dict(zip(ids, loads["file_name"].to_list()))
-        chosen = st.selectbox("Indlæsning", ids, format_func=lambda i: f"{i}: {names[i]}", key="undo_choice")
-        sure = st.checkbox(f"Ja, fjern indlæsning {chosen} ({plain(names[chosen])}) og bring det, den erstattede, "
+        chosen, name = page.choose("Indlæsning", loads, "load_id", "file_name", key="undo_choice",
+                                   shown=lambda load_id, file_name: f"{load_id}: {file_name}")
+        sure = st.checkbox(f"Ja, fjern indlæsning {chosen} ({plain(name)}) og bring det, den erstattede, "
                            "tilbage", key="undo_confirm")
         if st.button("Fortryd indlæsning", disabled=not sure, key="undo_button"):
             try:
-                removed = queries.undo_load(chosen, who.user)
+                removed = writes.undo_load(chosen, who.user)
             except PipelineError as exc:  # an unknown load, or another writer held the master too long
                 st.error(plain(exc), icon=":material/error:")
             else:

@@ -14,14 +14,15 @@ period, label = page.pick_period(queries.match_group_periods(choice.area), "Opg�
 data = queries.shared_citizens(choice.area, period)
 
 far = plain(" og ".join(data.far_labels) or "grupperne længst fra arbejdsmarkedet")
-one, two, three = st.columns(3)  # every label on two lines: one line would clip them on a laptop screen
-one.metric(f"Fælles borgere i pct. af{page.LINE_BREAK}jobcentrets modtagere", fmt_pct(data.shared_pct), border=True,
-           help=f"{fmt_int(data.shared)} af {fmt_count(data.jobcenter, 'modtager', 'modtagere')} er også borgere i "
-                "socialforvaltningen.")
-two.metric(f"Fælles borgeres andel af{page.LINE_BREAK}{far}", fmt_pct(data.shared_far_pct), border=True,
-           help=f"{fmt_int(data.shared_far)} af {fmt_int(data.jobcenter_far)}.")
-three.metric(f"Borgere med særlige behov{page.LINE_BREAK}i samme grupper", fmt_int(data.special_far), border=True,
-             help=f"{fmt_pct(data.special_far_pct)} af grupperne (misbrug, handicap, psykisk sygdom).")
+of_recipients, of_far, special = st.columns(3)  # every label on two lines: one line would clip them on a laptop
+of_recipients.metric(f"Fælles borgere i pct. af{page.LINE_BREAK}jobcentrets modtagere", fmt_pct(data.shared_pct),
+                     border=True,
+                     help=f"{fmt_int(data.shared)} af {fmt_count(data.jobcenter, 'modtager', 'modtagere')} er også "
+                          "borgere i socialforvaltningen.")
+of_far.metric(f"Fælles borgeres andel af{page.LINE_BREAK}{far}", fmt_pct(data.shared_far_pct), border=True,
+              help=f"{fmt_int(data.shared_far)} af {fmt_int(data.jobcenter_far)}.")
+special.metric(f"Borgere med særlige behov{page.LINE_BREAK}i samme grupper", fmt_int(data.special_far), border=True,
+               help=f"{fmt_pct(data.special_far_pct)} af grupperne (misbrug, handicap, psykisk sygdom).")
 st.caption(f"{fmt_int(data.shared)} af {fmt_int(data.jobcenter)} ({fmt_pct(data.shared_pct)}) · "
            f"{fmt_int(data.shared_far)} af {fmt_int(data.jobcenter_far)} ({fmt_pct(data.shared_far_pct)}) · "
            f"særlige behov: {fmt_int(data.special_far)} ({fmt_pct(data.special_far_pct)})")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import queries
-from presentation import charts, filters, page
+from presentation import charts, filters, investment, page
 from presentation import inputs as fields
 from presentation.formatting import fmt_mio, fmt_num, plain
 
@@ -15,10 +15,7 @@ cases_areas = queries.investment_areas()
 if cases_areas.is_empty():
     page.no_data("investeringer", queries.area_name(choice.area))
 else:
-    codes = cases_areas["area_code"].to_list()
-    default = codes.index(choice.area) if choice.area in codes else 0
-    case_area = st.selectbox("Kommune med investeringsdata", codes, index=default,
-                             format_func=dict(zip(codes, cases_areas["area"])).get)
+    case_area, _ = page.choose("Kommune med investeringsdata", cases_areas, "area_code", "area", default=choice.area)
     for case in queries.published_cases(case_area):
         with st.container(border=True):
             st.markdown(f"**{plain(case.project)}**, {plain(case.period_label)} ({plain(case.basis_label)})")
@@ -28,65 +25,64 @@ else:
             computed.metric("Beregnet netto", fmt_mio(case.computed_net),
                             help="Besparelser minus udgifter, som posterne summerer til.")
             stated.metric("Oplyst netto", fmt_mio(case.stated_net))
-            if case.discrepancy_note:
-                st.warning(case.discrepancy_note, icon=":material/warning:")
+            if note := investment.discrepancy_note(case):
+                st.warning(note, icon=":material/warning:")
             st.caption(plain(page.caption(case.sources, case.period_label, case.notes)))
 
 st.header("Scenarie: flere sagsbehandlere")
 preset_name = st.selectbox("Udgangspunkt", list(queries.SCENARIO_PRESETS))
 preset = queries.SCENARIO_PRESETS[preset_name]
-a, b, c = st.columns(3)
+spend, effect, benefit = st.columns(3)  # the investment; its effect; the benefit saved and the years
 inputs = dict(
-    extra_caseworkers=fields.number(a, "Ekstra sagsbehandlere (årsværk)", preset.extra_caseworkers, 0, 500,
+    extra_caseworkers=fields.number(spend, "Ekstra sagsbehandlere (årsværk)", preset.extra_caseworkers, 0, 500,
                                     decimals=1, key=f"w_{preset_name}"),
-    cost_per_fte=fields.number(a, "Udgift pr. årsværk (kr.)", preset.cost_per_fte, 0, 2_000_000,
+    cost_per_fte=fields.number(spend, "Udgift pr. årsværk (kr.)", preset.cost_per_fte, 0, 2_000_000,
                                key=f"c_{preset_name}"),
-    offers_cost_per_year=fields.number(a, "Tilbud og øvrige udgifter pr. år (kr.)", preset.offers_cost_per_year,
+    offers_cost_per_year=fields.number(spend, "Tilbud og øvrige udgifter pr. år (kr.)", preset.offers_cost_per_year,
                                        0, 1e9, key=f"o_{preset_name}"),
-    recipients=fields.number(b, "Modtagere i målgruppen", preset.recipients, 0, 100_000, whole=True,
+    recipients=fields.number(effect, "Modtagere i målgruppen", preset.recipients, 0, 100_000, whole=True,
                              key=f"r_{preset_name}"),
-    reduction_pct_per_year=fields.number(b, "Færre modtagere pr. år (pct.)", preset.reduction_pct_per_year, 0, 100,
+    reduction_pct_per_year=fields.number(effect, "Færre modtagere pr. år (pct.)", preset.reduction_pct_per_year, 0, 100,
                                          decimals=2, key=f"d_{preset_name}"),
-    max_reduction_pct=fields.number(b, "Højst færre modtagere (pct.)", preset.max_reduction_pct, 0, 100,
+    max_reduction_pct=fields.number(effect, "Højst færre modtagere (pct.)", preset.max_reduction_pct, 0, 100,
                                     decimals=2, key=f"m_{preset_name}"),
-    annual_gross_benefit=fields.number(c, "Ydelse pr. helårsmodtager (kr., brutto)", preset.annual_gross_benefit,
+    annual_gross_benefit=fields.number(benefit, "Ydelse pr. helårsmodtager (kr., brutto)", preset.annual_gross_benefit,
                                        0, 1_000_000, key=f"g_{preset_name}"),
-    weeks_on_benefit=fields.number(c, "Uger på ydelse ved start (refusionstrappe)", preset.weeks_on_benefit, 0,
+    weeks_on_benefit=fields.number(benefit, "Uger på ydelse ved start (refusionstrappe)", preset.weeks_on_benefit, 0,
                                    520, whole=True, key=f"u_{preset_name}"),
-    years=fields.number(c, "År", preset.years, 1, 15, whole=True, key=f"y_{preset_name}"),
-    start_year=fields.number(c, "Første år", preset.start_year, 2000, 2040, whole=True, grouping=False,
+    years=fields.number(benefit, "År", preset.years, 1, 15, whole=True, key=f"y_{preset_name}"),
+    start_year=fields.number(benefit, "Første år", preset.start_year, 2000, 2040, whole=True, grouping=False,
                              key=f"s_{preset_name}"),
-    caseload_before=float(preset.caseload_before), caseload_after=float(preset.caseload_after),
 )
 if None in inputs.values():
     st.info("Scenariet beregnes, når alle felter ovenfor holder et tal.", icon=":material/info:")
 else:
     result = queries.scenario(**inputs)
-    one, two, three, four = page.grid(4, 2)
-    one.metric("Samlet investering", fmt_mio(result.summary["total_investment"]))
-    two.metric("Undgåede udgifter (kommunens nettoudgift)", fmt_mio(result.summary["total_avoided"]))
-    three.metric("Break-even", str(result.summary["break_even_year"] or "ikke i perioden"))
-    four.metric("Afkast pr. investeret krone", fmt_num(result.summary["return_per_krone"], 2) + " kr."
-                if result.summary["return_per_krone"] is not None else "–")
+    invested, avoided, break_even, per_krone = page.grid(4, 2)
+    invested.metric("Samlet investering", fmt_mio(result.summary["total_investment"]))
+    avoided.metric("Undgåede udgifter (kommunens nettoudgift)", fmt_mio(result.summary["total_avoided"]))
+    break_even.metric("Break-even", str(result.summary["break_even_year"] or "ikke i perioden"))
+    per_krone.metric("Afkast pr. investeret krone", fmt_num(result.summary["return_per_krone"], 2) + " kr."
+                     if result.summary["return_per_krone"] is not None else "–")
     page.chart(charts.investment_curve(result.years, "Investering mod undgåede udgifter", preset_name), result.years,
                alt="Søjler for årlig investering og undgåede udgifter og en kurve for det akkumulerede nettoresultat.",
-               caption_text=page.caption(["Helhedsbliks investeringsmodel"], None, result.assumption), key="curve",
-               table_columns=result.table_columns, decimals=result.decimals)
+               caption_text=page.caption(["Helhedsbliks investeringsmodel"], None, investment.assumption(result)),
+               key="curve", table_columns=investment.SCENARIO_COLUMNS, decimals=investment.SCENARIO_DECIMALS)
 
 st.header("Mentor (LAB) eller § 85-støtte")
-m1, m2, m3, m4 = st.columns(4)
-mentor_inputs = (fields.number(m1, "Borgere", 10, 1, 10_000, whole=True, key="mentor_citizens"),
-                 fields.number(m2, "Timer pr. uge", 3.0, 0.5, 40, decimals=1, key="mentor_hours"),
-                 fields.number(m3, "Uger", 40, 1, 104, whole=True, key="mentor_weeks"),
-                 fields.number(m4, "Timepris (kr.)", 400.0, 0, 5_000, key="mentor_price"))
+citizens_column, hours_column, weeks_column, price_column = st.columns(4)
+mentor_inputs = (fields.number(citizens_column, "Borgere", 10, 1, 10_000, whole=True, key="mentor_citizens"),
+                 fields.number(hours_column, "Timer pr. uge", 3.0, 0.5, 40, decimals=1, key="mentor_hours"),
+                 fields.number(weeks_column, "Uger", 40, 1, 104, whole=True, key="mentor_weeks"),
+                 fields.number(price_column, "Timepris (kr.)", 400.0, 0, 5_000, key="mentor_price"))
 if None in mentor_inputs:
     st.info("Sammenligningen beregnes, når alle felter ovenfor holder et tal.", icon=":material/info:")
 else:
     mentor = queries.mentor_comparison(*mentor_inputs)
-    k1, k2, k3 = st.columns(3)
-    k1.metric("Udgift i alt (brutto)", fmt_mio(mentor["gross"]))
-    k2.metric("Kommunens udgift, mentor (50 % refusion)", fmt_mio(mentor["mentor_municipal"]))
-    k3.metric("Kommunens udgift, § 85 (100 % kommunal)", fmt_mio(mentor["s85_municipal"]))
+    gross, mentor_cost, s85_cost = st.columns(3)
+    gross.metric("Udgift i alt (brutto)", fmt_mio(mentor["gross"]))
+    mentor_cost.metric("Kommunens udgift, mentor (50 % refusion)", fmt_mio(mentor["mentor_municipal"]))
+    s85_cost.metric("Kommunens udgift, § 85 (100 % kommunal)", fmt_mio(mentor["s85_municipal"]))
     for note in mentor["notes"]:
         st.caption(note)
 

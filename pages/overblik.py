@@ -13,7 +13,7 @@ st.caption(f"{plain(area)}, {filters.month_label(choice.last)}. Ændring fra sam
            "hjælpeteksten.")
 
 kpis = queries.overview(choice.area, choice.last, "ds_aktuel")
-for place, kpi in zip(page.grid(len(kpis), 3), kpis):
+for place, kpi in zip(page.grid(len(kpis), 3), kpis, strict=True):
     page.kpi_card(place, kpi, choice.link(kpi.page))
 
 shares = queries.recipients_by_category(choice.area, choice.last)

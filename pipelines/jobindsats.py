@@ -29,7 +29,8 @@ A category that neither knows is refused, naming the value, table and periods an
 file to add it to: a new classification era is a data change.
 
 The key
-From ``JOBINDSATS_API_KEY`` or Streamlit's ``jobindsats_api_key`` secret. Never logged, never in a
+From ``JOBINDSATS_API_KEY``, or as given (the app reads Streamlit's ``jobindsats_api_key`` secret and passes
+it in: see ``api_key``). Never logged, never in a
 URL, replaced by ``***`` in every message and in ``repr(client)``; exceptions from ``requests`` are
 not chained (``from None``) so a traceback shows only our redacted message.
 """
@@ -124,27 +125,14 @@ class UnknownCategories(JobindsatsError):
 
 # --- key ---------------------------------------------------------------------------------------
 
-def api_key() -> str:
-    """The API key: JOBINDSATS_API_KEY, else Streamlit's secret jobindsats_api_key."""
-    key = os.environ.get(ENV_KEY, "").strip() or _streamlit_secret()
+def api_key(secret: str | None = None) -> str:
+    """The API key: JOBINDSATS_API_KEY, else ``secret`` (the app passes its Streamlit secret jobindsats_api_key;
+    pipelines never read Streamlit's secrets themselves)."""
+    key = os.environ.get(ENV_KEY, "").strip() or (secret or "").strip()
     if key:
         return key
     raise JobindsatsError(f"Ingen API-nøgle: sæt {ENV_KEY} i miljøet, eller {SECRET_NAME} i "
                           ".streamlit/secrets.toml. En nøgle bestilles hos jobindsats.dk.")
-
-
-def _streamlit_secret() -> str | None:
-    # Imported lazily: the CLI must not pay for (or need) Streamlit just to read an env variable.
-    try:
-        import streamlit as st
-        from streamlit.errors import StreamlitSecretNotFoundError
-    except ImportError:
-        return None
-    try:
-        value = st.secrets.get(SECRET_NAME)
-    except StreamlitSecretNotFoundError:  # no secrets.toml (or one that does not parse)
-        return None
-    return str(value).strip() if value else None
 
 
 # --- mapping -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import io
 import math
 import os
@@ -246,7 +247,7 @@ def export_frame(df: pl.DataFrame, count_columns: Iterable[str] = (),
         if name in counts:
             columns.append(_suppressed(df.get_column(name)).alias(name))
         elif dtype.is_float():
-            rounded = col.map_elements(lambda v, n=places.get(name): _rounded(v, n), return_dtype=pl.Float64)
+            rounded = col.map_elements(functools.partial(_rounded, places=places.get(name)), return_dtype=pl.Float64)
             # Whole numbers are written as such ("1234", not "1234,0"); NaN is no figure: empty, like a null.
             columns.append(rounded.fill_nan(None).cast(pl.Int64).alias(name) if places.get(name) == 0 else rounded)
         elif dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
@@ -365,6 +366,45 @@ def _display_width(value) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
+_XLSX_FORMATS = {
+    "title": {"bold": True, "font_size": 14},
+    "caption": {"italic": True, "font_color": "#555555"},
+    "header": {"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"},
+    "int": {"num_format": _XLSX_INT_FORMAT},
+    "float": {"num_format": _XLSX_FLOAT_FORMAT},
+    "date": {"num_format": _XLSX_DATE_FORMAT},
+    "datetime": {"num_format": _XLSX_DATETIME_FORMAT},
+    "time": {"num_format": _XLSX_TIME_FORMAT},
+}
+
+
+def _write_cell(sheet, r: int, c: int, value, is_count: bool, formats: dict) -> None:
+    """One value that is not missing, as a real number, date or text (never anything Excel would evaluate)."""
+    if is_count:
+        # Our own text from _suppressed: the label, or the digits of an integer that may be shown.
+        if value == SMALL_COUNT_LABEL:
+            sheet.write_string(r, c, value)
+        else:
+            sheet.write_number(r, c, int(value), formats["int"])
+    elif isinstance(value, bool):
+        sheet.write_string(r, c, BOOL_TEXT[value])
+    elif isinstance(value, int):
+        sheet.write_number(r, c, value, formats["int"])
+    elif isinstance(value, (float, Decimal)):
+        number = float(value)
+        # NaN and infinity have no Excel number; the cell stays empty, like a missing value.
+        if math.isfinite(number):
+            sheet.write_number(r, c, number, formats["float"])
+    elif isinstance(value, datetime):
+        sheet.write_datetime(r, c, _local(value), formats["datetime"])
+    elif isinstance(value, date):
+        sheet.write_datetime(r, c, value, formats["date"])
+    elif isinstance(value, time):
+        sheet.write_datetime(r, c, value, formats["time"])
+    else:
+        sheet.write_string(r, c, str(value))
+
+
 def data_xlsx(
     df: pl.DataFrame,
     count_columns: Iterable[str] = (),
@@ -391,21 +431,14 @@ def data_xlsx(
         "strings_to_urls": False,
     })
     sheet = workbook.add_worksheet(_sheet_name(sheet_name))
-    title_format = workbook.add_format({"bold": True, "font_size": 14})
-    caption_format = workbook.add_format({"italic": True, "font_color": "#555555"})
-    header_format = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
-    int_format = workbook.add_format({"num_format": _XLSX_INT_FORMAT})
-    float_format = workbook.add_format({"num_format": _XLSX_FLOAT_FORMAT})
-    date_format = workbook.add_format({"num_format": _XLSX_DATE_FORMAT})
-    datetime_format = workbook.add_format({"num_format": _XLSX_DATETIME_FORMAT})
-    time_format = workbook.add_format({"num_format": _XLSX_TIME_FORMAT})
+    formats = {name: workbook.add_format(spec) for name, spec in _XLSX_FORMATS.items()}
 
     row = 0
     if title:
-        sheet.write_string(row, 0, title, title_format)
+        sheet.write_string(row, 0, title, formats["title"])
         row += 1
     if caption:
-        sheet.write_string(row, 0, caption, caption_format)
+        sheet.write_string(row, 0, caption, formats["caption"])
         row += 1
     if title or caption:
         # A blank row keeps the title out of the table region Excel selects for sorting and filtering.
@@ -413,37 +446,14 @@ def data_xlsx(
     header_row = row
     widths = []
     for col, name in enumerate(frame.columns):
-        sheet.write_string(header_row, col, name, header_format)
+        sheet.write_string(header_row, col, name, formats["header"])
         widths.append(len(name))
 
     for r, values in enumerate(frame.iter_rows(), start=header_row + 1):
         for c, value in enumerate(values):
             widths[c] = max(widths[c], _display_width(value))
-            if value is None:
-                continue
-            if frame.columns[c] in counts:
-                # Our own text from _suppressed: the label, or the digits of an integer that may be shown.
-                if value == SMALL_COUNT_LABEL:
-                    sheet.write_string(r, c, value)
-                else:
-                    sheet.write_number(r, c, int(value), int_format)
-            elif isinstance(value, bool):
-                sheet.write_string(r, c, BOOL_TEXT[value])
-            elif isinstance(value, int):
-                sheet.write_number(r, c, value, int_format)
-            elif isinstance(value, (float, Decimal)):
-                number = float(value)
-                # NaN and infinity have no Excel number; the cell stays empty, like a missing value.
-                if math.isfinite(number):
-                    sheet.write_number(r, c, number, float_format)
-            elif isinstance(value, datetime):
-                sheet.write_datetime(r, c, _local(value), datetime_format)
-            elif isinstance(value, date):
-                sheet.write_datetime(r, c, value, date_format)
-            elif isinstance(value, time):
-                sheet.write_datetime(r, c, value, time_format)
-            else:
-                sheet.write_string(r, c, str(value))
+            if value is not None:
+                _write_cell(sheet, r, c, value, frame.columns[c] in counts, formats)
 
     for c, width in enumerate(widths):
         sheet.set_column(c, c, min(max(width + 2, _XLSX_MIN_WIDTH), _XLSX_MAX_WIDTH))

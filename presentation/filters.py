@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import queries
-from presentation.formatting import fmt_datetime, plain
+from pipelines.config import DEMO_SOURCE
 from pipelines.periods import MONTHS_DA_SHORT, parse_period
-from presentation import formatting as fmt
+from presentation.formatting import fmt_datetime, plain
 
 DEFAULT_AREA = "101"  # København: the published 2007 figures are Copenhagen's
 DEFAULT_FIRST = "2012M01"  # shows both the 2014 and the 2025 break
@@ -126,7 +126,7 @@ def sidebar_filters() -> Filters:
     """Render the shared filters in the sidebar and return the current choice."""
     area_df = queries.areas()
     codes = area_df["area_code"].to_list()
-    names = dict(zip(codes, area_df["area_name"].to_list()))
+    names = dict(zip(codes, area_df["area_name"].to_list(), strict=True))
     first_month, last_month, current_month = queries.month_bounds()
     first_month = first_month or "2007M01"
     last_month = last_month or first_month
@@ -178,7 +178,7 @@ def sidebar_filters() -> Filters:
               if fresh["latest_loaded_at"] is not None else "")
     side.caption(plain(f"Data offentliggjort {fmt_datetime(queries.published().published_at)}{latest}."))
     if fresh.get("has_demo"):
-        side.caption("Lageret indeholder syntetiske demodata (kilde: syntetisk demo) ved siden af offentliggjorte tal.")
+        side.caption(f"Lageret indeholder syntetiske demodata (kilde: {DEMO_SOURCE}) ved siden af offentliggjorte tal.")
     for notice in notices:
-        st.warning(fmt.plain(notice), icon=":material/warning:")  # they quote the link's own text
+        st.warning(plain(notice), icon=":material/warning:")  # they quote the link's own text
     return Filters(state["area"], state["compare"], state["first"], state["last"], state["freq"], tuple(notices))

@@ -8,12 +8,9 @@ import numbers
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-MISSING = "–"
+from pipelines.periods import MONTHS_DA
 
-MONTHS_DA = [
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-]
+MISSING = "–"
 
 # Vega-Lite's config.locale: axes, tooltips and format() expressions then use the same Danish conventions as
 # the formatters below, so a figure reads the same in a chart and in the text next to it.

@@ -12,6 +12,7 @@ import pyarrow as pa
 import streamlit as st
 
 import queries
+from pipelines.config import DEMO_SOURCE
 from presentation import export
 from presentation import formatting as fmt
 from presentation.memo import RecentlyUsed
@@ -20,7 +21,6 @@ from presentation.memo import RecentlyUsed
 # of importing into whichever page a process happened to show first. Imported here it is paid once
 # with the page helpers, like altair and polars.
 
-DEMO_SOURCE = "syntetisk demo"
 LOAD_HINT = ("Indlæs et udtræk på siden Data (analytikere) eller med "
              "`python -m pipelines load FIL`.")
 
@@ -246,6 +246,17 @@ def no_data(what: str, area: str) -> None:
     st.info(f"Der er ingen data om {fmt.plain(what)} for {fmt.plain(area)}. {LOAD_HINT}", icon=":material/info:")
 
 
+def choose(label: str, options: pl.DataFrame, value: str, text: str, *, default=None, place=st, key=None,
+           shown=None) -> tuple:
+    """A select box over the ``value`` column of ``options``, each shown by its ``text`` (or as ``shown(value,
+    text)``), ``default`` chosen first when it is one of them; returns the chosen value and its text."""
+    texts = dict(zip(options[value].to_list(), options[text].to_list(), strict=True))
+    values = list(texts)
+    chosen = place.selectbox(label, values, index=values.index(default) if default in texts else 0,
+                             format_func=(lambda v: shown(v, texts[v])) if shown else texts.get, key=key)
+    return chosen, texts[chosen]
+
+
 def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tuple[str, str]:
     """Choose one of the periods (newest first) that have data; stop the page, saying so, when there are none.
 
@@ -254,10 +265,8 @@ def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tupl
     if periods.is_empty():
         no_data(what, area)
         st.stop()
-    labels = dict(zip(periods["period"].to_list(), periods["label"].to_list()))
-    begun = periods.with_row_index("index").filter(pl.col("start_date") <= date.today())["index"]
-    period = st.selectbox(label, list(labels), index=begun[0] if len(begun) else 0, format_func=labels.get)
-    return period, labels[period]
+    begun = periods.filter(pl.col("start_date") <= date.today())["period"]
+    return choose(label, periods, "period", "label", default=begun[0] if len(begun) else None)
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -5,13 +5,14 @@ reads: every query runs on a read-only published snapshot of the warehouse (``pi
 A page pins the newest snapshot when its script run starts (``pin_snapshot``), so one run reads one
 snapshot, and query functions are cached on the snapshot as well as on their plain arguments, so a page
 never mixes two. Every query runs on its own cursor, so concurrent sessions never share a result.
-Writes (uploads, undo, fetches) go through a write session on the master, which publishes a new snapshot.
+This package only reads; the Data page's write commands (uploads, undo, fetches) are in ``queries.writes``.
 Pages never import duckdb.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -22,15 +23,14 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pipelines import build, config, loader, snapshots, uploads
-from pipelines.writer import write_session
+from pipelines import build, config, investment_model, snapshots, uploads
+from pipelines.kinds import TOTAL_CODE
+from pipelines.warehouse import NATIONAL_CODE
 from presentation.formatting import fmt_count
-from queries import investment_model
 
 QUERY_DIR = Path(__file__).resolve().parent
 QUERY_NAMES = frozenset(p.stem for p in QUERY_DIR.glob("*.sql"))
-NATIONAL = "000"
-DEMO_SOURCE = "syntetisk demo"
+NATIONAL = NATIONAL_CODE  # Hele landet
 GUIDANCE_PRESETS = {"ds_aktuel": "DS' aktuelle vejledning pr. område",
                     "kilde_2017": "Kildedokumenterne (DS ca. 2017): 35-50 unge / 40-55 voksne"}
 MEASURES = {"persons": "Antal personer", "full_time_persons": "Fuldtidspersoner"}
@@ -124,19 +124,24 @@ def _sql(name: str) -> str:
     return (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _cursor() -> duckdb.DuckDBPyConnection:
-    return _pinned().con.cursor()
+@contextmanager
+def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of its own on the snapshot this run reads, closed when the block ends: concurrent sessions never
+    share a result."""
+    cur = _pinned().con.cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
 
 
 def run(name: str, **params) -> pl.DataFrame:
     """Run one named query with bound parameters and return a polars DataFrame."""
-    cursor = _cursor()
-    try:
-        return cursor.sql(_sql(name), params=params or None).pl()
-    except duckdb.Error as exc:
-        raise QueryError(f"Forespørgslen '{name}' kunne ikke køres: {exc}") from exc
-    finally:
-        cursor.close()
+    with cursor() as cur:
+        try:
+            return cur.sql(_sql(name), params=params or None).pl()
+        except duckdb.Error as exc:
+            raise QueryError(f"Forespørgslen '{name}' kunne ikke køres: {exc}") from exc
 
 
 # --- shared lookups ----------------------------------------------------------------------------
@@ -166,7 +171,7 @@ def _month_bounds(today: str) -> tuple[str | None, str | None, str | None]:
 
 @cached
 def freshness() -> dict:
-    fresh = run("data_freshness").row(0, named=True)
+    fresh = run("data_freshness", demo_source=config.DEMO_SOURCE).row(0, named=True)
     return {**fresh, "latest_source": source_label(fresh["latest_source"])}
 
 
@@ -183,6 +188,24 @@ def series_breaks() -> list[dict]:
 def area_name(code: str) -> str:
     match = areas().filter(pl.col("area_code") == code)
     return match["area_name"][0] if match.height else code
+
+
+def source_label(source: str | None) -> str | None:
+    """A load's source as users read it: loads keep the source they were made with, older spellings included."""
+    return uploads.LEGACY_SOURCES.get(source, source)
+
+
+def live_data_status() -> str | None:
+    """One Danish line when the data from jobindsats are not current, for every page; None when they are."""
+    return _live_data_status(date.today())  # overdue is a matter of the date as well as of the data
+
+
+@cached
+def _live_data_status(today: date) -> str | None:
+    from pipelines import jobindsats  # here, not above: requests and urllib3 only when a page asks
+
+    with cursor() as cur:
+        return jobindsats.live_status(cur, today)
 
 
 # --- Overblik ----------------------------------------------------------------------------------
@@ -203,7 +226,7 @@ class Kpi:
 @cached
 def overview(area: str, period: str, preset: str) -> list[Kpi]:
     """The home page's key figures for one area and month, with a year earlier and the country."""
-    rec = run("recipients_by_category", area=area, period=period)
+    rec = run("recipients_by_category", area=area, period=period, national=NATIONAL)
 
     def total(df, code, which, ready=None):
         d = df.filter((pl.col("area_code") == code) & (pl.col("which") == which))
@@ -216,7 +239,7 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
         not_ready = total(rec, code, which, ready=False)
         return 100.0 * not_ready / everyone if everyone and not_ready is not None else None
 
-    act = run("activation_kpi", area=area, period=period)
+    act = run("activation_kpi", area=area, period=period, national=NATIONAL)
 
     def rate(code, which):
         d = act.filter((pl.col("area_code") == code) & (pl.col("which") == which))
@@ -230,13 +253,13 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
         priced = inv.filter(pl.col("line_role").is_in(["cost", "saving"]))
         net = priced["amount_dkk"].sum() if priced.height else None
     kpis = [
-        Kpi("recipients", "Modtagere i alt", total(rec, area, "nu"), total(rec, area, "året før"),
-            total(rec, NATIONAL, "nu"), "antal", "visitation", lower_is_better=True),
-        Kpi("not_ready", "Andel ikke jobparate", share_not_ready(area, "nu"), share_not_ready(area, "året før"),
-            share_not_ready(NATIONAL, "nu"), "pct", "visitation",
+        Kpi("recipients", "Modtagere i alt", total(rec, area, "current"), total(rec, area, "year_before"),
+            total(rec, NATIONAL, "current"), "antal", "visitation", lower_is_better=True),
+        Kpi("not_ready", "Andel ikke jobparate", share_not_ready(area, "current"),
+            share_not_ready(area, "year_before"), share_not_ready(NATIONAL, "current"), "pct", "visitation",
             "Aktivitetsparate (og matchgruppe 4-5 før 2014) i pct. af alle modtagere", lower_is_better=True),
-        Kpi("activation", "Aktiveringsgrad", rate(area, "nu"), rate(area, "året før"), rate(NATIONAL, "nu"), "pct",
-            "aktivering"),
+        Kpi("activation", "Aktiveringsgrad", rate(area, "current"), rate(area, "year_before"),
+            rate(NATIONAL, "current"), "pct", "aktivering"),
         Kpi("caseload", "Sager pr. sagsbehandler", case_row["cases_per_worker"] if case_row else None, None, None,
             "sager", "sagstal",
             f"{case_row['teams_above']} af {fmt_count(case_row['teams'], 'team', 'teams')} over DS' bånd "
@@ -246,6 +269,19 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
             "Summen af udgifter og besparelser i de indlæste investeringsposter"),
     ]
     return kpis
+
+
+@cached
+def recipients_by_category(area: str, period: str) -> pl.DataFrame:
+    """The area's and the country's share of recipients in each category this month, as comparison bars."""
+    rec = run("recipients_by_category", area=area, period=period, national=NATIONAL).filter(
+        pl.col("which") == "current")
+    shares = rec.with_columns((100.0 * pl.col("persons") / pl.col("persons").sum().over("area_code")).alias("value"))
+    names = {area: area_name(area), NATIONAL: area_name(NATIONAL)}
+    return shares.select(
+        (pl.col("category_label") + ", " + pl.col("area_code").replace_strict(names)).alias("label"),
+        "value", (pl.col("area_code") == area).alias("highlight"), "persons", "category_order", "area_code",
+    ).sort("category_order", pl.col("area_code") != area)
 
 
 # --- Fælles borgere ----------------------------------------------------------------------------
@@ -258,89 +294,76 @@ def match_group_periods(area: str) -> pl.DataFrame:
 @dataclass(frozen=True)
 class SharedCitizens:
     matrix: pl.DataFrame  # row_label, col_label, row_order, col_order, persons, row_share, col_share, is_total
-    shared: float | None
-    jobcenter: float | None
+    shared: int | None
+    jobcenter: int | None
     shared_pct: float | None
-    shared_far: float | None
-    jobcenter_far: float | None
+    shared_far: int | None
+    jobcenter_far: int | None
     shared_far_pct: float | None
-    special_far: float | None
+    special_far: int | None
     special_far_pct: float | None
     far_labels: list[str]
     over_time: pl.DataFrame
     sources: list[str]
 
 
+SHARED_KEY_FIGURES = ("shared", "jobcenter", "shared_pct", "shared_far", "jobcenter_far", "shared_far_pct",
+                      "special_far", "special_far_pct")
+
+
 @cached
 def shared_citizens(area: str, period: str) -> SharedCitizens:
-    df = run("match_group_matrix", area=area, period=period)
-    both = df.filter(pl.col("administration") == "both")
-    job = df.filter(pl.col("administration") == "jobcenter")
-
-    def pick(frame, target_total: bool, match_total: bool | None = None, far: bool = False,
-             special: bool = False):
-        d = frame.filter(pl.col("target_is_total") == target_total)
-        if special:
-            d = frame.filter(pl.col("special_needs") == True)  # noqa: E712 (polars expression)
-        if match_total is not None:
-            d = d.filter(pl.col("match_is_total") == match_total)
-        if far:
-            d = d.filter((pl.col("ready") == False) & ~pl.col("match_is_total"))  # noqa: E712
-        return d["persons"].sum() if d.height else None
-
-    shared = pick(both, True, True)
-    jobcenter = pick(job, True, True)
-    shared_far = pick(both, True, False, far=True)
-    jobcenter_far = pick(job, True, False, far=True)
-    special_far = pick(both, False, False, far=True, special=True)
-
-    def pct(a, b):
-        return 100.0 * a / b if a is not None and b else None
-
-    cells = df.filter(~pl.col("match_is_total") & ((pl.col("administration") == "both") |
-                                                     (pl.col("administration") == "jobcenter")))
-    row_totals = df.filter(pl.col("match_is_total")).select(
-        "administration", "target_group", pl.col("persons").alias("row_total"))
-    col_totals = job.filter(~pl.col("match_is_total")).select("match_group", pl.col("persons").alias("col_total"))
-    matrix = (cells.join(row_totals, on=["administration", "target_group"], how="left")
-              .join(col_totals, on="match_group", how="left")
-              .with_columns(
-                  pl.when(pl.col("administration") == "jobcenter").then(pl.lit("Jobcentrets modtagere i alt"))
-                  .when(pl.col("target_is_total")).then(pl.lit("Fælles borgere i alt"))
-                  .otherwise(pl.col("target_label")).alias("row_label"),
-                  pl.when(pl.col("administration") == "jobcenter").then(pl.lit(99))
-                  .when(pl.col("target_is_total")).then(pl.lit(98))
-                  .otherwise(pl.col("target_order")).alias("row_order"),
-                  pl.col("match_label").alias("col_label"),
-                  pl.col("match_order").alias("col_order"),
-                  (100.0 * pl.col("persons") / pl.col("row_total")).alias("row_share"),
-                  (100.0 * pl.col("persons") / pl.col("col_total")).alias("col_share"),
-                  ((pl.col("administration") == "jobcenter")
-                   | pl.col("target_is_total").fill_null(False)).alias("is_total"),
-              )
-              .select("row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share",
-                      "is_total"))
-    far_labels = both.filter((pl.col("ready") == False) & ~pl.col("match_is_total"))[  # noqa: E712
-        "match_label"].unique(maintain_order=True).to_list()
+    """The target group x match group matrix of one period, and the totals (one computation, in SQL) as the
+    period's key figures and as the series over time."""
+    cells = run("match_group_matrix", area=area, period=period)
+    totals = run("shared_citizen_totals", area=area, total=TOTAL_CODE)
+    chosen = totals.filter(pl.col("period") == period)
+    figures = chosen.row(0, named=True) if chosen.height else dict.fromkeys(SHARED_KEY_FIGURES)
+    far = cells.filter((pl.col("administration") == "both") & (pl.col("ready") == False)  # noqa: E712
+                       & ~pl.col("match_is_total"))
     return SharedCitizens(
-        matrix=matrix, shared=shared, jobcenter=jobcenter, shared_pct=pct(shared, jobcenter),
-        shared_far=shared_far, jobcenter_far=jobcenter_far, shared_far_pct=pct(shared_far, jobcenter_far),
-        special_far=special_far, special_far_pct=pct(special_far, jobcenter_far), far_labels=far_labels,
-        over_time=_shared_over_time(area), sources=sorted(set(df["source"].to_list())),
+        matrix=_shared_matrix(cells), **{name: figures[name] for name in SHARED_KEY_FIGURES},
+        far_labels=far["match_label"].unique(maintain_order=True).to_list(),
+        over_time=_shared_over_time(totals, area_name(area)), sources=sorted(set(cells["source"].to_list())),
     )
 
 
-def _shared_over_time(area: str) -> pl.DataFrame:
+def _shared_matrix(df: pl.DataFrame) -> pl.DataFrame:
+    """The heatmap's cells: each target group's match groups (the grand total's as "Fælles borgere i alt", the
+    jobcenter's recipients as the bottom row), with their shares of the row's and of the column's total."""
+    job = df.filter(pl.col("administration") == "jobcenter")
+    cells = df.filter(~pl.col("match_is_total") & ((pl.col("administration") == "both") |
+                                                     (pl.col("administration") == "jobcenter")))
+    row_totals = df.filter(pl.col("match_group") == TOTAL_CODE).select(
+        "administration", "target_group", pl.col("persons").alias("row_total"))
+    col_totals = job.filter(~pl.col("match_is_total")).select("match_group", pl.col("persons").alias("col_total"))
+    return (cells.join(row_totals, on=["administration", "target_group"], how="left")
+            .join(col_totals, on="match_group", how="left")
+            .with_columns(
+                pl.when(pl.col("administration") == "jobcenter").then(pl.lit("Jobcentrets modtagere i alt"))
+                .when(pl.col("target_group") == TOTAL_CODE).then(pl.lit("Fælles borgere i alt"))
+                .otherwise(pl.col("target_label")).alias("row_label"),
+                pl.when(pl.col("administration") == "jobcenter").then(pl.lit(99))
+                .when(pl.col("target_group") == TOTAL_CODE).then(pl.lit(98))
+                .otherwise(pl.col("target_order")).alias("row_order"),
+                pl.col("match_label").alias("col_label"),
+                pl.col("match_order").alias("col_order"),
+                (100.0 * pl.col("persons") / pl.col("row_total")).alias("row_share"),
+                (100.0 * pl.col("persons") / pl.col("col_total")).alias("col_share"),
+                ((pl.col("administration") == "jobcenter")
+                 | pl.col("target_is_total").fill_null(False)).alias("is_total"),
+            )
+            .select("row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share",
+                    "is_total"))
+
+
+def _shared_over_time(totals: pl.DataFrame, name: str) -> pl.DataFrame:
     """Both shares as chart series: date, series, area, era, value."""
-    df = run("shared_share_over_time", area=area)
-    name = area_name(area)
     return pl.concat([
-        df.select(pl.col("start_date").cast(pl.Date).alias("date"),
-                  pl.lit("Andel af jobcentrets modtagere").alias("series"), pl.lit(name).alias("area"),
-                  pl.lit("").alias("era"), pl.col("shared_pct").alias("value")),
-        df.select(pl.col("start_date").cast(pl.Date).alias("date"),
-                  pl.lit("Andel af grupperne længst fra arbejdsmarkedet").alias("series"), pl.lit(name).alias("area"),
-                  pl.lit("").alias("era"), pl.col("shared_far_pct").alias("value")),
+        totals.select(pl.col("start_date").cast(pl.Date).alias("date"), pl.lit(series).alias("series"),
+                      pl.lit(name).alias("area"), pl.lit("").alias("era"), pl.col(column).alias("value"))
+        for series, column in (("Andel af jobcentrets modtagere", "shared_pct"),
+                               ("Andel af grupperne længst fra arbejdsmarkedet", "shared_far_pct"))
     ])
 
 
@@ -360,6 +383,11 @@ def visitation_series(areas_: tuple[str, ...], measure: str, age: str, first: st
         df = df.with_columns(
             (100.0 * pl.col("value") / pl.col("value").sum().over("area_code", "date")).alias("value"))
     return df.select("date", "area", "area_code", "series", "era", "value", "category_order", "has_suppressed")
+
+
+@cached
+def visitation_sources(areas_: tuple[str, ...]) -> list[str]:
+    return run("visitation_sources", areas=list(areas_))["source"].to_list()
 
 
 # --- Aktivering --------------------------------------------------------------------------------
@@ -400,6 +428,17 @@ def guidance(preset: str) -> pl.DataFrame:
     return run("guidance_table", preset=preset)
 
 
+def caseload_summary(teams: pl.DataFrame) -> dict:
+    """Teams above their band and the caseworkers missing to bring every team inside it."""
+    above = teams.filter(pl.col("above").fill_null(False))
+    return {
+        "teams": teams.height,
+        "above": above.height,
+        "fte_needed_high": above["fte_needed_high"].clip(lower_bound=0).sum() if above.height else 0.0,
+        "fte_needed_low": teams["fte_needed_low"].clip(lower_bound=0).sum() if teams.height else 0.0,
+    }
+
+
 # --- Investering -------------------------------------------------------------------------------
 
 @cached
@@ -409,7 +448,63 @@ def investment_lines(area: str) -> pl.DataFrame:
 
 @cached
 def investment_areas() -> pl.DataFrame:
-    return run("investment_areas")
+    return run("investment_areas", demo_source=config.DEMO_SOURCE)
+
+
+@dataclass(frozen=True)
+class PublishedCase:
+    project: str
+    period_label: str
+    basis_label: str
+    costs: float
+    savings: float
+    computed_net: float
+    stated_net: float | None
+    discrepancy: float | None  # stated minus computed; None when the source states no net
+    notes: str
+    sources: list[str]
+
+
+@cached
+def published_cases(area: str) -> list[PublishedCase]:
+    """Each project period's computed net beside the net its source states."""
+    lines = investment_lines(area)
+    priced = lines.filter(pl.col("line_role").is_in(["cost", "saving"]))
+    out = []
+    for (project, period, _basis), group in priced.group_by(["project", "period", "basis"], maintain_order=True):
+        stated = lines.filter((pl.col("project") == project) & (pl.col("period") == period)
+                              & (pl.col("line_role") == "stated"))
+        figures = investment_model.published_case(pl.concat([group, stated]))
+        out.append(PublishedCase(
+            project=project, period_label=group["period_label"][0], basis_label=group["basis_label"][0],
+            costs=figures["costs"], savings=figures["savings"], computed_net=figures["computed_net"],
+            stated_net=figures["stated_net"], discrepancy=figures["discrepancy"],
+            notes="; ".join(dict.fromkeys(n for n in pl.concat([group, stated])["note"].to_list() if n)),
+            sources=sorted(set(group["source"].to_list()))))
+    return out
+
+
+SCENARIO_PRESETS = investment_model.PRESETS
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    years: pl.DataFrame
+    summary: dict
+    municipal_share: float  # the municipality's net cost of a recipient-year, as a share of the gross benefit
+    weeks_on_benefit: int
+
+
+def scenario(**inputs) -> ScenarioResult:
+    """The investment-return curve for the user's assumptions (pure arithmetic; not cached)."""
+    s = investment_model.Scenario(**inputs)
+    years = investment_model.project(s)
+    return ScenarioResult(years, investment_model.summary(years),
+                          investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit), s.weeks_on_benefit)
+
+
+def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:
+    return investment_model.mentor_vs_s85(citizens, hours_per_week, weeks, hourly_cost)
 
 
 # --- Benchmark ---------------------------------------------------------------------------------
@@ -484,11 +579,6 @@ def _kind_label() -> pl.Expr:
     return pl.col("kind").replace_strict(labels, default=pl.col("kind"), return_dtype=pl.String).alias("kind_label")
 
 
-def source_label(source: str | None) -> str | None:
-    """A load's source as users read it: loads keep the source they were made with, older spellings included."""
-    return uploads.LEGACY_SOURCES.get(source, source)
-
-
 @cached
 def loads_list() -> pl.DataFrame:
     """Every current load, with the kind's Danish name (``kind_label``) and the source as users read it."""
@@ -502,224 +592,5 @@ def coverage(area: str) -> pl.DataFrame:
 
 
 @cached
-def visitation_sources(areas_: tuple[str, ...]) -> list[str]:
-    return run("visitation_sources", areas=list(areas_))["source"].to_list()
-
-
-@cached
 def freshness_sources() -> list[str]:
     return run("load_sources")["source"].to_list()
-
-
-def caseload_summary(teams: pl.DataFrame) -> dict:
-    """Teams above their band and the caseworkers missing to bring every team inside it."""
-    above = teams.filter(pl.col("above").fill_null(False))
-    return {
-        "teams": teams.height,
-        "above": above.height,
-        "fte_needed_high": above["fte_needed_high"].clip(lower_bound=0).sum() if above.height else 0.0,
-        "fte_needed_low": teams["fte_needed_low"].clip(lower_bound=0).sum() if teams.height else 0.0,
-    }
-
-
-@dataclass(frozen=True)
-class PublishedCase:
-    project: str
-    period_label: str
-    basis_label: str
-    costs: float
-    savings: float
-    computed_net: float
-    stated_net: float | None
-    discrepancy_note: str
-    notes: str
-    sources: list[str]
-
-
-@cached
-def published_cases(area: str) -> list[PublishedCase]:
-    """Each project period's computed net beside the net its source states, discrepancies spelt out."""
-    from presentation.formatting import fmt_mio
-
-    lines = investment_lines(area)
-    priced = lines.filter(pl.col("line_role").is_in(["cost", "saving"]))
-    out = []
-    for (project, period, basis), group in priced.group_by(["project", "period", "basis"], maintain_order=True):
-        stated = lines.filter((pl.col("project") == project) & (pl.col("period") == period)
-                              & (pl.col("line_role") == "stated"))
-        figures = investment_model.published_case(pl.concat([group, stated]))
-        note = ""
-        if figures["stated_net"] is not None and abs(figures["discrepancy"]) >= 0.05e6:
-            note = (f"Kilden oplyser en nettobesparelse på {fmt_mio(figures['stated_net'])}, men posterne giver "
-                    f"{fmt_mio(figures['computed_net'])} (forskel {fmt_mio(figures['discrepancy'])}). Begge tal vises; "
-                    "forskellen er ikke forklaret i kilden.")
-        out.append(PublishedCase(
-            project=project, period_label=group["period_label"][0], basis_label=group["basis_label"][0],
-            costs=figures["costs"], savings=figures["savings"], computed_net=figures["computed_net"],
-            stated_net=figures["stated_net"], discrepancy_note=note,
-            notes="; ".join(dict.fromkeys(n for n in pl.concat([group, stated])["note"].to_list() if n)),
-            sources=sorted(set(group["source"].to_list()))))
-    return out
-
-
-SCENARIO_PRESETS = investment_model.PRESETS
-
-
-@dataclass(frozen=True)
-class ScenarioResult:
-    years: pl.DataFrame
-    summary: dict
-    assumption: str
-    table_columns: dict[str, str]
-    decimals: dict[str, int]
-
-
-def scenario(**inputs) -> ScenarioResult:
-    """The investment-return curve for the user's assumptions (pure arithmetic; not cached)."""
-    s = investment_model.Scenario(**inputs)
-    years = investment_model.project(s)
-    share = investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit)
-    assumption = (f"Antagelser: kommunens nettoudgift er {share * 100:.0f} % af ydelsen efter refusionstrappen "
-                  f"(80/40/30/20 %) ved {s.weeks_on_benefit} uger på ydelse".replace(".", ","))
-    return ScenarioResult(years, investment_model.summary(years), assumption, investment_model.COLUMN_LABELS,
-                          investment_model.COLUMN_DECIMALS)
-
-
-def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:
-    return investment_model.mentor_vs_s85(citizens, hours_per_week, weeks, hourly_cost)
-
-
-# --- Writes from the Data page (analysts only; the page checks the role) -------------------------
-
-def can_write() -> bool:
-    """Whether this installation loads at all (not on an app machine that only reads a shared folder)."""
-    return not config.read_only()
-
-
-def upload_sheets(name: str, data: bytes) -> list[str]:
-    """An uploaded Excel workbook's sheets, for the sheet picker; [] for any other file."""
-    return uploads.sheet_names(name, data)
-
-
-@cached
-def review_upload(file_id: str, name: str, sheet: str | None = None, *, _data: bytes) -> uploads.Review:
-    """Validated against the snapshot this run reads (temp tables only; the snapshot is read-only).
-
-    Once per uploaded file (``file_id``), sheet and snapshot: the Data page runs again on every click, and a
-    national extract's review takes seconds. The bytes (``_data``, not hashed) are the file's. The load
-    itself validates the file again from scratch."""
-    cursor = _cursor()
-    try:
-        return uploads.review(cursor, name, _data, sheet=sheet, key=file_id)
-    finally:
-        cursor.close()
-
-
-def _session(progress=None):
-    """A write session, as every CLI writer takes it. While another writer holds the master the page says
-    so (a notice, and the running status box's bar), and the publish shows in the bar too."""
-    def waiting(message: str) -> None:
-        st.toast(message, icon=":material/hourglass_top:")
-        if progress:
-            progress(message, 0.0)
-
-    return write_session(on_wait=waiting, on_publish=(lambda step: progress(step, 0.98)) if progress else None)
-
-
-def commit_upload(name: str, data: bytes, user: str, progress=None, sheet: str | None = None,
-                  file_id: str | None = None) -> loader.LoadResult:
-    """Load an upload (``file_id``: the file its review wrote is read again, not written twice)."""
-    with _session(progress) as con:
-        return uploads.commit(con, name, data, user, progress, sheet=sheet, key=file_id)
-
-
-def undo_load(load_id: int, user: str) -> int:
-    with _session() as con:
-        return loader.undo(con, load_id, user)
-
-
-# --- jobindsats API v3 (analysts; the page checks the role) ---------------------------------------
-
-def jobindsats_configured() -> bool:
-    """Whether an API key is set (environment or secrets); the key itself stays in the client."""
-    from pipelines import jobindsats
-
-    try:
-        jobindsats.api_key()
-    except jobindsats.JobindsatsError:
-        return False
-    return True
-
-
-@st.cache_data(ttl=3600, show_spinner="Henter jobindsats' katalog …")
-def jobindsats_catalogue() -> dict[str, str]:
-    """The mapped tables the API lists, id -> Danish name (the catalogue changes rarely: cached an hour)."""
-    from pipelines import jobindsats
-
-    mapped = jobindsats.mapping()
-    with jobindsats.Client() as client:
-        listed = {t["table_id"]: t["table_name"] for t in client.tables()}
-    return {t: listed[t] for t in sorted(mapped) if t in listed}
-
-
-@st.cache_data(ttl=900, show_spinner="Henter tabellens perioder …")
-def jobindsats_periods(table_id: str) -> list[str]:
-    """The periods the table's metadata offers, of the type the mapping fetches, oldest first."""
-    from pipelines import jobindsats
-
-    spec = jobindsats.mapping()[table_id]
-    with jobindsats.Client() as client:
-        meta = client.table(table_id)
-    return list(meta.periods[meta.period_type(spec.period_type)])
-
-
-def fetch_jobindsats(table_id: str, areas: list[str] | str, periods: str, progress=None):
-    """Every part of a fetch, in memory; nothing is written until the analyst confirms the review."""
-    from pipelines import jobindsats
-
-    with jobindsats.Client() as client:
-        return jobindsats.fetch(client, table_id, areas, periods, progress)
-
-
-def review_fetched(fetched) -> uploads.Review:
-    """The same review as an upload gets, for a fetch."""
-    cursor = _cursor()
-    try:
-        return uploads.review(cursor, fetched.file_name, fetched.as_bytes(), fetched.kind)
-    finally:
-        cursor.close()
-
-
-def commit_fetched(fetched, user: str, progress=None) -> loader.LoadResult:
-    from pipelines import jobindsats
-
-    with _session(progress) as con:
-        return jobindsats.load_fetched(con, fetched, user, progress)
-
-
-def live_data_status() -> str | None:
-    """One Danish line when the data from jobindsats are not current, for every page; None when they are."""
-    return _live_data_status(date.today())  # overdue is a matter of the date as well as of the data
-
-
-@cached
-def _live_data_status(today: date) -> str | None:
-    from pipelines import jobindsats
-
-    cursor = _cursor()
-    try:
-        return jobindsats.live_status(cursor, today)
-    finally:
-        cursor.close()
-
-
-@cached
-def recipients_by_category(area: str, period: str) -> pl.DataFrame:
-    """The area's and the country's share of recipients in each category this month, as comparison bars."""
-    rec = run("recipients_by_category", area=area, period=period).filter(pl.col("which") == "nu")
-    shares = rec.with_columns((100.0 * pl.col("persons") / pl.col("persons").sum().over("area_code")).alias("value"))
-    names = {area: area_name(area), NATIONAL: area_name(NATIONAL)}
-    return shares.select(
-        (pl.col("category_label") + ", " + pl.col("area_code").replace_strict(names)).alias("label"),
-        "value", (pl.col("area_code") == area).alias("highlight"), "persons", "category_order", "area_code",
-    ).sort("category_order", pl.col("area_code") != area)

@@ -1,5 +1,5 @@
--- Areas that have investment lines, the published cases first.
-select area_code, area, bool_or(source <> 'syntetisk demo') as published
+-- Areas that have investment lines, the published cases (not the demo, $demo_source) first.
+select area_code, area, bool_or(source <> $demo_source) as published
 from investments
 group by area_code, area
 order by published desc, area

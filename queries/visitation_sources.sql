@@ -2,3 +2,4 @@
 select distinct source
 from agg_visitation
 where area_code in (select unnest($areas))
+order by source

@@ -7,7 +7,7 @@ from itertools import accumulate
 import polars as pl
 import pytest
 
-from queries.investment_model import (
+from pipelines.investment_model import (
     PRESETS,
     REFUSION_STEPS,
     Scenario,

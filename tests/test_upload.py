@@ -196,6 +196,23 @@ def test_jobindsats_panel_without_a_key_says_how_to_get_one(warehouse_copy, monk
     assert any("ingen API-nøgle" in i.value for i in at.info)
 
 
+def test_the_app_hands_its_secret_api_key_to_the_client(warehouse_copy, httpserver_ipv4, monkeypatch):
+    # No key in the environment: the app reads jobindsats_api_key from its secrets and passes it in (the fake
+    # API answers 401 to any other key), so the catalogue lists the mapped tables.
+    api = fake_jobindsats.FakeJobindsats(httpserver_ipv4)
+    api.add(fake_jobindsats.y60c07())
+    monkeypatch.setenv("JOBINDSATS_API_URL", api.base_url)
+    monkeypatch.delenv("JOBINDSATS_API_KEY", raising=False)
+    at = data_page()
+    at.secrets["jobindsats_api_key"] = fake_jobindsats.KEY
+    at.run()
+    assert not any("ingen API-nøgle" in i.value for i in at.info)
+    next(t for t in at.toggle if t.label == "Vis tabeller fra jobindsats").set_value(True).run()
+    assert not at.exception and not at.error
+    assert next(s for s in at.selectbox if s.label == "Tabel").options == ["y60c07: " + api.tables["y60c07"].name]
+    assert fake_jobindsats.KEY not in str(at._tree)
+
+
 def test_every_page_says_when_the_last_refresh_failed(warehouse_copy, monkeypatch):
     from pipelines import jobindsats
 

@@ -1,6 +1,8 @@
 """Investment model: extra caseworkers against avoided municipal benefit spending.
 
-Pure functions only (no Streamlit, no I/O) so the page can call them and tests can pin the numbers.
+Domain arithmetic, not data access (so not in ``queries``) and not loading, but kept with the rest of the
+Streamlit-free core: pure functions only (no Streamlit, no I/O), so the Investering page can use them through
+``queries`` and tests can pin the numbers.
 
 The core question a municipality asks is "if we hire N more caseworkers, when do avoided benefit
 payments pay for them?". The answer depends on the municipality's *net* cost of a recipient, which
@@ -25,18 +27,6 @@ REFUSION_STEPS: tuple[tuple[int, int | None, float], ...] = (
 )
 
 WEEKS_PER_YEAR = 52
-
-# Danish column labels for the dashboard, so the page does not invent its own wording.
-COLUMN_LABELS: dict[str, str] = {
-    "year": "År",
-    "investment": "Investering (kr.)",
-    "avoided": "Undgåede udgifter (kr.)",
-    "net": "Nettoresultat (kr.)",
-    "cumulative": "Akkumuleret resultat (kr.)",
-    "recipients_avoided": "Færre modtagere (fuldtidspersoner)",
-}
-# Kroner in whole kroner, as fmt_kr shows them; full-time persons to one decimal.
-COLUMN_DECIMALS: dict[str, int] = {"investment": 0, "avoided": 0, "net": 0, "cumulative": 0, "recipients_avoided": 1}
 
 
 def refusion_rate(week: int) -> float:

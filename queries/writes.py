@@ -1,0 +1,127 @@
+"""The Data page's write commands (analysts only; the page checks the role): review and load an upload, undo a
+load, and fetch a table from jobindsats.dk, review it and load it.
+
+A review validates against the snapshot this script run reads, on a cursor of its own (temporary tables only:
+the snapshot is read-only). A load or an undo goes through a write session on the master, as every CLI writer
+does, which publishes a new snapshot.
+
+The jobindsats API key is found here, at the app's edge: ``JOBINDSATS_API_KEY``, else Streamlit's secret
+``jobindsats_api_key``, handed to the client (``pipelines`` never reads Streamlit's secrets).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from pipelines import config, jobindsats, loader, uploads
+from pipelines.writer import write_session
+from queries import cached, cursor
+
+
+def can_write() -> bool:
+    """Whether this installation loads at all (not on an app machine that only reads a shared folder)."""
+    return not config.read_only()
+
+
+def upload_limits() -> tuple[int, int]:
+    """The largest upload in MB and in lines (larger extracts load through the CLI)."""
+    return uploads.MAX_UPLOAD_MB, uploads.MAX_UPLOAD_ROWS
+
+
+def upload_sheets(name: str, data: bytes) -> list[str]:
+    """An uploaded Excel workbook's sheets, for the sheet picker; [] for any other file."""
+    return uploads.sheet_names(name, data)
+
+
+@cached
+def review_upload(file_id: str, name: str, sheet: str | None = None, *, _data: bytes) -> uploads.Review:
+    """Validated against the snapshot this run reads.
+
+    Once per uploaded file (``file_id``), sheet and snapshot: the Data page runs again on every click, and a
+    national extract's review takes seconds. The bytes (``_data``, not hashed) are the file's. The load
+    itself validates the file again from scratch."""
+    with cursor() as cur:
+        return uploads.review(cur, name, _data, sheet=sheet, key=file_id)
+
+
+def _session(progress=None):
+    """A write session, as every CLI writer takes it. While another writer holds the master the page says
+    so (a notice, and the running status box's bar), and the publish shows in the bar too."""
+    def waiting(message: str) -> None:
+        st.toast(message, icon=":material/hourglass_top:")
+        if progress:
+            progress(message, 0.0)
+
+    return write_session(on_wait=waiting, on_publish=(lambda step: progress(step, 0.98)) if progress else None)
+
+
+def commit_upload(name: str, data: bytes, user: str, progress=None, sheet: str | None = None,
+                  file_id: str | None = None) -> loader.LoadResult:
+    """Load an upload (``file_id``: the file its review wrote is read again, not written twice)."""
+    with _session(progress) as con:
+        return uploads.commit(con, name, data, user, progress, sheet=sheet, key=file_id)
+
+
+def undo_load(load_id: int, user: str) -> int:
+    with _session() as con:
+        return loader.undo(con, load_id, user)
+
+
+# --- jobindsats API v3 ---------------------------------------------------------------------------
+
+def _secret() -> str | None:
+    """Streamlit's secret ``jobindsats_api_key``; None without one (or without a secrets.toml that parses)."""
+    try:
+        value = st.secrets.get(jobindsats.SECRET_NAME)
+    except StreamlitSecretNotFoundError:
+        return None
+    return str(value).strip() if value else None
+
+
+def _client() -> jobindsats.Client:
+    return jobindsats.Client(key=jobindsats.api_key(secret=_secret()))
+
+
+def jobindsats_configured() -> bool:
+    """Whether an API key is set (environment or secrets); the key itself stays in the client."""
+    try:
+        jobindsats.api_key(secret=_secret())
+    except jobindsats.JobindsatsError:
+        return False
+    return True
+
+
+@st.cache_data(ttl=3600, show_spinner="Henter jobindsats' katalog …")
+def jobindsats_catalogue() -> dict[str, str]:
+    """The mapped tables the API lists, id -> Danish name (the catalogue changes rarely: cached an hour)."""
+    mapped = jobindsats.mapping()
+    with _client() as client:
+        listed = {t["table_id"]: t["table_name"] for t in client.tables()}
+    return {t: listed[t] for t in sorted(mapped) if t in listed}
+
+
+@st.cache_data(ttl=900, show_spinner="Henter tabellens perioder …")
+def jobindsats_periods(table_id: str) -> list[str]:
+    """The periods the table's metadata offers, of the type the mapping fetches, oldest first."""
+    spec = jobindsats.mapping()[table_id]
+    with _client() as client:
+        meta = client.table(table_id)
+    return list(meta.periods[meta.period_type(spec.period_type)])
+
+
+def fetch_jobindsats(table_id: str, areas: list[str] | str, periods: str, progress=None) -> jobindsats.Fetched:
+    """Every part of a fetch, in memory; nothing is written until the analyst confirms the review."""
+    with _client() as client:
+        return jobindsats.fetch(client, table_id, areas, periods, progress)
+
+
+def review_fetched(fetched: jobindsats.Fetched) -> uploads.Review:
+    """The same review as an upload gets, for a fetch."""
+    with cursor() as cur:
+        return uploads.review(cur, fetched.file_name, fetched.as_bytes(), fetched.kind)
+
+
+def commit_fetched(fetched: jobindsats.Fetched, user: str, progress=None) -> loader.LoadResult:
+    with _session(progress) as con:
+        return jobindsats.load_fetched(con, fetched, user, progress)
