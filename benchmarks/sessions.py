@@ -41,6 +41,7 @@ class Server:
     def __init__(self, env: dict[str, str], log: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
         with open(log, "wb") as output:  # the server writes to its own copy of the file
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
@@ -55,7 +56,7 @@ class Server:
             except OSError:
                 time.sleep(0.3)
         self.stop()
-        raise StepFailed(f"the Streamlit server did not start (see {log})")
+        raise StepFailed(f"the Streamlit server did not start: {log.read_text(errors='replace')[-2000:]}")
 
     def cpu_seconds(self) -> float:
         """User + system time of the server process so far (all its threads)."""

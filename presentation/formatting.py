@@ -8,6 +8,7 @@ import numbers
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from pipelines import danish
 from pipelines.periods import MONTHS_DA
 
 MISSING = "–"
@@ -91,9 +92,8 @@ def fmt_int(x) -> str:
     return fmt_num(x, 0)
 
 
-def fmt_count(n: int, singular: str, plural: str) -> str:
-    """A count with its noun in the right number: (1, "linje", "linjer") -> "1 linje", 2112880 -> "2.112.880 linjer"."""
-    return f"{fmt_int(n)} {singular if n == 1 else plural}"
+# A count with its noun in the right number, written as the pipeline's messages write it: one definition.
+fmt_count = danish.count
 
 
 def fmt_pct(x, decimals: int = 1) -> str:

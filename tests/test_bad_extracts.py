@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import rejected, state
+from tests.helpers import rejected, state
 from pipelines import integrity, loader
 from pipelines.warehouse import connect
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import rejected
+from tests.helpers import rejected
 
 from pipelines import integrity, loader
 from pipelines.kinds import BENCHMARK, KINDS, detect_kind

@@ -13,10 +13,8 @@ import io
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -57,44 +55,17 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from benchmarks import sessions  # noqa: E402
 
 
-class Server:
-    """`streamlit run app.py` on 127.0.0.1 with its own warehouse and environment."""
+class Server(sessions.Server):
+    """`streamlit run app.py` on 127.0.0.1 (the benchmarks' server) with its own warehouse and environment."""
 
     def __init__(self, warehouse: Path, log: Path, **env):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
         environment = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse), **env}
-        environment.pop("HELHEDSBLIK_ANALYST_PASSPHRASE", None) if "HELHEDSBLIK_ANALYST_PASSPHRASE" not in env \
-            else None
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
-             str(self.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=environment, stdout=open(log, "w"), stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"Streamlit did not start: {log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        if "HELHEDSBLIK_ANALYST_PASSPHRASE" not in env:
+            environment.pop("HELHEDSBLIK_ANALYST_PASSPHRASE", None)
+        super().__init__(environment, log)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +85,7 @@ def server(built_warehouse, tmp_path_factory, browser):
     warehouse = folder / "warehouse.duckdb"
     shutil.copy(built_warehouse, warehouse)
     srv = Server(warehouse, folder / "streamlit.log", JOBINDSATS_API_KEY=API_KEY,
-                 JOBINDSATS_API_URL=f"http://127.0.0.1:{free_port()}")
+                 JOBINDSATS_API_URL=f"http://127.0.0.1:{sessions.free_port()}")
     warm_up(browser, srv)
     yield srv
     srv.stop()

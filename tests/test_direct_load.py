@@ -7,7 +7,7 @@ import pytest
 
 from pipelines import integrity, loader
 from pipelines.warehouse import connect
-from tests.conftest import rejected, state
+from tests.helpers import rejected, state
 
 HEADER = "Område;Periode;Ydelse;Køn;Alder;Herkomst;Visitationskategori;Antal personer;Fuldtidspersoner\n"
 LINES = [

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import fake_jobindsats as fj
 import pytest
-from conftest import state
+from tests.helpers import state
 
 from pipelines import config, integrity, jobindsats, loader, warehouse
 from pipelines.jobindsats import BadKey, Client, JobindsatsError, NetworkError, NotFound, UnexpectedReply

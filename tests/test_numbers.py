@@ -13,7 +13,7 @@ import pytest
 
 from pipelines import aggregates, config, integrity, loader, uploads
 from pipelines.warehouse import connect
-from tests.conftest import rejected
+from tests.helpers import rejected
 from tests.test_cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent

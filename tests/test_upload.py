@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import re
 import shutil
 import time
 from pathlib import Path
@@ -11,7 +9,7 @@ from pathlib import Path
 import fake_jobindsats
 import pytest
 import streamlit as st
-from conftest import state
+from tests.helpers import state
 from pipelines.writer import write_session
 from streamlit.testing.v1 import AppTest
 

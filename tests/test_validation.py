@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import rejected, state
+from tests.helpers import rejected, state
 from pipelines import loader
 
 VIS = "Område;Periode;Ydelse;Visitationskategori;Antal personer\n"

@@ -89,9 +89,8 @@ def test_a_killed_writer_leaves_no_stale_lock(warehouse):
                                "    print('held', flush=True); time.sleep(60)"],
                               cwd=ROOT, env=env(warehouse), stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(WriterBusy):
-        with writer(warehouse, wait=0.3):
-            pass
+    with pytest.raises(WriterBusy), writer(warehouse, wait=0.3):
+        pass
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=10)
     with writer(warehouse, wait=2):  # the kernel released it with the process
