@@ -21,7 +21,13 @@ PAGES = [
 
 # "/overblik", the address the page's name suggests, opens Overblik at "/" with the same filters rather than
 # Streamlit's English "Page not found".
-ALIASES = [st.Page(lambda: st.switch_page(OVERBLIK, query_params=st.query_params.to_dict()), title="Overblik",
-                   url_path="overblik", visibility="hidden")]
+ALIASES = [
+    st.Page(
+        lambda: st.switch_page(OVERBLIK, query_params=st.query_params.to_dict()),
+        title="Overblik",
+        url_path="overblik",
+        visibility="hidden",
+    )
+]
 
 errors.run_page(st.navigation(PAGES + ALIASES))

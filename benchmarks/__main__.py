@@ -33,8 +33,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks import dataset, report, serving, upload
-from benchmarks.measure import (PROJECT_ROOT, ChildRun, StepFailed, child_env, median, read_json, run_child,
-                                write_json)
+from benchmarks.measure import PROJECT_ROOT, ChildRun, StepFailed, child_env, median, read_json, run_child, write_json
 from pipelines import config
 from pipelines.kinds import KINDS
 
@@ -75,8 +74,13 @@ def machine() -> dict[str, str]:
             cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
     except OSError:
         pass  # not Linux-like: the platform's own name will do
-    info = {"date": now(), "nproc": str(os.cpu_count()), "RAM": f"{total_kib / 2**20:.1f} GiB", "CPU": cpu,
-            "python": platform.python_version()}
+    info = {
+        "date": now(),
+        "nproc": str(os.cpu_count()),
+        "RAM": f"{total_kib / 2**20:.1f} GiB",
+        "CPU": cpu,
+        "python": platform.python_version(),
+    }
     for package in ("duckdb", "polars", "pandas", "streamlit", "pyarrow", "numpy"):
         info[package] = _version(package)
     return info
@@ -113,6 +117,7 @@ def _child_figures(run: ChildRun) -> dict:
 
 # --- steps --------------------------------------------------------------------------------------
 
+
 def step_dataset(args, results: dict) -> dataset.Dataset | None:
     say(f"[1] demo set, scale {args.scale}, until {dataset.UNTIL}")
     try:
@@ -125,12 +130,13 @@ def step_dataset(args, results: dict) -> dataset.Dataset | None:
     if data.generation is None:
         how = "reused (marker matched scale, horizon and generator)"
     else:
-        how = (f"generated in {data.generation.seconds:,.1f} s with a peak of "
-               f"{data.generation.peak_rss_mb:,.0f} MiB")
+        how = f"generated in {data.generation.seconds:,.1f} s with a peak of {data.generation.peak_rss_mb:,.0f} MiB"
     results["dataset"] = {"how": how, "visitation": vis, "all": everything, "measured_at": now()}
     for label, t in (("visitation", vis), ("all kinds", everything)):
-        say(f"    {label:<11} {t['files']} files, {t['rows']:>13,} CSV rows, {t['fact_rows']:>13,} fact rows, "
-            f"{t['bytes'] / 1e6:>9,.1f} MB")
+        say(
+            f"    {label:<11} {t['files']} files, {t['rows']:>13,} CSV rows, {t['fact_rows']:>13,} fact rows, "
+            f"{t['bytes'] / 1e6:>9,.1f} MB"
+        )
     say(f"    {how}")
     return data
 
@@ -147,11 +153,20 @@ def step_ingest(data: dataset.Dataset, results: dict, logs: Path, rounds: int) -
     """
     files = [str(f.path) for f in data.visitation]
     t = data.totals(data.visitation)
-    ingest = {"files": t["files"], "csv_rows": t["rows"], "fact_rows": t["fact_rows"], "mb": t["bytes"] / 1e6,
-              "rounds": rounds, "measured_at": now(), "load_before": _load()}
+    ingest = {
+        "files": t["files"],
+        "csv_rows": t["rows"],
+        "fact_rows": t["fact_rows"],
+        "mb": t["bytes"] / 1e6,
+        "rounds": rounds,
+        "measured_at": now(),
+        "load_before": _load(),
+    }
     results["ingest"] = ingest
-    say(f"[2] ingest of the {t['files']} visitation files ({t['rows']:,} CSV rows, {t['bytes'] / 1e6:,.0f} MB), "
-        f"each approach in a fresh process, {rounds} interleaved round(s)")
+    say(
+        f"[2] ingest of the {t['files']} visitation files ({t['rows']:,} CSV rows, {t['bytes'] / 1e6:,.0f} MB), "
+        f"each approach in a fresh process, {rounds} interleaved round(s)"
+    )
     runs: dict[str, list[dict]] = {key: [] for key in APPROACHES}
     loaded = None
     for round_no in range(1, rounds + 1):
@@ -175,17 +190,21 @@ def step_ingest(data: dataset.Dataset, results: dict, logs: Path, rounds: int) -
         rps = pipe["csv_rows"] / pipe["seconds"]
         for key, other in (("floor", floor), ("pandas", pandas)):
             if "error" not in other:
-                say(f"    pipeline / {key}: {rps / (other['csv_rows'] / other['seconds']):.2f} × rows/s, "
-                    f"{pipe['peak_rss_mb'] / other['peak_rss_mb']:.2f} × peak RSS")
+                say(
+                    f"    pipeline / {key}: {rps / (other['csv_rows'] / other['seconds']):.2f} × rows/s, "
+                    f"{pipe['peak_rss_mb'] / other['peak_rss_mb']:.2f} × peak RSS"
+                )
     return loaded if "error" not in pipe else None
 
 
 def _ingest_line(key: str, e: dict) -> str:
     if "error" in e:
         return f"{key:<11} FAILED: {e['error'].splitlines()[0]}"
-    return (f"{key:<11} {e['seconds']:8,.1f} s  (CPU {e['cpu_seconds']:7,.1f} s)  "
-            f"{e['csv_rows'] / e['seconds']:>11,.0f} rows/s  peak RSS {e['peak_rss_mb']:7,.0f} MiB  "
-            f"{e.get('rows_loaded', 0):>12,} rows loaded  {e.get('db_mb', 0):7,.0f} MiB DuckDB file")
+    return (
+        f"{key:<11} {e['seconds']:8,.1f} s  (CPU {e['cpu_seconds']:7,.1f} s)  "
+        f"{e['csv_rows'] / e['seconds']:>11,.0f} rows/s  peak RSS {e['peak_rss_mb']:7,.0f} MiB  "
+        f"{e.get('rows_loaded', 0):>12,} rows loaded  {e.get('db_mb', 0):7,.0f} MiB DuckDB file"
+    )
 
 
 def _median_run(runs: list[dict]) -> dict:
@@ -194,8 +213,12 @@ def _median_run(runs: list[dict]) -> dict:
     if not good:
         return runs[-1]
     middle = sorted(good, key=lambda r: r["seconds"])[(len(good) - 1) // 2]
-    return {**middle, "peak_rss_mb": max(r["peak_rss_mb"] for r in good),
-            "round_seconds": [r["seconds"] for r in good], "failed_rounds": len(runs) - len(good)}
+    return {
+        **middle,
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in good),
+        "round_seconds": [r["seconds"] for r in good],
+        "failed_rounds": len(runs) - len(good),
+    }
 
 
 def _ingest_once(key: str, files: list[str], csv_rows: int, logs: Path) -> tuple[dict, Path | None]:
@@ -205,9 +228,23 @@ def _ingest_once(key: str, files: list[str], csv_rows: int, logs: Path) -> tuple
     try:
         if key == "pipeline":
             phases = logs / "ingest_pipeline_timings.json"
-            run = run_child(["-m", "pipelines", "load", *files, "--kind", "visitation", "--source",
-                             config.DEMO_SOURCE, "--timings", str(phases)], logs / "ingest_pipeline.log",
-                            env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)), timeout=INGEST_TIMEOUT)
+            run = run_child(
+                [
+                    "-m",
+                    "pipelines",
+                    "load",
+                    *files,
+                    "--kind",
+                    "visitation",
+                    "--source",
+                    config.DEMO_SOURCE,
+                    "--timings",
+                    str(phases),
+                ],
+                logs / "ingest_pipeline.log",
+                env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)),
+                timeout=INGEST_TIMEOUT,
+            )
             con = duckdb.connect(str(db), read_only=True)
             try:
                 stored = con.execute("select count(*) from fact_visitation where replaced_by is null").fetchone()[0]
@@ -218,17 +255,31 @@ def _ingest_once(key: str, files: list[str], csv_rows: int, logs: Path) -> tuple
             for load in loads:
                 for phase, seconds in load["seconds"].items():
                     totals[phase] = totals.get(phase, 0.0) + seconds
-            return {**_child_figures(run), "csv_rows": csv_rows, "rows_loaded": stored,
-                    "db_mb": _db_bytes(db) / 2**20, "phases": totals,
-                    "routes": sorted({load["route"] for load in loads})}, db
+            return {
+                **_child_figures(run),
+                "csv_rows": csv_rows,
+                "rows_loaded": stored,
+                "db_mb": _db_bytes(db) / 2**20,
+                "phases": totals,
+                "routes": sorted({load["route"] for load in loads}),
+            }, db
         if key == "pandas" and importlib.util.find_spec("pandas") is None:
             raise StepFailed("pandas is not installed in this environment")
         out = logs / f"ingest_{key}.json"
-        run = run_child(["-m", "benchmarks.children", key, str(db), str(out), *files], logs / f"ingest_{key}.log",
-                        timeout=INGEST_TIMEOUT)
+        run = run_child(
+            ["-m", "benchmarks.children", key, str(db), str(out), *files],
+            logs / f"ingest_{key}.log",
+            timeout=INGEST_TIMEOUT,
+        )
         figures = read_json(out)
-        result = {**_child_figures(run), "csv_rows": csv_rows, "rows_loaded": figures["rows"],
-                  "types": figures["types"], "db_mb": _db_bytes(db) / 2**20, "inner_seconds": figures["seconds"]}
+        result = {
+            **_child_figures(run),
+            "csv_rows": csv_rows,
+            "rows_loaded": figures["rows"],
+            "types": figures["types"],
+            "db_mb": _db_bytes(db) / 2**20,
+            "inner_seconds": figures["seconds"],
+        }
         _remove_db(db)  # only its size matters; a national copy is a gigabyte or more
         return result, None
     except STEP_ERRORS as exc:
@@ -240,8 +291,14 @@ def _pipeline_digest() -> str:
     """The loader, schema, reference and seed data: when any of them changes, a warehouse is stale."""
     digest = hashlib.sha256()
     pipelines = PROJECT_ROOT / "pipelines"
-    for f in sorted([*pipelines.glob("*.py"), *pipelines.glob("*.sql"), *config.REFERENCE_DIR.glob("*.csv"),
-                     *config.SEED_DIR.glob("*.csv")]):
+    for f in sorted(
+        [
+            *pipelines.glob("*.py"),
+            *pipelines.glob("*.sql"),
+            *config.REFERENCE_DIR.glob("*.csv"),
+            *config.SEED_DIR.glob("*.csv"),
+        ]
+    ):
         digest.update(f.name.encode())
         digest.update(f.read_bytes())
     return digest.hexdigest()[:16]
@@ -257,21 +314,30 @@ def _fact_rows(db: Path) -> int:
         con.close()
 
 
-def step_warehouse(data: dataset.Dataset, results: dict, logs: Path, from_ingest: Path | None,
-                   reuse_existing: bool) -> Path | None:
+def step_warehouse(
+    data: dataset.Dataset, results: dict, logs: Path, from_ingest: Path | None, reuse_existing: bool
+) -> Path | None:
     db = WORK / "warehouse.duckdb"
     marker = WORK / "warehouse.json"
     built_from = {"dataset": dataset.marker_digest(data.files[0].path.parent), "pipeline": _pipeline_digest()}
     say("[3] national warehouse: every demo file through the pipeline, then the seed")
     try:
-        if (reuse_existing and db.exists() and marker.exists()
-                and {k: read_json(marker).get(k) for k in built_from} == built_from):
+        if (
+            reuse_existing
+            and db.exists()
+            and marker.exists()
+            and {k: read_json(marker).get(k) for k in built_from} == built_from
+        ):
             say(f"    reusing {db.name} (built from this demo set by this pipeline code)")
             if results.get("warehouse") and "error" not in results["warehouse"]:
                 return db
-            results["warehouse"] = {"how": "Reused an earlier build from the same demo set and pipeline code",
-                                    "seconds": None,
-                                    "bytes": _db_bytes(db), "fact_rows": _fact_rows(db), "measured_at": now()}
+            results["warehouse"] = {
+                "how": "Reused an earlier build from the same demo set and pipeline code",
+                "seconds": None,
+                "bytes": _db_bytes(db),
+                "fact_rows": _fact_rows(db),
+                "measured_at": now(),
+            }
             return db
         marker.unlink(missing_ok=True)
         _remove_db(db)
@@ -281,39 +347,59 @@ def step_warehouse(data: dataset.Dataset, results: dict, logs: Path, from_ingest
             os.replace(from_ingest, db)
             _remove_db(from_ingest)  # what is left of it: its (empty) spill directory
             files = [f for f in data.files if not f.is_visitation]
-            how = ("Step 2's pipeline load of the visitation files, then the other demo files and the seed "
-                   "through the same pipeline")
+            how = (
+                "Step 2's pipeline load of the visitation files, then the other demo files and the seed "
+                "through the same pipeline"
+            )
         else:
             files = data.files
             how = "Every demo file, then the seed, through the pipeline"
         out = logs / "build.json"
-        run = run_child(["-m", "benchmarks.children", "build", str(db), str(out), *[str(f.path) for f in files]],
-                        logs / "build.log", timeout=INGEST_TIMEOUT)
+        run = run_child(
+            ["-m", "benchmarks.children", "build", str(db), str(out), *[str(f.path) for f in files]],
+            logs / "build.log",
+            timeout=INGEST_TIMEOUT,
+        )
         figures = read_json(out)
         write_json(marker, {**built_from, "built_at": now()})
-        results["warehouse"] = {"how": how, **_child_figures(run), "bytes": _db_bytes(db),
-                                "fact_rows": _fact_rows(db), "per_file": figures["files"], "measured_at": now()}
+        results["warehouse"] = {
+            "how": how,
+            **_child_figures(run),
+            "bytes": _db_bytes(db),
+            "fact_rows": _fact_rows(db),
+            "per_file": figures["files"],
+            "measured_at": now(),
+        }
     except STEP_ERRORS as exc:
         say(f"    FAILED: {exc}")
         results["warehouse"] = {"error": str(exc), "measured_at": now()}
         return None
     w = results["warehouse"]
-    say(f"    {w['seconds']:,.1f} s, peak RSS {w['peak_rss_mb']:,.0f} MiB; {w['fact_rows']:,} fact rows; "
-        f"{w['bytes'] / 2**20:,.0f} MiB on disk after checkpoint")
+    say(
+        f"    {w['seconds']:,.1f} s, peak RSS {w['peak_rss_mb']:,.0f} MiB; {w['fact_rows']:,} fact rows; "
+        f"{w['bytes'] / 2**20:,.0f} MiB on disk after checkpoint"
+    )
     return db
 
 
 def step_pages(db: Path, results: dict, logs: Path, runs: int) -> None:
     pages = sorted(PAGES_DIR.glob("*.py"))
     env = child_env(HELHEDSBLIK_WAREHOUSE=str(db))
-    section = {"method": (f"Cold: each run is a fresh process that has imported the modules and run AppTest once on "
-                          f"a trivial script, then cleared `queries.snapshot_reader` and `st.cache_data` and timed the "
-                          f"page's first `AppTest.from_file(…, default_timeout=120).run()` (the OS file cache stays "
-                          f"warm: dropping it needs root). Warm: one serving process runs every page once, then "
-                          f"{runs} new AppTest sessions per page on the filled caches. Medians of {runs} runs. "
-                          f"Streamlit's scan of the installed packages for components runs once per process, as "
-                          f"in a server; AppTest would otherwise repeat it (~250 ms) for every new AppTest."),
-               "cold": {}, "warm": {}, "measured_at": now(), "load_before": _load()}
+    section = {
+        "method": (
+            f"Cold: each run is a fresh process that has imported the modules and run AppTest once on "
+            f"a trivial script, then cleared `queries.snapshot_reader` and `st.cache_data` and timed the "
+            f"page's first `AppTest.from_file(…, default_timeout=120).run()` (the OS file cache stays "
+            f"warm: dropping it needs root). Warm: one serving process runs every page once, then "
+            f"{runs} new AppTest sessions per page on the filled caches. Medians of {runs} runs. "
+            f"Streamlit's scan of the installed packages for components runs once per process, as "
+            f"in a server; AppTest would otherwise repeat it (~250 ms) for every new AppTest."
+        ),
+        "cold": {},
+        "warm": {},
+        "measured_at": now(),
+        "load_before": _load(),
+    }
     results["pages"] = section
     say(f"[4] pages at national scale ({len(pages)} pages, {runs} runs each)")
     try:  # as make run leaves it: published before the app starts, so no page pays for the publish
@@ -325,31 +411,48 @@ def step_pages(db: Path, results: dict, logs: Path, runs: int) -> None:
         try:
             for i in range(runs):
                 out = logs / f"page_cold_{page.stem}_{i}.json"
-                run_child(["-m", "benchmarks.children", "page-cold", str(page), str(out)],
-                          logs / f"page_cold_{page.stem}_{i}.log", env=env, timeout=PAGE_TIMEOUT)
+                run_child(
+                    ["-m", "benchmarks.children", "page-cold", str(page), str(out)],
+                    logs / f"page_cold_{page.stem}_{i}.log",
+                    env=env,
+                    timeout=PAGE_TIMEOUT,
+                )
                 figures = read_json(out)
                 times.append(figures["seconds"])
                 cpu.append(figures["cpu_seconds"])
                 errors += [e for e in figures["errors"] if e not in errors]
-            section["cold"][page.stem] = {"runs": times, "median": median(times), "cpu_runs": cpu,
-                                          "cpu_median": median(cpu), "errors": errors}
-            say(f"    cold {page.stem:<16} median {median(times) * 1000:8,.0f} ms (CPU {median(cpu) * 1000:6,.0f} ms)"
-                + (f"  PAGE ERROR: {errors[0].splitlines()[0][:100]}" if errors else ""))
+            section["cold"][page.stem] = {
+                "runs": times,
+                "median": median(times),
+                "cpu_runs": cpu,
+                "cpu_median": median(cpu),
+                "errors": errors,
+            }
+            say(
+                f"    cold {page.stem:<16} median {median(times) * 1000:8,.0f} ms (CPU {median(cpu) * 1000:6,.0f} ms)"
+                + (f"  PAGE ERROR: {errors[0].splitlines()[0][:100]}" if errors else "")
+            )
         except STEP_ERRORS as exc:
             section["cold"][page.stem] = {"error": str(exc), "median": None}
             say(f"    cold {page.stem:<16} FAILED: {str(exc).splitlines()[0]}")
     out = logs / "pages_warm.json"
     try:
-        run = run_child(["-m", "benchmarks.children", "pages-warm", str(out), *map(str, pages), "--runs", str(runs)],
-                        logs / "pages_warm.log", env=env, timeout=PAGE_TIMEOUT * len(pages))
+        run = run_child(
+            ["-m", "benchmarks.children", "pages-warm", str(out), *map(str, pages), "--runs", str(runs)],
+            logs / "pages_warm.log",
+            env=env,
+            timeout=PAGE_TIMEOUT * len(pages),
+        )
         figures = read_json(out)
         section["warm"] = figures["pages"]
         section["serving_rss_mb"] = run.peak_rss_mb
         for name, m in figures["pages"].items():
-            say(f"    warm {name:<16} median {m['median'] * 1000:8,.0f} ms (CPU {m['cpu_median'] * 1000:6,.0f} ms)  "
+            say(
+                f"    warm {name:<16} median {m['median'] * 1000:8,.0f} ms (CPU {m['cpu_median'] * 1000:6,.0f} ms)  "
                 f"(first in process "
-                f"{m['first'] * 1000:,.0f} ms)" + (f"  PAGE ERROR: {m['errors'][0].splitlines()[0][:100]}"
-                                                   if m["errors"] else ""))
+                f"{m['first'] * 1000:,.0f} ms)"
+                + (f"  PAGE ERROR: {m['errors'][0].splitlines()[0][:100]}" if m["errors"] else "")
+            )
         say(f"    serving process peak RSS {run.peak_rss_mb:,.0f} MiB")
     except STEP_ERRORS as exc:
         section["warm"] = {"error": str(exc)}
@@ -361,8 +464,12 @@ def step_queries(db: Path, results: dict, logs: Path, runs: int) -> None:
     say(f"[4] queries at national scale, uncached ({runs} runs each)")
     out = logs / "queries.json"
     try:
-        run = run_child(["-m", "benchmarks.children", "queries", str(out), "--runs", str(runs)], logs / "queries.log",
-                        env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)), timeout=PAGE_TIMEOUT * 4)
+        run = run_child(
+            ["-m", "benchmarks.children", "queries", str(out), "--runs", str(runs)],
+            logs / "queries.log",
+            env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)),
+            timeout=PAGE_TIMEOUT * 4,
+        )
         figures = read_json(out)
     except STEP_ERRORS as exc:
         results["queries"] = {"error": str(exc), "measured_at": now()}
@@ -401,6 +508,7 @@ def step_upload(db: Path, data: dataset.Dataset, results: dict, logs: Path) -> N
 
 # --- results ------------------------------------------------------------------------------------
 
+
 def _previous(scale: int) -> dict:
     """Last results at the same scale and horizon, so a partial run (--only) keeps the other figures."""
     if not RESULTS_JSON.exists():
@@ -419,15 +527,27 @@ def save(results: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, default=DEFAULT_SCALE,
-                        help=f"demo scale (default {DEFAULT_SCALE}: at least 20 million fact rows)")
-    parser.add_argument("--skip-generate", action="store_true",
-                        help="never generate: fail step 1 unless a current demo set is in benchmarks/work/demo")
-    parser.add_argument("--only", choices=("ingest", "pages", "queries", "serving", "upload"),
-                        help="run only this part (and step 1)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=DEFAULT_SCALE,
+        help=f"demo scale (default {DEFAULT_SCALE}: at least 20 million fact rows)",
+    )
+    parser.add_argument(
+        "--skip-generate",
+        action="store_true",
+        help="never generate: fail step 1 unless a current demo set is in benchmarks/work/demo",
+    )
+    parser.add_argument(
+        "--only", choices=("ingest", "pages", "queries", "serving", "upload"), help="run only this part (and step 1)"
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs per page and per query (default 5)")
-    parser.add_argument("--ingest-rounds", type=int, default=3,
-                        help="interleaved rounds of the ingest comparison (default 3; medians are reported)")
+    parser.add_argument(
+        "--ingest-rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds of the ingest comparison (default 3; medians are reported)",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1 or args.ingest_rounds < 1:
         parser.error("--runs and --ingest-rounds must be 1 or more")
@@ -435,8 +555,11 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     results = _previous(args.scale)
     results.update(scale=args.scale, until=dataset.UNTIL, machine={**machine(), "load average at start": _load()})
-    notes = [f"Run with `--runs {args.runs} --ingest-rounds {args.ingest_rounds}`"
-             + (f" `--only {args.only}`" if args.only else "") + f" at {now()}."]
+    notes = [
+        f"Run with `--runs {args.runs} --ingest-rounds {args.ingest_rounds}`"
+        + (f" `--only {args.only}`" if args.only else "")
+        + f" at {now()}."
+    ]
 
     data = step_dataset(args, results)
     save(results)
@@ -466,7 +589,8 @@ def main(argv: list[str] | None = None) -> int:
     results["machine"]["load average at end"] = _load()
     results["notes"] = notes + [
         "Load average = 1/5/15-minute run-queue length; above the core count, other work competed for the CPUs "
-        "and wall times are pessimistic (CPU seconds are less affected)."]
+        "and wall times are pessimistic (CPU seconds are less affected)."
+    ]
     save(results)
     say()
     say("[7] targets")

@@ -18,13 +18,16 @@ from benchmarks.measure import median, self_peak_rss_mb, write_json
 
 # --- step 1 -----------------------------------------------------------------------------------
 
+
 def cmd_generate(args) -> None:
     from pipelines import demo
 
     start = time.perf_counter()
     files = demo.write_demo(Path(args.folder), scale=args.scale, until=args.until)
-    write_json(Path(args.out), {"files": [str(f) for f in files], "seconds": time.perf_counter() - start,
-                                "peak_rss_mb": self_peak_rss_mb()})
+    write_json(
+        Path(args.out),
+        {"files": [str(f) for f in files], "seconds": time.perf_counter() - start, "peak_rss_mb": self_peak_rss_mb()},
+    )
 
 
 # --- step 2: the floor and the pandas approach (the pipeline is its own CLI) ---------------------
@@ -33,8 +36,9 @@ def cmd_generate(args) -> None:
 # '..' markers and thousands dots leave the measure columns as text: the floor then only splits text.
 FLOOR_OPTIONS = "delim=';', header=true, decimal_separator=','"
 # For information: the same read with the measures parsed to numbers, as the pipeline must.
-FLOOR_TYPED_OPTIONS = (FLOOR_OPTIONS + ", thousands='.', nullstr='..', "
-                       "types={'Antal personer': 'BIGINT', 'Fuldtidspersoner': 'DOUBLE'}")
+FLOOR_TYPED_OPTIONS = (
+    FLOOR_OPTIONS + ", thousands='.', nullstr='..', types={'Antal personer': 'BIGINT', 'Fuldtidspersoner': 'DOUBLE'}"
+)
 
 
 def cmd_floor(args) -> None:
@@ -47,12 +51,15 @@ def cmd_floor(args) -> None:
     # The file list is bound; the options are this module's own constants.
     con.execute(f"create table t as select * from read_csv(?, {options})", [list(args.files)])
     rows = con.execute("select count(*) from t").fetchone()[0]
-    types = con.execute("select column_name, data_type from information_schema.columns "
-                        "where table_name = 't' order by ordinal_position").fetchall()
+    types = con.execute(
+        "select column_name, data_type from information_schema.columns where table_name = 't' order by ordinal_position"
+    ).fetchall()
     con.execute("checkpoint")
     con.close()
-    write_json(Path(args.out), {"rows": rows, "types": types, "seconds": time.perf_counter() - start,
-                                "peak_rss_mb": self_peak_rss_mb()})
+    write_json(
+        Path(args.out),
+        {"rows": rows, "types": types, "seconds": time.perf_counter() - start, "peak_rss_mb": self_peak_rss_mb()},
+    )
 
 
 def cmd_pandas(args) -> None:
@@ -70,17 +77,27 @@ def cmd_pandas(args) -> None:
     con.execute("create table t as select * from frame")
     con.unregister("frame")
     rows = con.execute("select count(*) from t").fetchone()[0]
-    types = con.execute("select column_name, data_type from information_schema.columns "
-                        "where table_name = 't' order by ordinal_position").fetchall()
+    types = con.execute(
+        "select column_name, data_type from information_schema.columns where table_name = 't' order by ordinal_position"
+    ).fetchall()
     con.execute("checkpoint")
     con.close()
-    write_json(Path(args.out), {"rows": rows, "types": types, "read_seconds": read_seconds,
-                                "pandas_dtypes": {str(k): str(v) for k, v in frame.dtypes.items()},
-                                "seconds": time.perf_counter() - start, "peak_rss_mb": self_peak_rss_mb(),
-                                "pandas": pd.__version__})
+    write_json(
+        Path(args.out),
+        {
+            "rows": rows,
+            "types": types,
+            "read_seconds": read_seconds,
+            "pandas_dtypes": {str(k): str(v) for k, v in frame.dtypes.items()},
+            "seconds": time.perf_counter() - start,
+            "peak_rss_mb": self_peak_rss_mb(),
+            "pandas": pd.__version__,
+        },
+    )
 
 
 # --- step 3 -----------------------------------------------------------------------------------
+
 
 def cmd_build(args) -> None:
     """Load demo files through the full pipeline, then the seed, as ``pipelines build`` does."""
@@ -101,11 +118,13 @@ def cmd_build(args) -> None:
         con.execute("checkpoint")
     finally:
         con.close()
-    write_json(Path(args.out), {"files": per_file, "seconds": time.perf_counter() - start,
-                                "peak_rss_mb": self_peak_rss_mb()})
+    write_json(
+        Path(args.out), {"files": per_file, "seconds": time.perf_counter() - start, "peak_rss_mb": self_peak_rss_mb()}
+    )
 
 
 # --- step 4: pages ----------------------------------------------------------------------------
+
 
 def _cache_component_scan() -> bool:
     """Scan the installed packages for Streamlit components once per process, as a server does.
@@ -166,9 +185,16 @@ def cmd_page_cold(args) -> None:
     queries.snapshot_reader.clear()
     st.cache_data.clear()
     seconds, cpu_seconds, errors = _run_page(AppTest, args.page, args.timeout)
-    write_json(Path(args.out), {"seconds": seconds, "cpu_seconds": cpu_seconds, "errors": errors,
-                                "peak_rss_mb": self_peak_rss_mb(),
-                                "component_scan_once": _cache_component_scan()})
+    write_json(
+        Path(args.out),
+        {
+            "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
+            "errors": errors,
+            "peak_rss_mb": self_peak_rss_mb(),
+            "component_scan_once": _cache_component_scan(),
+        },
+    )
 
 
 def cmd_pages_warm(args) -> None:
@@ -188,13 +214,22 @@ def cmd_pages_warm(args) -> None:
             times.append(seconds)
             cpu.append(cpu_seconds)
             errors += [e for e in more if e not in errors]
-        pages[Path(path).stem] = {"first": first, "runs": times, "median": median(times), "cpu_runs": cpu,
-                                  "cpu_median": median(cpu), "errors": errors}
-    write_json(Path(args.out), {"pages": pages, "peak_rss_mb": self_peak_rss_mb(),
-                                "component_scan_once": _cache_component_scan()})
+        pages[Path(path).stem] = {
+            "first": first,
+            "runs": times,
+            "median": median(times),
+            "cpu_runs": cpu,
+            "cpu_median": median(cpu),
+            "errors": errors,
+        }
+    write_json(
+        Path(args.out),
+        {"pages": pages, "peak_rss_mb": self_peak_rss_mb(), "component_scan_once": _cache_component_scan()},
+    )
 
 
 # --- step 4: queries --------------------------------------------------------------------------
+
 
 class MissingParameter(Exception):
     """A .sql file asks for a parameter this benchmark has no representative value for."""
@@ -235,22 +270,44 @@ def cmd_queries(args) -> None:
     caseload_period = queries.run("caseload_periods", area=area)["period"][0]
     match_period = queries.run("match_group_periods", area=area)["period"][0]
     invest_area = queries.investment_areas()["area_code"][0]
-    context = {"area": area, "first": first, "last": last, "caseload_period": caseload_period,
-               "match_period": match_period, "investment_area": invest_area}
+    context = {
+        "area": area,
+        "first": first,
+        "last": last,
+        "caseload_period": caseload_period,
+        "match_period": match_period,
+        "investment_area": invest_area,
+    }
     both = [area, queries.NATIONAL]
     # Representative values by parameter name; each .sql gets the ones its text asks for ($name),
     # so a query that gains or loses a parameter is still measured. Where a parameter means
     # something else in one query (the period of a caseload or a match-group table), it is overridden.
-    pool = {"area": area, "areas": both, "period": last, "from": first, "to": last, "unit": "month",
-            "preset": preset, "measure": "persons", "age": "alle", "n": 3,
-            # The constants the query functions bind, as they bind them.
-            "national": queries.NATIONAL, "total": TOTAL_CODE, "demo_source": config.DEMO_SOURCE}
-    overrides = {"caseload_teams": {"period": caseload_period}, "match_group_matrix": {"period": match_period},
-                 "investment_lines": {"area": invest_area}}
+    pool = {
+        "area": area,
+        "areas": both,
+        "period": last,
+        "from": first,
+        "to": last,
+        "unit": "month",
+        "preset": preset,
+        "measure": "persons",
+        "age": "alle",
+        "n": 3,
+        # The constants the query functions bind, as they bind them.
+        "national": queries.NATIONAL,
+        "total": TOTAL_CODE,
+        "demo_source": config.DEMO_SOURCE,
+    }
+    overrides = {
+        "caseload_teams": {"period": caseload_period},
+        "match_group_matrix": {"period": match_period},
+        "investment_lines": {"area": invest_area},
+    }
     # Variants a page can also ask for: the whole warehouse's coverage, quarters, one age band.
-    variants = {"coverage (area='*')": ("coverage", {"area": "*"}),
-                "visitation_series (under_30, quarter)": ("visitation_series", {"age": "under_30",
-                                                                                 "unit": "quarter"})}
+    variants = {
+        "coverage (area='*')": ("coverage", {"area": "*"}),
+        "visitation_series (under_30, quarter)": ("visitation_series", {"age": "under_30", "unit": "quarter"}),
+    }
 
     def params_for(name: str, extra: dict | None = None) -> dict:
         text = (queries.QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
@@ -278,21 +335,25 @@ def cmd_queries(args) -> None:
         def call():
             st.cache_data.clear()
             return fn(*a)
+
         return call
 
     functions = {
         "overview": uncached(queries.overview, area, last, preset),
         "shared_citizens": uncached(queries.shared_citizens, area, match_period),
-        "visitation_series (own)": uncached(queries.visitation_series, (area,), "persons", "alle", first, last,
-                                            "M", False),
-        "visitation_series (compare, shares)": uncached(queries.visitation_series, (area, queries.NATIONAL),
-                                                        "persons", "alle", first, last, "M", True),
+        "visitation_series (own)": uncached(
+            queries.visitation_series, (area,), "persons", "alle", first, last, "M", False
+        ),
+        "visitation_series (compare, shares)": uncached(
+            queries.visitation_series, (area, queries.NATIONAL), "persons", "alle", first, last, "M", True
+        ),
         "activation": uncached(queries.activation, area, first, last),
         "caseloads": uncached(queries.caseloads, area, caseload_period, preset),
         "published_cases": uncached(queries.published_cases, invest_area),
         "coverage": uncached(queries.coverage, area),
         "areas + month_bounds + freshness (sidebar)": uncached(
-            lambda: (queries.areas(), queries.month_bounds(), queries.freshness())),
+            lambda: (queries.areas(), queries.month_bounds(), queries.freshness())
+        ),
     }
     function_results = {}
     for label, call in functions.items():
@@ -302,8 +363,10 @@ def cmd_queries(args) -> None:
             function_results[label] = {"error": str(exc)[:500]}
         except TypeError as exc:  # the function's signature changed under this benchmark
             function_results[label] = {"error": f"called as the benchmark knows it: {exc}"[:500]}
-    write_json(Path(args.out), {"context": context, "sql": results, "functions": function_results,
-                                "peak_rss_mb": self_peak_rss_mb()})
+    write_json(
+        Path(args.out),
+        {"context": context, "sql": results, "functions": function_results, "peak_rss_mb": self_peak_rss_mb()},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,8 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("until")
     p.add_argument("out")
     p.set_defaults(func=cmd_generate)
-    for name, func in (("floor", cmd_floor), ("floor_typed", cmd_floor), ("pandas", cmd_pandas),
-                       ("build", cmd_build)):
+    for name, func in (("floor", cmd_floor), ("floor_typed", cmd_floor), ("pandas", cmd_pandas), ("build", cmd_build)):
         p = sub.add_parser(name)
         p.add_argument("db")
         p.add_argument("out")

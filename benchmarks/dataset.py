@@ -11,8 +11,14 @@ from benchmarks.measure import PROJECT_ROOT, ChildRun, StepFailed, read_json, ru
 UNTIL = "2026M09"  # fixed, so every run and every machine measures the same rows
 MARKER = "benchmark-dataset.json"
 # Measure columns per file: a fact row is one CSV row × one measure column, as the warehouse counts facts.
-MEASURES = {"demo_visitation": 2, "demo_faelles_borgere": 1, "demo_aktivering": 2, "demo_sagstal": 2,
-            "demo_investering": 1, "demo_benchmark": 1}
+MEASURES = {
+    "demo_visitation": 2,
+    "demo_faelles_borgere": 1,
+    "demo_aktivering": 2,
+    "demo_sagstal": 2,
+    "demo_investering": 1,
+    "demo_benchmark": 1,
+}
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,12 @@ class Dataset:
 
     def totals(self, files: list[DemoFile] | None = None) -> dict[str, int]:
         chosen = self.files if files is None else files
-        return {"files": len(chosen), "rows": sum(f.rows for f in chosen),
-                "fact_rows": sum(f.fact_rows for f in chosen), "bytes": sum(f.bytes for f in chosen)}
+        return {
+            "files": len(chosen),
+            "rows": sum(f.rows for f in chosen),
+            "fact_rows": sum(f.fact_rows for f in chosen),
+            "bytes": sum(f.bytes for f in chosen),
+        }
 
 
 def _generator_digest() -> str:
@@ -98,14 +108,22 @@ def prepare(folder: Path, scale: int, logs: Path, until: str = UNTIL, regenerate
     marker = folder / MARKER
     marker.unlink(missing_ok=True)  # a half-written set must never look current
     out = logs / "generate.json"
-    run = run_child(["-m", "benchmarks.children", "generate", str(folder), str(scale), until, str(out)],
-                    logs / "generate.log")
+    run = run_child(
+        ["-m", "benchmarks.children", "generate", str(folder), str(scale), until, str(out)], logs / "generate.log"
+    )
     paths = [Path(p) for p in read_json(out)["files"]]
     files = [DemoFile(p, count_rows(p), p.stat().st_size, _measures(p)) for p in paths]
-    write_json(marker, {"scale": scale, "until": until, "generator": _generator_digest(),
-                        "generated_seconds": run.seconds, "generated_peak_rss_mb": run.peak_rss_mb,
-                        "files": [{"name": f.path.name, "rows": f.rows, "bytes": f.bytes, "measures": f.measures}
-                                  for f in files]})
+    write_json(
+        marker,
+        {
+            "scale": scale,
+            "until": until,
+            "generator": _generator_digest(),
+            "generated_seconds": run.seconds,
+            "generated_peak_rss_mb": run.peak_rss_mb,
+            "files": [{"name": f.path.name, "rows": f.rows, "bytes": f.bytes, "measures": f.measures} for f in files],
+        },
+    )
     return Dataset(scale, until, files, run)
 
 

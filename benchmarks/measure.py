@@ -46,15 +46,15 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_child(args: list[str], log: Path, env: dict[str, str] | None = None,
-              timeout: float | None = None) -> ChildRun:
+def run_child(args: list[str], log: Path, env: dict[str, str] | None = None, timeout: float | None = None) -> ChildRun:
     """Run ``python args…`` (this interpreter) to the end; raise StepFailed when it fails."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         start = time.perf_counter()
         # Output goes to a file, not a pipe: nothing can block on a full pipe while we wait4().
-        proc = subprocess.Popen([sys.executable, *args], cwd=PROJECT_ROOT, env=env or child_env(),
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, *args], cwd=PROJECT_ROOT, env=env or child_env(), stdout=out, stderr=subprocess.STDOUT
+        )
         deadline = None if timeout is None else start + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG if deadline else 0)

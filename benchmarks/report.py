@@ -36,25 +36,39 @@ def targets(results: dict) -> list[Target]:
         if a is None or b is None:
             out.append(Target(name, NOT_MEASURED, f"pipeline or {label} did not complete"))
             return
-        out.append(Target(name, MET if a >= factor * b else NOT_MET,
-                          f"pipeline {a:,.0f} rows/s = {a / b:.2f} × {label} ({b:,.0f} rows/s)"))
+        out.append(
+            Target(
+                name,
+                MET if a >= factor * b else NOT_MET,
+                f"pipeline {a:,.0f} rows/s = {a / b:.2f} × {label} ({b:,.0f} rows/s)",
+            )
+        )
 
     # The "≥ pandas rows/s" target is withdrawn (issue #13): on a 2-core machine pandas reads at about the
     # floor's speed, so it asked for more than the floor itself; pandas stays in the table for information.
     ratio_target("Ingest: pipeline ≥ 0.6 × floor rows/s", floor, "floor", 0.6)
     if _ok(pipeline):
         rss = pipeline["peak_rss_mb"]
-        out.append(Target("Ingest: pipeline peak RSS ≤ 1.5 GiB", MET if rss <= 1.5 * MIB_PER_GIB else NOT_MET,
-                          f"{rss:,.0f} MiB"))
+        out.append(
+            Target(
+                "Ingest: pipeline peak RSS ≤ 1.5 GiB", MET if rss <= 1.5 * MIB_PER_GIB else NOT_MET, f"{rss:,.0f} MiB"
+            )
+        )
     else:
         out.append(Target("Ingest: pipeline peak RSS ≤ 1.5 GiB", NOT_MEASURED, "pipeline did not complete"))
     if _ok(pipeline) and _ok(pandas):
         a, b = pipeline["peak_rss_mb"], pandas["peak_rss_mb"]
-        out.append(Target("Ingest: pipeline peak RSS < 0.4 × pandas RSS", MET if a < 0.4 * b else NOT_MET,
-                          f"{a:,.0f} MiB = {a / b:.2f} × pandas ({b:,.0f} MiB)"))
+        out.append(
+            Target(
+                "Ingest: pipeline peak RSS < 0.4 × pandas RSS",
+                MET if a < 0.4 * b else NOT_MET,
+                f"{a:,.0f} MiB = {a / b:.2f} × pandas ({b:,.0f} MiB)",
+            )
+        )
     else:
-        out.append(Target("Ingest: pipeline peak RSS < 0.4 × pandas RSS", NOT_MEASURED,
-                          "pipeline or pandas did not complete"))
+        out.append(
+            Target("Ingest: pipeline peak RSS < 0.4 × pandas RSS", NOT_MEASURED, "pipeline or pandas did not complete")
+        )
 
     pages = results.get("pages") or {}
     for which, limit in (("cold", 0.500), ("warm", 0.150)):
@@ -64,8 +78,11 @@ def targets(results: dict) -> list[Target]:
             out.append(Target(name, NOT_MEASURED, (measured or {}).get("error", "not run")))
             continue
         missing = [p for p, m in measured.items() if m.get("median") is None]
-        slow = [f"{p} {m['median'] * 1000:,.0f} ms" for p, m in measured.items()
-                if m.get("median") is not None and m["median"] > limit]
+        slow = [
+            f"{p} {m['median'] * 1000:,.0f} ms"
+            for p, m in measured.items()
+            if m.get("median") is not None and m["median"] > limit
+        ]
         failed = [p for p, m in measured.items() if m.get("errors")]
         if slow or failed:  # not met whatever the pages without a timing would have shown
             detail = "over: " + ", ".join(slow) if slow else ""
@@ -80,9 +97,13 @@ def targets(results: dict) -> list[Target]:
             worst = max(measured.items(), key=lambda kv: kv[1]["median"])
             out.append(Target(name, MET, f"slowest {worst[0]} {worst[1]['median'] * 1000:,.0f} ms"))
     serving = pages.get("serving_rss_mb")
-    out.append(Target("Serving RSS ≤ 1 GiB", NOT_MEASURED if serving is None else
-                      MET if serving <= MIB_PER_GIB else NOT_MET,
-                      "warm page process did not complete" if serving is None else f"{serving:,.0f} MiB"))
+    out.append(
+        Target(
+            "Serving RSS ≤ 1 GiB",
+            NOT_MEASURED if serving is None else MET if serving <= MIB_PER_GIB else NOT_MET,
+            "warm page process did not complete" if serving is None else f"{serving:,.0f} MiB",
+        )
+    )
     out += serving_targets(results.get("serving") or {})
     out += upload_targets(results.get("upload") or {})
     return out
@@ -91,16 +112,23 @@ def targets(results: dict) -> list[Target]:
 def upload_targets(up: dict) -> list[Target]:
     """Issue #14: an upload through the app (review and commit) within twice the CLI's time."""
     out = []
-    for key, name in (("quiet", "Upload: app review + commit ≤ 2 × the CLI"),
-                      ("readers", "Upload: the same with six sessions reading")):
+    for key, name in (
+        ("quiet", "Upload: app review + commit ≤ 2 × the CLI"),
+        ("readers", "Upload: the same with six sessions reading"),
+    ):
         if not up or "error" in up or "cli_seconds" not in up.get(key, {}):
             why = (up.get("error") or "not run").splitlines()[0] if up else "not run"
             out.append(Target(name, NOT_MEASURED, why))
             continue
         app = up[key]
-        out.append(Target(name, MET if app["ratio"] <= 2.0 else NOT_MET,
-                          f"{app['review_seconds']:.1f} s + {app['commit_seconds']:.1f} s = {app['ratio']:.2f} × "
-                          f"the CLI's {app['cli_seconds']:.1f} s"))
+        out.append(
+            Target(
+                name,
+                MET if app["ratio"] <= 2.0 else NOT_MET,
+                f"{app['review_seconds']:.1f} s + {app['commit_seconds']:.1f} s = {app['ratio']:.2f} × "
+                f"the CLI's {app['cli_seconds']:.1f} s",
+            )
+        )
     return out
 
 
@@ -126,6 +154,7 @@ def serving_targets(serving: dict) -> list[Target]:
 
 # --- formatting ------------------------------------------------------------------------------
 
+
 def _n(value) -> str:
     return "–" if value is None else f"{value:,.0f}"
 
@@ -145,10 +174,12 @@ def ingest_rows(ingest: dict) -> list[list[str]]:
     floor_rps, pandas_rps = _rps(ingest.get("floor")), _rps(ingest.get("pandas"))
     typed_rps = _rps(ingest.get("floor_typed"))
     pandas = ingest.get("pandas")
-    for key, label in (("floor", "floor: DuckDB read_csv → one table"),
-                       ("floor_typed", "(information) floor with the measures typed"),
-                       ("pandas", "pandas read_csv → one DuckDB insert"),
-                       ("pipeline", "pipeline: python -m pipelines load")):
+    for key, label in (
+        ("floor", "floor: DuckDB read_csv → one table"),
+        ("floor_typed", "(information) floor with the measures typed"),
+        ("pandas", "pandas read_csv → one DuckDB insert"),
+        ("pipeline", "pipeline: python -m pipelines load"),
+    ):
         entry = ingest.get(key)
         if not _ok(entry):
             error = str((entry or {}).get("error", "not run")).splitlines()[0][:120]
@@ -168,8 +199,18 @@ def ingest_rows(ingest: dict) -> list[list[str]]:
                 parts.append(f"{entry['peak_rss_mb'] / pandas['peak_rss_mb']:.2f} × pandas RSS")
             note = "; ".join(parts)
         rounds = " / ".join(f"{x:,.1f}" for x in entry.get("round_seconds", [entry["seconds"]]))
-        rows.append([label, f"{entry['seconds']:,.1f}", f"{entry['cpu_seconds']:,.1f}", _n(rps),
-                     _n(entry["peak_rss_mb"]), _n(entry.get("rows_loaded")), note, rounds])
+        rows.append(
+            [
+                label,
+                f"{entry['seconds']:,.1f}",
+                f"{entry['cpu_seconds']:,.1f}",
+                _n(rps),
+                _n(entry["peak_rss_mb"]),
+                _n(entry.get("rows_loaded")),
+                note,
+                rounds,
+            ]
+        )
     return rows
 
 
@@ -200,16 +241,28 @@ def upload_section(up: dict) -> list[str]:
         app = up.get(key) or {}
         if "cli_seconds" in app:  # (results of an earlier layout have none)
             rows.append([f"CLI, {label}", "–", "–", f"{app['cli_seconds']:.1f}", "1.00"])
-            rows.append([f"app, {label}", f"{app['review_seconds']:.1f}", f"{app['commit_seconds']:.1f}",
-                         f"{app['review_seconds'] + app['commit_seconds']:.1f}", f"{app['ratio']:.2f}"])
-    return head + [
-        f"{_n(up['lines'])} lines ({up['mb']:,.0f} MB) of a national visitation extract, each route into its own "
-        "fresh published copy of the national warehouse. The app: a real server and Debian's Chromium on the Data "
-        "page; review from choosing the file (its transfer included) until the review is on screen, commit from "
-        "the click until the page says it is loaded (the publish included). The CLI as users run it (niced, "
-        "`HELHEDSBLIK_WRITER_NICE`). Readers: six sessions browsing every page without pause, of the server that "
-        "takes the upload (for the CLI: of a server on the same warehouse), throughout.", ""] + _table(
-        ["route", "review s", "commit s", "total s", "× CLI"], rows)
+            rows.append(
+                [
+                    f"app, {label}",
+                    f"{app['review_seconds']:.1f}",
+                    f"{app['commit_seconds']:.1f}",
+                    f"{app['review_seconds'] + app['commit_seconds']:.1f}",
+                    f"{app['ratio']:.2f}",
+                ]
+            )
+    return (
+        head
+        + [
+            f"{_n(up['lines'])} lines ({up['mb']:,.0f} MB) of a national visitation extract, each route into its own "
+            "fresh published copy of the national warehouse. The app: a real server and Debian's Chromium on the Data "
+            "page; review from choosing the file (its transfer included) until the review is on screen, commit from "
+            "the click until the page says it is loaded (the publish included). The CLI as users run it (niced, "
+            "`HELHEDSBLIK_WRITER_NICE`). Readers: six sessions browsing every page without pause, of the server that "
+            "takes the upload (for the CLI: of a server on the same warehouse), throughout.",
+            "",
+        ]
+        + _table(["route", "review s", "commit s", "total s", "× CLI"], rows)
+    )
 
 
 def serving_section(sv: dict) -> list[str]:
@@ -220,14 +273,22 @@ def serving_section(sv: dict) -> list[str]:
         "A copy of the national warehouse, published; one `streamlit run app.py` process; sessions driven over "
         "Streamlit's own websocket (`benchmarks/sessions.py`), each asking for a page as a sidebar click does and "
         "timed until the server says the script finished (the browser's drawing excluded). Every page's caches "
-        "were filled first. p50/p95 over every page run.", "",
+        "were filled first. p50/p95 over every page run.",
+        "",
         f"- Publish the national master (copy, flush, rename, pointer): **{sv['publish']['seconds']:.2f} s** for "
         f"**{sv['publish']['mib']:,.0f} MiB** (median of {len(sv['publish']['runs'])}).",
         f"- An app process noticing a new snapshot: {sv['switch']['stat_ms']:.3f} ms (one stat of the pointer); "
         f"switching to it (open read-only, first query): **{sv['switch']['switch_ms']:.1f} ms**. The first run of "
-        "each page on the new snapshot then has empty caches: see \"first after the switch\" below.", ""]
-    phases = (("one", "one session"), ("twenty", "twenty sessions at once"), ("quiet", "nothing loading"),
-              ("during", "while the load runs"), ("after_switch", "first run after the switch"))
+        'each page on the new snapshot then has empty caches: see "first after the switch" below.',
+        "",
+    ]
+    phases = (
+        ("one", "one session"),
+        ("twenty", "twenty sessions at once"),
+        ("quiet", "nothing loading"),
+        ("during", "while the load runs"),
+        ("after_switch", "first run after the switch"),
+    )
     header = ["page"]
     for _, label in phases:
         header += [f"{label} p50 ms", f"{label} p95 ms"]
@@ -239,38 +300,54 @@ def serving_section(sv: dict) -> list[str]:
             row += [_ms(m.get("p50")), _ms(m.get("p95"))]
         rows.append(row)
     lines += _table(header, rows)
-    lines += ["", "Page runs: " + ", ".join(f"{label} {sv[key]['pages']['all pages']['n']}" for key, label in phases)
-              + "."]
+    lines += [
+        "",
+        "Page runs: " + ", ".join(f"{label} {sv[key]['pages']['all pages']['n']}" for key, label in phases) + ".",
+    ]
     t = sv["twenty"]
     per_run = t["server_cpu_seconds"] / t["page_runs"]
     two = sv.get("twenty_two_processes")
-    lines += ["", f"**What limits twenty sessions on one process:** Python runs one thread at a time (the GIL). "
-              f"A warm page run costs the server about {1000 * per_run:.0f} CPU ms, nearly all of it Python "
-              "(Streamlit building and serialising the page's messages, Altair specs and Arrow tables; DuckDB's "
-              "queries are a few ms and mostly cached), so twenty sessions that ask at once queue behind each other: "
-              f"the process used {t['server_cpu_seconds'] / t['wall_seconds']:.2f} of {os.cpu_count()} cores, and a "
-              f"page waits for up to twenty others (20 × {1000 * per_run:.0f} ms ≈ {20 * per_run:.1f} s at worst). "
-              "DuckDB's threads are not the limit. More processes are: "
-              + (f"the same twenty sessions over two processes had p95 "
-                 f"{two['pages']['all pages']['p95'] * 1000:,.0f} ms "
-                 f"({two['pages']['all pages']['p95'] / sv['one']['pages']['all pages']['p95']:.2f} × one session)."
-                 if two else "see the deployment section of the README."), ""]
-    lines += [f"Twenty sessions: {t['page_runs']} page runs in {t['wall_seconds']:.1f} s; the server used "
-              f"{t['server_cpu_seconds']:.1f} CPU s ({t['server_cpu_seconds'] / t['wall_seconds']:.2f} cores of "
-              f"{os.cpu_count()}), {1000 * t['server_cpu_seconds'] / t['page_runs']:.0f} CPU ms per page run. "
-              "The load beside the server: " + f"{sv['during']['load_seconds']:.0f} s, "
-              "as `python -m pipelines load` runs it (at niceness 10, `HELHEDSBLIK_WRITER_NICE`; the server at "
-              f"{sv.get('server_nice', 0)})."]
+    lines += [
+        "",
+        f"**What limits twenty sessions on one process:** Python runs one thread at a time (the GIL). "
+        f"A warm page run costs the server about {1000 * per_run:.0f} CPU ms, nearly all of it Python "
+        "(Streamlit building and serialising the page's messages, Altair specs and Arrow tables; DuckDB's "
+        "queries are a few ms and mostly cached), so twenty sessions that ask at once queue behind each other: "
+        f"the process used {t['server_cpu_seconds'] / t['wall_seconds']:.2f} of {os.cpu_count()} cores, and a "
+        f"page waits for up to twenty others (20 × {1000 * per_run:.0f} ms ≈ {20 * per_run:.1f} s at worst). "
+        "DuckDB's threads are not the limit. More processes are: "
+        + (
+            f"the same twenty sessions over two processes had p95 "
+            f"{two['pages']['all pages']['p95'] * 1000:,.0f} ms "
+            f"({two['pages']['all pages']['p95'] / sv['one']['pages']['all pages']['p95']:.2f} × one session)."
+            if two
+            else "see the deployment section of the README."
+        ),
+        "",
+    ]
+    lines += [
+        f"Twenty sessions: {t['page_runs']} page runs in {t['wall_seconds']:.1f} s; the server used "
+        f"{t['server_cpu_seconds']:.1f} CPU s ({t['server_cpu_seconds'] / t['wall_seconds']:.2f} cores of "
+        f"{os.cpu_count()}), {1000 * t['server_cpu_seconds'] / t['page_runs']:.0f} CPU ms per page run. "
+        "The load beside the server: " + f"{sv['during']['load_seconds']:.0f} s, "
+        "as `python -m pipelines load` runs it (at niceness 10, `HELHEDSBLIK_WRITER_NICE`; the server at "
+        f"{sv.get('server_nice', 0)})."
+    ]
     if sv.get("notes"):
         lines += [""] + [f"- {n}" for n in sv["notes"]]
     return lines
 
 
 def markdown(results: dict) -> str:
-    lines = ["# Benchmark results", "",
-             "Written by `python -m benchmarks` (see `benchmarks/README.md`). MiB = 1024 × 1024 bytes; "
-             "times are wall-clock unless marked CPU.", "",
-             "## Machine", ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `python -m benchmarks` (see `benchmarks/README.md`). MiB = 1024 × 1024 bytes; "
+        "times are wall-clock unless marked CPU.",
+        "",
+        "## Machine",
+        "",
+    ]
     lines += _table(["", ""], [[k, v] for k, v in results.get("machine", {}).items()])
     lines += _dataset_section(results)
     lines += _ingest_section(results.get("ingest") or {})
@@ -280,8 +357,7 @@ def markdown(results: dict) -> str:
     lines += serving_section(results.get("serving") or {})
     lines += upload_section(results.get("upload") or {})
     lines += ["", "## Targets", ""]
-    lines += _table(["target", "status", "measured"], [[t.name, f"**{t.status}**", t.detail]
-                                                       for t in targets(results)])
+    lines += _table(["target", "status", "measured"], [[t.name, f"**{t.status}**", t.detail] for t in targets(results)])
     if results.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {n}" for n in results["notes"]]
     return "\n".join(lines) + "\n"
@@ -292,41 +368,63 @@ def _dataset_section(results: dict) -> list[str]:
     head, measured = _section("Dataset", d)
     if not measured:
         return head
-    rows = [[k, _n(v["files"]), _n(v["rows"]), _n(v["fact_rows"]), f"{v['bytes'] / 1e6:,.1f}"]
-            for k, v in (("visitation", d["visitation"]), ("all kinds", d["all"]))]
-    return head + [f"`pipelines.demo.write_demo(scale={results['scale']}, until=\"{results['until']}\")`, "
-                   f"{d['how']}.", ""] + _table(["files", "n", "CSV rows", "fact rows (rows × measures)", "MB on disk"],
-                                                 rows)
+    rows = [
+        [k, _n(v["files"]), _n(v["rows"]), _n(v["fact_rows"]), f"{v['bytes'] / 1e6:,.1f}"]
+        for k, v in (("visitation", d["visitation"]), ("all kinds", d["all"]))
+    ]
+    return (
+        head
+        + [f'`pipelines.demo.write_demo(scale={results["scale"]}, until="{results["until"]}")`, {d["how"]}.', ""]
+        + _table(["files", "n", "CSV rows", "fact rows (rows × measures)", "MB on disk"], rows)
+    )
 
 
 def _ingest_section(ing: dict) -> list[str]:
     lines = ["", "## Ingest (visitation files only: they are the bulk)", ""] + _when(ing)
     if not ing:
         return lines + ["NOT MEASURED: not run"]
-    lines.append(f"{ing.get('files', '–')} files, {_n(ing.get('csv_rows'))} CSV rows "
-                 f"({_n(ing.get('fact_rows'))} fact rows), {ing.get('mb', 0):,.0f} MB. Each approach runs in a "
-                 "fresh process into a fresh DuckDB file; peak RSS is that process's `ru_maxrss`. "
-                 f"{ing.get('rounds', 1)} interleaved round(s) (floor, typed floor, pandas, pipeline, then "
-                 "again): each approach's median round by wall time, with its largest peak RSS; every "
-                 "round's seconds in the last column.")
+    lines.append(
+        f"{ing.get('files', '–')} files, {_n(ing.get('csv_rows'))} CSV rows "
+        f"({_n(ing.get('fact_rows'))} fact rows), {ing.get('mb', 0):,.0f} MB. Each approach runs in a "
+        "fresh process into a fresh DuckDB file; peak RSS is that process's `ru_maxrss`. "
+        f"{ing.get('rounds', 1)} interleaved round(s) (floor, typed floor, pandas, pipeline, then "
+        "again): each approach's median round by wall time, with its largest peak RSS; every "
+        "round's seconds in the last column."
+    )
     lines.append("")
-    lines += _table(["approach", "s", "CPU s", "CSV rows/s", "peak RSS MiB", "rows loaded (pipeline: facts)",
-                     "ratios", "rounds (s)"],
-                    ingest_rows(ing))
+    lines += _table(
+        [
+            "approach",
+            "s",
+            "CPU s",
+            "CSV rows/s",
+            "peak RSS MiB",
+            "rows loaded (pipeline: facts)",
+            "ratios",
+            "rounds (s)",
+        ],
+        ingest_rows(ing),
+    )
     lines.append("")
     pipe = ing.get("pipeline") or {}
     if _ok(pipe) and pipe.get("phases"):
         total = sum(pipe["phases"].values())
-        parts = [f"{phase} {seconds:,.1f} s ({100 * seconds / total:.0f} %)"
-                 for phase, seconds in sorted(pipe["phases"].items(), key=lambda kv: -kv[1])]
-        lines.append(f"Where the pipeline's median round spent its time, summed over the files (load route: "
-                     f"{', '.join(pipe.get('routes', []))}; the rest of the {pipe['seconds']:,.1f} s is "
-                     f"Python start-up and connecting): " + "; ".join(parts) + ".")
+        parts = [
+            f"{phase} {seconds:,.1f} s ({100 * seconds / total:.0f} %)"
+            for phase, seconds in sorted(pipe["phases"].items(), key=lambda kv: -kv[1])
+        ]
+        lines.append(
+            f"Where the pipeline's median round spent its time, summed over the files (load route: "
+            f"{', '.join(pipe.get('routes', []))}; the rest of the {pipe['seconds']:,.1f} s is "
+            f"Python start-up and connecting): " + "; ".join(parts) + "."
+        )
         lines.append("")
-    lines.append("The floor and pandas store one row per CSV row. So does the pipeline (`visitation_lines`: one "
-                 "column per measure, each replaceable on its own), after validating every row; it counts and "
-                 "reports one fact per CSV row and measure (the `fact_visitation` view). Types each approach "
-                 "ended up with:")
+    lines.append(
+        "The floor and pandas store one row per CSV row. So does the pipeline (`visitation_lines`: one "
+        "column per measure, each replaceable on its own), after validating every row; it counts and "
+        "reports one fact per CSV row and measure (the `fact_visitation` view). Types each approach "
+        "ended up with:"
+    )
     lines.append("")
     for key in ("floor", "floor_typed", "pandas"):
         entry = ing.get(key) or {}
@@ -339,8 +437,10 @@ def _warehouse_section(w: dict) -> list[str]:
     head, measured = _section("National warehouse", w)
     if not measured:
         return head
-    lines = head + [f"{w['how']}. Size on disk after checkpoint: **{w['bytes'] / 2**20:,.0f} MiB** "
-                    f"({_n(w.get('fact_rows'))} current fact rows in all tables)."]
+    lines = head + [
+        f"{w['how']}. Size on disk after checkpoint: **{w['bytes'] / 2**20:,.0f} MiB** "
+        f"({_n(w.get('fact_rows'))} current fact rows in all tables)."
+    ]
     if w.get("seconds") is not None:
         lines.append(f"Build step: {w['seconds']:,.1f} s, peak RSS {w['peak_rss_mb']:,.0f} MiB.")
     return lines
@@ -359,10 +459,20 @@ def _pages_section(p: dict) -> list[str]:
         note = ("ERROR: " + errors[0].splitlines()[0][:100]) if errors else ""
         if c.get("error"):
             note = "cold NOT MEASURED: " + c["error"].splitlines()[0][:100]
-        rows.append([name, _ms(c.get("median")), _ms(c.get("cpu_median")), _ms(w_.get("first")),
-                     _ms(w_.get("median")), _ms(w_.get("cpu_median")), note])
-    lines += _table(["page", "cold ms", "cold CPU ms", "first in serving process ms", "warm ms", "warm CPU ms",
-                     "note"], rows)
+        rows.append(
+            [
+                name,
+                _ms(c.get("median")),
+                _ms(c.get("cpu_median")),
+                _ms(w_.get("first")),
+                _ms(w_.get("median")),
+                _ms(w_.get("cpu_median")),
+                note,
+            ]
+        )
+    lines += _table(
+        ["page", "cold ms", "cold CPU ms", "first in serving process ms", "warm ms", "warm CPU ms", "note"], rows
+    )
     for which in ("cold", "warm"):
         if isinstance((p.get(which) or {}).get("error"), str):
             lines.append(f"\n{which}: NOT MEASURED: {p[which]['error'].splitlines()[0]}")
@@ -377,16 +487,34 @@ def _queries_section(q: dict) -> list[str]:
     if not measured:
         return head
     ctx = q.get("context", {})
-    lines = head + ["Parameters: " + ", ".join(f"{k} = {v}" for k, v in ctx.items()) +
-                    ". `queries.run(name, **params)` directly; first call, then the median of the following "
-                    f"runs. Query process peak RSS {q.get('peak_rss_mb', 0):,.0f} MiB.", ""]
-    rows = [[f"`{k}`", _ms(v.get("first")), _ms(v.get("median")), _n(v.get("rows")),
-             ("ERROR: " + v["error"].splitlines()[0][:100]) if "error" in v else ""]
-            for k, v in q["sql"].items()]
+    lines = head + [
+        "Parameters: "
+        + ", ".join(f"{k} = {v}" for k, v in ctx.items())
+        + ". `queries.run(name, **params)` directly; first call, then the median of the following "
+        f"runs. Query process peak RSS {q.get('peak_rss_mb', 0):,.0f} MiB.",
+        "",
+    ]
+    rows = [
+        [
+            f"`{k}`",
+            _ms(v.get("first")),
+            _ms(v.get("median")),
+            _n(v.get("rows")),
+            ("ERROR: " + v["error"].splitlines()[0][:100]) if "error" in v else "",
+        ]
+        for k, v in q["sql"].items()
+    ]
     lines += _table(["query (.sql)", "first ms", "median ms", "rows", "note"], rows)
     lines.append("")
-    rows = [[k, _ms(v.get("first")), _ms(v.get("median")),
-             ("ERROR: " + v["error"].splitlines()[0][:100]) if "error" in v else ""]
-            for k, v in q["functions"].items()]
-    return lines + _table(["query function (st.cache_data cleared before each call)", "first ms", "median ms",
-                           "note"], rows)
+    rows = [
+        [
+            k,
+            _ms(v.get("first")),
+            _ms(v.get("median")),
+            ("ERROR: " + v["error"].splitlines()[0][:100]) if "error" in v else "",
+        ]
+        for k, v in q["functions"].items()
+    ]
+    return lines + _table(
+        ["query function (st.cache_data cleared before each call)", "first ms", "median ms", "note"], rows
+    )

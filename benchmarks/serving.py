@@ -86,8 +86,11 @@ def _switch_cost(master: Path, published: Path, rounds: int = 5) -> dict:
             start = time.perf_counter()
             reader.current().con.execute("select 1").fetchall()
             switch.append(time.perf_counter() - start)
-        return {"stat_ms": median(stat) * 1000, "switch_ms": median(switch) * 1000,
-                "switch_runs_ms": [s * 1000 for s in switch]}
+        return {
+            "stat_ms": median(stat) * 1000,
+            "switch_ms": median(switch) * 1000,
+            "switch_runs_ms": [s * 1000 for s in switch],
+        }
     finally:
         reader.close()
 
@@ -124,8 +127,10 @@ def _twenty_on_two(server: sessions.Server, env: dict, logs: Path, pages: list[s
     finally:
         second.stop()
     result = {**sessions.summary(runs), "wall_seconds": wall, "page_runs": len(runs)}
-    _say(f"    twenty sessions over two processes: p95 {result['pages']['all pages']['p95'] * 1000:,.0f} ms "
-         f"({len(runs)} page runs in {wall:.1f} s)")
+    _say(
+        f"    twenty sessions over two processes: p95 {result['pages']['all pages']['p95'] * 1000:,.0f} ms "
+        f"({len(runs)} page runs in {wall:.1f} s)"
+    )
     return result
 
 
@@ -140,8 +145,10 @@ def step(db: Path, visitation_files: list[Path], work: Path, logs: Path, runs: i
     out["publish"] = _publish_cost(master, published)
     _say(f"    publish the national master: {out['publish']['seconds']:.2f} s, {out['publish']['mib']:,.0f} MiB")
     out["switch"] = _switch_cost(master, published)
-    _say(f"    app sees a new snapshot: stat {out['switch']['stat_ms']:.3f} ms; "
-         f"switch {out['switch']['switch_ms']:.1f} ms")
+    _say(
+        f"    app sees a new snapshot: stat {out['switch']['stat_ms']:.3f} ms; "
+        f"switch {out['switch']['switch_ms']:.1f} ms"
+    )
     # Older snapshots from the two measurements above are of no use to the server.
     snapshots.prune(published, keep=2)
 
@@ -160,18 +167,38 @@ def step(db: Path, visitation_files: list[Path], work: Path, logs: Path, runs: i
         cpu, start = server.cpu_seconds(), time.monotonic()
         twenty = sessions.concurrent(server.url, pages, TWENTY, rounds=max(1, rounds // 2))
         wall = time.monotonic() - start
-        out["twenty"] = {**sessions.summary(twenty), "wall_seconds": wall,
-                         "server_cpu_seconds": server.cpu_seconds() - cpu, "page_runs": len(twenty)}
-        _say(f"    one session: p95 {out['one']['pages']['all pages']['p95'] * 1000:,.0f} ms; twenty at once: p95 "
-             f"{out['twenty']['pages']['all pages']['p95'] * 1000:,.0f} ms ({len(twenty)} page runs in {wall:.1f} s, "
-             f"server CPU {out['twenty']['server_cpu_seconds'] / wall:.2f} cores)")
+        out["twenty"] = {
+            **sessions.summary(twenty),
+            "wall_seconds": wall,
+            "server_cpu_seconds": server.cpu_seconds() - cpu,
+            "page_runs": len(twenty),
+        }
+        _say(
+            f"    one session: p95 {out['one']['pages']['all pages']['p95'] * 1000:,.0f} ms; twenty at once: p95 "
+            f"{out['twenty']['pages']['all pages']['p95'] * 1000:,.0f} ms ({len(twenty)} page runs in {wall:.1f} s, "
+            f"server CPU {out['twenty']['server_cpu_seconds'] / wall:.2f} cores)"
+        )
 
         out["twenty_two_processes"] = _twenty_on_two(server, env, logs, pages, max(1, rounds // 2))
         quiet = sessions.browse(server.url, pages, rounds=rounds)
         with open(logs / "serving_load.log", "wb") as output:  # the load writes to its own copy of the file
-            load = subprocess.Popen([sys.executable, "-m", "pipelines", "load", *map(str, reload), "--kind",
-                                     "visitation", "--source", config.DEMO_SOURCE], cwd=PROJECT_ROOT, env=env,
-                                    stdout=output, stderr=subprocess.STDOUT)
+            load = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "pipelines",
+                    "load",
+                    *map(str, reload),
+                    "--kind",
+                    "visitation",
+                    "--source",
+                    config.DEMO_SOURCE,
+                ],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         load_start = time.monotonic()
         during, after = _browse_during(server.url, pages, load, published)
         load_seconds = time.monotonic() - load_start
@@ -179,10 +206,12 @@ def step(db: Path, visitation_files: list[Path], work: Path, logs: Path, runs: i
         out["quiet"] = sessions.summary(quiet)
         out["during"] = {**sessions.summary(during), "load_seconds": load_seconds}
         out["after_switch"] = sessions.summary(after)
-        _say(f"    quiet p95 {out['quiet']['pages']['all pages']['p95'] * 1000:,.0f} ms; during the load "
-             f"({load_seconds:.0f} s, {len(during)} page runs) p95 "
-             f"{out['during']['pages']['all pages']['p95'] * 1000:,.0f} ms; first run after the switch p95 "
-             f"{out['after_switch']['pages']['all pages']['p95'] * 1000:,.0f} ms")
+        _say(
+            f"    quiet p95 {out['quiet']['pages']['all pages']['p95'] * 1000:,.0f} ms; during the load "
+            f"({load_seconds:.0f} s, {len(during)} page runs) p95 "
+            f"{out['during']['pages']['all pages']['p95'] * 1000:,.0f} ms; first run after the switch p95 "
+            f"{out['after_switch']['pages']['all pages']['p95'] * 1000:,.0f} ms"
+        )
         out["server_nice"] = os.getpriority(os.PRIO_PROCESS, server.proc.pid)
     finally:
         server.stop()

@@ -25,8 +25,16 @@ from websockets.sync.client import ClientConnection, connect
 from benchmarks.measure import PROJECT_ROOT, StepFailed, median
 
 # app.py's url paths, the default page first (its address is the root).
-PAGES = {"overblik": "", "faelles_borgere": "faelles-borgere", "visitation": "visitation", "aktivering": "aktivering",
-         "sagstal": "sagstal", "investering": "investering", "benchmark": "benchmark", "data": "data"}
+PAGES = {
+    "overblik": "",
+    "faelles_borgere": "faelles-borgere",
+    "visitation": "visitation",
+    "aktivering": "aktivering",
+    "sagstal": "sagstal",
+    "investering": "investering",
+    "benchmark": "benchmark",
+    "data": "data",
+}
 
 
 def free_port() -> int:
@@ -44,9 +52,26 @@ class Server:
         self.log = log
         with open(log, "wb") as output:  # the server writes to its own copy of the file
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-                 "--server.port", str(self.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    "app.py",
+                    "--server.address",
+                    "127.0.0.1",
+                    "--server.port",
+                    str(self.port),
+                    "--server.headless",
+                    "true",
+                    "--browser.gatherUsageStats",
+                    "false",
+                ],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -92,9 +117,13 @@ class Session:
 
     def __init__(self, url: str, query: str = "kommune=751"):
         self.query = query
-        self._ws: ClientConnection = connect(url.replace("http://", "ws://") + "/_stcore/stream",
-                                             subprotocols=["streamlit"], origin=url, max_size=None,
-                                             open_timeout=60)
+        self._ws: ClientConnection = connect(
+            url.replace("http://", "ws://") + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            origin=url,
+            max_size=None,
+            open_timeout=60,
+        )
 
     def open(self, page: str, timeout: float = 300.0) -> PageRun:
         request = BackMsg()
@@ -144,7 +173,7 @@ def concurrent(urls: str | list[str], pages: list[str], sessions: int, rounds: i
             session = Session(urls[n % len(urls)])
             try:
                 go.wait(timeout=120)
-                order = pages[n % len(pages):] + pages[:n % len(pages)]
+                order = pages[n % len(pages) :] + pages[: n % len(pages)]
                 mine = [session.open(page) for _ in range(rounds) for page in order]
             finally:
                 session.close()
@@ -179,7 +208,10 @@ def summary(runs: list[PageRun]) -> dict:
         times = [r.seconds for r in runs if r.page == page]
         out[page] = {"n": len(times), "p50": median(times), "p95": percentile(times, 95)}
     every = [r.seconds for r in runs]
-    out["all pages"] = {"n": len(every), "p50": median(every) if every else None,
-                        "p95": percentile(every, 95) if every else None}
+    out["all pages"] = {
+        "n": len(every),
+        "p50": median(every) if every else None,
+        "p95": percentile(every, 95) if every else None,
+    }
     errors = sorted({e for r in runs for e in r.errors})
     return {"pages": out, "errors": errors}

@@ -59,8 +59,14 @@ def _fresh_master(db: Path, folder: Path) -> dict[str, str]:
     shutil.copyfile(db, folder / "warehouse.duckdb")
     env = child_env(HELHEDSBLIK_WAREHOUSE=str(folder / "warehouse.duckdb"))
     env.pop("HELHEDSBLIK_ANALYST_PASSPHRASE", None)  # open local mode: the uploader is on the Data page
-    subprocess.run([sys.executable, "-m", "pipelines", "publish"], cwd=PROJECT_ROOT, env=env, check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pipelines", "publish"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return env
 
 
@@ -75,8 +81,14 @@ def _cli(db: Path, extract: Path, work: Path, logs: Path, label: str, readers: b
             time.sleep(2.0)  # the readers in full swing
         start = time.perf_counter()
         with open(logs / f"upload_cli_{label}.log", "wb") as log:
-            done = subprocess.run([sys.executable, "-m", "pipelines", "load", str(extract)], cwd=PROJECT_ROOT,
-                                  env=env, stdout=log, stderr=subprocess.STDOUT, timeout=3600)
+            done = subprocess.run(
+                [sys.executable, "-m", "pipelines", "load", str(extract)],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=3600,
+            )
         seconds = time.perf_counter() - start
     finally:
         stop.set()
@@ -93,6 +105,7 @@ def _cli(db: Path, extract: Path, work: Path, logs: Path, label: str, readers: b
 
 def _readers(url: str, stop: threading.Event, failures: list[str]) -> list[threading.Thread]:
     """Six sessions browsing every page until ``stop`` is set."""
+
     def user(n: int) -> None:
         pages = list(sessions.PAGES)
         try:
@@ -134,9 +147,19 @@ def _through_the_app(db: Path, extract: Path, work: Path, logs: Path, label: str
             threads = _readers(server.url, stop, failures)
             time.sleep(2.0)  # the readers in full swing
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(_niced_chromium(work)), headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
+            browser = p.chromium.launch(
+                executable_path=str(_niced_chromium(work)),
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.goto(f"{server.url}/data", timeout=TIMEOUT_MS)
@@ -178,7 +201,9 @@ def step(db: Path, visitation_file: Path, work: Path, logs: Path) -> dict:
         app["cli_seconds"] = cli
         app["ratio"] = (app["review_seconds"] + app["commit_seconds"]) / cli
         out[label] = app
-        _say(f"    {'with six readers' if readers else 'nothing else running'}: CLI {cli:.1f} s; app review "
-             f"{app['review_seconds']:.1f} s + commit {app['commit_seconds']:.1f} s = {app['ratio']:.2f} × the CLI")
+        _say(
+            f"    {'with six readers' if readers else 'nothing else running'}: CLI {cli:.1f} s; app review "
+            f"{app['review_seconds']:.1f} s + commit {app['commit_seconds']:.1f} s = {app['ratio']:.2f} × the CLI"
+        )
     shutil.rmtree(work, ignore_errors=True)
     return out

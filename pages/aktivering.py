@@ -10,8 +10,16 @@ from presentation.formatting import fmt_pct
 page.start("Aktivering")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
-target = fields.number(st, "Mål for aktiveringsgrad (pct.)", 35.0, 0, 100, decimals=1, key="target",
-                       help="35 % er målet i Københavns strategi fra 2008.")
+target = fields.number(
+    st,
+    "Mål for aktiveringsgrad (pct.)",
+    35.0,
+    0,
+    100,
+    decimals=1,
+    key="target",
+    help="35 % er målet i Københavns strategi fra 2008.",
+)
 if target is None:
     st.stop()
 series, averages = queries.activation(choice.area, choice.first, choice.last, choice.freq)
@@ -21,13 +29,23 @@ if series.is_empty() and averages.is_empty():
 
 if not series.is_empty():
     period = f"{filters.month_label(choice.first)} – {filters.month_label(choice.last)}"
-    page.chart(charts.rate_with_target(series, target, "Aktiveringsgrad (pct.)", f"Aktiveringsgrad, {area}",
-                                       "Særlige behov mod alle modtagere"), series,
-               alt=f"Aktiveringsgrad over tid for grupper i {area} med en mållinje på {fmt_pct(target, 1)}.",
-               caption_text=page.caption(series["source"], period), key="rate",
-               table_columns={"date": "Måned", "series": "Gruppe", "value": "Aktiveringsgrad (pct.)",
-                              "persons": "Personer", "activated": "Aktiverede"},
-               counts=("persons", "activated"))
+    page.chart(
+        charts.rate_with_target(
+            series, target, "Aktiveringsgrad (pct.)", f"Aktiveringsgrad, {area}", "Særlige behov mod alle modtagere"
+        ),
+        series,
+        alt=f"Aktiveringsgrad over tid for grupper i {area} med en mållinje på {fmt_pct(target, 1)}.",
+        caption_text=page.caption(series["source"], period),
+        key="rate",
+        table_columns={
+            "date": "Måned",
+            "series": "Gruppe",
+            "value": "Aktiveringsgrad (pct.)",
+            "persons": "Personer",
+            "activated": "Aktiverede",
+        },
+        counts=("persons", "activated"),
+    )
 if not averages.is_empty():
     st.subheader("Offentliggjorte gennemsnit")
     page.table(averages)

@@ -13,17 +13,23 @@ choice = filters.sidebar_filters()
 who = access.sidebar_access()
 may_write = who.is_analyst and writes.can_write()
 if who.is_analyst and not may_write:
-    st.info("Denne installation viser kun data: udtræk indlæses, hentes og fortrydes på den maskine, hvor "
-            "hovedlageret ligger.", icon=":material/visibility:")
+    st.info(
+        "Denne installation viser kun data: udtræk indlæses, hentes og fortrydes på den maskine, hvor "
+        "hovedlageret ligger.",
+        icon=":material/visibility:",
+    )
 
 if may_write:
     st.header("Indlæs udtræk")
     max_mb, max_lines = writes.upload_limits()
-    st.caption(f"CSV (jobindsats: ';' og decimalkomma), Excel (.xlsx), Parquet eller jobindsats-JSON. Højst "
-               f"{max_mb} MB og {fmt_int(max_lines)} linjer pr. fil. "
-               "Filen kontrolleres først; intet indlæses før du bekræfter.")
-    files = st.file_uploader("Vælg filer", type=["csv", "txt", "xlsx", "parquet", "json"],
-                             accept_multiple_files=True, key="uploads")
+    st.caption(
+        f"CSV (jobindsats: ';' og decimalkomma), Excel (.xlsx), Parquet eller jobindsats-JSON. Højst "
+        f"{max_mb} MB og {fmt_int(max_lines)} linjer pr. fil. "
+        "Filen kontrolleres først; intet indlæses før du bekræfter."
+    )
+    files = st.file_uploader(
+        "Vælg filer", type=["csv", "txt", "xlsx", "parquet", "json"], accept_multiple_files=True, key="uploads"
+    )
     for number, upload in enumerate(files or []):
         if page.loaded_upload(upload.file_id):
             st.caption(f"{plain(upload.name)} er indlæst (se Indlæsninger nedenfor).")
@@ -32,50 +38,78 @@ if may_write:
         with st.container(border=True):
             sheets = writes.upload_sheets(upload.name, data)
             # A workbook's data need not be on its first sheet: the analyst picks the sheet to read.
-            sheet = st.selectbox("Ark", sheets, key=f"sheet_{number}_{upload.name}",
-                                 help="Arket i Excel-filen, der skal indlæses") if len(sheets) > 1 else None
+            sheet = (
+                st.selectbox(
+                    "Ark", sheets, key=f"sheet_{number}_{upload.name}", help="Arket i Excel-filen, der skal indlæses"
+                )
+                if len(sheets) > 1
+                else None
+            )
             if not page.review(writes.review_upload(upload.file_id, upload.name, sheet, _data=data)):
                 continue
             if st.button(f"Indlæs {plain(upload.name)}", key=f"commit_{number}_{upload.name}", type="primary"):
-                page.run_load(upload.name, lambda progress, name=upload.name, data=data, sheet=sheet,
-                              file_id=upload.file_id: writes.commit_upload(name, data, who.user, progress=progress,
-                                                                           sheet=sheet, file_id=file_id),
-                              upload_id=upload.file_id)
+                page.run_load(
+                    upload.name,
+                    lambda progress, name=upload.name, data=data, sheet=sheet, file_id=upload.file_id: (
+                        writes.commit_upload(name, data, who.user, progress=progress, sheet=sheet, file_id=file_id)
+                    ),
+                    upload_id=upload.file_id,
+                )
 
 if may_write:
     st.header("Hent fra jobindsats")
-    st.caption("Henter fra jobindsats.dk's API v3 (nøgle i JOBINDSATS_API_KEY eller jobindsats_api_key i secrets). "
-               "Det hentede kontrolleres som en upload; intet indlæses før du bekræfter.")
+    st.caption(
+        "Henter fra jobindsats.dk's API v3 (nøgle i JOBINDSATS_API_KEY eller jobindsats_api_key i secrets). "
+        "Det hentede kontrolleres som en upload; intet indlæses før du bekræfter."
+    )
     catalogue = {}
     if not writes.jobindsats_configured():
-        st.info("Der er ingen API-nøgle til jobindsats: sæt JOBINDSATS_API_KEY, eller jobindsats_api_key i "
-                ".streamlit/secrets.toml. En nøgle bestilles hos jobindsats.dk.", icon=":material/key:")
-    elif st.toggle("Vis tabeller fra jobindsats", key="jobindsats_open",
-                   help="Henter kataloget og tabellernes perioder fra jobindsats.dk"):
+        st.info(
+            "Der er ingen API-nøgle til jobindsats: sæt JOBINDSATS_API_KEY, eller jobindsats_api_key i "
+            ".streamlit/secrets.toml. En nøgle bestilles hos jobindsats.dk.",
+            icon=":material/key:",
+        )
+    elif st.toggle(
+        "Vis tabeller fra jobindsats",
+        key="jobindsats_open",
+        help="Henter kataloget og tabellernes perioder fra jobindsats.dk",
+    ):
         try:
             catalogue = writes.jobindsats_catalogue()
         except PipelineError as exc:
             st.error(f"Kataloget kunne ikke hentes: {plain(exc)}", icon=":material/error:")
     if catalogue:
-        table_id = st.selectbox("Tabel", list(catalogue), format_func=lambda t: f"{t}: {catalogue[t]}",
-                                key="jobindsats_table")
+        table_id = st.selectbox(
+            "Tabel", list(catalogue), format_func=lambda t: f"{t}: {catalogue[t]}", key="jobindsats_table"
+        )
         try:
             offered = writes.jobindsats_periods(table_id)
         except PipelineError as exc:
             st.error(f"Tabellens perioder kunne ikke hentes: {plain(exc)}", icon=":material/error:")
             offered = []
         if offered:
-            first, last = st.select_slider("Perioder", options=offered, key=f"jobindsats_periods_{table_id}",
-                                           value=(offered[-min(24, len(offered))], offered[-1]))
-            wanted = st.multiselect("Områder (tom = alle kommuner og hele landet)",
-                                    queries.areas()["area_name"].to_list(),
-                                    placeholder="Alle kommuner og hele landet", key="jobindsats_areas")
+            first, last = st.select_slider(
+                "Perioder",
+                options=offered,
+                key=f"jobindsats_periods_{table_id}",
+                value=(offered[-min(24, len(offered))], offered[-1]),
+            )
+            wanted = st.multiselect(
+                "Områder (tom = alle kommuner og hele landet)",
+                queries.areas()["area_name"].to_list(),
+                placeholder="Alle kommuner og hele landet",
+                key="jobindsats_areas",
+            )
             if st.button("Hent", key="jobindsats_fetch", icon=":material/cloud_download:"):
                 with st.status(f"Henter {plain(table_id)} …", expanded=True) as status:
                     bar = st.progress(0.0)
                     try:
-                        fetched = writes.fetch_jobindsats(table_id, wanted or "*", f"{first}-{last}",
-                                                          progress=lambda step, frac: bar.progress(frac, text=step))
+                        fetched = writes.fetch_jobindsats(
+                            table_id,
+                            wanted or "*",
+                            f"{first}-{last}",
+                            progress=lambda step, frac: bar.progress(frac, text=step),
+                        )
                     except PipelineError as exc:
                         st.session_state.pop("_jobindsats_fetched", None)
                         status.update(label="Hentningen mislykkedes; intet er ændret", state="error")
@@ -83,28 +117,53 @@ if may_write:
                     else:
                         # Reviewed once, here: a redraw of the page must not validate the whole extract again.
                         st.session_state["_jobindsats_fetched"] = (fetched, writes.review_fetched(fetched))
-                        status.update(label=f"{plain(table_id)} hentet: {fmt_count(fetched.rows, 'række', 'rækker')}",
-                                      state="complete")
+                        status.update(
+                            label=f"{plain(table_id)} hentet: {fmt_count(fetched.rows, 'række', 'rækker')}",
+                            state="complete",
+                        )
     if pending := st.session_state.get("_jobindsats_fetched"):
         fetched, review = pending
         with st.container(border=True):
-            if page.review(review) and st.button(f"Indlæs {plain(fetched.table_id)} fra jobindsats",
-                                                 key="jobindsats_commit", type="primary"):
+            if page.review(review) and st.button(
+                f"Indlæs {plain(fetched.table_id)} fra jobindsats", key="jobindsats_commit", type="primary"
+            ):
                 # The load validates the extract from scratch: the warehouse may have changed since the review.
-                page.run_load(fetched.table_id, lambda progress: writes.commit_fetched(fetched, who.user, progress),
-                              forget=("_jobindsats_fetched",))
+                page.run_load(
+                    fetched.table_id,
+                    lambda progress: writes.commit_fetched(fetched, who.user, progress),
+                    forget=("_jobindsats_fetched",),
+                )
 
 st.header("Indlæsninger")
 loads = queries.loads_list()
-page.table(loads, {"load_id": "Nr.", "file_name": "Fil", "kind_label": "Type", "rows": "Rækker",
-                   "replaced_rows": "Erstattede rækker", "loaded_at": "Indlæst", "loaded_by": "Af", "source": "Kilde",
-                   "period_from": "Fra", "period_to": "Til"})
+page.table(
+    loads,
+    {
+        "load_id": "Nr.",
+        "file_name": "Fil",
+        "kind_label": "Type",
+        "rows": "Rækker",
+        "replaced_rows": "Erstattede rækker",
+        "loaded_at": "Indlæst",
+        "loaded_by": "Af",
+        "source": "Kilde",
+        "period_from": "Fra",
+        "period_to": "Til",
+    },
+)
 if may_write and not loads.is_empty():
     with st.expander("Fortryd en indlæsning"):
-        chosen, name = page.choose("Indlæsning", loads, "load_id", "file_name", key="undo_choice",
-                                   shown=lambda load_id, file_name: f"{load_id}: {file_name}")
-        sure = st.checkbox(f"Ja, fjern indlæsning {chosen} ({plain(name)}) og bring det, den erstattede, "
-                           "tilbage", key="undo_confirm")
+        chosen, name = page.choose(
+            "Indlæsning",
+            loads,
+            "load_id",
+            "file_name",
+            key="undo_choice",
+            shown=lambda load_id, file_name: f"{load_id}: {file_name}",
+        )
+        sure = st.checkbox(
+            f"Ja, fjern indlæsning {chosen} ({plain(name)}) og bring det, den erstattede, tilbage", key="undo_confirm"
+        )
         if st.button("Fortryd indlæsning", disabled=not sure, key="undo_button"):
             try:
                 removed = writes.undo_load(chosen, who.user)
@@ -119,10 +178,13 @@ cover = queries.coverage("*" if whole else choice.area)
 if cover.is_empty():
     page.no_data("indlæste data", queries.area_name(choice.area))
 else:
-    page.chart(charts.coverage(cover, "Rækker efter type og år",
-                               "Alle områder" if whole else queries.area_name(choice.area)), cover,
-               alt="Varmekort over antal rækker efter datatype og år.",
-               caption_text=page.caption(queries.freshness_sources()), key="coverage",
-               table_columns={"kind_label": "Type", "area": "Område", "year": "År", "rows": "Rækker"})
+    page.chart(
+        charts.coverage(cover, "Rækker efter type og år", "Alle områder" if whole else queries.area_name(choice.area)),
+        cover,
+        alt="Varmekort over antal rækker efter datatype og år.",
+        caption_text=page.caption(queries.freshness_sources()),
+        key="coverage",
+        table_columns={"kind_label": "Type", "area": "Område", "year": "År", "rows": "Rækker"},
+    )
 
 page.report_button("Data")

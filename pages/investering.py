@@ -22,8 +22,11 @@ else:
             costs, savings, computed, stated = page.grid(4, 2)
             costs.metric("Investeret / udgifter", fmt_mio(case.costs))
             savings.metric("Besparelser", fmt_mio(case.savings))
-            computed.metric("Beregnet netto", fmt_mio(case.computed_net),
-                            help="Besparelser minus udgifter, som posterne summerer til.")
+            computed.metric(
+                "Beregnet netto",
+                fmt_mio(case.computed_net),
+                help="Besparelser minus udgifter, som posterne summerer til.",
+            )
             stated.metric("Oplyst netto", fmt_mio(case.stated_net))
             if note := investment.discrepancy_note(case):
                 st.warning(note, icon=":material/warning:")
@@ -34,25 +37,51 @@ preset_name = st.selectbox("Udgangspunkt", list(queries.SCENARIO_PRESETS))
 preset = queries.SCENARIO_PRESETS[preset_name]
 spend, effect, benefit = st.columns(3)  # the investment; its effect; the benefit saved and the years
 inputs = dict(
-    extra_caseworkers=fields.number(spend, "Ekstra sagsbehandlere (årsværk)", preset.extra_caseworkers, 0, 500,
-                                    decimals=1, key=f"w_{preset_name}"),
-    cost_per_fte=fields.number(spend, "Udgift pr. årsværk (kr.)", preset.cost_per_fte, 0, 2_000_000,
-                               key=f"c_{preset_name}"),
-    offers_cost_per_year=fields.number(spend, "Tilbud og øvrige udgifter pr. år (kr.)", preset.offers_cost_per_year,
-                                       0, 1e9, key=f"o_{preset_name}"),
-    recipients=fields.number(effect, "Modtagere i målgruppen", preset.recipients, 0, 100_000, whole=True,
-                             key=f"r_{preset_name}"),
-    reduction_pct_per_year=fields.number(effect, "Færre modtagere pr. år (pct.)", preset.reduction_pct_per_year, 0, 100,
-                                         decimals=2, key=f"d_{preset_name}"),
-    max_reduction_pct=fields.number(effect, "Højst færre modtagere (pct.)", preset.max_reduction_pct, 0, 100,
-                                    decimals=2, key=f"m_{preset_name}"),
-    annual_gross_benefit=fields.number(benefit, "Ydelse pr. helårsmodtager (kr., brutto)", preset.annual_gross_benefit,
-                                       0, 1_000_000, key=f"g_{preset_name}"),
-    weeks_on_benefit=fields.number(benefit, "Uger på ydelse ved start (refusionstrappe)", preset.weeks_on_benefit, 0,
-                                   520, whole=True, key=f"u_{preset_name}"),
+    extra_caseworkers=fields.number(
+        spend, "Ekstra sagsbehandlere (årsværk)", preset.extra_caseworkers, 0, 500, decimals=1, key=f"w_{preset_name}"
+    ),
+    cost_per_fte=fields.number(
+        spend, "Udgift pr. årsværk (kr.)", preset.cost_per_fte, 0, 2_000_000, key=f"c_{preset_name}"
+    ),
+    offers_cost_per_year=fields.number(
+        spend, "Tilbud og øvrige udgifter pr. år (kr.)", preset.offers_cost_per_year, 0, 1e9, key=f"o_{preset_name}"
+    ),
+    recipients=fields.number(
+        effect, "Modtagere i målgruppen", preset.recipients, 0, 100_000, whole=True, key=f"r_{preset_name}"
+    ),
+    reduction_pct_per_year=fields.number(
+        effect,
+        "Færre modtagere pr. år (pct.)",
+        preset.reduction_pct_per_year,
+        0,
+        100,
+        decimals=2,
+        key=f"d_{preset_name}",
+    ),
+    max_reduction_pct=fields.number(
+        effect, "Højst færre modtagere (pct.)", preset.max_reduction_pct, 0, 100, decimals=2, key=f"m_{preset_name}"
+    ),
+    annual_gross_benefit=fields.number(
+        benefit,
+        "Ydelse pr. helårsmodtager (kr., brutto)",
+        preset.annual_gross_benefit,
+        0,
+        1_000_000,
+        key=f"g_{preset_name}",
+    ),
+    weeks_on_benefit=fields.number(
+        benefit,
+        "Uger på ydelse ved start (refusionstrappe)",
+        preset.weeks_on_benefit,
+        0,
+        520,
+        whole=True,
+        key=f"u_{preset_name}",
+    ),
     years=fields.number(benefit, "År", preset.years, 1, 15, whole=True, key=f"y_{preset_name}"),
-    start_year=fields.number(benefit, "Første år", preset.start_year, 2000, 2040, whole=True, grouping=False,
-                             key=f"s_{preset_name}"),
+    start_year=fields.number(
+        benefit, "Første år", preset.start_year, 2000, 2040, whole=True, grouping=False, key=f"s_{preset_name}"
+    ),
 )
 if None in inputs.values():
     st.info("Scenariet beregnes, når alle felter ovenfor holder et tal.", icon=":material/info:")
@@ -62,19 +91,30 @@ else:
     invested.metric("Samlet investering", fmt_mio(result.summary["total_investment"]))
     avoided.metric("Undgåede udgifter (kommunens nettoudgift)", fmt_mio(result.summary["total_avoided"]))
     break_even.metric("Break-even", str(result.summary["break_even_year"] or "ikke i perioden"))
-    per_krone.metric("Afkast pr. investeret krone", fmt_num(result.summary["return_per_krone"], 2) + " kr."
-                     if result.summary["return_per_krone"] is not None else "–")
-    page.chart(charts.investment_curve(result.years, "Investering mod undgåede udgifter", preset_name), result.years,
-               alt="Søjler for årlig investering og undgåede udgifter og en kurve for det akkumulerede nettoresultat.",
-               caption_text=page.caption(["Helhedsbliks investeringsmodel"], None, investment.assumption(result)),
-               key="curve", table_columns=investment.SCENARIO_COLUMNS, decimals=investment.SCENARIO_DECIMALS)
+    per_krone.metric(
+        "Afkast pr. investeret krone",
+        fmt_num(result.summary["return_per_krone"], 2) + " kr."
+        if result.summary["return_per_krone"] is not None
+        else "–",
+    )
+    page.chart(
+        charts.investment_curve(result.years, "Investering mod undgåede udgifter", preset_name),
+        result.years,
+        alt="Søjler for årlig investering og undgåede udgifter og en kurve for det akkumulerede nettoresultat.",
+        caption_text=page.caption(["Helhedsbliks investeringsmodel"], None, investment.assumption(result)),
+        key="curve",
+        table_columns=investment.SCENARIO_COLUMNS,
+        decimals=investment.SCENARIO_DECIMALS,
+    )
 
 st.header("Mentor (LAB) eller § 85-støtte")
 citizens_column, hours_column, weeks_column, price_column = st.columns(4)
-mentor_inputs = (fields.number(citizens_column, "Borgere", 10, 1, 10_000, whole=True, key="mentor_citizens"),
-                 fields.number(hours_column, "Timer pr. uge", 3.0, 0.5, 40, decimals=1, key="mentor_hours"),
-                 fields.number(weeks_column, "Uger", 40, 1, 104, whole=True, key="mentor_weeks"),
-                 fields.number(price_column, "Timepris (kr.)", 400.0, 0, 5_000, key="mentor_price"))
+mentor_inputs = (
+    fields.number(citizens_column, "Borgere", 10, 1, 10_000, whole=True, key="mentor_citizens"),
+    fields.number(hours_column, "Timer pr. uge", 3.0, 0.5, 40, decimals=1, key="mentor_hours"),
+    fields.number(weeks_column, "Uger", 40, 1, 104, whole=True, key="mentor_weeks"),
+    fields.number(price_column, "Timepris (kr.)", 400.0, 0, 5_000, key="mentor_price"),
+)
 if None in mentor_inputs:
     st.info("Sammenligningen beregnes, når alle felter ovenfor holder et tal.", icon=":material/info:")
 else:

@@ -9,8 +9,9 @@ from presentation.formatting import fmt_count, fmt_date, plain
 page.start("Overblik")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
-st.caption(f"{plain(area)}, {filters.month_label(choice.last)}. Ændring fra samme måned året før; landstal i "
-           "hjælpeteksten.")
+st.caption(
+    f"{plain(area)}, {filters.month_label(choice.last)}. Ændring fra samme måned året før; landstal i hjælpeteksten."
+)
 
 kpis = queries.overview(choice.area, choice.last, "ds_aktuel")
 for place, kpi in zip(page.grid(len(kpis), 3), kpis, strict=True):
@@ -20,22 +21,36 @@ shares = queries.recipients_by_category(choice.area, choice.last)
 if shares.is_empty():
     page.no_data("modtagere efter visitationskategori i den valgte måned", area)
 else:
-    page.chart(charts.bar_compare(shares, "Andel af modtagerne (pct.)", f"Modtagere efter visitationskategori, {area}",
-                                  f"{filters.month_label(choice.last)}, sammenlignet med hele landet",
-                                  label_title="Kategori og område"), shares,
-               alt=f"Andel af modtagerne i hver visitationskategori i {area} og hele landet.",
-               caption_text=page.caption(queries.visitation_sources((choice.area, queries.NATIONAL)),
-                                         filters.month_label(choice.last)), key="categories",
-               table_columns={"label": "Kategori og område", "persons": "Personer", "value": "Andel (pct.)"},
-               counts=("persons",))
+    page.chart(
+        charts.bar_compare(
+            shares,
+            "Andel af modtagerne (pct.)",
+            f"Modtagere efter visitationskategori, {area}",
+            f"{filters.month_label(choice.last)}, sammenlignet med hele landet",
+            label_title="Kategori og område",
+        ),
+        shares,
+        alt=f"Andel af modtagerne i hver visitationskategori i {area} og hele landet.",
+        caption_text=page.caption(
+            queries.visitation_sources((choice.area, queries.NATIONAL)), filters.month_label(choice.last)
+        ),
+        key="categories",
+        table_columns={"label": "Kategori og område", "persons": "Personer", "value": "Andel (pct.)"},
+        counts=("persons",),
+    )
 
 fresh = queries.freshness()
 if fresh["latest_loaded_at"] is not None:
     loads = fmt_count(fresh["loads"], "indlæsning", "indlæsninger")
-    st.caption(f"Seneste indlæsning: {plain(fresh['latest_file'])} ({plain(fresh['latest_source'])}), "
-               f"{fmt_date(fresh['latest_loaded_at'].date())} · {loads} i alt.")
+    st.caption(
+        f"Seneste indlæsning: {plain(fresh['latest_file'])} ({plain(fresh['latest_source'])}), "
+        f"{fmt_date(fresh['latest_loaded_at'].date())} · {loads} i alt."
+    )
 if fresh.get("has_demo"):
-    st.info("Lageret indeholder syntetiske demodata for alle kommuner. De offentliggjorte tal (København 2007, "
-            "Hjørring, Aabenraa, DS) er markeret med deres kilde.", icon=":material/info:")
+    st.info(
+        "Lageret indeholder syntetiske demodata for alle kommuner. De offentliggjorte tal (København 2007, "
+        "Hjørring, Aabenraa, DS) er markeret med deres kilde.",
+        icon=":material/info:",
+    )
 
 page.report_button("Overblik")

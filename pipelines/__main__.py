@@ -49,8 +49,9 @@ def cmd_load(args, con) -> int:
             if path in args.missing:
                 continue
             try:
-                result = loader.load(Path(path), args.kind, source=args.source, con=con, progress=_bar,
-                                     sheet=args.sheet)
+                result = loader.load(
+                    Path(path), args.kind, source=args.source, con=con, progress=_bar, sheet=args.sheet
+                )
             except ExtractRejected as exc:
                 failed += 1
                 sys.stderr.write("\n")
@@ -59,8 +60,9 @@ def cmd_load(args, con) -> int:
                     print(f"  - {p}", file=sys.stderr)
                 continue
             _report(result)
-            timings.append({"file": result.file_name, "route": result.route, "rows": result.rows,
-                            "seconds": result.timings})
+            timings.append(
+                {"file": result.file_name, "route": result.route, "rows": result.rows, "seconds": result.timings}
+            )
     finally:
         if args.timings:
             Path(args.timings).write_text(json.dumps(timings, indent=1), encoding="utf-8")
@@ -68,8 +70,9 @@ def cmd_load(args, con) -> int:
 
 
 def cmd_demo(args, con) -> int:
-    results = build.load_demo(con, scale=args.scale, until=args.until,
-                              out_dir=Path(args.out) if args.out else None, progress=_bar)
+    results = build.load_demo(
+        con, scale=args.scale, until=args.until, out_dir=Path(args.out) if args.out else None, progress=_bar
+    )
     build.load_seed(con)  # the published figures win over the synthetic rows they overlap
     _bar("færdig", 1.0)
     total = sum(r.rows for r in results)
@@ -82,8 +85,9 @@ def cmd_loads(args) -> int:
     reader = snapshots.SnapshotReader()
     try:
         snap = reader.current()
-        rows = snap.con.execute("select load_id, kind, rows, loaded_at, loaded_by, source, file_name from loads "
-                                "order by load_id").fetchall()
+        rows = snap.con.execute(
+            "select load_id, kind, rows, loaded_at, loaded_by, source, file_name from loads order by load_id"
+        ).fetchall()
     finally:
         reader.close()
     print(f"offentliggjort {snap.snapshot.published_at:%Y-%m-%d %H:%M:%S} ({snap.snapshot.name})")
@@ -120,8 +124,10 @@ def _report(result: loader.LoadResult) -> None:
         print(f"{result.file_name}: identisk med indlæsning {result.load_id}; intet ændret")
     else:
         route = "direkte fra filen" if result.route == "direct" else "læst, kontrolleret og indlæst trinvis"
-        print(f"{result.file_name}: indlæsning {result.load_id}, {result.kind}, {danish.number(result.rows)} rækker"
-              f" ({danish.number(result.replaced_rows)} erstattet; {route})")
+        print(
+            f"{result.file_name}: indlæsning {result.load_id}, {result.kind}, {danish.number(result.rows)} rækker"
+            f" ({danish.number(result.replaced_rows)} erstattet; {route})"
+        )
         for line in result.kept:
             print(f"  {line}")
 
@@ -173,8 +179,9 @@ def cmd_fetch(args) -> int:
             result = jobindsats.load_fetched(con, fetched, progress=_api_bar)
     except ExtractRejected as exc:
         sys.stderr.write("\n")
-        print(f"AFVIST: {fetched.table_id} fra jobindsats ({len(exc.problems)} fejl; intet er indlæst)",
-              file=sys.stderr)
+        print(
+            f"AFVIST: {fetched.table_id} fra jobindsats ({len(exc.problems)} fejl; intet er indlæst)", file=sys.stderr
+        )
         for p in exc.problems:
             print(f"  - {p}", file=sys.stderr)
         return 1
@@ -190,13 +197,21 @@ def cmd_refresh(args) -> int:
         print(result.line(), flush=True)
 
     def run_once() -> int:
-        results = jobindsats.refresh(tables=args.tables.split(",") if args.tables else None, revision=args.revision,
-                                     initial=args.initial, report=line, session=_session)
+        results = jobindsats.refresh(
+            tables=args.tables.split(",") if args.tables else None,
+            revision=args.revision,
+            initial=args.initial,
+            report=line,
+            session=_session,
+        )
         failed = [r for r in results if r.status in ("failed", "not_run")]
         fetched = [r for r in results if r.status == "fetched"]
-        print(f"opdatering {datetime.now():%Y-%m-%d %H:%M:%S}: {len(fetched)} hentet, "
-              f"{sum(r.status == 'current' for r in results)} allerede opdateret, "
-              f"{len(failed)} fejlet eller ikke kørt", flush=True)
+        print(
+            f"opdatering {datetime.now():%Y-%m-%d %H:%M:%S}: {len(fetched)} hentet, "
+            f"{sum(r.status == 'current' for r in results)} allerede opdateret, "
+            f"{len(failed)} fejlet eller ikke kørt",
+            flush=True,
+        )
         return 1 if failed else 0
 
     if not args.every:
@@ -274,8 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("load", help="validate and load extracts")
     p.add_argument("files", nargs="+")
     p.add_argument("--kind", choices=sorted(KINDS))
-    p.add_argument("--sheet", metavar="NAME_OR_NUMBER",
-                   help="the sheet of an Excel file to read, by name or number (1 is the first; the default)")
+    p.add_argument(
+        "--sheet",
+        metavar="NAME_OR_NUMBER",
+        help="the sheet of an Excel file to read, by name or number (1 is the first; the default)",
+    )
     p.add_argument("--source", default="upload (CLI)")
     p.add_argument("--timings", metavar="FILE", help="write each load's seconds per phase to FILE (JSON)")
     p.set_defaults(func=cmd_load)
@@ -290,11 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_undo)
     sub.add_parser("check", help="integrity report").set_defaults(func=cmd_check)
     sub.add_parser("build", help="build the default warehouse if it is empty, and publish it").set_defaults(
-        func=cmd_build)
+        func=cmd_build
+    )
     sub.add_parser("publish", help="publish the master for the app if the current snapshot is behind it").set_defaults(
-        func=cmd_publish)
-    sub.add_parser("reaggregate", help="rebuild the page aggregates from the facts").set_defaults(
-        func=cmd_reaggregate)
+        func=cmd_publish
+    )
+    sub.add_parser("reaggregate", help="rebuild the page aggregates from the facts").set_defaults(func=cmd_reaggregate)
     p = sub.add_parser("tables", help="the jobindsats API v3 catalogue (mapped tables marked *)")
     p.add_argument("--search", help="only tables whose id, name or subject contains this text")
     p.set_defaults(func=cmd_tables)
@@ -304,17 +323,31 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("fetch", help="fetch a mapped table from the jobindsats API v3 and load it")
     p.add_argument("--table", required=True, help="e.g. y60a02 (see `tables`)")
     p.add_argument("--area", default="*", help="comma list of areas by name or code (Aarhus,Randers or 751), or *")
-    p.add_argument("--period", default="latest:24",
-                   help='latest:24 (the last 24), 2024M01, 2024M01-2024M12 or a comma list (default latest:24)')
+    p.add_argument(
+        "--period",
+        default="latest:24",
+        help="latest:24 (the last 24), 2024M01, 2024M01-2024M12 or a comma list (default latest:24)",
+    )
     p.set_defaults(func=cmd_fetch)
     p = sub.add_parser("refresh", help="bring every mapped table up to its newest period, plus a revision window")
     p.add_argument("--tables", help="comma list of table ids (default: every mapped table)")
-    p.add_argument("--revision", type=int, default=3,
-                   help="how many already loaded periods to fetch again, as jobindsats revises backwards (default 3)")
-    p.add_argument("--initial", type=int, default=24,
-                   help="how many periods to fetch for a table never loaded from the API (default 24)")
-    p.add_argument("--every", metavar="INTERVAL",
-                   help="keep running and refresh every INTERVAL (6h, 30m, 1d); SIGTERM stops it between runs")
+    p.add_argument(
+        "--revision",
+        type=int,
+        default=3,
+        help="how many already loaded periods to fetch again, as jobindsats revises backwards (default 3)",
+    )
+    p.add_argument(
+        "--initial",
+        type=int,
+        default=24,
+        help="how many periods to fetch for a table never loaded from the API (default 24)",
+    )
+    p.add_argument(
+        "--every",
+        metavar="INTERVAL",
+        help="keep running and refresh every INTERVAL (6h, 30m, 1d); SIGTERM stops it between runs",
+    )
     p.set_defaults(func=cmd_refresh)
     args = parser.parse_args(argv)
     try:
@@ -336,8 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fejl: {exc}", file=sys.stderr)
         return 1
     except duckdb.IOException as exc:
-        print(f"fejl: lageret {config.warehouse_path()} kan ikke åbnes (bruges det af en anden proces, fx appen?): "
-              f"{exc}", file=sys.stderr)
+        print(
+            f"fejl: lageret {config.warehouse_path()} kan ikke åbnes (bruges det af en anden proces, fx appen?): {exc}",
+            file=sys.stderr,
+        )
         return 1
 
 

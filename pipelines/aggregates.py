@@ -22,13 +22,15 @@ def refresh(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: str) -> None:
     if kind.page_aggregate is None:
         return
     con.execute(f"create or replace temp table agg_scope as {scope_sql}")
-    con.execute(f"delete from {kind.page_aggregate} a using agg_scope s where a.area_code = s.area_code "
-                "and a.period = s.period")
+    con.execute(
+        f"delete from {kind.page_aggregate} a using agg_scope s where a.area_code = s.area_code and a.period = s.period"
+    )
     # Sum the scope's current facts by age band first: the single-year ages fold into bands in the one
     # pass over the lines, grouped by the ENUM codes and a band number (small integers, no text per row).
     # Then dress the few resulting rows with labels and eras: the same figures as grouping the
     # visitation_detail view (check compares the two), far less work.
-    con.execute(f"""
+    con.execute(
+        f"""
         insert into {kind.page_aggregate}
         with bands as (
             select code::age_group_t as age_group, coalesce(parent, code) as age_band,
@@ -51,7 +53,9 @@ def refresh(con: duckdb.DuckDBPyConnection, kind: Kind, scope_sql: str) -> None:
                sum(d.value), bool_or(d.suppressed)
         from dressed d
         asof left join series_breaks sb on d.start_date >= sb.break_date
-        group by all""", {"first_era": FIRST_ERA})
+        group by all""",
+        {"first_era": FIRST_ERA},
+    )
 
 
 def reaggregate(con: duckdb.DuckDBPyConnection) -> None:

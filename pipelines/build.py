@@ -19,9 +19,14 @@ def load_seed(con: duckdb.DuckDBPyConnection, loaded_by: str = "helhedsblik") ->
     return [loader.load(f, source=config.SEED_SOURCE, loaded_by=loaded_by, con=con) for f in seed_files()]
 
 
-def load_demo(con: duckdb.DuckDBPyConnection, scale: int = 1, until: str | None = None,
-              out_dir: Path | None = None, loaded_by: str = "helhedsblik",
-              progress=None) -> list[loader.LoadResult]:
+def load_demo(
+    con: duckdb.DuckDBPyConnection,
+    scale: int = 1,
+    until: str | None = None,
+    out_dir: Path | None = None,
+    loaded_by: str = "helhedsblik",
+    progress=None,
+) -> list[loader.LoadResult]:
     from pipelines import demo
 
     files = demo.write_demo(out_dir or config.DEMO_DIR, scale=scale, until=until)
@@ -56,8 +61,10 @@ def ensure_published(on_wait=None, on_publish=None) -> None:
     if snap is not None and (snap.reference_version == reference_version() or config.read_only()):
         return  # a read-only installation serves what the writer published; only the writer rebuilds
     if config.read_only():
-        raise snapshots.NotPublished(f"Der er ikke offentliggjort et datalager i {config.published_dir()} endnu, og "
-                                     "denne installation må ikke bygge et (HELHEDSBLIK_READ_ONLY): kør python -m "
-                                     "pipelines build på den maskine, hvor hovedlageret ligger.")
+        raise snapshots.NotPublished(
+            f"Der er ikke offentliggjort et datalager i {config.published_dir()} endnu, og "
+            "denne installation må ikke bygge et (HELHEDSBLIK_READ_ONLY): kør python -m "
+            "pipelines build på den maskine, hvor hovedlageret ligger."
+        )
     with write_session(on_wait=on_wait, on_publish=on_publish) as con:
         ensure_built(con)

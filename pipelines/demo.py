@@ -123,17 +123,33 @@ _S_TRAITS, _S_VISITATION, _S_SHARED, _S_ACTIVATION, _S_CASELOAD, _S_TEAMS, _S_IN
 _S_ORIGIN_TRAITS, _S_SPLIT = 8, 9  # scale ≥ 3 only: new streams, so scales 1-2 keep their bytes
 _S_BENCHMARK_TRAITS, _S_BENCHMARK = 10, 11  # y30r21: new streams, so no other kind's bytes move
 
-VISITATION_HEADER = ("Område", "Periode", "Ydelse", "Køn", "Alder", "Visitationskategori", "Antal personer",
-                     "Fuldtidspersoner")
+VISITATION_HEADER = (
+    "Område",
+    "Periode",
+    "Ydelse",
+    "Køn",
+    "Alder",
+    "Visitationskategori",
+    "Antal personer",
+    "Fuldtidspersoner",
+)
 # Scale ≥ 3 adds Herkomst after Alder; scales 1-2 leave it out (the loader's default is "Herkomst i alt").
 VISITATION_ORIGIN_HEADER = (*VISITATION_HEADER[:5], "Herkomst", *VISITATION_HEADER[5:])
 SHARED_HEADER = ("Område", "Periode", "Forvaltning", "Målgruppe", "Matchgruppe", "Antal personer")
 ACTIVATION_HEADER = ("Område", "Periode", "Gruppe", "Antal personer", "Aktiverede")
 CASELOAD_HEADER = ("Område", "Periode", "Team", "Sagsområde", "Aktive sager", "Sagsbehandlere (årsværk)")
 INVESTMENT_HEADER = ("Område", "Projekt", "År", "Post", "Beløb (kr.)", "Grundlag", "Note")
-BENCHMARK_HEADER = ("Område", "Periode", "Ydelsesgruppe", "Forventet antal fuldtidspersoner",
-                    "Faktisk antal fuldtidspersoner", "Forventet andel (pct.)", "Faktisk andel (pct.)",
-                    "Forskel (fuldtidspersoner)", "Placering på benchmarkranglisten")
+BENCHMARK_HEADER = (
+    "Område",
+    "Periode",
+    "Ydelsesgruppe",
+    "Forventet antal fuldtidspersoner",
+    "Faktisk antal fuldtidspersoner",
+    "Forventet andel (pct.)",
+    "Faktisk andel (pct.)",
+    "Forskel (fuldtidspersoner)",
+    "Placering på benchmarkranglisten",
+)
 
 SHARED_FILE = "demo_faelles_borgere.csv"
 ACTIVATION_FILE = "demo_aktivering.csv"
@@ -144,8 +160,30 @@ _VISITATION_FILE = re.compile(r"demo_visitation_\d{4}_\d{4}\.csv")
 
 # National recipients as a share of the population, at mid-year (interpolated monthly).
 _RATE_YEARS = np.arange(2007, 2027) + 0.5
-_RATE = np.array([0.0165, 0.0150, 0.0160, 0.0185, 0.0200, 0.0215, 0.0235, 0.0240, 0.0235, 0.0220,
-                  0.0200, 0.0185, 0.0175, 0.0180, 0.0170, 0.0158, 0.0152, 0.0150, 0.0148, 0.0145])
+_RATE = np.array(
+    [
+        0.0165,
+        0.0150,
+        0.0160,
+        0.0185,
+        0.0200,
+        0.0215,
+        0.0235,
+        0.0240,
+        0.0235,
+        0.0220,
+        0.0200,
+        0.0185,
+        0.0175,
+        0.0180,
+        0.0170,
+        0.0158,
+        0.0152,
+        0.0150,
+        0.0148,
+        0.0145,
+    ]
+)
 _SEASON = np.array([1.03, 1.03, 1.02, 1.00, 0.99, 0.98, 0.98, 0.99, 0.99, 0.99, 1.00, 1.00])
 NEW_SYSTEM = (2025, 7)  # the new kontanthjælp system: ready share up by READY_SHIFT
 READY_SHIFT = 0.08
@@ -168,8 +206,9 @@ def _centred(tilt: list[float], weight: np.ndarray) -> np.ndarray:
 
 
 # Far-from-work share tilts: the youngest and the oldest differ most; men slightly more often far.
-_BAND_TILT = np.concatenate([_centred([-0.04, 0.04], BAND_SHARE[:2]),
-                             _centred([-0.04, 0.00, 0.03, 0.05], BAND_SHARE[2:])])
+_BAND_TILT = np.concatenate(
+    [_centred([-0.04, 0.04], BAND_SHARE[:2]), _centred([-0.04, 0.00, 0.03, 0.05], BAND_SHARE[2:])]
+)
 _GENDER_TILT = _centred([0.01, -0.01], GENDER_SHARE)
 
 READY, FAR = False, True  # close to / far from the labour market
@@ -181,6 +220,7 @@ class _Layout:
 
     The weight splits the ready resp. far-from-work share between the categories of that side.
     """
+
     first_year: int
     benefit: tuple[str, str]  # per age group (under 30, 30+)
     categories: tuple[tuple[tuple[str, bool, float], ...], tuple[tuple[str, bool, float], ...]]
@@ -188,18 +228,32 @@ class _Layout:
     activation_group: str  # activation group of the far-from-work recipients
 
 
-_MATCH = (("Matchgruppe 1", READY, 0.29), ("Matchgruppe 2", READY, 0.34), ("Matchgruppe 3", READY, 0.37),
-          ("Matchgruppe 4", FAR, 0.62), ("Matchgruppe 5", FAR, 0.38))
+_MATCH = (
+    ("Matchgruppe 1", READY, 0.29),
+    ("Matchgruppe 2", READY, 0.34),
+    ("Matchgruppe 3", READY, 0.37),
+    ("Matchgruppe 4", FAR, 0.62),
+    ("Matchgruppe 5", FAR, 0.38),
+)
 _KLAR = (("Jobklar", READY, 1.0), ("Indsatsklar", FAR, 0.7), ("Midlertidigt passiv", FAR, 0.3))
 LAYOUTS = (
     _Layout(2007, ("Kontanthjælp", "Kontanthjælp"), (_MATCH, _MATCH), (0.60, 0.68), "Matchgruppe 4-5"),
     _Layout(2010, ("Kontanthjælp", "Kontanthjælp"), (_KLAR, _KLAR), (0.60, 0.68), "Matchgruppe 4-5"),
     # 70 % of under-30s and 82,3 % of 30+ aktivitetsparat: 78 % in all with a third under 30.
-    _Layout(2014, ("Uddannelseshjælp", "Kontanthjælp"),
-            ((("Uddannelsesparat", READY, 0.73), ("Åbenlyst uddannelsesparat", READY, 0.27),
-              ("Aktivitetsparat", FAR, 1.0)),
-             (("Jobparat", READY, 1.0), ("Aktivitetsparat", FAR, 1.0))),
-            (0.70, 0.823), "Aktivitetsparate"),
+    _Layout(
+        2014,
+        ("Uddannelseshjælp", "Kontanthjælp"),
+        (
+            (
+                ("Uddannelsesparat", READY, 0.73),
+                ("Åbenlyst uddannelsesparat", READY, 0.27),
+                ("Aktivitetsparat", FAR, 1.0),
+            ),
+            (("Jobparat", READY, 1.0), ("Aktivitetsparat", FAR, 1.0)),
+        ),
+        (0.70, 0.823),
+        "Aktivitetsparate",
+    ),
 )
 
 
@@ -211,6 +265,7 @@ def _layout(year: int) -> _Layout:
 @dataclass(frozen=True)
 class _Cells:
     """The fine cells of a layout (gender × band × category) as parallel arrays."""
+
     gender: np.ndarray
     band: np.ndarray
     age: np.ndarray
@@ -221,9 +276,12 @@ class _Cells:
 
 
 def _fine_cells(layout: _Layout) -> _Cells:
-    rows = [(g, b, BAND_AGE[b], far, w, layout.benefit[BAND_AGE[b]], label)
-            for g in range(len(GENDERS)) for b in range(len(BANDS))
-            for label, far, w in layout.categories[BAND_AGE[b]]]
+    rows = [
+        (g, b, BAND_AGE[b], far, w, layout.benefit[BAND_AGE[b]], label)
+        for g in range(len(GENDERS))
+        for b in range(len(BANDS))
+        for label, far, w in layout.categories[BAND_AGE[b]]
+    ]
     cols = list(zip(*rows, strict=True))
     return _Cells(*(np.array(c) for c in cols[:5]), cols[5], cols[6])
 
@@ -231,6 +289,7 @@ def _fine_cells(layout: _Layout) -> _Cells:
 @dataclass(frozen=True)
 class _OutCells:
     """The output cells of a scale and the 0/1 matrix (fine × out) that sums fine cells into them."""
+
     matrix: np.ndarray
     benefit: pl.Series
     gender: pl.Series
@@ -240,8 +299,10 @@ class _OutCells:
 
 def _out_cells(cells: _Cells, scale: int) -> _OutCells:
     if scale >= 2:
-        keys = [(cells.benefit[c], GENDERS[g], BANDS[b], cells.category[c])
-                for c, (g, b) in enumerate(zip(cells.gender, cells.band, strict=True))]
+        keys = [
+            (cells.benefit[c], GENDERS[g], BANDS[b], cells.category[c])
+            for c, (g, b) in enumerate(zip(cells.gender, cells.band, strict=True))
+        ]
     else:
         keys = [(cells.benefit[c], "I alt", AGE_GROUPS[a], cells.category[c]) for c, a in enumerate(cells.age)]
     # First-seen order: the fine cells run under-30 bands before 30+ bands.
@@ -252,6 +313,7 @@ def _out_cells(cells: _Cells, scale: int) -> _OutCells:
 
 
 # --- areas and their traits ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Areas:
@@ -343,6 +405,7 @@ def _new_system(year: int, month0: np.ndarray) -> np.ndarray:
 
 # --- visitation ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _VisitationYear:
     year: int
@@ -363,14 +426,20 @@ def _visitation_year(areas: _Areas, year: int) -> _VisitationYear:
         # system then moves READY_SHIFT of all recipients to the ready side.
         far_base += 0.005 * (year + (month0 + 0.5) / 12.0 - 2016.75)[:, None]
         far_base[_new_system(year, month0)] -= READY_SHIFT
-    far = (far_base[None, :, cells.age] + areas.far_offset[:, None, None]
-           + (_BAND_TILT[cells.band] + _GENDER_TILT[cells.gender])[None, None, :])
+    far = (
+        far_base[None, :, cells.age]
+        + areas.far_offset[:, None, None]
+        + (_BAND_TILT[cells.band] + _GENDER_TILT[cells.gender])[None, None, :]
+    )
     far = np.clip(far, 0.05, 0.97)
     category_share = np.where(cells.far, far, 1.0 - far) * cells.weight
     age_share = np.stack([areas.under30, 1.0 - areas.under30], axis=1)[:, cells.age]  # (areas, cells)
-    expected = (_expected_recipients(areas, _year_months(year))[:, :, None]
-                * (GENDER_SHARE[cells.gender] * BAND_SHARE[cells.band])[None, None, :]
-                * age_share[:, None, :] * category_share)
+    expected = (
+        _expected_recipients(areas, _year_months(year))[:, :, None]
+        * (GENDER_SHARE[cells.gender] * BAND_SHARE[cells.band])[None, None, :]
+        * age_share[:, None, :]
+        * category_share
+    )
     rng = _rng(_S_VISITATION, year)
     persons = rng.poisson(expected)
     full_time = areas.full_time[:, None] + rng.uniform(-0.02, 0.02, (areas.n, 12))
@@ -398,17 +467,19 @@ def _visitation_frame(areas: _Areas, vy: _VisitationYear, scale: int, months: in
     persons, full_time = _with_national(persons), _with_national(full_time)
     area, month, cell = _grid(areas.n + 1, months, out.matrix.shape[1])
     names = pl.Series([NATIONAL_NAME, *areas.name])
-    frame = pl.DataFrame({
-        "Område": names.gather(area),
-        "Periode": _periods(vy.year, months).gather(month),
-        "Ydelse": out.benefit.gather(cell),
-        "Køn": out.gender.gather(cell),
-        "Alder": out.age.gather(cell),
-        "Visitationskategori": out.category.gather(cell),
-        "_persons": persons.ravel(),
-        "_tenths": np.rint(full_time.ravel() * 10.0).astype(np.int64),
-        "_suppress": (area > 0) & (persons.ravel() >= 1) & (persons.ravel() <= 4),
-    })
+    frame = pl.DataFrame(
+        {
+            "Område": names.gather(area),
+            "Periode": _periods(vy.year, months).gather(month),
+            "Ydelse": out.benefit.gather(cell),
+            "Køn": out.gender.gather(cell),
+            "Alder": out.age.gather(cell),
+            "Visitationskategori": out.category.gather(cell),
+            "_persons": persons.ravel(),
+            "_tenths": np.rint(full_time.ravel() * 10.0).astype(np.int64),
+            "_suppress": (area > 0) & (persons.ravel() >= 1) & (persons.ravel() <= 4),
+        }
+    )
     return frame.select(
         *VISITATION_HEADER[:6],
         _suppressed(pl.col("_suppress"), _int_text(pl.col("_persons"))).alias("Antal personer"),
@@ -425,12 +496,20 @@ def _visitation_frame(areas: _Areas, vy: _VisitationYear, scale: int, months: in
 # The 3-way and 2-way partitions are sums of the 5-way one: scales 3, 4 and 5 agree with each other.
 
 # The finest origin grain; ORIGIN_PARTITIONS[ways] = ((label, indices into ORIGINS), ...).
-ORIGINS = ("Personer med dansk oprindelse", "Indvandrere fra vestlige lande", "Efterkommere fra vestlige lande",
-           "Indvandrere fra ikke-vestlige lande", "Efterkommere fra ikke-vestlige lande")
+ORIGINS = (
+    "Personer med dansk oprindelse",
+    "Indvandrere fra vestlige lande",
+    "Efterkommere fra vestlige lande",
+    "Indvandrere fra ikke-vestlige lande",
+    "Efterkommere fra ikke-vestlige lande",
+)
 ORIGIN_PARTITIONS = {
     2: (("Personer med dansk oprindelse", (0,)), ("Indvandrere og efterkommere", (1, 2, 3, 4))),
-    3: (("Personer med dansk oprindelse", (0,)), ("Indvandrere og efterkommere fra vestlige lande", (1, 2)),
-        ("Indvandrere og efterkommere fra ikke-vestlige lande", (3, 4))),
+    3: (
+        ("Personer med dansk oprindelse", (0,)),
+        ("Indvandrere og efterkommere fra vestlige lande", (1, 2)),
+        ("Indvandrere og efterkommere fra ikke-vestlige lande", (3, 4)),
+    ),
     5: tuple((label, (i,)) for i, label in enumerate(ORIGINS)),
 }
 AGES = np.arange(16, 65)  # the single-year labels "16 år" … "64 år"
@@ -439,8 +518,9 @@ BAND_AGES = ((16, 24), (25, 29), (30, 39), (40, 49), (50, 59), (60, 64))
 _WIDEST_BAND = max(hi - lo + 1 for lo, hi in BAND_AGES)
 # Recipients per single year, relative: few under 18 (rarely eligible), most in the early twenties,
 # slowly fewer with age, dropping off in the sixties (seniorpension, early retirement).
-_AGE_WEIGHT = np.interp(AGES, [16, 17, 18, 19, 20, 24, 29, 59, 60, 64],
-                        [0.10, 0.25, 0.70, 0.90, 1.00, 0.94, 0.84, 0.70, 0.65, 0.25])
+_AGE_WEIGHT = np.interp(
+    AGES, [16, 17, 18, 19, 20, 24, 29, 59, 60, 64], [0.10, 0.25, 0.70, 0.90, 1.00, 0.94, 0.84, 0.70, 0.65, 0.25]
+)
 # Descendants (efterkommere) are young: their share of the immigrants and descendants by age.
 _DESCENDANT_SHARE = np.clip(0.75 - 0.035 * (AGES - 16), 0.03, 0.75)
 
@@ -462,10 +542,16 @@ def _origin_shares(areas: _Areas) -> np.ndarray:
     other = (0.20 + 0.40 * u[:, 0])[:, None]  # (areas, 1)
     western = (0.08 + 0.10 * u[:, 1])[:, None]
     desc, desc_w = _DESCENDANT_SHARE[None, :], 0.5 * _DESCENDANT_SHARE[None, :]
-    shares = np.stack(np.broadcast_arrays(
-        1.0 - other,
-        other * western * (1.0 - desc_w), other * western * desc_w,
-        other * (1.0 - western) * (1.0 - desc), other * (1.0 - western) * desc), axis=-1)
+    shares = np.stack(
+        np.broadcast_arrays(
+            1.0 - other,
+            other * western * (1.0 - desc_w),
+            other * western * desc_w,
+            other * (1.0 - western) * (1.0 - desc),
+            other * (1.0 - western) * desc,
+        ),
+        axis=-1,
+    )
     return shares
 
 
@@ -511,6 +597,7 @@ def _split_year(areas: _Areas, vy: _VisitationYear, origin: np.ndarray) -> np.nd
 @dataclass(frozen=True)
 class _OriginCells:
     """The output cells of a scale ≥ 3 layout: flat indices into (cells, slots, ways) and labels."""
+
     index: np.ndarray
     benefit: pl.Series
     gender: pl.Series
@@ -527,15 +614,25 @@ def _origin_out_cells(cells: _Cells, ways: int) -> _OriginCells:
         for j in range(hi - lo + 1):
             for o, label in enumerate(labels):
                 # Sorted on (gender, age, origin, cell): categories keep their layout order last.
-                rows.append(((g, lo + j, o, c), (c * _WIDEST_BAND + j) * ways + o,
-                             cells.benefit[c], GENDERS[g], f"{lo + j} år", label, cells.category[c]))
+                rows.append(
+                    (
+                        (g, lo + j, o, c),
+                        (c * _WIDEST_BAND + j) * ways + o,
+                        cells.benefit[c],
+                        GENDERS[g],
+                        f"{lo + j} år",
+                        label,
+                        cells.category[c],
+                    )
+                )
     rows.sort(key=lambda r: r[0])
     cols = list(zip(*rows, strict=True))
     return _OriginCells(np.array(cols[1]), *(pl.Series(list(col)) for col in cols[2:]))
 
 
-def _origin_visitation_frame(areas: _Areas, vy: _VisitationYear, split: np.ndarray, scale: int,
-                             months: int) -> pl.DataFrame:
+def _origin_visitation_frame(
+    areas: _Areas, vy: _VisitationYear, split: np.ndarray, scale: int, months: int
+) -> pl.DataFrame:
     ways = origin_ways(scale)
     to_partition = np.zeros((len(ORIGINS), ways), dtype=np.int64)
     for o, (_, members) in enumerate(ORIGIN_PARTITIONS[ways]):
@@ -547,30 +644,37 @@ def _origin_visitation_frame(areas: _Areas, vy: _VisitationYear, split: np.ndarr
     persons, full_time = _with_national(persons), _with_national(full_time)
     area, month, cell = _grid(areas.n + 1, months, len(out.index))
     flat, tenths = persons.ravel(), np.rint(full_time.ravel() * 10.0).astype(np.int64)
-    frame = pl.DataFrame({
-        "Område": pl.Series([NATIONAL_NAME, *areas.name]).gather(area),
-        "Periode": _periods(vy.year, months).gather(month),
-        "Ydelse": out.benefit.gather(cell),
-        "Køn": out.gender.gather(cell),
-        "Alder": out.age.gather(cell),
-        "Herkomst": out.origin.gather(cell),
-        "Visitationskategori": out.category.gather(cell),
-        "_persons": flat,
-        "_tenths": tenths,
-        "_suppress": (area > 0) & (flat >= 1) & (flat <= 4),
-    })
+    frame = pl.DataFrame(
+        {
+            "Område": pl.Series([NATIONAL_NAME, *areas.name]).gather(area),
+            "Periode": _periods(vy.year, months).gather(month),
+            "Ydelse": out.benefit.gather(cell),
+            "Køn": out.gender.gather(cell),
+            "Alder": out.age.gather(cell),
+            "Herkomst": out.origin.gather(cell),
+            "Visitationskategori": out.category.gather(cell),
+            "_persons": flat,
+            "_tenths": tenths,
+            "_suppress": (area > 0) & (flat >= 1) & (flat <= 4),
+        }
+    )
     return frame.select(
         *VISITATION_ORIGIN_HEADER[:7],
         _suppressed(pl.col("_suppress"), _int_text(pl.col("_persons"), _groups(flat.max()))).alias("Antal personer"),
-        _suppressed(pl.col("_suppress"), _tenths_text(pl.col("_tenths"), _groups(tenths.max() // 10)))
-        .alias("Fuldtidspersoner"),
+        _suppressed(pl.col("_suppress"), _tenths_text(pl.col("_tenths"), _groups(tenths.max() // 10))).alias(
+            "Fuldtidspersoner"
+        ),
     )
 
 
 # --- shared jobcenter/social citizens -----------------------------------------------------------
 
-TARGET_GROUPS = ("Misbrugere i behandling", "Handicappede", "Psykisk syge og øvrigt socialt udsatte",
-                 "Borgere uden særlige behov")
+TARGET_GROUPS = (
+    "Misbrugere i behandling",
+    "Handicappede",
+    "Psykisk syge og øvrigt socialt udsatte",
+    "Borgere uden særlige behov",
+)
 _NOT_MATCHED = "Ikke matchet, grovmatchet, sygedagpenge"
 
 
@@ -581,24 +685,34 @@ class _SharedLayout:
     Shaped on Copenhagen, November 2007: the target groups with special needs sit in match groups
     4-5 (later aktivitetsparat) and make up over half of those groups in the jobcenter.
     """
+
     groups: tuple[str, ...]
     jobcenter_only: tuple[float, ...]
     social: tuple[tuple[float, ...], ...]  # per target group
 
 
 SHARED_LAYOUTS = {
-    2007: _SharedLayout(("Matchgruppe 1", "Matchgruppe 2", "Matchgruppe 3", "Matchgruppe 4", "Matchgruppe 5",
-                         _NOT_MATCHED),
-                        (10, 15, 10, 20, 5, 40),
-                        ((1, 1, 5, 58, 22, 13), (0.5, 1, 1.5, 27, 13, 57), (1.5, 3.7, 8, 53.5, 20.5, 12.8),
-                         (4.5, 11, 14.3, 42.8, 12.2, 15.2))),
-    2010: _SharedLayout(("Jobklar", "Indsatsklar", "Midlertidigt passiv", _NOT_MATCHED),
-                        (35, 20, 5, 40),
-                        ((7, 58, 22, 13), (3, 27, 13, 57), (13, 53.5, 20.5, 13), (30, 43, 12, 15))),
+    2007: _SharedLayout(
+        ("Matchgruppe 1", "Matchgruppe 2", "Matchgruppe 3", "Matchgruppe 4", "Matchgruppe 5", _NOT_MATCHED),
+        (10, 15, 10, 20, 5, 40),
+        (
+            (1, 1, 5, 58, 22, 13),
+            (0.5, 1, 1.5, 27, 13, 57),
+            (1.5, 3.7, 8, 53.5, 20.5, 12.8),
+            (4.5, 11, 14.3, 42.8, 12.2, 15.2),
+        ),
+    ),
+    2010: _SharedLayout(
+        ("Jobklar", "Indsatsklar", "Midlertidigt passiv", _NOT_MATCHED),
+        (35, 20, 5, 40),
+        ((7, 58, 22, 13), (3, 27, 13, 57), (13, 53.5, 20.5, 13), (30, 43, 12, 15)),
+    ),
     # Jobparat and Aktivitetsparat first: the new system moves READY_SHIFT from the second to the first.
-    2014: _SharedLayout(("Jobparat", "Aktivitetsparat", "Uddannelsesparat", "Uoplyst visitationskategori"),
-                        (45, 25, 20, 10),
-                        ((8, 80, 4, 8), (5, 70, 5, 20), (10, 75, 7, 8), (28, 50, 14, 8))),
+    2014: _SharedLayout(
+        ("Jobparat", "Aktivitetsparat", "Uddannelsesparat", "Uoplyst visitationskategori"),
+        (45, 25, 20, 10),
+        ((8, 80, 4, 8), (5, 70, 5, 20), (10, 75, 7, 8), (28, 50, 14, 8)),
+    ),
 }
 
 
@@ -636,17 +750,20 @@ def _shared_frame(areas: _Areas, year: int, months: int) -> pl.DataFrame | None:
     area, quarter, row, group = _grid(areas.n, quarters, 6, n_groups + 1)
     flat = values.ravel()
     is_total = (row >= 4) | (group == n_groups)
-    frame = pl.DataFrame({
-        "Område": pl.Series(areas.name).gather(area),
-        "Periode": pl.Series([f"{year}M{m + 1:02d}" for m in quarter_end0[:quarters]]).gather(quarter),
-        "Forvaltning": pl.Series(["Fælles borgere"] * 5 + ["Jobcenter (BIF)"]).gather(row),
-        "Målgruppe": pl.Series([*TARGET_GROUPS, "SOF borgere i alt", "BIF borgere i alt"]).gather(row),
-        "Matchgruppe": pl.Series([*layout.groups, "I alt"]).gather(group),
-        "_n": flat,
-        "_suppress": ~is_total & (flat >= 1) & (flat <= 4),
-    })
-    return frame.select(*SHARED_HEADER[:5],
-                        _suppressed(pl.col("_suppress"), _int_text(pl.col("_n"))).alias("Antal personer"))
+    frame = pl.DataFrame(
+        {
+            "Område": pl.Series(areas.name).gather(area),
+            "Periode": pl.Series([f"{year}M{m + 1:02d}" for m in quarter_end0[:quarters]]).gather(quarter),
+            "Forvaltning": pl.Series(["Fælles borgere"] * 5 + ["Jobcenter (BIF)"]).gather(row),
+            "Målgruppe": pl.Series([*TARGET_GROUPS, "SOF borgere i alt", "BIF borgere i alt"]).gather(row),
+            "Matchgruppe": pl.Series([*layout.groups, "I alt"]).gather(group),
+            "_n": flat,
+            "_suppress": ~is_total & (flat >= 1) & (flat <= 4),
+        }
+    )
+    return frame.select(
+        *SHARED_HEADER[:5], _suppressed(pl.col("_suppress"), _int_text(pl.col("_n"))).alias("Antal personer")
+    )
 
 
 def _to_ready(dist: np.ndarray) -> np.ndarray:
@@ -673,25 +790,30 @@ def _activation_frame(areas: _Areas, vy: _VisitationYear, months: int) -> pl.Dat
     persons = np.stack([total, special, far], axis=2)  # (areas, 12, groups)
     t = vy.year + (np.arange(12) + 0.5) / 12.0
     push = 0.03 * np.exp(-(((t - 2013.5) / 2.0) ** 2))  # the activation drive around 2011-2015
-    rate = ((_ACTIVATION_RATE[None, None, :] + areas.activation_offset[:, None, None] + push[None, :, None])
-            * _ACTIVATION_SEASON[None, :, None])
+    rate = (
+        _ACTIVATION_RATE[None, None, :] + areas.activation_offset[:, None, None] + push[None, :, None]
+    ) * _ACTIVATION_SEASON[None, :, None]
     activated = rng.binomial(persons, np.clip(rate, 0.02, 0.9))
     persons, activated = _with_national(persons[:, :months]), _with_national(activated[:, :months])
     area, month, group = _grid(areas.n + 1, months, 3)
     p, a = persons.ravel(), activated.ravel()
     municipal = area > 0
-    frame = pl.DataFrame({
-        "Område": pl.Series([NATIONAL_NAME, *areas.name]).gather(area),
-        "Periode": _periods(vy.year, months).gather(month),
-        "Gruppe": pl.Series(["Alle modtagere", "Særlige behov (SOF)", vy.layout.activation_group]).gather(group),
-        "_p": p,
-        "_a": a,
-        "_suppress_p": municipal & (p >= 1) & (p <= 4),
-        "_suppress_a": municipal & (((p >= 1) & (p <= 4)) | ((a >= 1) & (a <= 4))),
-    })
-    return frame.select(*ACTIVATION_HEADER[:3],
-                        _suppressed(pl.col("_suppress_p"), _int_text(pl.col("_p"))).alias("Antal personer"),
-                        _suppressed(pl.col("_suppress_a"), _int_text(pl.col("_a"))).alias("Aktiverede"))
+    frame = pl.DataFrame(
+        {
+            "Område": pl.Series([NATIONAL_NAME, *areas.name]).gather(area),
+            "Periode": _periods(vy.year, months).gather(month),
+            "Gruppe": pl.Series(["Alle modtagere", "Særlige behov (SOF)", vy.layout.activation_group]).gather(group),
+            "_p": p,
+            "_a": a,
+            "_suppress_p": municipal & (p >= 1) & (p <= 4),
+            "_suppress_a": municipal & (((p >= 1) & (p <= 4)) | ((a >= 1) & (a <= 4))),
+        }
+    )
+    return frame.select(
+        *ACTIVATION_HEADER[:3],
+        _suppressed(pl.col("_suppress_p"), _int_text(pl.col("_p"))).alias("Antal personer"),
+        _suppressed(pl.col("_suppress_a"), _int_text(pl.col("_a"))).alias("Aktiverede"),
+    )
 
 
 # --- investment projects ------------------------------------------------------------------------
@@ -723,8 +845,9 @@ def _projects(areas: _Areas) -> list[_Project]:
     years = rng.integers(4, 6, N_PROJECTS)
     size = np.clip(areas.population[chosen] / 60_000, 0.4, 8.0) * rng.uniform(0.85, 1.15, N_PROJECTS)
     investment = np.rint(3_000_000 * size / 50_000).astype(np.int64) * 50_000
-    return [_Project(int(a), int(s), int(y), int(i))
-            for a, s, y, i in zip(chosen, starts, years, investment, strict=True)]
+    return [
+        _Project(int(a), int(s), int(y), int(i)) for a, s, y, i in zip(chosen, starts, years, investment, strict=True)
+    ]
 
 
 def _investment_frame(areas: _Areas, projects: list[_Project], until_year: int) -> pl.DataFrame:
@@ -737,13 +860,19 @@ def _investment_frame(areas: _Areas, projects: list[_Project], until_year: int) 
             saving = p.investment * _SAVING_PATH[k] * rng.uniform(0.9, 1.1)
             admin = p.investment * rng.uniform(0.08, 0.14)
             basis = "Regnskab" if year < until_year else "Budget"
-            for line, amount in (("Investering", -p.investment),
-                                 ("Besparelse på forsørgelse", int(np.rint(saving / 10_000)) * 10_000),
-                                 ("Løn og administration", -int(np.rint(admin / 10_000)) * 10_000)):
+            for line, amount in (
+                ("Investering", -p.investment),
+                ("Besparelse på forsørgelse", int(np.rint(saving / 10_000)) * 10_000),
+                ("Løn og administration", -int(np.rint(admin / 10_000)) * 10_000),
+            ):
                 rows.append((areas.name[p.area], PROJECT, str(year), line, amount, basis))
     frame = pl.DataFrame(rows, schema=["Område", "Projekt", "År", "Post", "_amount", "Grundlag"], orient="row")
-    return frame.select(*INVESTMENT_HEADER[:4], _int_text(pl.col("_amount")).alias("Beløb (kr.)"), "Grundlag",
-                        pl.lit(None, dtype=pl.String).alias("Note"))  # null writes an empty field
+    return frame.select(
+        *INVESTMENT_HEADER[:4],
+        _int_text(pl.col("_amount")).alias("Beløb (kr.)"),
+        "Grundlag",
+        pl.lit(None, dtype=pl.String).alias("Note"),
+    )  # null writes an empty field
 
 
 # --- caseloads ----------------------------------------------------------------------------------
@@ -786,8 +915,7 @@ def _teams(areas: _Areas) -> _Teams:
     return _Teams(np.array(area), np.array(kind), np.array(workers), np.array(caseload))
 
 
-def _caseload_frame(areas: _Areas, teams: _Teams, projects: list[_Project], year: int,
-                    months: int) -> pl.DataFrame:
+def _caseload_frame(areas: _Areas, teams: _Teams, projects: list[_Project], year: int, months: int) -> pl.DataFrame:
     rng = _rng(_S_CASELOAD, year)
     n = len(teams.area)
     # Caseloads follow the number of recipients (dampened), with month-to-month noise.
@@ -803,16 +931,21 @@ def _caseload_frame(areas: _Areas, teams: _Teams, projects: list[_Project], year
     workers = workers * np.where(staffed, extra[teams.area], 1.0)[:, None]
     tenths = np.maximum(5, np.rint(workers * 10.0).astype(np.int64))
     team, month = _grid(n, months)
-    frame = pl.DataFrame({
-        "Område": pl.Series(areas.name).gather(teams.area[team]),
-        "Periode": _periods(year, months).gather(month),
-        "Team": pl.Series([t[0] for t in TEAMS]).gather(teams.kind[team]),
-        "Sagsområde": pl.Series([t[1] for t in TEAMS]).gather(teams.kind[team]),
-        "_cases": cases[:, :months].ravel(),
-        "_tenths": tenths[:, :months].ravel(),
-    })
-    return frame.select(*CASELOAD_HEADER[:4], _int_text(pl.col("_cases")).alias("Aktive sager"),
-                        _tenths_text(pl.col("_tenths")).alias("Sagsbehandlere (årsværk)"))
+    frame = pl.DataFrame(
+        {
+            "Område": pl.Series(areas.name).gather(teams.area[team]),
+            "Periode": _periods(year, months).gather(month),
+            "Team": pl.Series([t[0] for t in TEAMS]).gather(teams.kind[team]),
+            "Sagsområde": pl.Series([t[1] for t in TEAMS]).gather(teams.kind[team]),
+            "_cases": cases[:, :months].ravel(),
+            "_tenths": tenths[:, :months].ravel(),
+        }
+    )
+    return frame.select(
+        *CASELOAD_HEADER[:4],
+        _int_text(pl.col("_cases")).alias("Aktive sager"),
+        _tenths_text(pl.col("_tenths")).alias("Sagsbehandlere (årsværk)"),
+    )
 
 
 # --- benchmark (jobindsats y30r21) -------------------------------------------------------------
@@ -820,9 +953,14 @@ def _caseload_frame(areas: _Areas, teams: _Teams, projects: list[_Project], year
 BENCHMARK_QUARTERS = 12  # rolling years (QMAT) written: the last twelve whole quarters up to ``until``
 BENCHMARK_TOTAL = "Ydelsesgrupper i alt"
 # y30r21's benefit groups and their national share of the full-time persons on public support.
-BENEFIT_GROUPS = (("A-dagpenge mv.", 0.14), ("Kontanthjælp mv.", 0.18), ("Sygedagpenge mv.", 0.16),
-                  ("Fleksjob og ledighedsydelse", 0.16), ("Førtidspension", 0.30),
-                  ("Ressourceforløb og jobafklaring", 0.06))
+BENEFIT_GROUPS = (
+    ("A-dagpenge mv.", 0.14),
+    ("Kontanthjælp mv.", 0.18),
+    ("Sygedagpenge mv.", 0.16),
+    ("Fleksjob og ledighedsydelse", 0.16),
+    ("Førtidspension", 0.30),
+    ("Ressourceforløb og jobafklaring", 0.06),
+)
 _KONTANTHJAELP_GROUP = 1  # index into BENEFIT_GROUPS: where an investment project's effect shows
 
 
@@ -854,9 +992,9 @@ def _benchmark_frame(areas: _Areas, quarters: list[tuple[int, int]]) -> pl.DataF
     n_groups = len(BENEFIT_GROUPS)
     working_age = areas.population * (0.60 + 0.08 * u[:, 0])  # 16-66 år
     need = (areas.scale / areas.population) ** 0.7
-    split = np.array([share for _, share in BENEFIT_GROUPS])[None, :] * (0.75 + 0.5 * u[:, 1:1 + n_groups])
+    split = np.array([share for _, share in BENEFIT_GROUPS])[None, :] * (0.75 + 0.5 * u[:, 1 : 1 + n_groups])
     split /= split.sum(axis=1, keepdims=True)
-    effect = (-0.06 + 0.12 * u[:, 7])[:, None] + (-0.05 + 0.10 * u[:, 8:8 + n_groups])
+    effect = (-0.06 + 0.12 * u[:, 7])[:, None] + (-0.05 + 0.10 * u[:, 8 : 8 + n_groups])
     drift = -0.02 + 0.04 * u[:, 14]  # per three years
     expected, actual = [], []
     for year, quarter in quarters:  # at most BENCHMARK_QUARTERS small draws
@@ -881,20 +1019,23 @@ def _benchmark_frame(areas: _Areas, quarters: list[tuple[int, int]]) -> pl.DataF
     rank = np.empty_like(exp_pct)
     for k in range(len(quarters)):
         for g in range(n_groups + 1):
-            order = np.lexsort((areas.code, act_share[:, k, g] - exp_share[:, k, g],
-                                act_pct[:, k, g] - exp_pct[:, k, g]))
+            order = np.lexsort(
+                (areas.code, act_share[:, k, g] - exp_share[:, k, g], act_pct[:, k, g] - exp_pct[:, k, g])
+            )
             rank[order, k, g] = np.arange(1, areas.n + 1)
     area, quarter, group = _grid(areas.n, len(quarters), n_groups + 1)
-    frame = pl.DataFrame({
-        "Område": pl.Series(areas.name).gather(area),
-        "Periode": pl.Series([f"{y}QMAT0{q}" for y, q in quarters]).gather(quarter),
-        "Ydelsesgruppe": pl.Series([BENCHMARK_TOTAL, *(g for g, _ in BENEFIT_GROUPS)]).gather(group),
-        "_exp_ftp": exp_ftp.ravel(),
-        "_act_ftp": act_ftp.ravel(),
-        "_exp_pct": exp_pct.ravel(),
-        "_act_pct": act_pct.ravel(),
-        "_rank": rank.ravel(),
-    })
+    frame = pl.DataFrame(
+        {
+            "Område": pl.Series(areas.name).gather(area),
+            "Periode": pl.Series([f"{y}QMAT0{q}" for y, q in quarters]).gather(quarter),
+            "Ydelsesgruppe": pl.Series([BENCHMARK_TOTAL, *(g for g, _ in BENEFIT_GROUPS)]).gather(group),
+            "_exp_ftp": exp_ftp.ravel(),
+            "_act_ftp": act_ftp.ravel(),
+            "_exp_pct": exp_pct.ravel(),
+            "_act_pct": act_pct.ravel(),
+            "_rank": rank.ravel(),
+        }
+    )
     return frame.select(
         *BENCHMARK_HEADER[:3],
         _tenths_text(pl.col("_exp_ftp")).alias(BENCHMARK_HEADER[3]),
@@ -908,6 +1049,7 @@ def _benchmark_frame(areas: _Areas, quarters: list[tuple[int, int]]) -> pl.DataF
 
 # --- number formatting (vectorised, Danish portal style) ----------------------------------------
 
+
 def _int_text(col: pl.Expr, groups: int = 5) -> pl.Expr:
     """Whole numbers with a thousands dot from 1.000 on: 999, 1.234, -3.250.000.
 
@@ -918,7 +1060,7 @@ def _int_text(col: pl.Expr, groups: int = 5) -> pl.Expr:
     a = col.abs()
 
     def group(k: int, pad: bool) -> pl.Expr:
-        g = ((a // 1000 ** k) % 1000).cast(pl.String)
+        g = ((a // 1000**k) % 1000).cast(pl.String)
         return g.str.zfill(3) if pad else g
 
     text = a.cast(pl.String)
@@ -926,7 +1068,7 @@ def _int_text(col: pl.Expr, groups: int = 5) -> pl.Expr:
         parts = [group(top, pad=False)]
         for k in range(top - 1, -1, -1):
             parts += [pl.lit("."), group(k, pad=True)]
-        text = pl.when(a >= 1000 ** top).then(pl.concat_str(parts)).otherwise(text)
+        text = pl.when(a >= 1000**top).then(pl.concat_str(parts)).otherwise(text)
     return pl.when(col < 0).then(pl.concat_str([pl.lit("-"), text])).otherwise(text)
 
 
@@ -955,6 +1097,7 @@ def _suppressed(flag: pl.Expr, text: pl.Expr) -> pl.Expr:
 
 # --- writing ------------------------------------------------------------------------------------
 
+
 class _CsvWriter:
     """Appends frames to one CSV file, opened on the first rows, so a file never waits in memory."""
 
@@ -970,8 +1113,7 @@ class _CsvWriter:
             # Open across writes, closed by close(): the file is written a frame at a time.
             self._fh = open(self.path, "wb")  # noqa: SIM115
             self._fh.write(("\ufeff" + ";".join(self.header) + "\n").encode("utf-8"))
-        frame.write_csv(self._fh, include_header=False, separator=";", line_terminator="\n",
-                        quote_style="necessary")
+        frame.write_csv(self._fh, include_header=False, separator=";", line_terminator="\n", quote_style="necessary")
 
     def close(self) -> Path | None:
         """The path when anything was written."""
@@ -1048,13 +1190,13 @@ def write_demo(out_dir: Path, scale: int = 1, until: str | None = None) -> list[
             if visitation is None:
                 block_end = min(block_start + BLOCK_YEARS - 1, until_year)
                 visitation = stack.enter_context(
-                    _CsvWriter(out_dir / f"demo_visitation_{block_start}_{block_end}.csv", header))
+                    _CsvWriter(out_dir / f"demo_visitation_{block_start}_{block_end}.csv", header)
+                )
             vy = _visitation_year(areas, year)
             if origin is None:
                 visitation.write(_visitation_frame(areas, vy, scale, months))
             else:
-                visitation.write(_origin_visitation_frame(areas, vy, _split_year(areas, vy, origin), scale,
-                                                          months))
+                visitation.write(_origin_visitation_frame(areas, vy, _split_year(areas, vy, origin), scale, months))
             activation.write(_activation_frame(areas, vy, months))
             shared.write(_shared_frame(areas, year, months))
             caseload.write(_caseload_frame(areas, teams, projects, year, months))

@@ -29,16 +29,29 @@ import pyarrow as pa
 
 from pipelines import danish, extract_warnings, readers, visitation_lines
 from pipelines.errors import Problem
-from pipelines.kinds import (AREA, DIM, NOT_FINITE, PERIOD, THOUSANDS_DOT, TOTAL_CODE, TOTAL_MEASURES, VISITATION,
-                             VISITATION_MEASURES, detect_kind, header_map, marker_sql, number_sql,
-                             totals_below_parts_sql, value_rules)
+from pipelines.kinds import (
+    AREA,
+    DIM,
+    NOT_FINITE,
+    PERIOD,
+    THOUSANDS_DOT,
+    TOTAL_CODE,
+    TOTAL_MEASURES,
+    VISITATION,
+    VISITATION_MEASURES,
+    detect_kind,
+    header_map,
+    marker_sql,
+    number_sql,
+    totals_below_parts_sql,
+    value_rules,
+)
 from pipelines.periods import Period, parse_period
 from pipelines.sql import temp_table_from_arrow
 from pipelines.warehouse import CODE_TYPES, population_of_denmark, total_parts, vocabulary
 
 # Dimension column -> its ENUM type in the visitation facts (the area column is "area" in the kinds).
-CODE_TYPE = {("area" if column == "area_code" else column): type_name
-             for type_name, (column, _) in CODE_TYPES.items()}
+CODE_TYPE = {("area" if column == "area_code" else column): type_name for type_name, (column, _) in CODE_TYPES.items()}
 # Raised inside DuckDB by error(): how a malformed value stops the streaming insert.
 _NOT_DIRECT = "not for the direct path"
 
@@ -55,6 +68,7 @@ class DirectPlan:
 @dataclass
 class DirectCheck:
     """What the aggregate over the inserted rows found; ``ok`` False sends the file to the staged path."""
+
     ok: bool
     rows: int = 0
     suppressed: int = 0
@@ -82,8 +96,9 @@ def plan(file: readers.FileLook, kind: str | None) -> DirectPlan | None:
     measures = {n.removeprefix("measure:"): pos for pos, n in mapping.items() if n.startswith("measure:")}
     if "category" not in dims or not measures:
         return None
-    defaults = {c.name: c.default for c in VISITATION.columns
-                if c.role == DIM and c.name not in dims and c.default is not None}
+    defaults = {
+        c.name: c.default for c in VISITATION.columns if c.role == DIM and c.name not in dims and c.default is not None
+    }
     if any(c.implied_by and c.name not in dims for c in VISITATION.columns):
         return None  # a benefit read from jobindsats IDs: rare, and the staged path knows how
     return DirectPlan(file.path, layout, dims, defaults, measures)
@@ -101,24 +116,34 @@ def register_maps(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> None:
         dimension = "area" if col.role == AREA else col.dimension
         lookup = vocabulary(con, dimension)
         if dimension == "area":
-            spellings = con.execute("select area_code, area_name, jobindsats_name, lpad(area_code, 4, '0') "
-                                    "from areas").fetchall()
+            spellings = con.execute(
+                "select area_code, area_name, jobindsats_name, lpad(area_code, 4, '0') from areas"
+            ).fetchall()
         else:
-            spellings = con.execute("select code, label from categories where dimension = ?",
-                                    [dimension]).fetchall()
+            spellings = con.execute("select code, label from categories where dimension = ?", [dimension]).fetchall()
         forms = sorted({s for row in spellings for s in row if s} | set(lookup))
-        table = pa.table({"raw": pa.array(forms, pa.string()),
-                          "code": pa.array([lookup.get(danish.normalise(f)) for f in forms], pa.string())})
+        table = pa.table(
+            {
+                "raw": pa.array(forms, pa.string()),
+                "code": pa.array([lookup.get(danish.normalise(f)) for f in forms], pa.string()),
+            }
+        )
         # Codes already of the fact table's ENUM type: no text to convert per row.
-        temp_table_from_arrow(con, f"direct_map_{col.name}", table,
-                              f"select raw, code::{CODE_TYPE[col.name]} as code from {{arrow}} where code is not null")
+        temp_table_from_arrow(
+            con,
+            f"direct_map_{col.name}",
+            table,
+            f"select raw, code::{CODE_TYPE[col.name]} as code from {{arrow}} where code is not null",
+        )
 
 
 def _number_sql(col: str) -> str:
     """The staged path's parse of a decimal-comma number; anything it would not accept stops the insert."""
-    return (f"case when {marker_sql(col)} then null "
-            f"when {THOUSANDS_DOT.sql(col)} then error('{_NOT_DIRECT}') "
-            f"else coalesce({number_sql(col, 'comma')}, error('{_NOT_DIRECT}')) end")
+    return (
+        f"case when {marker_sql(col)} then null "
+        f"when {THOUSANDS_DOT.sql(col)} then error('{_NOT_DIRECT}') "
+        f"else coalesce({number_sql(col, 'comma')}, error('{_NOT_DIRECT}')) end"
+    )
 
 
 def insert_sql(plan: DirectPlan, table: str = visitation_lines.TABLE) -> tuple[str, list]:
@@ -136,23 +161,25 @@ def insert_sql(plan: DirectPlan, table: str = visitation_lines.TABLE) -> tuple[s
             selects.append(f"s.c{plan.dims['period']} as period")
         elif col.name in plan.dims:
             target = "area_code" if col.role == AREA else col.name
-            joins.append(f"left join direct_map_{col.name} m_{col.name} "
-                         f"on m_{col.name}.raw = s.c{plan.dims[col.name]}")
+            joins.append(f"left join direct_map_{col.name} m_{col.name} on m_{col.name}.raw = s.c{plan.dims[col.name]}")
             selects.append(f"m_{col.name}.code as {target}")
         elif col.role == DIM:
             selects.append(f"'{plan.defaults[col.name]}' as {col.name}")
     selects += [f"{_number_sql(f's.c{pos}')} as {m}" for m, pos in plan.measures.items()]
     columns = ["load_id", *visitation_lines.LINE_KEYS, "measures", *plan.measures]
-    sql = (f"insert into {table} ({', '.join(columns)}) "
-           f"select ?, {', '.join(visitation_lines.LINE_KEYS)}, {visitation_lines.mask(plan.measures)}, "
-           f"{', '.join(plan.measures)} from (select {', '.join(selects)} from {readers.CSV_SOURCE_SQL} s "
-           f"{' '.join(joins)})")
+    sql = (
+        f"insert into {table} ({', '.join(columns)}) "
+        f"select ?, {', '.join(visitation_lines.LINE_KEYS)}, {visitation_lines.mask(plan.measures)}, "
+        f"{', '.join(plan.measures)} from (select {', '.join(selects)} from {readers.CSV_SOURCE_SQL} s "
+        f"{' '.join(joins)})"
+    )
     layout = plan.layout
     return sql, [str(plan.path), layout.delimiter, layout.header_index + 1, readers.csv_columns(len(layout.headers))]
 
 
-def insert(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int,
-           table: str = visitation_lines.TABLE) -> int | None:
+def insert(
+    con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int, table: str = visitation_lines.TABLE
+) -> int | None:
     """Stream the file into the visitation lines under ``load_id``; lines inserted, or None when a value
     stopped it.
 
@@ -183,8 +210,9 @@ def streaming_settings(con: duckdb.DuckDBPyConnection):
         con.execute("set preserve_insertion_order = true")  # the staged path numbers rows by insertion order
 
 
-def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int,
-          table: str = visitation_lines.TABLE) -> DirectCheck:
+def check(
+    con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int, table: str = visitation_lines.TABLE
+) -> DirectCheck:
     """The staged path's rules over the lines just inserted: values, totals, unique keys, canonical periods.
 
     The values are checked in one scan grouped by category and period, whose few groups also give the
@@ -196,9 +224,10 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int,
     # suppressed, and a NULL breaks no rule.
     measures = list(plan.measures)
     population = population_of_denmark(con)
-    bad_sql = " or ".join(" or ".join([NOT_FINITE.sql(m)] + [r.sql(m) for r in value_rules(VISITATION_MEASURES[m][0],
-                                                                                         population)])
-                          for m in measures)
+    bad_sql = " or ".join(
+        " or ".join([NOT_FINITE.sql(m)] + [r.sql(m) for r in value_rules(VISITATION_MEASURES[m][0], population)])
+        for m in measures
+    )
     suppressed = " + ".join(f"count(*) - count({m})" for m in measures)
     # Which dimensions hold both a total and other codes: only those can have a total below its parts.
     others = [c for c in VISITATION.totals if c in plan.dims and c != "category"]
@@ -206,18 +235,22 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int,
     rows = con.execute(
         f"select category::varchar, period, count(*) as lines, coalesce(bool_or({bad_sql}), false), "
         f"{suppressed} as suppressed{mixed} from {table} where load_id = ? group by all",
-        [load_id]).fetchall()
+        [load_id],
+    ).fetchall()
     if not rows or any(r[3] for r in rows):  # no rows: the staged path says so
         return DirectCheck(False)
-    with_totals = [c for i, c in enumerate(others)
-                   if any(r[5 + 2 * i] for r in rows) and any(r[6 + 2 * i] for r in rows)]
+    with_totals = [
+        c for i, c in enumerate(others) if any(r[5 + 2 * i] for r in rows) and any(r[6 + 2 * i] for r in rows)
+    ]
     if "category" in plan.dims and {r[0] == TOTAL_CODE for r in rows} == {True, False}:
         with_totals.append("category")
     # Equal hashes are no proof of equal keys, but unequal counts only send the file to the staged
     # path, which compares the keys themselves.
     lines, distinct = con.execute(
         f"select count(*), count(distinct hash({', '.join(visitation_lines.LINE_KEYS)})) "
-        f"from {table} where load_id = ?", [load_id]).fetchall()[0]
+        f"from {table} where load_id = ?",
+        [load_id],
+    ).fetchall()[0]
     if lines != distinct or _totals_below_parts(con, plan, load_id, with_totals, table):
         return DirectCheck(False)
     periods: dict[str, Period] = {}
@@ -228,8 +261,13 @@ def check(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int,
         periods[raw] = parsed
     # Facts, as the staged path counts them: one per line and measure.
     per_line = len(measures)
-    return DirectCheck(True, rows=lines * per_line, suppressed=sum(r[4] for r in rows), periods=periods,
-                       category_periods=[(r[0], r[1], r[2] * per_line) for r in rows])
+    return DirectCheck(
+        True,
+        rows=lines * per_line,
+        suppressed=sum(r[4] for r in rows),
+        periods=periods,
+        category_periods=[(r[0], r[1], r[2] * per_line) for r in rows],
+    )
 
 
 def warnings(con: duckdb.DuckDBPyConnection, name: str, found: DirectCheck) -> list[Problem]:
@@ -263,16 +301,22 @@ def review(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> DirectCheck:
 
 def review_areas(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The names of the areas the reviewed lines hold, in order."""
-    return [r[0] for r in con.execute(
-        f"select a.area_name from areas a where a.area_code in (select distinct area_code::varchar "
-        f"from {REVIEW_TABLE}) order by 1").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            f"select a.area_name from areas a where a.area_code in (select distinct area_code::varchar "
+            f"from {REVIEW_TABLE}) order by 1"
+        ).fetchall()
+    ]
 
 
 def review_scope(con: duckdb.DuckDBPyConnection) -> str:
     """Temp table ``review_scope`` of the reviewed lines, as a load of them would replace and keep (see
     visitation_lines.kept_sql); returns its name."""
-    con.execute(f"create or replace temp table review_scope as select area_code, period, benefit, "
-                f"bit_or(measures) as measures from {REVIEW_TABLE} group by all")
+    con.execute(
+        f"create or replace temp table review_scope as select area_code, period, benefit, "
+        f"bit_or(measures) as measures from {REVIEW_TABLE} group by all"
+    )
     return "review_scope"
 
 
@@ -285,20 +329,23 @@ def preview(con: duckdb.DuckDBPyConnection, plan: DirectPlan, lines: int = 10) -
     """The file's first ``lines`` lines as written, under the kind's Danish column names and the measures'
     labels from the reference data, with the line a text editor shows ("Række")."""
     layout = plan.layout
-    frame = con.sql(f"select * from {readers.CSV_SOURCE_SQL} limit {int(lines)}",
-                    params=[str(plan.path), layout.delimiter, layout.header_index + 1,
-                            readers.csv_columns(len(layout.headers))]).pl()
+    frame = con.sql(
+        f"select * from {readers.CSV_SOURCE_SQL} limit {int(lines)}",
+        params=[str(plan.path), layout.delimiter, layout.header_index + 1, readers.csv_columns(len(layout.headers))],
+    ).pl()
     measure_labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
     labels = {f"c{pos}": VISITATION.column(name).label for name, pos in plan.dims.items()}
     labels.update({f"c{pos}": measure_labels.get(m, m) for m, pos in plan.measures.items()})
     first = layout.header_index + 2  # the header's line is header_index + 1
     in_file_order = sorted(labels, key=lambda c: int(c[1:]))
-    return frame.select(pl.int_range(first, first + frame.height).alias("Række"),
-                        *[pl.col(c).alias(labels[c]) for c in in_file_order])
+    return frame.select(
+        pl.int_range(first, first + frame.height).alias("Række"), *[pl.col(c).alias(labels[c]) for c in in_file_order]
+    )
 
 
-def _totals_below_parts(con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int, columns: list[str],
-                        table: str) -> bool:
+def _totals_below_parts(
+    con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int, columns: list[str], table: str
+) -> bool:
     """Whether a total line of this load is below the sum of its parts in one of ``columns`` (the staged
     path then names it)."""
     measures = [m for m in plan.measures if m in TOTAL_MEASURES]

@@ -150,8 +150,12 @@ def project(s: Scenario) -> pl.DataFrame:
                 "avoided": [n * cost_per_recipient for n in recipients_avoided],
                 "recipients_avoided": [float(n) for n in recipients_avoided],
             },
-            schema={"year": pl.Int64, "investment": pl.Float64, "avoided": pl.Float64,
-                    "recipients_avoided": pl.Float64},
+            schema={
+                "year": pl.Int64,
+                "investment": pl.Float64,
+                "avoided": pl.Float64,
+                "recipients_avoided": pl.Float64,
+            },
         )
         .with_columns(net=pl.col("avoided") - pl.col("investment"))
         .with_columns(cumulative=pl.col("net").cum_sum())
@@ -227,8 +231,12 @@ MENTOR_REFUSION = 0.5  # LAB mentor support for ressourceforløb / jobafklarings
 
 def mentor_vs_s85(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:
     """Municipal cost of the same support given as LAB mentor support versus § 85 (Serviceloven)."""
-    for label, value in (("antal borgere", citizens), ("timer pr. uge", hours_per_week),
-                         ("antal uger", weeks), ("timepris", hourly_cost)):
+    for label, value in (
+        ("antal borgere", citizens),
+        ("timer pr. uge", hours_per_week),
+        ("antal uger", weeks),
+        ("timepris", hourly_cost),
+    ):
         if value < 0:
             raise ValueError(f"{label} kan ikke være negativ, fik {value}")
     gross = citizens * hours_per_week * weeks * hourly_cost

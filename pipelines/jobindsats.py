@@ -96,15 +96,19 @@ _EXPECT_DATA = 'jobindsats v3-data ({"columns": [...], "rows": [[...], ...]})'
 
 # --- errors ------------------------------------------------------------------------------------
 
+
 class JobindsatsError(PipelineError):
     """A problem talking to jobindsats.dk, told in Danish; never carries the API key."""
 
 
 class BadKey(JobindsatsError):
     def __init__(self, message: str | None = None):
-        super().__init__(message or "API-nøglen er forkert eller udløbet: jobindsats.dk afviste forespørgslen. "
-                                    "Tjek JOBINDSATS_API_KEY (eller jobindsats_api_key i .streamlit/secrets.toml), "
-                                    "eller bestil en ny nøgle hos jobindsats.dk.")
+        super().__init__(
+            message
+            or "API-nøglen er forkert eller udløbet: jobindsats.dk afviste forespørgslen. "
+            "Tjek JOBINDSATS_API_KEY (eller jobindsats_api_key i .streamlit/secrets.toml), "
+            "eller bestil en ny nøgle hos jobindsats.dk."
+        )
 
 
 class NetworkError(JobindsatsError):
@@ -125,17 +129,21 @@ class UnknownCategories(JobindsatsError):
 
 # --- key ---------------------------------------------------------------------------------------
 
+
 def api_key(secret: str | None = None) -> str:
     """The API key: JOBINDSATS_API_KEY, else ``secret`` (the app passes its Streamlit secret jobindsats_api_key;
     pipelines never read Streamlit's secrets themselves)."""
     key = os.environ.get(ENV_KEY, "").strip() or (secret or "").strip()
     if key:
         return key
-    raise JobindsatsError(f"Ingen API-nøgle: sæt {ENV_KEY} i miljøet, eller {SECRET_NAME} i "
-                          ".streamlit/secrets.toml. En nøgle bestilles hos jobindsats.dk.")
+    raise JobindsatsError(
+        f"Ingen API-nøgle: sæt {ENV_KEY} i miljøet, eller {SECRET_NAME} i "
+        ".streamlit/secrets.toml. En nøgle bestilles hos jobindsats.dk."
+    )
 
 
 # --- mapping -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TableMapping:
@@ -177,10 +185,11 @@ def _read_mapping(path: Path) -> dict[str, TableMapping]:
         if kind not in KINDS:
             raise JobindsatsError(f"{where}: ukendt type '{kind}'; forventede en af {', '.join(KINDS)}")
         if id_ != "*" and maps_to not in _known_columns(kind):
-            raise JobindsatsError(f"{where}: '{maps_to}' er ikke en kolonne for {kind}; forventede en af "
-                                  f"{', '.join(sorted(_known_columns(kind)))}")
-        entry = tables.setdefault(table_id, {"kind": kind, "ids": {}, "measures": [], "notes": {},
-                                             "period_type": None})
+            raise JobindsatsError(
+                f"{where}: '{maps_to}' er ikke en kolonne for {kind}; forventede en af "
+                f"{', '.join(sorted(_known_columns(kind)))}"
+            )
+        entry = tables.setdefault(table_id, {"kind": kind, "ids": {}, "measures": [], "notes": {}, "period_type": None})
         if entry["kind"] != kind:
             raise JobindsatsError(f"{where}: {table_id} har allerede typen {entry['kind']}")
         entry["period_type"] = entry["period_type"] or period_type
@@ -204,8 +213,13 @@ def _read_values(path: Path) -> dict[tuple[str, str], str]:
     if not path.exists():
         return {}
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return {((r.get("dimension_id") or "").strip().lower(), (r.get("value_id") or "").strip()):
-                (r.get("code") or "").strip() for r in csv.DictReader(fh) if r.get("code")}
+        return {
+            ((r.get("dimension_id") or "").strip().lower(), (r.get("value_id") or "").strip()): (
+                r.get("code") or ""
+            ).strip()
+            for r in csv.DictReader(fh)
+            if r.get("code")
+        }
 
 
 def value_codes() -> dict[tuple[str, str], str]:
@@ -213,6 +227,7 @@ def value_codes() -> dict[tuple[str, str], str]:
 
 
 # --- metadata ----------------------------------------------------------------------------------
+
 
 def label_key(text) -> str:
     """How labels are compared across releases: case, accents' form and all white space ignored."""
@@ -246,8 +261,7 @@ class TableMeta:
 
     def dimension(self, dimension_id: str) -> Dimension | None:
         wanted = dimension_id.lower()
-        return next((d for d in self.dimensions if wanted in (d.dimension_id.lower(), d.hierarchy_id.lower())),
-                    None)
+        return next((d for d in self.dimensions if wanted in (d.dimension_id.lower(), d.hierarchy_id.lower())), None)
 
     @property
     def area_dimension(self) -> Dimension | None:
@@ -260,8 +274,10 @@ class TableMeta:
         if preferred and preferred in self.periods:
             return preferred
         if preferred:
-            raise NotFound(f"Tabellen {self.table_id} har ingen perioder af typen {preferred}; den har "
-                           f"{', '.join(self.periods) or 'ingen'}")
+            raise NotFound(
+                f"Tabellen {self.table_id} har ingen perioder af typen {preferred}; den har "
+                f"{', '.join(self.periods) or 'ingen'}"
+            )
         if "M" in self.periods:
             return "M"
         if not self.periods:
@@ -286,11 +302,15 @@ def _parse_meta(reply, table_id: str) -> TableMeta:
         raise UnexpectedReply(f"Beskrivelsen af {table_id} har en ukendt form: forventede {_EXPECT_META}")
     periods = _meta_periods(block, table_id)
     dims = [dim for d in _first(block, "dimensions", default=[]) or [] if (dim := _meta_dimension(d)) is not None]
-    return TableMeta(str(_first(block, "table_id", default=table_id)).lower(),
-                     str(_first(block, "table_name", "name", default=table_id)),
-                     {k: tuple(_period_sorted(v)) for k, v in periods.items()}, tuple(dims), _meta_measures(block),
-                     _text(_first(block, "latest_update", "last_update", "updated")),
-                     _text(_first(block, "next_update")))
+    return TableMeta(
+        str(_first(block, "table_id", default=table_id)).lower(),
+        str(_first(block, "table_name", "name", default=table_id)),
+        {k: tuple(_period_sorted(v)) for k, v in periods.items()},
+        tuple(dims),
+        _meta_measures(block),
+        _text(_first(block, "latest_update", "last_update", "updated")),
+        _text(_first(block, "next_update")),
+    )
 
 
 def _meta_periods(block: dict, table_id: str) -> dict[str, list[str]]:
@@ -309,8 +329,9 @@ def _meta_periods(block: dict, table_id: str) -> dict[str, list[str]]:
         for item in ids:
             pid = str(_first(item, "period_id", "id", default="")) if isinstance(item, dict) else str(item)
             if pid.strip():
-                periods.setdefault(ptype or (parse_period(pid).period_type if parse_period(pid) else "?"),
-                                   []).append(pid.strip())
+                periods.setdefault(ptype or (parse_period(pid).period_type if parse_period(pid) else "?"), []).append(
+                    pid.strip()
+                )
     return periods
 
 
@@ -327,11 +348,15 @@ def _meta_dimension(d) -> Dimension | None:
         hierarchy_id = str(_first(h, "hierarchy_id", "id", default=dim_id)).strip() or dim_id
         for lvl in _first(h, "levels", default=[]) or []:
             level = _first(lvl, "level", "level_id")
-            values += [Value(str(_first(v, "value_id", "id")).strip(),
-                             str(_first(v, "value_name", "name", default="")).strip(),
-                             int(level) if isinstance(level, int) else None)
-                       for v in _first(lvl, "values", default=[]) or []
-                       if isinstance(v, dict) and _first(v, "value_id", "id") is not None]
+            values += [
+                Value(
+                    str(_first(v, "value_id", "id")).strip(),
+                    str(_first(v, "value_name", "name", default="")).strip(),
+                    int(level) if isinstance(level, int) else None,
+                )
+                for v in _first(lvl, "values", default=[]) or []
+                if isinstance(v, dict) and _first(v, "value_id", "id") is not None
+            ]
     name = str(_first(d, "dimension_name", "name", default=dim_id))
     return Dimension(dim_id, name, hierarchy_id, tuple(values)) if dim_id else None
 
@@ -346,7 +371,9 @@ def _meta_measures(block: dict) -> dict[str, tuple[str, str]]:
         for m in _first(g, "measures", default=[]) or []:
             if isinstance(m, dict) and _first(m, "measure_id", "id"):
                 measures[str(_first(m, "measure_id", "id")).strip()] = (
-                    group, str(_first(m, "measure_name", "name", default="")).strip())
+                    group,
+                    str(_first(m, "measure_name", "name", default="")).strip(),
+                )
     return measures
 
 
@@ -358,10 +385,12 @@ def _period_sorted(ids: list[str]) -> list[str]:
     def key(pid):
         p = parse_period(pid)
         return (p.start, pid) if p else (date.max, pid)
+
     return sorted(dict.fromkeys(ids), key=key)
 
 
 # --- the client --------------------------------------------------------------------------------
+
 
 class _Retry(Retry):
     """urllib3's retry policy, with a cap on how long a Retry-After may make us wait."""
@@ -383,9 +412,17 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 class Client:
     """A jobindsats.dk API v3 client: one session with urllib3's retry policy, and errors that hide the key."""
 
-    def __init__(self, base_url: str | None = None, key: str | None = None,
-                 timeout: tuple[float, float] | float = (5, 60), retries: int = 4, backoff: float = 0.5,
-                 session: requests.Session | None = None, *, max_cells: int = DEFAULT_MAX_CELLS):
+    def __init__(
+        self,
+        base_url: str | None = None,
+        key: str | None = None,
+        timeout: tuple[float, float] | float = (5, 60),
+        retries: int = 4,
+        backoff: float = 0.5,
+        session: requests.Session | None = None,
+        *,
+        max_cells: int = DEFAULT_MAX_CELLS,
+    ):
         url = (base_url or os.environ.get(ENV_URL) or DEFAULT_BASE_URL).strip().rstrip("/")
         # The base may be given with or without its version path; requests always go to .../v3.
         url = re.sub(r"/v[0-9]+$", "", url)
@@ -394,12 +431,15 @@ class Client:
             raise JobindsatsError(f"Ugyldig adresse for jobindsats API: '{url}' (forventede fx {DEFAULT_BASE_URL})")
         key = (key if key is not None else api_key()).strip()
         if not key:
-            raise JobindsatsError(f"Ingen API-nøgle: sæt {ENV_KEY} i miljøet, eller {SECRET_NAME} i "
-                                  ".streamlit/secrets.toml")
+            raise JobindsatsError(
+                f"Ingen API-nøgle: sæt {ENV_KEY} i miljøet, eller {SECRET_NAME} i .streamlit/secrets.toml"
+            )
         # A control character would be refused by requests with the header value (the key) in the message.
         if not key.isascii() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
-            raise JobindsatsError("API-nøglen indeholder ugyldige tegn (fx linjeskift eller bogstaver uden for "
-                                  "ASCII); tjek at hele nøglen er kopieret korrekt")
+            raise JobindsatsError(
+                "API-nøglen indeholder ugyldige tegn (fx linjeskift eller bogstaver uden for "
+                "ASCII); tjek at hele nøglen er kopieret korrekt"
+            )
         self.base_url = url + "/" + API_VERSION
         self.host = parts.netloc
         self._key = key
@@ -408,10 +448,20 @@ class Client:
         self.max_cells = max(1, int(max_cells))
         self._own_session = session is None
         self.session = session or requests.Session()
-        policy = _Retry(total=self.retries, connect=self.retries, read=self.retries, status=self.retries,
-                        other=0, backoff_factor=backoff, backoff_max=30, status_forcelist=RETRY_STATUSES,
-                        allowed_methods=frozenset({"GET"}), respect_retry_after_header=True,
-                        raise_on_status=False, raise_on_redirect=False)
+        policy = _Retry(
+            total=self.retries,
+            connect=self.retries,
+            read=self.retries,
+            status=self.retries,
+            other=0,
+            backoff_factor=backoff,
+            backoff_max=30,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            raise_on_redirect=False,
+        )
         adapter = HTTPAdapter(max_retries=policy)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -476,16 +526,25 @@ class Client:
         try:
             resp = self.session.get(url, headers=self._headers(), timeout=self.timeout)
         except requests.exceptions.SSLError:
-            raise self._error(NetworkError, f"Kunne ikke oprette en sikker forbindelse (TLS) til {self.host}; "
-                                            "tjek certifikater eller proxy") from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                requests.exceptions.ChunkedEncodingError) as exc:
-            raise self._error(NetworkError, f"Kunne ikke hente data fra {self.host}: {self._connection_problem(exc)} "
-                                            f"ved alle {attempts} forsøg. Prøv igen senere; tjek netværk og proxy, "
-                                            "hvis fejlen bliver ved.") from None
+            raise self._error(
+                NetworkError,
+                f"Kunne ikke oprette en sikker forbindelse (TLS) til {self.host}; tjek certifikater eller proxy",
+            ) from None
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
+            raise self._error(
+                NetworkError,
+                f"Kunne ikke hente data fra {self.host}: {self._connection_problem(exc)} "
+                f"ved alle {attempts} forsøg. Prøv igen senere; tjek netværk og proxy, "
+                "hvis fejlen bliver ved.",
+            ) from None
         except requests.exceptions.RequestException as exc:  # malformed request: retrying will not help
-            raise self._error(JobindsatsError, f"Forespørgslen til {self.host} kunne ikke sendes "
-                                               f"({type(exc).__name__})") from None
+            raise self._error(
+                JobindsatsError, f"Forespørgslen til {self.host} kunne ikke sendes ({type(exc).__name__})"
+            ) from None
         content, status = resp.content, resp.status_code
         # The bad-key reply has come with 200 as well as with 4xx: recognise it by its body first.
         if status in (401, 403) or _is_bad_key(content):
@@ -495,24 +554,36 @@ class Client:
         snippet = self._redact(content[:300].decode("utf-8", errors="replace").strip())
         if status in RETRY_STATUSES:
             what = "for mange forespørgsler" if status == 429 else "serverfejl"
-            raise self._error(NetworkError, f"Kunne ikke hente data fra {self.host}: serveren svarede {status} "
-                                            f"({what}) ved alle {attempts} forsøg. Prøv igen senere.")
+            raise self._error(
+                NetworkError,
+                f"Kunne ikke hente data fra {self.host}: serveren svarede {status} "
+                f"({what}) ved alle {attempts} forsøg. Prøv igen senere.",
+            )
         if status == 404:
-            raise self._error(NotFound, f"{self.host} kender ikke {path.split('?')[0]} (404): findes tabellen? "
-                                        "Se kataloget med 'python -m pipelines tables'."
-                                        f"{' Svar: ' + snippet if snippet else ''}")
-        raise self._error(UnexpectedReply, f"{self.host} svarede {status} på GET {path}: forventede 200 med data"
-                                           f"{': ' + snippet if snippet else ''}")
+            raise self._error(
+                NotFound,
+                f"{self.host} kender ikke {path.split('?')[0]} (404): findes tabellen? "
+                "Se kataloget med 'python -m pipelines tables'."
+                f"{' Svar: ' + snippet if snippet else ''}",
+            )
+        raise self._error(
+            UnexpectedReply,
+            f"{self.host} svarede {status} på GET {path}: forventede 200 med data{': ' + snippet if snippet else ''}",
+        )
 
     def _json(self, content: bytes, expected: str):
         try:
             return json.loads(content.decode("utf-8-sig"))
         except UnicodeDecodeError:
-            raise self._error(UnexpectedReply, f"Svaret fra {self.host} er ikke UTF-8-tekst: forventede "
-                                               f"{expected}") from None
+            raise self._error(
+                UnexpectedReply, f"Svaret fra {self.host} er ikke UTF-8-tekst: forventede {expected}"
+            ) from None
         except json.JSONDecodeError as exc:
-            what = ("HTML (en proxy- eller login-side?)" if content.lstrip()[:1] == b"<"
-                    else f"ikke gyldig JSON ({exc.msg} ved tegn {exc.pos} af {len(content)}; afkortet svar?)")
+            what = (
+                "HTML (en proxy- eller login-side?)"
+                if content.lstrip()[:1] == b"<"
+                else f"ikke gyldig JSON ({exc.msg} ved tegn {exc.pos} af {len(content)}; afkortet svar?)"
+            )
             raise self._error(UnexpectedReply, f"Svaret fra {self.host} er {what}: forventede {expected}") from None
 
     # -- catalogue and metadata -----------------------------------------------------------------
@@ -521,8 +592,9 @@ class Client:
         """The catalogue as the API gives it: subjects -> table_groups -> tables."""
         reply = self._json(self.get("/subjects"), _EXPECT_CATALOGUE)
         if not isinstance(reply, list) or not all(isinstance(s, dict) for s in reply):
-            raise self._error(UnexpectedReply, f"Kataloget fra {self.host} har en ukendt form: forventede "
-                                               f"{_EXPECT_CATALOGUE}")
+            raise self._error(
+                UnexpectedReply, f"Kataloget fra {self.host} har en ukendt form: forventede {_EXPECT_CATALOGUE}"
+            )
         return reply
 
     def tables(self) -> list[dict]:
@@ -531,8 +603,9 @@ class Client:
         out: list[dict] = []
         _walk_catalogue(reply, out, subject=None, group=None)
         if not out:
-            raise self._error(UnexpectedReply, f"Tabellisten fra {self.host} har ingen tabeller: forventede "
-                                               f"{_EXPECT_CATALOGUE}")
+            raise self._error(
+                UnexpectedReply, f"Tabellisten fra {self.host} har ingen tabeller: forventede {_EXPECT_CATALOGUE}"
+            )
         return out
 
     def table(self, table_id: str) -> TableMeta:
@@ -551,28 +624,36 @@ class Client:
         tid = self.table_id(table_id)
         for name in params:
             if not re.fullmatch(r"(mgroup|period|hierarchy)\.[A-Za-z0-9_*]{1,60}", name):
-                raise JobindsatsError(f"Ugyldig parameter '{name}': forventede mgroup.<id>, period.<type> "
-                                      "eller hierarchy.<id>")
+                raise JobindsatsError(
+                    f"Ugyldig parameter '{name}': forventede mgroup.<id>, period.<type> eller hierarchy.<id>"
+                )
         try:
             raw = self.get(f"/data/{tid}", params, fmt)
         except UnexpectedReply as exc:
             if m := _ONLY_K.search(str(exc)):
                 meta = self._meta.get(tid)
                 have = ", ".join(_span(list(ids)) for ids in meta.periods.values()) if meta else "ukendt"
-                raise self._error(NotFound, f"jobindsats.dk har kun {m.group(1)} perioder for {tid} ({have}); "
-                                            "vælg færre eller ældre perioder") from None
+                raise self._error(
+                    NotFound,
+                    f"jobindsats.dk har kun {m.group(1)} perioder for {tid} ({have}); vælg færre eller ældre perioder",
+                ) from None
             raise
         if fmt == "csv":
             return raw.decode("utf-8-sig")
         reply = self._json(raw, _EXPECT_DATA)
-        if not (isinstance(reply, dict) and isinstance(reply.get("columns"), list)
-                and isinstance(reply.get("rows"), list) and all(isinstance(r, list) for r in reply["rows"])):
+        if not (
+            isinstance(reply, dict)
+            and isinstance(reply.get("columns"), list)
+            and isinstance(reply.get("rows"), list)
+            and all(isinstance(r, list) for r in reply["rows"])
+        ):
             raise self._error(UnexpectedReply, f"Svaret for {tid} har en ukendt form: forventede {_EXPECT_DATA}")
         width = len(reply["columns"])
         for n, row in enumerate(reply["rows"], start=1):
             if len(row) != width:
-                raise self._error(UnexpectedReply, f"Svaret for {tid}: række {n} har {len(row)} værdier, men der er "
-                                                   f"{width} kolonner")
+                raise self._error(
+                    UnexpectedReply, f"Svaret for {tid}: række {n} har {len(row)} værdier, men der er {width} kolonner"
+                )
         return reply
 
 
@@ -585,9 +666,14 @@ def _walk_catalogue(node, out: list[dict], subject, group) -> None:
     if not isinstance(node, dict):
         return
     if _first(node, "table_id") is not None:
-        out.append({"table_id": str(node["table_id"]).lower(),
-                    "table_name": str(_first(node, "table_name", "name", default="")),
-                    "subject": subject, "table_group": group})
+        out.append(
+            {
+                "table_id": str(node["table_id"]).lower(),
+                "table_name": str(_first(node, "table_name", "name", default="")),
+                "subject": subject,
+                "table_group": group,
+            }
+        )
         return
     name = _first(node, "subject_name", "table_group_name", "name")
     if "table_groups" in node:
@@ -632,25 +718,31 @@ def resolve_periods(meta: TableMeta, wanted: str | Iterable[str], period_type: s
             n = int(m.group(1))
             if n < 1:
                 raise JobindsatsError(f"'{item}' beder om ingen perioder: forventede fx latest:24")
-            typ = meta.period_type(period_type or (item[2:].split(":")[0] if item.lower().startswith("l(")
-                                                   and ":" in item else None))
+            typ = meta.period_type(
+                period_type or (item[2:].split(":")[0] if item.lower().startswith("l(") and ":" in item else None)
+            )
             have = list(meta.periods[typ])
             if n > len(have):
-                raise NotFound(f"Der er bedt om de seneste {n} perioder af {meta.table_id}, men jobindsats.dk har kun "
-                               f"{len(have)} ({_span(have)})")
+                raise NotFound(
+                    f"Der er bedt om de seneste {n} perioder af {meta.table_id}, men jobindsats.dk har kun "
+                    f"{len(have)} ({_span(have)})"
+                )
             out += have[-n:]
             continue
         first, _, last = item.partition("-")
         p1, p2 = parse_period(first), parse_period(last or first)
         if p1 is None or p2 is None or p1.period_type != p2.period_type:
-            raise JobindsatsError(f"Perioden '{item}' forstås ikke: forventede fx latest:24, 2024M01 eller "
-                                  "2024M01-2024M12")
+            raise JobindsatsError(
+                f"Perioden '{item}' forstås ikke: forventede fx latest:24, 2024M01 eller 2024M01-2024M12"
+            )
         have = list(meta.periods.get(p1.period_type, ()))
         chosen = [pid for pid in have if p1.start <= parse_period(pid).start <= p2.start]
         missing = [x.period for x in {p1, p2} if x.period not in have]
         if missing or not chosen:
-            raise NotFound(f"Perioden {item} findes ikke i {meta.table_id}: jobindsats.dk har "
-                           f"{_span(have) if have else 'ingen perioder af typen ' + p1.period_type}")
+            raise NotFound(
+                f"Perioden {item} findes ikke i {meta.table_id}: jobindsats.dk har "
+                f"{_span(have) if have else 'ingen perioder af typen ' + p1.period_type}"
+            )
         out += chosen
     return list(dict.fromkeys(out))
 
@@ -684,15 +776,18 @@ def resolve_areas(meta: TableMeta, areas: str | Iterable[str]) -> list[str] | No
         else:
             out.append(by_code[code])
     if unknown:
-        raise NotFound(f"{meta.table_id} har ikke område{'rne' if len(unknown) > 1 else 't'} "
-                       f"{', '.join(repr(u) for u in unknown)}: forventede et kommunenavn (fx Aarhus) eller en "
-                       "kommunekode (fx 751)")
+        raise NotFound(
+            f"{meta.table_id} har ikke område{'rne' if len(unknown) > 1 else 't'} "
+            f"{', '.join(repr(u) for u in unknown)}: forventede et kommunenavn (fx Aarhus) eller en "
+            "kommunekode (fx 751)"
+        )
     return list(dict.fromkeys(out))
 
 
 @dataclass
 class Plan:
     """A fetch in v3 terms: the parts to request, each small enough for one reply."""
+
     table_id: str
     kind: str
     period_type: str
@@ -700,14 +795,17 @@ class Plan:
     parts: list[dict[str, str]]
 
 
-def plan(client: Client, table_id: str, areas: str | Iterable[str] = "*",
-         periods: str | Iterable[str] = "latest:24") -> Plan:
+def plan(
+    client: Client, table_id: str, areas: str | Iterable[str] = "*", periods: str | Iterable[str] = "latest:24"
+) -> Plan:
     """Translate a request in our terms into v3 parameters, split into parts of at most ``client.max_cells``."""
     tid = client.table_id(table_id)
     spec = mapping().get(tid)
     if spec is None:
-        raise NotFound(f"Tabellen {tid} er ikke kortlagt i data/jobindsats_mapping.csv; kortlagte tabeller: "
-                       f"{', '.join(sorted(mapping()))}")
+        raise NotFound(
+            f"Tabellen {tid} er ikke kortlagt i data/jobindsats_mapping.csv; kortlagte tabeller: "
+            f"{', '.join(sorted(mapping()))}"
+        )
     meta = client.table(tid)
     ptype = meta.period_type(spec.period_type)
     wanted_periods = resolve_periods(meta, periods, ptype)
@@ -731,7 +829,7 @@ def plan(client: Client, table_id: str, areas: str | Iterable[str] = "*",
         per_area = max(1, members * n_measures)
         size = max(1, client.max_cells // per_area)
         chosen = area_ids if area_ids is not None else all_areas
-        area_chunks = [chosen[i:i + size] for i in range(0, len(chosen), size)]
+        area_chunks = [chosen[i : i + size] for i in range(0, len(chosen), size)]
         period_chunk = 1
     if area_ids is None and area_dim is not None and any(v.value_id == "/" for v in area_dim.values):
         # "All areas" means every municipality and the country: "*" gives the members, "/" the total,
@@ -741,7 +839,7 @@ def plan(client: Client, table_id: str, areas: str | Iterable[str] = "*",
     for area_chunk in area_chunks:
         for i in range(0, len(wanted_periods), period_chunk):
             params = dict(base)
-            params[f"period.{ptype}"] = ",".join(wanted_periods[i:i + period_chunk])
+            params[f"period.{ptype}"] = ",".join(wanted_periods[i : i + period_chunk])
             if area_dim is not None:
                 params[f"hierarchy.{area_dim.hierarchy_id}"] = ",".join(area_chunk) if area_chunk else "*"
             parts.append(params)
@@ -760,8 +858,10 @@ def _measure_params(tid: str, spec: TableMapping, meta: TableMeta) -> dict[str, 
         else:
             missing.append(m)
     if missing and not groups:
-        raise NotFound(f"{tid} har ikke målingerne {', '.join(missing)} (data/jobindsats_mapping.csv); "
-                       f"tabellen har {', '.join(meta.measures) or 'ingen'}")
+        raise NotFound(
+            f"{tid} har ikke målingerne {', '.join(missing)} (data/jobindsats_mapping.csv); "
+            f"tabellen har {', '.join(meta.measures) or 'ingen'}"
+        )
     if missing:
         log.warning("jobindsats: %s no longer has measures %s; fetched without them", tid, ", ".join(missing))
     return {f"mgroup.{group}": ",".join(ms) for group, ms in groups.items()}
@@ -784,9 +884,11 @@ def _dimension_params(spec: TableMapping, meta: TableMeta) -> tuple[dict[str, st
 
 # --- replies -> one extract in our columns -----------------------------------------------------
 
+
 @dataclass
 class Fetched:
     """A whole fetch, assembled in memory and mapped to our columns, ready to review or load."""
+
     table_id: str
     kind: str
     file_name: str
@@ -928,13 +1030,19 @@ def unknown_categories(table_id: str, headers: list[str], rows: list[list]) -> l
             if value is None or (col.dimension, danish.normalise(value)) in known:
                 continue
             seen.setdefault((col.label, str(value)), set()).add(str(row[period_pos]) if period_pos is not None else "?")
-    return [f"'{value}' ({label}) i perioderne {', '.join(sorted(periods))}"
-            for (label, value), periods in sorted(seen.items())]
+    return [
+        f"'{value}' ({label}) i perioderne {', '.join(sorted(periods))}"
+        for (label, value), periods in sorted(seen.items())
+    ]
 
 
-def fetch(client: Client, table_id: str, areas: str | Iterable[str] = "*",
-          periods: str | Iterable[str] = "latest:24",
-          progress: Callable[[str, float], None] | None = None) -> Fetched:
+def fetch(
+    client: Client,
+    table_id: str,
+    areas: str | Iterable[str] = "*",
+    periods: str | Iterable[str] = "latest:24",
+    progress: Callable[[str, float], None] | None = None,
+) -> Fetched:
     """Every part of a fetch, requested and assembled in memory; nothing is written."""
     progress = progress or (lambda step, frac: None)
     progress("læser tabellens beskrivelse", 0.02)
@@ -952,38 +1060,67 @@ def fetch(client: Client, table_id: str, areas: str | Iterable[str] = "*",
         if headers is None:
             headers = these
         elif these != headers:
-            raise UnexpectedReply(f"Delene af svaret for {p.table_id} har forskellige kolonner (del {n}: "
-                                  f"{', '.join(these)}; del 1: {', '.join(headers)}): forventede de samme i alle dele")
+            raise UnexpectedReply(
+                f"Delene af svaret for {p.table_id} har forskellige kolonner (del {n}: "
+                f"{', '.join(these)}; del 1: {', '.join(headers)}): forventede de samme i alle dele"
+            )
         rows += mapped
     if not rows or headers is None:
-        raise NotFound(f"jobindsats.dk returnerede ingen data for {p.table_id} med de valgte områder og perioder "
-                       f"({_span(p.periods)})")
+        raise NotFound(
+            f"jobindsats.dk returnerede ingen data for {p.table_id} med de valgte områder og perioder "
+            f"({_span(p.periods)})"
+        )
     unknown = unknown_categories(p.table_id, headers, rows)
     if unknown:
         raise UnknownCategories(
             f"{p.table_id} har kategorier, som referencedata ikke kender: {'; '.join(unknown[:20])}"
             f"{' …' if len(unknown) > 20 else ''}. Er det en ny klassifikation (fx beskæftigelsesreformen 2027)? "
             f"Tilføj hver værdi i {CATEGORIES_FILE} (kode, betegnelse, gyldighedsdatoer) og, hvis den indleder en "
-            "ny periode, et brud i data/reference/series_breaks.csv; hent derefter igen. Intet er indlæst.")
+            "ny periode, et brud i data/reference/series_breaks.csv; hent derefter igen. Intet er indlæst."
+        )
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     progress("data hentet", 0.9)
-    return Fetched(p.table_id, spec.kind, f"jobindsats_{p.table_id}_{stamp}.json",
-                   {"columns": headers, "rows": rows}, "\n".join(queries), p.periods, len(rows))
+    return Fetched(
+        p.table_id,
+        spec.kind,
+        f"jobindsats_{p.table_id}_{stamp}.json",
+        {"columns": headers, "rows": rows},
+        "\n".join(queries),
+        p.periods,
+        len(rows),
+    )
 
 
-def load_fetched(con: duckdb.DuckDBPyConnection | None, fetched: Fetched, loaded_by: str | None = None,
-                 progress=None) -> loader.LoadResult:
+def load_fetched(
+    con: duckdb.DuckDBPyConnection | None, fetched: Fetched, loaded_by: str | None = None, progress=None
+) -> loader.LoadResult:
     """Load a fetch like any uploaded extract: validated whole, one transaction, provenance recorded."""
     with tempfile.TemporaryDirectory(prefix="helhedsblik-jobindsats-") as tmp:
         path = Path(tmp) / fetched.file_name
         path.write_bytes(fetched.as_bytes())
-        return loader.load(path, fetched.kind, source=SOURCE, loaded_by=loaded_by, table_id=fetched.table_id,
-                           query=fetched.query, api_version=API_VERSION, con=con, progress=progress)
+        return loader.load(
+            path,
+            fetched.kind,
+            source=SOURCE,
+            loaded_by=loaded_by,
+            table_id=fetched.table_id,
+            query=fetched.query,
+            api_version=API_VERSION,
+            con=con,
+            progress=progress,
+        )
 
 
-def fetch_to_warehouse(table_id: str, areas: str | Iterable[str] = "*", periods: str | Iterable[str] = "latest:24",
-                       *, con: duckdb.DuckDBPyConnection | None = None, client: Client | None = None,
-                       loaded_by: str | None = None, progress=None) -> loader.LoadResult:
+def fetch_to_warehouse(
+    table_id: str,
+    areas: str | Iterable[str] = "*",
+    periods: str | Iterable[str] = "latest:24",
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    client: Client | None = None,
+    loaded_by: str | None = None,
+    progress=None,
+) -> loader.LoadResult:
     """Fetch one mapped table and load it; on any error the warehouse is left as it was."""
     own = client is None
     client = client or Client()
@@ -997,6 +1134,7 @@ def fetch_to_warehouse(table_id: str, areas: str | Iterable[str] = "*", periods:
 
 # --- refresh -----------------------------------------------------------------------------------
 
+
 @dataclass
 class TableRefresh:
     table_id: str
@@ -1009,8 +1147,10 @@ class TableRefresh:
 
     def line(self) -> str:
         if self.status == "fetched":
-            return (f"{self.table_id}: hentet {_span(self.periods)} ({len(self.periods)} perioder), "
-                    f"{self.rows} rækker, indlæsning {self.load_id}")
+            return (
+                f"{self.table_id}: hentet {_span(self.periods)} ({len(self.periods)} perioder), "
+                f"{self.rows} rækker, indlæsning {self.load_id}"
+            )
         if self.status == "current":
             return f"{self.table_id}: opdateret (nyeste periode {self.newest_period}); intet hentet"
         if self.status == "failed":
@@ -1020,15 +1160,16 @@ class TableRefresh:
 
 def newest_loaded(con: duckdb.DuckDBPyConnection, table_id: str) -> str | None:
     """The newest period of a table loaded from the API (current loads only)."""
-    rows = con.execute("select period_to from loads where source = ? and lower(table_id) = ? and period_to is not null",
-                       [SOURCE, table_id.lower()]).fetchall()
+    rows = con.execute(
+        "select period_to from loads where source = ? and lower(table_id) = ? and period_to is not null",
+        [SOURCE, table_id.lower()],
+    ).fetchall()
     parsed = [parse_period(r[0]) for r in rows]
     parsed = [p for p in parsed if p is not None]
     return max(parsed, key=lambda p: p.end).period if parsed else None
 
 
-def refresh_periods(meta: TableMeta, period_type: str, have: str | None, initial: int,
-                    revision: int) -> list[str]:
+def refresh_periods(meta: TableMeta, period_type: str, have: str | None, initial: int, revision: int) -> list[str]:
     """What a refresh fetches: periods newer than ``have`` plus the ``revision`` latest up to it; none if current."""
     ids = list(meta.periods.get(period_type, ()))
     if not ids:
@@ -1048,19 +1189,37 @@ def refresh_periods(meta: TableMeta, period_type: str, have: str | None, initial
 def _record_runs(con, run_id: int, started: datetime, results: list[TableRefresh]) -> None:
     with transaction(con):
         for r in results:
-            con.execute("insert or replace into refresh_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [run_id, started, r.table_id, r.status, _span(r.periods) if r.periods else None,
-                         r.newest_period, r.rows, r.load_id, r.reason])
+            con.execute(
+                "insert or replace into refresh_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    started,
+                    r.table_id,
+                    r.status,
+                    _span(r.periods) if r.periods else None,
+                    r.newest_period,
+                    r.rows,
+                    r.load_id,
+                    r.reason,
+                ],
+            )
 
 
 Session = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
-def refresh(con: duckdb.DuckDBPyConnection | None = None, client: Client | None = None,
-            loaded_by: str | None = None, *, tables: Iterable[str] | None = None, revision: int = REVISION_WINDOW,
-            initial: int = 24, areas: str | Iterable[str] = "*",
-            report: Callable[[TableRefresh], None] | None = None, session: Session | None = None
-            ) -> list[TableRefresh]:
+def refresh(
+    con: duckdb.DuckDBPyConnection | None = None,
+    client: Client | None = None,
+    loaded_by: str | None = None,
+    *,
+    tables: Iterable[str] | None = None,
+    revision: int = REVISION_WINDOW,
+    initial: int = 24,
+    areas: str | Iterable[str] = "*",
+    report: Callable[[TableRefresh], None] | None = None,
+    session: Session | None = None,
+) -> list[TableRefresh]:
     """Bring every mapped table up to its newest period (plus a revision window), one atomic load per table.
 
     A table that is current is not fetched. The first failure stops the run: the tables before it stay
@@ -1111,12 +1270,12 @@ def refresh(con: duckdb.DuckDBPyConnection | None = None, client: Client | None 
             except PipelineError as exc:
                 result.reason = str(exc)
                 done(result)
-                for rest in wanted[n + 1:]:
+                for rest in wanted[n + 1 :]:
                     done(TableRefresh(rest, "not_run"))
                 break
             done(result)
     except PipelineError as exc:  # no client (no key): the run is recorded as failed for every table
-        for table_id in wanted[len(results):]:
+        for table_id in wanted[len(results) :]:
             done(TableRefresh(table_id, "failed", reason=str(exc)))
     finally:
         if own_client and client is not None:
@@ -1142,17 +1301,24 @@ def live_status(con: duckdb.DuckDBPyConnection, today: date | None = None) -> st
             problems.append(f"{table_id} slutter med {p.label}")
     failure = None
     if last:
-        failed = con.execute("select table_id, status, reason from refresh_runs where run_id = ? "
-                             "and status in ('failed', 'not_run') order by table_id", [last[0][0]]).fetchall()
+        failed = con.execute(
+            "select table_id, status, reason from refresh_runs where run_id = ? "
+            "and status in ('failed', 'not_run') order by table_id",
+            [last[0][0]],
+        ).fetchall()
         if failed:
             first = next((f for f in failed if f[1] == "failed"), failed[0])
-            failure = (f"seneste forsøg {last[0][1]:%d.%m.%Y %H:%M} fejlede for {first[0]}: "
-                       f"{(first[2] or 'ikke kørt')[:160]}")
+            failure = (
+                f"seneste forsøg {last[0][1]:%d.%m.%Y %H:%M} fejlede for {first[0]}: {(first[2] or 'ikke kørt')[:160]}"
+            )
     if not problems and failure is None:
         return None
     loaded = con.execute("select max(loaded_at) from loads where source = ?", [SOURCE]).fetchall()[0][0]
-    parts = [f"Data fra jobindsats er ikke opdateret siden {loaded:%d.%m.%Y %H:%M}" if loaded
-             else "Data fra jobindsats er endnu ikke hentet"]
+    parts = [
+        f"Data fra jobindsats er ikke opdateret siden {loaded:%d.%m.%Y %H:%M}"
+        if loaded
+        else "Data fra jobindsats er endnu ikke hentet"
+    ]
     if problems:
         parts.append("forsinket: " + ", ".join(problems))
     if failure:
@@ -1160,7 +1326,27 @@ def live_status(con: duckdb.DuckDBPyConnection, today: date | None = None) -> st
     return "; ".join(parts) + "."
 
 
-__all__ = ["SOURCE", "API_VERSION", "JobindsatsError", "BadKey", "NetworkError", "UnexpectedReply", "NotFound",
-           "UnknownCategories", "Client", "TableMapping", "TableMeta", "Fetched", "TableRefresh", "api_key",
-           "mapping", "plan", "fetch", "load_fetched", "fetch_to_warehouse", "refresh", "live_status",
-           "newest_loaded"]
+__all__ = [
+    "SOURCE",
+    "API_VERSION",
+    "JobindsatsError",
+    "BadKey",
+    "NetworkError",
+    "UnexpectedReply",
+    "NotFound",
+    "UnknownCategories",
+    "Client",
+    "TableMapping",
+    "TableMeta",
+    "Fetched",
+    "TableRefresh",
+    "api_key",
+    "mapping",
+    "plan",
+    "fetch",
+    "load_fetched",
+    "fetch_to_warehouse",
+    "refresh",
+    "live_status",
+    "newest_loaded",
+]

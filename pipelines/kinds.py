@@ -48,6 +48,7 @@ def number_sql(col: str, decimal: str) -> str:
 # route's row-by-row check (staged), the direct route's check over the lines it inserted (direct) and
 # the integrity check of a loaded warehouse (integrity), so the three never disagree.
 
+
 @dataclass(frozen=True)
 class ValueRule:
     message: str  # Danish: what the value should have been; shown to users as is
@@ -58,16 +59,19 @@ class ValueRule:
 
 
 # Not a rule of a role: text that parsed to NaN or infinity is not a number at all.
-NOT_FINITE = ValueRule("ikke et tal (og ikke en diskretioneringsmarkering som '..' eller '-')",
-                       "isnan({v}) or isinf({v})")
+NOT_FINITE = ValueRule(
+    "ikke et tal (og ikke en diskretioneringsmarkering som '..' eller '-')", "isnan({v}) or isinf({v})"
+)
 # A rule over the number as the file wrote it (a text column): in a file with decimal commas a dot is a
 # thousands separator only when three digits follow it (1.234 or 1.234,5). Jobindsats' own form is tried
 # first: it keeps the rule, and matching it is several times quicker than taking the text apart, which
 # matters on the direct route (a condition per value of a national extract).
 _JOBINDSATS_NUMBER = r"-?[0-9][0-9]?[0-9]?(\.[0-9][0-9][0-9])+(,[0-9]*)?"  # no braces: a format string
-THOUSANDS_DOT = ValueRule("punktum i et tal i en fil med decimalkomma: forventede fx 1.234,5",
-                          f"{{v}} like '%.%' and not regexp_full_match({{v}}, '{_JOBINDSATS_NUMBER}') "
-                          "and length(split_part(split_part(trim({v}), ',', 1), '.', -1)) <> 3")
+THOUSANDS_DOT = ValueRule(
+    "punktum i et tal i en fil med decimalkomma: forventede fx 1.234,5",
+    f"{{v}} like '%.%' and not regexp_full_match({{v}}, '{_JOBINDSATS_NUMBER}') "
+    "and length(split_part(split_part(trim({v}), ',', 1), '.', -1)) <> 3",
+)
 
 
 def value_rules(role: str, population: int) -> tuple[ValueRule, ...]:
@@ -79,8 +83,13 @@ def value_rules(role: str, population: int) -> tuple[ValueRule, ...]:
     if role == COUNT:
         rules.append(ValueRule("forventede et helt antal: et antal kan ikke have decimaler", "{v} <> floor({v})"))
     if role in (COUNT, DECIMAL):
-        rules.append(ValueRule(f"tallet er for stort til at være et antal: det er større end Danmarks befolkning "
-                               f"({danish.number(population)} personer)", f"{{v}} > {int(population)}"))
+        rules.append(
+            ValueRule(
+                f"tallet er for stort til at være et antal: det er større end Danmarks befolkning "
+                f"({danish.number(population)} personer)",
+                f"{{v}} > {int(population)}",
+            )
+        )
     if role == PCT:
         rules.append(ValueRule("andel uden for 0-100 (pct.)", "{v} < 0 or {v} > 100"))
     return tuple(rules)
@@ -95,8 +104,10 @@ TOTAL_CODE = "i_alt"
 # The measures (and the value columns of that name) whose totals are checked (a kind's ``totals`` says along
 # which dimension columns).
 TOTAL_MEASURES = ("persons", "full_time_persons")
-TOTAL_MESSAGE = ("totalen ('I alt' for {dimension}) er mindre end summen af delene ({total} < {parts}); en total "
-                 "kan være større end delene (diskretionerede dele), aldrig mindre")
+TOTAL_MESSAGE = (
+    "totalen ('I alt' for {dimension}) er mindre end summen af delene ({total} < {parts}); en total "
+    "kan være større end delene (diskretionerede dele), aldrig mindre"
+)
 
 
 def mixed_totals_sql(column: str) -> str:
@@ -127,11 +138,14 @@ def totals_below_parts_sql(source: str, keys: tuple[str, ...], parts: dict[str, 
             f"count(value) filter (where {column} in ({listed})) as n "
             f"from {source} where measure = 'full_time_persons' or (measure = 'persons' and period like '____M__') "
             f"group by {others}, measure having total < parts - "
-            f"case when measure = 'full_time_persons' then 0.5 * (n + 1) else 0 end")
+            f"case when measure = 'full_time_persons' then 0.5 * (n + 1) else 0 end"
+        )
     if not queries:
-        return ("select null::varchar as dimension, null::varchar as measure, null::varchar as area_code, "
-                "null::varchar as period, null::bigint as line, null::varchar as raw, null::double as total, "
-                "null::double as parts, null::bigint as n where false")
+        return (
+            "select null::varchar as dimension, null::varchar as measure, null::varchar as area_code, "
+            "null::varchar as period, null::bigint as line, null::varchar as raw, null::double as total, "
+            "null::double as parts, null::bigint as n where false"
+        )
     return " union all ".join(queries)
 
 
@@ -158,6 +172,7 @@ class Column:
 class OneOf:
     """The file must hold at least one of these sets of columns (canonical names; ``measure:<m>`` for a
     measure column), else the problem names ``column`` with ``message``."""
+
     alternatives: tuple[frozenset[str], ...]
     column: str  # Danish, as the problem names it
     message: str
@@ -168,6 +183,7 @@ class Rule:
     """A rule of one kind beyond its columns' own: ``where`` is SQL over the typed rows (canonical column
     names, numbers parsed) that marks a bad row; the problem shows ``column``'s value as the file wrote it.
     It applies when the file has every column in ``needs`` (by default ``column`` alone)."""
+
     where: str
     column: str
     message: str
@@ -213,18 +229,40 @@ class Kind:
         return next((c.name for c in self.columns if c.dimension == "category"), None)
 
 
-AREA_COL = Column("area", "Område", ("area", "område", "omraade", "kommune", "areaname", "area_name",
-                                     "_nykom", "jobcenter", "geografi", "kommunenavn", "kommunekode"), AREA)
-PERIOD_COL = Column("period", "Periode", ("period", "periode", "måned", "maaned", "tid", "time", "kvartal"),
-                    PERIOD)
+AREA_COL = Column(
+    "area",
+    "Område",
+    (
+        "area",
+        "område",
+        "omraade",
+        "kommune",
+        "areaname",
+        "area_name",
+        "_nykom",
+        "jobcenter",
+        "geografi",
+        "kommunenavn",
+        "kommunekode",
+    ),
+    AREA,
+)
+PERIOD_COL = Column("period", "Periode", ("period", "periode", "måned", "maaned", "tid", "time", "kvartal"), PERIOD)
 
 # Measures of the visitation kind: canonical measure -> (role, header aliases).
 VISITATION_MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
     "persons": (COUNT, ("mgrpa02_1", "persons", "personer", "antal personer", "antal")),
-    "full_time_persons": (DECIMAL, ("mgrpa02_3", "full_time_persons", "fuldtidspersoner",
-                                    "antal fuldtidspersoner")),
-    "full_time_pct": (PCT, ("mgrpa02_4b", "full_time_pct", "fuldtidspersoner i pct. af arbejdsstyrken",
-                            "fuldtidspersoner i pct. af befolkningen", "fuldtidspersoner (pct.)")),
+    "full_time_persons": (DECIMAL, ("mgrpa02_3", "full_time_persons", "fuldtidspersoner", "antal fuldtidspersoner")),
+    "full_time_pct": (
+        PCT,
+        (
+            "mgrpa02_4b",
+            "full_time_pct",
+            "fuldtidspersoner i pct. af arbejdsstyrken",
+            "fuldtidspersoner i pct. af befolkningen",
+            "fuldtidspersoner (pct.)",
+        ),
+    ),
     "share_pct": (PCT, ("share_pct", "andel (pct.)", "andel i pct.", "andel af modtagerne (pct.)")),
 }
 
@@ -236,39 +274,101 @@ VISITATION = Kind(
         AREA_COL,
         PERIOD_COL,
         # jobindsats' y60a02, y36a02 and y38a02 have no benefit column: their measure and category IDs tell it.
-        Column("benefit", "Ydelse", ("benefit", "ydelse", "ydelsesgruppe", "ydelsestype"), DIM, "benefit",
-               required=False, implied_by=(("_viskat_1int", "kontanthjaelp"), ("mgrpa02_1", "kontanthjaelp"),
-                                           ("mgrpa02_3", "kontanthjaelp"), ("mgrpa02_4b", "kontanthjaelp"),
-                                           ("_viskat_1kth", "kontanthjaelp"), ("_viskat_2udh", "uddannelseshjaelp"))),
-        Column("gender", "Køn", ("gender", "køn", "koen", "_kon"), DIM, "gender", required=False,
-               default="i_alt"),
-        Column("age_group", "Alder", ("age_group", "alder", "aldersgruppe", "age", "_alder"), DIM, "age_group",
-               required=False, default="i_alt"),
-        Column("origin", "Herkomst", ("origin", "herkomst", "oprindelse", "_oprinda"), DIM, "origin",
-               required=False, default="i_alt"),
-        Column("category", "Visitationskategori", ("category", "kategori", "visitationskategori",
-                                                   "_viskat_1int", "_viskat_1kth", "_viskat_2udh",
-                                                   "matchgruppe", "match_group", "visitation_category"),
-               DIM, "category"),
-        Column("measure", "Måling", ("measure", "måling", "maaling", "measurement", "mål", "maal"), DIM,
-               "measure", required=False),
+        Column(
+            "benefit",
+            "Ydelse",
+            ("benefit", "ydelse", "ydelsesgruppe", "ydelsestype"),
+            DIM,
+            "benefit",
+            required=False,
+            implied_by=(
+                ("_viskat_1int", "kontanthjaelp"),
+                ("mgrpa02_1", "kontanthjaelp"),
+                ("mgrpa02_3", "kontanthjaelp"),
+                ("mgrpa02_4b", "kontanthjaelp"),
+                ("_viskat_1kth", "kontanthjaelp"),
+                ("_viskat_2udh", "uddannelseshjaelp"),
+            ),
+        ),
+        Column("gender", "Køn", ("gender", "køn", "koen", "_kon"), DIM, "gender", required=False, default="i_alt"),
+        Column(
+            "age_group",
+            "Alder",
+            ("age_group", "alder", "aldersgruppe", "age", "_alder"),
+            DIM,
+            "age_group",
+            required=False,
+            default="i_alt",
+        ),
+        Column(
+            "origin",
+            "Herkomst",
+            ("origin", "herkomst", "oprindelse", "_oprinda"),
+            DIM,
+            "origin",
+            required=False,
+            default="i_alt",
+        ),
+        Column(
+            "category",
+            "Visitationskategori",
+            (
+                "category",
+                "kategori",
+                "visitationskategori",
+                "_viskat_1int",
+                "_viskat_1kth",
+                "_viskat_2udh",
+                "matchgruppe",
+                "match_group",
+                "visitation_category",
+            ),
+            DIM,
+            "category",
+        ),
+        Column(
+            "measure",
+            "Måling",
+            ("measure", "måling", "maaling", "measurement", "mål", "maal"),
+            DIM,
+            "measure",
+            required=False,
+        ),
         Column("value", "Værdi", ("value", "værdi", "vaerdi", "indhold"), DECIMAL, required=False),
     ),
     keys=("area_code", "period", "benefit", "gender", "age_group", "origin", "category", "measure"),
     replace_scope=("area_code", "period", "benefit", "measure"),
-    signature=("category", "measure:persons", "measure:full_time_persons", "measure:full_time_pct",
-               "measure:share_pct", "measure", "value"),
+    signature=(
+        "category",
+        "measure:persons",
+        "measure:full_time_persons",
+        "measure:full_time_pct",
+        "measure:share_pct",
+        "measure",
+        "value",
+    ),
     measure_columns=VISITATION_MEASURES,
     one_of=(
-        OneOf((frozenset({"measure", "value"}), *(frozenset({f"measure:{m}"}) for m in VISITATION_MEASURES)),
-              "Måling", "mangler en målingskolonne: 'Antal personer', 'Fuldtidspersoner' (mgrpa02_1, mgrpa02_3 …) "
-                        "eller kolonnerne 'Måling' og 'Værdi'"),
-        OneOf((frozenset({"benefit"}),), "Ydelse",
-              "mangler kolonnen 'Ydelse' (fx Kontanthjælp, Uddannelseshjælp); den kan kun udelades i jobindsats-"
-              "udtræk hvis ID'er viser ydelsen (y60a02, y36a02, y38a02)"),
+        OneOf(
+            (frozenset({"measure", "value"}), *(frozenset({f"measure:{m}"}) for m in VISITATION_MEASURES)),
+            "Måling",
+            "mangler en målingskolonne: 'Antal personer', 'Fuldtidspersoner' (mgrpa02_1, mgrpa02_3 …) "
+            "eller kolonnerne 'Måling' og 'Værdi'",
+        ),
+        OneOf(
+            (frozenset({"benefit"}),),
+            "Ydelse",
+            "mangler kolonnen 'Ydelse' (fx Kontanthjælp, Uddannelseshjælp); den kan kun udelades i jobindsats-"
+            "udtræk hvis ID'er viser ydelsen (y60a02, y36a02, y38a02)",
+        ),
     ),
-    rules=(Rule("measure is null", "measure",
-                "ukendt måling: forventede Antal personer, Fuldtidspersoner, Fuldtidspersoner i pct. eller Andel"),),
+    rules=(
+        Rule(
+            "measure is null",
+            "measure",
+            "ukendt måling: forventede Antal personer, Fuldtidspersoner, Fuldtidspersoner i pct. eller Andel",
+        ),
+    ),
     totals=("benefit", "gender", "age_group", "origin", "category"),
     store=LINE_PER_EXTRACT_LINE,
     page_aggregate="agg_visitation",
@@ -282,10 +382,20 @@ MATCH_GROUP = Kind(
         AREA_COL,
         PERIOD_COL,
         Column("administration", "Forvaltning", ("administration", "forvaltning"), DIM, "administration"),
-        Column("target_group", "Målgruppe", ("target_group", "målgruppe", "maalgruppe", "sof målgruppe"), DIM,
-               "target_group"),
-        Column("match_group", "Matchgruppe", ("match_group", "matchgruppe", "match", "visitationskategori"), DIM,
-               "category"),
+        Column(
+            "target_group",
+            "Målgruppe",
+            ("target_group", "målgruppe", "maalgruppe", "sof målgruppe"),
+            DIM,
+            "target_group",
+        ),
+        Column(
+            "match_group",
+            "Matchgruppe",
+            ("match_group", "matchgruppe", "match", "visitationskategori"),
+            DIM,
+            "category",
+        ),
         Column("persons", "Antal personer", ("persons", "personer", "antal personer", "antal"), COUNT),
     ),
     keys=("area_code", "period", "administration", "target_group", "match_group"),
@@ -302,27 +412,55 @@ ACTIVATION = Kind(
         AREA_COL,
         PERIOD_COL,
         # jobindsats' y60c07 has no group column: the whole table is one group.
-        Column("group_name", "Gruppe", ("group_name", "gruppe", "group", "målgruppe", "ydelsesgruppe"), TEXT,
-               required=False, default="Alle modtagere"),
-        Column("persons", "Antal personer", ("persons", "personer", "antal personer", "antal"), COUNT,
-               required=False),
-        Column("activated", "Aktiverede", ("activated", "aktiverede", "antal aktiverede", "i aktivering"), COUNT,
-               required=False),
-        Column("activation_rate", "Aktiveringsgrad", ("activation_rate", "aktiveringsgrad", "mgrpc07_1",
-                                                      "aktiveringsgrad (pct.)"), PCT, required=False),
-        Column("touched_share", "Andel berørt af aktivering", ("touched_share", "mgrpc07_2",
-                                                              "andel berørt af aktivering",
-                                                              "andel berørt af aktivering (pct.)"), PCT,
-               required=False),
+        Column(
+            "group_name",
+            "Gruppe",
+            ("group_name", "gruppe", "group", "målgruppe", "ydelsesgruppe"),
+            TEXT,
+            required=False,
+            default="Alle modtagere",
+        ),
+        Column("persons", "Antal personer", ("persons", "personer", "antal personer", "antal"), COUNT, required=False),
+        Column(
+            "activated",
+            "Aktiverede",
+            ("activated", "aktiverede", "antal aktiverede", "i aktivering"),
+            COUNT,
+            required=False,
+        ),
+        Column(
+            "activation_rate",
+            "Aktiveringsgrad",
+            ("activation_rate", "aktiveringsgrad", "mgrpc07_1", "aktiveringsgrad (pct.)"),
+            PCT,
+            required=False,
+        ),
+        Column(
+            "touched_share",
+            "Andel berørt af aktivering",
+            ("touched_share", "mgrpc07_2", "andel berørt af aktivering", "andel berørt af aktivering (pct.)"),
+            PCT,
+            required=False,
+        ),
     ),
     keys=("area_code", "period", "group_name"),
     replace_scope=("area_code", "period", "group_name"),
     signature=("group_name", "activated", "activation_rate", "touched_share"),
-    one_of=(OneOf((frozenset({"persons", "activated"}), frozenset({"activation_rate"}), frozenset({"touched_share"})),
-                  "Aktiveringsgrad", "mangler enten kolonnerne 'Antal personer' og 'Aktiverede' eller "
-                                     "'Aktiveringsgrad'"),),
-    rules=(Rule("activated > persons", "activated", "flere aktiverede end personer i gruppen",
-                needs=("persons", "activated")),),
+    one_of=(
+        OneOf(
+            (frozenset({"persons", "activated"}), frozenset({"activation_rate"}), frozenset({"touched_share"})),
+            "Aktiveringsgrad",
+            "mangler enten kolonnerne 'Antal personer' og 'Aktiverede' eller 'Aktiveringsgrad'",
+        ),
+    ),
+    rules=(
+        Rule(
+            "activated > persons",
+            "activated",
+            "flere aktiverede end personer i gruppen",
+            needs=("persons", "activated"),
+        ),
+    ),
 )
 
 CASELOAD = Kind(
@@ -333,31 +471,66 @@ CASELOAD = Kind(
         AREA_COL,
         PERIOD_COL,
         Column("team", "Team", ("team", "enhed", "unit", "afdeling"), TEXT),
-        Column("guidance_area", "Sagsområde", ("guidance_area", "sagsområde", "sagsomraade",
-                                               "vejledningsområde", "vejledningsomraade"), DIM, "guidance_area"),
+        Column(
+            "guidance_area",
+            "Sagsområde",
+            ("guidance_area", "sagsområde", "sagsomraade", "vejledningsområde", "vejledningsomraade"),
+            DIM,
+            "guidance_area",
+        ),
         Column("cases", "Aktive sager", ("cases", "sager", "aktive sager", "antal sager"), COUNT, required=False),
-        Column("caseworker_fte", "Sagsbehandlere (årsværk)", ("caseworker_fte", "sagsbehandlere",
-                                                               "sagsbehandlere (årsværk)", "årsværk", "aarsvaerk",
-                                                               "fte", "sagsbehandlere (fuldtid)"), DECIMAL,
-               required=False),
-        Column("cases_per_worker", "Sager pr. sagsbehandler", ("cases_per_worker", "sagstal",
-                                                               "sager pr. sagsbehandler",
-                                                               "sager pr. medarbejder"), DECIMAL, required=False),
-        Column("cases_per_worker_high", "Sager pr. sagsbehandler (øvre)", ("cases_per_worker_high",
-                                                                          "sagstal (øvre)",
-                                                                          "sager pr. sagsbehandler (øvre)"),
-               DECIMAL, required=False),
+        Column(
+            "caseworker_fte",
+            "Sagsbehandlere (årsværk)",
+            (
+                "caseworker_fte",
+                "sagsbehandlere",
+                "sagsbehandlere (årsværk)",
+                "årsværk",
+                "aarsvaerk",
+                "fte",
+                "sagsbehandlere (fuldtid)",
+            ),
+            DECIMAL,
+            required=False,
+        ),
+        Column(
+            "cases_per_worker",
+            "Sager pr. sagsbehandler",
+            ("cases_per_worker", "sagstal", "sager pr. sagsbehandler", "sager pr. medarbejder"),
+            DECIMAL,
+            required=False,
+        ),
+        Column(
+            "cases_per_worker_high",
+            "Sager pr. sagsbehandler (øvre)",
+            ("cases_per_worker_high", "sagstal (øvre)", "sager pr. sagsbehandler (øvre)"),
+            DECIMAL,
+            required=False,
+        ),
     ),
     keys=("area_code", "period", "team"),
     replace_scope=("area_code", "period"),
     signature=("team", "guidance_area", "cases", "caseworker_fte", "cases_per_worker"),
-    one_of=(OneOf((frozenset({"cases", "caseworker_fte"}), frozenset({"cases_per_worker"})), "Aktive sager",
-                  "mangler enten kolonnerne 'Aktive sager' og 'Sagsbehandlere (årsværk)' eller "
-                  "'Sager pr. sagsbehandler'"),),
-    rules=(Rule("not caseworker_fte_marker and caseworker_fte <= 0", "caseworker_fte",
-                "antal sagsbehandlere (årsværk) skal være større end 0"),
-           Rule("cases_per_worker_high < cases_per_worker", "cases_per_worker_high",
-                "øvre grænse er mindre end sager pr. sagsbehandler")),
+    one_of=(
+        OneOf(
+            (frozenset({"cases", "caseworker_fte"}), frozenset({"cases_per_worker"})),
+            "Aktive sager",
+            "mangler enten kolonnerne 'Aktive sager' og 'Sagsbehandlere (årsværk)' eller 'Sager pr. sagsbehandler'",
+        ),
+    ),
+    rules=(
+        Rule(
+            "not caseworker_fte_marker and caseworker_fte <= 0",
+            "caseworker_fte",
+            "antal sagsbehandlere (årsværk) skal være større end 0",
+        ),
+        Rule(
+            "cases_per_worker_high < cases_per_worker",
+            "cases_per_worker_high",
+            "øvre grænse er mindre end sager pr. sagsbehandler",
+        ),
+    ),
 )
 
 INVESTMENT = Kind(
@@ -369,8 +542,7 @@ INVESTMENT = Kind(
         Column("project", "Projekt", ("project", "projekt"), TEXT),
         Column("period", "År", ("year", "år", "aar", "period", "periode"), PERIOD),
         Column("line", "Post", ("line", "post", "linje", "budgetpost"), DIM, "investment_line"),
-        Column("amount_dkk", "Beløb (kr.)", ("amount_dkk", "beløb", "beløb (kr.)", "beloeb", "kr.", "amount"),
-               AMOUNT),
+        Column("amount_dkk", "Beløb (kr.)", ("amount_dkk", "beløb", "beløb (kr.)", "beloeb", "kr.", "amount"), AMOUNT),
         Column("basis", "Grundlag", ("basis", "grundlag"), DIM, "basis"),
         Column("note", "Note", ("note", "bemærkning", "bemaerkning"), TEXT, required=False),
     ),
@@ -389,27 +561,100 @@ BENCHMARK = Kind(
     columns=(
         AREA_COL,
         PERIOD_COL,
-        Column("benefit_group", "Ydelsesgruppe", ("benefit_group", "ydelsesgruppe", "ydelsesgrupper", "_ygrpr21",
-                                                  "ydelsesgruppe (benchmark)"), DIM, "benefit_group"),
+        Column(
+            "benefit_group",
+            "Ydelsesgruppe",
+            ("benefit_group", "ydelsesgruppe", "ydelsesgrupper", "_ygrpr21", "ydelsesgruppe (benchmark)"),
+            DIM,
+            "benefit_group",
+        ),
         # mgrpr21_*: y30r21's measurement IDs as data/jobindsats_mapping.csv has them (not yet checked live).
-        Column("expected_ftp", "Forventet antal fuldtidspersoner",
-               ("expected_ftp", "mgrpr21_1", "forventet antal fuldtidspersoner", "forventede fuldtidspersoner",
-                "forventet antal", "forventet", "forventet (fuldtidspersoner)"), DECIMAL),
-        Column("actual_ftp", "Faktisk antal fuldtidspersoner",
-               ("actual_ftp", "mgrpr21_2", "faktisk antal fuldtidspersoner", "faktiske fuldtidspersoner",
-                "faktisk antal", "faktisk", "faktisk (fuldtidspersoner)"), DECIMAL),
-        Column("expected_pct", "Forventet andel (pct.)",
-               ("expected_pct", "mgrpr21_4", "forventet andel (pct.)", "forventet andel", "forventet andel i pct.",
-                "forventet pct.", "forventet andel af befolkningen (pct.)"), PCT),
-        Column("actual_pct", "Faktisk andel (pct.)",
-               ("actual_pct", "mgrpr21_5", "faktisk andel (pct.)", "faktisk andel", "faktisk andel i pct.",
-                "faktisk pct.", "faktisk andel af befolkningen (pct.)"), PCT),
-        Column("difference_ftp", "Forskel (fuldtidspersoner)",
-               ("difference_ftp", "mgrpr21_3", "forskel (fuldtidspersoner)", "forskel", "forskel i fuldtidspersoner",
-                "forskel mellem faktisk og forventet", "faktisk minus forventet"), SIGNED, required=False),
-        Column("rank", "Placering på benchmarkranglisten",
-               ("rank", "mgrpr21_6", "placering på benchmarkranglisten", "placering", "benchmarkplacering",
-                "placering på ranglisten", "rangering"), COUNT, required=False),
+        Column(
+            "expected_ftp",
+            "Forventet antal fuldtidspersoner",
+            (
+                "expected_ftp",
+                "mgrpr21_1",
+                "forventet antal fuldtidspersoner",
+                "forventede fuldtidspersoner",
+                "forventet antal",
+                "forventet",
+                "forventet (fuldtidspersoner)",
+            ),
+            DECIMAL,
+        ),
+        Column(
+            "actual_ftp",
+            "Faktisk antal fuldtidspersoner",
+            (
+                "actual_ftp",
+                "mgrpr21_2",
+                "faktisk antal fuldtidspersoner",
+                "faktiske fuldtidspersoner",
+                "faktisk antal",
+                "faktisk",
+                "faktisk (fuldtidspersoner)",
+            ),
+            DECIMAL,
+        ),
+        Column(
+            "expected_pct",
+            "Forventet andel (pct.)",
+            (
+                "expected_pct",
+                "mgrpr21_4",
+                "forventet andel (pct.)",
+                "forventet andel",
+                "forventet andel i pct.",
+                "forventet pct.",
+                "forventet andel af befolkningen (pct.)",
+            ),
+            PCT,
+        ),
+        Column(
+            "actual_pct",
+            "Faktisk andel (pct.)",
+            (
+                "actual_pct",
+                "mgrpr21_5",
+                "faktisk andel (pct.)",
+                "faktisk andel",
+                "faktisk andel i pct.",
+                "faktisk pct.",
+                "faktisk andel af befolkningen (pct.)",
+            ),
+            PCT,
+        ),
+        Column(
+            "difference_ftp",
+            "Forskel (fuldtidspersoner)",
+            (
+                "difference_ftp",
+                "mgrpr21_3",
+                "forskel (fuldtidspersoner)",
+                "forskel",
+                "forskel i fuldtidspersoner",
+                "forskel mellem faktisk og forventet",
+                "faktisk minus forventet",
+            ),
+            SIGNED,
+            required=False,
+        ),
+        Column(
+            "rank",
+            "Placering på benchmarkranglisten",
+            (
+                "rank",
+                "mgrpr21_6",
+                "placering på benchmarkranglisten",
+                "placering",
+                "benchmarkplacering",
+                "placering på ranglisten",
+                "rangering",
+            ),
+            COUNT,
+            required=False,
+        ),
     ),
     keys=("area_code", "period", "benefit_group"),
     replace_scope=("area_code", "period"),
@@ -419,8 +664,7 @@ BENCHMARK = Kind(
     rules=(Rule("rank < 1", "rank", "placeringen skal være 1 (bedst) eller derover"),),
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (VISITATION, MATCH_GROUP, ACTIVATION, CASELOAD, INVESTMENT,
-                                              BENCHMARK)}
+KINDS: dict[str, Kind] = {k.name: k for k in (VISITATION, MATCH_GROUP, ACTIVATION, CASELOAD, INVESTMENT, BENCHMARK)}
 
 
 def header_map(kind: Kind, headers: list[str]) -> dict[int, str]:

@@ -80,9 +80,16 @@ def file_digest(path: Path) -> str:
 
 # --- validate ----------------------------------------------------------------------------------
 
-def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None,
-             file_name: str | None = None, max_rows: int | None = None, preview: bool = True,
-             sheet: str | int | None = None) -> Validation:
+
+def validate(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: str | None = None,
+    file_name: str | None = None,
+    max_rows: int | None = None,
+    preview: bool = True,
+    sheet: str | int | None = None,
+) -> Validation:
     """Read and check an extract without loading it; leaves temp tables ``typed_periods`` (and, on the staged
     route, ``typed``). With ``preview``: also the first lines and what a load would replace and keep.
 
@@ -99,19 +106,39 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None
 def _check_line_limit(name: str, lines: int, max_rows: int | None) -> None:
     """An upload may hold at most ``max_rows`` lines (HELHEDSBLIK_MAX_UPLOAD_ROWS); the CLI has no limit."""
     if max_rows is not None and lines > max_rows:
-        raise ExtractRejected([Problem(name, None, None, danish.number(lines),
-                                       f"filen har for mange linjer; grænsen er {danish.number(max_rows)} linjer "
-                                       "(indlæs større udtræk med kommandolinjen)")])
+        raise ExtractRejected(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    danish.number(lines),
+                    f"filen har for mange linjer; grænsen er {danish.number(max_rows)} linjer "
+                    "(indlæs større udtræk med kommandolinjen)",
+                )
+            ]
+        )
 
 
-def _review_staged(con, file: readers.FileLook, kind: str | None, max_rows: int | None, preview: bool,
-                   sheet: str | int | None) -> Validation:
+def _review_staged(
+    con, file: readers.FileLook, kind: str | None, max_rows: int | None, preview: bool, sheet: str | int | None
+) -> Validation:
     stg = readers.stage(con, file, sheet)
     _check_line_limit(file.name, stg.rows, max_rows)
     spec = staged.kind_of(stg, kind)
     found = staged.check(con, stg, spec)
-    result = Validation(file.name, spec, stg, found.problems, found.warnings, found.rows, found.lines, found.figures,
-                        found.areas, sorted(found.periods))
+    result = Validation(
+        file.name,
+        spec,
+        stg,
+        found.problems,
+        found.warnings,
+        found.rows,
+        found.lines,
+        found.figures,
+        found.areas,
+        sorted(found.periods),
+    )
     if result.ok and preview:
         result.replaces, result.kept = _replaced_and_kept(con, spec, facts.store(spec).typed_scope(con))
         result.preview = staged.preview(con, spec)
@@ -141,8 +168,9 @@ def _review_direct(con, file: readers.FileLook, kind: str | None, max_rows: int 
         return None
     lines = found.rows // len(plan.measures)
     _check_line_limit(file.name, lines, max_rows)
-    result = Validation(file.name, VISITATION, None, rows=found.rows, lines=lines, figures=found.rows,
-                        periods=sorted(found.periods))
+    result = Validation(
+        file.name, VISITATION, None, rows=found.rows, lines=lines, figures=found.rows, periods=sorted(found.periods)
+    )
     result.warnings = direct.warnings(con, file.name, found)
     result.areas = direct.review_areas(con)
     result.replaces, result.kept = _replaced_and_kept(con, VISITATION, direct.review_scope(con))
@@ -152,18 +180,30 @@ def _review_direct(con, file: readers.FileLook, kind: str | None, max_rows: int 
 
 # --- load --------------------------------------------------------------------------------------
 
-def load(path: Path, kind: str | None = None, *, source: str, loaded_by: str | None = None,
-         file_name: str | None = None, table_id: str | None = None, query: str | None = None,
-         api_version: str | None = None, con: duckdb.DuckDBPyConnection | None = None,
-         progress: Progress | None = None, max_rows: int | None = None,
-         sheet: str | int | None = None) -> LoadResult:
+
+def load(
+    path: Path,
+    kind: str | None = None,
+    *,
+    source: str,
+    loaded_by: str | None = None,
+    file_name: str | None = None,
+    table_id: str | None = None,
+    query: str | None = None,
+    api_version: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    progress: Progress | None = None,
+    max_rows: int | None = None,
+    sheet: str | int | None = None,
+) -> LoadResult:
     """Validate and load one extract in one transaction; raise ExtractRejected with every problem.
 
     ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default). Without
     ``con`` the load takes a write session of its own (the writer role, then a publish).
     """
-    meta = _Provenance(file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query,
-                       api_version)
+    meta = _Provenance(
+        file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query, api_version
+    )
     if con is None:
         with write_session() as master:
             return _load(master, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows, sheet)
@@ -227,12 +267,20 @@ def _unchanged(con, digest: str, spec: Kind) -> int | None:
     rows = con.execute(
         f"select l.load_id from load_log l where l.file_digest = ? and l.kind = ? and l.status = 'loaded' "
         f"and not exists (select 1 from {spec.table} f where f.load_id = l.load_id and f.replaced_by is not null)",
-        [digest, spec.name]).fetchall()
+        [digest, spec.name],
+    ).fetchall()
     return rows[0][0] if rows else None
 
 
-def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Provenance, progress,
-                 clock: _Clock, max_rows: int | None) -> LoadResult | None:
+def _load_direct(
+    con,
+    plan: direct.DirectPlan,
+    pending_digest: Future,
+    meta: _Provenance,
+    progress,
+    clock: _Clock,
+    max_rows: int | None,
+) -> LoadResult | None:
     """Stream a jobindsats-form visitation CSV into the facts; None when the staged path must take it."""
     spec = VISITATION
     direct.register_maps(con, plan)
@@ -259,8 +307,9 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
                 raise _Unchanged(previous)
             direct.register_load_scope(con, load_id)
             replaced, kept = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
-            result = LoadResult(load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct",
-                                kept=kept)
+            result = LoadResult(
+                load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct", kept=kept
+            )
         clock.lap("commit")
         return result
     except _NotDirect:
@@ -269,8 +318,17 @@ def _load_direct(con, plan: direct.DirectPlan, pending_digest: Future, meta: _Pr
         return LoadResult(same.load_id, spec.name, 0, 0, True, warnings, meta.name, route="direct")
 
 
-def _load_staged(con, file: readers.FileLook, kind, pending_digest: Future, meta: _Provenance, progress, max_rows,
-                 clock: _Clock, sheet=None) -> LoadResult:
+def _load_staged(
+    con,
+    file: readers.FileLook,
+    kind,
+    pending_digest: Future,
+    meta: _Provenance,
+    progress,
+    max_rows,
+    clock: _Clock,
+    sheet=None,
+) -> LoadResult:
     checked = _review_staged(con, file, kind, max_rows, False, sheet)
     if not checked.ok:
         raise ExtractRejected(checked.problems, checked.warnings)
@@ -297,8 +355,16 @@ def _load_staged(con, file: readers.FileLook, kind, pending_digest: Future, meta
     return LoadResult(load_id, spec.name, checked.rows, replaced, False, checked.warnings, meta.name, kept=kept)
 
 
-def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _Provenance,
-                 periods: list[str] | dict[str, Period], clock: _Clock) -> tuple[int, list[str]]:
+def _finish_load(
+    con,
+    spec: Kind,
+    load_id: int,
+    rows: int,
+    digest: str,
+    meta: _Provenance,
+    periods: list[str] | dict[str, Period],
+    clock: _Clock,
+) -> tuple[int, list[str]]:
     """After the load's rows are in: new periods, replaced rows, the log entry and the page aggregates.
     Returns how many rows the load replaced, and which measures stay from earlier loads (FactStore.kept).
 
@@ -315,9 +381,24 @@ def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _P
         "insert into load_log (load_id, file_name, file_digest, kind, rows, loaded_at, loaded_by, source, table_id, "
         "query, api_version, areas, period_from, period_to, replaced_rows) "
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [load_id, meta.name, digest, spec.name, rows, datetime.now(), meta.loaded_by, meta.source, meta.table_id,
-         meta.query, meta.api_version, areas, periods[0] if periods else None, periods[-1] if periods else None,
-         replaced])
+        [
+            load_id,
+            meta.name,
+            digest,
+            spec.name,
+            rows,
+            datetime.now(),
+            meta.loaded_by,
+            meta.source,
+            meta.table_id,
+            meta.query,
+            meta.api_version,
+            areas,
+            periods[0] if periods else None,
+            periods[-1] if periods else None,
+            replaced,
+        ],
+    )
     clock.lap("replace and log")
     # After the load_log row: the views the aggregate is built from only show logged loads.
     aggregates.refresh(con, spec, "select distinct area_code, period from load_scope")
@@ -327,6 +408,7 @@ def _finish_load(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _P
 
 # --- undo --------------------------------------------------------------------------------------
 
+
 def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> int:
     """Remove a load's rows and bring back the rows it had replaced. Returns rows removed."""
     rows = con.execute("select kind, status from load_log where load_id = ?", [load_id]).fetchall()
@@ -335,11 +417,16 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) ->
         raise LoadNotFound(f"indlæsning {load_id} findes ikke eller er allerede fortrudt")
     kind = KINDS[row[0]]
     with transaction(con):
-        con.execute(f"create or replace temp table undo_scope as select distinct area_code, period from {kind.table} "
-                    "where load_id = ?", [load_id])
+        con.execute(
+            f"create or replace temp table undo_scope as select distinct area_code, period from {kind.table} "
+            "where load_id = ?",
+            [load_id],
+        )
         removed = facts.store(kind).undo(con, load_id)
         facts.demo_apart_after_undo(con, kind)
         aggregates.refresh(con, kind, "select * from undo_scope")
-        con.execute("update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
-                    [datetime.now(), by or config.current_user(), load_id])
+        con.execute(
+            "update load_log set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
+            [datetime.now(), by or config.current_user(), load_id],
+        )
     return removed

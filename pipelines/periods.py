@@ -13,8 +13,20 @@ from dataclasses import dataclass
 from datetime import date
 
 # The one list of Danish month names (the app's labels and charts use it too).
-MONTHS_DA = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-             "oktober", "november", "december"]
+MONTHS_DA = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 MONTHS_DA_SHORT = ["jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."]
 
 MIN_YEAR, MAX_YEAR = 1980, 2100
@@ -67,14 +79,16 @@ def _one_period(text: str) -> Period | None:
         return Period(f"{y}QMAT0{q}", "QMAT", start, end, f"år til {q}. kvt. {y}")
     if m := _QUARTER_RE.fullmatch(text):
         y, q = int(m.group(1)), int(m.group(2))
-        return Period(f"{y}Q0{q}", "Q", date(y, 3 * q - 2, 1),
-                      date(y, 3 * q, calendar.monthrange(y, 3 * q)[1]), f"{q}. kvt. {y}")
+        return Period(
+            f"{y}Q0{q}", "Q", date(y, 3 * q - 2, 1), date(y, 3 * q, calendar.monthrange(y, 3 * q)[1]), f"{q}. kvt. {y}"
+        )
     if m := _MONTH_RE.fullmatch(text):
         y, mo = int(m.group(1)), int(m.group(2))
         if not 1 <= mo <= 12:
             return None
-        return Period(f"{y}M{mo:02d}", "M", date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1]),
-                      f"{MONTHS_DA[mo - 1]} {y}")
+        return Period(
+            f"{y}M{mo:02d}", "M", date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1]), f"{MONTHS_DA[mo - 1]} {y}"
+        )
     if m := _YEAR_RE.fullmatch(text):
         y = int(m.group(1))
         return Period(str(y), "Y", date(y, 1, 1), date(y, 12, 31), str(y))

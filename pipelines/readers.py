@@ -42,6 +42,7 @@ MAX_ZIP_RATIO = 200
 @dataclass
 class StagedFile:
     """A file staged as temp table ``stg`` (columns c0 … cN, text) and what the reader learnt about it."""
+
     file_name: str
     format: str  # csv, xlsx, json-v2, json-v3, parquet
     headers: list[str]
@@ -63,8 +64,11 @@ class StagedFile:
 
 def _unreadable(name: str, exc: OSError) -> ExtractRejected:
     """A file the system will not give us, in Danish and without the path it has on this server."""
-    reasons = {errno.ENOENT: "filen findes ikke", errno.EACCES: "filen må ikke læses (adgang nægtet)",
-               errno.EISDIR: "det er en mappe, ikke en fil"}
+    reasons = {
+        errno.ENOENT: "filen findes ikke",
+        errno.EACCES: "filen må ikke læses (adgang nægtet)",
+        errno.EISDIR: "det er en mappe, ikke en fil",
+    }
     reason = reasons.get(exc.errno, f"filen kan ikke læses (systemfejl {exc.errno or '?'})")
     return ExtractRejected([Problem(name, None, None, None, reason)])
 
@@ -84,11 +88,13 @@ def sniff_format(path: Path, name: str | None = None) -> str:
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ExtractRejected([Problem(name, None, None, None,
-                                       "gammelt Excel-format (.xls) understøttes ikke; gem filen som .xlsx")])
+        raise ExtractRejected(
+            [Problem(name, None, None, None, "gammelt Excel-format (.xls) understøttes ikke; gem filen som .xlsx")]
+        )
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ExtractRejected([Problem(name, None, None, None,
-                                       "filen er binær og hverken CSV, Excel (.xlsx), Parquet eller JSON")])
+        raise ExtractRejected(
+            [Problem(name, None, None, None, "filen er binær og hverken CSV, Excel (.xlsx), Parquet eller JSON")]
+        )
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"[", b"{"):
         return "json"
@@ -99,6 +105,7 @@ def sniff_format(path: Path, name: str | None = None) -> str:
 class FileLook:
     """What the first look at a file found, handed to whichever route reads it: the format from the
     content and, for CSV, the encoding, separator and header."""
+
     path: Path
     name: str  # the file's name for messages
     format: str  # csv, xlsx, json, parquet
@@ -142,6 +149,7 @@ def stage(con: duckdb.DuckDBPyConnection, file: FileLook, sheet: str | int | Non
 
 
 # --- CSV -------------------------------------------------------------------------------------
+
 
 def _detect_encoding(head: bytes) -> str:
     if head.startswith(b"\xef\xbb\xbf"):
@@ -205,16 +213,18 @@ def csv_layout(path: Path, name: str) -> CsvLayout:
     if len(head) == SNIFF_BYTES and lines:
         lines = lines[:-1]  # the last line of a truncated sample may be cut
     if not lines:
-        raise ExtractRejected([Problem(name, None, None, None,
-                                       "kunne ikke finde en overskriftslinje i de første 256 KB")])
+        raise ExtractRejected(
+            [Problem(name, None, None, None, "kunne ikke finde en overskriftslinje i de første 256 KB")]
+        )
     header_idx, delim = _find_header(lines)
     headers = [h.strip() for h in _split_line(lines[header_idx], delim)]
     return CsvLayout(encoding, header_idx, delim, headers)
 
 
 # A read_csv call with four bound parameters (path, delimiter, lines to skip, columns): every cell as text.
-CSV_SOURCE_SQL = ("read_csv(?, delim = ?, header = false, skip = ?, columns = ?, auto_detect = false, "
-                  "quote = '\"', escape = '\"')")
+CSV_SOURCE_SQL = (
+    "read_csv(?, delim = ?, header = false, skip = ?, columns = ?, auto_detect = false, quote = '\"', escape = '\"')"
+)
 
 
 def csv_columns(ncols: int) -> dict[str, str]:
@@ -234,8 +244,15 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, layout: Cs
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
     shifts = _has_quote(path) and _quoted_line_breaks(con, len(layout.headers))
-    return StagedFile(name, "csv", layout.headers, row_offset=layout.row_offset, decimal=layout.decimal,
-                  encoding=layout.encoding, line_shifts=shifts)
+    return StagedFile(
+        name,
+        "csv",
+        layout.headers,
+        row_offset=layout.row_offset,
+        decimal=layout.decimal,
+        encoding=layout.encoding,
+        line_shifts=shifts,
+    )
 
 
 def _has_quote(path: Path) -> bool:
@@ -255,8 +272,10 @@ def _quoted_line_breaks(con: duckdb.DuckDBPyConnection, ncols: int) -> bool:
     cols = [f"c{i}" for i in range(ncols)]
     has_break = " or ".join(f"contains({c}, chr(10)) or contains({c}, chr(13))" for c in cols)
     breaks = " + ".join(f"coalesce(len(regexp_extract_all({c}, '\\r\\n|\\r|\\n')), 0)" for c in cols)
-    con.execute(f"create or replace temp table stg_shift as select rid, sum(breaks) over (order by rid) as extra "
-                f"from (select rowid as rid, {breaks} as breaks from stg where {has_break})")
+    con.execute(
+        f"create or replace temp table stg_shift as select rid, sum(breaks) over (order by rid) as extra "
+        f"from (select rowid as rid, {breaks} as breaks from stg where {has_break})"
+    )
     if con.execute("select count(*) from stg_shift").fetchall()[0][0]:
         return True
     con.execute("drop table stg_shift")
@@ -269,8 +288,7 @@ def editor_line_sql(staged: StagedFile, alias: str = "s") -> tuple[str, str]:
     base = f"{alias}.rowid + {int(staged.row_offset)}"
     if not staged.line_shifts:
         return base, ""
-    return (f"{base} + coalesce(stg_shift.extra, 0)",
-            f"asof left join stg_shift on {alias}.rowid > stg_shift.rid")
+    return (f"{base} + coalesce(stg_shift.extra, 0)", f"asof left join stg_shift on {alias}.rowid > stg_shift.rid")
 
 
 def _transcode(src: Path, dst: Path, encoding: str, name: str) -> None:
@@ -283,9 +301,10 @@ def _transcode(src: Path, dst: Path, encoding: str, name: str) -> None:
                 fout.write(decoder.decode(chunk))
             except UnicodeDecodeError as exc:
                 # The line of the offending byte, so the message points at it.
-                line += chunk[:exc.start].count(b"\n")
-                raise ExtractRejected([Problem(name, line, None, None, "ugyldige tegn: filen er hverken gyldig "
-                                                                       "UTF-8 eller Windows-1252")]) from None
+                line += chunk[: exc.start].count(b"\n")
+                raise ExtractRejected(
+                    [Problem(name, line, None, None, "ugyldige tegn: filen er hverken gyldig UTF-8 eller Windows-1252")]
+                ) from None
             line += chunk.count(b"\n")
         fout.write(decoder.decode(b"", final=True))
 
@@ -310,13 +329,16 @@ def _at_editor_line(con, problem: Problem, source: Path, params: list) -> Proble
     break makes a record span lines; its reject log has the byte where the bad record starts."""
     if problem.row is None:
         return problem
-    sql = CSV_SOURCE_SQL.removesuffix(")") + (", store_rejects = true, rejects_table = 'stg_rejects', "
-                                              "rejects_scan = 'stg_reject_scans')")
+    sql = CSV_SOURCE_SQL.removesuffix(")") + (
+        ", store_rejects = true, rejects_table = 'stg_rejects', rejects_scan = 'stg_reject_scans')"
+    )
     try:
         con.execute(f"select count(*) from {sql}", params).fetchall()
         # The record DuckDB named, else the first it rejected.
-        found = con.execute("select line_byte_position from stg_rejects order by line = ? desc, line_byte_position "
-                            "limit 1", [problem.row]).fetchall()
+        found = con.execute(
+            "select line_byte_position from stg_rejects order by line = ? desc, line_byte_position limit 1",
+            [problem.row],
+        ).fetchall()
         found = found[0][0] if found else None
     except duckdb.Error:
         return problem  # the reader could not even log its rejects: keep its own line number
@@ -352,6 +374,7 @@ def csv_problem(name: str, message: str, ncols: int) -> Problem:
 
 # --- Excel -----------------------------------------------------------------------------------
 
+
 def _check_zip(path: Path, name: str) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
@@ -360,14 +383,23 @@ def _check_zip(path: Path, name: str) -> None:
             unzipped = sum(i.file_size for i in infos)
             packed = max(1, sum(i.compress_size for i in infos))
     except zipfile.BadZipFile:
-        raise ExtractRejected([Problem(name, None, None, None, "filen ligner en ZIP/Excel-fil, men er beskadiget")]) \
-            from None
+        raise ExtractRejected(
+            [Problem(name, None, None, None, "filen ligner en ZIP/Excel-fil, men er beskadiget")]
+        ) from None
     if "xl/workbook.xml" not in names:
         raise ExtractRejected([Problem(name, None, None, None, "ZIP-filen er ikke et Excel-regneark (.xlsx)")])
     if unzipped > MAX_UNZIPPED_BYTES or unzipped / packed > MAX_ZIP_RATIO:
-        raise ExtractRejected([Problem(name, None, None, None,
-                                       f"Excel-filen udpakker til {unzipped:,} bytes: for stor eller mistænkelig "
-                                       "(dekomprimeringsbombe)")])
+        raise ExtractRejected(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"Excel-filen udpakker til {unzipped:,} bytes: for stor eller mistænkelig (dekomprimeringsbombe)",
+                )
+            ]
+        )
     # The sizes a zip declares can lie: inflate every member as a stream and stop at the cap.
     total = 0
     try:
@@ -377,15 +409,33 @@ def _check_zip(path: Path, name: str) -> None:
                     while chunk := member.read(1024 * 1024):
                         total += len(chunk)
                         if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
-                            raise ExtractRejected([Problem(name, None, None, None,
-                                                           "Excel-filen udpakker til langt mere end den fylder: "
-                                                           "mistænkelig (dekomprimeringsbombe)")])
+                            raise ExtractRejected(
+                                [
+                                    Problem(
+                                        name,
+                                        None,
+                                        None,
+                                        None,
+                                        "Excel-filen udpakker til langt mere end den fylder: "
+                                        "mistænkelig (dekomprimeringsbombe)",
+                                    )
+                                ]
+                            )
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
         # Sizes or checksums that do not add up (damaged, or built to fool a size check), a compression
         # method zipfile does not know, or an encrypted member.
-        raise ExtractRejected([Problem(name, None, None, None,
-                                       "Excel-filen er beskadiget eller manipuleret (pakket indhold passer ikke med de "
-                                       "angivne størrelser; mulig dekomprimeringsbombe)")]) from None
+        raise ExtractRejected(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "Excel-filen er beskadiget eller manipuleret (pakket indhold passer ikke med de "
+                    "angivne størrelser; mulig dekomprimeringsbombe)",
+                )
+            ]
+        ) from None
 
 
 def _cell_text(value) -> str | None:
@@ -415,8 +465,9 @@ def _xml_part(zf: zipfile.ZipFile, member: str, name: str) -> ElementTree.Elemen
     try:
         return ElementTree.fromstring(zf.read(member))
     except ElementTree.ParseError:
-        raise ExtractRejected([Problem(name, None, None, None,
-                                       f"Excel-filen er beskadiget: {member} er ikke gyldig XML")]) from None
+        raise ExtractRejected(
+            [Problem(name, None, None, None, f"Excel-filen er beskadiget: {member} er ikke gyldig XML")]
+        ) from None
 
 
 def _workbook_sheets(path: Path, name: str) -> list[Sheet]:
@@ -428,8 +479,9 @@ def _workbook_sheets(path: Path, name: str) -> list[Sheet]:
     for el in rels.iter() if rels is not None else ():
         if _local(el.tag) == "Relationship":
             target = el.get("Target") or ""
-            targets[el.get("Id")] = (target.lstrip("/") if target.startswith("/")
-                                     else posixpath.normpath(posixpath.join("xl", target)))
+            targets[el.get("Id")] = (
+                target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            )
     sheets = []
     for el in book.iter():
         if _local(el.tag) == "sheet":
@@ -462,13 +514,20 @@ def _choose_sheet(sheets: list[Sheet], wanted: str | int | None, name: str) -> i
     if text.isdigit() and 1 <= int(text) <= len(sheets):
         return int(text) - 1
     listing = ", ".join(f"{i}: '{n}'" for i, n in enumerate(names, start=1))
-    raise ExtractRejected([Problem(name, None, None, text,
-                                   f"arket findes ikke i Excel-filen; vælg et af arkene ved navn eller nummer "
-                                   f"({listing})")])
+    raise ExtractRejected(
+        [
+            Problem(
+                name,
+                None,
+                None,
+                text,
+                f"arket findes ikke i Excel-filen; vælg et af arkene ved navn eller nummer ({listing})",
+            )
+        ]
+    )
 
 
-def _load_sheet(reader, sheet: Sheet, name: str, n_rows: int | None = None
-                ) -> tuple[list[list[str | None]], list[int]]:
+def _load_sheet(reader, sheet: Sheet, name: str, n_rows: int | None = None) -> tuple[list[list[str | None]], list[int]]:
     """The sheet's cells as text, row i being Excel row i + 1, and each column's place in the sheet (0 = A)."""
     import fastexcel
 
@@ -513,9 +572,14 @@ def _stage_xlsx(con, path: Path, name: str, wanted: str | int | None) -> StagedF
         _data_on_another_sheet(reader, sheets, chosen, name)
         header_idx = next((i for i, r in enumerate(rows) if any(c for c in r)), 0)
     headers = [(c or "").strip() for c in rows[header_idx]] if rows else []
-    _check_saved_values(path, sheets[chosen], name, header_idx + 1,
-                        {place: header for place, header in zip(places, headers, strict=False) if header})
-    data = rows[header_idx + 1:]
+    _check_saved_values(
+        path,
+        sheets[chosen],
+        name,
+        header_idx + 1,
+        {place: header for place, header in zip(places, headers, strict=False) if header},
+    )
+    data = rows[header_idx + 1 :]
     while data and not any(c not in (None, "") for c in data[-1]):
         data.pop()
     # Excel rows are 1-based and the data start right under the header row.
@@ -532,10 +596,19 @@ def _data_on_another_sheet(reader, sheets: list[Sheet], chosen: int, name: str) 
         return
     listing = " eller ".join(f"'{n}'" for n in others[:3])
     read = f"arket '{sheets[chosen].name}' (ark {chosen + 1} af {len(sheets)})"
-    raise ExtractRejected([Problem(name, None, None, None,
-                                   f"læste {read}, som ikke har kolonner, der kan genkendes; data ser ud til at ligge "
-                                   f"i arket {listing}. Vælg arket med --sheet \"{others[0]}\" på kommandolinjen "
-                                   "eller i feltet 'Ark' ved filen på siden Data")])
+    raise ExtractRejected(
+        [
+            Problem(
+                name,
+                None,
+                None,
+                None,
+                f"læste {read}, som ikke har kolonner, der kan genkendes; data ser ud til at ligge "
+                f'i arket {listing}. Vælg arket med --sheet "{others[0]}" på kommandolinjen '
+                "eller i feltet 'Ark' ved filen på siden Data",
+            )
+        ]
+    )
 
 
 def _has_known_header(reader, sheet: Sheet, name: str) -> bool:
@@ -575,8 +648,10 @@ def _check_saved_values(path: Path, sheet: Sheet, name: str, header_row: int, he
                 if error is not None:
                     text = f"cellen {ref} viser fejlen {error or '#?'}: ret formlen, eller skriv værdien i cellen"
                 else:
-                    text = (f"cellen {ref} har en formel uden gemt værdi: åbn filen i Excel (eller LibreOffice), "
-                            "lad den regne formlerne ud, og gem den igen; eller indsæt værdierne som tal")
+                    text = (
+                        f"cellen {ref} har en formel uden gemt værdi: åbn filen i Excel (eller LibreOffice), "
+                        "lad den regne formlerne ud, og gem den igen; eller indsæt værdierne som tal"
+                    )
                 problems.append(Problem(name, row, headers[place], shown, text))
                 if len(problems) >= MAX_CELL_PROBLEMS:
                     break
@@ -610,7 +685,7 @@ def _marked_cells(fh):
         cut = buffer.rfind(row_end)
         if cut < 0:
             continue
-        segment, buffer = buffer[:cut + len(row_end)], buffer[cut + len(row_end):]
+        segment, buffer = buffer[: cut + len(row_end)], buffer[cut + len(row_end) :]
         if _CELL_MARK.search(segment):
             yield from _cells_in(segment, prefix)
     if _CELL_MARK.search(buffer):
@@ -646,6 +721,7 @@ def _cells_in(segment: bytes, prefix: bytes):
 
 # --- JSON (jobindsats API v2 and v3) -----------------------------------------------------------
 
+
 def _json_text(value) -> str | None:
     if value is None:
         return None
@@ -666,21 +742,36 @@ def parse_json_payload(payload, name: str) -> tuple[str, list[str], list[list[st
         variables = block.get("Variables") or []
         data = block.get("Data")
         if not isinstance(data, list) or not all(isinstance(v, dict) for v in variables):
-            raise ExtractRejected([Problem(name, None, None, None,
-                                           'JSON i v2-form skal have "Variables" (liste) og "Data" (liste af rækker)')])
+            raise ExtractRejected(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        None,
+                        'JSON i v2-form skal have "Variables" (liste) og "Data" (liste af rækker)',
+                    )
+                ]
+            )
         headers = [str(v.get("Name") or v.get("Label") or "") for v in variables]
         labels = [str(v.get("Label") or "") for v in variables]
         # Prefer IDs; fall back to the label where the ID is not one we know.
-        headers = [h if known_header(h) or not known_header(lab) else lab
-                   for h, lab in zip(headers, labels, strict=True)]
+        headers = [
+            h if known_header(h) or not known_header(lab) else lab for h, lab in zip(headers, labels, strict=True)
+        ]
         rows = data
         fmt = "json-v2"
     elif isinstance(payload, dict) and "columns" in payload and "rows" in payload:
         cols = payload["columns"]
         rows = payload["rows"]
         if not isinstance(cols, list) or not isinstance(rows, list):
-            raise ExtractRejected([Problem(name, None, None, None,
-                                           'JSON i v3-form skal have "columns" (liste) og "rows" (liste af rækker)')])
+            raise ExtractRejected(
+                [
+                    Problem(
+                        name, None, None, None, 'JSON i v3-form skal have "columns" (liste) og "rows" (liste af rækker)'
+                    )
+                ]
+            )
         headers = []
         for c in cols:
             if isinstance(c, dict):
@@ -689,14 +780,32 @@ def parse_json_payload(payload, name: str) -> tuple[str, list[str], list[list[st
                 headers.append(str(c))
         fmt = "json-v3"
     else:
-        raise ExtractRejected([Problem(name, None, None, None,
-                                       "ukendt JSON-form: forventede jobindsats API v2 "
-                                       '([{"Variables": …, "Data": …}]) eller v3 ({"columns": …, "rows": …})')])
+        raise ExtractRejected(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "ukendt JSON-form: forventede jobindsats API v2 "
+                    '([{"Variables": …, "Data": …}]) eller v3 ({"columns": …, "rows": …})',
+                )
+            ]
+        )
     out: list[list[str | None]] = []
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, list) or len(row) != len(headers):
-            raise ExtractRejected([Problem(name, i, None, _json_text(row)[:200] if row is not None else None,
-                                           f"rækken skal være en liste med {len(headers)} værdier")])
+            raise ExtractRejected(
+                [
+                    Problem(
+                        name,
+                        i,
+                        None,
+                        _json_text(row)[:200] if row is not None else None,
+                        f"rækken skal være en liste med {len(headers)} værdier",
+                    )
+                ]
+            )
         out.append([_json_text(v) for v in row])
     return fmt, headers, out
 
@@ -711,29 +820,40 @@ def _read_json(path: Path, name: str) -> tuple[str, list[str], list[list[str | N
         raise ExtractRejected([Problem(name, None, None, None, "ugyldig JSON: for dybt indlejret")]) from None
     except ValueError:
         # Python refuses to convert integers of more than 4,300 digits (a guard against slow conversions).
-        raise ExtractRejected([Problem(name, None, None, None,
-                                       "ugyldig JSON: et tal har over 4.300 cifre; intet udtræk har tal så "
-                                       "store")]) from None
+        raise ExtractRejected(
+            [
+                Problem(
+                    name, None, None, None, "ugyldig JSON: et tal har over 4.300 cifre; intet udtræk har tal så store"
+                )
+            ]
+        ) from None
     fmt, headers, rows = parse_json_payload(payload, name)
     return fmt, headers, rows, 1, "comma"
 
 
-def _stage_arrow(con, name: str, fmt: str, headers: list[str], rows: list[list[str | None]],
-                 row_offset: int, decimal: str = "auto") -> StagedFile:
+def _stage_arrow(
+    con, name: str, fmt: str, headers: list[str], rows: list[list[str | None]], row_offset: int, decimal: str = "auto"
+) -> StagedFile:
     if not headers:
         raise ExtractRejected([Problem(name, None, None, None, "filen har ingen overskrift")])
-    cols = {f"c{i}": pa.array([r[i] if i < len(r) else None for r in rows], type=pa.string())
-            for i in range(len(headers))}
+    cols = {
+        f"c{i}": pa.array([r[i] if i < len(r) else None for r in rows], type=pa.string()) for i in range(len(headers))
+    }
     temp_table_from_arrow(con, "stg", pa.table(cols))
     return StagedFile(name, fmt, headers, row_offset=row_offset, decimal=decimal)
 
 
 # --- Parquet ---------------------------------------------------------------------------------
 
+
 def _stage_parquet(con, path: Path, name: str) -> StagedFile:
     try:
-        headers = [r[0] for r in con.execute("select name from parquet_schema(?) where num_children is null "
-                                             "or num_children = 0", [str(path)]).fetchall()]
+        headers = [
+            r[0]
+            for r in con.execute(
+                "select name from parquet_schema(?) where num_children is null or num_children = 0", [str(path)]
+            ).fetchall()
+        ]
         # Positional references (#1, #2 …) keep the file's column names out of the SQL text.
         select = ", ".join(f"cast(#{i + 1} as varchar) as c{i}" for i in range(len(headers)))
         con.execute(f"create temp table stg as select {select} from read_parquet(?)", [str(path)])

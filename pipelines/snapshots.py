@@ -66,6 +66,7 @@ def keep_snapshots() -> int:
 @dataclass(frozen=True)
 class Snapshot:
     """One published snapshot, as the pointer names it."""
+
     name: str
     path: Path
     data_version: int
@@ -89,11 +90,17 @@ def current(directory: Path | None = None) -> Snapshot | None:
         name = data["snapshot"]
         if not SNAPSHOT_NAME.match(name):
             raise ValueError(name)
-        return Snapshot(name, directory / name, int(data["data_version"]), data.get("reference_version"),
-                        datetime.fromisoformat(data["published_at"]))
+        return Snapshot(
+            name,
+            directory / name,
+            int(data["data_version"]),
+            data.get("reference_version"),
+            datetime.fromisoformat(data["published_at"]),
+        )
     except (ValueError, KeyError, TypeError) as exc:
-        raise PipelineError(f"{_pointer(directory)} kan ikke læses ({exc}): udgiv lageret igen med "
-                            "python -m pipelines publish") from None
+        raise PipelineError(
+            f"{_pointer(directory)} kan ikke læses ({exc}): udgiv lageret igen med python -m pipelines publish"
+        ) from None
 
 
 def pointer_stamp(directory: Path) -> tuple[int, int, int] | None:
@@ -106,6 +113,7 @@ def pointer_stamp(directory: Path) -> tuple[int, int, int] | None:
 
 
 # --- the writer's side ------------------------------------------------------------------------------
+
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """How many write transactions the master has committed (sql.transaction counts them)."""
@@ -145,8 +153,13 @@ def _remove_leftovers(directory: Path) -> None:
     (directory / (POINTER + ".tmp")).unlink(missing_ok=True)
 
 
-def publish(master: Path, version: int, reference_version: str, directory: Path | None = None,
-            step: Callable[[str], None] | None = None) -> Snapshot:
+def publish(
+    master: Path,
+    version: int,
+    reference_version: str,
+    directory: Path | None = None,
+    step: Callable[[str], None] | None = None,
+) -> Snapshot:
     """Copy the closed master into the published folder and make the copy current (the caller holds the
     writer lock). Returns the new snapshot."""
     directory = directory or config.published_dir()
@@ -167,8 +180,15 @@ def publish(master: Path, version: int, reference_version: str, directory: Path 
     published_at = datetime.now().astimezone()
     pointer_tmp = directory / (POINTER + ".tmp")
     with open(pointer_tmp, "w", encoding="utf-8") as fh:
-        json.dump({"snapshot": name, "data_version": version, "reference_version": reference_version,
-                   "published_at": published_at.isoformat(timespec="seconds")}, fh)
+        json.dump(
+            {
+                "snapshot": name,
+                "data_version": version,
+                "reference_version": reference_version,
+                "published_at": published_at.isoformat(timespec="seconds"),
+            },
+            fh,
+        )
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(pointer_tmp, _pointer(directory))
@@ -208,6 +228,7 @@ def prune(directory: Path | None = None, keep: int | None = None) -> list[str]:
 
 # --- the readers' side --------------------------------------------------------------------------------
 
+
 class _OpenSnapshot:
     """One snapshot open read-only in this process, with the shared lock that keeps publishers off it."""
 
@@ -230,10 +251,15 @@ class _OpenSnapshot:
             fcntl.flock(fd, fcntl.LOCK_SH)
             if os.fstat(fd).st_ino != os.stat(snapshot.path).st_ino:
                 raise FileNotFoundError(snapshot.path)
-            con = duckdb.connect(str(snapshot.path), read_only=True, config={
-                "memory_limit": memory_limit,
-                # The published folder may be shared, read-only storage: spill to local disk.
-                "temp_directory": str(Path(tempfile.gettempdir()) / f"helhedsblik-{os.getpid()}.tmp")})
+            con = duckdb.connect(
+                str(snapshot.path),
+                read_only=True,
+                config={
+                    "memory_limit": memory_limit,
+                    # The published folder may be shared, read-only storage: spill to local disk.
+                    "temp_directory": str(Path(tempfile.gettempdir()) / f"helhedsblik-{os.getpid()}.tmp"),
+                },
+            )
         except FileNotFoundError:
             os.close(fd)
             return None
@@ -259,8 +285,9 @@ class SnapshotReader:
     it was superseded whatever the leases say.
     """
 
-    def __init__(self, directory: Path | None = None, memory_limit: str | None = None,
-                 retire_after: float = RETIRE_AFTER_SECONDS):
+    def __init__(
+        self, directory: Path | None = None, memory_limit: str | None = None, retire_after: float = RETIRE_AFTER_SECONDS
+    ):
         self.directory = directory or config.published_dir()
         self.memory_limit = memory_limit or config.APP_MEMORY_LIMIT
         self.retire_after = retire_after
@@ -293,8 +320,9 @@ class SnapshotReader:
         for _ in range(5):  # a snapshot removed between reading the pointer and locking it: read again
             snap = current(self.directory)
             if snap is None:
-                raise NotPublished(f"Der er ikke offentliggjort et datalager i {self.directory} endnu: "
-                                   "kør python -m pipelines build")
+                raise NotPublished(
+                    f"Der er ikke offentliggjort et datalager i {self.directory} endnu: kør python -m pipelines build"
+                )
             if self._current is not None and self._current.snapshot.name == snap.name:
                 self._stamp = stamp
                 return self._current
@@ -303,8 +331,10 @@ class SnapshotReader:
                 break
             stamp = pointer_stamp(self.directory)
         else:
-            raise PipelineError(f"Den offentliggjorte udgave af lageret i {self.directory} forsvandt gentagne "
-                                "gange under åbning; prøv igen")
+            raise PipelineError(
+                f"Den offentliggjorte udgave af lageret i {self.directory} forsvandt gentagne "
+                "gange under åbning; prøv igen"
+            )
         if self._current is not None:
             self._current.superseded_at = time.monotonic()
             self._superseded.append(self._current)
@@ -327,7 +357,8 @@ class SnapshotReader:
         """The snapshots this process has open, oldest first."""
         with self._lock:
             return [s.snapshot.name for s in self._superseded] + (
-                [self._current.snapshot.name] if self._current else [])
+                [self._current.snapshot.name] if self._current else []
+            )
 
     def close(self) -> None:
         with self._lock:

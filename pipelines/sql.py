@@ -9,8 +9,10 @@ import pyarrow as pa
 
 # Every committed write moves the master's data version on: a write session publishes a new snapshot
 # when the version differs from the published one (pipelines/snapshots.py).
-_NEXT_DATA_VERSION = ("insert into meta values ('data_version', '1') "
-                      "on conflict (key) do update set value = (meta.value::bigint + 1)::varchar")
+_NEXT_DATA_VERSION = (
+    "insert into meta values ('data_version', '1') "
+    "on conflict (key) do update set value = (meta.value::bigint + 1)::varchar"
+)
 
 
 @contextmanager
@@ -36,8 +38,9 @@ def arrow_view(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table):
         con.unregister(name)
 
 
-def temp_table_from_arrow(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table,
-                          query: str = "select * from {arrow}") -> None:
+def temp_table_from_arrow(
+    con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, query: str = "select * from {arrow}"
+) -> None:
     """Temp table ``name`` (replaced if it exists) from ``query`` over the Arrow table, which the query names
     ``{arrow}``. ``name`` and ``query`` come from the caller's own code, never from input."""
     with arrow_view(con, f"{name}_arrow", table) as arrow:

@@ -18,13 +18,39 @@ import pyarrow as pa
 
 from pipelines import danish, extract_warnings, readers
 from pipelines.errors import ERROR, WARNING, ExtractRejected, Problem
-from pipelines.kinds import (AREA, DIM, KINDS, NOT_FINITE, PERIOD, TEXT, THOUSANDS_DOT, TOTAL_MEASURES,
-                             TOTAL_MESSAGE, Column, Kind, detect_kind, header_map, marker_sql, mixed_totals_sql,
-                             number_sql, totals_below_parts_sql, value_rules)
+from pipelines.kinds import (
+    AREA,
+    DIM,
+    KINDS,
+    NOT_FINITE,
+    PERIOD,
+    TEXT,
+    THOUSANDS_DOT,
+    TOTAL_MEASURES,
+    TOTAL_MESSAGE,
+    Column,
+    Kind,
+    detect_kind,
+    header_map,
+    marker_sql,
+    mixed_totals_sql,
+    number_sql,
+    totals_below_parts_sql,
+    value_rules,
+)
 from pipelines.periods import Period, parse_period
 from pipelines.sql import quote, temp_table_from_arrow
-from pipelines.warehouse import (area_key, closest, code_labels, loose_area_aliases, match_area,
-                                 population_of_denmark, total_parts, vocabulary, vocabulary_labels)
+from pipelines.warehouse import (
+    area_key,
+    closest,
+    code_labels,
+    loose_area_aliases,
+    match_area,
+    population_of_denmark,
+    total_parts,
+    vocabulary,
+    vocabulary_labels,
+)
 
 MAX_PROBLEMS = 200
 PREVIEW_ROWS = 10
@@ -37,20 +63,30 @@ def kind_of(file: readers.StagedFile, kind: str | None) -> Kind:
     """The kind asked for, or the one the headers show; rejected when neither is known."""
     if kind is not None:
         if kind not in KINDS:
-            raise ExtractRejected([Problem(file.file_name, None, None, kind,
-                                           f"ukendt type; forventede en af {', '.join(KINDS)}")])
+            raise ExtractRejected(
+                [Problem(file.file_name, None, None, kind, f"ukendt type; forventede en af {', '.join(KINDS)}")]
+            )
         return KINDS[kind]
     found = detect_kind(file.headers)
     if found is None:
-        raise ExtractRejected([Problem(file.file_name, file.header_row, None, "; ".join(file.headers)[:200],
-                                       "kan ikke se hvilken slags udtræk filen er ud fra kolonnerne; angiv "
-                                       f"typen ({', '.join(KINDS)})")])
+        raise ExtractRejected(
+            [
+                Problem(
+                    file.file_name,
+                    file.header_row,
+                    None,
+                    "; ".join(file.headers)[:200],
+                    f"kan ikke se hvilken slags udtræk filen er ud fra kolonnerne; angiv typen ({', '.join(KINDS)})",
+                )
+            ]
+        )
     return found
 
 
 @dataclass
 class StagedCheck:
     """What the staged route found in one extract of one kind."""
+
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     rows: int = 0  # facts, as the warehouse counts them
@@ -85,8 +121,12 @@ def check(con: duckdb.DuckDBPyConnection, file: readers.StagedFile, kind: Kind) 
     # kinds, their value columns.
     found.figures = found.rows if kind.measure_columns else found.rows * len(_value_specs(extract))
     # From the small map of distinct area values, not from the typed rows.
-    found.areas = [r[0] for r in con.execute(
-        "select distinct a.area_name from map_area m join areas a on a.area_code = m.code order by 1").fetchall()]
+    found.areas = [
+        r[0]
+        for r in con.execute(
+            "select distinct a.area_name from map_area m join areas a on a.area_code = m.code order by 1"
+        ).fetchall()
+    ]
     return found
 
 
@@ -114,21 +154,34 @@ class StagedExtract:
             name = mapping.get(pos)
             if name is None:
                 if header:
-                    self.problem(header_row, header, None,
-                                 f"kolonnen genkendes ikke for {self.kind.label.lower()} og springes over", WARNING)
+                    self.problem(
+                        header_row,
+                        header,
+                        None,
+                        f"kolonnen genkendes ikke for {self.kind.label.lower()} og springes over",
+                        WARNING,
+                    )
                 continue
             target = self.measure_positions if name.startswith("measure:") else self.positions
             key = name.removeprefix("measure:")
             if key in target:
-                self.problem(header_row, header, None,
-                             f"kolonnen '{headers[target[key]]}' har allerede samme betydning; fjern den ene")
+                self.problem(
+                    header_row,
+                    header,
+                    None,
+                    f"kolonnen '{headers[target[key]]}' har allerede samme betydning; fjern den ene",
+                )
                 continue
             target[key] = pos
         for col in self.kind.columns:
             if col.required and col.name not in self.positions:
-                self.problem(header_row, col.label, None,
-                             f"mangler kolonnen '{col.label}' (forventede en overskrift som "
-                             f"{', '.join(repr(a) for a in col.aliases[:4])})")
+                self.problem(
+                    header_row,
+                    col.label,
+                    None,
+                    f"mangler kolonnen '{col.label}' (forventede en overskrift som "
+                    f"{', '.join(repr(a) for a in col.aliases[:4])})",
+                )
         self._one_of_present(header_row)
 
     def _one_of_present(self, header_row: int | None) -> None:
@@ -145,10 +198,18 @@ class StagedExtract:
         for col in self.kind.columns:
             if col.name not in self.positions or col.role not in (AREA, PERIOD, DIM):
                 continue
-            raws = [r[0] for r in self.con.execute(f"select distinct c{self.positions[col.name]} from stg "
-                                                   f"where c{self.positions[col.name]} is not null").fetchall()]
-            temp_table_from_arrow(self.con, f"map_{col.name}", pa.table({
-                "raw": pa.array(raws, pa.string()), "code": pa.array(self._codes(col, raws), pa.string())}))
+            raws = [
+                r[0]
+                for r in self.con.execute(
+                    f"select distinct c{self.positions[col.name]} from stg "
+                    f"where c{self.positions[col.name]} is not null"
+                ).fetchall()
+            ]
+            temp_table_from_arrow(
+                self.con,
+                f"map_{col.name}",
+                pa.table({"raw": pa.array(raws, pa.string()), "code": pa.array(self._codes(col, raws), pa.string())}),
+            )
 
     def _codes(self, col: Column, raws: list[str]) -> list[str | None]:
         if col.role == PERIOD:
@@ -177,14 +238,18 @@ class StagedExtract:
         elif "measure" in self.positions:
             measure = f"s.c{self.positions['measure']}"
             joins.append(f"left join map_measure on map_measure.raw = {measure}")
-            body = (f"select {', '.join(selects)}, map_measure.code as measure, {measure} as measure_raw, "
-                    f"s.c{self.positions.get('value')} as value_raw from stg s {' '.join(joins)}")
+            body = (
+                f"select {', '.join(selects)}, map_measure.code as measure, {measure} as measure_raw, "
+                f"s.c{self.positions.get('value')} as value_raw from stg s {' '.join(joins)}"
+            )
         else:
             # Join once, then unpivot the measure columns (one row per measure) in the same scan.
             wide = ", ".join(selects + [f"s.c{p} as {m}" for m, p in self.measure_positions.items()])
-            body = (f"with base as (select {wide} from stg s {' '.join(joins)}) "
-                    f"select *, measure as measure_raw from base "
-                    f"unpivot include nulls (value_raw for measure in ({', '.join(self.measure_positions)}))")
+            body = (
+                f"with base as (select {wide} from stg s {' '.join(joins)}) "
+                f"select *, measure as measure_raw from base "
+                f"unpivot include nulls (value_raw for measure in ({', '.join(self.measure_positions)}))"
+            )
         self.con.execute(f"create or replace temp table typed as select *, {', '.join(self._parsed())} from ({body})")
 
     def _select(self, col: Column, joins: list[str]) -> list[str]:
@@ -225,6 +290,7 @@ class StagedExtract:
 
 # --- rules ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _RowCheck:
     where: str  # SQL condition over ``typed`` that marks a bad row
@@ -253,8 +319,9 @@ def _column_checks(extract: StagedExtract) -> list[_RowCheck]:
             target = "area_code" if col.role == AREA else col.name
             raw = f"{col.name}_raw"
             checks.append(_RowCheck(f"{raw} is null or {raw} = ''", col.label, raw, f"'{col.label}' skal udfyldes"))
-            checks.append(_RowCheck(f"{target} is null and {raw} <> ''", col.label, raw,
-                                    *_unknown_value(extract.con, col)))
+            checks.append(
+                _RowCheck(f"{target} is null and {raw} <> ''", col.label, raw, *_unknown_value(extract.con, col))
+            )
         elif col.role == TEXT and col.required:
             checks.append(_RowCheck(f"{col.name} is null", col.label, "null", f"'{col.label}' skal udfyldes"))
     return checks
@@ -264,21 +331,32 @@ def _unknown_value(con, col: Column) -> tuple[str, Callable[[str | None], str] |
     """(message, explain) for a value the column's vocabulary does not know."""
     if col.role == AREA:
         names = vocabulary_labels(con, "area")
-        return ("ukendt område: forventede en kommune (navn eller kode), en region eller 'Hele landet'",
-                _suggesting({area_key(n): n for n in names}, area_key, "ukendt område '{value}' (mente du {near}?)"))
+        return (
+            "ukendt område: forventede en kommune (navn eller kode), en region eller 'Hele landet'",
+            _suggesting({area_key(n): n for n in names}, area_key, "ukendt område '{value}' (mente du {near}?)"),
+        )
     if col.role == PERIOD:
-        return ("ugyldig periode: forventede fx 2024M01, 2024Q01, 2024QMAT02, 2024, januar 2024 eller et interval "
-                "som 2007M01-2008M07", None)
+        return (
+            "ugyldig periode: forventede fx 2024M01, 2024Q01, 2024QMAT02, 2024, januar 2024 eller et interval "
+            "som 2007M01-2008M07",
+            None,
+        )
     labels = vocabulary_labels(con, col.dimension)
     shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
-    return (f"ukendt værdi for '{col.label}': forventede en af {shown}",
-            _suggesting({danish.normalise(lab): lab for lab in labels}, danish.normalise,
-                        f"ukendt værdi for '{col.label}': '{{value}}' (mente du {{near}}?)"))
+    return (
+        f"ukendt værdi for '{col.label}': forventede en af {shown}",
+        _suggesting(
+            {danish.normalise(lab): lab for lab in labels},
+            danish.normalise,
+            f"ukendt værdi for '{col.label}': '{{value}}' (mente du {{near}}?)",
+        ),
+    )
 
 
 def _suggesting(choices: dict[str, str], key, said: str) -> Callable[[str | None], str] | None:
     """A rule's message for one unknown value: ``said`` with the value and the nearest known choice
     ({value}, {near}) when one is near; None (the rule's own message) otherwise."""
+
     def explain(value: str | None) -> str | None:
         near = closest(value, choices, key) if value else None
         return said.format(value=value, near=near) if near else None
@@ -294,12 +372,15 @@ def _value_checks(extract: StagedExtract) -> list[_RowCheck]:
     for vcol, label, role, scope in _value_specs(extract):
         raw, val = f"{vcol}_raw", vcol
         present = f"{scope} and not {vcol}_marker"
-        checks.append(_RowCheck(f"{present} and ({val} is null or {NOT_FINITE.sql(val)})", label, raw,
-                                NOT_FINITE.message))
+        checks.append(
+            _RowCheck(f"{present} and ({val} is null or {NOT_FINITE.sql(val)})", label, raw, NOT_FINITE.message)
+        )
         if extract.file.decimal == "comma":
             checks.append(_RowCheck(f"{present} and {THOUSANDS_DOT.sql(raw)}", label, raw, THOUSANDS_DOT.message))
-        checks += [_RowCheck(f"{scope} and {rule.sql(val)}", label, raw, rule.message)
-                   for rule in value_rules(role, population)]
+        checks += [
+            _RowCheck(f"{scope} and {rule.sql(val)}", label, raw, rule.message)
+            for rule in value_rules(role, population)
+        ]
     return checks
 
 
@@ -313,8 +394,10 @@ def _value_specs(extract: StagedExtract) -> list[tuple[str, str, str, str]]:
     kind = extract.kind
     if not kind.measure_columns:
         return [(c.name, c.label, c.role, "true") for c in kind.value_columns if c.name in extract.positions]
-    return [("value", label, kind.measure_columns[m][0], f"measure = '{m}'")
-            for m, label in extract.measure_labels().items()]
+    return [
+        ("value", label, kind.measure_columns[m][0], f"measure = '{m}'")
+        for m, label in extract.measure_labels().items()
+    ]
 
 
 def _run_rules(extract: StagedExtract, checks: list[_RowCheck]) -> None:
@@ -323,15 +406,17 @@ def _run_rules(extract: StagedExtract, checks: list[_RowCheck]) -> None:
     keyed = "area_code is not null and period is not null"
     # Equal hashes are a cheap proof of no duplicate keys; unequal ones send us to the exact check.
     counts = extract.con.execute(
-        "select " + ", ".join(f"count(*) filter (where {c.where})" for c in checks)
+        "select "
+        + ", ".join(f"count(*) filter (where {c.where})" for c in checks)
         + f", count(*) filter (where {keyed}) - count(distinct hash({keys})) filter (where {keyed}) from typed"
     ).fetchall()[0]
     extract.maybe_duplicates = counts[-1] > 0
     for check_, n in zip(checks, counts[:-1], strict=True):
         if not n or len(extract.problems) >= MAX_PROBLEMS:
             continue
-        rows = extract.con.execute(f"select _line, {check_.raw or 'null'} from typed where {check_.where} "
-                                   f"order by _line limit {MAX_PROBLEMS}").fetchall()
+        rows = extract.con.execute(
+            f"select _line, {check_.raw or 'null'} from typed where {check_.where} order by _line limit {MAX_PROBLEMS}"
+        ).fetchall()
         for line, value in rows:
             said = check_.explain(value) if check_.explain else None
             extract.problem(line, check_.column, value, said or check_.message)
@@ -353,17 +438,28 @@ def _totals(extract: StagedExtract) -> None:
         labels = extract.measure_labels()
     else:
         totalled = [c for c in kind.value_columns if c.name in TOTAL_MEASURES]
-        source = "(" + " union all ".join(
-            f"select {', '.join(keys)}, '{c.name}' as measure, {c.name} as value, _line as line, "
-            f"{c.name}_raw as raw from typed where {known}" for c in totalled) + ")"
+        source = (
+            "("
+            + " union all ".join(
+                f"select {', '.join(keys)}, '{c.name}' as measure, {c.name} as value, _line as line, "
+                f"{c.name}_raw as raw from typed where {known}"
+                for c in totalled
+            )
+            + ")"
+        )
         labels = {c.name: c.label for c in totalled}
     sql = totals_below_parts_sql(source, keys, total_parts(con, kind, columns))
     for column, measure, line, raw, total, parts in con.execute(
-            f"select dimension, measure, line, raw, total, parts from ({sql}) order by line "
-            f"limit {MAX_PROBLEMS}").fetchall():
-        extract.problem(line, labels.get(measure, measure), raw,
-                        TOTAL_MESSAGE.format(dimension=kind.column(column).label, total=danish.number(total),
-                                             parts=danish.number(parts)))
+        f"select dimension, measure, line, raw, total, parts from ({sql}) order by line limit {MAX_PROBLEMS}"
+    ).fetchall():
+        extract.problem(
+            line,
+            labels.get(measure, measure),
+            raw,
+            TOTAL_MESSAGE.format(
+                dimension=kind.column(column).label, total=danish.number(total), parts=danish.number(parts)
+            ),
+        )
 
 
 def _duplicates(extract: StagedExtract) -> None:
@@ -374,7 +470,8 @@ def _duplicates(extract: StagedExtract) -> None:
         f"select _line, first_line, {keys} from (select _line, {keys}, "
         f"min(_line) over (partition by {keys}) as first_line, "
         f"count(*) over (partition by {keys}) as n from typed where area_code is not null and period is not null) "
-        f"where n > 1 and _line > first_line order by _line limit {MAX_PROBLEMS}").fetchall()
+        f"where n > 1 and _line > first_line order by _line limit {MAX_PROBLEMS}"
+    ).fetchall()
     if not rows:
         return
     shown = _key_columns(extract)
@@ -409,15 +506,17 @@ def _warnings(extract: StagedExtract) -> None:
     category = extract.kind.category_column
     if category and extract.periods:
         extract_warnings.register_periods(con, extract.periods)
-        con.execute(f"create or replace temp table typed_category_periods as select {category} as category, period, "
-                    "count(*) as n, min(_line) as first_line from typed where category is not null group by all")
+        con.execute(
+            f"create or replace temp table typed_category_periods as select {category} as category, period, "
+            "count(*) as n, min(_line) as first_line from typed where category is not null group by all"
+        )
         extract.warnings += extract_warnings.category_eras(con, name)
 
 
 def preview(con: duckdb.DuckDBPyConnection, kind: Kind) -> pl.DataFrame:
     """The first rows of ``typed`` as read, under the kind's Danish column names."""
     names = {row[0] for row in con.execute("describe typed").fetchall()}
-    columns = ["t._line as \"Række\""]
+    columns = ['t._line as "Række"']
     for col in kind.columns:
         raw = f"{col.name}_raw"
         if col.name == "measure" and raw in names:
@@ -427,6 +526,7 @@ def preview(con: duckdb.DuckDBPyConnection, kind: Kind) -> pl.DataFrame:
             columns.append(f't.{raw} as "{col.label}"')
         elif col.name in names and col.role == TEXT:
             columns.append(f't.{col.name} as "{col.label}"')
-    measures = ("left join categories m on m.dimension = 'measure' and m.code = t.measure_raw"
-                if "measure_raw" in names else "")
+    measures = (
+        "left join categories m on m.dimension = 'measure' and m.code = t.measure_raw" if "measure_raw" in names else ""
+    )
     return con.sql(f"select {', '.join(columns)} from typed t {measures} order by t._line limit {PREVIEW_ROWS}").pl()

@@ -51,15 +51,17 @@ class Review:
 
 
 def _problem_frame(problems: list[Problem]) -> pl.DataFrame:
-    return pl.DataFrame([{"Række": p.row, "Kolonne": p.column, "Værdi": p.value, "Problem": p.message}
-                         for p in problems],
-                        schema={"Række": pl.Int64, "Kolonne": pl.String, "Værdi": pl.String, "Problem": pl.String})
+    return pl.DataFrame(
+        [{"Række": p.row, "Kolonne": p.column, "Værdi": p.value, "Problem": p.message} for p in problems],
+        schema={"Række": pl.Int64, "Kolonne": pl.String, "Værdi": pl.String, "Problem": pl.String},
+    )
 
 
 def _size_problem(name: str, size: int) -> Problem | None:
     if size > MAX_UPLOAD_MB * 1024 * 1024:
-        return Problem(name, None, None, f"{size / 1024 / 1024:.0f} MB",
-                       f"filen er større end grænsen på {MAX_UPLOAD_MB} MB")
+        return Problem(
+            name, None, None, f"{size / 1024 / 1024:.0f} MB", f"filen er større end grænsen på {MAX_UPLOAD_MB} MB"
+        )
     return None
 
 
@@ -150,8 +152,14 @@ def sheet_names(name: str, data: bytes) -> list[str]:
             return []
 
 
-def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | None = None,
-           sheet: str | None = None, key: str | None = None) -> Review:
+def review(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    data: bytes,
+    kind: str | None = None,
+    sheet: str | None = None,
+    key: str | None = None,
+) -> Review:
     """Validate without loading: what the file is, what is wrong with it, what it would replace.
     ``sheet`` picks an Excel workbook's sheet (the first by default); ``key`` (the upload's id) keeps the
     file written for the load that may follow."""
@@ -163,23 +171,49 @@ def review(con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | N
             checked = loader.validate(con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS, sheet=sheet)
         except ExtractRejected as exc:
             return Review(name, False, problems=exc.problems, warnings=exc.warnings)
-    result = Review(name, checked.ok, checked.kind.name, checked.kind.label, checked.lines, checked.figures,
-                    checked.areas, checked.periods, checked.problems, checked.warnings)
+    result = Review(
+        name,
+        checked.ok,
+        checked.kind.name,
+        checked.kind.label,
+        checked.lines,
+        checked.figures,
+        checked.areas,
+        checked.periods,
+        checked.problems,
+        checked.warnings,
+    )
     if checked.ok:
-        result.replaces = [(f"perioderne {first}–{last}" if first != last else f"perioden {first}")
-                           + f" for {area} erstattes: {danish.count(n, 'række', 'rækker')}"
-                           for area, first, last, n in checked.replaces] + checked.kept
+        result.replaces = [
+            (f"perioderne {first}–{last}" if first != last else f"perioden {first}")
+            + f" for {area} erstattes: {danish.count(n, 'række', 'rækker')}"
+            for area, first, last, n in checked.replaces
+        ] + checked.kept
         result.preview = checked.preview
     return result
 
 
-def commit(con: duckdb.DuckDBPyConnection, name: str, data: bytes, user: str, progress=None,
-           sheet: str | None = None, key: str | None = None) -> loader.LoadResult:
+def commit(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    data: bytes,
+    user: str,
+    progress=None,
+    sheet: str | None = None,
+    key: str | None = None,
+) -> loader.LoadResult:
     """Load an uploaded extract atomically, recording who loaded it (``key``: as for ``review``)."""
     too_big = _size_problem(name, len(data))
     if too_big:
         raise ExtractRejected([too_big])
     with _upload_file(name, data, key, keep=False) as path:
-        return loader.load(path, source=UPLOAD_SOURCE, loaded_by=user, file_name=name, con=con,
-                           progress=progress, max_rows=MAX_UPLOAD_ROWS, sheet=sheet)
-
+        return loader.load(
+            path,
+            source=UPLOAD_SOURCE,
+            loaded_by=user,
+            file_name=name,
+            con=con,
+            progress=progress,
+            max_rows=MAX_UPLOAD_ROWS,
+            sheet=sheet,
+        )

@@ -34,7 +34,9 @@ def by_measure_view_sql() -> str:
     keys = ", ".join(LINE_KEYS)
     return "\nunion all\n".join(
         f"select load_id, {m}_replaced_by as replaced_by, {keys}, '{m}'::measure_t as measure, {m} as value, "
-        f"{m} is null as suppressed\nfrom {TABLE} where measures & {bit} <> 0" for m, bit in MEASURE_BITS.items())
+        f"{m} is null as suppressed\nfrom {TABLE} where measures & {bit} <> 0"
+        for m, bit in MEASURE_BITS.items()
+    )
 
 
 def mask(measures) -> int:
@@ -47,8 +49,9 @@ def mask(measures) -> int:
 
 def current_mask_sql(alias: str) -> str:
     """SQL: the bits of the measures that are still current in line ``alias``."""
-    parts = " | ".join(f"(case when {alias}.{m}_replaced_by is null then {bit} else 0 end)"
-                       for m, bit in MEASURE_BITS.items())
+    parts = " | ".join(
+        f"(case when {alias}.{m}_replaced_by is null then {bit} else 0 end)" for m, bit in MEASURE_BITS.items()
+    )
     return f"({alias}.measures & ({parts}))"
 
 
@@ -60,22 +63,26 @@ def replaced_preview_sql(scope: str, demo_loads: str) -> str:
     caller's own; this reads the lines once, where the one-row-per-measure view would unpivot them all."""
     on = " and ".join(f"f.{k} = s.{k}" for k in SCOPE)
     current = current_mask_sql("f")
-    return (f"with s as (select {', '.join(SCOPE)}, bit_or(measures) as measures from {scope} group by all), "
-            f"ap as (select distinct area_code, period from s), "
-            f"hit as (select f.area_code, f.period, (coalesce(s.measures, 0) & {current}) | "
-            f"(case when f.load_id in (select load_id from {demo_loads}) then {current} else 0 end) as bits "
-            f"from {TABLE} f semi join ap on f.area_code = ap.area_code and f.period = ap.period "
-            f"left join s on {on}) "
-            f"select area_code::varchar as area_code, min(period), max(period), sum(bit_count(bits))::bigint "
-            f"from hit where bits <> 0 group by all")
+    return (
+        f"with s as (select {', '.join(SCOPE)}, bit_or(measures) as measures from {scope} group by all), "
+        f"ap as (select distinct area_code, period from s), "
+        f"hit as (select f.area_code, f.period, (coalesce(s.measures, 0) & {current}) | "
+        f"(case when f.load_id in (select load_id from {demo_loads}) then {current} else 0 end) as bits "
+        f"from {TABLE} f semi join ap on f.area_code = ap.area_code and f.period = ap.period "
+        f"left join s on {on}) "
+        f"select area_code::varchar as area_code, min(period), max(period), sum(bit_count(bits))::bigint "
+        f"from hit where bits <> 0 group by all"
+    )
 
 
 def insert_typed(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     """Insert the staged path's ``typed`` rows (one per measure) as lines, and fill ``load_scope``."""
     values = ", ".join(f"max(value) filter (where measure = '{m}'), null" for m in MEASURE_BITS)
     keys = ", ".join(LINE_KEYS)
-    con.execute(f"insert into {TABLE} select ?, {keys}, {mask_of_rows_sql('measure')}, {values} "
-                f"from typed group by {keys}", [load_id])
+    con.execute(
+        f"insert into {TABLE} select ?, {keys}, {mask_of_rows_sql('measure')}, {values} from typed group by {keys}",
+        [load_id],
+    )
     register_scope(con, load_id)
 
 
@@ -89,8 +96,11 @@ def mark_replaced_sql(by: str, replaced: str = "is null") -> str:
     """SQL SET clause for an update of lines ``f``: every measure the line carries whose replaced_by
     matches ``replaced`` (default: still current) becomes replaced by ``by`` (a bound parameter or a
     column of the caller's join). Both come from the caller's code."""
-    return ", ".join(f"{m}_replaced_by = case when f.{m}_replaced_by {replaced} and f.measures & {bit} <> 0 "
-                     f"then {by} else f.{m}_replaced_by end" for m, bit in MEASURE_BITS.items())
+    return ", ".join(
+        f"{m}_replaced_by = case when f.{m}_replaced_by {replaced} and f.measures & {bit} <> 0 "
+        f"then {by} else f.{m}_replaced_by end"
+        for m, bit in MEASURE_BITS.items()
+    )
 
 
 def kept_sql(scope: str, skip_loads: str | None = None) -> str:
@@ -105,10 +115,14 @@ def kept_sql(scope: str, skip_loads: str | None = None) -> str:
     skip = f"and f.load_id not in (select load_id from {skip_loads})" if skip_loads else ""
     per_measure = " union all ".join(
         f"select area_code::varchar as area_code, '{m}' as measure, min(period) as first, max(period) as last, "
-        f"load_id from kept where bits & {bit} <> 0 group by all" for m, bit in MEASURE_BITS.items())
-    return (f"with kept as (select f.area_code, f.period, f.load_id, {current_mask_sql('f')} & ~t.measures as bits "
-            f"from {TABLE} f join {scope} t on {on} where {current_mask_sql('f')} & ~t.measures <> 0 {skip}) "
-            f"{per_measure}")
+        f"load_id from kept where bits & {bit} <> 0 group by all"
+        for m, bit in MEASURE_BITS.items()
+    )
+    return (
+        f"with kept as (select f.area_code, f.period, f.load_id, {current_mask_sql('f')} & ~t.measures as bits "
+        f"from {TABLE} f join {scope} t on {on} where {current_mask_sql('f')} & ~t.measures <> 0 {skip}) "
+        f"{per_measure}"
+    )
 
 
 def by_measure_sql(measures, where: str, table: str = TABLE) -> str:
@@ -116,21 +130,31 @@ def by_measure_sql(measures, where: str, table: str = TABLE) -> str:
     value, line, raw), as the totals rule reads them (kinds.totals_below_parts_sql). ``where`` may use
     ``{m}`` for the measure; it comes from the caller's own code, as do the measure names."""
     keys = ", ".join(LINE_KEYS)
-    return "(" + " union all ".join(
-        f"select {keys}, '{m}' as measure, {m} as value, null::bigint as line, null::varchar as raw from {table} "
-        f"where measures & {MEASURE_BITS[m]} <> 0 and {where.format(m=m)}" for m in measures) + ")"
+    return (
+        "("
+        + " union all ".join(
+            f"select {keys}, '{m}' as measure, {m} as value, null::bigint as line, null::varchar as raw from {table} "
+            f"where measures & {MEASURE_BITS[m]} <> 0 and {where.format(m=m)}"
+            for m in measures
+        )
+        + ")"
+    )
 
 
 def long_rows(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
     """How many facts (one per line and measure) a load holds."""
-    return con.execute(f"select coalesce(sum(bit_count(measures)), 0)::bigint from {TABLE} where load_id = ?",
-                       [load_id]).fetchall()[0][0]
+    return con.execute(
+        f"select coalesce(sum(bit_count(measures)), 0)::bigint from {TABLE} where load_id = ?", [load_id]
+    ).fetchall()[0][0]
 
 
 def register_scope(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     """Temp table ``load_scope``: the load's (area, period, benefit) with the measures it carries there."""
-    con.execute(f"create or replace temp table load_scope as select {', '.join(SCOPE)}, "
-                f"bit_or(measures) as measures from {TABLE} where load_id = ? group by all", [load_id])
+    con.execute(
+        f"create or replace temp table load_scope as select {', '.join(SCOPE)}, "
+        f"bit_or(measures) as measures from {TABLE} where load_id = ? group by all",
+        [load_id],
+    )
 
 
 def replace(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
@@ -140,15 +164,20 @@ def replace(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
     """
     sets = ", ".join(
         f"{m}_replaced_by = case when f.{m}_replaced_by is null and f.measures & t.measures & {bit} <> 0 "
-        f"then $load else f.{m}_replaced_by end" for m, bit in MEASURE_BITS.items())
+        f"then $load else f.{m}_replaced_by end"
+        for m, bit in MEASURE_BITS.items()
+    )
     on = " and ".join(f"f.{k} = t.{k}" for k in SCOPE)
-    con.execute(f"update {TABLE} f set {sets} from load_scope t "
-                f"where f.load_id <> $load and {on} and {current_mask_sql('f')} & t.measures <> 0",
-                {"load": load_id})
+    con.execute(
+        f"update {TABLE} f set {sets} from load_scope t "
+        f"where f.load_id <> $load and {on} and {current_mask_sql('f')} & t.measures <> 0",
+        {"load": load_id},
+    )
     replaced = " + ".join(f"coalesce({m}_replaced_by = $load, false)::int" for m in MEASURE_BITS)
     either = " or ".join(f"{m}_replaced_by = $load" for m in MEASURE_BITS)
-    return con.execute(f"select coalesce(sum({replaced}), 0)::bigint from {TABLE} where {either}",
-                       {"load": load_id}).fetchall()[0][0]
+    return con.execute(
+        f"select coalesce(sum({replaced}), 0)::bigint from {TABLE} where {either}", {"load": load_id}
+    ).fetchall()[0][0]
 
 
 def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
@@ -159,9 +188,11 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
     """
     on = " and ".join(f"g.{k} = f.{k}" for k in SCOPE)
     for m, bit in MEASURE_BITS.items():
-        con.execute(f"update {TABLE} f set {m}_replaced_by = (select max(g.{m}_replaced_by) from {TABLE} g "
-                    f"where g.load_id = $load and g.measures & {bit} <> 0 and {on}) where f.{m}_replaced_by = $load",
-                    {"load": load_id})
+        con.execute(
+            f"update {TABLE} f set {m}_replaced_by = (select max(g.{m}_replaced_by) from {TABLE} g "
+            f"where g.load_id = $load and g.measures & {bit} <> 0 and {on}) where f.{m}_replaced_by = $load",
+            {"load": load_id},
+        )
     removed = long_rows(con, load_id)
     con.execute(f"delete from {TABLE} where load_id = ?", [load_id])
     return removed
@@ -172,11 +203,15 @@ def from_rows_per_measure_sql(source: str) -> str:
 
     ``source`` is the upgrade's own table name, never input.
     """
-    values = ", ".join(f"max(value) filter (where measure = '{m}'), max(replaced_by) filter (where measure = '{m}')"
-                       for m in MEASURE_BITS)
+    values = ", ".join(
+        f"max(value) filter (where measure = '{m}'), max(replaced_by) filter (where measure = '{m}')"
+        for m in MEASURE_BITS
+    )
     keys = ", ".join(("load_id",) + LINE_KEYS)
-    return (f"insert into {TABLE} select {keys}, {mask_of_rows_sql('measure::varchar')}, {values} "
-            f"from {source} group by {keys}")
+    return (
+        f"insert into {TABLE} select {keys}, {mask_of_rows_sql('measure::varchar')}, {values} "
+        f"from {source} group by {keys}"
+    )
 
 
 def current_by_measure_sql(bands: str, scope: str) -> str:
@@ -190,13 +225,18 @@ def current_by_measure_sql(bands: str, scope: str) -> str:
     sums = ", ".join(
         f"sum(f.{m}) filter (where f.measures & {bit} <> 0 and f.{m}_replaced_by is null) as {m}, "
         f"bool_or(f.{m} is null) filter (where f.measures & {bit} <> 0 and f.{m}_replaced_by is null) as {m}_suppressed"
-        for m, bit in MEASURE_BITS.items())
-    base = (f"select f.area_code, f.period, f.category, b.band, f.load_id, {sums} "
-            f"from {TABLE} f join {bands} b on b.age_group = f.age_group "
-            f"semi join {scope} s on f.area_code = s.area_code and f.period = s.period "
-            f"where {current_mask_sql('f')} <> 0 group by all")
+        for m, bit in MEASURE_BITS.items()
+    )
+    base = (
+        f"select f.area_code, f.period, f.category, b.band, f.load_id, {sums} "
+        f"from {TABLE} f join {bands} b on b.age_group = f.age_group "
+        f"semi join {scope} s on f.area_code = s.area_code and f.period = s.period "
+        f"where {current_mask_sql('f')} <> 0 group by all"
+    )
     # A measure with no current line in a group has no suppressed flag (bool_or of nothing): no row.
     per_measure = " union all ".join(
         f"select area_code, period, category, band, load_id, '{m}' as measure, {m} as value, "
-        f"{m}_suppressed as suppressed from by_line where {m}_suppressed is not null" for m in MEASURE_BITS)
+        f"{m}_suppressed as suppressed from by_line where {m}_suppressed is not null"
+        for m in MEASURE_BITS
+    )
     return f"with by_line as ({base}) {per_measure}"

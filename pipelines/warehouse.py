@@ -31,9 +31,18 @@ REGIONS = {
 }
 # Spellings met in the wild that the official short names do not cover.
 EXTRA_AREA_ALIASES = {
-    "århus": "751", "åbenrå": "580", "vesthimmerland": "820", "nordfyn": "480", "københavns": "101",
-    "bornholms regionskommune": "400", "bornholms": "400", "danmark": NATIONAL_CODE, "landet": NATIONAL_CODE,
-    "hele landet i alt": NATIONAL_CODE, "i alt": NATIONAL_CODE, "uoplyst område": UNKNOWN_AREA_CODE,
+    "århus": "751",
+    "åbenrå": "580",
+    "vesthimmerland": "820",
+    "nordfyn": "480",
+    "københavns": "101",
+    "bornholms regionskommune": "400",
+    "bornholms": "400",
+    "danmark": NATIONAL_CODE,
+    "landet": NATIONAL_CODE,
+    "hele landet i alt": NATIONAL_CODE,
+    "i alt": NATIONAL_CODE,
+    "uoplyst område": UNKNOWN_AREA_CODE,
     "uoplyst": UNKNOWN_AREA_CODE,
 }
 
@@ -45,8 +54,9 @@ class WarehouseOutdated(PipelineError):
 # Area names as users write them, when no exact spelling matches: the Danish letters however spelt
 # (æ/ae/a, ø/oe/o, å/aa/a: København, Koebenhavn, Kobenhavn), a few other accents, hyphens as spaces,
 # apostrophes dropped ("Aarhus' Kommune"). "Kommune" is already gone (danish.normalise).
-_LOOSE_LETTERS = str.maketrans({"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "è": "e",
-                                "-": " ", "'": "", "’": ""})
+_LOOSE_LETTERS = str.maketrans(
+    {"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "è": "e", "-": " ", "'": "", "’": ""}
+)
 _LOOSE_PAIRS = (("ae", "a"), ("oe", "o"), ("aa", "a"))
 
 
@@ -89,15 +99,17 @@ def closest(raw, choices: dict[str, str], key=None) -> str | None:
     return choices[near[0]] if near else None
 
 
-def connect(path: Path | None = None, read_only: bool = False,
-            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | None = None, read_only: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; a writable connection also makes sure schema and reference data are current."""
     path = Path(path) if path else config.warehouse_path()
     if read_only:
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), config={"memory_limit": memory_limit or config.LOADER_MEMORY_LIMIT,
-                                            "preserve_insertion_order": True})
+    con = duckdb.connect(
+        str(path), config={"memory_limit": memory_limit or config.LOADER_MEMORY_LIMIT, "preserve_insertion_order": True}
+    )
     ensure_schema(con)
     return con
 
@@ -105,9 +117,11 @@ def connect(path: Path | None = None, read_only: bool = False,
 def schema_sql() -> str:
     """schema.sql with what it takes from the code filled in: the visitation lines' measure columns and
     the view that reads them one row per measure, and the name of the first classification era."""
-    return SCHEMA_SQL.read_text(encoding="utf-8").format(measure_columns=visitation_lines.schema_columns_sql(),
-                                                         fact_visitation=visitation_lines.by_measure_view_sql(),
-                                                         first_era=quote(FIRST_ERA))
+    return SCHEMA_SQL.read_text(encoding="utf-8").format(
+        measure_columns=visitation_lines.schema_columns_sql(),
+        fact_visitation=visitation_lines.by_measure_view_sql(),
+        first_era=quote(FIRST_ERA),
+    )
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -133,9 +147,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
         raise WarehouseOutdated(
             f"Lageret {path[0][0]} er bygget med en ældre version af skemaet. Gem egne udtræk, slet filen og start "
-            f"igen (demo og offentliggjorte tal bygges på ny); indlæs derefter egne udtræk. ({exc})") from exc
-    if con.execute("select (select count(*) from agg_visitation) = 0 "
-                   "and exists (select 1 from fact_visitation)").fetchall()[0][0]:
+            f"igen (demo og offentliggjorte tal bygges på ny); indlæs derefter egne udtræk. ({exc})"
+        ) from exc
+    if con.execute(
+        "select (select count(*) from agg_visitation) = 0 and exists (select 1 from fact_visitation)"
+    ).fetchall()[0][0]:
         aggregates.reaggregate(con)  # a warehouse from before the aggregate existed
 
 
@@ -171,8 +187,12 @@ _VISITATION_TABLES = ("visitation_lines", "visitation_by_measure_old")
 
 
 def _base_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'main' "
-                                      "and not temporary").fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'main' and not temporary"
+        ).fetchall()
+    }
 
 
 def _ensure_code_types(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
@@ -182,14 +202,22 @@ def _ensure_code_types(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Tabl
     new reference data dropped makes that fail (ConversionException), and the warehouse is reported outdated.
     """
     present = _base_tables(con)
-    columns = {table: dict(con.execute("select column_name, data_type from duckdb_columns() "
-                                       "where table_name = ? and schema_name = 'main'", [table]).fetchall())
-               for table in _VISITATION_TABLES if table in present}
+    columns = {
+        table: dict(
+            con.execute(
+                "select column_name, data_type from duckdb_columns() where table_name = ? and schema_name = 'main'",
+                [table],
+            ).fetchall()
+        )
+        for table in _VISITATION_TABLES
+        if table in present
+    }
     for type_name, values in code_type_values(tables).items():
         column = CODE_TYPES[type_name][0]
         users = [table for table, types in columns.items() if column in types]
-        exists = con.execute("select count(*) from duckdb_types() where type_name = ? and schema_name = 'main'",
-                             [type_name]).fetchall()[0][0]
+        exists = con.execute(
+            "select count(*) from duckdb_types() where type_name = ? and schema_name = 'main'", [type_name]
+        ).fetchall()[0][0]
         current = con.execute(f"select enum_range(null::{type_name})").fetchall()[0][0] if exists else None
         if current == values and all(columns[t][column].startswith("ENUM") for t in users):
             continue
@@ -218,8 +246,12 @@ def _move_visitation_to_lines(con: duckdb.DuckDBPyConnection) -> None:
 
 def _upgrade_load_log(con: duckdb.DuckDBPyConnection) -> None:
     """Loads logged with a bare SHA-256 hex digest get the ``algorithm:hex`` form (inside a transaction)."""
-    columns = {r[0] for r in con.execute("select column_name from duckdb_columns() "
-                                         "where table_name = 'load_log' and schema_name = 'main'").fetchall()}
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where table_name = 'load_log' and schema_name = 'main'"
+        ).fetchall()
+    }
     if "sha256" in columns and "file_digest" not in columns:
         con.execute("alter table load_log rename column sha256 to file_digest")
         con.execute("update load_log set file_digest = 'sha256:' || file_digest")
@@ -262,20 +294,52 @@ def _arrow(rows: list[dict], columns: list[str]) -> pa.Table:
 def reference_tables() -> dict[str, pa.Table]:
     """The reference dimensions as Arrow tables, built from data/reference/."""
     kommuner = _read_csv("kommuner.csv")
-    areas = [dict(area_code=NATIONAL_CODE, area_name=NATIONAL_NAME, area_type="land", region=None,
-                  jobindsats_name=NATIONAL_NAME, population=sum(int(k["indbyggere"]) for k in kommuner),
-                  sort_order=0)]
+    areas = [
+        dict(
+            area_code=NATIONAL_CODE,
+            area_name=NATIONAL_NAME,
+            area_type="land",
+            region=None,
+            jobindsats_name=NATIONAL_NAME,
+            population=sum(int(k["indbyggere"]) for k in kommuner),
+            sort_order=0,
+        )
+    ]
     for i, (region, code) in enumerate(sorted(REGIONS.items(), key=lambda kv: kv[1]), start=1):
-        areas.append(dict(area_code=code, area_name=region, area_type="region", region=region,
-                          jobindsats_name=region,
-                          population=sum(int(k["indbyggere"]) for k in kommuner if k["region"] == region),
-                          sort_order=i))
+        areas.append(
+            dict(
+                area_code=code,
+                area_name=region,
+                area_type="region",
+                region=region,
+                jobindsats_name=region,
+                population=sum(int(k["indbyggere"]) for k in kommuner if k["region"] == region),
+                sort_order=i,
+            )
+        )
     for i, k in enumerate(kommuner, start=10):
-        areas.append(dict(area_code=k["kommunekode"], area_name=k["kommune"], area_type="kommune",
-                          region=k["region"], jobindsats_name=k["jobindsats_navn"],
-                          population=int(k["indbyggere"]), sort_order=i))
-    areas.append(dict(area_code=UNKNOWN_AREA_CODE, area_name="Uoplyst område", area_type="uoplyst",
-                      region=None, jobindsats_name="Uoplyst område", population=None, sort_order=999))
+        areas.append(
+            dict(
+                area_code=k["kommunekode"],
+                area_name=k["kommune"],
+                area_type="kommune",
+                region=k["region"],
+                jobindsats_name=k["jobindsats_navn"],
+                population=int(k["indbyggere"]),
+                sort_order=i,
+            )
+        )
+    areas.append(
+        dict(
+            area_code=UNKNOWN_AREA_CODE,
+            area_name="Uoplyst område",
+            area_type="uoplyst",
+            region=None,
+            jobindsats_name="Uoplyst område",
+            population=None,
+            sort_order=999,
+        )
+    )
 
     aliases: dict[str, str] = {}
     for a in areas:
@@ -288,11 +352,21 @@ def reference_tables() -> dict[str, pa.Table]:
         aliases.setdefault(danish.normalise(alias), code)
 
     cats = _read_csv("categories.csv")
-    categories = [dict(dimension=c["dimension"], code=c["code"], label=c["label"],
-                       valid_from=_none(c["valid_from"]), valid_to=_none(c["valid_to"]),
-                       sort_order=int(c["sort_order"]), ready=_bool(c["ready"]),
-                       special_needs=_bool(c["special_needs"]), is_total=c["total"] == "true",
-                       parent=_none(c["parent"])) for c in cats]
+    categories = [
+        dict(
+            dimension=c["dimension"],
+            code=c["code"],
+            label=c["label"],
+            valid_from=_none(c["valid_from"]),
+            valid_to=_none(c["valid_to"]),
+            sort_order=int(c["sort_order"]),
+            ready=_bool(c["ready"]),
+            special_needs=_bool(c["special_needs"]),
+            is_total=c["total"] == "true",
+            parent=_none(c["parent"]),
+        )
+        for c in cats
+    ]
     vocab = [(c["dimension"], c["code"], c["label"], c["aliases"]) for c in cats]
     guidance_areas = _read_csv("guidance_areas.csv")
     vocab += [("guidance_area", g["guidance_area"], g["label"], g["aliases"]) for g in guidance_areas]
@@ -305,51 +379,79 @@ def reference_tables() -> dict[str, pa.Table]:
 
     guidance = _read_csv("guidance.csv")
     return {
-        "areas": _arrow(areas, ["area_code", "area_name", "area_type", "region", "jobindsats_name", "population",
-                                "sort_order"]),
+        "areas": _arrow(
+            areas, ["area_code", "area_name", "area_type", "region", "jobindsats_name", "population", "sort_order"]
+        ),
         "area_aliases": pa.table({"alias": list(aliases), "area_code": list(aliases.values())}),
-        "categories": pa.table({
-            "dimension": [c["dimension"] for c in categories],
-            "code": [c["code"] for c in categories],
-            "label": [c["label"] for c in categories],
-            "valid_from": pa.array([c["valid_from"] for c in categories], pa.string()),
-            "valid_to": pa.array([c["valid_to"] for c in categories], pa.string()),
-            "sort_order": [c["sort_order"] for c in categories],
-            "ready": pa.array([c["ready"] for c in categories], pa.bool_()),
-            "special_needs": pa.array([c["special_needs"] for c in categories], pa.bool_()),
-            "is_total": [c["is_total"] for c in categories],
-            "parent": pa.array([c["parent"] for c in categories], pa.string()),
-        }),
-        "category_aliases": pa.table({"dimension": [k[0] for k in cat_aliases],
-                                      "alias": [k[1] for k in cat_aliases],
-                                      "code": list(cat_aliases.values())}),
-        "guidance_areas": pa.table({"guidance_area": [g["guidance_area"] for g in guidance_areas],
-                                    "label": [g["label"] for g in guidance_areas],
-                                    "sort_order": [int(g["sort_order"]) for g in guidance_areas]}),
-        "guidance": pa.table({
-            "preset": [g["preset"] for g in guidance],
-            "guidance_area": [g["guidance_area"] for g in guidance],
-            "low": [float(g["low"]) for g in guidance],
-            "high": [float(g["high"]) for g in guidance],
-            "source": [g["source"] for g in guidance],
-            "valid_from": pa.array([_none(g["valid_from"]) for g in guidance], pa.string()),
-            "valid_to": pa.array([_none(g["valid_to"]) for g in guidance], pa.string()),
-        }),
-        "investment_lines": pa.table({"line": [x["line"] for x in lines], "label": [x["label"] for x in lines],
-                                      "role": [x["role"] for x in lines],
-                                      "sort_order": [int(x["sort_order"]) for x in lines]}),
-        "series_breaks": pa.table({k: [r[k] for r in _read_csv("series_breaks.csv")]
-                                   for k in ("break_date", "label", "description")}),
+        "categories": pa.table(
+            {
+                "dimension": [c["dimension"] for c in categories],
+                "code": [c["code"] for c in categories],
+                "label": [c["label"] for c in categories],
+                "valid_from": pa.array([c["valid_from"] for c in categories], pa.string()),
+                "valid_to": pa.array([c["valid_to"] for c in categories], pa.string()),
+                "sort_order": [c["sort_order"] for c in categories],
+                "ready": pa.array([c["ready"] for c in categories], pa.bool_()),
+                "special_needs": pa.array([c["special_needs"] for c in categories], pa.bool_()),
+                "is_total": [c["is_total"] for c in categories],
+                "parent": pa.array([c["parent"] for c in categories], pa.string()),
+            }
+        ),
+        "category_aliases": pa.table(
+            {
+                "dimension": [k[0] for k in cat_aliases],
+                "alias": [k[1] for k in cat_aliases],
+                "code": list(cat_aliases.values()),
+            }
+        ),
+        "guidance_areas": pa.table(
+            {
+                "guidance_area": [g["guidance_area"] for g in guidance_areas],
+                "label": [g["label"] for g in guidance_areas],
+                "sort_order": [int(g["sort_order"]) for g in guidance_areas],
+            }
+        ),
+        "guidance": pa.table(
+            {
+                "preset": [g["preset"] for g in guidance],
+                "guidance_area": [g["guidance_area"] for g in guidance],
+                "low": [float(g["low"]) for g in guidance],
+                "high": [float(g["high"]) for g in guidance],
+                "source": [g["source"] for g in guidance],
+                "valid_from": pa.array([_none(g["valid_from"]) for g in guidance], pa.string()),
+                "valid_to": pa.array([_none(g["valid_to"]) for g in guidance], pa.string()),
+            }
+        ),
+        "investment_lines": pa.table(
+            {
+                "line": [x["line"] for x in lines],
+                "label": [x["label"] for x in lines],
+                "role": [x["role"] for x in lines],
+                "sort_order": [int(x["sort_order"]) for x in lines],
+            }
+        ),
+        "series_breaks": pa.table(
+            {k: [r[k] for r in _read_csv("series_breaks.csv")] for k in ("break_date", "label", "description")}
+        ),
     }
 
 
 # Reference tables are replaced wholesale; the names are fixed here, never taken from input.
-_REFERENCE_TABLES = ("areas", "area_aliases", "categories", "category_aliases", "guidance_areas", "guidance",
-                     "investment_lines", "series_breaks")
+_REFERENCE_TABLES = (
+    "areas",
+    "area_aliases",
+    "categories",
+    "category_aliases",
+    "guidance_areas",
+    "guidance",
+    "investment_lines",
+    "series_breaks",
+)
 
 
-def _insert_reference(con: duckdb.DuckDBPyConnection, version: str | None = None,
-                      tables: dict[str, pa.Table] | None = None) -> None:
+def _insert_reference(
+    con: duckdb.DuckDBPyConnection, version: str | None = None, tables: dict[str, pa.Table] | None = None
+) -> None:
     """Replace the reference tables' rows; the caller holds the transaction."""
     tables = tables or reference_tables()
     for name in _REFERENCE_TABLES:
@@ -390,9 +492,11 @@ def vocabulary(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]
 
 # Dimensions whose codes and labels have a table of their own: (table, code, label); every other
 # dimension is in categories.
-_OWN_TABLES = {"area": ("areas", "area_code", "area_name"),
-               "guidance_area": ("guidance_areas", "guidance_area", "label"),
-               "investment_line": ("investment_lines", "line", "label")}
+_OWN_TABLES = {
+    "area": ("areas", "area_code", "area_name"),
+    "guidance_area": ("guidance_areas", "guidance_area", "label"),
+    "investment_line": ("investment_lines", "line", "label"),
+}
 
 
 def _labels_sql(dimension: str) -> tuple[str, list]:
@@ -422,8 +526,14 @@ def total_parts(con: duckdb.DuckDBPyConnection, kind, columns) -> dict[str, list
     """Dimension column of ``kind`` -> the codes that are disjoint parts of its total (i_alt): not totals
     themselves and at the top of their hierarchy (no parent, or their own, as age bands are); subgroups
     would count twice."""
-    return {column: [r[0] for r in con.execute(
+    return {
+        column: [
+            r[0]
+            for r in con.execute(
                 "select code from categories where dimension = ? and not is_total "
                 "and (parent is null or parent = code) order by sort_order",
-                [kind.column(column).dimension]).fetchall()]
-            for column in columns}
+                [kind.column(column).dimension],
+            ).fetchall()
+        ]
+        for column in columns
+    }

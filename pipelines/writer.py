@@ -50,8 +50,9 @@ def lock_path(warehouse: Path | None = None) -> Path:
 
 
 @contextmanager
-def writer(warehouse: Path | None = None, wait: float | None = None,
-           on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+def writer(
+    warehouse: Path | None = None, wait: float | None = None, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
     """Hold the writer role for the block; wait up to ``wait`` seconds for another writer to finish."""
     wait = wait_seconds() if wait is None else wait
     path = lock_path(warehouse)
@@ -68,9 +69,10 @@ def writer(warehouse: Path | None = None, wait: float | None = None,
                     on_wait(f"En anden indlæsning kører; venter op til {wait:.0f} s …")
                     told = True
                 if time.monotonic() >= deadline:
-                    raise WriterBusy(f"En anden indlæsning kørte stadig efter {wait:.0f} s; intet er ændret. "
-                                     "Prøv igen, når den er færdig (eller sæt HELHEDSBLIK_WRITER_WAIT højere)."
-                                     ) from None
+                    raise WriterBusy(
+                        f"En anden indlæsning kørte stadig efter {wait:.0f} s; intet er ændret. "
+                        "Prøv igen, når den er færdig (eller sæt HELHEDSBLIK_WRITER_WAIT højere)."
+                    ) from None
                 time.sleep(POLL_SECONDS)
         try:
             yield
@@ -84,8 +86,11 @@ def spill_path(warehouse: Path) -> Path:
 
 
 @contextmanager
-def write_session(on_wait: Callable[[str], None] | None = None, on_publish: Callable[[str], None] | None = None,
-                  wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def write_session(
+    on_wait: Callable[[str], None] | None = None,
+    on_publish: Callable[[str], None] | None = None,
+    wait: float | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """The writer role and the master, open read-write, for one write; then a published snapshot.
 
     When the block ends (normally or not) the master is closed, which checkpoints it, and if its data
@@ -93,8 +98,10 @@ def write_session(on_wait: Callable[[str], None] | None = None, on_publish: Call
     died between its commit and its publish) a new snapshot is published before the lock is let go.
     """
     if config.read_only():
-        raise ReadOnlyInstallation("Denne installation viser kun data (HELHEDSBLIK_READ_ONLY er sat): indlæs, "
-                                   "fortryd og opdatér på den maskine, hvor hovedlageret ligger.")
+        raise ReadOnlyInstallation(
+            "Denne installation viser kun data (HELHEDSBLIK_READ_ONLY er sat): indlæs, "
+            "fortryd og opdatér på den maskine, hvor hovedlageret ligger."
+        )
     master = config.warehouse_path()
     with writer(master, wait, on_wait):
         # Spill files of a writer that was killed mid-load are never cleaned up by DuckDB; nothing else

@@ -165,8 +165,9 @@ def refusal(wait: float, failures: int, checked: bool) -> str:
         return f"For mange forkerte forsøg; prøv igen om {_wait_text(wait)}."
     if checked:
         return f"Forkert adgangskode; prøv igen om {_wait_text(wait)}."
-    return (f"Adgangskoden blev ikke prøvet: efter et forkert forsøg skal der gå lidt tid; prøv igen om "
-            f"{_wait_text(wait)}.")
+    return (
+        f"Adgangskoden blev ikke prøvet: efter et forkert forsøg skal der gå lidt tid; prøv igen om {_wait_text(wait)}."
+    )
 
 
 def _check_passphrase() -> None:
@@ -183,14 +184,15 @@ def _check_passphrase() -> None:
     wait, failures = max(wait, session.wait(now)), max(failures, session.failures)
     if wait > 0:
         # Refused unchecked: guessing during the wait gains nothing, however fast the guesses come.
-        LOG.info("analyst passphrase attempt refused while waiting: client %s, %d failures in a row", address,
-                 failures)
+        LOG.info("analyst passphrase attempt refused while waiting: client %s, %d failures in a row", address, failures)
         state[_MESSAGE] = refusal(wait, failures, checked=False)
         return
     name = analyst_name(state.get(_NAME_INPUT))
     if name is None:
-        state[_MESSAGE] = (f"Skriv dit navn eller dine initialer (højst {NAME_MAX} tegn): indlæsninger og "
-                           "fortrydelser registreres med det.")
+        state[_MESSAGE] = (
+            f"Skriv dit navn eller dine initialer (højst {NAME_MAX} tegn): indlæsninger og "
+            "fortrydelser registreres med det."
+        )
         return
     expected = _passphrase(_secrets()) or ""
     # Constant-time comparison: the time taken says nothing about how much of the guess was right.
@@ -205,8 +207,12 @@ def _check_passphrase() -> None:
     wait, failures = FAILURES.fail(address, now)
     wait, failures = max(wait, session.wait(now)), max(failures, session.failures)
     # Never the attempted value: a near miss in a log is half a passphrase.
-    LOG.warning("wrong analyst passphrase: client %s, %d failures in a row, next attempt checked in %.0f s",
-                address, failures, wait)
+    LOG.warning(
+        "wrong analyst passphrase: client %s, %d failures in a row, next attempt checked in %.0f s",
+        address,
+        failures,
+        wait,
+    )
     state[_MESSAGE] = refusal(wait, failures, checked=True)
 
 
@@ -236,13 +242,19 @@ def sidebar_access() -> Access:
             side.button("Luk analytikeradgang", on_click=_lock)
             return Access(ANALYST, name, "passphrase")
         with side.form("analyst_unlock", border=False):
-            st.text_input("Dit navn eller initialer", key=_NAME_INPUT, max_chars=NAME_MAX,
-                          help="Indlæsninger og fortrydelser registreres med dette navn.")
+            st.text_input(
+                "Dit navn eller initialer",
+                key=_NAME_INPUT,
+                max_chars=NAME_MAX,
+                help="Indlæsninger og fortrydelser registreres med dette navn.",
+            )
             st.text_input("Adgangskode for analytikere", type="password", key=_PASSPHRASE_INPUT)
             st.form_submit_button("Åbn analytikeradgang", on_click=_check_passphrase, key=UNLOCK_BUTTON)
         if message := st.session_state.get(_MESSAGE):
             side.error(message)
         return Access(MANAGER, "leder", "passphrase")
-    side.caption("Åben lokal tilstand: der er ikke sat login eller adgangskode op, så alle kan indlæse og fortryde "
-                 "data. Sæt HELHEDSBLIK_ANALYST_PASSPHRASE for at begrænse det til analytikere.")
+    side.caption(
+        "Åben lokal tilstand: der er ikke sat login eller adgangskode op, så alle kan indlæse og fortryde "
+        "data. Sæt HELHEDSBLIK_ANALYST_PASSPHRASE for at begrænse det til analytikere."
+    )
     return Access(ANALYST, config.current_user(), "open")

@@ -118,9 +118,11 @@ def finish(chart, title: str, subtitle: list[str] | str | None = None):
     chart = chart.properties(title=title_params, **sized)
     # A copy, so a caller that tweaks one chart's config cannot change the locale of every later chart.
     # Legends below the plot: beside it they collide with the break labels and squeeze narrow screens.
-    return chart.configure(locale=copy.deepcopy(VEGA_LOCALE), font=FONT,
-                           legend=alt.LegendConfig(orient="bottom", direction="horizontal", columns=4,
-                                                   labelLimit=280))
+    return chart.configure(
+        locale=copy.deepcopy(VEGA_LOCALE),
+        font=FONT,
+        legend=alt.LegendConfig(orient="bottom", direction="horizontal", columns=4, labelLimit=280),
+    )
 
 
 def _require(df: pl.DataFrame, columns: Iterable[str], builder: str) -> None:
@@ -231,10 +233,20 @@ def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | Non
         {"persons": (",.0f", ""), "row_share": (",.1f", ""), "col_share": (",.1f", "")},
     ).encode(
         # An explicit domain gives every layer the same order, whatever rows each one keeps.
-        x=alt.X("col_label:N", sort=cols, scale=alt.Scale(domain=cols), title="Matchgruppe",
-                axis=alt.Axis(labelAngle=0, orient="top", labelLimit=160)),
-        y=alt.Y("row_label:N", sort=rows, scale=alt.Scale(domain=rows), title="Målgruppe",
-                axis=alt.Axis(labelLimit=220, titlePadding=12)),
+        x=alt.X(
+            "col_label:N",
+            sort=cols,
+            scale=alt.Scale(domain=cols),
+            title="Matchgruppe",
+            axis=alt.Axis(labelAngle=0, orient="top", labelLimit=160),
+        ),
+        y=alt.Y(
+            "row_label:N",
+            sort=rows,
+            scale=alt.Scale(domain=rows),
+            title="Målgruppe",
+            axis=alt.Axis(labelLimit=220, titlePadding=12),
+        ),
         tooltip=[
             alt.Tooltip("row_label:N", title="Målgruppe"),
             alt.Tooltip("col_label:N", title="Matchgruppe"),
@@ -250,8 +262,9 @@ def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | Non
     grid = matrix.mark_rect(color=SUPPRESSED_FILL, stroke="white", strokeWidth=1)
     # The domain is the matrix's own range, so its largest cell gets the darkest blue.
     cells = matrix.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("persons:Q", title="Antal personer",
-                        scale=alt.Scale(scheme="blues", domain=[0, float(top or 0) or 1.0]))
+        color=alt.Color(
+            "persons:Q", title="Antal personer", scale=alt.Scale(scheme="blues", domain=[0, float(top or 0) or 1.0])
+        )
     )
     total_cells = totals.mark_rect(color=TOTAL_FILL, stroke=MUTED_COLOUR, strokeWidth=1)
     # White on the dark half of the scale keeps the numbers legible.
@@ -261,7 +274,8 @@ def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | Non
         color=alt.condition(dark, alt.value("white"), alt.value("black")),
     )
     total_labels = totals.mark_text(fontSize=12, fontWeight="bold", color="black").encode(
-        text=alt.Text(f"persons{TEXT}:N"))
+        text=alt.Text(f"persons{TEXT}:N")
+    )
     chart = alt.layer(grid, cells, total_cells, labels, total_labels).properties(height=alt.Step(34))
     return finish(chart, title, subtitle)
 
@@ -299,15 +313,17 @@ def category_time_series(
 
     if stacked and len(areas) <= 1:
         data = _stack(df, series)
-        area = _with_text(alt.Chart(data), formats).mark_area(
-            opacity=0.85, point=alt.OverlayMarkDef(filled=True, size=16, opacity=0.9)
-        ).encode(
-            x=x,
-            y=alt.Y("stack_high:Q", title=y_title),
-            y2=alt.Y2("stack_low:Q"),
-            color=colour,
-            detail=alt.Detail("era:N"),
-            tooltip=tooltip,
+        area = (
+            _with_text(alt.Chart(data), formats)
+            .mark_area(opacity=0.85, point=alt.OverlayMarkDef(filled=True, size=16, opacity=0.9))
+            .encode(
+                x=x,
+                y=alt.Y("stack_high:Q", title=y_title),
+                y2=alt.Y2("stack_low:Q"),
+                color=colour,
+                detail=alt.Detail("era:N"),
+                tooltip=tooltip,
+            )
         )
         main = [area]
     else:
@@ -317,7 +333,9 @@ def category_time_series(
         line_encoding = {"detail": alt.Detail("era:N")}
         if len(areas) > 1:
             line_encoding["strokeDash"] = alt.StrokeDash(
-                "area:N", title="Område", scale=alt.Scale(domain=areas),
+                "area:N",
+                title="Område",
+                scale=alt.Scale(domain=areas),
                 legend=alt.Legend(symbolStrokeColor=REFERENCE_COLOUR, symbolStrokeWidth=2),
             )
         # Points in a layer of their own: as a line overlay they would turn the dash legend into plain dots.
@@ -364,18 +382,21 @@ def rate_with_target(
     """Rates in percent over time with a dashed target line labelled "Mål: 35 %"."""
     _require(df, ["date", "series", "value"], "rate_with_target")
     series = _first_seen(df, "series")
-    lines = _with_text(alt.Chart(df), {"value": (",.1f", " %")}).mark_line(
-        strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=30)
-    ).encode(
-        x=alt.X("date:T", title="Periode"),
-        y=alt.Y("value:Q", title=y_title),
-        color=alt.Color("series:N", title=series_title,
-                        scale=alt.Scale(domain=series, range=_palette(len(series)))),
-        tooltip=[
-            _period_tooltip(df),
-            alt.Tooltip("series:N", title=series_title),
-            _tip("value", y_title),
-        ],
+    lines = (
+        _with_text(alt.Chart(df), {"value": (",.1f", " %")})
+        .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=30))
+        .encode(
+            x=alt.X("date:T", title="Periode"),
+            y=alt.Y("value:Q", title=y_title),
+            color=alt.Color(
+                "series:N", title=series_title, scale=alt.Scale(domain=series, range=_palette(len(series)))
+            ),
+            tooltip=[
+                _period_tooltip(df),
+                alt.Tooltip("series:N", title=series_title),
+                _tip("value", y_title),
+            ],
+        )
     )
     label = f"Mål: {_compact_pct(target)}"
     goal = alt.Chart(alt.Data(values=[{"target": float(target), "label": label}])).encode(
@@ -394,16 +415,29 @@ def caseload_band(df: pl.DataFrame, title: str, subtitle: list[str] | str | None
     """Cases per caseworker per team against the guidance band (grey), coloured by where the team falls."""
     _require(
         df,
-        ["team", "guidance_label", "cases_per_worker", "low", "high", "above", "cases", "caseworker_fte",
-         "fte_needed_high", "fte_needed_low"],
+        [
+            "team",
+            "guidance_label",
+            "cases_per_worker",
+            "low",
+            "high",
+            "above",
+            "cases",
+            "caseworker_fte",
+            "fte_needed_high",
+            "fte_needed_low",
+        ],
         "caseload_band",
     )
     cpw = pl.col("cases_per_worker")
     over = pl.coalesce(pl.col("above"), cpw > pl.col("high"))
     data = df.with_columns(
-        pl.when(cpw.is_null()).then(None)
-        .when(over).then(pl.lit(STATUS_ABOVE))
-        .when(cpw < pl.col("low")).then(pl.lit(STATUS_BELOW))
+        pl.when(cpw.is_null())
+        .then(None)
+        .when(over)
+        .then(pl.lit(STATUS_ABOVE))
+        .when(cpw < pl.col("low"))
+        .then(pl.lit(STATUS_BELOW))
         .otherwise(pl.lit(STATUS_WITHIN))
         .alias("status")
     )
@@ -411,13 +445,16 @@ def caseload_band(df: pl.DataFrame, title: str, subtitle: list[str] | str | None
     base = alt.Chart(data).transform_calculate(
         band=f'{_format_expr("low", ",.1~f")} + "–" + {_format_expr("high", ",.1~f")}'
     )
-    base = _with_text(base, {
-        "cases_per_worker": (",.1f", ""),
-        "cases": (",.0f", ""),
-        "caseworker_fte": (",.1f", ""),
-        "fte_needed_high": (",.1f", ""),
-        "fte_needed_low": (",.1f", ""),
-    }).encode(
+    base = _with_text(
+        base,
+        {
+            "cases_per_worker": (",.1f", ""),
+            "cases": (",.0f", ""),
+            "caseworker_fte": (",.1f", ""),
+            "fte_needed_high": (",.1f", ""),
+            "fte_needed_low": (",.1f", ""),
+        },
+    ).encode(
         y=alt.Y("team:N", sort=teams, title="Team", axis=alt.Axis(labelLimit=220)),
         tooltip=[
             alt.Tooltip("team:N", title="Team"),
@@ -432,9 +469,7 @@ def caseload_band(df: pl.DataFrame, title: str, subtitle: list[str] | str | None
         ],
     )
     x_title = "Sager pr. sagsbehandler"
-    band = base.mark_bar(opacity=0.25, color=BAND_COLOUR).encode(
-        x=alt.X("low:Q", title=x_title), x2=alt.X2("high:Q")
-    )
+    band = base.mark_bar(opacity=0.25, color=BAND_COLOUR).encode(x=alt.X("low:Q", title=x_title), x2=alt.X2("high:Q"))
     bars = base.mark_bar(height=alt.RelativeBandSize(0.5)).encode(
         x=alt.X("cases_per_worker:Q", title=x_title),
         color=alt.Color(
@@ -443,9 +478,11 @@ def caseload_band(df: pl.DataFrame, title: str, subtitle: list[str] | str | None
             scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
         ),
     )
-    ticks = base.transform_fold(["low", "high"], as_=["bound", "bound_value"]).mark_tick(
-        color=REFERENCE_COLOUR, thickness=2
-    ).encode(x=alt.X("bound_value:Q", title=x_title))
+    ticks = (
+        base.transform_fold(["low", "high"], as_=["bound", "bound_value"])
+        .mark_tick(color=REFERENCE_COLOUR, thickness=2)
+        .encode(x=alt.X("bound_value:Q", title=x_title))
+    )
     chart = alt.layer(band, bars, ticks).properties(height=alt.Step(32))
     return finish(chart, title, subtitle)
 
@@ -454,11 +491,15 @@ def caseload_band(df: pl.DataFrame, title: str, subtitle: list[str] | str | None
 def investment_curve(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.LayerChart:
     """Yearly investment (below zero) and avoided costs (above zero) in mio. kr., with the cumulative net line."""
     _require(df, ["year", "investment", "avoided", "net", "cumulative"], "investment_curve")
-    bars_data = df.select(
-        "year",
-        (-pl.col("investment") / 1e6).alias(INVESTMENT_LABEL),
-        (pl.col("avoided") / 1e6).alias(AVOIDED_LABEL),
-    ).unpivot(index="year", variable_name="kind", value_name="amount_mio").sort(["year", "kind"])
+    bars_data = (
+        df.select(
+            "year",
+            (-pl.col("investment") / 1e6).alias(INVESTMENT_LABEL),
+            (pl.col("avoided") / 1e6).alias(AVOIDED_LABEL),
+        )
+        .unpivot(index="year", variable_name="kind", value_name="amount_mio")
+        .sort(["year", "kind"])
+    )
     line_data = df.select(
         "year",
         (pl.col("cumulative") / 1e6).alias("cumulative_mio"),
@@ -467,33 +508,40 @@ def investment_curve(df: pl.DataFrame, title: str, subtitle: list[str] | str | N
     ).sort("year")
 
     kinds = [INVESTMENT_LABEL, AVOIDED_LABEL, CUMULATIVE_LABEL]
-    colour = alt.Color("kind:N", title=None,
-                       scale=alt.Scale(domain=kinds, range=["#D55E00", "#009E73", "#000000"]))
+    colour = alt.Color("kind:N", title=None, scale=alt.Scale(domain=kinds, range=["#D55E00", "#009E73", "#000000"]))
     x = alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0))
     y_title = "mio. kr."
-    bars = _with_text(alt.Chart(bars_data), {"amount_mio": (",.1f", " mio. kr.")}).mark_bar().encode(
-        x=x,
-        xOffset=alt.XOffset("kind:N", scale=alt.Scale(domain=kinds[:2])),
-        y=alt.Y("amount_mio:Q", title=y_title),
-        color=colour,
-        tooltip=[
-            alt.Tooltip("year:O", title="År"),
-            alt.Tooltip("kind:N", title="Post"),
-            _tip("amount_mio", "Beløb"),
-        ],
+    bars = (
+        _with_text(alt.Chart(bars_data), {"amount_mio": (",.1f", " mio. kr.")})
+        .mark_bar()
+        .encode(
+            x=x,
+            xOffset=alt.XOffset("kind:N", scale=alt.Scale(domain=kinds[:2])),
+            y=alt.Y("amount_mio:Q", title=y_title),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("year:O", title="År"),
+                alt.Tooltip("kind:N", title="Post"),
+                _tip("amount_mio", "Beløb"),
+            ],
+        )
     )
-    line = _with_text(
-        alt.Chart(line_data),
-        {"cumulative_mio": (",.1f", " mio. kr."), "net_mio": (",.1f", " mio. kr.")},
-    ).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=40)).encode(
-        x=x,
-        y=alt.Y("cumulative_mio:Q", title=y_title),
-        color=colour,
-        tooltip=[
-            alt.Tooltip("year:O", title="År"),
-            _tip("cumulative_mio", CUMULATIVE_LABEL),
-            _tip("net_mio", "Årets nettoresultat"),
-        ],
+    line = (
+        _with_text(
+            alt.Chart(line_data),
+            {"cumulative_mio": (",.1f", " mio. kr."), "net_mio": (",.1f", " mio. kr.")},
+        )
+        .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=40))
+        .encode(
+            x=x,
+            y=alt.Y("cumulative_mio:Q", title=y_title),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("year:O", title="År"),
+                _tip("cumulative_mio", CUMULATIVE_LABEL),
+                _tip("net_mio", "Årets nettoresultat"),
+            ],
+        )
     )
     # The zero line only marks the axis; it carries no figure, so it has no tooltip.
     zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(color=REFERENCE_COLOUR).encode(y=alt.Y("zero:Q"))
@@ -509,23 +557,33 @@ def coverage(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = No
     several = len(areas) > 1
     # One row per kind, or per kind and area when several areas are shown, so no area hides behind another.
     data = df.with_columns(
-        (pl.concat_str([pl.col("kind_label"), pl.col("area")], separator=" · ") if several
-         else pl.col("kind_label")).alias("row_label")
+        (
+            pl.concat_str([pl.col("kind_label"), pl.col("area")], separator=" · ") if several else pl.col("kind_label")
+        ).alias("row_label")
     )
     rows = [f"{k} · {a}" for k in kinds for a in areas] if several else kinds
     rows = [r for r in rows if r in set(data.get_column("row_label").to_list())]
-    chart = _with_text(alt.Chart(data), {"rows": (",.0f", "")}).mark_rect(stroke="white", strokeWidth=1).encode(
-        x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("row_label:N", sort=rows, title="Datatype og område" if several else "Datatype",
-                axis=alt.Axis(labelLimit=260)),
-        color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues", zero=True), title="Rækker"),
-        tooltip=[
-            alt.Tooltip("kind_label:N", title="Datatype"),
-            alt.Tooltip("area:N", title="Område"),
-            alt.Tooltip("year:O", title="År"),
-            _tip("rows", "Rækker"),
-        ],
-    ).properties(height=alt.Step(26))
+    chart = (
+        _with_text(alt.Chart(data), {"rows": (",.0f", "")})
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(
+                "row_label:N",
+                sort=rows,
+                title="Datatype og område" if several else "Datatype",
+                axis=alt.Axis(labelLimit=260),
+            ),
+            color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues", zero=True), title="Rækker"),
+            tooltip=[
+                alt.Tooltip("kind_label:N", title="Datatype"),
+                alt.Tooltip("area:N", title="Område"),
+                alt.Tooltip("year:O", title="År"),
+                _tip("rows", "Rækker"),
+            ],
+        )
+        .properties(height=alt.Step(26))
+    )
     return finish(chart, title, subtitle)
 
 
@@ -555,12 +613,16 @@ def bar_compare(
         color=alt.condition('datum["highlight"] === true', alt.value(HIGHLIGHT_COLOUR), alt.value(MUTED_COLOUR)),
     )
     # The label's position falls back to the axis origin for a missing value; the value itself stays null.
-    labels = base.transform_calculate(
-        label_x='isValid(datum["value"]) ? datum["value"] : 0',
-        label_text=f'isValid(datum["value"]) ? datum["value{TEXT}"] : "ikke oplyst"',
-    ).mark_text(align="left", baseline="middle", dx=3, fontSize=11, color=REFERENCE_COLOUR).encode(
-        x=alt.X("label_x:Q", title=y_title),
-        text=alt.Text("label_text:N"),
+    labels = (
+        base.transform_calculate(
+            label_x='isValid(datum["value"]) ? datum["value"] : 0',
+            label_text=f'isValid(datum["value"]) ? datum["value{TEXT}"] : "ikke oplyst"',
+        )
+        .mark_text(align="left", baseline="middle", dx=3, fontSize=11, color=REFERENCE_COLOUR)
+        .encode(
+            x=alt.X("label_x:Q", title=y_title),
+            text=alt.Text("label_text:N"),
+        )
     )
     chart = alt.layer(bars, labels).properties(height=alt.Step(22))
     return finish(chart, title, subtitle)
@@ -568,8 +630,10 @@ def bar_compare(
 
 def _rank_label() -> str:
     """A Vega expression: "nr. 12 af 98" from the fields rank and ranked, or "–"."""
-    return (f'isValid(datum["rank"]) ? "nr. " + format(datum["rank"], "d") + '
-            f'(isValid(datum["ranked"]) ? " af " + format(datum["ranked"], "d") : "") : "{MISSING}"')
+    return (
+        f'isValid(datum["rank"]) ? "nr. " + format(datum["rank"], "d") + '
+        f'(isValid(datum["ranked"]) ? " af " + format(datum["ranked"], "d") : "") : "{MISSING}"'
+    )
 
 
 @memoised
@@ -594,8 +658,9 @@ def benchmark_time_series(
     base = base.transform_calculate(rank_label=_rank_label()).encode(
         x=alt.X("date:T", title="Løbende år til og med"),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, scale=scale_colour,
-                        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2)),
+        color=alt.Color(
+            "series:N", title=None, scale=scale_colour, legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2)
+        ),
         tooltip=[
             _period_tooltip(df),
             alt.Tooltip("series:N", title="Serie"),
@@ -620,28 +685,38 @@ def benchmark_difference_bars(
 ) -> alt.LayerChart:
     """Actual minus expected share (pct. points) per municipality, best (furthest below zero) at the top, the
     chosen one (``is_chosen``) in blue. A municipality without a figure stays at the bottom, "ikke oplyst"."""
-    _require(df, ["area", "difference_pct", "expected_pct", "actual_pct", "difference_ftp", "rank", "is_chosen"],
-             "benchmark_difference_bars")
+    _require(
+        df,
+        ["area", "difference_pct", "expected_pct", "actual_pct", "difference_ftp", "rank", "is_chosen"],
+        "benchmark_difference_bars",
+    )
     order = df.sort("difference_pct", nulls_last=True, maintain_order=True).get_column("area").to_list()
     # Room beyond the longest bars on both sides of zero for their labels.
     values = [0.0, *df.get_column("difference_pct").drop_nulls().to_list()]
     pad = 0.4 * ((max(values) - min(values)) or 1.0)
     x_scale = alt.Scale(domain=[min(values) - (pad if min(values) < 0 else 0), max(values) + pad], nice=False)
-    base = _with_text(alt.Chart(df), {
-        "difference_pct": ("+,.2f", " pct.-point"),
-        "expected_pct": (",.2f", " %"),
-        "actual_pct": (",.2f", " %"),
-        "difference_ftp": ("+,.0f", ""),
-    }).transform_calculate(rank_label=_rank_label()).encode(
-        y=alt.Y("area:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
-        tooltip=[
-            alt.Tooltip("area:N", title="Kommune"),
-            _tip("expected_pct", "Forventet andel"),
-            _tip("actual_pct", "Faktisk andel"),
-            _tip("difference_pct", "Forskel (faktisk − forventet)"),
-            _tip("difference_ftp", "Forskel (fuldtidspersoner)"),
-            alt.Tooltip("rank_label:N", title="Placering på benchmarkranglisten"),
-        ],
+    base = (
+        _with_text(
+            alt.Chart(df),
+            {
+                "difference_pct": ("+,.2f", " pct.-point"),
+                "expected_pct": (",.2f", " %"),
+                "actual_pct": (",.2f", " %"),
+                "difference_ftp": ("+,.0f", ""),
+            },
+        )
+        .transform_calculate(rank_label=_rank_label())
+        .encode(
+            y=alt.Y("area:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+            tooltip=[
+                alt.Tooltip("area:N", title="Kommune"),
+                _tip("expected_pct", "Forventet andel"),
+                _tip("actual_pct", "Faktisk andel"),
+                _tip("difference_pct", "Forskel (faktisk − forventet)"),
+                _tip("difference_ftp", "Forskel (fuldtidspersoner)"),
+                alt.Tooltip("rank_label:N", title="Placering på benchmarkranglisten"),
+            ],
+        )
     )
     bars = base.mark_bar().encode(
         x=alt.X("difference_pct:Q", title=x_title, scale=x_scale),
@@ -656,7 +731,10 @@ def benchmark_difference_bars(
     encoding = {"x": alt.X("label_x:Q", title=x_title, scale=x_scale), "text": alt.Text("label_text:N")}
     above = labelled.transform_filter("datum.label_x >= 0").mark_text(align="left", dx=3, **text).encode(**encoding)
     below = labelled.transform_filter("datum.label_x < 0").mark_text(align="right", dx=-3, **text).encode(**encoding)
-    zero = alt.Chart(alt.Data(values=[{"zero": 0, "label": "Som forventet ud fra rammevilkårene"}])).mark_rule(
-        color=REFERENCE_COLOUR).encode(x=alt.X("zero:Q"), tooltip=[alt.Tooltip("label:N", title="Nullinje")])
+    zero = (
+        alt.Chart(alt.Data(values=[{"zero": 0, "label": "Som forventet ud fra rammevilkårene"}]))
+        .mark_rule(color=REFERENCE_COLOUR)
+        .encode(x=alt.X("zero:Q"), tooltip=[alt.Tooltip("label:N", title="Nullinje")])
+    )
     chart = alt.layer(bars, above, below, zero).properties(height=alt.Step(26))
     return finish(chart, title, subtitle)

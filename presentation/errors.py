@@ -25,12 +25,18 @@ if not LOG.hasHandlers():
     LOG.addHandler(_handler)
     LOG.setLevel(logging.INFO)
 
-QUERY_FAILED = ("Siden kan ikke vises, fordi data ikke kunne hentes fra datalageret. Prøv at genindlæse siden. "
-                "Sker det igen, så giv fejl-id {ref} til den, der driver Helhedsblik.")
-NOT_PUBLISHED = ("Der er ingen data at vise endnu: datalageret er ikke offentliggjort. Data indlæses på den maskine, "
-                 "hvor hovedlageret ligger; prøv igen, når det er sket.")
-UNEXPECTED = ("Der opstod en uventet fejl, så siden kan ikke vises. Fejlen er skrevet i serverens log. Prøv at "
-              "genindlæse siden. Sker det igen, så giv fejl-id {ref} til den, der driver Helhedsblik.")
+QUERY_FAILED = (
+    "Siden kan ikke vises, fordi data ikke kunne hentes fra datalageret. Prøv at genindlæse siden. "
+    "Sker det igen, så giv fejl-id {ref} til den, der driver Helhedsblik."
+)
+NOT_PUBLISHED = (
+    "Der er ingen data at vise endnu: datalageret er ikke offentliggjort. Data indlæses på den maskine, "
+    "hvor hovedlageret ligger; prøv igen, når det er sket."
+)
+UNEXPECTED = (
+    "Der opstod en uventet fejl, så siden kan ikke vises. Fejlen er skrevet i serverens log. Prøv at "
+    "genindlæse siden. Sker det igen, så giv fejl-id {ref} til den, der driver Helhedsblik."
+)
 
 
 def _reference() -> str:

@@ -223,8 +223,9 @@ def neutralise(text: str) -> str:
     return text
 
 
-def export_frame(df: pl.DataFrame, count_columns: Iterable[str] = (),
-                 decimals: Mapping[str, int] | None = None) -> pl.DataFrame:
+def export_frame(
+    df: pl.DataFrame, count_columns: Iterable[str] = (), decimals: Mapping[str, int] | None = None
+) -> pl.DataFrame:
     """The table as users get it in a download.
 
     - In ``count_columns`` a count from 1 to ``SMALL_COUNT_THRESHOLD - 1`` becomes "<5"; the column turns to text.
@@ -329,8 +330,7 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(_LOCAL_TZ).replace(tzinfo=None) if value.tzinfo is not None else value
 
 
-def data_csv(df: pl.DataFrame, count_columns: Iterable[str] = (),
-             decimals: Mapping[str, int] | None = None) -> bytes:
+def data_csv(df: pl.DataFrame, count_columns: Iterable[str] = (), decimals: Mapping[str, int] | None = None) -> bytes:
     """CSV that Danish Excel opens by double-click: BOM, ";" separator, decimal comma, ISO dates, CRLF."""
     frame = export_frame(df, count_columns, decimals)
     buffer = io.StringIO(newline="")
@@ -424,12 +424,15 @@ def data_xlsx(
     buffer = io.BytesIO()
     # in_memory: no temporary files on the server. The string_to_* options are off so even a later switch to the
     # generic write() could not turn text into a formula, number or link.
-    workbook = xlsxwriter.Workbook(buffer, {
-        "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-    })
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
     sheet = workbook.add_worksheet(_sheet_name(sheet_name))
     formats = {name: workbook.add_format(spec) for name, spec in _XLSX_FORMATS.items()}
 

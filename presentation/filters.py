@@ -148,24 +148,47 @@ def sidebar_filters() -> Filters:
 
     side = st.sidebar
     side.selectbox("Kommune", codes, format_func=names.get, key="f_area", on_change=_remember, args=("f_area",))
-    side.multiselect("Sammenlign med", [c for c in codes if c != queries.NATIONAL], format_func=names.get,
-                     key="f_compare", help="Hele landet vises altid til sammenligning.", on_change=_remember,
-                     placeholder="Vælg kommuner",
-                     args=("f_compare",))
-    side.button("Lignende størrelse", on_click=_use_similar,
-                help="Vælg de tre kommuner, der ligner den valgte mest i indbyggertal.")
+    side.multiselect(
+        "Sammenlign med",
+        [c for c in codes if c != queries.NATIONAL],
+        format_func=names.get,
+        key="f_compare",
+        help="Hele landet vises altid til sammenligning.",
+        on_change=_remember,
+        placeholder="Vælg kommuner",
+        args=("f_compare",),
+    )
+    side.button(
+        "Lignende størrelse",
+        on_click=_use_similar,
+        help="Vælg de tre kommuner, der ligner den valgte mest i indbyggertal.",
+    )
     newest_first = months[::-1]
     left, right = side.columns(2)
-    left.selectbox("Fra", newest_first, format_func=short_month_label, key="f_first", on_change=_remember,
-                   args=("f_first",))
-    right.selectbox("Til", newest_first, format_func=short_month_label, key="f_last", on_change=_remember,
-                    args=("f_last",))
-    side.radio("Frekvens", list(queries.FREQUENCIES), format_func=lambda f: queries.FREQUENCIES[f][1],
-               horizontal=True, key="f_freq", on_change=_remember, args=("f_freq",))
+    left.selectbox(
+        "Fra", newest_first, format_func=short_month_label, key="f_first", on_change=_remember, args=("f_first",)
+    )
+    right.selectbox(
+        "Til", newest_first, format_func=short_month_label, key="f_last", on_change=_remember, args=("f_last",)
+    )
+    side.radio(
+        "Frekvens",
+        list(queries.FREQUENCIES),
+        format_func=lambda f: queries.FREQUENCIES[f][1],
+        horizontal=True,
+        key="f_freq",
+        on_change=_remember,
+        args=("f_freq",),
+    )
 
     first, last = sorted((st.session_state["f_first"], st.session_state["f_last"]))
-    state.update(area=st.session_state["f_area"], compare=tuple(st.session_state["f_compare"]), first=first,
-                 last=last, freq=st.session_state["f_freq"])
+    state.update(
+        area=st.session_state["f_area"],
+        compare=tuple(st.session_state["f_compare"]),
+        first=first,
+        last=last,
+        freq=st.session_state["f_freq"],
+    )
     url = {"kommune": state["area"], "fra": state["first"], "til": state["last"], "frekvens": state["freq"]}
     if state["compare"]:
         url["sammenlign"] = ",".join(state["compare"])
@@ -174,8 +197,11 @@ def sidebar_filters() -> Filters:
 
     fresh = queries.freshness()
     # Freshness of what this page shows: the snapshot it reads and the newest load in it.
-    latest = (f"; seneste indlæsning {fmt_datetime(fresh['latest_loaded_at'])} ({fresh['latest_source']})"
-              if fresh["latest_loaded_at"] is not None else "")
+    latest = (
+        f"; seneste indlæsning {fmt_datetime(fresh['latest_loaded_at'])} ({fresh['latest_source']})"
+        if fresh["latest_loaded_at"] is not None
+        else ""
+    )
     side.caption(plain(f"Data offentliggjort {fmt_datetime(queries.published().published_at)}{latest}."))
     if fresh.get("has_demo"):
         side.caption(f"Lageret indeholder syntetiske demodata (kilde: {DEMO_SOURCE}) ved siden af offentliggjorte tal.")

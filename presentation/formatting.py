@@ -148,12 +148,13 @@ _DANISH_NUMBER = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?")
 
 
 def parse_number(text) -> float:
-    """"650.000" -> 650000.0, "6,7" -> 6.7, "-1.234,5" -> -1234.5; spaces between thousands are allowed.
+    """ "650.000" -> 650000.0, "6,7" -> 6.7, "-1.234,5" -> -1234.5; spaces between thousands are allowed.
     Anything else raises ValueError with a Danish message that says how to write it."""
     cleaned = re.sub(r"\s", "", str(text)).replace("\u2212", "-")
     if not cleaned:
         raise ValueError("Skriv et tal.")
     if not _DANISH_NUMBER.fullmatch(cleaned):
-        raise ValueError(f"»{text}« er ikke et tal. Skriv fx 650.000 eller 6,7 (punktum mellem tusinder, "
-                         "komma før decimaler).")
+        raise ValueError(
+            f"»{text}« er ikke et tal. Skriv fx 650.000 eller 6,7 (punktum mellem tusinder, komma før decimaler)."
+        )
     return float(cleaned.replace(".", "").replace(",", "."))

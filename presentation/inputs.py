@@ -28,8 +28,19 @@ def _tidy(key: str, grouping: bool) -> None:
     st.session_state[key] = _shown(number, len(typed), grouping)
 
 
-def number(container, label: str, value: float, minimum: float, maximum: float, *, key: str, decimals: int = 0,
-           whole: bool = False, grouping: bool = True, help: str | None = None) -> float | None:
+def number(
+    container,
+    label: str,
+    value: float,
+    minimum: float,
+    maximum: float,
+    *,
+    key: str,
+    decimals: int = 0,
+    whole: bool = False,
+    grouping: bool = True,
+    help: str | None = None,
+) -> float | None:
     """A number field in ``container``, first showing ``value`` with up to ``decimals`` decimals.
 
     Returns the number typed (an int when ``whole``), ``value`` itself while the field shows it unchanged (so

@@ -21,8 +21,7 @@ from presentation.memo import RecentlyUsed
 # of importing into whichever page a process happened to show first. Imported here it is paid once
 # with the page helpers, like altair and polars.
 
-LOAD_HINT = ("Indlæs et udtræk på siden Data (analytikere) eller med "
-             "`python -m pipelines load FIL`.")
+LOAD_HINT = "Indlæs et udtræk på siden Data (analytikere) eller med `python -m pipelines load FIL`."
 
 
 def caption(sources: Iterable[str], period: str | None = None, extra: str | None = None) -> str:
@@ -63,25 +62,35 @@ def review(result) -> bool:
     """An extract's review (an upload or a fetch): problems, warnings, what it replaces, the first rows.
     Returns whether it may be loaded."""
     if not result.ok:
-        st.error(f"{fmt.plain(result.file_name)} er afvist: {fmt.fmt_count(len(result.problems), 'fejl', 'fejl')}. "
-                 "Intet er indlæst.",
-                 icon=":material/error:")
+        st.error(
+            f"{fmt.plain(result.file_name)} er afvist: {fmt.fmt_count(len(result.problems), 'fejl', 'fejl')}. "
+            "Intet er indlæst.",
+            icon=":material/error:",
+        )
         table(result.problem_table())
         if result.warnings:
             st.caption("Advarsler")
             table(result.warning_table())
         return False
-    periods = (f"periode {result.periods[0]}" if result.periods[0] == result.periods[-1]
-               else f"perioder {result.periods[0]}–{result.periods[-1]}")
+    periods = (
+        f"periode {result.periods[0]}"
+        if result.periods[0] == result.periods[-1]
+        else f"perioder {result.periods[0]}–{result.periods[-1]}"
+    )
     # The kind's label is ours and the periods are canonical (parsed): only the file name comes from the user.
-    st.success(f"{fmt.plain(result.file_name)}: {result.kind_label}, "
-               f"{fmt.fmt_count(result.lines, 'linje', 'linjer')} med {fmt.fmt_count(result.figures, 'tal', 'tal')}, "
-               f"{fmt.fmt_count(len(result.areas), 'område', 'områder')}, {periods}.", icon=":material/check_circle:")
+    st.success(
+        f"{fmt.plain(result.file_name)}: {result.kind_label}, "
+        f"{fmt.fmt_count(result.lines, 'linje', 'linjer')} med {fmt.fmt_count(result.figures, 'tal', 'tal')}, "
+        f"{fmt.fmt_count(len(result.areas), 'område', 'områder')}, {periods}.",
+        icon=":material/check_circle:",
+    )
     for line in result.replaces:
         st.text(line)
     if result.warnings:
-        st.warning(f"{fmt.fmt_count(len(result.warnings), 'advarsel', 'advarsler')} (indlæsningen kan fortsætte).",
-                   icon=":material/warning:")
+        st.warning(
+            f"{fmt.fmt_count(len(result.warnings), 'advarsel', 'advarsler')} (indlæsningen kan fortsætte).",
+            icon=":material/warning:",
+        )
         table(result.warning_table())
     st.caption("De første rækker")
     table(result.preview)
@@ -114,9 +123,12 @@ def run_load(label: str, commit, forget: tuple[str, ...] = (), upload_id: str | 
         st.session_state.pop(key, None)
     if upload_id is not None:
         st.session_state.setdefault(LOADED_UPLOADS, set()).add(upload_id)
-    flash(f"{shown} var allerede indlæst (nr. {result.load_id}); intet ændret." if result.skipped_identical else
-          f"{shown} indlæst som nr. {result.load_id}: {fmt.fmt_count(result.rows, 'række', 'rækker')}, "
-          f"{fmt.fmt_int(result.replaced_rows)} erstattet.")
+    flash(
+        f"{shown} var allerede indlæst (nr. {result.load_id}); intet ændret."
+        if result.skipped_identical
+        else f"{shown} indlæst som nr. {result.load_id}: {fmt.fmt_count(result.rows, 'række', 'rækker')}, "
+        f"{fmt.fmt_int(result.replaced_rows)} erstattet."
+    )
 
 
 LOADED_UPLOADS = "_loaded_uploads"
@@ -186,9 +198,17 @@ def _with_arrow_datasets(spec: dict) -> dict:
     return spec
 
 
-def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
-          table_columns: dict[str, str] | None = None, counts: tuple[str, ...] = (),
-          decimals: dict[str, int] | None = None) -> None:
+def chart(
+    figure,
+    data: pl.DataFrame,
+    *,
+    alt: str,
+    caption_text: str,
+    key: str,
+    table_columns: dict[str, str] | None = None,
+    counts: tuple[str, ...] = (),
+    decimals: dict[str, int] | None = None,
+) -> None:
     """Render a chart with its caption, the data behind it on demand, and exports of both.
 
     The exported data are rounded as the page shows them: ``decimals`` per column, else one decimal (the app's
@@ -209,20 +229,47 @@ def chart(figure, data: pl.DataFrame, *, alt: str, caption_text: str, key: str,
         # Arrow, not polars: Streamlit would convert a polars frame through pandas (a third of a warm page).
         st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
     with st.popover("Eksportér", icon=":material/download:"):
-        st.caption("Figuren med titel, kilde og periode; data med tal under 5 vist som \"<5\".")
-        st.download_button("Figur (PNG)", lambda: export.chart_png(figure, caption_text), f"{name}.png", "image/png",
-                           key=f"{key}_png", on_click="ignore")
-        st.download_button("Figur (SVG)", lambda: export.chart_svg(figure, caption_text), f"{name}.svg",
-                           "image/svg+xml", key=f"{key}_svg", on_click="ignore")
-        st.download_button("Figur (PDF)", lambda: export.chart_pdf(figure, caption_text), f"{name}.pdf",
-                           "application/pdf", key=f"{key}_pdf", on_click="ignore")
-        st.download_button("Data (CSV til dansk Excel)", lambda: export.data_csv(shown, count_columns, places),
-                           f"{name}.csv", "text/csv", key=f"{key}_csv", on_click="ignore")
-        st.download_button("Data (XLSX)", lambda: export.data_xlsx(shown, count_columns, caption=caption_text,
-                                                                   decimals=places),
-                           f"{name}.xlsx",
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           key=f"{key}_xlsx", on_click="ignore")
+        st.caption('Figuren med titel, kilde og periode; data med tal under 5 vist som "<5".')
+        st.download_button(
+            "Figur (PNG)",
+            lambda: export.chart_png(figure, caption_text),
+            f"{name}.png",
+            "image/png",
+            key=f"{key}_png",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Figur (SVG)",
+            lambda: export.chart_svg(figure, caption_text),
+            f"{name}.svg",
+            "image/svg+xml",
+            key=f"{key}_svg",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Figur (PDF)",
+            lambda: export.chart_pdf(figure, caption_text),
+            f"{name}.pdf",
+            "application/pdf",
+            key=f"{key}_pdf",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Data (CSV til dansk Excel)",
+            lambda: export.data_csv(shown, count_columns, places),
+            f"{name}.csv",
+            "text/csv",
+            key=f"{key}_csv",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Data (XLSX)",
+            lambda: export.data_xlsx(shown, count_columns, caption=caption_text, decimals=places),
+            f"{name}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}_xlsx",
+            on_click="ignore",
+        )
 
 
 def report_button(page_title: str) -> None:
@@ -232,9 +279,15 @@ def report_button(page_title: str) -> None:
         return
     st.divider()
     what = "figuren" if len(items) == 1 else f"alle {len(items)} figurer"
-    st.download_button(f"Hent rapport: {what} på siden (PDF)", lambda: export.report_pdf(items),
-                       f"helhedsblik-{_slug(page_title)}.pdf", "application/pdf", key="report_pdf",
-                       icon=":material/picture_as_pdf:", on_click="ignore")
+    st.download_button(
+        f"Hent rapport: {what} på siden (PDF)",
+        lambda: export.report_pdf(items),
+        f"helhedsblik-{_slug(page_title)}.pdf",
+        "application/pdf",
+        key="report_pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+    )
 
 
 def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
@@ -246,14 +299,20 @@ def no_data(what: str, area: str) -> None:
     st.info(f"Der er ingen data om {fmt.plain(what)} for {fmt.plain(area)}. {LOAD_HINT}", icon=":material/info:")
 
 
-def choose(label: str, options: pl.DataFrame, value: str, text: str, *, default=None, place=st, key=None,
-           shown=None) -> tuple:
+def choose(
+    label: str, options: pl.DataFrame, value: str, text: str, *, default=None, place=st, key=None, shown=None
+) -> tuple:
     """A select box over the ``value`` column of ``options``, each shown by its ``text`` (or as ``shown(value,
     text)``), ``default`` chosen first when it is one of them; returns the chosen value and its text."""
     texts = dict(zip(options[value].to_list(), options[text].to_list(), strict=True))
     values = list(texts)
-    chosen = place.selectbox(label, values, index=values.index(default) if default in texts else 0,
-                             format_func=(lambda v: shown(v, texts[v])) if shown else texts.get, key=key)
+    chosen = place.selectbox(
+        label,
+        values,
+        index=values.index(default) if default in texts else 0,
+        format_func=(lambda v: shown(v, texts[v])) if shown else texts.get,
+        key=key,
+    )
     return chosen, texts[chosen]
 
 
@@ -307,9 +366,15 @@ def kpi_card(container, kpi, link: str | None = None) -> None:
         helps.append(kpi.note)
     with container:
         helps = fmt.plain(" · ".join(helps))  # notes name periods and counts from data
-        st.metric(kpi.label, format_value(kpi.value, kpi.unit), delta=delta,
-                  delta_color="inverse" if kpi.lower_is_better else "normal",
-                  delta_description="fra året før" if delta else None, help=helps or None, border=True)
+        st.metric(
+            kpi.label,
+            format_value(kpi.value, kpi.unit),
+            delta=delta,
+            delta_color="inverse" if kpi.lower_is_better else "normal",
+            delta_description="fra året før" if delta else None,
+            help=helps or None,
+            border=True,
+        )
         if helps:
             st.caption(helps)
         if link:

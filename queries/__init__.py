@@ -31,8 +31,10 @@ from presentation.formatting import fmt_count
 QUERY_DIR = Path(__file__).resolve().parent
 QUERY_NAMES = frozenset(p.stem for p in QUERY_DIR.glob("*.sql"))
 NATIONAL = NATIONAL_CODE  # Hele landet
-GUIDANCE_PRESETS = {"ds_aktuel": "DS' aktuelle vejledning pr. område",
-                    "kilde_2017": "Kildedokumenterne (DS ca. 2017): 35-50 unge / 40-55 voksne"}
+GUIDANCE_PRESETS = {
+    "ds_aktuel": "DS' aktuelle vejledning pr. område",
+    "kilde_2017": "Kildedokumenterne (DS ca. 2017): 35-50 unge / 40-55 voksne",
+}
 MEASURES = {"persons": "Antal personer", "full_time_persons": "Fuldtidspersoner"}
 AGE_BANDS = {"alle": "Alle aldre", "under_30": "Under 30 år", "30_plus": "30 år og derover"}
 FREQUENCIES = {"M": ("month", "Måned"), "Q": ("quarter", "Kvartal"), "Y": ("year", "År")}
@@ -102,6 +104,7 @@ def published() -> snapshots.Snapshot:
 
 def cached(func):
     """``st.cache_data`` keyed by the snapshot this run reads as well as by the arguments."""
+
     def on_snapshot(snapshot: str, *args, **kwargs):
         return func(*args, **kwargs)
 
@@ -145,6 +148,7 @@ def run(name: str, **params) -> pl.DataFrame:
 
 
 # --- shared lookups ----------------------------------------------------------------------------
+
 
 @cached
 def areas() -> pl.DataFrame:
@@ -210,6 +214,7 @@ def _live_data_status(today: date) -> str | None:
 
 # --- Overblik ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Kpi:
     key: str
@@ -253,20 +258,59 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
         priced = inv.filter(pl.col("line_role").is_in(["cost", "saving"]))
         net = priced["amount_dkk"].sum() if priced.height else None
     kpis = [
-        Kpi("recipients", "Modtagere i alt", total(rec, area, "current"), total(rec, area, "year_before"),
-            total(rec, NATIONAL, "current"), "antal", "visitation", lower_is_better=True),
-        Kpi("not_ready", "Andel ikke jobparate", share_not_ready(area, "current"),
-            share_not_ready(area, "year_before"), share_not_ready(NATIONAL, "current"), "pct", "visitation",
-            "Aktivitetsparate (og matchgruppe 4-5 før 2014) i pct. af alle modtagere", lower_is_better=True),
-        Kpi("activation", "Aktiveringsgrad", rate(area, "current"), rate(area, "year_before"),
-            rate(NATIONAL, "current"), "pct", "aktivering"),
-        Kpi("caseload", "Sager pr. sagsbehandler", case_row["cases_per_worker"] if case_row else None, None, None,
-            "sager", "sagstal",
+        Kpi(
+            "recipients",
+            "Modtagere i alt",
+            total(rec, area, "current"),
+            total(rec, area, "year_before"),
+            total(rec, NATIONAL, "current"),
+            "antal",
+            "visitation",
+            lower_is_better=True,
+        ),
+        Kpi(
+            "not_ready",
+            "Andel ikke jobparate",
+            share_not_ready(area, "current"),
+            share_not_ready(area, "year_before"),
+            share_not_ready(NATIONAL, "current"),
+            "pct",
+            "visitation",
+            "Aktivitetsparate (og matchgruppe 4-5 før 2014) i pct. af alle modtagere",
+            lower_is_better=True,
+        ),
+        Kpi(
+            "activation",
+            "Aktiveringsgrad",
+            rate(area, "current"),
+            rate(area, "year_before"),
+            rate(NATIONAL, "current"),
+            "pct",
+            "aktivering",
+        ),
+        Kpi(
+            "caseload",
+            "Sager pr. sagsbehandler",
+            case_row["cases_per_worker"] if case_row else None,
+            None,
+            None,
+            "sager",
+            "sagstal",
             f"{case_row['teams_above']} af {fmt_count(case_row['teams'], 'team', 'teams')} over DS' bånd "
             f"({case_row['period']})"
-            if case_row else ""),
-        Kpi("investment", "Investering: nettoresultat", net, None, None, "kr", "investering",
-            "Summen af udgifter og besparelser i de indlæste investeringsposter"),
+            if case_row
+            else "",
+        ),
+        Kpi(
+            "investment",
+            "Investering: nettoresultat",
+            net,
+            None,
+            None,
+            "kr",
+            "investering",
+            "Summen af udgifter og besparelser i de indlæste investeringsposter",
+        ),
     ]
     return kpis
 
@@ -275,16 +319,22 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
 def recipients_by_category(area: str, period: str) -> pl.DataFrame:
     """The area's and the country's share of recipients in each category this month, as comparison bars."""
     rec = run("recipients_by_category", area=area, period=period, national=NATIONAL).filter(
-        pl.col("which") == "current")
+        pl.col("which") == "current"
+    )
     shares = rec.with_columns((100.0 * pl.col("persons") / pl.col("persons").sum().over("area_code")).alias("value"))
     names = {area: area_name(area), NATIONAL: area_name(NATIONAL)}
     return shares.select(
         (pl.col("category_label") + ", " + pl.col("area_code").replace_strict(names)).alias("label"),
-        "value", (pl.col("area_code") == area).alias("highlight"), "persons", "category_order", "area_code",
+        "value",
+        (pl.col("area_code") == area).alias("highlight"),
+        "persons",
+        "category_order",
+        "area_code",
     ).sort("category_order", pl.col("area_code") != area)
 
 
 # --- Fælles borgere ----------------------------------------------------------------------------
+
 
 @cached
 def match_group_periods(area: str) -> pl.DataFrame:
@@ -307,8 +357,16 @@ class SharedCitizens:
     sources: list[str]
 
 
-SHARED_KEY_FIGURES = ("shared", "jobcenter", "shared_pct", "shared_far", "jobcenter_far", "shared_far_pct",
-                      "special_far", "special_far_pct")
+SHARED_KEY_FIGURES = (
+    "shared",
+    "jobcenter",
+    "shared_pct",
+    "shared_far",
+    "jobcenter_far",
+    "shared_far_pct",
+    "special_far",
+    "special_far_pct",
+)
 
 
 @cached
@@ -319,12 +377,17 @@ def shared_citizens(area: str, period: str) -> SharedCitizens:
     totals = run("shared_citizen_totals", area=area, total=TOTAL_CODE)
     chosen = totals.filter(pl.col("period") == period)
     figures = chosen.row(0, named=True) if chosen.height else dict.fromkeys(SHARED_KEY_FIGURES)
-    far = cells.filter((pl.col("administration") == "both") & (pl.col("ready") == False)  # noqa: E712
-                       & ~pl.col("match_is_total"))
+    far = cells.filter(
+        (pl.col("administration") == "both")
+        & (pl.col("ready") == False)  # noqa: E712
+        & ~pl.col("match_is_total")
+    )
     return SharedCitizens(
-        matrix=_shared_matrix(cells), **{name: figures[name] for name in SHARED_KEY_FIGURES},
+        matrix=_shared_matrix(cells),
+        **{name: figures[name] for name in SHARED_KEY_FIGURES},
         far_labels=far["match_label"].unique(maintain_order=True).to_list(),
-        over_time=_shared_over_time(totals, area_name(area)), sources=sorted(set(cells["source"].to_list())),
+        over_time=_shared_over_time(totals, area_name(area)),
+        sources=sorted(set(cells["source"].to_list())),
     )
 
 
@@ -332,56 +395,79 @@ def _shared_matrix(df: pl.DataFrame) -> pl.DataFrame:
     """The heatmap's cells: each target group's match groups (the grand total's as "Fælles borgere i alt", the
     jobcenter's recipients as the bottom row), with their shares of the row's and of the column's total."""
     job = df.filter(pl.col("administration") == "jobcenter")
-    cells = df.filter(~pl.col("match_is_total") & ((pl.col("administration") == "both") |
-                                                     (pl.col("administration") == "jobcenter")))
+    cells = df.filter(
+        ~pl.col("match_is_total") & ((pl.col("administration") == "both") | (pl.col("administration") == "jobcenter"))
+    )
     row_totals = df.filter(pl.col("match_group") == TOTAL_CODE).select(
-        "administration", "target_group", pl.col("persons").alias("row_total"))
+        "administration", "target_group", pl.col("persons").alias("row_total")
+    )
     col_totals = job.filter(~pl.col("match_is_total")).select("match_group", pl.col("persons").alias("col_total"))
-    return (cells.join(row_totals, on=["administration", "target_group"], how="left")
-            .join(col_totals, on="match_group", how="left")
-            .with_columns(
-                pl.when(pl.col("administration") == "jobcenter").then(pl.lit("Jobcentrets modtagere i alt"))
-                .when(pl.col("target_group") == TOTAL_CODE).then(pl.lit("Fælles borgere i alt"))
-                .otherwise(pl.col("target_label")).alias("row_label"),
-                pl.when(pl.col("administration") == "jobcenter").then(pl.lit(99))
-                .when(pl.col("target_group") == TOTAL_CODE).then(pl.lit(98))
-                .otherwise(pl.col("target_order")).alias("row_order"),
-                pl.col("match_label").alias("col_label"),
-                pl.col("match_order").alias("col_order"),
-                (100.0 * pl.col("persons") / pl.col("row_total")).alias("row_share"),
-                (100.0 * pl.col("persons") / pl.col("col_total")).alias("col_share"),
-                ((pl.col("administration") == "jobcenter")
-                 | pl.col("target_is_total").fill_null(False)).alias("is_total"),
-            )
-            .select("row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share",
-                    "is_total"))
+    return (
+        cells.join(row_totals, on=["administration", "target_group"], how="left")
+        .join(col_totals, on="match_group", how="left")
+        .with_columns(
+            pl.when(pl.col("administration") == "jobcenter")
+            .then(pl.lit("Jobcentrets modtagere i alt"))
+            .when(pl.col("target_group") == TOTAL_CODE)
+            .then(pl.lit("Fælles borgere i alt"))
+            .otherwise(pl.col("target_label"))
+            .alias("row_label"),
+            pl.when(pl.col("administration") == "jobcenter")
+            .then(pl.lit(99))
+            .when(pl.col("target_group") == TOTAL_CODE)
+            .then(pl.lit(98))
+            .otherwise(pl.col("target_order"))
+            .alias("row_order"),
+            pl.col("match_label").alias("col_label"),
+            pl.col("match_order").alias("col_order"),
+            (100.0 * pl.col("persons") / pl.col("row_total")).alias("row_share"),
+            (100.0 * pl.col("persons") / pl.col("col_total")).alias("col_share"),
+            ((pl.col("administration") == "jobcenter") | pl.col("target_is_total").fill_null(False)).alias("is_total"),
+        )
+        .select("row_label", "col_label", "row_order", "col_order", "persons", "row_share", "col_share", "is_total")
+    )
 
 
 def _shared_over_time(totals: pl.DataFrame, name: str) -> pl.DataFrame:
     """Both shares as chart series: date, series, area, era, value."""
-    return pl.concat([
-        totals.select(pl.col("start_date").cast(pl.Date).alias("date"), pl.lit(series).alias("series"),
-                      pl.lit(name).alias("area"), pl.lit("").alias("era"), pl.col(column).alias("value"))
-        for series, column in (("Andel af jobcentrets modtagere", "shared_pct"),
-                               ("Andel af grupperne længst fra arbejdsmarkedet", "shared_far_pct"))
-    ])
+    return pl.concat(
+        [
+            totals.select(
+                pl.col("start_date").cast(pl.Date).alias("date"),
+                pl.lit(series).alias("series"),
+                pl.lit(name).alias("area"),
+                pl.lit("").alias("era"),
+                pl.col(column).alias("value"),
+            )
+            for series, column in (
+                ("Andel af jobcentrets modtagere", "shared_pct"),
+                ("Andel af grupperne længst fra arbejdsmarkedet", "shared_far_pct"),
+            )
+        ]
+    )
 
 
 # --- Visitation --------------------------------------------------------------------------------
 
+
 @cached
-def visitation_series(areas_: tuple[str, ...], measure: str, age: str, first: str, last: str, freq: str,
-                      shares: bool) -> pl.DataFrame:
+def visitation_series(
+    areas_: tuple[str, ...], measure: str, age: str, first: str, last: str, freq: str, shares: bool
+) -> pl.DataFrame:
     """date, area, series, era, value (count, or pct of the area's total when ``shares``)."""
     if measure not in MEASURES or age not in AGE_BANDS or freq not in FREQUENCIES:
         raise QueryError("Ugyldigt valg af måling, alder eller frekvens")
-    df = run("visitation_series", areas=list(areas_), measure=measure, age=age, **{"from": first, "to": last},
-             unit=FREQUENCIES[freq][0])
-    df = df.with_columns(pl.col("start_date").cast(pl.Date).alias("date"),
-                         pl.col("category_label").alias("series"))
+    df = run(
+        "visitation_series",
+        areas=list(areas_),
+        measure=measure,
+        age=age,
+        **{"from": first, "to": last},
+        unit=FREQUENCIES[freq][0],
+    )
+    df = df.with_columns(pl.col("start_date").cast(pl.Date).alias("date"), pl.col("category_label").alias("series"))
     if shares:
-        df = df.with_columns(
-            (100.0 * pl.col("value") / pl.col("value").sum().over("area_code", "date")).alias("value"))
+        df = df.with_columns((100.0 * pl.col("value") / pl.col("value").sum().over("area_code", "date")).alias("value"))
     return df.select("date", "area", "area_code", "series", "era", "value", "category_order", "has_suppressed")
 
 
@@ -392,22 +478,32 @@ def visitation_sources(areas_: tuple[str, ...]) -> list[str]:
 
 # --- Aktivering --------------------------------------------------------------------------------
 
+
 @cached
 def activation(area: str, first: str, last: str, freq: str = "M") -> tuple[pl.DataFrame, pl.DataFrame]:
     """(series at the chosen frequency: date, series, value) and (published averages over longer periods)."""
     if freq not in FREQUENCIES:
         raise QueryError("Ugyldig frekvens")
     df = run("activation_series", area=area, unit=FREQUENCIES[freq][0], **{"from": first, "to": last})
-    series = (df.filter(pl.col("period_type") != "RANGE")
-              .select(pl.col("start_date").cast(pl.Date).alias("date"), pl.col("group_name").alias("series"),
-                      pl.col("activation_rate").alias("value"), "persons", "activated", "source"))
-    averages = (df.filter(pl.col("period_type") == "RANGE")
-                .select(pl.col("group_name").alias("Gruppe"), pl.col("period_label").alias("Periode"),
-                        pl.col("activation_rate").alias("Aktiveringsgrad (pct.)"), pl.col("source").alias("Kilde")))
+    series = df.filter(pl.col("period_type") != "RANGE").select(
+        pl.col("start_date").cast(pl.Date).alias("date"),
+        pl.col("group_name").alias("series"),
+        pl.col("activation_rate").alias("value"),
+        "persons",
+        "activated",
+        "source",
+    )
+    averages = df.filter(pl.col("period_type") == "RANGE").select(
+        pl.col("group_name").alias("Gruppe"),
+        pl.col("period_label").alias("Periode"),
+        pl.col("activation_rate").alias("Aktiveringsgrad (pct.)"),
+        pl.col("source").alias("Kilde"),
+    )
     return series, averages
 
 
 # --- Sagstal -----------------------------------------------------------------------------------
+
 
 @cached
 def caseload_periods(area: str) -> pl.DataFrame:
@@ -441,6 +537,7 @@ def caseload_summary(teams: pl.DataFrame) -> dict:
 
 # --- Investering -------------------------------------------------------------------------------
 
+
 @cached
 def investment_lines(area: str) -> pl.DataFrame:
     return run("investment_lines", area=area)
@@ -472,15 +569,24 @@ def published_cases(area: str) -> list[PublishedCase]:
     priced = lines.filter(pl.col("line_role").is_in(["cost", "saving"]))
     out = []
     for (project, period, _basis), group in priced.group_by(["project", "period", "basis"], maintain_order=True):
-        stated = lines.filter((pl.col("project") == project) & (pl.col("period") == period)
-                              & (pl.col("line_role") == "stated"))
+        stated = lines.filter(
+            (pl.col("project") == project) & (pl.col("period") == period) & (pl.col("line_role") == "stated")
+        )
         figures = investment_model.published_case(pl.concat([group, stated]))
-        out.append(PublishedCase(
-            project=project, period_label=group["period_label"][0], basis_label=group["basis_label"][0],
-            costs=figures["costs"], savings=figures["savings"], computed_net=figures["computed_net"],
-            stated_net=figures["stated_net"], discrepancy=figures["discrepancy"],
-            notes="; ".join(dict.fromkeys(n for n in pl.concat([group, stated])["note"].to_list() if n)),
-            sources=sorted(set(group["source"].to_list()))))
+        out.append(
+            PublishedCase(
+                project=project,
+                period_label=group["period_label"][0],
+                basis_label=group["basis_label"][0],
+                costs=figures["costs"],
+                savings=figures["savings"],
+                computed_net=figures["computed_net"],
+                stated_net=figures["stated_net"],
+                discrepancy=figures["discrepancy"],
+                notes="; ".join(dict.fromkeys(n for n in pl.concat([group, stated])["note"].to_list() if n)),
+                sources=sorted(set(group["source"].to_list())),
+            )
+        )
     return out
 
 
@@ -499,8 +605,12 @@ def scenario(**inputs) -> ScenarioResult:
     """The investment-return curve for the user's assumptions (pure arithmetic; not cached)."""
     s = investment_model.Scenario(**inputs)
     years = investment_model.project(s)
-    return ScenarioResult(years, investment_model.summary(years),
-                          investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit), s.weeks_on_benefit)
+    return ScenarioResult(
+        years,
+        investment_model.summary(years),
+        investment_model.municipal_cost_per_year(1.0, s.weeks_on_benefit),
+        s.weeks_on_benefit,
+    )
 
 
 def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_cost: float) -> dict:
@@ -512,8 +622,14 @@ def mentor_comparison(citizens: int, hours_per_week: float, weeks: int, hourly_c
 BENCHMARK_UNITS = {"ftp": "Fuldtidspersoner", "pct": "Andel af befolkningen (pct.)"}
 BENCHMARK_FORMATS = {"ftp": ",.0f", "pct": ",.2f"}  # d3 formats of the chart's values
 # Decimals of the benchmark's figures in a download: as the page shows them (whole persons, shares to 0,01).
-BENCHMARK_DECIMALS = {"actual_ftp": 0, "expected_ftp": 0, "difference_ftp": 0,
-                      "actual_pct": 2, "expected_pct": 2, "difference_pct": 2}
+BENCHMARK_DECIMALS = {
+    "actual_ftp": 0,
+    "expected_ftp": 0,
+    "difference_ftp": 0,
+    "actual_pct": 2,
+    "expected_pct": 2,
+    "difference_pct": 2,
+}
 
 
 @cached
@@ -531,8 +647,9 @@ def benchmark_series(area: str, group: str, first: str, last: str) -> pl.DataFra
     """One row per rolling year ending within the months first-last: expected and actual full-time persons
     and shares, the differences (actual minus expected), the rank and how many were ranked; ``date`` is
     the rolling year's last day."""
-    return (run("benchmark_series", area=area, group=group, **{"from": first, "to": last})
-            .with_columns(pl.col("end_date").cast(pl.Date).alias("date")))
+    return run("benchmark_series", area=area, group=group, **{"from": first, "to": last}).with_columns(
+        pl.col("end_date").cast(pl.Date).alias("date")
+    )
 
 
 def benchmark_lines(series: pl.DataFrame, unit: str) -> pl.DataFrame:
@@ -542,14 +659,23 @@ def benchmark_lines(series: pl.DataFrame, unit: str) -> pl.DataFrame:
 
     if unit not in BENCHMARK_UNITS:
         raise QueryError("Ugyldig visning")
-    cols = {"ftp": ("actual_ftp", "expected_ftp", "difference_ftp"),
-            "pct": ("actual_pct", "expected_pct", "difference_pct")}[unit]
-    common = [pl.col("date"), pl.col("period_label"), pl.col(cols[2]).alias("difference"), pl.col("rank"),
-              pl.col("ranked")]
-    return pl.concat([
-        series.select(*common[:2], pl.lit(label).alias("series"), pl.col(col).alias("value"), *common[2:])
-        for label, col in ((ACTUAL_LABEL, cols[0]), (EXPECTED_LABEL, cols[1]))
-    ])
+    cols = {
+        "ftp": ("actual_ftp", "expected_ftp", "difference_ftp"),
+        "pct": ("actual_pct", "expected_pct", "difference_pct"),
+    }[unit]
+    common = [
+        pl.col("date"),
+        pl.col("period_label"),
+        pl.col(cols[2]).alias("difference"),
+        pl.col("rank"),
+        pl.col("ranked"),
+    ]
+    return pl.concat(
+        [
+            series.select(*common[:2], pl.lit(label).alias("series"), pl.col(col).alias("value"), *common[2:])
+            for label, col in ((ACTUAL_LABEL, cols[0]), (EXPECTED_LABEL, cols[1]))
+        ]
+    )
 
 
 def benchmark_latest(series: pl.DataFrame) -> dict | None:
@@ -571,6 +697,7 @@ def benchmark_similar(area: str, group: str, period: str, n: int = 5) -> pl.Data
 
 # --- Data --------------------------------------------------------------------------------------
 
+
 def _kind_label() -> pl.Expr:
     """The Danish name of each row's extract kind (``kind``), as ``kind_label``."""
     from pipelines.kinds import KINDS
@@ -583,7 +710,8 @@ def _kind_label() -> pl.Expr:
 def loads_list() -> pl.DataFrame:
     """Every current load, with the kind's Danish name (``kind_label``) and the source as users read it."""
     return run("loads_list").with_columns(
-        _kind_label(), pl.col("source").replace(uploads.LEGACY_SOURCES).alias("source"))
+        _kind_label(), pl.col("source").replace(uploads.LEGACY_SOURCES).alias("source")
+    )
 
 
 @cached

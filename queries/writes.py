@@ -48,6 +48,7 @@ def review_upload(file_id: str, name: str, sheet: str | None = None, *, _data: b
 def _session(progress=None):
     """A write session, as every CLI writer takes it. While another writer holds the master the page says
     so (a notice, and the running status box's bar), and the publish shows in the bar too."""
+
     def waiting(message: str) -> None:
         st.toast(message, icon=":material/hourglass_top:")
         if progress:
@@ -56,8 +57,9 @@ def _session(progress=None):
     return write_session(on_wait=waiting, on_publish=(lambda step: progress(step, 0.98)) if progress else None)
 
 
-def commit_upload(name: str, data: bytes, user: str, progress=None, sheet: str | None = None,
-                  file_id: str | None = None) -> loader.LoadResult:
+def commit_upload(
+    name: str, data: bytes, user: str, progress=None, sheet: str | None = None, file_id: str | None = None
+) -> loader.LoadResult:
     """Load an upload (``file_id``: the file its review wrote is read again, not written twice)."""
     with _session(progress) as con:
         return uploads.commit(con, name, data, user, progress, sheet=sheet, key=file_id)
@@ -69,6 +71,7 @@ def undo_load(load_id: int, user: str) -> int:
 
 
 # --- jobindsats API v3 ---------------------------------------------------------------------------
+
 
 def _secret() -> str | None:
     """Streamlit's secret ``jobindsats_api_key``; None without one (or without a secrets.toml that parses)."""

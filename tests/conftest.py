@@ -12,7 +12,6 @@ from pipelines.warehouse import connect
 from tests.helpers import DEMO_UNTIL
 
 
-
 @pytest.fixture
 def warehouse(tmp_path, monkeypatch) -> Path:
     """An empty warehouse (schema and reference data only) that HELHEDSBLIK_WAREHOUSE points at."""
@@ -63,5 +62,9 @@ def pytest_terminal_summary(terminalreporter):
     skipped = terminalreporter.stats.get("skipped", [])
     if any("BROWSER TESTS SKIPPED" in str(getattr(r, "longrepr", "")) for r in skipped):
         terminalreporter.write_line("")
-        terminalreporter.write_line("NOTICE: the real-browser tests were SKIPPED because /usr/bin/chromium is missing "
-                                    "(apt-get install chromium).", yellow=True, bold=True)
+        terminalreporter.write_line(
+            "NOTICE: the real-browser tests were SKIPPED because /usr/bin/chromium is missing "
+            "(apt-get install chromium).",
+            yellow=True,
+            bold=True,
+        )

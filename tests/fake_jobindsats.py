@@ -25,6 +25,8 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
 BOM = b"\xef\xbb\xbf"
 
 
@@ -43,24 +45,52 @@ class FakeTable:
     reply_labels: dict[str, str] = field(default_factory=dict)
 
     def metadata(self) -> dict:
-        dims = [{"dimension_id": "_omrade", "dimension_name": "Område",
-                 "hierarchies": [{"hierarchy_id": "_nykom", "hierarchy_name": "Kommuner",
-                                  "levels": [{"level": 1, "values": [{"value_id": v, "value_name": n}
-                                                                     for v, n in self.areas if v == "/"]},
-                                             {"level": 2, "values": [{"value_id": v, "value_name": n}
-                                                                     for v, n in self.areas if v != "/"]}]}]}]
+        dims = [
+            {
+                "dimension_id": "_omrade",
+                "dimension_name": "Område",
+                "hierarchies": [
+                    {
+                        "hierarchy_id": "_nykom",
+                        "hierarchy_name": "Kommuner",
+                        "levels": [
+                            {
+                                "level": 1,
+                                "values": [{"value_id": v, "value_name": n} for v, n in self.areas if v == "/"],
+                            },
+                            {
+                                "level": 2,
+                                "values": [{"value_id": v, "value_name": n} for v, n in self.areas if v != "/"],
+                            },
+                        ],
+                    }
+                ],
+            }
+        ]
         if self.dimension:
             dim_id, dim_name, values = self.dimension
-            dims.append({"dimension_id": dim_id, "dimension_name": dim_name,
-                         "hierarchies": [{"hierarchy_id": dim_id, "levels": [
-                             {"level": 1, "values": [{"value_id": v, "value_name": n} for v, n in values]}]}]})
+            dims.append(
+                {
+                    "dimension_id": dim_id,
+                    "dimension_name": dim_name,
+                    "hierarchies": [
+                        {
+                            "hierarchy_id": dim_id,
+                            "levels": [{"level": 1, "values": [{"value_id": v, "value_name": n} for v, n in values]}],
+                        }
+                    ],
+                }
+            )
         groups: dict[str, list] = {}
         for group, mid, name in self.measures:
             groups.setdefault(group, []).append({"measure_id": mid, "measure_name": name})
-        return {"table_id": self.table_id, "table_name": self.name,
-                "periods": [{"periodtype_id": self.period_type, "period_ids": list(self.periods)}],
-                "dimensions": dims,
-                "measuregroups": [{"mgroup_id": g, "measures": ms} for g, ms in groups.items()]}
+        return {
+            "table_id": self.table_id,
+            "table_name": self.name,
+            "periods": [{"periodtype_id": self.period_type, "period_ids": list(self.periods)}],
+            "dimensions": dims,
+            "measuregroups": [{"mgroup_id": g, "measures": ms} for g, ms in groups.items()],
+        }
 
 
 class FakeJobindsats:
@@ -84,8 +114,9 @@ class FakeJobindsats:
         return table
 
     def script(self, path_prefix: str, status: int, body: str = "", headers: dict | None = None) -> None:
-        self.scripted.append((path_prefix, Response(body, status=status, headers=headers or {},
-                                                    content_type="application/json")))
+        self.scripted.append(
+            (path_prefix, Response(body, status=status, headers=headers or {}, content_type="application/json"))
+        )
 
     # -- the server ---------------------------------------------------------------------------
 
@@ -129,28 +160,41 @@ class FakeJobindsats:
         subjects: dict[str, list] = {}
         for t in self.tables.values():
             subjects.setdefault(t.subject, []).append({"table_id": t.table_id, "table_name": t.name})
-        return [{"subject_id": i, "subject_name": s,
-                 "table_groups": [{"table_group_name": s, "tables": tables}]}
-                for i, (s, tables) in enumerate(subjects.items(), start=1)]
+        return [
+            {"subject_id": i, "subject_name": s, "table_groups": [{"table_group_name": s, "tables": tables}]}
+            for i, (s, tables) in enumerate(subjects.items(), start=1)
+        ]
 
-    def _data(self, table: FakeTable, args) -> Response:
+    @staticmethod
+    def _periods(table: FakeTable, args) -> list[str] | str:
+        """The periods asked for, or the API's message why they cannot be had."""
         periods_arg = args.get(f"period.{table.period_type}")
         if periods_arg is None:
-            return self._json({"message": f"period.{table.period_type} is required"}, 400, bom=False)
+            return f"period.{table.period_type} is required"
         if m := re.fullmatch(r"latest:(\d+)", periods_arg):
             n = int(m.group(1))
             if n > len(table.periods):
-                return self._json({"message": f"Requested latest:{n} for type {table.period_type}, but only "
-                                              f"{len(table.periods)} periods are available"}, 400, bom=False)
-            periods = table.periods[-n:]
-        else:
-            periods = periods_arg.split(",")
-            unknown = [p for p in periods if p not in table.periods]
-            if unknown:
-                return self._json({"message": f"Unknown period {unknown[0]}"}, 400, bom=False)
+                return (
+                    f"Requested latest:{n} for type {table.period_type}, but only {len(table.periods)} periods "
+                    "are available"
+                )
+            return table.periods[-n:]
+        periods = periods_arg.split(",")
+        unknown = [p for p in periods if p not in table.periods]
+        return f"Unknown period {unknown[0]}" if unknown else periods
+
+    def _data(self, table: FakeTable, args) -> Response:
+        periods = self._periods(table, args)
+        if isinstance(periods, str):
+            return self._json({"message": periods}, 400, bom=False)
         area_arg = args.get("hierarchy._nykom", "/")
-        area_ids = ([v for v, _ in table.areas if v != "/"] if area_arg == "*"
-                    else ["/"] if area_arg == "/" else area_arg.split(","))
+        area_ids = (
+            [v for v, _ in table.areas if v != "/"]
+            if area_arg == "*"
+            else ["/"]
+            if area_arg == "/"
+            else area_arg.split(",")
+        )
         names = dict(table.areas)
         if any(a not in names for a in area_ids):
             return self._json({"message": f"Unknown value in hierarchy._nykom: {area_arg}"}, 400, bom=False)
@@ -172,8 +216,14 @@ class FakeJobindsats:
                     row += [cells[i] for i in measures]
                     rows.append(row)
         if len(rows) > self.max_rows:
-            return self._json({"message": f"The request returns {len(rows)} rows; at most {self.max_rows} "
-                                          "are allowed. Narrow it down."}, 400, bom=False)
+            return self._json(
+                {
+                    "message": f"The request returns {len(rows)} rows; at most {self.max_rows} "
+                    "are allowed. Narrow it down."
+                },
+                400,
+                bom=False,
+            )
         columns = [table.reply_labels.get("Område", "Område"), "Periode"]
         if table.dimension:
             columns.append(table.reply_labels.get(table.dimension[1], table.dimension[1]))
@@ -194,10 +244,21 @@ class FakeJobindsats:
 
 # --- the tables, in the shapes of the real ones -------------------------------------------------
 
-VISKAT = [("/", "Visitationskategori i alt"), ("1", "Jobparat"), ("2", "Aktivitetsparat"),
-          ("3", "Uddannelsesparat"), ("4", "Åbenlys uddannelsesparat"), ("9", "Uoplyst visitationskategori")]
-AREAS = [("/", "Hele landet"), ("101", "København"), ("751", "Aarhus Kommune"), ("461", "Odense Kommune"),
-         ("860", "Hjørring Kommune")]
+VISKAT = [
+    ("/", "Visitationskategori i alt"),
+    ("1", "Jobparat"),
+    ("2", "Aktivitetsparat"),
+    ("3", "Uddannelsesparat"),
+    ("4", "Åbenlys uddannelsesparat"),
+    ("9", "Uoplyst visitationskategori"),
+]
+AREAS = [
+    ("/", "Hele landet"),
+    ("101", "København"),
+    ("751", "Aarhus Kommune"),
+    ("461", "Odense Kommune"),
+    ("860", "Hjørring Kommune"),
+]
 
 
 def months(first_year: int, first_month: int, n: int) -> list[str]:
@@ -211,10 +272,20 @@ def months(first_year: int, first_month: int, n: int) -> list[str]:
 def y60a02(periods: list[str] | None = None) -> FakeTable:
     """Kontanthjælp from 1 July 2025 by visitation category: persons, full-time persons, pct."""
     periods = periods or months(2025, 7, 14)  # 2025M07 … 2026M08
-    t = FakeTable("y60a02", "Kontanthjælp (fra 1. juli 2025) efter visitationskategori", "Kontanthjælp", "M",
-                  periods, list(AREAS), ("_viskat_1int", "Visitationskategori", list(VISKAT)),
-                  [("mgrpa02", "mgrpa02_1", "Antal personer"), ("mgrpa02", "mgrpa02_3", "Antal fuldtidspersoner"),
-                   ("mgrpa02", "mgrpa02_4b", "Fuldtidspersoner i pct. af befolkningen16-66 år")])
+    t = FakeTable(
+        "y60a02",
+        "Kontanthjælp (fra 1. juli 2025) efter visitationskategori",
+        "Kontanthjælp",
+        "M",
+        periods,
+        list(AREAS),
+        ("_viskat_1int", "Visitationskategori", list(VISKAT)),
+        [
+            ("mgrpa02", "mgrpa02_1", "Antal personer"),
+            ("mgrpa02", "mgrpa02_3", "Antal fuldtidspersoner"),
+            ("mgrpa02", "mgrpa02_4b", "Fuldtidspersoner i pct. af befolkningen16-66 år"),
+        ],
+    )
     for a, _ in AREAS:
         for i, p in enumerate(periods):
             base = {"/": 90000, "101": 12000, "751": 6000, "461": 4000, "860": 1200}[a] + 10 * i
@@ -226,9 +297,19 @@ def y60a02(periods: list[str] | None = None) -> FakeTable:
 
 def y60c07(periods: list[str] | None = None) -> FakeTable:
     periods = periods or months(2025, 7, 14)
-    t = FakeTable("y60c07", "Aktiveringsgrad for kontanthjælpsmodtagere", "Aktivering", "M", periods, AREAS, None,
-                  [("mgrpc07", "mgrpc07_1", "Aktiveringsgrad (pct.)"),
-                   ("mgrpc07", "mgrpc07_2", "Andel berørt af aktivering (pct.)")])
+    t = FakeTable(
+        "y60c07",
+        "Aktiveringsgrad for kontanthjælpsmodtagere",
+        "Aktivering",
+        "M",
+        periods,
+        AREAS,
+        None,
+        [
+            ("mgrpc07", "mgrpc07_1", "Aktiveringsgrad (pct.)"),
+            ("mgrpc07", "mgrpc07_2", "Andel berørt af aktivering (pct.)"),
+        ],
+    )
     for a, _ in AREAS:
         for i, p in enumerate(periods):
             t.data[(a, p, None)] = [round(30 + i * 0.1, 1), 44.2 if a != "101" else None]
@@ -239,9 +320,16 @@ def y36a02() -> FakeTable:
     """Kontanthjælp before the reform, asked for with every measure (mgroup.*=*)."""
     periods = months(2024, 1, 6)
     values = [("/", "Visitationskategori i alt"), ("10", "Jobparat"), ("11", "Aktivitetsparat")]
-    t = FakeTable("y36a02", "Kontanthjælp efter visitationskategori (før 1. juli 2025)", "Kontanthjælp", "M",
-                  periods, AREAS, ("_viskat_1kth", "Visitationskategori", values),
-                  [("mgrpa02", "mgrpa02_1", "Antal personer"), ("mgrpa02", "mgrpa02_3", "Antal fuldtidspersoner")])
+    t = FakeTable(
+        "y36a02",
+        "Kontanthjælp efter visitationskategori (før 1. juli 2025)",
+        "Kontanthjælp",
+        "M",
+        periods,
+        AREAS,
+        ("_viskat_1kth", "Visitationskategori", values),
+        [("mgrpa02", "mgrpa02_1", "Antal personer"), ("mgrpa02", "mgrpa02_3", "Antal fuldtidspersoner")],
+    )
     for p in periods:
         t.data[("860", p, "10")] = [212, 200.5]
         t.data[("860", p, "11")] = [666, 640.0]
@@ -250,11 +338,22 @@ def y36a02() -> FakeTable:
 
 def y38a02() -> FakeTable:
     periods = months(2024, 1, 6)
-    values = [("/", "Visitationskategori i alt"), ("20", "Uddannelsesparat"), ("21", "Åbenlyst uddannelsesparat"),
-              ("22", "Aktivitetsparat")]
-    t = FakeTable("y38a02", "Uddannelseshjælp efter visitationskategori (før 1. juli 2025)", "Uddannelseshjælp", "M",
-                  periods, AREAS, ("_viskat_2udh", "Visitationskategori", values),
-                  [("mgrpa02", "mgrpa02_1", "Antal personer")])
+    values = [
+        ("/", "Visitationskategori i alt"),
+        ("20", "Uddannelsesparat"),
+        ("21", "Åbenlyst uddannelsesparat"),
+        ("22", "Aktivitetsparat"),
+    ]
+    t = FakeTable(
+        "y38a02",
+        "Uddannelseshjælp efter visitationskategori (før 1. juli 2025)",
+        "Uddannelseshjælp",
+        "M",
+        periods,
+        AREAS,
+        ("_viskat_2udh", "Visitationskategori", values),
+        [("mgrpa02", "mgrpa02_1", "Antal personer")],
+    )
     for p in periods:
         t.data[("860", p, "20")] = [296]
         t.data[("860", p, "21")] = [None]
@@ -262,21 +361,34 @@ def y38a02() -> FakeTable:
     return t
 
 
-BENEFIT_GROUPS = [("/", "Ydelsesgrupper i alt"), ("1", "A-dagpenge mv."), ("2", "Kontanthjælp mv."),
-                  ("3", "Sygedagpenge mv.")]
+BENEFIT_GROUPS = [
+    ("/", "Ydelsesgrupper i alt"),
+    ("1", "A-dagpenge mv."),
+    ("2", "Kontanthjælp mv."),
+    ("3", "Sygedagpenge mv."),
+]
 
 
 def y30r21() -> FakeTable:
     """The ministry's benchmark: expected and actual full-time persons, shares and the rank, QMAT periods."""
     periods = ["2025QMAT01", "2025QMAT02", "2025QMAT03", "2025QMAT04", "2026QMAT01", "2026QMAT02"]
-    t = FakeTable("y30r21", "Benchmark: fuldtidspersoner på offentlig forsørgelse, forventet og faktisk",
-                  "Benchmark", "QMAT", periods, list(AREAS), ("_ygrpr21", "Ydelsesgrupper", list(BENEFIT_GROUPS)),
-                  [("mgrpr21", "mgrpr21_1", "Forventet antal fuldtidspersoner"),
-                   ("mgrpr21", "mgrpr21_2", "Faktisk antal fuldtidspersoner"),
-                   ("mgrpr21", "mgrpr21_3", "Forskel (fuldtidspersoner)"),
-                   ("mgrpr21", "mgrpr21_4", "Forventet andel (pct.)"),
-                   ("mgrpr21", "mgrpr21_5", "Faktisk andel (pct.)"),
-                   ("mgrpr21", "mgrpr21_6", "Placering på benchmarkranglisten")])
+    t = FakeTable(
+        "y30r21",
+        "Benchmark: fuldtidspersoner på offentlig forsørgelse, forventet og faktisk",
+        "Benchmark",
+        "QMAT",
+        periods,
+        list(AREAS),
+        ("_ygrpr21", "Ydelsesgrupper", list(BENEFIT_GROUPS)),
+        [
+            ("mgrpr21", "mgrpr21_1", "Forventet antal fuldtidspersoner"),
+            ("mgrpr21", "mgrpr21_2", "Faktisk antal fuldtidspersoner"),
+            ("mgrpr21", "mgrpr21_3", "Forskel (fuldtidspersoner)"),
+            ("mgrpr21", "mgrpr21_4", "Forventet andel (pct.)"),
+            ("mgrpr21", "mgrpr21_5", "Faktisk andel (pct.)"),
+            ("mgrpr21", "mgrpr21_6", "Placering på benchmarkranglisten"),
+        ],
+    )
     for i, p in enumerate(periods):
         t.data[("751", p, "/")] = [30120.5, 29870.0 - i, 29870.0 - i - 30120.5, 14.2, 14.1, 31 - i]
         t.data[("751", p, "2")] = [7012.0, 7300.5, 288.5, 3.3, 3.4, 70]

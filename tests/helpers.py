@@ -14,8 +14,9 @@ DEMO_UNTIL = "2026M09"
 def state(con) -> tuple:
     """What must not change when an extract is rejected: the loads and every fact table's rows."""
     loads = con.execute("select load_id, kind, rows, status from load_log order by load_id").fetchall()
-    counts = tuple(con.execute(f"select count(*), count(replaced_by) from {k.table}").fetchall()[0]
-                   for k in loader.KINDS.values())
+    counts = tuple(
+        con.execute(f"select count(*), count(replaced_by) from {k.table}").fetchall()[0] for k in loader.KINDS.values()
+    )
     return loads, counts
 
 

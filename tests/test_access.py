@@ -36,15 +36,22 @@ def test_each_wrong_passphrase_doubles_the_wait_then_the_address_is_locked_out()
     assert table.wait(ADDRESS, now) == (0.0, 0)
 
 
-@pytest.mark.parametrize("wait, failures, checked, message", [
-    (1, 1, True, "Forkert adgangskode; prøv igen om 1 sekund."),
-    (8, 4, True, "Forkert adgangskode; prøv igen om 8 sekunder."),
-    (0.2, 2, False, "Adgangskoden blev ikke prøvet: efter et forkert forsøg skal der gå lidt tid; prøv igen om "
-                    "1 sekund."),
-    (300, 5, True, "For mange forkerte forsøg; prøv igen om 5 minutter."),
-    (61, 7, False, "For mange forkerte forsøg; prøv igen om 2 minutter."),
-    (60, 5, False, "For mange forkerte forsøg; prøv igen om 1 minut."),
-])
+@pytest.mark.parametrize(
+    "wait, failures, checked, message",
+    [
+        (1, 1, True, "Forkert adgangskode; prøv igen om 1 sekund."),
+        (8, 4, True, "Forkert adgangskode; prøv igen om 8 sekunder."),
+        (
+            0.2,
+            2,
+            False,
+            "Adgangskoden blev ikke prøvet: efter et forkert forsøg skal der gå lidt tid; prøv igen om 1 sekund.",
+        ),
+        (300, 5, True, "For mange forkerte forsøg; prøv igen om 5 minutter."),
+        (61, 7, False, "For mange forkerte forsøg; prøv igen om 2 minutter."),
+        (60, 5, False, "For mange forkerte forsøg; prøv igen om 1 minut."),
+    ],
+)
 def test_the_message_says_how_long_to_wait_in_danish(wait, failures, checked, message):
     assert access.refusal(wait, failures, checked) == message
 
@@ -81,9 +88,19 @@ def test_the_table_forgets_old_addresses_when_it_is_full():
     assert table.wait("198.51.100.4", 100.0) == (0.0, 0) and table.wait("198.51.100.5", 100.0) == (0.0, 1)
 
 
-@pytest.mark.parametrize("typed, name", [
-    ("  Anne   B. ", "Anne B."), ("AB", "AB"), ("Søren\tØstergård", "Søren Østergård"), ("", None), ("   ", None),
-    (None, None), ("x" * (access.NAME_MAX + 1), None), ("A\x00B", None), ("A\u202eB", None),
-])
+@pytest.mark.parametrize(
+    "typed, name",
+    [
+        ("  Anne   B. ", "Anne B."),
+        ("AB", "AB"),
+        ("Søren\tØstergård", "Søren Østergård"),
+        ("", None),
+        ("   ", None),
+        (None, None),
+        ("x" * (access.NAME_MAX + 1), None),
+        ("A\x00B", None),
+        ("A\u202eB", None),
+    ],
+)
 def test_the_analyst_name_is_plain_trimmed_and_short(typed, name):
     assert access.analyst_name(typed) == name

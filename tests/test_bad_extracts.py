@@ -46,8 +46,7 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str | None]] = {
     "bom_only.csv": ("kunne ikke finde en overskriftslinje", None, None, None),
     "header_only.csv": ("ingen datarækker", None, None, None),
     "binary_garbage.csv": ("filen er binær", None, None, None),
-    "pipe_separated.csv": ("hvilken slags udtræk", 1, None,
-                           "Område|Periode|Ydelse|Visitationskategori|Antal personer"),
+    "pipe_separated.csv": ("hvilken slags udtræk", 1, None, "Område|Periode|Ydelse|Visitationskategori|Antal personer"),
     "comma_separated_decimal_comma.csv": ("forkert antal kolonner", 2, None, None),
     "unknown_kind.csv": ("hvilken slags udtræk", 1, None, None),
     "missing_column.csv": ("mangler kolonnen 'Ydelse'", 1, "Ydelse", None),
@@ -57,8 +56,12 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str | None]] = {
     "unterminated_quote.csv": ("kan ikke læses som CSV", 2, None, None),
     # The line a text editor shows, not the record number: the quoted team name spans lines 2 and 3.
     "line_break_in_quoted_cell.csv": ("større end 0", 4, "Sagsbehandlere (årsværk)", "0"),
-    "line_break_then_ragged_row.csv": ("forkert antal kolonner", 4, None,
-                                       "Aarhus;2024M03;Team Syd;Sygedagpenge;40;2;9"),
+    "line_break_then_ragged_row.csv": (
+        "forkert antal kolonner",
+        4,
+        None,
+        "Aarhus;2024M03;Team Syd;Sygedagpenge;40;2;9",
+    ),
     # Values
     "non_numeric.csv": ("ikke et tal", 2, "Antal personer", "mange"),
     "negative_count.csv": ("negativt tal", 2, "Antal personer", "-5"),
@@ -103,15 +106,18 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str | None]] = {
     "zip_without_workbook.xlsx": ("ikke et Excel-regneark", None, None, None),
     "corrupt_sheet.xlsx": ("beskadiget", None, None, None),
     "old_format.xls": ("gammelt Excel-format", None, None, None),
-    "title_rows_unknown_category.xlsx": ("ukendt værdi for 'Visitationskategori'", 6, "Visitationskategori",
-                                         "Halvparat"),
+    "title_rows_unknown_category.xlsx": (
+        "ukendt værdi for 'Visitationskategori'",
+        6,
+        "Visitationskategori",
+        "Halvparat",
+    ),
     "excel_date_as_period.xlsx": ("ugyldig periode", 2, "Periode", None),
     "formula_in_area.xlsx": ("ukendt område", 2, "Område", None),
     "formula_without_value.xlsx": ("cellen E3 har en formel uden gemt værdi", 3, "Antal personer", "=E2+1"),
     "formula_error_value.xlsx": ("cellen E3 viser fejlen #DIV/0!", 3, "Antal personer", "=E2/0"),
     "data_on_second_sheet.xlsx": ("læste arket 'Forside' (ark 1 af 2)", None, None, None),
-    "blank_rows_above_title.xlsx": ("ukendt værdi for 'Visitationskategori'", 7, "Visitationskategori",
-                                    "Halvparat"),
+    "blank_rows_above_title.xlsx": ("ukendt værdi for 'Visitationskategori'", 7, "Visitationskategori", "Halvparat"),
     "header_only.xlsx": ("ingen datarækker", None, None, None),
     "empty_sheet.xlsx": ("ingen overskrift", None, None, None),
     # JSON
@@ -170,10 +176,28 @@ LATE_ROWS = 8100  # 540 months for each of 15 areas: about 340 KB
 
 def _late_invalid_utf8(path: Path) -> None:
     """Valid UTF-8 for well beyond the 256 KB sample, then one Windows-1252 byte."""
-    areas = ["Aarhus", "Odense", "Aalborg", "Vejle", "Randers", "Kolding", "Horsens", "Silkeborg", "Herning",
-             "Viborg", "Esbjerg", "Holbæk", "Næstved", "Køge", "Hjørring"]
-    rows = [f"{a};{2001 + m // 12}M{m % 12 + 1:02d};Kontanthjælp;Jobparat;{m}\n"
-            for a in areas for m in range(LATE_ROWS // len(areas))]
+    areas = [
+        "Aarhus",
+        "Odense",
+        "Aalborg",
+        "Vejle",
+        "Randers",
+        "Kolding",
+        "Horsens",
+        "Silkeborg",
+        "Herning",
+        "Viborg",
+        "Esbjerg",
+        "Holbæk",
+        "Næstved",
+        "Køge",
+        "Hjørring",
+    ]
+    rows = [
+        f"{a};{2001 + m // 12}M{m % 12 + 1:02d};Kontanthjælp;Jobparat;{m}\n"
+        for a in areas
+        for m in range(LATE_ROWS // len(areas))
+    ]
     body = (VIS + "".join(rows)).encode("utf-8")
     assert len(body) > 300 * 1024
     path.write_bytes(body + b"Ringsted;2024M01;Kontanthj\xe6lp;Jobparat;5\n")
@@ -185,8 +209,13 @@ def _bomb(path: Path) -> None:
     Written with the raw-deflate helper below rather than zipfile's compressor (which takes seconds to deflate
     640 MB); zipfile reads it back to show the sizes are real.
     """
-    small = [(name, body.encode()) for name, body in (("[Content_Types].xml", '<?xml version="1.0"?><Types/>'),
-                                                      ("xl/workbook.xml", '<?xml version="1.0"?><workbook/>'))]
+    small = [
+        (name, body.encode())
+        for name, body in (
+            ("[Content_Types].xml", '<?xml version="1.0"?><Types/>'),
+            ("xl/workbook.xml", '<?xml version="1.0"?><workbook/>'),
+        )
+    ]
     members = [(name, _deflate(raw), zlib.crc32(raw), len(raw)) for name, raw in small]
     members.append(("xl/worksheets/sheet1.xml", *_deflate_repeated(b"", b" " * (1 << 20), 640, b"")))
     _write_zip(path, members)
@@ -248,11 +277,33 @@ def _write_zip(path: Path, members: list[tuple[str, bytes, int, int]]) -> None:
         offset = len(out)
         out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(encoded), 0)
         out += encoded + data
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
-                               len(encoded), 0, 0, 0, 0, 0, offset) + encoded
+        central += (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                len(data),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
     directory_at = len(out)
-    out += central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central),
-                                 directory_at, 0)
+    out += central + struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), directory_at, 0
+    )
     path.write_bytes(bytes(out))
 
 
@@ -267,14 +318,16 @@ GENERATORS = {
 
 # --- fixtures --------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     """A warehouse holding one valid load, built once and copied for each test."""
     root = tmp_path_factory.mktemp("bad-template")
     path = root / "warehouse.duckdb"
     base = root / "base.csv"
-    base.write_text(VIS + "Aarhus;2024M01;Kontanthjælp;Jobparat;100\nOdense;2024M01;Kontanthjælp;Jobparat;80\n",
-                    encoding="utf-8")
+    base.write_text(
+        VIS + "Aarhus;2024M01;Kontanthjælp;Jobparat;100\nOdense;2024M01;Kontanthjælp;Jobparat;80\n", encoding="utf-8"
+    )
     con = connect(path)
     try:
         loader.load(base, source="test", con=con)
@@ -311,11 +364,16 @@ def extract(tmp_path_factory):
 
 
 def _cases() -> list:
-    return [pytest.param(name, id=name, marks=[pytest.mark.xfail(reason=KNOWN_BUGS[name], strict=True)]
-                         if name in KNOWN_BUGS else []) for name in STORED + list(GENERATORS)]
+    return [
+        pytest.param(
+            name, id=name, marks=[pytest.mark.xfail(reason=KNOWN_BUGS[name], strict=True)] if name in KNOWN_BUGS else []
+        )
+        for name in STORED + list(GENERATORS)
+    ]
 
 
 # --- the corpus --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", _cases())
 def test_bad_extract_is_rejected_whole(preloaded, extract, name):
@@ -345,7 +403,7 @@ def test_bad_extract_is_rejected_whole(preloaded, extract, name):
 
 
 def test_every_stored_file_has_an_expectation():
-    assert set(STORED) == set(EXPECTED), (set(STORED) ^ set(EXPECTED))
+    assert set(STORED) == set(EXPECTED), set(STORED) ^ set(EXPECTED)
     assert len(STORED) >= 30
     for name in STORED:
         assert (CORPUS / name).stat().st_size < 50_000, name
@@ -384,8 +442,9 @@ def test_check_is_clean_after_all_rejections(preloaded, extract, tmp_path):
     assert integrity.check(con) == []
     con.close()  # the CLI opens the file itself, as a user runs it
     env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(tmp_path / "warehouse.duckdb")}
-    out = subprocess.run([sys.executable, "-m", "pipelines", "check"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "pipelines", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "konsistent" in out.stdout
     assert re.search(r"visitation\s+1 indlæsninger\s+2 rækker", out.stdout), out.stdout

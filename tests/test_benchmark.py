@@ -11,8 +11,10 @@ from pipelines import integrity, loader
 from pipelines.kinds import BENCHMARK, KINDS, detect_kind
 from queries import QUERY_DIR
 
-HEADER = ("Område;Periode;Ydelsesgruppe;Forventet antal fuldtidspersoner;Faktisk antal fuldtidspersoner;"
-          "Forventet andel (pct.);Faktisk andel (pct.);Forskel (fuldtidspersoner);Placering på benchmarkranglisten\n")
+HEADER = (
+    "Område;Periode;Ydelsesgruppe;Forventet antal fuldtidspersoner;Faktisk antal fuldtidspersoner;"
+    "Forventet andel (pct.);Faktisk andel (pct.);Forskel (fuldtidspersoner);Placering på benchmarkranglisten\n"
+)
 # As the jobindsats portal writes it: ';', decimal comma, thousands dots, '..' for a suppressed cell.
 Y30R21 = HEADER + (
     "Hjørring;2024QMAT02;Ydelsesgrupper i alt;7.123,4;6.987,1;17,2;16,9;-136,3;12\n"
@@ -21,9 +23,11 @@ Y30R21 = HEADER + (
     "Aarhus;2024QMAT02;Ydelsesgrupper i alt;35.432,1;35.000,0;15,25;15,06;;20\n"
     "Hjørring;2024QMAT01;Ydelsesgrupper i alt;7.100,0;7.000,0;17,1;16,9;-100,0;15\n"
 )
-VIEW = ("select area, area_code, period, start_date::varchar, end_date::varchar, benefit_group, benefit_group_label, "
-        "expected_ftp, actual_ftp, difference_ftp, difference_pct, expected_pct, actual_pct, rank, suppressed, source "
-        "from benchmark order by area, period, benefit_group")
+VIEW = (
+    "select area, area_code, period, start_date::varchar, end_date::varchar, benefit_group, benefit_group_label, "
+    "expected_ftp, actual_ftp, difference_ftp, difference_pct, expected_pct, actual_pct, rank, suppressed, source "
+    "from benchmark order by area, period, benefit_group"
+)
 
 
 def sql(name: str) -> str:
@@ -32,8 +36,17 @@ def sql(name: str) -> str:
 
 def test_the_kind_and_its_canonical_columns():
     assert KINDS["benchmark"] is BENCHMARK and BENCHMARK.table == "fact_benchmark"
-    assert [c.name for c in BENCHMARK.columns] == ["area", "period", "benefit_group", "expected_ftp", "actual_ftp",
-                                                   "expected_pct", "actual_pct", "difference_ftp", "rank"]
+    assert [c.name for c in BENCHMARK.columns] == [
+        "area",
+        "period",
+        "benefit_group",
+        "expected_ftp",
+        "actual_ftp",
+        "expected_pct",
+        "actual_pct",
+        "difference_ftp",
+        "rank",
+    ]
     assert BENCHMARK.keys == ("area_code", "period", "benefit_group")
     assert BENCHMARK.replace_scope == ("area_code", "period")
     for col in BENCHMARK.columns:
@@ -42,12 +55,15 @@ def test_the_kind_and_its_canonical_columns():
     assert [c.name for c in BENCHMARK.columns if not c.required] == ["difference_ftp", "rank"]
 
 
-@pytest.mark.parametrize("headers", [
-    HEADER.strip().split(";"),
-    ["area", "period", "_ygrpr21", "expected_ftp", "actual_ftp", "expected_pct", "actual_pct"],  # API form
-    ["area", "period", "_ygrpr21", "mgrpr21_1", "mgrpr21_2", "mgrpr21_3", "mgrpr21_4", "mgrpr21_5", "mgrpr21_6"],
-    ["Kommune", "Periode", "Ydelsesgrupper", "Forventet", "Faktisk"],
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        HEADER.strip().split(";"),
+        ["area", "period", "_ygrpr21", "expected_ftp", "actual_ftp", "expected_pct", "actual_pct"],  # API form
+        ["area", "period", "_ygrpr21", "mgrpr21_1", "mgrpr21_2", "mgrpr21_3", "mgrpr21_4", "mgrpr21_5", "mgrpr21_6"],
+        ["Kommune", "Periode", "Ydelsesgrupper", "Forventet", "Faktisk"],
+    ],
+)
 def test_detected_from_its_columns(headers):
     assert detect_kind(headers) is BENCHMARK
 
@@ -85,25 +101,33 @@ def test_y30r21_csv_loads_into_the_benchmark_view(con, write_file):
 
 def test_a_suppressed_cell_stays_null(con, write_file):
     loader.load(write_file("y30r21.csv", Y30R21), source="test", con=con)
-    row = con.execute("select expected_ftp, actual_ftp, difference_ftp, difference_pct, expected_pct, actual_pct, "
-                      "rank, suppressed from benchmark where benefit_group = 'kontanthjaelp'").fetchall()
+    row = con.execute(
+        "select expected_ftp, actual_ftp, difference_ftp, difference_pct, expected_pct, actual_pct, "
+        "rank, suppressed from benchmark where benefit_group = 'kontanthjaelp'"
+    ).fetchall()
     assert row == [(1234.5, None, None, None, 3.0, None, None, True)]
 
 
-@pytest.mark.parametrize("rank,message", [("2,5", "helt antal"), ("0", "1 (bedst) eller derover"),
-                                          ("-3", "negativt tal")])
+@pytest.mark.parametrize(
+    "rank,message", [("2,5", "helt antal"), ("0", "1 (bedst) eller derover"), ("-3", "negativt tal")]
+)
 def test_a_rank_must_be_a_whole_number_from_one(con, write_file, rank, message):
-    path = write_file("bad_rank.csv", HEADER + f"Hjørring;2024QMAT02;Ydelsesgrupper i alt;7.123,4;6.987,1;17,2;16,9;"
-                                               f"-136,3;{rank}\n")
+    path = write_file(
+        "bad_rank.csv", HEADER + f"Hjørring;2024QMAT02;Ydelsesgrupper i alt;7.123,4;6.987,1;17,2;16,9;-136,3;{rank}\n"
+    )
     problems = rejected(con, path)
     column = "Placering på benchmarkranglisten"
-    assert any(message in p.message and p.value == rank and p.row == 2 and p.column == column
-               for p in problems), problems
+    assert any(message in p.message and p.value == rank and p.row == 2 and p.column == column for p in problems), (
+        problems
+    )
 
 
 def test_unknown_benefit_group_and_share_over_100_are_rejected(con, write_file):
-    path = write_file("bad.csv", HEADER + "Hjørring;2024QMAT02;Pension i alt;7.123,4;6.987,1;17,2;16,9;;12\n"
-                                          "Hjørring;2024QMAT03;Førtidspension;7.123,4;6.987,1;117,2;16,9;;12\n")
+    path = write_file(
+        "bad.csv",
+        HEADER + "Hjørring;2024QMAT02;Pension i alt;7.123,4;6.987,1;17,2;16,9;;12\n"
+        "Hjørring;2024QMAT03;Førtidspension;7.123,4;6.987,1;117,2;16,9;;12\n",
+    )
     messages = {(p.row, p.column): p.message for p in rejected(con, path)}
     assert "ukendt værdi for 'Ydelsesgruppe'" in messages[(2, "Ydelsesgruppe")]
     assert "Ydelsesgrupper i alt" in messages[(2, "Ydelsesgruppe")]
@@ -118,20 +142,26 @@ def test_reload_replaces_a_period_and_undo_restores_it(con, write_file):
     assert second.replaced_rows == 3
 
     def current():
-        return con.execute("select area, period, benefit_group, actual_ftp, rank, load_id from benchmark "
-                           "order by area, period, benefit_group").fetchall()
+        return con.execute(
+            "select area, period, benefit_group, actual_ftp, rank, load_id from benchmark "
+            "order by area, period, benefit_group"
+        ).fetchall()
 
     a, b = first.load_id, second.load_id
-    assert current() == [("Aarhus", "2024QMAT02", "i_alt", 35000.0, 20, a),
-                         ("Hjørring", "2024QMAT01", "i_alt", 7000.0, 15, a),
-                         ("Hjørring", "2024QMAT02", "i_alt", 6950.0, 9, b)]
+    assert current() == [
+        ("Aarhus", "2024QMAT02", "i_alt", 35000.0, 20, a),
+        ("Hjørring", "2024QMAT01", "i_alt", 7000.0, 15, a),
+        ("Hjørring", "2024QMAT02", "i_alt", 6950.0, 9, b),
+    ]
     assert integrity.check(con) == []
     assert loader.undo(con, b) == 1
-    assert current() == [("Aarhus", "2024QMAT02", "i_alt", 35000.0, 20, a),
-                         ("Hjørring", "2024QMAT01", "i_alt", 7000.0, 15, a),
-                         ("Hjørring", "2024QMAT02", "foertidspension", 2100.5, 80, a),
-                         ("Hjørring", "2024QMAT02", "i_alt", 6987.1, 12, a),
-                         ("Hjørring", "2024QMAT02", "kontanthjaelp", None, None, a)]
+    assert current() == [
+        ("Aarhus", "2024QMAT02", "i_alt", 35000.0, 20, a),
+        ("Hjørring", "2024QMAT01", "i_alt", 7000.0, 15, a),
+        ("Hjørring", "2024QMAT02", "foertidspension", 2100.5, 80, a),
+        ("Hjørring", "2024QMAT02", "i_alt", 6987.1, 12, a),
+        ("Hjørring", "2024QMAT02", "kontanthjaelp", None, None, a),
+    ]
     assert integrity.check(con) == []
     again = loader.load(write_file("a.csv", Y30R21), source="test", con=con)
     assert again.skipped_identical and again.load_id == a
@@ -157,26 +187,37 @@ def test_demo_has_benchmark_for_all_98_municipalities(built):
     counts = built.execute(
         "select count(distinct b.area_code), count(distinct b.period), count(distinct b.benefit_group), "
         "min(b.rank), max(b.rank), bool_and(b.source = 'syntetisk demo'), max(b.period) "
-        "from benchmark b join areas a using (area_code) where a.area_type = 'kommune'").fetchall()
+        "from benchmark b join areas a using (area_code) where a.area_type = 'kommune'"
+    ).fetchall()
     assert counts == [(98, 12, 7, 1, 98, True, "2026QMAT03")]
     assert built.execute("select count(*) from areas where area_type = 'kommune'").fetchall() == [(98,)]
     # Every period and group ranks the 98 exactly once.
-    assert built.execute("select count(*) from (select period, benefit_group from benchmark "
-                         "group by all having count(distinct rank) <> 98 or count(*) <> 98)").fetchall() == [(0,)]
+    assert built.execute(
+        "select count(*) from (select period, benefit_group from benchmark "
+        "group by all having count(distinct rank) <> 98 or count(*) <> 98)"
+    ).fetchall() == [(0,)]
 
 
 def test_series_query(built):
-    rows = built.sql(sql("benchmark_series"), params={"area": "860", "group": "i_alt", "from": "2012M01",
-                                                      "to": "2026M09"}).pl()
+    rows = built.sql(
+        sql("benchmark_series"), params={"area": "860", "group": "i_alt", "from": "2012M01", "to": "2026M09"}
+    ).pl()
     assert rows.height == 12 and rows["period"][-1] == "2026QMAT03"
     assert rows["period_label"][-1] == "år til 3. kvt. 2026"
     assert (rows["ranked"] == 98).all()
     assert ((rows["difference_ftp"] - (rows["actual_ftp"] - rows["expected_ftp"])).abs() < 1e-6).all()
     # Only the rolling years ending within the chosen months.
-    short = built.sql(sql("benchmark_series"), params={"area": "860", "group": "i_alt", "from": "2025M01",
-                                                       "to": "2026M08"}).pl()
-    assert short["period"].to_list() == ["2025QMAT01", "2025QMAT02", "2025QMAT03", "2025QMAT04", "2026QMAT01",
-                                         "2026QMAT02"]
+    short = built.sql(
+        sql("benchmark_series"), params={"area": "860", "group": "i_alt", "from": "2025M01", "to": "2026M08"}
+    ).pl()
+    assert short["period"].to_list() == [
+        "2025QMAT01",
+        "2025QMAT02",
+        "2025QMAT03",
+        "2025QMAT04",
+        "2026QMAT01",
+        "2026QMAT02",
+    ]
 
 
 def test_ranking_query(built):
@@ -186,12 +227,16 @@ def test_ranking_query(built):
 
 
 def test_similar_query(built):
-    similar = built.sql(sql("benchmark_similar"), params={"area": "860", "group": "i_alt", "period": "2026QMAT03",
-                                                          "n": 5}).pl()
+    similar = built.sql(
+        sql("benchmark_similar"), params={"area": "860", "group": "i_alt", "period": "2026QMAT03", "n": 5}
+    ).pl()
     assert similar.height == 6 and similar["area_code"][0] == "860"
     assert similar["is_chosen"].to_list() == [True] + [False] * 5
     assert set(similar["period"]) == {"2026QMAT03"}
     chosen = similar["expected_pct"][0]
-    others = built.execute("select abs(expected_pct - ?) as d from benchmark where benefit_group = 'i_alt' and "
-                           "period = '2026QMAT03' and area_code <> '860' order by d limit 5", [chosen]).fetchall()
+    others = built.execute(
+        "select abs(expected_pct - ?) as d from benchmark where benefit_group = 'i_alt' and "
+        "period = '2026QMAT03' and area_code <> '860' order by d limit 5",
+        [chosen],
+    ).fetchall()
     assert similar["distance"][1:].to_list() == pytest.approx([d for (d,) in others])

@@ -30,9 +30,17 @@ XSS = "<img src=x onerror=alert(1)>"
 HOSTILE = "[x](https://example.invalid) ![y](http://127.0.0.1:9/y.png) <b>z</b>"
 HOSTILE_HOSTS = ("example.invalid", "127.0.0.1:9")
 # Every address the sidebar and the pages' links use ("" is the root, where Overblik lives), and "/overblik".
-PAGES = {"": "Overblik", "overblik": "Overblik", "faelles-borgere": "Fælles borgere", "visitation": "Visitation",
-         "aktivering": "Aktivering", "sagstal": "Sagstal", "investering": "Investering", "benchmark": "Benchmark",
-         "data": "Data"}
+PAGES = {
+    "": "Overblik",
+    "overblik": "Overblik",
+    "faelles-borgere": "Fælles borgere",
+    "visitation": "Visitation",
+    "aktivering": "Aktivering",
+    "sagstal": "Sagstal",
+    "investering": "Investering",
+    "benchmark": "Benchmark",
+    "data": "Data",
+}
 # Records every modal dialog a document shows, even one that is closed again before a test looks.
 WATCH_DIALOGS = """
 window.__dialogs = [];
@@ -50,8 +58,10 @@ pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
     if os.environ.get("CI") == "true":
         raise RuntimeError("CI=true but /usr/bin/chromium is missing: .ci/run must install Debian's chromium")
-    pytest.skip("BROWSER TESTS SKIPPED: /usr/bin/chromium not found (apt-get install chromium to run them)",
-                allow_module_level=True)
+    pytest.skip(
+        "BROWSER TESTS SKIPPED: /usr/bin/chromium not found (apt-get install chromium to run them)",
+        allow_module_level=True,
+    )
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
@@ -72,9 +82,18 @@ class Server(sessions.Server):
 def browser():
     with sync_playwright() as p:
         chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -84,8 +103,12 @@ def server(built_warehouse, tmp_path_factory, browser):
     folder = tmp_path_factory.mktemp("e2e")
     warehouse = folder / "warehouse.duckdb"
     shutil.copy(built_warehouse, warehouse)
-    srv = Server(warehouse, folder / "streamlit.log", JOBINDSATS_API_KEY=API_KEY,
-                 JOBINDSATS_API_URL=f"http://127.0.0.1:{sessions.free_port()}")
+    srv = Server(
+        warehouse,
+        folder / "streamlit.log",
+        JOBINDSATS_API_KEY=API_KEY,
+        JOBINDSATS_API_URL=f"http://127.0.0.1:{sessions.free_port()}",
+    )
     warm_up(browser, srv)
     yield srv
     srv.stop()
@@ -131,9 +154,11 @@ def open_page(page: Page, url: str) -> None:
 
 def wait_idle(page: Page) -> None:
     """Until the script run is over: the app root says so in data-test-script-state."""
-    page.wait_for_function("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
-                           " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+        " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
+        timeout=60_000,
+    )
     page.wait_for_timeout(300)
 
 
@@ -202,7 +227,6 @@ def test_changing_municipality_changes_a_known_number(server, page):
 def test_shared_url_gives_the_same_view(server, page):
     link = f"{server.url}/visitation?kommune=751&fra=2015M01&til=2016M12&frekvens=Q"
     open_page(page, link)
-    sidebar = page.locator("[data-testid='stSidebar']")
     assert selected(page, "Kommune") == "Aarhus"
     assert selected(page, "Fra") == "jan. 2015"
     assert "frekvens=Q" in page.url and "kommune=751" in page.url
@@ -234,8 +258,11 @@ def test_exports_download_png_and_csv(server, page):
 
 def test_analyst_upload_shows_on_dashboard_and_text_stays_text(server, page, tmp_path):
     extract = tmp_path / "sagstal_e2e.csv"
-    extract.write_text("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
-                       f"Vejen;2031M01;{XSS};Sygedagpenge;100;2,0\n", encoding="utf-8")
+    extract.write_text(
+        "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
+        f"Vejen;2031M01;{XSS};Sygedagpenge;100;2,0\n",
+        encoding="utf-8",
+    )
     open_page(page, f"{server.url}/data")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(extract))
     page.get_by_role("button", name="Indlæs sagstal_e2e.csv").click()
@@ -252,8 +279,10 @@ def test_analyst_upload_shows_on_dashboard_and_text_stays_text(server, page, tmp
 
 def test_rejected_upload_lists_problems(server, page, tmp_path):
     extract = tmp_path / "forkert.csv"
-    extract.write_text("Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
-                       f"{XSS};2024M13;Kontanthjælp;Jobparat;-1\n", encoding="utf-8")
+    extract.write_text(
+        f"Område;Periode;Ydelse;Visitationskategori;Antal personer\n{XSS};2024M13;Kontanthjælp;Jobparat;-1\n",
+        encoding="utf-8",
+    )
     open_page(page, f"{server.url}/data")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(extract))
     expect(page.get_by_text("forkert.csv er afvist")).to_be_visible(timeout=60_000)
@@ -303,10 +332,16 @@ def test_manager_cannot_reach_upload_by_url(built_warehouse, tmp_path, browser):
 
 # --- serving while loading ---------------------------------------------------------------------------
 
+
 def pipelines_cli(args: list[str], warehouse: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipelines", *args], cwd=ROOT,
-                            env={**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines", *args],
+        cwd=ROOT,
+        env={**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def recipients(tab: Page, srv: Server) -> str:
@@ -323,7 +358,7 @@ def browse_while(proc: subprocess.Popen, tabs: list[Page], servers: list[Server]
     n = 0
     while proc.poll() is None:
         path, title = paths[n % len(paths)]
-        for i, (tab, srv) in enumerate(zip(tabs, servers)):
+        for i, (tab, srv) in enumerate(zip(tabs, servers, strict=True)):
             running = proc.poll() is None
             open_page(tab, f"{srv.url}/{path}?kommune=751")
             expect(tab.locator("h1").first).to_contain_text(title)
@@ -354,7 +389,7 @@ def test_two_servers_serve_every_page_while_a_third_process_loads_and_undoes(bui
             tabs.append(contexts[-1].new_page())
             tabs[-1].dialogs = []
             tabs[-1].on("dialog", lambda d, tab=tabs[-1]: (tab.dialogs.append(d.message), d.dismiss()))
-        before = [recipients(tab, srv) for tab, srv in zip(tabs, servers)]
+        before = [recipients(tab, srv) for tab, srv in zip(tabs, servers, strict=True)]
         assert before[0] == before[1] and before[0] not in ("", "–")
 
         load = pipelines_cli(["load", str(big)], warehouse)
@@ -362,7 +397,7 @@ def test_two_servers_serve_every_page_while_a_third_process_loads_and_undoes(bui
         out, err = load.communicate(timeout=300)
         assert load.returncode == 0, err
         assert {i for i, _ in during_load} == {0, 1}, during_load  # both servers answered while it loaded
-        after = [recipients(tab, srv) for tab, srv in zip(tabs, servers)]
+        after = [recipients(tab, srv) for tab, srv in zip(tabs, servers, strict=True)]
         assert after[0] == after[1] != before[0]  # both serve the new snapshot
 
         load_id = out.split("indlæsning ", 1)[1].split(",", 1)[0]
@@ -370,7 +405,7 @@ def test_two_servers_serve_every_page_while_a_third_process_loads_and_undoes(bui
         during_undo = browse_while(undo, tabs, servers)
         out, err = undo.communicate(timeout=300)
         assert undo.returncode == 0, err
-        assert [recipients(tab, srv) for tab, srv in zip(tabs, servers)] == before  # the old figures again
+        assert [recipients(tab, srv) for tab, srv in zip(tabs, servers, strict=True)] == before  # the old figures again
         assert all(tab.dialogs == [] for tab in tabs)
         print(f"page requests during the load: {len(during_load)}, during the undo: {len(during_undo)}")
     finally:
@@ -378,6 +413,8 @@ def test_two_servers_serve_every_page_while_a_third_process_loads_and_undoes(bui
             context.close()
         for srv in servers:
             srv.stop()
+
+
 def test_an_unexpected_error_is_shown_in_danish_and_logged_with_its_traceback(tmp_path, browser, page):
     warehouse = tmp_path / "warehouse.duckdb"
     warehouse.write_bytes(b"not a database " * 400)  # a damaged warehouse file
@@ -415,10 +452,10 @@ def test_text_from_data_and_links_is_never_markup(built_warehouse, tmp_path, bro
     con.close()
     uploads = {
         f"sagstal {HOSTILE}.csv": "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
-                                  f"Vejen;2032M01;{HOSTILE};Sygedagpenge;100;2,0\n",
+        f"Vejen;2032M01;{HOSTILE};Sygedagpenge;100;2,0\n",
         f"investering {HOSTILE}.csv": "Område;Projekt;År;Post;Beløb (kr.);Grundlag;Note\n"
-                                      f"Vejen;{HOSTILE};2026;Investering;-1.000.000;Regnskab;{HOSTILE}\n"
-                                      f"Vejen;{HOSTILE};2026;Besparelse på forsørgelse;3.000.000;Regnskab;{HOSTILE}\n",
+        f"Vejen;{HOSTILE};2026;Investering;-1.000.000;Regnskab;{HOSTILE}\n"
+        f"Vejen;{HOSTILE};2026;Besparelse på forsørgelse;3.000.000;Regnskab;{HOSTILE}\n",
     }
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
@@ -428,7 +465,8 @@ def test_text_from_data_and_links_is_never_markup(built_warehouse, tmp_path, bro
         for name, text in uploads.items():
             open_page(page, f"{srv.url}/data?kommune=575")
             page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
-                files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}])
+                files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}]
+            )
             button = page.locator("[data-testid='stBaseButton-primary']").filter(has_text="Indlæs")
             expect(button).to_be_visible(timeout=60_000)
             assert_inert(page, "Data (review)", name)

@@ -24,11 +24,18 @@ def heatmap_df() -> pl.DataFrame:
         for c, col in enumerate(["Match 1", "Match 2", "Match 3"]):
             # The totals row holds the column sums: larger than any cell of the matrix.
             persons = None if (r, c) == (1, 2) else (r + 1 if r < 3 else 6) * (c + 1) * 1234
-            rows.append({
-                "row_label": row, "col_label": col, "row_order": r, "col_order": c, "persons": persons,
-                "row_share": None if persons is None else 33.3, "col_share": None if persons is None else 12.5,
-                "is_total": row == "I alt",
-            })
+            rows.append(
+                {
+                    "row_label": row,
+                    "col_label": col,
+                    "row_order": r,
+                    "col_order": c,
+                    "persons": persons,
+                    "row_share": None if persons is None else 33.3,
+                    "col_share": None if persons is None else 12.5,
+                    "is_total": row == "I alt",
+                }
+            )
     # Reversed, so only the *_order columns can put the labels in the right order.
     return pl.DataFrame(rows).reverse()
 
@@ -51,36 +58,42 @@ BREAKS = [
 
 
 def rate_df() -> pl.DataFrame:
-    return pl.DataFrame({
-        "date": [date(2024, m, 1) for m in range(1, 7)],
-        "series": ["Jobparate"] * 6,
-        "value": [30.1, 33.2, None, 36.0, 37.5, 34.4],
-    })
+    return pl.DataFrame(
+        {
+            "date": [date(2024, m, 1) for m in range(1, 7)],
+            "series": ["Jobparate"] * 6,
+            "value": [30.1, 33.2, None, 36.0, 37.5, 34.4],
+        }
+    )
 
 
 def caseload_df() -> pl.DataFrame:
-    return pl.DataFrame({
-        "team": ["Team A", "Team B", "Team C", "Team D"],
-        "guidance_label": ["Kontanthjælp"] * 4,
-        "cases_per_worker": [70.0, 50.0, 30.0, None],
-        "low": [45.0, 45.0, 45.0, 45.0],
-        "high": [55.0, 55.0, 55.0, 55.0],
-        "above": [True, False, False, None],
-        "cases": [700, None, 300, None],
-        "caseworker_fte": [10.0, 10.0, 10.0, None],
-        "fte_needed_high": [2.7, 0.0, 0.0, None],
-        "fte_needed_low": [5.6, 1.1, 0.0, None],
-    })
+    return pl.DataFrame(
+        {
+            "team": ["Team A", "Team B", "Team C", "Team D"],
+            "guidance_label": ["Kontanthjælp"] * 4,
+            "cases_per_worker": [70.0, 50.0, 30.0, None],
+            "low": [45.0, 45.0, 45.0, 45.0],
+            "high": [55.0, 55.0, 55.0, 55.0],
+            "above": [True, False, False, None],
+            "cases": [700, None, 300, None],
+            "caseworker_fte": [10.0, 10.0, 10.0, None],
+            "fte_needed_high": [2.7, 0.0, 0.0, None],
+            "fte_needed_low": [5.6, 1.1, 0.0, None],
+        }
+    )
 
 
 def investment_df() -> pl.DataFrame:
-    return pl.DataFrame({
-        "year": [2024, 2025, 2026],
-        "investment": [9_900_000.0, 5_000_000.0, 5_000_000.0],
-        "avoided": [2_000_000.0, 8_000_000.0, None],
-        "net": [-7_900_000.0, 3_000_000.0, None],
-        "cumulative": [-7_900_000.0, -4_900_000.0, None],
-    })
+    return pl.DataFrame(
+        {
+            "year": [2024, 2025, 2026],
+            "investment": [9_900_000.0, 5_000_000.0, 5_000_000.0],
+            "avoided": [2_000_000.0, 8_000_000.0, None],
+            "net": [-7_900_000.0, 3_000_000.0, None],
+            "cumulative": [-7_900_000.0, -4_900_000.0, None],
+        }
+    )
 
 
 def coverage_df(areas=("Hjørring",)) -> pl.DataFrame:
@@ -95,38 +108,55 @@ def coverage_df(areas=("Hjørring",)) -> pl.DataFrame:
 
 
 def compare_df() -> pl.DataFrame:
-    return pl.DataFrame({
-        "label": ["Frederikshavn", "Hjørring", "Aalborg"],
-        "value": [None, 35.5, 40.1],
-        "highlight": [False, True, False],
-    })
+    return pl.DataFrame(
+        {
+            "label": ["Frederikshavn", "Hjørring", "Aalborg"],
+            "value": [None, 35.5, 40.1],
+            "highlight": [False, True, False],
+        }
+    )
 
 
 def benchmark_df() -> pl.DataFrame:
     """Actual and expected full-time persons for three rolling years, the middle actual suppressed."""
     rows = []
-    for i, (end, label) in enumerate(((date(2025, 12, 31), "år til 4. kvt. 2025"),
-                                      (date(2026, 3, 31), "år til 1. kvt. 2026"),
-                                      (date(2026, 6, 30), "år til 2. kvt. 2026"))):
+    for i, (end, label) in enumerate(
+        (
+            (date(2025, 12, 31), "år til 4. kvt. 2025"),
+            (date(2026, 3, 31), "år til 1. kvt. 2026"),
+            (date(2026, 6, 30), "år til 2. kvt. 2026"),
+        )
+    ):
         actual = None if i == 1 else 4800.0 - 10 * i
         expected = 4950.0 + 5 * i
         difference = None if actual is None else actual - expected
         for series, value in (("Faktisk", actual), ("Forventet", expected)):
-            rows.append({"date": end, "period_label": label, "series": series, "value": value,
-                         "difference": difference, "rank": None if actual is None else 33 + i, "ranked": 98})
+            rows.append(
+                {
+                    "date": end,
+                    "period_label": label,
+                    "series": series,
+                    "value": value,
+                    "difference": difference,
+                    "rank": None if actual is None else 33 + i,
+                    "ranked": 98,
+                }
+            )
     return pl.DataFrame(rows)
 
 
 def similar_df() -> pl.DataFrame:
-    return pl.DataFrame({
-        "area": ["Hjørring", "Viborg", "Greve", "Glostrup"],
-        "difference_pct": [-0.40, 0.35, -0.16, None],
-        "expected_pct": [11.97, 11.99, 11.83, 12.15],
-        "actual_pct": [11.57, 12.34, 11.67, None],
-        "difference_ftp": [-166.3, 228.2, -54.3, None],
-        "rank": [33, 71, 47, None],
-        "is_chosen": [True, False, False, False],
-    })
+    return pl.DataFrame(
+        {
+            "area": ["Hjørring", "Viborg", "Greve", "Glostrup"],
+            "difference_pct": [-0.40, 0.35, -0.16, None],
+            "expected_pct": [11.97, 11.99, 11.83, 12.15],
+            "actual_pct": [11.57, 12.34, 11.67, None],
+            "difference_ftp": [-166.3, 228.2, -54.3, None],
+            "rank": [33, 71, 47, None],
+            "is_chosen": [True, False, False, False],
+        }
+    )
 
 
 BENCHMARK_BREAKS = [{"date": date(2026, 1, 1), "label": "Nyt benchmark 2026"}]
@@ -136,18 +166,22 @@ def build_all() -> dict[str, alt.TopLevelMixin]:
     return {
         "heatmap_matrix": charts.heatmap_matrix(heatmap_df(), "Målgrupper og matchgrupper", "Personer"),
         "category_time_series": charts.category_time_series(
-            series_df(), "Personer", "Visiterede", ["Hjørring", "Syntetisk demo"], breaks=BREAKS),
+            series_df(), "Personer", "Visiterede", ["Hjørring", "Syntetisk demo"], breaks=BREAKS
+        ),
         "category_time_series_lines": charts.category_time_series(
-            series_df(("Hjørring", "Aalborg")), "Personer", "Visiterede", breaks=BREAKS),
+            series_df(("Hjørring", "Aalborg")), "Personer", "Visiterede", breaks=BREAKS
+        ),
         "rate_with_target": charts.rate_with_target(rate_df(), 35, "Aktiveringsgrad (pct.)", "Aktivering"),
         "caseload_band": charts.caseload_band(caseload_df(), "Sagstal"),
         "investment_curve": charts.investment_curve(investment_df(), "Investering"),
         "coverage": charts.coverage(coverage_df(), "Datadækning"),
         "bar_compare": charts.bar_compare(compare_df(), "Aktiveringsgrad (pct.)", "Sammenligning"),
         "benchmark_time_series": charts.benchmark_time_series(
-            benchmark_df(), "Fuldtidspersoner", "Faktisk og forventet", "Ydelsesgrupper i alt", BENCHMARK_BREAKS),
+            benchmark_df(), "Fuldtidspersoner", "Faktisk og forventet", "Ydelsesgrupper i alt", BENCHMARK_BREAKS
+        ),
         "benchmark_difference_bars": charts.benchmark_difference_bars(
-            similar_df(), "Faktisk minus forventet andel (pct.-point)", "Lignende rammevilkår"),
+            similar_df(), "Faktisk minus forventet andel (pct.-point)", "Lignende rammevilkår"
+        ),
     }
 
 
@@ -156,7 +190,7 @@ def build_all() -> dict[str, alt.TopLevelMixin]:
 
 def layers(spec: dict) -> list[dict]:
     """The unit specs of a chart (the chart itself when it is not layered)."""
-    return spec["layer"] if "layer" in spec else [spec]
+    return spec.get("layer", [spec])
 
 
 def rows_of(spec: dict, unit: dict) -> list[dict]:
@@ -281,8 +315,13 @@ def test_heatmap_encodings(built):
         assert (y["field"], y["type"], y["title"]) == ("row_label", "nominal", "Målgruppe")
         assert x["sort"] == ["Match 1", "Match 2", "Match 3"]
         assert y["sort"] == ["Jobparate", "Aktivitetsparate", "Uddannelsesparate", "I alt"]
-        assert tooltip_titles(unit) == ["Målgruppe", "Matchgruppe", "Antal personer",
-                                        "Andel af rækken (pct.)", "Andel af kolonnen (pct.)"]
+        assert tooltip_titles(unit) == [
+            "Målgruppe",
+            "Matchgruppe",
+            "Antal personer",
+            "Andel af rækken (pct.)",
+            "Andel af kolonnen (pct.)",
+        ]
 
 
 def test_heatmap_totals_have_their_own_treatment(built):
@@ -299,8 +338,10 @@ def test_heatmap_totals_have_their_own_treatment(built):
     assert total_cells["mark"]["color"] == charts.TOTAL_FILL and "color" not in total_cells["encoding"]
     assert total_text["mark"]["fontWeight"] == "bold" and total_text["mark"]["color"] == "black"
     # White numbers on the dark half of the matrix's own scale.
-    assert text["encoding"]["color"]["condition"]["test"] == \
-        f'isValid(datum["persons"]) && datum["persons"] > {11106 * 0.55}'
+    assert (
+        text["encoding"]["color"]["condition"]["test"]
+        == f'isValid(datum["persons"]) && datum["persons"] > {11106 * 0.55}'
+    )
     assert "22.212" in svg_texts(built["heatmap_matrix"])
 
 
@@ -308,8 +349,18 @@ def test_heatmap_keeps_suppressed_cells_null(built):
     spec = built["heatmap_matrix"].to_dict()
     rows = rows_of(spec, by_mark(spec, "rect")[1])
     suppressed = [r for r in rows if r["row_label"] == "Aktivitetsparate" and r["col_label"] == "Match 3"]
-    assert suppressed == [{"row_label": "Aktivitetsparate", "col_label": "Match 3", "row_order": 1, "col_order": 2,
-                           "persons": None, "row_share": None, "col_share": None, "is_total": False}]
+    assert suppressed == [
+        {
+            "row_label": "Aktivitetsparate",
+            "col_label": "Match 3",
+            "row_order": 1,
+            "col_order": 2,
+            "persons": None,
+            "row_share": None,
+            "col_share": None,
+            "is_total": False,
+        }
+    ]
 
 
 # --- category_time_series -------------------------------------------------------------------------------------
@@ -347,10 +398,15 @@ def test_stack_leaves_gaps_for_suppressed_values(built):
 
 
 def test_stack_puts_nulls_below_others_into_the_gap():
-    df = pl.DataFrame({
-        "date": [date(2020, 1, 1)] * 3, "series": ["a", "b", "c"], "area": ["X"] * 3,
-        "value": [1.0, None, 3.0], "era": ["e"] * 3,
-    })
+    df = pl.DataFrame(
+        {
+            "date": [date(2020, 1, 1)] * 3,
+            "series": ["a", "b", "c"],
+            "area": ["X"] * 3,
+            "value": [1.0, None, 3.0],
+            "era": ["e"] * 3,
+        }
+    )
     stacked = {r["series"]: r for r in charts._stack(df, ["a", "b", "c"]).to_dicts()}
     assert (stacked["c"]["stack_low"], stacked["c"]["stack_high"]) == (0.0, 3.0)
     assert stacked["b"]["stack_high"] is None and stacked["a"]["stack_high"] is None
@@ -432,20 +488,32 @@ def test_caseload_band_layers(built):
     (ticks,) = by_mark(spec, "tick")
     assert band["mark"]["opacity"] == 0.25
     assert band["encoding"]["x"]["field"] == "low" and band["encoding"]["x2"]["field"] == "high"
-    assert bars["encoding"]["x"] == {"field": "cases_per_worker", "type": "quantitative",
-                                     "title": "Sager pr. sagsbehandler"}
+    assert bars["encoding"]["x"] == {
+        "field": "cases_per_worker",
+        "type": "quantitative",
+        "title": "Sager pr. sagsbehandler",
+    }
     colour = bars["encoding"]["color"]
     assert colour["field"] == "status"
-    assert colour["scale"] == {"domain": ["Over båndet", "Inden for båndet", "Under båndet"],
-                               "range": ["#D55E00", "#009E73", "#56B4E9"]}
+    assert colour["scale"] == {
+        "domain": ["Over båndet", "Inden for båndet", "Under båndet"],
+        "range": ["#D55E00", "#009E73", "#56B4E9"],
+    }
     assert {"fold": ["low", "high"], "as": ["bound", "bound_value"]} in ticks["transform"]
     assert ticks["encoding"]["x"]["field"] == "bound_value"
     for unit in (band, bars, ticks):
         assert unit["encoding"]["y"]["field"] == "team"
         assert unit["encoding"]["y"]["sort"] == ["Team A", "Team B", "Team C", "Team D"]
         titles = tooltip_titles(unit)
-        for title in ("Team", "Sagsområde", "Sager pr. sagsbehandler", "Vejledende bånd", "Sager", "Årsværk",
-                      "Årsværk der mangler for at nå øvre grænse"):
+        for title in (
+            "Team",
+            "Sagsområde",
+            "Sager pr. sagsbehandler",
+            "Vejledende bånd",
+            "Sager",
+            "Årsværk",
+            "Årsværk der mangler for at nå øvre grænse",
+        ):
             assert title in titles
     band_expr = calculations(band)["band"]
     assert 'format(datum["low"]' in band_expr and 'format(datum["high"]' in band_expr and '"–"' in band_expr
@@ -485,8 +553,11 @@ def test_investment_curve(built):
     assert line["encoding"]["y"]["field"] == "cumulative_mio"
     assert [r["cumulative_mio"] for r in rows_of(spec, line)] == [pytest.approx(-7.9), pytest.approx(-4.9), None]
     assert rows_of(spec, zero) == [{"zero": 0}]
-    assert line["encoding"]["color"]["scale"]["domain"] == ["Investering", "Undgåede udgifter",
-                                                             "Akkumuleret nettoresultat"]
+    assert line["encoding"]["color"]["scale"]["domain"] == [
+        "Investering",
+        "Undgåede udgifter",
+        "Akkumuleret nettoresultat",
+    ]
     assert ' + " mio. kr."' in calculations(bars)["amount_mio_tekst"]
 
 
@@ -506,8 +577,12 @@ def test_coverage(built):
 
 def test_coverage_with_several_areas():
     spec = charts.coverage(coverage_df(("Hjørring", "Aalborg")), "Titel").to_dict()
-    assert spec["encoding"]["y"]["sort"] == ["Visitation · Aalborg", "Visitation · Hjørring",
-                                             "Aktivering · Aalborg", "Aktivering · Hjørring"]
+    assert spec["encoding"]["y"]["sort"] == [
+        "Visitation · Aalborg",
+        "Visitation · Hjørring",
+        "Aktivering · Aalborg",
+        "Aktivering · Hjørring",
+    ]
     assert spec["encoding"]["y"]["title"] == "Datatype og område"
 
 
@@ -546,8 +621,13 @@ def test_benchmark_time_series(built):
     assert actual == [4800.0, None, 4780.0] and expected == [4950.0, 4955.0, 4960.0]  # the gap stays null
     assert [r["difference"] for r in data if r["series"] == "Faktisk"] == [-150.0, None, -180.0]
     assert [r["rank"] for r in data if r["series"] == "Faktisk"] == [33, None, 35]
-    assert tooltip_titles(line) == ["Periode", "Serie", "Fuldtidspersoner", "Forskel (faktisk − forventet)",
-                                    "Placering på benchmarkranglisten"]
+    assert tooltip_titles(line) == [
+        "Periode",
+        "Serie",
+        "Fuldtidspersoner",
+        "Forskel (faktisk − forventet)",
+        "Placering på benchmarkranglisten",
+    ]
     assert calculations(line)["difference_tekst"].count('"+,.0f"') == 1
     assert '"nr. "' in calculations(line)["rank_label"] and '" af "' in calculations(line)["rank_label"]
     # The series break inside the plotted period is marked as on the other time series.
@@ -570,8 +650,14 @@ def test_benchmark_difference_bars(built):
     assert [r["difference_pct"] for r in data] == [-0.40, 0.35, -0.16, None]
     assert [r["difference_ftp"] for r in data] == [-166.3, 228.2, -54.3, None]
     assert [r["is_chosen"] for r in data] == [True, False, False, False]
-    assert tooltip_titles(bars) == ["Kommune", "Forventet andel", "Faktisk andel", "Forskel (faktisk − forventet)",
-                                    "Forskel (fuldtidspersoner)", "Placering på benchmarkranglisten"]
+    assert tooltip_titles(bars) == [
+        "Kommune",
+        "Forventet andel",
+        "Faktisk andel",
+        "Forskel (faktisk − forventet)",
+        "Forskel (fuldtidspersoner)",
+        "Placering på benchmarkranglisten",
+    ]
     # Room for the labels on both sides of zero.
     low, high = bars["encoding"]["x"]["scale"]["domain"]
     assert low < -0.40 and high > 0.35
@@ -591,8 +677,9 @@ def test_equal_data_shares_one_chart_and_new_data_makes_a_new_one():
     first = charts.category_time_series(series_df(), "Personer", "Titel", stacked=True)
     again = charts.category_time_series(series_df(), "Personer", "Titel", stacked=True)
     assert again is first  # a page shown again skips Altair
-    changed = series_df().with_columns(pl.when(pl.col("series") == "Jobparat").then(pl.col("value") + 1)
-                                       .otherwise(pl.col("value")).alias("value"))
+    changed = series_df().with_columns(
+        pl.when(pl.col("series") == "Jobparat").then(pl.col("value") + 1).otherwise(pl.col("value")).alias("value")
+    )
     other = charts.category_time_series(changed, "Personer", "Titel", stacked=True)
     assert other is not first
     assert charts.category_time_series(series_df(), "Personer", "Anden titel", stacked=True) is not first

@@ -11,18 +11,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli(*args, env):
-    return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_load_list_undo_check(tmp_path):
     env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(tmp_path / "w.duckdb"), "HELHEDSBLIK_USER": "ana"}
     good = tmp_path / "good.csv"
-    good.write_text("Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
-                    "Aarhus;2024M01;Kontanthjælp;Jobparat;1.234\n", encoding="utf-8")
+    good.write_text(
+        "Område;Periode;Ydelse;Visitationskategori;Antal personer\nAarhus;2024M01;Kontanthjælp;Jobparat;1.234\n",
+        encoding="utf-8",
+    )
     bad = tmp_path / "bad.csv"
-    bad.write_text("Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
-                   "Aarhus;2024M01;Kontanthjælp;Jobparat;-3\n", encoding="utf-8")
+    bad.write_text(
+        "Område;Periode;Ydelse;Visitationskategori;Antal personer\nAarhus;2024M01;Kontanthjælp;Jobparat;-3\n",
+        encoding="utf-8",
+    )
 
     out = cli("load", str(good), env=env)
     assert out.returncode == 0, out.stderr
@@ -46,8 +51,9 @@ def test_a_missing_file_is_one_line(tmp_path):
     env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(tmp_path / "w.duckdb")}
     out = cli("load", "/no/such/file.csv", env=env)
     assert out.returncode == 1
-    assert out.stderr.strip().splitlines() == ["fejl: /no/such/file.csv findes ikke eller er ikke en fil; intet er "
-                                               "indlæst"]
+    assert out.stderr.strip().splitlines() == [
+        "fejl: /no/such/file.csv findes ikke eller er ikke en fil; intet er indlæst"
+    ]
     assert "Traceback" not in out.stdout + out.stderr
 
 
@@ -65,8 +71,10 @@ def test_load_reads_the_sheet_given_with_sheet(tmp_path):
 
     out = cli("load", str(book), env=env)
     assert out.returncode == 1
-    assert ("bog.xlsx: læste arket 'Forside' (ark 1 af 2), som ikke har kolonner, der kan genkendes; data ser ud til "
-            "at ligge i arket 'Data'. Vælg arket med --sheet \"Data\" på kommandolinjen") in out.stderr
+    assert (
+        "bog.xlsx: læste arket 'Forside' (ark 1 af 2), som ikke har kolonner, der kan genkendes; data ser ud til "
+        "at ligge i arket 'Data'. Vælg arket med --sheet \"Data\" på kommandolinjen"
+    ) in out.stderr
 
     out = cli("load", str(book), "--sheet", "Data", env=env)
     assert out.returncode == 0, out.stderr

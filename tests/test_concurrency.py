@@ -42,8 +42,11 @@ def test_ten_readers_while_an_analyst_loads(tmp_path):
     before_files = [
         # Aarhus 2007M01 persons is in the big extract's scope: the big load replaces this row.
         _small(tmp_path, "aarhus_2007.csv", "Aarhus;2007M01;Kontanthjælp;Jobparat;11\n"),
-        _small(tmp_path, "landet_2024.csv", "Hele landet;2024M01;Kontanthjælp;Jobparat;1000\n"
-                                            "Hele landet;2024M01;Kontanthjælp;Aktivitetsparat;2000\n"),
+        _small(
+            tmp_path,
+            "landet_2024.csv",
+            "Hele landet;2024M01;Kontanthjælp;Jobparat;1000\nHele landet;2024M01;Kontanthjælp;Aktivitetsparat;2000\n",
+        ),
     ]
     big = tmp_path / "national.csv"
     big_rows = write_big_visitation(big, months=24) * 2  # two measure columns per row
@@ -73,8 +76,10 @@ def test_ten_readers_while_an_analyst_loads(tmp_path):
                     try:
                         t0 = time.monotonic()
                         snapshot = cur.execute(SNAPSHOT).fetchall()[0]
-                        cur.execute("select area, sum(value) from visitation where measure = 'persons' "
-                                    "group by area order by 2 desc limit 5").fetchall()
+                        cur.execute(
+                            "select area, sum(value) from visitation where measure = 'persons' "
+                            "group by area order by 2 desc limit 5"
+                        ).fetchall()
                         t1 = time.monotonic()
                     finally:
                         cur.close()
@@ -86,8 +91,7 @@ def test_ten_readers_while_an_analyst_loads(tmp_path):
             except BaseException:  # noqa: BLE001 - every failure of a reader is a test failure
                 errors.append(f"reader {i}:\n{traceback.format_exc()}")
 
-        threads = [threading.Thread(target=reader, args=(i,), name=f"reader-{i}", daemon=True)
-                   for i in range(READERS)]
+        threads = [threading.Thread(target=reader, args=(i,), name=f"reader-{i}", daemon=True) for i in range(READERS)]
         for t in threads:
             t.start()
 

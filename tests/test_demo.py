@@ -30,8 +30,8 @@ HEADERS = {
     "demo_sagstal": "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)",
     "demo_investering": "Område;Projekt;År;Post;Beløb (kr.);Grundlag;Note",
     "demo_benchmark": "Område;Periode;Ydelsesgruppe;Forventet antal fuldtidspersoner;Faktisk antal fuldtidspersoner;"
-                      "Forventet andel (pct.);Faktisk andel (pct.);Forskel (fuldtidspersoner);"
-                      "Placering på benchmarkranglisten",
+    "Forventet andel (pct.);Faktisk andel (pct.);Forskel (fuldtidspersoner);"
+    "Placering på benchmarkranglisten",
 }
 FAR = ["Matchgruppe 4", "Matchgruppe 5", "Indsatsklar", "Midlertidigt passiv", "Aktivitetsparat"]
 # Whole numbers with thousands dots, one-decimal numbers with a decimal comma, or the '..' marker.
@@ -52,8 +52,12 @@ def read(path: Path) -> pl.DataFrame:
 
 def number(col: str) -> pl.Expr:
     """Danish text to a number; '..' becomes null."""
-    return (pl.col(col).str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-            .cast(pl.Float64, strict=False))
+    return (
+        pl.col(col)
+        .str.replace_all(".", "", literal=True)
+        .str.replace(",", ".", literal=True)
+        .cast(pl.Float64, strict=False)
+    )
 
 
 def visitation(demo_dir: Path) -> pl.DataFrame:
@@ -103,9 +107,11 @@ def test_hele_landet_is_sum_of_municipalities(demo_dir):
     keys = ["Periode", "Ydelse", "Køn", "Alder", "Visitationskategori"]
     vis = visitation(demo_dir).with_columns(n=number("Antal personer"))
     national = vis.filter(pl.col("Område") == "Hele landet").select(*keys, national="n")
-    munis = (vis.filter(pl.col("Område") != "Hele landet")
-             .group_by(keys).agg(known=pl.col("n").sum(), hidden=pl.col("n").is_null().sum(),
-                                 areas=pl.len()))
+    munis = (
+        vis.filter(pl.col("Område") != "Hele landet")
+        .group_by(keys)
+        .agg(known=pl.col("n").sum(), hidden=pl.col("n").is_null().sum(), areas=pl.len())
+    )
     joined = national.join(munis, on=keys, how="full", coalesce=True)
     assert joined.height == national.height
     assert (joined["areas"] == 98).all()
@@ -143,14 +149,18 @@ def test_eras(demo_dir):
     assert match["Periode"].max() <= "2009M12"
     klar = vis.filter(pl.col("Visitationskategori").is_in(["Jobklar", "Indsatsklar", "Midlertidigt passiv"]))
     assert klar["Periode"].min() >= "2010M01" and klar["Periode"].max() <= "2013M12"
-    parat = vis.filter(pl.col("Visitationskategori").is_in(
-        ["Jobparat", "Aktivitetsparat", "Uddannelsesparat", "Åbenlyst uddannelsesparat"]))
+    parat = vis.filter(
+        pl.col("Visitationskategori").is_in(
+            ["Jobparat", "Aktivitetsparat", "Uddannelsesparat", "Åbenlyst uddannelsesparat"]
+        )
+    )
     assert parat["Periode"].min() >= "2014M01"
     youth = vis.filter(pl.col("Ydelse") == "Uddannelseshjælp")
     assert youth["Periode"].min() == "2014M01"
     assert set(youth["Alder"]) == {"Under 30 år"}
     assert set(vis.filter(pl.col("Periode") >= "2014M01", pl.col("Alder") == "Under 30 år")["Ydelse"]) == {
-        "Uddannelseshjælp"}
+        "Uddannelseshjælp"
+    }
     assert set(vis["Køn"]) == {"I alt"}
     assert set(vis["Alder"]) == {"Under 30 år", "30 år og derover"}
     assert vis["Periode"].min() == "2007M01" and vis["Periode"].max() == UNTIL
@@ -184,8 +194,9 @@ def test_suppression(demo_dir):
     assert unsuppressed_small(act, "Aktiverede") == 0
 
     shared = read(demo_dir / "demo_faelles_borgere.csv")
-    detail = shared.filter(pl.col("Matchgruppe") != "I alt",
-                           ~pl.col("Målgruppe").is_in(["SOF borgere i alt", "BIF borgere i alt"]))
+    detail = shared.filter(
+        pl.col("Matchgruppe") != "I alt", ~pl.col("Målgruppe").is_in(["SOF borgere i alt", "BIF borgere i alt"])
+    )
     assert unsuppressed_small(detail, "Antal personer") == 0
     assert (detail["Antal personer"] == "..").any()
     totals = shared.join(detail, on=shared.columns, how="anti")
@@ -210,13 +221,14 @@ def test_activated_never_exceed_persons(demo_dir):
     assert (known["a"] <= known["p"]).all()
     rate = known.filter(pl.col("Område") == "Hele landet", pl.col("Gruppe") == "Alle modtagere")
     by_month = rate.group_by(pl.col("Periode").str.slice(4)).agg((pl.col("a").sum() / pl.col("p").sum()).alias("r"))
-    rates = dict(zip(by_month["Periode"], by_month["r"]))
+    rates = dict(zip(by_month["Periode"], by_month["r"], strict=True))
     assert rates["M07"] < rates["M06"] and 0.25 <= rates["M10"] <= 0.45
 
 
 def test_caseloads_and_investment(demo_dir):
     cases = read(demo_dir / "demo_sagstal.csv").with_columns(
-        per_worker=number("Aktive sager") / number("Sagsbehandlere (årsværk)"))
+        per_worker=number("Aktive sager") / number("Sagsbehandlere (årsværk)")
+    )
     assert "Hele landet" not in set(cases["Område"])
     assert cases.select("Område", "Team").unique().group_by("Område").len()["len"].is_between(2, 8).all()
     assert cases["per_worker"].quantile(0.05) >= 25 and cases["per_worker"].quantile(0.95) <= 115
@@ -231,9 +243,13 @@ def test_caseloads_and_investment(demo_dir):
 
 def test_benchmark_y30r21(demo_dir):
     bench = read(demo_dir / "demo_benchmark.csv").with_columns(
-        expected=number("Forventet antal fuldtidspersoner"), actual=number("Faktisk antal fuldtidspersoner"),
-        expected_pct=number("Forventet andel (pct.)"), actual_pct=number("Faktisk andel (pct.)"),
-        difference=number("Forskel (fuldtidspersoner)"), rank=number("Placering på benchmarkranglisten"))
+        expected=number("Forventet antal fuldtidspersoner"),
+        actual=number("Faktisk antal fuldtidspersoner"),
+        expected_pct=number("Forventet andel (pct.)"),
+        actual_pct=number("Faktisk andel (pct.)"),
+        difference=number("Forskel (fuldtidspersoner)"),
+        rank=number("Placering på benchmarkranglisten"),
+    )
     # Twelve rolling years up to the last whole quarter of UNTIL (2026M09), every municipality, i alt + six groups.
     periods = sorted(set(bench["Periode"]))
     assert periods[0] == "2023QMAT04" and periods[-1] == "2026QMAT03" and len(periods) == 12
@@ -245,8 +261,11 @@ def test_benchmark_y30r21(demo_dir):
     total = bench.filter(pl.col("Ydelsesgruppe") == demo.BENCHMARK_TOTAL)
     assert total["expected_pct"].is_between(10, 25).all() and total["actual_pct"].is_between(9, 26).all()
     # Ydelsesgrupper i alt is the sum of the groups (to the rounding of each group's tenths).
-    parts = (bench.filter(pl.col("Ydelsesgruppe") != demo.BENCHMARK_TOTAL)
-             .group_by("Område", "Periode").agg(parts=pl.col("actual").sum()))
+    parts = (
+        bench.filter(pl.col("Ydelsesgruppe") != demo.BENCHMARK_TOTAL)
+        .group_by("Område", "Periode")
+        .agg(parts=pl.col("actual").sum())
+    )
     joined = total.join(parts, on=["Område", "Periode"])
     assert ((joined["actual"] - joined["parts"]).abs() <= 0.35).all()
     assert (bench["difference"] - (bench["actual"] - bench["expected"])).abs().max() < 1e-6
@@ -266,20 +285,34 @@ def test_benchmark_periods_do_not_depend_on_until():
     assert demo._benchmark_quarters(2007, 2) == []
     shared = sorted(set(later["Periode"]) & set(earlier["Periode"]))
     assert len(shared) == 9
-    assert later.filter(pl.col("Periode").is_in(shared)).sort("Periode", "Område", "Ydelsesgruppe").equals(
-        earlier.filter(pl.col("Periode").is_in(shared)).sort("Periode", "Område", "Ydelsesgruppe"))
+    assert (
+        later.filter(pl.col("Periode").is_in(shared))
+        .sort("Periode", "Område", "Ydelsesgruppe")
+        .equals(earlier.filter(pl.col("Periode").is_in(shared)).sort("Periode", "Område", "Ydelsesgruppe"))
+    )
 
 
 def test_until_only_appends_and_stale_files_go(demo_dir, tmp_path):
     files = demo.write_demo(tmp_path, until=UNTIL)
     assert len(files) == 9
     files = demo.write_demo(tmp_path, until="2014M02")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files) == [
-        "demo_aktivering.csv", "demo_benchmark.csv", "demo_faelles_borgere.csv", "demo_investering.csv",
-        "demo_sagstal.csv", "demo_visitation_2007_2011.csv", "demo_visitation_2012_2014.csv"]
+    assert (
+        sorted(p.name for p in tmp_path.iterdir())
+        == sorted(p.name for p in files)
+        == [
+            "demo_aktivering.csv",
+            "demo_benchmark.csv",
+            "demo_faelles_borgere.csv",
+            "demo_investering.csv",
+            "demo_sagstal.csv",
+            "demo_visitation_2007_2011.csv",
+            "demo_visitation_2012_2014.csv",
+        ]
+    )
     # A month's values do not depend on how far the demo runs.
-    assert (tmp_path / "demo_visitation_2007_2011.csv").read_bytes() == \
-        (demo_dir / "demo_visitation_2007_2011.csv").read_bytes()
+    assert (tmp_path / "demo_visitation_2007_2011.csv").read_bytes() == (
+        demo_dir / "demo_visitation_2007_2011.csv"
+    ).read_bytes()
     short = read(tmp_path / "demo_visitation_2012_2014.csv")
     assert short["Periode"].max() == "2014M02"
     assert short.equals(visitation(demo_dir).filter(pl.col("Periode").is_between(pl.lit("2012M01"), pl.lit("2014M02"))))
@@ -298,17 +331,24 @@ def test_scale_two_splits_gender_and_age_bands(tmp_path):
     assert set(young["Ydelse"]) == {"Uddannelseshjælp"}
     # Scale 1 is the sum of the scale-2 grain (compared where nothing is suppressed: Hele landet).
     under30 = {"16-24 år": "Under 30 år", "25-29 år": "Under 30 år"}
-    summed = (fine.filter(pl.col("Område") == "Hele landet")
-              .with_columns(pl.col("Alder").replace_strict(under30, default="30 år og derover"),
-                            n=number("Antal personer"))
-              .group_by("Periode", "Ydelse", "Alder", "Visitationskategori").agg(pl.col("n").sum()))
+    summed = (
+        fine.filter(pl.col("Område") == "Hele landet")
+        .with_columns(pl.col("Alder").replace_strict(under30, default="30 år og derover"), n=number("Antal personer"))
+        .group_by("Periode", "Ydelse", "Alder", "Visitationskategori")
+        .agg(pl.col("n").sum())
+    )
     national = coarse.filter(pl.col("Område") == "Hele landet").with_columns(m=number("Antal personer"))
     joined = national.join(summed, on=["Periode", "Ydelse", "Alder", "Visitationskategori"])
     assert joined.height == national.height
     assert (joined["n"] == joined["m"]).all()
     # Only visitation depends on the scale.
-    for name in ("demo_aktivering.csv", "demo_faelles_borgere.csv", "demo_sagstal.csv", "demo_investering.csv",
-                 "demo_benchmark.csv"):
+    for name in (
+        "demo_aktivering.csv",
+        "demo_faelles_borgere.csv",
+        "demo_sagstal.csv",
+        "demo_investering.csv",
+        "demo_benchmark.csv",
+    ):
         assert (one / name).read_bytes() == (two / name).read_bytes()
 
 
@@ -330,28 +370,35 @@ def test_latest_month():
 # --- scale ≥ 3: single-year ages × Herkomst ---------------------------------------------------------
 
 SHORT = "2007M02"  # two months keep the national-scale grain fast to test (99 × 2 × 980 rows at scale 3)
-ORIGIN_HEADER = ("Område;Periode;Ydelse;Køn;Alder;Herkomst;Visitationskategori;Antal personer;"
-                 "Fuldtidspersoner")
+ORIGIN_HEADER = "Område;Periode;Ydelse;Køn;Alder;Herkomst;Visitationskategori;Antal personer;Fuldtidspersoner"
 DANSK = "Personer med dansk oprindelse"
 PARTITIONS = {
     3: {DANSK, "Indvandrere og efterkommere"},
-    4: {DANSK, "Indvandrere og efterkommere fra vestlige lande",
-        "Indvandrere og efterkommere fra ikke-vestlige lande"},
-    5: {DANSK, "Indvandrere fra vestlige lande", "Efterkommere fra vestlige lande",
-        "Indvandrere fra ikke-vestlige lande", "Efterkommere fra ikke-vestlige lande"},
+    4: {DANSK, "Indvandrere og efterkommere fra vestlige lande", "Indvandrere og efterkommere fra ikke-vestlige lande"},
+    5: {
+        DANSK,
+        "Indvandrere fra vestlige lande",
+        "Efterkommere fra vestlige lande",
+        "Indvandrere fra ikke-vestlige lande",
+        "Efterkommere fra ikke-vestlige lande",
+    },
 }
 SINGLE_AGES = {f"{age} år" for age in range(16, 65)}
 UNDER_30 = {f"{age} år" for age in range(16, 30)}
 # Single age -> scale-1 age group and scale-2 band.
 AGE_GROUP = {f"{a} år": "Under 30 år" if a < 30 else "30 år og derover" for a in range(16, 65)}
-BAND = {f"{a} år": next(band for band, (lo, hi) in zip(demo.BANDS, demo.BAND_AGES) if lo <= a <= hi)
-        for a in range(16, 65)}
+BAND = {
+    f"{a} år": next(band for band, (lo, hi) in zip(demo.BANDS, demo.BAND_AGES, strict=True) if lo <= a <= hi)
+    for a in range(16, 65)
+}
 # The 5-way origins folded into the 3-way and 2-way partitions.
 FOLD = {
-    4: {"Indvandrere fra vestlige lande": "Indvandrere og efterkommere fra vestlige lande",
+    4: {
+        "Indvandrere fra vestlige lande": "Indvandrere og efterkommere fra vestlige lande",
         "Efterkommere fra vestlige lande": "Indvandrere og efterkommere fra vestlige lande",
         "Indvandrere fra ikke-vestlige lande": "Indvandrere og efterkommere fra ikke-vestlige lande",
-        "Efterkommere fra ikke-vestlige lande": "Indvandrere og efterkommere fra ikke-vestlige lande"},
+        "Efterkommere fra ikke-vestlige lande": "Indvandrere og efterkommere fra ikke-vestlige lande",
+    },
     3: {label: "Indvandrere og efterkommere" for label in PARTITIONS[5] - {DANSK}},
 }
 
@@ -396,16 +443,14 @@ def test_scale_three_sums_to_the_same_national_truth(short_demos):
     """Hele landet is never suppressed, so its sums over the new dimensions must match exactly."""
     keys = ["Periode", "Ydelse", "Alder", "Visitationskategori"]
     fine = national(short_demos[3])
-    summed = (fine.with_columns(pl.col("Alder").replace_strict(AGE_GROUP))
-              .group_by(keys).agg(pl.col("n").sum()))
+    summed = fine.with_columns(pl.col("Alder").replace_strict(AGE_GROUP)).group_by(keys).agg(pl.col("n").sum())
     coarse = national(short_demos[1]).select(*keys, m="n")
     joined = coarse.join(summed, on=keys, how="full", coalesce=True)
     assert joined.height == coarse.height == 2 * 2 * 5
     assert (joined["n"] == joined["m"]).all()
     # … and the bands of scale 2, per Køn.
     band_keys = ["Periode", "Ydelse", "Køn", "Alder", "Visitationskategori"]
-    by_band = (fine.with_columns(pl.col("Alder").replace_strict(BAND))
-               .group_by(band_keys).agg(pl.col("n").sum()))
+    by_band = fine.with_columns(pl.col("Alder").replace_strict(BAND)).group_by(band_keys).agg(pl.col("n").sum())
     bands = national(short_demos[2]).select(*band_keys, m="n")
     joined = bands.join(by_band, on=band_keys, how="full", coalesce=True)
     assert joined.height == bands.height == 2 * 2 * 6 * 5
@@ -415,8 +460,12 @@ def test_scale_three_sums_to_the_same_national_truth(short_demos):
 @pytest.mark.parametrize("coarser", [3, 4])
 def test_origin_partitions_are_sums_of_the_finest(short_demos, coarser):
     keys = ["Område", "Periode", "Ydelse", "Køn", "Alder", "Herkomst", "Visitationskategori"]
-    folded = (national(short_demos[5]).with_columns(pl.col("Herkomst").replace(FOLD[coarser]))
-              .group_by(keys).agg(pl.col("n").sum()))
+    folded = (
+        national(short_demos[5])
+        .with_columns(pl.col("Herkomst").replace(FOLD[coarser]))
+        .group_by(keys)
+        .agg(pl.col("n").sum())
+    )
     direct = national(short_demos[coarser]).select(*keys, m="n")
     joined = direct.join(folded, on=keys, how="full", coalesce=True)
     assert joined.height == direct.height
@@ -434,12 +483,13 @@ def test_scale_three_hele_landet_and_suppression(short_demos):
     assert (municipal["n"] >= 5).any() and (municipal["n"] == 0).any()
     # Hele landet is the sum of the municipalities' true values: within the bounds suppression allows.
     nat = vis.filter(pl.col("Område") == "Hele landet").select(*keys, national="n")
-    sums = municipal.group_by(keys).agg(known=pl.col("n").sum(), hidden=pl.col("n").is_null().sum(),
-                                        areas=pl.len())
+    sums = municipal.group_by(keys).agg(known=pl.col("n").sum(), hidden=pl.col("n").is_null().sum(), areas=pl.len())
     joined = nat.join(sums, on=keys, how="full", coalesce=True)
     assert joined.height == nat.height and (joined["areas"] == 98).all()
-    assert ((joined["national"] >= joined["known"] + joined["hidden"])
-            & (joined["national"] <= joined["known"] + 4 * joined["hidden"])).all()
+    assert (
+        (joined["national"] >= joined["known"] + joined["hidden"])
+        & (joined["national"] <= joined["known"] + 4 * joined["hidden"])
+    ).all()
     # Full-time persons follow the persons (a municipality's factor is 0,85-0,95 per person).
     known = municipal.filter(pl.col("n") > 0)
     assert ((known["f"] / known["n"]).is_between(0.8, 1.0)).all()
@@ -462,8 +512,7 @@ def test_scale_three_single_ages_follow_the_eras(year):
     """One month of a later era, built directly (writing every year up to it would be slow)."""
     areas = demo._read_areas()
     vy = demo._visitation_year(areas, year)
-    frame = demo._origin_visitation_frame(areas, vy, demo._split_year(areas, vy, demo._origin_shares(areas)),
-                                          3, 1)
+    frame = demo._origin_visitation_frame(areas, vy, demo._split_year(areas, vy, demo._origin_shares(areas)), 3, 1)
     young = frame.filter(pl.col("Alder").is_in(list(UNDER_30)))
     old = frame.filter(~pl.col("Alder").is_in(list(UNDER_30)))
     assert set(young["Ydelse"]) == {"Uddannelseshjælp"}

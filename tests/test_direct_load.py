@@ -20,8 +20,10 @@ LINES = [
 ]
 JOBINDSATS_FORM = "\ufeff" + HEADER + "\n".join(LINES) + "\n"
 
-FACTS = ("select area_code, period, benefit, gender, age_group, origin, category, measure, value, suppressed "
-         "from visitation order by all")
+FACTS = (
+    "select area_code, period, benefit, gender, age_group, origin, category, measure, value, suppressed "
+    "from visitation order by all"
+)
 AGGREGATE = "select * exclude (source) from agg_visitation order by all"
 
 
@@ -56,8 +58,9 @@ def test_direct_and_staged_paths_load_the_same_facts(tmp_path):
 def test_windows_line_endings_take_the_direct_path(con, write_file):
     result = loader.load(write_file("crlf.csv", JOBINDSATS_FORM.replace("\n", "\r\n")), source="test", con=con)
     assert result.route == "direct" and result.rows == 2 * len(LINES)
-    assert con.execute("select value from visitation where area_code = '101' and period = '2023M12' "
-                       "and measure = 'full_time_persons'").fetchall() == [(9.5,)]
+    assert con.execute(
+        "select value from visitation where area_code = '101' and period = '2023M12' and measure = 'full_time_persons'"
+    ).fetchall() == [(9.5,)]
 
 
 def test_identical_file_is_skipped_on_the_direct_path(con, write_file):
@@ -84,12 +87,14 @@ def test_reload_through_the_direct_path_replaces_and_undo_restores(con, write_fi
 def test_common_spellings_load_the_same_facts_by_either_route(tmp_path):
     """Area names without æøå, with "Kommune" or in the genitive, and the app's own month labels: the
     direct route hands such a file to the staged route, which loads exactly what the exact spellings load."""
-    loose = (JOBINDSATS_FORM.replace("København;2024M01", "Kobenhavn;januar 2024", 1)
-             .replace("København;2024M01", "Københavns Kommune;jan. 2024", 1)
-             .replace("København;2024M02", "Koebenhavn;Februar 2024", 1)
-             .replace("Aarhus;", "Århus Kommune;", 1)
-             .replace("101;2023M12", "Kobenhavns kommune;december 2023", 1)
-             .replace("Hele landet;", "Hele Landet;", 1))
+    loose = (
+        JOBINDSATS_FORM.replace("København;2024M01", "Kobenhavn;januar 2024", 1)
+        .replace("København;2024M01", "Københavns Kommune;jan. 2024", 1)
+        .replace("København;2024M02", "Koebenhavn;Februar 2024", 1)
+        .replace("Aarhus;", "Århus Kommune;", 1)
+        .replace("101;2023M12", "Kobenhavns kommune;december 2023", 1)
+        .replace("Hele landet;", "Hele Landet;", 1)
+    )
     assert "\nKøbenhavn;" not in loose and "\nAarhus;" not in loose and "\n101;" not in loose
     exact, facts, agg, _ = _load(tmp_path, "exact.csv", JOBINDSATS_FORM.encode("utf-8"))
     spelt, facts_spelt, agg_spelt, findings = _load(tmp_path, "spelt.csv", loose.encode("utf-8"))
@@ -97,44 +102,82 @@ def test_common_spellings_load_the_same_facts_by_either_route(tmp_path):
     assert facts_spelt == facts and agg_spelt == agg and findings == []
 
 
-@pytest.mark.parametrize("line, column, message", [
-    # Spellings the direct path does not know exactly: the staged path normalises them and loads.
-    ("københavn kommune;2024M03;kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;JOBPARAT;5;4,5", None, None),
-    ("København;2024m3;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;4,5", None, None),
-    # Real problems: rejected whole, by row and column, by the staged path.
-    ("København;2024M01;Kontanthjælp;Mænd;25-29 år;Personer med dansk oprindelse;Jobparat;1;1",
-     None, "dublet"),
-    ("Gotham;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;4,5", "Område", "ukendt område"),
-    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Matchgruppe 9;5;4,5", "Visitationskategori",
-     "ukendt værdi"),
-    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;1.23;4,5",
-     "Antal personer", "punktum"),
-    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;fem;4,5",
-     "Antal personer", "ikke et tal"),
-    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;-5;4,5",
-     "Antal personer", "negativt"),
-    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;NaN",
-     "Fuldtidspersoner", "ikke et tal"),
-    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;inf;4,5",
-     "Antal personer", "ikke et tal"),
-    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;-inf",
-     "Fuldtidspersoner", "ikke et tal"),
-    ("København;2024M13;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;4,5", "Periode", "ugyldig periode"),
-    ("København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5", None, "forkert antal kolonner"),
-])
+@pytest.mark.parametrize(
+    "line, column, message",
+    [
+        # Spellings the direct path does not know exactly: the staged path normalises them and loads.
+        ("københavn kommune;2024M03;kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;JOBPARAT;5;4,5", None, None),
+        ("København;2024m3;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;4,5", None, None),
+        # Real problems: rejected whole, by row and column, by the staged path.
+        ("København;2024M01;Kontanthjælp;Mænd;25-29 år;Personer med dansk oprindelse;Jobparat;1;1", None, "dublet"),
+        (
+            "Gotham;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;4,5",
+            "Område",
+            "ukendt område",
+        ),
+        (
+            "København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Matchgruppe 9;5;4,5",
+            "Visitationskategori",
+            "ukendt værdi",
+        ),
+        (
+            "København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;1.23;4,5",
+            "Antal personer",
+            "punktum",
+        ),
+        (
+            "København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;fem;4,5",
+            "Antal personer",
+            "ikke et tal",
+        ),
+        (
+            "København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;-5;4,5",
+            "Antal personer",
+            "negativt",
+        ),
+        (
+            "København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;NaN",
+            "Fuldtidspersoner",
+            "ikke et tal",
+        ),
+        (
+            "København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;inf;4,5",
+            "Antal personer",
+            "ikke et tal",
+        ),
+        (
+            "København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;-inf",
+            "Fuldtidspersoner",
+            "ikke et tal",
+        ),
+        (
+            "København;2024M13;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5;4,5",
+            "Periode",
+            "ugyldig periode",
+        ),
+        (
+            "København;2024M01;Kontanthjælp;Mænd;16 år;Indvandrere fra vestlige lande;Jobparat;5",
+            None,
+            "forkert antal kolonner",
+        ),
+    ],
+)
 def test_what_the_direct_path_does_not_take_goes_to_the_staged_path(con, write_file, line, column, message):
     path = write_file("extract.csv", JOBINDSATS_FORM + line + "\n")
     if message is None:
         result = loader.load(path, source="test", con=con)
         assert result.route == "staged" and result.rows == 2 * (len(LINES) + 1)
-        assert con.execute("select count(*) from visitation where area_code = '101' and period = '2024M03' "
-                           "and category = 'jobparat' and measure = 'persons' and value = 5").fetchall() == [(1,)]
+        assert con.execute(
+            "select count(*) from visitation where area_code = '101' and period = '2024M03' "
+            "and category = 'jobparat' and measure = 'persons' and value = 5"
+        ).fetchall() == [(1,)]
         assert integrity.check(con) == []
         return
     problems = rejected(con, path)
     last_line = len(LINES) + 2
-    assert any(p.row == last_line and message in p.message and (column is None or p.column == column)
-               for p in problems), problems
+    assert any(
+        p.row == last_line and message in p.message and (column is None or p.column == column) for p in problems
+    ), problems
 
 
 def test_the_thousands_dot_rule_is_the_same_on_both_routes(tmp_path):
@@ -154,8 +197,10 @@ ALL_FACTS = "select * from fact_visitation order by all"  # replaced ones too
 def _as_before_lines(con, text_codes: bool) -> None:
     """Turn the warehouse back into the layout of earlier versions: one row per measure in a
     fact_visitation table, with ENUM codes or (before those) text codes."""
-    con.execute("create table by_measure as select load_id, replaced_by, area_code, period, benefit, gender, "
-                "age_group, origin, category, measure, value, suppressed from fact_visitation")
+    con.execute(
+        "create table by_measure as select load_id, replaced_by, area_code, period, benefit, gender, "
+        "age_group, origin, category, measure, value, suppressed from fact_visitation"
+    )
     con.execute("drop view fact_visitation")
     con.execute("drop table visitation_lines")
     con.execute("alter table by_measure rename to fact_visitation")
@@ -170,25 +215,36 @@ def test_a_warehouse_with_a_row_per_measure_is_upgraded_in_place(warehouse, writ
     """Warehouses built before the lines keep their loads and replacements, and undo still works."""
     con = connect(warehouse)
     loader.load(write_file("y60a02.csv", JOBINDSATS_FORM), source="test", con=con)
-    second = loader.load(write_file("persons.csv", "Område;Periode;Ydelse;Køn;Alder;Herkomst;Visitationskategori;"
-                                    "Antal personer\n" + ";".join(LINES[0].split(";")[:-1]).replace("1.234", "1.300")
-                                    + "\n"), source="test", con=con)
+    second = loader.load(
+        write_file(
+            "persons.csv",
+            "Område;Periode;Ydelse;Køn;Alder;Herkomst;Visitationskategori;"
+            "Antal personer\n" + ";".join(LINES[0].split(";")[:-1]).replace("1.234", "1.300") + "\n",
+        ),
+        source="test",
+        con=con,
+    )
     assert second.replaced_rows == 2  # persons of both København January lines (area, period, benefit)
     facts, all_facts = con.execute(FACTS).fetchall(), con.execute(ALL_FACTS).fetchall()
     _as_before_lines(con, text_codes)
     con.close()
     con = connect(warehouse)
     try:
-        types = dict(con.execute("select column_name, data_type from duckdb_columns() "
-                                 "where table_name = 'visitation_lines'").fetchall())
+        types = dict(
+            con.execute(
+                "select column_name, data_type from duckdb_columns() where table_name = 'visitation_lines'"
+            ).fetchall()
+        )
         assert all(types[c].startswith("ENUM") for c in ("area_code", "category", "benefit"))
         assert "fact_visitation" not in {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
         assert con.execute(FACTS).fetchall() == facts
         assert con.execute(ALL_FACTS).fetchall() == all_facts
         assert integrity.check(con) == []
         loader.undo(con, second.load_id)
-        assert con.execute("select value from visitation where area = 'København' and period = '2024M01' "
-                           "and gender = 'maend' and measure = 'persons'").fetchall() == [(1234.0,)]
+        assert con.execute(
+            "select value from visitation where area = 'København' and period = '2024M01' "
+            "and gender = 'maend' and measure = 'persons'"
+        ).fetchall() == [(1234.0,)]
         assert integrity.check(con) == []
     finally:
         con.close()
@@ -203,8 +259,10 @@ def test_an_upload_is_reviewed_and_loaded_by_the_direct_route_as_the_staged_rout
     from pipelines import uploads
 
     # Earlier figures: full-time persons for Copenhagen's January, which the new file does not carry there.
-    earlier = write_file("earlier.csv", HEADER + "København;2024M01;Kontanthjælp;Mænd;25-29 år;Personer med dansk "
-                                                 "oprindelse;Jobparat;1.200;1.000\n")
+    earlier = write_file(
+        "earlier.csv",
+        HEADER + "København;2024M01;Kontanthjælp;Mænd;25-29 år;Personer med dansk oprindelse;Jobparat;1.200;1.000\n",
+    )
     loader.load(earlier, source="upload i appen", con=con)
     persons_only = [";".join(line.split(";")[:-1]) for line in LINES]
     content = HEADER.replace(";Fuldtidspersoner", "") + "\n".join(persons_only) + "\n"

@@ -29,10 +29,18 @@ def heatmap_chart():
     rows = []
     for r, row in enumerate(["Jobparate", "Aktivitetsparate"]):
         for c, col in enumerate(["Match 1", "Match 2"]):
-            rows.append({
-                "row_label": row, "col_label": col, "row_order": r, "col_order": c,
-                "persons": 1234 * (r + 1) * (c + 1), "row_share": 50.0, "col_share": 25.0, "is_total": False,
-            })
+            rows.append(
+                {
+                    "row_label": row,
+                    "col_label": col,
+                    "row_order": r,
+                    "col_order": c,
+                    "persons": 1234 * (r + 1) * (c + 1),
+                    "row_share": 50.0,
+                    "col_share": 25.0,
+                    "is_total": False,
+                }
+            )
     return charts.heatmap_matrix(pl.DataFrame(rows), "Målgrupper og matchgrupper", "Personer")
 
 
@@ -46,18 +54,20 @@ def series_chart():
 
 
 def caseload_chart():
-    df = pl.DataFrame({
-        "team": ["Team A", "Team B"],
-        "guidance_label": ["Kontanthjælp"] * 2,
-        "cases_per_worker": [70.0, 50.0],
-        "low": [45.0, 45.0],
-        "high": [55.0, 55.0],
-        "above": [True, False],
-        "cases": [700, 500],
-        "caseworker_fte": [10.0, 10.0],
-        "fte_needed_high": [2.7, 0.0],
-        "fte_needed_low": [5.6, 1.1],
-    })
+    df = pl.DataFrame(
+        {
+            "team": ["Team A", "Team B"],
+            "guidance_label": ["Kontanthjælp"] * 2,
+            "cases_per_worker": [70.0, 50.0],
+            "low": [45.0, 45.0],
+            "high": [55.0, 55.0],
+            "above": [True, False],
+            "cases": [700, 500],
+            "caseworker_fte": [10.0, 10.0],
+            "fte_needed_high": [2.7, 0.0],
+            "fte_needed_low": [5.6, 1.1],
+        }
+    )
     return charts.caseload_band(df, "Sagstal pr. sagsbehandler")
 
 
@@ -104,8 +114,11 @@ def test_export_spec_handles_every_title_form():
     assert export.export_spec(base, CAPTION)["title"]["subtitle"] == [CAPTION]
     # A plain string title, and a chart with no title at all.
     plain = base.properties(title="Bare tekst")
-    assert export.export_spec(plain, CAPTION)["title"] == {"text": "Bare tekst", "subtitle": [CAPTION],
-                                                          "anchor": "start"}
+    assert export.export_spec(plain, CAPTION)["title"] == {
+        "text": "Bare tekst",
+        "subtitle": [CAPTION],
+        "anchor": "start",
+    }
     untitled = export.export_spec(SpecOnly({"mark": "point"}), CAPTION)
     assert untitled["title"]["subtitle"] == [CAPTION]
     # A list subtitle keeps its lines.
@@ -161,7 +174,10 @@ def test_report_pdf_holds_every_chart(three_charts):
     assert len(pdf) > max(len(single) for single in singles)
     spec = export.report_spec(items)
     assert [view["title"]["text"] for view in spec["vconcat"]] == [
-        "Målgrupper og matchgrupper", "Visiterede over tid", "Sagstal pr. sagsbehandler"]
+        "Målgrupper og matchgrupper",
+        "Visiterede over tid",
+        "Sagstal pr. sagsbehandler",
+    ]
     assert spec["spacing"] == 40
     assert "config" in spec and "locale" in spec["config"]
     for view in spec["vconcat"]:
@@ -185,18 +201,30 @@ def test_report_pdf_needs_charts():
 
 
 def sample_frame() -> pl.DataFrame:
-    return pl.DataFrame({
-        "area": ['=HYPERLINK("http://x")', "Hjørring", "Nord; Syd", None],
-        "persons": [3, 12, None, 0],
-        "rate": [35.5, -18.1, None, 1234.25],
-        "month": [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), None],
-    })
+    return pl.DataFrame(
+        {
+            "area": ['=HYPERLINK("http://x")', "Hjørring", "Nord; Syd", None],
+            "persons": [3, 12, None, 0],
+            "rate": [35.5, -18.1, None, 1234.25],
+            "month": [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), None],
+        }
+    )
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("=1+1", "'=1+1"), ("+45 1234", "'+45 1234"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("Hjørring", "Hjørring"), ("", ""), ("a=b", "a=b"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+45 1234", "'+45 1234"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Hjørring", "Hjørring"),
+        ("", ""),
+        ("a=b", "a=b"),
+    ],
+)
 def test_neutralise(text, expected):
     assert export.neutralise(text) == expected
 
@@ -205,7 +233,7 @@ def test_export_frame():
     out = export.export_frame(sample_frame(), count_columns=["persons"])
     assert out.schema["persons"] == pl.String
     assert out.get_column("persons").to_list() == [export.SMALL_COUNT_LABEL, "12", None, "0"]
-    assert out.get_column("area").to_list() == ["'=HYPERLINK(\"http://x\")", "Hjørring", "Nord; Syd", None]
+    assert out.get_column("area").to_list() == ['\'=HYPERLINK("http://x")', "Hjørring", "Nord; Syd", None]
     assert out.schema["rate"] == pl.Float64
     assert out.get_column("rate").to_list() == [35.5, -18.1, None, 1234.25]
     assert out.schema["month"] == pl.Date
@@ -232,7 +260,7 @@ def test_data_csv():
 
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert rows[0] == ["area", "persons", "rate", "month"]
-    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "<5", "35,5", "2024-01-01"]
+    assert rows[1] == ['\'=HYPERLINK("http://x")', "<5", "35,5", "2024-01-01"]
     assert rows[2] == ["Hjørring", "12", "-18,1", "2024-02-01"]
     assert rows[3] == ["Nord; Syd", "", "", "2024-03-01"]  # null stays empty, never 0
     # The field with the separator is quoted, and inner quotes are doubled.
@@ -240,21 +268,22 @@ def test_data_csv():
 
     back = pl.read_csv(io.BytesIO(data), separator=";", decimal_comma=True)
     assert back.columns == ["area", "persons", "rate", "month"]
-    assert back.get_column("area").to_list()[:2] == ["'=HYPERLINK(\"http://x\")", "Hjørring"]
+    assert back.get_column("area").to_list()[:2] == ['\'=HYPERLINK("http://x")', "Hjørring"]
     assert back.get_column("persons").to_list() == ["<5", "12", None, "0"]
     assert back.get_column("rate").to_list() == [35.5, -18.1, None, 1234.25]
 
 
 def test_data_xlsx():
-    data = export.data_xlsx(sample_frame(), count_columns=["persons"], sheet_name="Visitation: 2024",
-                            title="Visiterede", caption=CAPTION)
+    data = export.data_xlsx(
+        sample_frame(), count_columns=["persons"], sheet_name="Visitation: 2024", title="Visiterede", caption=CAPTION
+    )
     reader = fastexcel.read_excel(data)
     # ":" is not allowed in a sheet name.
     assert reader.sheet_names == ["Visitation  2024"]
     # Title, caption and a blank row above the header.
     table = reader.load_sheet(0, header_row=3).to_polars()
     assert table.columns == ["area", "persons", "rate", "month"]
-    assert table.get_column("area").to_list()[:2] == ["'=HYPERLINK(\"http://x\")", "Hjørring"]
+    assert table.get_column("area").to_list()[:2] == ['\'=HYPERLINK("http://x")', "Hjørring"]
     assert table.get_column("persons").to_list()[0] == export.SMALL_COUNT_LABEL
     assert table.schema["rate"] == pl.Float64
     assert table.get_column("rate").to_list() == [35.5, -18.1, None, 1234.25]
@@ -290,17 +319,21 @@ def test_small_count_from_the_warehouse_is_hidden_only_in_the_export(con, write_
     """A count of 3 loaded into the warehouse stays 3 there and is "<5" in CSV and XLSX; a formula is defused."""
     from pipelines import loader
 
-    extract = write_file("small.csv", "Område;Periode;Forvaltning;Målgruppe;Matchgruppe;Antal personer\n"
-                                      "Læsø;2024M03;Fælles borgere;Handicappede;Matchgruppe 4;3\n"
-                                      "Læsø;2024M03;Fælles borgere;Misbrugere i behandling;Matchgruppe 4;12\n")
+    extract = write_file(
+        "small.csv",
+        "Område;Periode;Forvaltning;Målgruppe;Matchgruppe;Antal personer\n"
+        "Læsø;2024M03;Fælles borgere;Handicappede;Matchgruppe 4;3\n"
+        "Læsø;2024M03;Fælles borgere;Misbrugere i behandling;Matchgruppe 4;12\n",
+    )
     loader.load(extract, source="test", con=con)
-    frame = con.sql("select target_group as \"Målgruppe\", persons as \"Antal personer\" from match_groups "
-                    "order by persons").pl()
+    frame = con.sql(
+        'select target_group as "Målgruppe", persons as "Antal personer" from match_groups order by persons'
+    ).pl()
     frame = frame.with_columns(pl.lit('=HYPERLINK("http://x")').alias("Område"))
     text = export.data_csv(frame, ["Antal personer"]).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[1][1] == "<5" and rows[2][1] == "12"
-    assert rows[1][2] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1][2] == '\'=HYPERLINK("http://x")'
     xlsx = export.data_xlsx(frame, ["Antal personer"])
     with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
         sheet = zf.read("xl/worksheets/sheet1.xml").decode()
@@ -309,8 +342,12 @@ def test_small_count_from_the_warehouse_is_hidden_only_in_the_export(con, write_
     assert con.execute("select min(persons) from match_groups").fetchall() == [(3,)]
 
 
-NOISY = pl.DataFrame({"Andel (pct.)": [0.7999999999999998, 35.55, None, float("nan"), 2.675],
-                      "Personer": [1.0000000000000002, 12.0, 7.0, None, 1234.0]})
+NOISY = pl.DataFrame(
+    {
+        "Andel (pct.)": [0.7999999999999998, 35.55, None, float("nan"), 2.675],
+        "Personer": [1.0000000000000002, 12.0, 7.0, None, 1234.0],
+    }
+)
 
 
 def test_data_csv_drops_float_noise_and_rounds_as_the_page_shows():
@@ -326,7 +363,10 @@ def test_data_csv_drops_float_noise_and_rounds_as_the_page_shows():
 
 
 def test_data_xlsx_holds_the_rounded_numbers():
-    table = fastexcel.read_excel(export.data_xlsx(NOISY, decimals={"Andel (pct.)": 1, "Personer": 0})
-                                 ).load_sheet(0).to_polars()
+    table = (
+        fastexcel.read_excel(export.data_xlsx(NOISY, decimals={"Andel (pct.)": 1, "Personer": 0}))
+        .load_sheet(0)
+        .to_polars()
+    )
     assert table["Andel (pct.)"].to_list() == [0.8, 35.6, None, None, 2.7]
     assert table["Personer"].to_list() == [1, 12, 7, None, 1234]

@@ -22,32 +22,38 @@ from presentation.formatting import (
 )
 
 
-@pytest.mark.parametrize("value, expected", [
-    (1234567, "1.234.567"),
-    (0, "0"),
-    (999, "999"),
-    (1000, "1.000"),
-    (-1234567, "-1.234.567"),
-    (1234.4, "1.234"),
-    (1234.5, "1.235"),  # half away from zero, not Python's round-half-even
-    (2.5, "3"),
-    (-2.5, "-3"),
-    (-0.4, "0"),  # no "-0"
-    (Decimal("1234567.5"), "1.234.568"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (1234567, "1.234.567"),
+        (0, "0"),
+        (999, "999"),
+        (1000, "1.000"),
+        (-1234567, "-1.234.567"),
+        (1234.4, "1.234"),
+        (1234.5, "1.235"),  # half away from zero, not Python's round-half-even
+        (2.5, "3"),
+        (-2.5, "-3"),
+        (-0.4, "0"),  # no "-0"
+        (Decimal("1234567.5"), "1.234.568"),
+    ],
+)
 def test_fmt_int(value, expected):
     assert fmt_int(value) == expected
 
 
-@pytest.mark.parametrize("value, decimals, suffix, expected", [
-    (12.5, 1, "", "+12,5"),
-    (-3, 1, "", "-3,0"),
-    (0.04, 1, "", "0,0"),  # rounds to zero: no sign either way
-    (-0.04, 1, "", "0,0"),
-    (1234.5, 0, "", "+1.235"),
-    (-0.42, 2, " pct.-point", "-0,42 pct.-point"),
-    (None, 1, " pct.-point", "–"),
-])
+@pytest.mark.parametrize(
+    "value, decimals, suffix, expected",
+    [
+        (12.5, 1, "", "+12,5"),
+        (-3, 1, "", "-3,0"),
+        (0.04, 1, "", "0,0"),  # rounds to zero: no sign either way
+        (-0.04, 1, "", "0,0"),
+        (1234.5, 0, "", "+1.235"),
+        (-0.42, 2, " pct.-point", "-0,42 pct.-point"),
+        (None, 1, " pct.-point", "–"),
+    ],
+)
 def test_fmt_signed(value, decimals, suffix, expected):
     assert fmt_signed(value, decimals, suffix) == expected
 
@@ -58,18 +64,21 @@ def test_missing_values_show_a_dash(missing):
         assert formatter(missing) == "–"
 
 
-@pytest.mark.parametrize("value, decimals, expected", [
-    (1234.56, 1, "1.234,6"),
-    (-1234.56, 1, "-1.234,6"),
-    (1234.56, 2, "1.234,56"),
-    (1234.56, 0, "1.235"),
-    (0.125, 2, "0,13"),
-    (2.675, 2, "2,68"),  # the decimal the reader sees, not the binary value just below it
-    (-0.04, 1, "0,0"),
-    (7, 1, "7,0"),
-    (1_000_000.0, 1, "1.000.000,0"),
-    (0.001, 3, "0,001"),
-])
+@pytest.mark.parametrize(
+    "value, decimals, expected",
+    [
+        (1234.56, 1, "1.234,6"),
+        (-1234.56, 1, "-1.234,6"),
+        (1234.56, 2, "1.234,56"),
+        (1234.56, 0, "1.235"),
+        (0.125, 2, "0,13"),
+        (2.675, 2, "2,68"),  # the decimal the reader sees, not the binary value just below it
+        (-0.04, 1, "0,0"),
+        (7, 1, "7,0"),
+        (1_000_000.0, 1, "1.000.000,0"),
+        (0.001, 3, "0,001"),
+    ],
+)
 def test_fmt_num(value, decimals, expected):
     assert fmt_num(value, decimals) == expected
 
@@ -78,14 +87,17 @@ def test_fmt_num_defaults_to_one_decimal():
     assert fmt_num(1234.56) == "1.234,6"
 
 
-@pytest.mark.parametrize("value, expected", [
-    (35.51, "35,5 %"),
-    (35, "35,0 %"),
-    (0, "0,0 %"),
-    (100, "100,0 %"),
-    (-2.25, "-2,3 %"),
-    (1234.5, "1.234,5 %"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (35.51, "35,5 %"),
+        (35, "35,0 %"),
+        (0, "0,0 %"),
+        (100, "100,0 %"),
+        (-2.25, "-2,3 %"),
+        (1234.5, "1.234,5 %"),
+    ],
+)
 def test_fmt_pct(value, expected):
     assert fmt_pct(value) == expected
 
@@ -95,14 +107,17 @@ def test_fmt_pct_decimals():
     assert fmt_pct(35.51, 2) == "35,51 %"
 
 
-@pytest.mark.parametrize("value, expected", [
-    (9_900_000, "9,9 mio. kr."),
-    (-18_100_000, "-18,1 mio. kr."),
-    (1_234_567_890, "1.234,6 mio. kr."),
-    (49_999, "0,0 mio. kr."),
-    (50_000, "0,1 mio. kr."),
-    (0, "0,0 mio. kr."),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (9_900_000, "9,9 mio. kr."),
+        (-18_100_000, "-18,1 mio. kr."),
+        (1_234_567_890, "1.234,6 mio. kr."),
+        (49_999, "0,0 mio. kr."),
+        (50_000, "0,1 mio. kr."),
+        (0, "0,0 mio. kr."),
+    ],
+)
 def test_fmt_mio(value, expected):
     assert fmt_mio(value) == expected
 
@@ -112,12 +127,15 @@ def test_fmt_mio_decimals():
     assert fmt_mio(9_876_543, 0) == "10 mio. kr."
 
 
-@pytest.mark.parametrize("value, expected", [
-    (9_900_000, "9.900.000 kr."),
-    (-18_100_000, "-18.100.000 kr."),
-    (1234.5, "1.235 kr."),
-    (0, "0 kr."),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (9_900_000, "9.900.000 kr."),
+        (-18_100_000, "-18.100.000 kr."),
+        (1234.5, "1.235 kr."),
+        (0, "0 kr."),
+    ],
+)
 def test_fmt_kr(value, expected):
     assert fmt_kr(value) == expected
 
@@ -131,8 +149,20 @@ def test_fmt_date():
 
 
 def test_months():
-    assert MONTHS_DA == ["januar", "februar", "marts", "april", "maj", "juni",
-                         "juli", "august", "september", "oktober", "november", "december"]
+    assert MONTHS_DA == [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ]
 
 
 @pytest.mark.parametrize("bad", ["1234", True, [1]])
@@ -156,8 +186,7 @@ def test_vega_locale():
     assert time["days"] == ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"]
     assert time["shortDays"] == ["søn", "man", "tir", "ons", "tor", "fre", "lør"]
     assert time["months"] == MONTHS_DA
-    assert time["shortMonths"] == ["jan", "feb", "mar", "apr", "maj", "jun",
-                                   "jul", "aug", "sep", "okt", "nov", "dec"]
+    assert time["shortMonths"] == ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
     # A separate list: changing the chart locale must not change the formatter's month names.
     assert time["months"] is not MONTHS_DA
 
@@ -170,6 +199,7 @@ def test_plain_escapes_every_markdown_construct():
     assert "![" not in escaped and "](" not in escaped and "**" not in escaped and "<b>" not in escaped
     # Unescaping gives back exactly what came in: nothing is lost, it is only shown as typed.
     import re
+
     assert re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "") == hostile
 
 
@@ -180,18 +210,34 @@ def test_plain_breaks_bare_addresses_that_markdown_would_link():
 
     from presentation.formatting import WORD_JOINER, plain
 
-    for address in ("https://example.invalid/x", "HTTP://example.invalid", "www.example.invalid",
-                    "_www.example.invalid", "navn@kommune.dk"):
+    for address in (
+        "https://example.invalid/x",
+        "HTTP://example.invalid",
+        "www.example.invalid",
+        "_www.example.invalid",
+        "navn@kommune.dk",
+    ):
         shown = re.sub(r"\\(.)", r"\1", plain(f"se {address}"))  # the text a reader sees
         assert shown != f"se {address}" and shown.replace(WORD_JOINER, "") == f"se {address}"
         assert not re.search(r"(?i)https?://|www\.|\w@", shown)
     assert plain("Kilde: jobindsats") == "Kilde\\: jobindsats"  # no joiner where nothing could be linked
 
 
-@pytest.mark.parametrize("text,number", [
-    ("650.000", 650_000.0), ("650000", 650_000.0), ("650 000", 650_000.0), ("6,7", 6.7), ("6,65", 6.65),
-    ("-1.234,5", -1234.5), ("\u22122", -2.0), (" 35 ", 35.0), ("1.500", 1500.0), ("0", 0.0),
-])
+@pytest.mark.parametrize(
+    "text,number",
+    [
+        ("650.000", 650_000.0),
+        ("650000", 650_000.0),
+        ("650 000", 650_000.0),
+        ("6,7", 6.7),
+        ("6,65", 6.65),
+        ("-1.234,5", -1234.5),
+        ("\u22122", -2.0),
+        (" 35 ", 35.0),
+        ("1.500", 1500.0),
+        ("0", 0.0),
+    ],
+)
 def test_parse_number_reads_danish_numbers(text, number):
     from presentation.formatting import parse_number
 
@@ -215,9 +261,17 @@ def test_counts_take_the_right_number_of_their_noun():
     assert fmt_count(4225760, "tal", "tal") == "4.225.760 tal"
 
 
-@pytest.mark.parametrize("n, expected", [
-    (1, "1 række"), (0, "0 rækker"), (2, "2 rækker"), (2345, "2.345 rækker"), (-1, "-1 rækker"), (1.0, "1 række"),
-])
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (1, "1 række"),
+        (0, "0 rækker"),
+        (2, "2 rækker"),
+        (2345, "2.345 rækker"),
+        (-1, "-1 rækker"),
+        (1.0, "1 række"),
+    ],
+)
 def test_count_puts_the_noun_in_the_right_number(n, expected):
     assert fmt_count(n, "række", "rækker") == expected
 

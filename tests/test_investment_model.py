@@ -55,8 +55,7 @@ def test_municipal_cost_per_year():
     assert municipal_cost_per_year(gross, 104) == 0.8 * gross
     assert municipal_cost_per_year(gross, 52) == 0.8 * gross
     # A new spell: weeks 1..52 span the three first steps.
-    assert municipal_cost_per_year(gross, 0) == pytest.approx((4 * 0.2 + 22 * 0.6 + 26 * 0.7) / 52 * gross,
-                                                               rel=1e-15)
+    assert municipal_cost_per_year(gross, 0) == pytest.approx((4 * 0.2 + 22 * 0.6 + 26 * 0.7) / 52 * gross, rel=1e-15)
     # Straddling the step at week 52/53: 4 weeks at 70 %, 48 weeks at 80 %.
     assert municipal_cost_per_year(gross, 48) == pytest.approx((4 * 0.7 + 48 * 0.8) / 52 * gross, rel=1e-15)
 
@@ -64,9 +63,17 @@ def test_municipal_cost_per_year():
 # Hand-computed: 20 FTE x 500,000 = 10m a year; net cost per recipient 0.8 x 100,000 = 80,000;
 # 1,000 recipients, reduction 10 %, 20 %, 30 %, 40 %, 40 % (capped) -> avoided 8, 16, 24, 32, 32m;
 # net -2, 6, 14, 22, 22m; cumulative -2, 4, 18, 40, 62m -> break-even in 2031.
-SIMPLE = Scenario(extra_caseworkers=20, cost_per_fte=500_000, recipients=1_000, reduction_pct_per_year=10,
-                  max_reduction_pct=40, annual_gross_benefit=100_000, weeks_on_benefit=104, years=5,
-                  start_year=2030)
+SIMPLE = Scenario(
+    extra_caseworkers=20,
+    cost_per_fte=500_000,
+    recipients=1_000,
+    reduction_pct_per_year=10,
+    max_reduction_pct=40,
+    annual_gross_benefit=100_000,
+    weeks_on_benefit=104,
+    years=5,
+    start_year=2030,
+)
 
 
 def test_project_rows_and_values():
@@ -108,8 +115,8 @@ def test_offers_cost_adds_to_investment():
 def test_higher_reduction_moves_curve_up():
     low = project(Scenario(reduction_pct_per_year=5))
     high = project(Scenario(reduction_pct_per_year=15))
-    assert all(h > lo for h, lo in zip(high["avoided"], low["avoided"]))
-    assert all(h > lo for h, lo in zip(high["cumulative"], low["cumulative"]))
+    assert all(h > lo for h, lo in zip(high["avoided"], low["avoided"], strict=True))
+    assert all(h > lo for h, lo in zip(high["cumulative"], low["cumulative"], strict=True))
     assert summary(high)["return_per_krone"] > summary(low)["return_per_krone"]
 
 
@@ -130,17 +137,22 @@ def test_caseworkers_needed():
 
 
 def _lines(rows):
-    return pl.DataFrame(rows, schema={"line": pl.Utf8, "line_role": pl.Utf8, "amount_dkk": pl.Float64,
-                                      "basis": pl.Utf8}, orient="row")
+    return pl.DataFrame(
+        rows, schema={"line": pl.Utf8, "line_role": pl.Utf8, "amount_dkk": pl.Float64, "basis": pl.Utf8}, orient="row"
+    )
 
 
 def test_published_case_hjorring_second_year():
-    result = published_case(_lines([
-        ("investering", "cost", -28.7 * M, "Hjørring, 2. projektår"),
-        ("besparelse", "saving", 47.3 * M, "Hjørring, 2. projektår"),
-        ("nettogevinst", "stated", 17.3 * M, "Hjørring, 2. projektår"),
-        ("kilde", "info", None, "offentliggjort business case"),
-    ]))
+    result = published_case(
+        _lines(
+            [
+                ("investering", "cost", -28.7 * M, "Hjørring, 2. projektår"),
+                ("besparelse", "saving", 47.3 * M, "Hjørring, 2. projektår"),
+                ("nettogevinst", "stated", 17.3 * M, "Hjørring, 2. projektår"),
+                ("kilde", "info", None, "offentliggjort business case"),
+            ]
+        )
+    )
     assert result["invested"] == pytest.approx(28.7 * M, abs=1e-6)
     assert result["costs"] == pytest.approx(28.7 * M, abs=1e-6)
     assert result["savings"] == pytest.approx(47.3 * M, abs=1e-6)
@@ -150,12 +162,16 @@ def test_published_case_hjorring_second_year():
 
 
 def test_published_case_aabenraa_2016():
-    result = published_case(_lines([
-        ("besparelse_kontanthjaelp", "saving", 37.7 * M, "Aabenraa 2016"),
-        ("andre_ydelser", "cost", -18.1 * M, "Aabenraa 2016"),
-        ("loen_administration", "cost", -9.7 * M, "Aabenraa 2016"),
-        ("nettogevinst", "stated", 9.9 * M, "Aabenraa 2016"),
-    ]))
+    result = published_case(
+        _lines(
+            [
+                ("besparelse_kontanthjaelp", "saving", 37.7 * M, "Aabenraa 2016"),
+                ("andre_ydelser", "cost", -18.1 * M, "Aabenraa 2016"),
+                ("loen_administration", "cost", -9.7 * M, "Aabenraa 2016"),
+                ("nettogevinst", "stated", 9.9 * M, "Aabenraa 2016"),
+            ]
+        )
+    )
     assert result["computed_net"] == pytest.approx(9.9 * M, abs=1e-6)
     assert result["discrepancy"] == pytest.approx(0.0, abs=1e-6)
     assert result["costs"] == pytest.approx(27.8 * M, abs=1e-6)
@@ -189,8 +205,15 @@ def test_mentor_vs_s85():
     assert result["difference"] == 240_000
     assert result["s85_counts_against_serviceramme"] is True
     notes = " ".join(result["notes"])
-    for phrase in ("50 % statsrefusion", "ressourceforløb", "jobafklaringsforløb", "budgetgarantien",
-                   "§ 85", "100 % kommunalt", "serviceramme"):
+    for phrase in (
+        "50 % statsrefusion",
+        "ressourceforløb",
+        "jobafklaringsforløb",
+        "budgetgarantien",
+        "§ 85",
+        "100 % kommunalt",
+        "serviceramme",
+    ):
         assert phrase in notes
 
 

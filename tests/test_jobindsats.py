@@ -57,33 +57,47 @@ def client_for(fake, **kwargs) -> Client:
 
 
 def visitation(con, area="Aarhus", period="2026M08"):
-    return con.execute("select category, measure, value, suppressed from visitation where area = ? and period = ? "
-                       "order by category, measure", [area, period]).fetchall()
+    return con.execute(
+        "select category, measure, value, suppressed from visitation where area = ? and period = ? "
+        "order by category, measure",
+        [area, period],
+    ).fetchall()
 
 
 # --- fetch: the figures served are the figures loaded ---------------------------------------------
 
+
 def test_fetch_y60a02_loads_exactly_what_was_served(con, api):
-    result = jobindsats.fetch_to_warehouse("y60a02", ["Aarhus", "101"], "latest:2", con=con, client=client_for(api),
-                                           loaded_by="ana")
+    result = jobindsats.fetch_to_warehouse(
+        "y60a02", ["Aarhus", "101"], "latest:2", con=con, client=client_for(api), loaded_by="ana"
+    )
     assert result.kind == "visitation"
     # Aarhus came as "Aarhus Kommune"; København was asked for by its code. 2.8 is a JSON decimal,
     # null and ".." are suppressed: missing, never zero.
     assert visitation(con) == [
-        ("aktivitetsparat", "full_time_pct", 5.6, False), ("aktivitetsparat", "full_time_persons", 2911.8, False),
+        ("aktivitetsparat", "full_time_pct", 5.6, False),
+        ("aktivitetsparat", "full_time_persons", 2911.8, False),
         ("aktivitetsparat", "persons", 3065.0, False),
-        ("jobparat", "full_time_pct", 2.8, False), ("jobparat", "full_time_persons", 1379.2, False),
+        ("jobparat", "full_time_pct", 2.8, False),
+        ("jobparat", "full_time_persons", 1379.2, False),
         ("jobparat", "persons", 1532.0, False),
-        ("uddannelsesparat", "full_time_pct", None, True), ("uddannelsesparat", "full_time_persons", None, True),
-        ("uddannelsesparat", "persons", 766.0, False)]
+        ("uddannelsesparat", "full_time_pct", None, True),
+        ("uddannelsesparat", "full_time_persons", None, True),
+        ("uddannelsesparat", "persons", 766.0, False),
+    ]
     assert con.execute("select distinct area, benefit from visitation order by 1").fetchall() == [
-        ("Aarhus", "kontanthjaelp"), ("København", "kontanthjaelp")]
+        ("Aarhus", "kontanthjaelp"),
+        ("København", "kontanthjaelp"),
+    ]
     assert con.execute("select distinct period from visitation order by 1").fetchall() == [("2026M07",), ("2026M08",)]
-    (source, table_id, version, query, by, period_to), = con.execute(
-        "select source, table_id, api_version, query, loaded_by, period_to from loads").fetchall()
+    ((source, table_id, version, query, by, period_to),) = con.execute(
+        "select source, table_id, api_version, query, loaded_by, period_to from loads"
+    ).fetchall()
     assert (source, table_id, version, by, period_to) == ("jobindsats API", "y60a02", "v3", "ana", "2026M08")
-    assert query == (f"GET {api.base_url}/data/y60a02?format=json&mgroup.mgrpa02=mgrpa02_1,mgrpa02_3,mgrpa02_4b"
-                     "&hierarchy._viskat_1int=*&period.M=2026M07,2026M08&hierarchy._nykom=751,101")
+    assert query == (
+        f"GET {api.base_url}/data/y60a02?format=json&mgroup.mgrpa02=mgrpa02_1,mgrpa02_3,mgrpa02_4b"
+        "&hierarchy._viskat_1int=*&period.M=2026M07,2026M08&hierarchy._nykom=751,101"
+    )
     assert KEY not in query
     assert integrity.check(con) == []
 
@@ -94,19 +108,25 @@ def test_every_request_is_v3_with_bearer_and_format(con, api):
     assert log and all(req.path.startswith("/v3/") for req, _ in log)
     assert all(req.headers["Authorization"] == f"Bearer {KEY}" for req, _ in log)
     assert all(req.args["format"] == "json" for req, _ in log)
-    rows = con.execute("select area, period, activation_rate, touched_share from activation "
-                       "where period = '2026M03' order by area").fetchall()
+    rows = con.execute(
+        "select area, period, activation_rate, touched_share from activation where period = '2026M03' order by area"
+    ).fetchall()
     # "All areas" is every municipality ("*") and the country ("/"), which every page compares with.
-    assert rows == [("Aarhus", "2026M03", 30.8, 44.2), ("Hele landet", "2026M03", 30.8, 44.2),
-                    ("Hjørring", "2026M03", 30.8, 44.2), ("København", "2026M03", 30.8, None),
-                    ("Odense", "2026M03", 30.8, 44.2)]
+    assert rows == [
+        ("Aarhus", "2026M03", 30.8, 44.2),
+        ("Hele landet", "2026M03", 30.8, 44.2),
+        ("Hjørring", "2026M03", 30.8, 44.2),
+        ("København", "2026M03", 30.8, None),
+        ("Odense", "2026M03", 30.8, 44.2),
+    ]
 
 
 def test_relabelled_columns_still_load_through_metadata_ids(con, api):
     # The reply spells two labels differently from the metadata (a space, double spaces, case).
-    api.tables["y60a02"].reply_labels = {"Fuldtidspersoner i pct. af befolkningen16-66 år":
-                                         "Fuldtidspersoner i pct. af befolkningen 16-66 år",
-                                         "Antal fuldtidspersoner": "antal  Fuldtidspersoner"}
+    api.tables["y60a02"].reply_labels = {
+        "Fuldtidspersoner i pct. af befolkningen16-66 år": "Fuldtidspersoner i pct. af befolkningen 16-66 år",
+        "Antal fuldtidspersoner": "antal  Fuldtidspersoner",
+    }
     jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2026M08", con=con, client=client_for(api))
     assert ("jobparat", "full_time_pct", 2.8, False) in visitation(con)
     assert ("jobparat", "full_time_persons", 1379.2, False) in visitation(con)
@@ -126,28 +146,36 @@ def test_old_tables_and_all_measures(con, api):
     jobindsats.fetch_to_warehouse("y36a02", "Hjørring", "latest:1", con=con, client=client_for(api))
     jobindsats.fetch_to_warehouse("y38a02", "860", "2024M06", con=con, client=client_for(api))
     assert "mgroup.*" in api.data_requests[0] and api.data_requests[0]["mgroup.*"] == "*"
-    rows = con.execute("select benefit, category, measure, value from visitation where period = '2024M06' "
-                       "order by benefit, category, measure").fetchall()
-    assert rows == [("kontanthjaelp", "aktivitetsparat", "full_time_persons", 640.0),
-                    ("kontanthjaelp", "aktivitetsparat", "persons", 666.0),
-                    ("kontanthjaelp", "jobparat", "full_time_persons", 200.5),
-                    ("kontanthjaelp", "jobparat", "persons", 212.0),
-                    ("uddannelseshjaelp", "aabenlyst_uddannelsesparat", "persons", None),
-                    ("uddannelseshjaelp", "aktivitetsparat", "persons", 264.0),
-                    ("uddannelseshjaelp", "uddannelsesparat", "persons", 296.0)]
+    rows = con.execute(
+        "select benefit, category, measure, value from visitation where period = '2024M06' "
+        "order by benefit, category, measure"
+    ).fetchall()
+    assert rows == [
+        ("kontanthjaelp", "aktivitetsparat", "full_time_persons", 640.0),
+        ("kontanthjaelp", "aktivitetsparat", "persons", 666.0),
+        ("kontanthjaelp", "jobparat", "full_time_persons", 200.5),
+        ("kontanthjaelp", "jobparat", "persons", 212.0),
+        ("uddannelseshjaelp", "aabenlyst_uddannelsesparat", "persons", None),
+        ("uddannelseshjaelp", "aktivitetsparat", "persons", 264.0),
+        ("uddannelseshjaelp", "uddannelsesparat", "persons", 296.0),
+    ]
 
 
 def test_benchmark_table_y30r21(con, api):
-    result = jobindsats.fetch_to_warehouse("y30r21", ["Aarhus", "Hjørring"], "latest:2", con=con,
-                                           client=client_for(api))
+    result = jobindsats.fetch_to_warehouse(
+        "y30r21", ["Aarhus", "Hjørring"], "latest:2", con=con, client=client_for(api)
+    )
     assert result.kind == "benchmark"
     assert api.data_requests[0]["period.QMAT"] == "2026QMAT01,2026QMAT02"
-    rows = con.execute("select area, period, benefit_group, expected_ftp, actual_ftp, difference_ftp, expected_pct, "
-                       "actual_pct, rank from benchmark where period = '2026QMAT02' order by area, benefit_group"
-                       ).fetchall()
-    assert rows == [("Aarhus", "2026QMAT02", "i_alt", 30120.5, 29865.0, -255.5, 14.2, 14.1, 26),
-                    ("Aarhus", "2026QMAT02", "kontanthjaelp", 7012.0, 7300.5, 288.5, 3.3, 3.4, 70),
-                    ("Hjørring", "2026QMAT02", "i_alt", 6010.0, 5900.0, -110.0, 16.8, 16.5, 12)]
+    rows = con.execute(
+        "select area, period, benefit_group, expected_ftp, actual_ftp, difference_ftp, expected_pct, "
+        "actual_pct, rank from benchmark where period = '2026QMAT02' order by area, benefit_group"
+    ).fetchall()
+    assert rows == [
+        ("Aarhus", "2026QMAT02", "i_alt", 30120.5, 29865.0, -255.5, 14.2, 14.1, 26),
+        ("Aarhus", "2026QMAT02", "kontanthjaelp", 7012.0, 7300.5, 288.5, 3.3, 3.4, 70),
+        ("Hjørring", "2026QMAT02", "i_alt", 6010.0, 5900.0, -110.0, 16.8, 16.5, 12),
+    ]
 
 
 def test_large_requests_are_split_and_assembled(con, api):
@@ -174,13 +202,15 @@ def test_a_failed_part_loads_none_of_the_others(con, api):
     before = state(con)
     api.fail_data_call = 3
     with pytest.raises(NetworkError):
-        jobindsats.fetch_to_warehouse("y60a02", "*", "latest:12", con=con, client=client_for(api, max_cells=100,
-                                                                                              retries=1))
+        jobindsats.fetch_to_warehouse(
+            "y60a02", "*", "latest:12", con=con, client=client_for(api, max_cells=100, retries=1)
+        )
     assert len(api.data_requests) >= 3
     assert state(con) == before
 
 
 # --- errors: plain Danish, nothing written -----------------------------------------------------------
+
 
 def test_429_with_retry_after_then_success(con, api):
     api.script("/v3/data", 429, '{"message": "Too Many Requests"}', {"Retry-After": "1"})
@@ -210,8 +240,10 @@ def test_5xx_forever_is_a_clear_error_and_changes_nothing(con, api):
     assert state(con) == before
 
 
-@pytest.mark.parametrize("status, body", [(401, '{"message": "Unauthorized"}'), (403, ""),
-                                          (200, '{"Forkert nøgle eller nøglen er udløbet.": ""}')])
+@pytest.mark.parametrize(
+    "status, body",
+    [(401, '{"message": "Unauthorized"}'), (403, ""), (200, '{"Forkert nøgle eller nøglen er udløbet.": ""}')],
+)
 def test_bad_or_expired_key(con, api, status, body):
     api.script("/v3/table", status, body)
     before = state(con)
@@ -233,8 +265,9 @@ def test_unknown_table_and_unknown_area(con, api):
 
 
 def test_areas_are_asked_for_as_users_spell_them(con, api):
-    result = jobindsats.fetch_to_warehouse("y60a02", ["Kobenhavn", "Århus Kommune"], "2026M08", con=con,
-                                           client=client_for(api))
+    result = jobindsats.fetch_to_warehouse(
+        "y60a02", ["Kobenhavn", "Århus Kommune"], "2026M08", con=con, client=client_for(api)
+    )
     assert result.rows > 0
     query = con.execute("select query from loads").fetchall()[0][0]
     assert query.endswith("&hierarchy._nykom=101,751")
@@ -243,8 +276,11 @@ def test_areas_are_asked_for_as_users_spell_them(con, api):
 
 
 def test_only_k_periods_says_which(con, api):
-    with pytest.raises(NotFound, match=r"de seneste 30 perioder af y60a02, men jobindsats.dk har kun 14 "
-                                       r"\(2025M07–2026M08\)"):
+    with pytest.raises(
+        NotFound,
+        match=r"de seneste 30 perioder af y60a02, men jobindsats.dk har kun 14 "
+        r"\(2025M07–2026M08\)",
+    ):
         jobindsats.fetch(client_for(api), "y60a02", "*", "latest:30")
     with pytest.raises(NotFound, match=r"2024M01 findes ikke i y60a02: jobindsats.dk har 2025M07–2026M08"):
         jobindsats.fetch(client_for(api), "y60a02", "*", "2024M01")
@@ -258,12 +294,15 @@ def test_only_k_periods_says_which(con, api):
         client.data("y60a02", {"period.M": "latest:30"})
 
 
-@pytest.mark.parametrize("body, expected", [
-    ('{"columns": ["Område"], "rows": ', "ikke gyldig JSON"),
-    ("<html><body>Login</body></html>", "HTML"),
-    ('{"Variables": []}', "ukendt form"),
-    ('{"columns": ["Område", "Periode"], "rows": [["Aarhus"]]}', "række 1 har 1 værdier"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ('{"columns": ["Område"], "rows": ', "ikke gyldig JSON"),
+        ("<html><body>Login</body></html>", "HTML"),
+        ('{"Variables": []}', "ukendt form"),
+        ('{"columns": ["Område", "Periode"], "rows": [["Aarhus"]]}', "række 1 har 1 værdier"),
+    ],
+)
 def test_reply_of_the_wrong_shape(con, api, body, expected):
     api.script("/v3/data", 200, body)
     before = state(con)
@@ -318,6 +357,7 @@ def test_key_with_control_characters_is_refused_without_echo():
 
 # --- the catalogue and metadata -----------------------------------------------------------------
 
+
 def test_catalogue_and_metadata(api):
     client = client_for(api)
     subjects = client.subjects()
@@ -343,6 +383,7 @@ def test_mapping_names_columns_the_loader_knows():
 
 # --- refresh -----------------------------------------------------------------------------------
 
+
 def test_refresh_fetches_missing_then_nothing_then_revisions(con, api):
     client = client_for(api)
     first = jobindsats.refresh(con, client, initial=3)
@@ -363,8 +404,9 @@ def test_refresh_fetches_missing_then_nothing_then_revisions(con, api):
         table.data[(key[0], "2026M09", key[2])] = list(table.data[key])
     table.data[("751", "2026M07", "1")] = [1600, 1400.0, 3.0]
     third = jobindsats.refresh(con, client_for(api), tables=["y60a02"], revision=2)
-    assert [(r.table_id, r.status, r.periods) for r in third] == [("y60a02", "fetched",
-                                                                   ["2026M07", "2026M08", "2026M09"])]
+    assert [(r.table_id, r.status, r.periods) for r in third] == [
+        ("y60a02", "fetched", ["2026M07", "2026M08", "2026M09"])
+    ]
     assert ("jobparat", "persons", 1600.0, False) in visitation(con, period="2026M07")
     assert ("jobparat", "persons", 1532.0, False) in visitation(con, period="2026M09")
     loader.undo(con, third[0].load_id)
@@ -379,8 +421,11 @@ def test_refresh_stops_at_the_first_failure_and_says_so(con, api):
     api.script("/v3/table/y60c07", 401)
     before = state(con)
     results = jobindsats.refresh(con, client_for(api), tables=["y60a02", "y60c07", "y30r21"])
-    assert [(r.table_id, r.status) for r in results] == [("y60a02", "current"), ("y60c07", "failed"),
-                                                         ("y30r21", "not_run")]
+    assert [(r.table_id, r.status) for r in results] == [
+        ("y60a02", "current"),
+        ("y60c07", "failed"),
+        ("y30r21", "not_run"),
+    ]
     assert state(con) == before
     line = jobindsats.live_status(con, today=date(2026, 9, 15))
     assert line.startswith("Data fra jobindsats er ikke opdateret siden")
@@ -429,9 +474,11 @@ def test_a_new_era_added_as_reference_data_loads(tmp_path, monkeypatch, reform_2
     try:
         con = warehouse.connect(tmp_path / "w.duckdb")
         jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2027M01", con=con, client=client_for(reform_2027_api))
-        assert visitation(con, period="2027M01") == [("reform_jobparat", "full_time_pct", 9.1, False),
-                                                     ("reform_jobparat", "full_time_persons", 4800.0, False),
-                                                     ("reform_jobparat", "persons", 5000.0, False)]
+        assert visitation(con, period="2027M01") == [
+            ("reform_jobparat", "full_time_pct", 9.1, False),
+            ("reform_jobparat", "full_time_persons", 4800.0, False),
+            ("reform_jobparat", "persons", 5000.0, False),
+        ]
         era = con.execute("select distinct era from visitation_detail where period = '2027M01'").fetchall()
         assert era == [("Beskæftigelsesreformen 2027",)]
         con.close()
@@ -441,11 +488,13 @@ def test_a_new_era_added_as_reference_data_loads(tmp_path, monkeypatch, reform_2
 
 # --- the CLI -----------------------------------------------------------------------------------
 
+
 def cli(args, env_extra, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOBINDSATS")}
     env.update({"HELHEDSBLIK_WAREHOUSE": str(tmp_path / "cli.duckdb"), "PYTHONPATH": str(ROOT), **env_extra})
-    return subprocess.run([sys.executable, "-m", "pipelines", *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
 
 
 def test_cli_fetch_refresh_and_errors(api, tmp_path):
@@ -456,9 +505,14 @@ def test_cli_fetch_refresh_and_errors(api, tmp_path):
     import duckdb
 
     with duckdb.connect(str(tmp_path / "cli.duckdb"), read_only=True) as views:
-        assert views.execute("select area, period, activation_rate, touched_share from activation order by 1, 2"
-                             ).fetchall() == [("Aarhus", "2026M07", 31.2, 44.2), ("Aarhus", "2026M08", 31.3, 44.2),
-                                              ("Odense", "2026M07", 31.2, 44.2), ("Odense", "2026M08", 31.3, 44.2)]
+        assert views.execute(
+            "select area, period, activation_rate, touched_share from activation order by 1, 2"
+        ).fetchall() == [
+            ("Aarhus", "2026M07", 31.2, 44.2),
+            ("Aarhus", "2026M08", 31.3, 44.2),
+            ("Odense", "2026M07", 31.2, 44.2),
+            ("Odense", "2026M08", 31.3, 44.2),
+        ]
     refreshed = cli(["refresh", "--tables", "y60c07,y60a02", "--initial", "2"], env, tmp_path)
     assert refreshed.returncode == 0, refreshed.stderr
     assert "y60c07: opdateret (nyeste periode 2026M08); intet hentet" in refreshed.stdout

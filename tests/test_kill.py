@@ -26,8 +26,9 @@ def big_file(tmp_path_factory) -> tuple[Path, int]:
 
 
 def run_cli(args, env, **kw):
-    return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, **kw
+    )
 
 
 @pytest.mark.slow
@@ -37,12 +38,19 @@ def test_sigkill_mid_load_leaves_all_or_nothing(tmp_path, big_file, when, delay)
     warehouse = tmp_path / "w.duckdb"
     env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
     first = tmp_path / "small.csv"
-    first.write_text("Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
-                     "Aarhus;2007M01;Kontanthjælp;Jobparat;1\n", encoding="utf-8")
+    first.write_text(
+        "Område;Periode;Ydelse;Visitationskategori;Antal personer\nAarhus;2007M01;Kontanthjælp;Jobparat;1\n",
+        encoding="utf-8",
+    )
     assert run_cli(["load", str(first)], env).returncode == 0
 
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines", "load", str(path)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "load", str(path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     if when == "load":
         # The progress bar says "indlæser" when the transaction starts.
         seen = b""

@@ -31,9 +31,12 @@ def app_warehouse(built_warehouse, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("app") / "warehouse.duckdb"
     shutil.copy(built_warehouse, path)
     team = path.parent / "team80.csv"
-    team.write_text("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
-                    "Vejen;2025;Team 80;Jobparate over 30 år;160;2,0\n"
-                    "Vejen;2025;Team 45;Sygedagpenge;90;2,0\n", encoding="utf-8")
+    team.write_text(
+        "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
+        "Vejen;2025;Team 80;Jobparate over 30 år;160;2,0\n"
+        "Vejen;2025;Team 45;Sygedagpenge;90;2,0\n",
+        encoding="utf-8",
+    )
     con = connect(path)
     loader.load(team, source="test", con=con)
     con.close()
@@ -149,16 +152,19 @@ def test_scenario_fields_read_and_show_danish_numbers(app):
     field(at, "Færre modtagere pr. år (pct.)").set_value("6.7").run()
     assert not at.exception
     (error,) = at.error
-    assert shown(error.value) == ("»6.7« er ikke et tal. Skriv fx 650.000 eller 6,7 (punktum mellem tusinder, komma "
-                                  "før decimaler).")
+    assert shown(error.value) == (
+        "»6.7« er ikke et tal. Skriv fx 650.000 eller 6,7 (punktum mellem tusinder, komma før decimaler)."
+    )
     assert "Samlet investering" not in metrics(at)
     assert any("Scenariet beregnes, når alle felter" in i.value for i in at.info)
     field(at, "Færre modtagere pr. år (pct.)").set_value("6,7").run()
     assert not at.error and "Samlet investering" in metrics(at)
 
-    for label, typed, problem in (("År", "2,5", "Skriv et helt tal"),
-                                  ("Højst færre modtagere (pct.)", "101", "Skriv et tal fra 0 til 100."),
-                                  ("Timer pr. uge", "", "Skriv et tal.")):
+    for label, typed, problem in (
+        ("År", "2,5", "Skriv et helt tal"),
+        ("Højst færre modtagere (pct.)", "101", "Skriv et tal fra 0 til 100."),
+        ("Timer pr. uge", "", "Skriv et tal."),
+    ):
         field(at, label).set_value(typed).run()
         (error,) = at.error
         assert shown(error.value).startswith(problem), error.value
@@ -183,12 +189,15 @@ def test_changing_municipality_changes_figures(app):
     assert copenhagen["Modtagere i alt"] != aarhus["Modtagere i alt"]
 
 
-@pytest.mark.parametrize("params,notice", [
-    ({"kommune": "atlantis"}, "Ukendt kommune"),
-    ({"fra": "2024M13"}, "Ugyldig periode"),
-    ({"frekvens": "W"}, "Ugyldig frekvens"),
-    ({"fra": "2026M01", "til": "2012M01"}, "starter efter"),
-])
+@pytest.mark.parametrize(
+    "params,notice",
+    [
+        ({"kommune": "atlantis"}, "Ukendt kommune"),
+        ({"fra": "2024M13"}, "Ugyldig periode"),
+        ({"frekvens": "W"}, "Ugyldig frekvens"),
+        ({"fra": "2026M01", "til": "2012M01"}, "starter efter"),
+    ],
+)
 def test_bad_query_parameter_gives_notice(app, params, notice):
     at = app("visitation", **params)
     assert not at.exception
@@ -199,8 +208,10 @@ def test_filters_round_trip_through_url_and_survive_page_switch(app):
     at = app("overblik", kommune="751", fra="2015M01", til="2016M12", frekvens="Q", sammenlign="730,101")
     assert at.sidebar.selectbox(key="f_area").value == "751"
     assert at.sidebar.multiselect[0].value == ["730", "101"]
-    assert (at.sidebar.selectbox(key="f_first").value, at.sidebar.selectbox(key="f_last").value) == \
-        ("2015M01", "2016M12")
+    assert (at.sidebar.selectbox(key="f_first").value, at.sidebar.selectbox(key="f_last").value) == (
+        "2015M01",
+        "2016M12",
+    )
     assert at.query_params["kommune"] == ["751"] or at.query_params["kommune"] == "751"
     at.sidebar.selectbox(key="f_area").set_value("461").run()
     at.switch_page(page_path("visitation")).run()
@@ -243,9 +254,12 @@ def test_benchmark_shows_rank_and_difference_of_the_latest_rolling_year(app, app
     try:
         rank, diff_ftp, diff_pct, actual = con.execute(
             "select rank, difference_ftp, difference_pct, actual_ftp from benchmark "
-            "where area_code = '860' and benefit_group = 'i_alt' and period = '2026QMAT03'").fetchall()[0]
-        group_rank = con.execute("select rank from benchmark where area_code = '860' "
-                                 "and benefit_group = 'foertidspension' and period = '2026QMAT03'").fetchall()[0][0]
+            "where area_code = '860' and benefit_group = 'i_alt' and period = '2026QMAT03'"
+        ).fetchall()[0]
+        group_rank = con.execute(
+            "select rank from benchmark where area_code = '860' "
+            "and benefit_group = 'foertidspension' and period = '2026QMAT03'"
+        ).fetchall()[0][0]
     finally:
         con.close()
     at = app("benchmark", kommune="860")  # Hjørring
@@ -275,4 +289,3 @@ def test_benchmark_without_figures_says_so(app):
     at = app("benchmark", kommune="000")  # Hele landet: the benchmark ranks municipalities only
     assert not at.exception
     assert any("ingen data om benchmark" in i.value for i in at.info)
-

@@ -77,8 +77,9 @@ def test_an_unexpected_error_is_explained_in_danish_and_logged_with_its_tracebac
     at = router(path)
     assert not at.exception, [e.value for e in at.exception]
     (error,) = at.error
-    assert error.value.startswith("Der opstod en uventet fejl, så siden kan ikke vises. Fejlen er skrevet i "
-                                  "serverens log.")
+    assert error.value.startswith(
+        "Der opstod en uventet fejl, så siden kan ikke vises. Fejlen er skrevet i serverens log."
+    )
     ref = re.search(r"fejl-id ([0-9a-f]{8})", error.value).group(1)
     assert str(tmp_path) not in shown_text(at)  # no server path, no database wording in the browser
     record = logged(caplog, ref)

@@ -15,10 +15,11 @@ from pipelines.writer import write_session
 
 # A subtotal some publications print: the three special-needs target groups together. It is a total (not a part
 # to add), though its own rows are special needs.
-SUBTOTAL = ("target_group,saerlige_behov_i_alt,Borgere med særlige behov i alt,særlige behov i alt,,,5,,true,"
-            "true,\n")
-SUBTOTAL_ROWS = ("København;2007M11;Fælles borgere;Borgere med særlige behov i alt;Matchgruppe 4;2416\n"
-                 "København;2007M11;Fælles borgere;Borgere med særlige behov i alt;Matchgruppe 5;941\n")
+SUBTOTAL = "target_group,saerlige_behov_i_alt,Borgere med særlige behov i alt,særlige behov i alt,,,5,,true,true,\n"
+SUBTOTAL_ROWS = (
+    "København;2007M11;Fælles borgere;Borgere med særlige behov i alt;Matchgruppe 4;2416\n"
+    "København;2007M11;Fælles borgere;Borgere med særlige behov i alt;Matchgruppe 5;941\n"
+)
 
 
 @pytest.fixture
@@ -32,8 +33,10 @@ def published_with_subtotal(tmp_path, monkeypatch):
     monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     warehouse.clear_reference_cache()
     extract = tmp_path / "kobenhavn_2007.csv"
-    extract.write_text((config.SEED_DIR / "kobenhavn_2007_faelles_borgere.csv").read_text(encoding="utf-8")
-                       + SUBTOTAL_ROWS, encoding="utf-8")
+    extract.write_text(
+        (config.SEED_DIR / "kobenhavn_2007_faelles_borgere.csv").read_text(encoding="utf-8") + SUBTOTAL_ROWS,
+        encoding="utf-8",
+    )
     with write_session() as con:
         loader.load(extract, source="test", con=con)
     queries.snapshot_reader.clear()
@@ -55,15 +58,18 @@ def test_special_needs_far_from_work_count_the_groups_not_their_subtotal(publish
 def test_the_series_over_time_is_the_key_figures_of_each_period(published_with_subtotal):
     figures = queries.shared_citizens("101", "2007M11")
     shares = {row["series"]: row["value"] for row in figures.over_time.to_dicts()}
-    assert shares == {"Andel af jobcentrets modtagere": figures.shared_pct,
-                      "Andel af grupperne længst fra arbejdsmarkedet": figures.shared_far_pct}
+    assert shares == {
+        "Andel af jobcentrets modtagere": figures.shared_pct,
+        "Andel af grupperne længst fra arbejdsmarkedet": figures.shared_far_pct,
+    }
 
 
 def test_the_matrix_keeps_a_subtotal_apart_from_the_grand_total(published_with_subtotal):
     matrix = queries.shared_citizens("101", "2007M11").matrix
     cells = [(r["row_label"], r["col_label"], r["persons"]) for r in matrix.to_dicts()]
     assert [c for c in cells if c[0] == "Fælles borgere i alt" and c[1] == "Matchgruppe 4"] == [
-        ("Fælles borgere i alt", "Matchgruppe 4", 4265)]
+        ("Fælles borgere i alt", "Matchgruppe 4", 4265)
+    ]
     assert ("Borgere med særlige behov i alt", "Matchgruppe 4", 2416) in cells
     # Shares of a row are of that row's own total: 510 of the 883 misbrugere.
     share = matrix.filter((pl.col("row_label") == "Misbrugere i behandling") & (pl.col("col_label") == "Matchgruppe 4"))

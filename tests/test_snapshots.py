@@ -24,8 +24,10 @@ from presentation import errors
 from presentation.formatting import plain
 
 ROOT = Path(__file__).resolve().parent.parent
-CASELOAD = ("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
-            "Vejen;{period};{team};Sygedagpenge;{cases};2,0\n")
+CASELOAD = (
+    "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
+    "Vejen;{period};{team};Sygedagpenge;{cases};2,0\n"
+)
 
 
 def caseload(folder: Path, team: str, period: str = "2030M01", cases: int = 100) -> Path:
@@ -83,7 +85,8 @@ def test_a_snapshot_is_a_consistent_copy_that_opens_read_only_beside_a_writer(wa
 
 
 def test_the_reader_switches_when_a_newer_snapshot_is_current_and_keeps_the_old_one_for_running_pages(
-        warehouse, tmp_path):
+    warehouse, tmp_path
+):
     with write_session() as con:
         loader.load(caseload(tmp_path, "Team A"), source="test", con=con)
     reader = snapshots.SnapshotReader(retire_after=60)
@@ -118,9 +121,17 @@ def test_superseded_snapshots_are_removed_only_when_no_process_reads_them(wareho
     first = snapshots.current()
     # Another process reads the first snapshot, as an app process on this or another machine would.
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import time; from pipelines import snapshots\n"
-         "r = snapshots.SnapshotReader(); s = r.current(); print(s.snapshot.name, flush=True); time.sleep(120)"],
-        cwd=ROOT, env=env(), stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import time; from pipelines import snapshots\n"
+            "r = snapshots.SnapshotReader(); s = r.current(); print(s.snapshot.name, flush=True); time.sleep(120)",
+        ],
+        cwd=ROOT,
+        env=env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == first.name
         for n in range(3):
@@ -174,6 +185,7 @@ def test_the_published_folder_can_be_elsewhere(warehouse, tmp_path, monkeypatch)
 
 # --- the app ------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def app_copy(built_warehouse, tmp_path, monkeypatch) -> Path:
     path = tmp_path / "warehouse.duckdb"
@@ -220,15 +232,24 @@ def test_an_upload_in_the_app_lands_while_refresh_every_runs_beside_it(app_copy,
         pass  # published, as make run leaves it
     refresher = subprocess.Popen(
         [sys.executable, "-m", "pipelines", "refresh", "--tables", "y60c07", "--initial", "2", "--every", "0.5s"],
-        cwd=ROOT, env=env(HELHEDSBLIK_WAREHOUSE=str(app_copy), JOBINDSATS_API_URL=api.base_url,
-                          JOBINDSATS_API_KEY=fj.KEY, HELHEDSBLIK_WRITER_WAIT="60"),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT,
+        env=env(
+            HELHEDSBLIK_WAREHOUSE=str(app_copy),
+            JOBINDSATS_API_URL=api.base_url,
+            JOBINDSATS_API_KEY=fj.KEY,
+            HELHEDSBLIK_WRITER_WAIT="60",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=120).run()
         for n in range(3):  # three uploads while the refresh takes the writer role every 0,5 s
             name = f"sagstal_{n}.csv"
-            at.file_uploader[0].upload(name, CASELOAD.format(team=f"Team {n}", period=f"2031M0{n + 1}",
-                                                             cases=100).encode(), "text/csv").run()
+            at.file_uploader[0].upload(
+                name, CASELOAD.format(team=f"Team {n}", period=f"2031M0{n + 1}", cases=100).encode(), "text/csv"
+            ).run()
             at.button(key=f"commit_0_{name}").click().run()
             assert not at.exception, [e.value for e in at.exception]
             assert any(f"{plain(name)} indlæst som nr." in s.value for s in at.success)
@@ -251,22 +272,38 @@ def test_an_upload_in_the_app_lands_while_refresh_every_runs_beside_it(app_copy,
 
 # --- killed writers -------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("when", ["copying", "switching", "after commit"])
 def test_sigkill_during_the_publish_leaves_the_old_or_the_new_snapshot(built_warehouse, tmp_path, when):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(built_warehouse, warehouse)
     environment = env(HELHEDSBLIK_WAREHOUSE=str(warehouse))
-    run = subprocess.run([sys.executable, "-m", "pipelines", "publish"], cwd=ROOT, env=environment,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "pipelines", "publish"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     before = snapshots.current(warehouse.parent / "published")
     old_teams = published_teams(warehouse.parent / "published")
 
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines", "load", str(caseload(tmp_path, "Team Kill"))],
-                            cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    marker = {"copying": "offentliggør: kopierer lageret", "switching": "offentliggør: skifter",
-              "after commit": "færdig"}[when]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "load", str(caseload(tmp_path, "Team Kill"))],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    marker = {
+        "copying": "offentliggør: kopierer lageret",
+        "switching": "offentliggør: skifter",
+        "after commit": "færdig",
+    }[when]
     seen = ""
     while marker not in seen and proc.poll() is None:
         seen += proc.stderr.readline()
@@ -278,14 +315,26 @@ def test_sigkill_during_the_publish_leaves_the_old_or_the_new_snapshot(built_war
     assert teams in (old_teams, sorted(old_teams + ["Team Kill"]))  # ... and is the old or the new state
     assert snap.name in (before.name, "warehouse-000002.duckdb")
 
-    check = subprocess.run([sys.executable, "-m", "pipelines", "check"], cwd=ROOT, env=environment,
-                           capture_output=True, text=True, timeout=300)
+    check = subprocess.run(
+        [sys.executable, "-m", "pipelines", "check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert check.returncode == 0 and "konsistent" in check.stdout, check.stdout + check.stderr
     # The master has the load (it committed before the publish began), so the check above (a write session)
     # has published it even where the kill left the old snapshot current.
     assert published_teams(published) == sorted(old_teams + ["Team Kill"])
-    nxt = subprocess.run([sys.executable, "-m", "pipelines", "load", str(caseload(tmp_path, "Team Next", "2030M02"))],
-                         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
+    nxt = subprocess.run(
+        [sys.executable, "-m", "pipelines", "load", str(caseload(tmp_path, "Team Next", "2030M02"))],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert nxt.returncode == 0, nxt.stderr
     assert published_teams(published) == sorted(old_teams + ["Team Kill", "Team Next"])
     assert not list(published.glob("*.tmp")) and not list(published.glob(".*.tmp"))
@@ -304,10 +353,18 @@ def test_a_read_only_installation_serves_the_shared_folder_and_never_writes(app_
     assert not at.exception
     assert not at.file_uploader and any("viser kun data" in i.value for i in at.info)
     assert not (tmp_path / "elsewhere").exists()  # nothing built, no lock taken
-    cli = subprocess.run([sys.executable, "-m", "pipelines", "load", str(caseload(tmp_path, "Team X"))], cwd=ROOT,
-                         env=env(HELHEDSBLIK_READ_ONLY="true", HELHEDSBLIK_PUBLISHED=str(shared),
-                                 HELHEDSBLIK_WAREHOUSE=str(tmp_path / "elsewhere" / "warehouse.duckdb")),
-                         capture_output=True, text=True, timeout=120)
+    cli = subprocess.run(
+        [sys.executable, "-m", "pipelines", "load", str(caseload(tmp_path, "Team X"))],
+        cwd=ROOT,
+        env=env(
+            HELHEDSBLIK_READ_ONLY="true",
+            HELHEDSBLIK_PUBLISHED=str(shared),
+            HELHEDSBLIK_WAREHOUSE=str(tmp_path / "elsewhere" / "warehouse.duckdb"),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert cli.returncode == 1 and "viser kun data (HELHEDSBLIK_READ_ONLY er sat)" in cli.stderr
     assert "Traceback" not in cli.stderr
     monkeypatch.setenv("HELHEDSBLIK_PUBLISHED", str(tmp_path / "empty"))  # nothing published there yet
@@ -326,8 +383,9 @@ def test_an_upload_while_another_writer_holds_the_master_says_so_and_changes_not
         pass
     before = snapshots.current()
     at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60).run()
-    at.file_uploader[0].upload("sagstal.csv", CASELOAD.format(team="Team V", period="2031M01", cases=100).encode(),
-                               "text/csv").run()
+    at.file_uploader[0].upload(
+        "sagstal.csv", CASELOAD.format(team="Team V", period="2031M01", cases=100).encode(), "text/csv"
+    ).run()
     with writer(app_copy):  # a CLI load or the refresh, say
         at.button(key="commit_0_sagstal.csv").click().run()
     assert not at.exception

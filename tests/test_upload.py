@@ -18,11 +18,15 @@ from pipelines import uploads
 from presentation import access
 
 ROOT = Path(__file__).resolve().parent.parent
-GOOD = ("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
-        "Vejen;2030M01;Team Upload;Sygedagpenge;100;2,0\n").encode()
-BAD = ("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
-       "Vejen;2030M01;Team Upload;Sygedagpenge;100;0\n"
-       "Atlantis;2030M13;Team X;Sygedagpenge;-4;1\n").encode()
+GOOD = (
+    "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
+    "Vejen;2030M01;Team Upload;Sygedagpenge;100;2,0\n"
+).encode()
+BAD = (
+    "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
+    "Vejen;2030M01;Team Upload;Sygedagpenge;100;0\n"
+    "Atlantis;2030M13;Team X;Sygedagpenge;-4;1\n"
+).encode()
 
 
 @pytest.fixture
@@ -115,19 +119,28 @@ def test_review_says_which_measures_stay_from_an_earlier_load(warehouse_copy, tm
     from pipelines import loader
 
     earlier = tmp_path / "fuldtid.csv"
-    earlier.write_text("Område;Periode;Ydelse;Visitationskategori;Antal personer;Fuldtidspersoner\n"
-                       "Vejen;2030M01;Kontanthjælp;Jobparat;10;8,5\nVejen;2030M02;Kontanthjælp;Jobparat;11;9\n",
-                       encoding="utf-8")
+    earlier.write_text(
+        "Område;Periode;Ydelse;Visitationskategori;Antal personer;Fuldtidspersoner\n"
+        "Vejen;2030M01;Kontanthjælp;Jobparat;10;8,5\nVejen;2030M02;Kontanthjælp;Jobparat;11;9\n",
+        encoding="utf-8",
+    )
     with write_session() as con:  # published, as any writer's load is
         load_id = loader.load(earlier, source="test", con=con).load_id
     at = data_page().run()
-    at.file_uploader[0].upload("personer.csv", ("Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
-                                                "Vejen;2030M01;Kontanthjælp;Jobparat;12\n"
-                                                "Vejen;2030M02;Kontanthjælp;Jobparat;13\n").encode(), "text/csv").run()
+    at.file_uploader[0].upload(
+        "personer.csv",
+        (
+            "Område;Periode;Ydelse;Visitationskategori;Antal personer\n"
+            "Vejen;2030M01;Kontanthjælp;Jobparat;12\n"
+            "Vejen;2030M02;Kontanthjælp;Jobparat;13\n"
+        ).encode(),
+        "text/csv",
+    ).run()
     assert not at.exception
     assert [t.value for t in at.text] == [
         "perioderne 2030M01–2030M02 for Vejen erstattes: 2 rækker",
-        f"Fuldtidspersoner for Vejen 2030M01–2030M02 bliver stående fra indlæsning {load_id} (fuldtid.csv)"]
+        f"Fuldtidspersoner for Vejen 2030M01–2030M02 bliver stående fra indlæsning {load_id} (fuldtid.csv)",
+    ]
 
 
 def test_manager_sees_no_upload_or_undo(warehouse_copy, monkeypatch):
@@ -175,14 +188,17 @@ def test_analyst_fetches_from_jobindsats_panel(warehouse_copy, httpserver_ipv4, 
     assert not at.exception and not at.error
     cursor = queries.snapshot_reader().current().con.cursor()
     try:
-        rows = cursor.execute("select area, period, activation_rate, touched_share, source from activation "
-                              "where source = 'jobindsats API' order by period").fetchall()
-        version, query = cursor.execute("select api_version, query from loads where table_id = 'y60c07'"
-                                        ).fetchall()[0]
+        rows = cursor.execute(
+            "select area, period, activation_rate, touched_share, source from activation "
+            "where source = 'jobindsats API' order by period"
+        ).fetchall()
+        version, query = cursor.execute("select api_version, query from loads where table_id = 'y60c07'").fetchall()[0]
     finally:
         cursor.close()
-    assert rows == [("Aarhus", "2026M07", 31.2, 44.2, "jobindsats API"),
-                    ("Aarhus", "2026M08", 31.3, 44.2, "jobindsats API")]
+    assert rows == [
+        ("Aarhus", "2026M07", 31.2, 44.2, "jobindsats API"),
+        ("Aarhus", "2026M08", 31.3, 44.2, "jobindsats API"),
+    ]
     assert version == "v3" and "period.M=2026M07,2026M08" in query and "hierarchy._nykom=751" in query
     assert "SECRET-KEY-123" not in str(at._tree)
 
@@ -226,10 +242,12 @@ def test_every_page_says_when_the_last_refresh_failed(warehouse_copy, monkeypatc
         assert "seneste forsøg" in line and "fejlede for y60a02" in line and "forbindelsen blev afvist" in line
 
 
-VISITATION = ("Område;Periode;Ydelse;Visitationskategori;Antal personer;Fuldtidspersoner\n"
-              "Vejen;2030M01;Kontanthjælp;Jobparat;10;9,5\n"
-              "Vejen;2030M01;Kontanthjælp;Aktivitetsparat;20;18\n"
-              "Billund;2030M01;Kontanthjælp;Jobparat;30;27,5\n").encode()
+VISITATION = (
+    "Område;Periode;Ydelse;Visitationskategori;Antal personer;Fuldtidspersoner\n"
+    "Vejen;2030M01;Kontanthjælp;Jobparat;10;9,5\n"
+    "Vejen;2030M01;Kontanthjælp;Aktivitetsparat;20;18\n"
+    "Billund;2030M01;Kontanthjælp;Jobparat;30;27,5\n"
+).encode()
 
 
 def test_review_counts_lines_and_the_figures_they_hold(warehouse_copy, monkeypatch):
@@ -238,7 +256,8 @@ def test_review_counts_lines_and_the_figures_they_hold(warehouse_copy, monkeypat
     assert not at.exception
     assert [s.value for s in at.success] == [
         "visitation\\.csv: Visitation (modtagere efter visitationskategori), 3 linjer med 6 tal, 2 områder, "
-        "periode 2030M01."]
+        "periode 2030M01."
+    ]
     # The upload limit counts lines, as the review does: three lines pass a limit of three.
     monkeypatch.setattr(uploads, "MAX_UPLOAD_ROWS", 3)
     at = data_page().run()
@@ -249,20 +268,23 @@ def test_review_counts_lines_and_the_figures_they_hold(warehouse_copy, monkeypat
     at.file_uploader[0].upload("visitation.csv", VISITATION, "text/csv").run()
     table = at.dataframe[0].value
     assert table["Problem"].to_list() == [
-        "filen har for mange linjer; grænsen er 2 linjer (indlæs større udtræk med kommandolinjen)"]
+        "filen har for mange linjer; grænsen er 2 linjer (indlæs større udtræk med kommandolinjen)"
+    ]
     assert table["Værdi"].to_list() == ["3"]
 
 
 def test_a_json_integer_too_long_for_python_is_a_rejection_not_an_exception(warehouse_copy):
     before = snapshot()
-    payload = ('{"columns": ["area", "period", "mgrpc07_1"], "rows": [["Aalborg", "2024M06", '
-               + "9" * 5000 + "]]}").encode()
+    payload = (
+        '{"columns": ["area", "period", "mgrpc07_1"], "rows": [["Aalborg", "2024M06", ' + "9" * 5000 + "]]}"
+    ).encode()
     at = data_page().run()
     at.file_uploader[0].upload("stor.json", payload, "application/json").run()
     assert not at.exception
     assert any("stor\\.json er afvist: 1 fejl" in e.value for e in at.error)
-    assert at.dataframe[0].value["Problem"].to_list() == ["ugyldig JSON: et tal har over 4.300 cifre; intet udtræk "
-                                                          "har tal så store"]
+    assert at.dataframe[0].value["Problem"].to_list() == [
+        "ugyldig JSON: et tal har over 4.300 cifre; intet udtræk har tal så store"
+    ]
     assert "Traceback" not in str(at._tree) and "/tmp" not in str(at._tree)
     assert snapshot() == before
 
@@ -284,8 +306,9 @@ def _workbook(sheets: dict[str, list[list]]) -> bytes:
 
 def test_analyst_picks_the_sheet_of_a_workbook(warehouse_copy):
     header = ["Område", "Periode", "Team", "Sagsområde", "Aktive sager", "Sagsbehandlere (årsværk)"]
-    book = _workbook({"Forside": [["Sagstal pr. team"]],
-                      "Data": [header, ["Vejen", "2030M01", "Team Ark", "Sygedagpenge", 90, 2]]})
+    book = _workbook(
+        {"Forside": [["Sagstal pr. team"]], "Data": [header, ["Vejen", "2030M01", "Team Ark", "Sygedagpenge", 90, 2]]}
+    )
     before = snapshot()
     at = data_page().run()
     xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -294,8 +317,10 @@ def test_analyst_picks_the_sheet_of_a_workbook(warehouse_copy):
     picker = at.selectbox(key="sheet_0_sagstal.xlsx")
     assert picker.options == ["Forside", "Data"] and picker.value == "Forside"
     problems = at.dataframe[0].value["Problem"].to_list()
-    assert problems[0].startswith("læste arket 'Forside' (ark 1 af 2), som ikke har kolonner, der kan genkendes; data "
-                                  "ser ud til at ligge i arket 'Data'.")
+    assert problems[0].startswith(
+        "læste arket 'Forside' (ark 1 af 2), som ikke har kolonner, der kan genkendes; data "
+        "ser ud til at ligge i arket 'Data'."
+    )
     assert "feltet 'Ark' ved filen på siden Data" in problems[0]
     picker.set_value("Data").run()
     assert not at.exception and not at.error
@@ -305,8 +330,10 @@ def test_analyst_picks_the_sheet_of_a_workbook(warehouse_copy):
     assert not at.exception and not at.error
     cursor = queries.snapshot_reader().current().con.cursor()
     try:
-        loaded = cursor.execute("select l.file_name, c.team, c.cases from loads l join caseloads c using (load_id) "
-                                "where c.team = 'Team Ark'").fetchall()
+        loaded = cursor.execute(
+            "select l.file_name, c.team, c.cases from loads l join caseloads c using (load_id) "
+            "where c.team = 'Team Ark'"
+        ).fetchall()
     finally:
         cursor.close()
     assert loaded == [("sagstal.xlsx (ark 'Data')", "Team Ark", 90)]

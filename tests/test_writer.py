@@ -18,8 +18,9 @@ from pipelines.warehouse import connect
 from pipelines.writer import WriterBusy, lock_path, writer
 
 ROOT = Path(__file__).resolve().parent.parent
-CASELOAD = ("Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
-            "Vejen;{period};{team};Sygedagpenge;100;2,0\n")
+CASELOAD = (
+    "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\nVejen;{period};{team};Sygedagpenge;100;2,0\n"
+)
 
 
 def env(warehouse: Path, **extra) -> dict:
@@ -28,8 +29,14 @@ def env(warehouse: Path, **extra) -> dict:
 
 
 def start(args, environment) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipelines", *args], cwd=ROOT, env=environment, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines", *args],
+        cwd=ROOT,
+        env=environment,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def teams(warehouse: Path) -> list[tuple]:
@@ -84,10 +91,19 @@ def test_two_loads_started_at_once_both_land(warehouse, files):
 
 
 def test_a_killed_writer_leaves_no_stale_lock(warehouse):
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pipelines.writer import writer\n"
-                               f"with writer(__import__('pathlib').Path({str(warehouse)!r})):\n"
-                               "    print('held', flush=True); time.sleep(60)"],
-                              cwd=ROOT, env=env(warehouse), stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pipelines.writer import writer\n"
+            f"with writer(__import__('pathlib').Path({str(warehouse)!r})):\n"
+            "    print('held', flush=True); time.sleep(60)",
+        ],
+        cwd=ROOT,
+        env=env(warehouse),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     with pytest.raises(WriterBusy), writer(warehouse, wait=0.3):
         pass
@@ -115,8 +131,9 @@ def test_refresh_every_keeps_running_and_stops_between_runs_on_sigterm(warehouse
     assert "stopper efter denne opdatering (SIGTERM)" in text
     con = connect(warehouse)
     try:
-        runs = con.execute("select count(distinct run_id), count(*) filter (where status = 'fetched') "
-                           "from refresh_runs").fetchall()[0]
+        runs = con.execute(
+            "select count(distinct run_id), count(*) filter (where status = 'fetched') from refresh_runs"
+        ).fetchall()[0]
         assert runs[0] >= 2 and runs[1] == 1
         assert con.execute("select count(*) from loads where table_id = 'y60c07'").fetchall() == [(1,)]
     finally:
