@@ -33,7 +33,17 @@ from pathlib import Path
 import duckdb
 
 from benchmarks import dataset, report, serving, upload
-from benchmarks.measure import PROJECT_ROOT, ChildRun, StepFailed, child_env, median, read_json, run_child, write_json
+from benchmarks.measure import (
+    PROJECT_ROOT,
+    ChildRun,
+    StepFailed,
+    child_env,
+    median,
+    pipeline_load_args,
+    read_json,
+    run_child,
+    write_json,
+)
 from pipelines import config
 from pipelines.kinds import KINDS
 
@@ -229,18 +239,7 @@ def _ingest_once(key: str, files: list[str], csv_rows: int, logs: Path) -> tuple
         if key == "pipeline":
             phases = logs / "ingest_pipeline_timings.json"
             run = run_child(
-                [
-                    "-m",
-                    "pipelines",
-                    "load",
-                    *files,
-                    "--kind",
-                    "visitation",
-                    "--source",
-                    config.DEMO_SOURCE,
-                    "--timings",
-                    str(phases),
-                ],
+                [*pipeline_load_args(files), "--timings", str(phases)],
                 logs / "ingest_pipeline.log",
                 env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)),
                 timeout=INGEST_TIMEOUT,

@@ -41,6 +41,17 @@ FLOOR_TYPED_OPTIONS = (
 )
 
 
+def _table_t_written(con) -> tuple[int, list]:
+    """Table ``t``'s rows and column types, then the file checkpointed and closed (as every approach ends)."""
+    rows = con.execute("select count(*) from t").fetchone()[0]
+    types = con.execute(
+        "select column_name, data_type from information_schema.columns where table_name = 't' order by ordinal_position"
+    ).fetchall()
+    con.execute("checkpoint")
+    con.close()
+    return rows, types
+
+
 def cmd_floor(args) -> None:
     """DuckDB's own CSV reader straight into one plain table: what no loader can beat by much."""
     import duckdb
@@ -50,12 +61,7 @@ def cmd_floor(args) -> None:
     options = FLOOR_TYPED_OPTIONS if args.command == "floor_typed" else FLOOR_OPTIONS
     # The file list is bound; the options are this module's own constants.
     con.execute(f"create table t as select * from read_csv(?, {options})", [list(args.files)])
-    rows = con.execute("select count(*) from t").fetchone()[0]
-    types = con.execute(
-        "select column_name, data_type from information_schema.columns where table_name = 't' order by ordinal_position"
-    ).fetchall()
-    con.execute("checkpoint")
-    con.close()
+    rows, types = _table_t_written(con)
     write_json(
         Path(args.out),
         {"rows": rows, "types": types, "seconds": time.perf_counter() - start, "peak_rss_mb": self_peak_rss_mb()},
@@ -76,12 +82,7 @@ def cmd_pandas(args) -> None:
     con.register("frame", frame)
     con.execute("create table t as select * from frame")
     con.unregister("frame")
-    rows = con.execute("select count(*) from t").fetchone()[0]
-    types = con.execute(
-        "select column_name, data_type from information_schema.columns where table_name = 't' order by ordinal_position"
-    ).fetchall()
-    con.execute("checkpoint")
-    con.close()
+    rows, types = _table_t_written(con)
     write_json(
         Path(args.out),
         {

@@ -76,6 +76,11 @@ def run_child(args: list[str], log: Path, env: dict[str, str] | None = None, tim
     return run
 
 
+def pipeline_load_args(files) -> list[str]:
+    """``-m pipelines load`` of the demo's visitation files, as the synthetic demo is loaded (python's arguments)."""
+    return ["-m", "pipelines", "load", *map(str, files), "--kind", "visitation", "--source", config.DEMO_SOURCE]
+
+
 def read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))

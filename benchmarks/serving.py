@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from benchmarks import sessions
-from benchmarks.measure import PROJECT_ROOT, StepFailed, child_env, median
-from pipelines import config, snapshots
+from benchmarks.measure import PROJECT_ROOT, StepFailed, child_env, median, pipeline_load_args
+from pipelines import snapshots
 from pipelines.warehouse import reference_version
 
 TWENTY = 20
@@ -183,17 +183,7 @@ def step(db: Path, visitation_files: list[Path], work: Path, logs: Path, runs: i
         quiet = sessions.browse(server.url, pages, rounds=rounds)
         with open(logs / "serving_load.log", "wb") as output:  # the load writes to its own copy of the file
             load = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "pipelines",
-                    "load",
-                    *map(str, reload),
-                    "--kind",
-                    "visitation",
-                    "--source",
-                    config.DEMO_SOURCE,
-                ],
+                [sys.executable, *pipeline_load_args(reload)],
                 cwd=PROJECT_ROOT,
                 env=env,
                 stdout=output,

@@ -24,6 +24,17 @@ from websockets.sync.client import ClientConnection, connect
 
 from benchmarks.measure import PROJECT_ROOT, StepFailed, median
 
+# Debian's Chromium headless on this machine: no sandbox (root), no GPU, and none of its own network chatter
+# (its background connections are refused here, many at a time).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # app.py's url paths, the default page first (its address is the root).
 PAGES = {
     "overblik": "",

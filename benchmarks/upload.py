@@ -148,17 +148,7 @@ def _through_the_app(db: Path, extract: Path, work: Path, logs: Path, label: str
             time.sleep(2.0)  # the readers in full swing
         with sync_playwright() as p:
             browser = p.chromium.launch(
-                executable_path=str(_niced_chromium(work)),
-                headless=True,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                ],
+                executable_path=str(_niced_chromium(work)), headless=True, args=sessions.CHROMIUM_ARGS
             )
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -16,20 +16,17 @@ summary = queries.caseload_summary(teams)
 
 above, to_upper, to_lower = st.columns(3)
 above.metric("Teams over båndets øvre grænse", f"{summary['above']} af {summary['teams']}", border=True)
-to_upper.metric(
-    "Årsværk til øvre grænse",
-    fmt_num(summary["fte_needed_high"], 1),
-    border=True,
-    help="Årsværk der mangler for at nå båndets øvre grænse: aktive sager / øvre grænse − nuværende "
-    "årsværk, lagt sammen for teams over båndet.",
-)
-to_lower.metric(
-    "Årsværk til nedre grænse",
-    fmt_num(summary["fte_needed_low"], 1),
-    border=True,
-    help="Årsværk der mangler for at nå båndets nedre grænse: aktive sager / nedre grænse − nuværende "
-    "årsværk, lagt sammen for teams over den nedre grænse.",
-)
+for column, bound, needed, which in (
+    (to_upper, "øvre", "fte_needed_high", "over båndet"),
+    (to_lower, "nedre", "fte_needed_low", "over den nedre grænse"),
+):
+    column.metric(
+        f"Årsværk til {bound} grænse",
+        fmt_num(summary[needed], 1),
+        border=True,
+        help=f"Årsværk der mangler for at nå båndets {bound} grænse: aktive sager / {bound} grænse − "
+        f"nuværende årsværk, lagt sammen for teams {which}.",
+    )
 
 page.chart(
     charts.caseload_band(teams, f"Sager pr. sagsbehandler, {area}", label),

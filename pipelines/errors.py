@@ -41,6 +41,13 @@ class ExtractRejected(PipelineError):
         more = f" (+{len(problems) - 1} flere)" if len(problems) > 1 else ""
         super().__init__(f"Udtrækket er afvist: {first}{more}")
 
+    @classmethod
+    def one(
+        cls, file: str, message: str, *, row: int | None = None, column: str | None = None, value: str | None = None
+    ) -> ExtractRejected:
+        """The extract rejected for one problem (most often the file as a whole)."""
+        return cls([Problem(file, row, column, value, message)])
+
 
 class LoadNotFound(PipelineError):
     pass

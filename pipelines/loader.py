@@ -106,17 +106,11 @@ def validate(
 def _check_line_limit(name: str, lines: int, max_rows: int | None) -> None:
     """An upload may hold at most ``max_rows`` lines (HELHEDSBLIK_MAX_UPLOAD_ROWS); the CLI has no limit."""
     if max_rows is not None and lines > max_rows:
-        raise ExtractRejected(
-            [
-                Problem(
-                    name,
-                    None,
-                    None,
-                    danish.number(lines),
-                    f"filen har for mange linjer; grænsen er {danish.number(max_rows)} linjer "
-                    "(indlæs større udtræk med kommandolinjen)",
-                )
-            ]
+        raise ExtractRejected.one(
+            name,
+            f"filen har for mange linjer; grænsen er {danish.number(max_rows)} linjer "
+            "(indlæs større udtræk med kommandolinjen)",
+            value=danish.number(lines),
         )
 
 

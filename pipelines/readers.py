@@ -70,7 +70,7 @@ def _unreadable(name: str, exc: OSError) -> ExtractRejected:
         errno.EISDIR: "det er en mappe, ikke en fil",
     }
     reason = reasons.get(exc.errno, f"filen kan ikke læses (systemfejl {exc.errno or '?'})")
-    return ExtractRejected([Problem(name, None, None, None, reason)])
+    return ExtractRejected.one(name, reason)
 
 
 def sniff_format(path: Path, name: str | None = None) -> str:
@@ -82,19 +82,15 @@ def sniff_format(path: Path, name: str | None = None) -> str:
     except OSError as exc:
         raise _unreadable(name, exc) from None
     if not head.strip():
-        raise ExtractRejected([Problem(name, None, None, None, "filen er tom")])
+        raise ExtractRejected.one(name, "filen er tom")
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ExtractRejected(
-            [Problem(name, None, None, None, "gammelt Excel-format (.xls) understøttes ikke; gem filen som .xlsx")]
-        )
+        raise ExtractRejected.one(name, "gammelt Excel-format (.xls) understøttes ikke; gem filen som .xlsx")
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ExtractRejected(
-            [Problem(name, None, None, None, "filen er binær og hverken CSV, Excel (.xlsx), Parquet eller JSON")]
-        )
+        raise ExtractRejected.one(name, "filen er binær og hverken CSV, Excel (.xlsx), Parquet eller JSON")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"[", b"{"):
         return "json"
@@ -144,7 +140,7 @@ def stage(con: duckdb.DuckDBPyConnection, file: FileLook, sheet: str | int | Non
         raise _unreadable(name, exc) from None
     staged.rows = con.execute("select count(*) from stg").fetchall()[0][0]
     if staged.rows == 0:
-        raise ExtractRejected([Problem(name, None, None, None, "filen har ingen datarækker (kun en overskrift)")])
+        raise ExtractRejected.one(name, "filen har ingen datarækker (kun en overskrift)")
     return staged
 
 
@@ -213,9 +209,7 @@ def csv_layout(path: Path, name: str) -> CsvLayout:
     if len(head) == SNIFF_BYTES and lines:
         lines = lines[:-1]  # the last line of a truncated sample may be cut
     if not lines:
-        raise ExtractRejected(
-            [Problem(name, None, None, None, "kunne ikke finde en overskriftslinje i de første 256 KB")]
-        )
+        raise ExtractRejected.one(name, "kunne ikke finde en overskriftslinje i de første 256 KB")
     header_idx, delim = _find_header(lines)
     headers = [h.strip() for h in _split_line(lines[header_idx], delim)]
     return CsvLayout(encoding, header_idx, delim, headers)
@@ -302,8 +296,8 @@ def _transcode(src: Path, dst: Path, encoding: str, name: str) -> None:
             except UnicodeDecodeError as exc:
                 # The line of the offending byte, so the message points at it.
                 line += chunk[: exc.start].count(b"\n")
-                raise ExtractRejected(
-                    [Problem(name, line, None, None, "ugyldige tegn: filen er hverken gyldig UTF-8 eller Windows-1252")]
+                raise ExtractRejected.one(
+                    name, "ugyldige tegn: filen er hverken gyldig UTF-8 eller Windows-1252", row=line
                 ) from None
             line += chunk.count(b"\n")
         fout.write(decoder.decode(b"", final=True))
@@ -321,7 +315,7 @@ def _read_csv_into_stg(con, source: Path, name: str, delim: str, skip: int, ncol
         raise ExtractRejected([_at_editor_line(con, problem, source, params)]) from None
     except duckdb.Error as exc:
         first = str(exc).replace(str(source), name).splitlines()[0][:300]
-        raise ExtractRejected([Problem(name, None, None, None, f"filen kan ikke læses som CSV: {first}")]) from None
+        raise ExtractRejected.one(name, f"filen kan ikke læses som CSV: {first}") from None
 
 
 def _at_editor_line(con, problem: Problem, source: Path, params: list) -> Problem:
@@ -383,22 +377,12 @@ def _check_zip(path: Path, name: str) -> None:
             unzipped = sum(i.file_size for i in infos)
             packed = max(1, sum(i.compress_size for i in infos))
     except zipfile.BadZipFile:
-        raise ExtractRejected(
-            [Problem(name, None, None, None, "filen ligner en ZIP/Excel-fil, men er beskadiget")]
-        ) from None
+        raise ExtractRejected.one(name, "filen ligner en ZIP/Excel-fil, men er beskadiget") from None
     if "xl/workbook.xml" not in names:
-        raise ExtractRejected([Problem(name, None, None, None, "ZIP-filen er ikke et Excel-regneark (.xlsx)")])
+        raise ExtractRejected.one(name, "ZIP-filen er ikke et Excel-regneark (.xlsx)")
     if unzipped > MAX_UNZIPPED_BYTES or unzipped / packed > MAX_ZIP_RATIO:
-        raise ExtractRejected(
-            [
-                Problem(
-                    name,
-                    None,
-                    None,
-                    None,
-                    f"Excel-filen udpakker til {unzipped:,} bytes: for stor eller mistænkelig (dekomprimeringsbombe)",
-                )
-            ]
+        raise ExtractRejected.one(
+            name, f"Excel-filen udpakker til {unzipped:,} bytes: for stor eller mistænkelig (dekomprimeringsbombe)"
         )
     # The sizes a zip declares can lie: inflate every member as a stream and stop at the cap.
     total = 0
@@ -409,32 +393,18 @@ def _check_zip(path: Path, name: str) -> None:
                     while chunk := member.read(1024 * 1024):
                         total += len(chunk)
                         if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
-                            raise ExtractRejected(
-                                [
-                                    Problem(
-                                        name,
-                                        None,
-                                        None,
-                                        None,
-                                        "Excel-filen udpakker til langt mere end den fylder: "
-                                        "mistænkelig (dekomprimeringsbombe)",
-                                    )
-                                ]
+                            raise ExtractRejected.one(
+                                name,
+                                "Excel-filen udpakker til langt mere end den fylder: "
+                                "mistænkelig (dekomprimeringsbombe)",
                             )
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
         # Sizes or checksums that do not add up (damaged, or built to fool a size check), a compression
         # method zipfile does not know, or an encrypted member.
-        raise ExtractRejected(
-            [
-                Problem(
-                    name,
-                    None,
-                    None,
-                    None,
-                    "Excel-filen er beskadiget eller manipuleret (pakket indhold passer ikke med de "
-                    "angivne størrelser; mulig dekomprimeringsbombe)",
-                )
-            ]
+        raise ExtractRejected.one(
+            name,
+            "Excel-filen er beskadiget eller manipuleret (pakket indhold passer ikke med de "
+            "angivne størrelser; mulig dekomprimeringsbombe)",
         ) from None
 
 
@@ -465,9 +435,7 @@ def _xml_part(zf: zipfile.ZipFile, member: str, name: str) -> ElementTree.Elemen
     try:
         return ElementTree.fromstring(zf.read(member))
     except ElementTree.ParseError:
-        raise ExtractRejected(
-            [Problem(name, None, None, None, f"Excel-filen er beskadiget: {member} er ikke gyldig XML")]
-        ) from None
+        raise ExtractRejected.one(name, f"Excel-filen er beskadiget: {member} er ikke gyldig XML") from None
 
 
 def _workbook_sheets(path: Path, name: str) -> list[Sheet]:
@@ -501,7 +469,7 @@ def sheet_names(path: Path, name: str) -> list[str]:
 def _choose_sheet(sheets: list[Sheet], wanted: str | int | None, name: str) -> int:
     """The index of the sheet asked for by name (exact, then ignoring case) or number (1 is the first)."""
     if not sheets:
-        raise ExtractRejected([Problem(name, None, None, None, "Excel-filen har ingen ark")])
+        raise ExtractRejected.one(name, "Excel-filen har ingen ark")
     if wanted is None or str(wanted).strip() == "":
         return 0
     text = str(wanted).strip()
@@ -514,16 +482,8 @@ def _choose_sheet(sheets: list[Sheet], wanted: str | int | None, name: str) -> i
     if text.isdigit() and 1 <= int(text) <= len(sheets):
         return int(text) - 1
     listing = ", ".join(f"{i}: '{n}'" for i, n in enumerate(names, start=1))
-    raise ExtractRejected(
-        [
-            Problem(
-                name,
-                None,
-                None,
-                text,
-                f"arket findes ikke i Excel-filen; vælg et af arkene ved navn eller nummer ({listing})",
-            )
-        ]
+    raise ExtractRejected.one(
+        name, f"arket findes ikke i Excel-filen; vælg et af arkene ved navn eller nummer ({listing})", value=text
     )
 
 
@@ -537,7 +497,7 @@ def _load_sheet(reader, sheet: Sheet, name: str, n_rows: int | None = None) -> t
         table = loaded.to_arrow()
         places = [c.absolute_index for c in loaded.available_columns()]
     except (fastexcel.FastExcelError, OSError) as exc:
-        raise ExtractRejected([Problem(name, None, None, None, f"Excel-filen kan ikke læses: {exc}")]) from None
+        raise ExtractRejected.one(name, f"Excel-filen kan ikke læses: {exc}") from None
     columns = [[_cell_text(v) for v in col.to_pylist()] for col in table.columns]
     return ([list(r) for r in zip(*columns, strict=True)] if columns else []), places
 
@@ -565,7 +525,7 @@ def _stage_xlsx(con, path: Path, name: str, wanted: str | int | None) -> StagedF
     try:
         reader = fastexcel.read_excel(str(path))
     except (fastexcel.FastExcelError, OSError) as exc:
-        raise ExtractRejected([Problem(name, None, None, None, f"Excel-filen kan ikke læses: {exc}")]) from None
+        raise ExtractRejected.one(name, f"Excel-filen kan ikke læses: {exc}") from None
     rows, places = _load_sheet(reader, sheets[chosen], name)
     header_idx = _header_index(rows)
     if header_idx is None:
@@ -596,18 +556,11 @@ def _data_on_another_sheet(reader, sheets: list[Sheet], chosen: int, name: str) 
         return
     listing = " eller ".join(f"'{n}'" for n in others[:3])
     read = f"arket '{sheets[chosen].name}' (ark {chosen + 1} af {len(sheets)})"
-    raise ExtractRejected(
-        [
-            Problem(
-                name,
-                None,
-                None,
-                None,
-                f"læste {read}, som ikke har kolonner, der kan genkendes; data ser ud til at ligge "
-                f'i arket {listing}. Vælg arket med --sheet "{others[0]}" på kommandolinjen '
-                "eller i feltet 'Ark' ved filen på siden Data",
-            )
-        ]
+    raise ExtractRejected.one(
+        name,
+        f"læste {read}, som ikke har kolonner, der kan genkendes; data ser ud til at ligge "
+        f'i arket {listing}. Vælg arket med --sheet "{others[0]}" på kommandolinjen '
+        "eller i feltet 'Ark' ved filen på siden Data",
     )
 
 
@@ -742,17 +695,7 @@ def parse_json_payload(payload, name: str) -> tuple[str, list[str], list[list[st
         variables = block.get("Variables") or []
         data = block.get("Data")
         if not isinstance(data, list) or not all(isinstance(v, dict) for v in variables):
-            raise ExtractRejected(
-                [
-                    Problem(
-                        name,
-                        None,
-                        None,
-                        None,
-                        'JSON i v2-form skal have "Variables" (liste) og "Data" (liste af rækker)',
-                    )
-                ]
-            )
+            raise ExtractRejected.one(name, 'JSON i v2-form skal have "Variables" (liste) og "Data" (liste af rækker)')
         headers = [str(v.get("Name") or v.get("Label") or "") for v in variables]
         labels = [str(v.get("Label") or "") for v in variables]
         # Prefer IDs; fall back to the label where the ID is not one we know.
@@ -765,13 +708,7 @@ def parse_json_payload(payload, name: str) -> tuple[str, list[str], list[list[st
         cols = payload["columns"]
         rows = payload["rows"]
         if not isinstance(cols, list) or not isinstance(rows, list):
-            raise ExtractRejected(
-                [
-                    Problem(
-                        name, None, None, None, 'JSON i v3-form skal have "columns" (liste) og "rows" (liste af rækker)'
-                    )
-                ]
-            )
+            raise ExtractRejected.one(name, 'JSON i v3-form skal have "columns" (liste) og "rows" (liste af rækker)')
         headers = []
         for c in cols:
             if isinstance(c, dict):
@@ -780,31 +717,19 @@ def parse_json_payload(payload, name: str) -> tuple[str, list[str], list[list[st
                 headers.append(str(c))
         fmt = "json-v3"
     else:
-        raise ExtractRejected(
-            [
-                Problem(
-                    name,
-                    None,
-                    None,
-                    None,
-                    "ukendt JSON-form: forventede jobindsats API v2 "
-                    '([{"Variables": …, "Data": …}]) eller v3 ({"columns": …, "rows": …})',
-                )
-            ]
+        raise ExtractRejected.one(
+            name,
+            "ukendt JSON-form: forventede jobindsats API v2 "
+            '([{"Variables": …, "Data": …}]) eller v3 ({"columns": …, "rows": …})',
         )
     out: list[list[str | None]] = []
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, list) or len(row) != len(headers):
-            raise ExtractRejected(
-                [
-                    Problem(
-                        name,
-                        i,
-                        None,
-                        _json_text(row)[:200] if row is not None else None,
-                        f"rækken skal være en liste med {len(headers)} værdier",
-                    )
-                ]
+            raise ExtractRejected.one(
+                name,
+                f"rækken skal være en liste med {len(headers)} værdier",
+                row=i,
+                value=_json_text(row)[:200] if row is not None else None,
             )
         out.append([_json_text(v) for v in row])
     return fmt, headers, out
@@ -815,17 +740,13 @@ def _read_json(path: Path, name: str) -> tuple[str, list[str], list[list[str | N
     try:
         payload = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExtractRejected([Problem(name, None, None, None, f"ugyldig JSON: {exc}")]) from None
+        raise ExtractRejected.one(name, f"ugyldig JSON: {exc}") from None
     except RecursionError:
-        raise ExtractRejected([Problem(name, None, None, None, "ugyldig JSON: for dybt indlejret")]) from None
+        raise ExtractRejected.one(name, "ugyldig JSON: for dybt indlejret") from None
     except ValueError:
         # Python refuses to convert integers of more than 4,300 digits (a guard against slow conversions).
-        raise ExtractRejected(
-            [
-                Problem(
-                    name, None, None, None, "ugyldig JSON: et tal har over 4.300 cifre; intet udtræk har tal så store"
-                )
-            ]
+        raise ExtractRejected.one(
+            name, "ugyldig JSON: et tal har over 4.300 cifre; intet udtræk har tal så store"
         ) from None
     fmt, headers, rows = parse_json_payload(payload, name)
     return fmt, headers, rows, 1, "comma"
@@ -835,7 +756,7 @@ def _stage_arrow(
     con, name: str, fmt: str, headers: list[str], rows: list[list[str | None]], row_offset: int, decimal: str = "auto"
 ) -> StagedFile:
     if not headers:
-        raise ExtractRejected([Problem(name, None, None, None, "filen har ingen overskrift")])
+        raise ExtractRejected.one(name, "filen har ingen overskrift")
     cols = {
         f"c{i}": pa.array([r[i] if i < len(r) else None for r in rows], type=pa.string()) for i in range(len(headers))
     }
@@ -858,5 +779,5 @@ def _stage_parquet(con, path: Path, name: str) -> StagedFile:
         select = ", ".join(f"cast(#{i + 1} as varchar) as c{i}" for i in range(len(headers)))
         con.execute(f"create temp table stg as select {select} from read_parquet(?)", [str(path)])
     except duckdb.Error as exc:
-        raise ExtractRejected([Problem(name, None, None, None, f"Parquet-filen kan ikke læses: {exc}")]) from None
+        raise ExtractRejected.one(name, f"Parquet-filen kan ikke læses: {exc}") from None
     return StagedFile(name, "parquet", headers, row_offset=1, decimal="point")

@@ -63,22 +63,15 @@ def kind_of(file: readers.StagedFile, kind: str | None) -> Kind:
     """The kind asked for, or the one the headers show; rejected when neither is known."""
     if kind is not None:
         if kind not in KINDS:
-            raise ExtractRejected(
-                [Problem(file.file_name, None, None, kind, f"ukendt type; forventede en af {', '.join(KINDS)}")]
-            )
+            raise ExtractRejected.one(file.file_name, f"ukendt type; forventede en af {', '.join(KINDS)}", value=kind)
         return KINDS[kind]
     found = detect_kind(file.headers)
     if found is None:
-        raise ExtractRejected(
-            [
-                Problem(
-                    file.file_name,
-                    file.header_row,
-                    None,
-                    "; ".join(file.headers)[:200],
-                    f"kan ikke se hvilken slags udtræk filen er ud fra kolonnerne; angiv typen ({', '.join(KINDS)})",
-                )
-            ]
+        raise ExtractRejected.one(
+            file.file_name,
+            f"kan ikke se hvilken slags udtræk filen er ud fra kolonnerne; angiv typen ({', '.join(KINDS)})",
+            row=file.header_row,
+            value="; ".join(file.headers)[:200],
         )
     return found
 

@@ -192,10 +192,7 @@ def _break_layers(breaks: Sequence[dict] | None, df: pl.DataFrame) -> list[alt.C
         {"date": [b["date"] for b in inside], "label": [str(b["label"]) for b in inside]},
         schema={"date": pl.Date, "label": pl.String},
     )
-    tooltip = [
-        alt.Tooltip("label:N", title="Databrud"),
-        alt.Tooltip("date:T", title="Fra", format="%d. %B %Y"),
-    ]
+    tooltip = [alt.Tooltip("label:N", title="Databrud"), alt.Tooltip("date:T", title="Fra", format="%d. %B %Y")]
     base = alt.Chart(data).encode(x=alt.X("date:T"), tooltip=tooltip)
     rules = base.mark_rule(strokeDash=[4, 3], color=REFERENCE_COLOUR)
     labels = base.mark_text(align="left", baseline="top", dx=4, dy=2, color=REFERENCE_COLOUR, fontSize=11).encode(
@@ -229,8 +226,7 @@ def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | Non
     top = df.filter(~pl.col("is_total")).get_column("persons").max()
 
     base = _with_text(
-        alt.Chart(df),
-        {"persons": (",.0f", ""), "row_share": (",.1f", ""), "col_share": (",.1f", "")},
+        alt.Chart(df), {"persons": (",.0f", ""), "row_share": (",.1f", ""), "col_share": (",.1f", "")}
     ).encode(
         # An explicit domain gives every layer the same order, whatever rows each one keeps.
         x=alt.X(
@@ -270,8 +266,7 @@ def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | Non
     # White on the dark half of the scale keeps the numbers legible.
     dark = f'isValid(datum["persons"]) && datum["persons"] > {float(top) * 0.55}' if top is not None else "false"
     labels = matrix.mark_text(fontSize=12).encode(
-        text=alt.Text(f"persons{TEXT}:N"),
-        color=alt.condition(dark, alt.value("white"), alt.value("black")),
+        text=alt.Text(f"persons{TEXT}:N"), color=alt.condition(dark, alt.value("white"), alt.value("black"))
     )
     total_labels = totals.mark_text(fontSize=12, fontWeight="bold", color="black").encode(
         text=alt.Text(f"persons{TEXT}:N")
@@ -339,10 +334,7 @@ def category_time_series(
                 legend=alt.Legend(symbolStrokeColor=REFERENCE_COLOUR, symbolStrokeWidth=2),
             )
         # Points in a layer of their own: as a line overlay they would turn the dash legend into plain dots.
-        main = [
-            base.mark_line(strokeWidth=2).encode(**line_encoding),
-            base.mark_point(filled=True, size=16, opacity=1),
-        ]
+        main = [base.mark_line(strokeWidth=2).encode(**line_encoding), base.mark_point(filled=True, size=16, opacity=1)]
 
     layers = [*main, *_break_layers(breaks, df)]
     chart = alt.layer(*layers) if len(layers) > 1 else layers[0]
@@ -391,17 +383,12 @@ def rate_with_target(
             color=alt.Color(
                 "series:N", title=series_title, scale=alt.Scale(domain=series, range=_palette(len(series)))
             ),
-            tooltip=[
-                _period_tooltip(df),
-                alt.Tooltip("series:N", title=series_title),
-                _tip("value", y_title),
-            ],
+            tooltip=[_period_tooltip(df), alt.Tooltip("series:N", title=series_title), _tip("value", y_title)],
         )
     )
     label = f"Mål: {_compact_pct(target)}"
     goal = alt.Chart(alt.Data(values=[{"target": float(target), "label": label}])).encode(
-        y=alt.Y("target:Q"),
-        tooltip=[alt.Tooltip("label:N", title="Mål")],
+        y=alt.Y("target:Q"), tooltip=[alt.Tooltip("label:N", title="Mål")]
     )
     rule = goal.mark_rule(strokeDash=[6, 4], color=REFERENCE_COLOUR, strokeWidth=1.5)
     text = goal.mark_text(align="right", baseline="bottom", dy=-3, color=REFERENCE_COLOUR).encode(
@@ -527,10 +514,7 @@ def investment_curve(df: pl.DataFrame, title: str, subtitle: list[str] | str | N
         )
     )
     line = (
-        _with_text(
-            alt.Chart(line_data),
-            {"cumulative_mio": (",.1f", " mio. kr."), "net_mio": (",.1f", " mio. kr.")},
-        )
+        _with_text(alt.Chart(line_data), {"cumulative_mio": (",.1f", " mio. kr."), "net_mio": (",.1f", " mio. kr.")})
         .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=40))
         .encode(
             x=x,
@@ -619,10 +603,7 @@ def bar_compare(
             label_text=f'isValid(datum["value"]) ? datum["value{TEXT}"] : "ikke oplyst"',
         )
         .mark_text(align="left", baseline="middle", dx=3, fontSize=11, color=REFERENCE_COLOUR)
-        .encode(
-            x=alt.X("label_x:Q", title=y_title),
-            text=alt.Text("label_text:N"),
-        )
+        .encode(x=alt.X("label_x:Q", title=y_title), text=alt.Text("label_text:N"))
     )
     chart = alt.layer(bars, labels).properties(height=alt.Step(22))
     return finish(chart, title, subtitle)
@@ -678,10 +659,7 @@ def benchmark_time_series(
 
 @memoised
 def benchmark_difference_bars(
-    df: pl.DataFrame,
-    x_title: str,
-    title: str,
-    subtitle: list[str] | str | None = None,
+    df: pl.DataFrame, x_title: str, title: str, subtitle: list[str] | str | None = None
 ) -> alt.LayerChart:
     """Actual minus expected share (pct. points) per municipality, best (furthest below zero) at the top, the
     chosen one (``is_chosen``) in blue. A municipality without a figure stays at the bottom, "ikke oplyst"."""

@@ -425,13 +425,7 @@ def data_xlsx(
     # in_memory: no temporary files on the server. The string_to_* options are off so even a later switch to the
     # generic write() could not turn text into a formula, number or link.
     workbook = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
     )
     sheet = workbook.add_worksheet(_sheet_name(sheet_name))
     formats = {name: workbook.add_format(spec) for name, spec in _XLSX_FORMATS.items()}

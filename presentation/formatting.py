@@ -16,12 +16,7 @@ MISSING = "–"
 # Vega-Lite's config.locale: axes, tooltips and format() expressions then use the same Danish conventions as
 # the formatters below, so a figure reads the same in a chart and in the text next to it.
 VEGA_LOCALE: dict = {
-    "number": {
-        "decimal": ",",
-        "thousands": ".",
-        "grouping": [3],
-        "currency": ["", " kr."],
-    },
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " kr."]},
     "time": {
         "dateTime": "%A den %d. %B %Y %X",
         "date": "%d.%m.%Y",

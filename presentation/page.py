@@ -230,46 +230,21 @@ def chart(
         st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
     with st.popover("Eksportér", icon=":material/download:"):
         st.caption('Figuren med titel, kilde og periode; data med tal under 5 vist som "<5".')
-        st.download_button(
-            "Figur (PNG)",
-            lambda: export.chart_png(figure, caption_text),
-            f"{name}.png",
-            "image/png",
-            key=f"{key}_png",
-            on_click="ignore",
+        # Each file is made only when its button is clicked (Streamlit calls the function then).
+        downloads = (
+            ("Figur (PNG)", "png", "image/png", lambda: export.chart_png(figure, caption_text)),
+            ("Figur (SVG)", "svg", "image/svg+xml", lambda: export.chart_svg(figure, caption_text)),
+            ("Figur (PDF)", "pdf", "application/pdf", lambda: export.chart_pdf(figure, caption_text)),
+            ("Data (CSV til dansk Excel)", "csv", "text/csv", lambda: export.data_csv(shown, count_columns, places)),
+            (
+                "Data (XLSX)",
+                "xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                lambda: export.data_xlsx(shown, count_columns, caption=caption_text, decimals=places),
+            ),
         )
-        st.download_button(
-            "Figur (SVG)",
-            lambda: export.chart_svg(figure, caption_text),
-            f"{name}.svg",
-            "image/svg+xml",
-            key=f"{key}_svg",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Figur (PDF)",
-            lambda: export.chart_pdf(figure, caption_text),
-            f"{name}.pdf",
-            "application/pdf",
-            key=f"{key}_pdf",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Data (CSV til dansk Excel)",
-            lambda: export.data_csv(shown, count_columns, places),
-            f"{name}.csv",
-            "text/csv",
-            key=f"{key}_csv",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Data (XLSX)",
-            lambda: export.data_xlsx(shown, count_columns, caption=caption_text, decimals=places),
-            f"{name}.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"{key}_xlsx",
-            on_click="ignore",
-        )
+        for label, suffix, mime, make in downloads:
+            st.download_button(label, make, f"{name}.{suffix}", mime, key=f"{key}_{suffix}", on_click="ignore")
 
 
 def report_button(page_title: str) -> None:

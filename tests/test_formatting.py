@@ -89,14 +89,7 @@ def test_fmt_num_defaults_to_one_decimal():
 
 @pytest.mark.parametrize(
     "value, expected",
-    [
-        (35.51, "35,5 %"),
-        (35, "35,0 %"),
-        (0, "0,0 %"),
-        (100, "100,0 %"),
-        (-2.25, "-2,3 %"),
-        (1234.5, "1.234,5 %"),
-    ],
+    [(35.51, "35,5 %"), (35, "35,0 %"), (0, "0,0 %"), (100, "100,0 %"), (-2.25, "-2,3 %"), (1234.5, "1.234,5 %")],
 )
 def test_fmt_pct(value, expected):
     assert fmt_pct(value) == expected
@@ -129,12 +122,7 @@ def test_fmt_mio_decimals():
 
 @pytest.mark.parametrize(
     "value, expected",
-    [
-        (9_900_000, "9.900.000 kr."),
-        (-18_100_000, "-18.100.000 kr."),
-        (1234.5, "1.235 kr."),
-        (0, "0 kr."),
-    ],
+    [(9_900_000, "9.900.000 kr."), (-18_100_000, "-18.100.000 kr."), (1234.5, "1.235 kr."), (0, "0 kr.")],
 )
 def test_fmt_kr(value, expected):
     assert fmt_kr(value) == expected
@@ -263,14 +251,7 @@ def test_counts_take_the_right_number_of_their_noun():
 
 @pytest.mark.parametrize(
     "n, expected",
-    [
-        (1, "1 række"),
-        (0, "0 rækker"),
-        (2, "2 rækker"),
-        (2345, "2.345 rækker"),
-        (-1, "-1 rækker"),
-        (1.0, "1 række"),
-    ],
+    [(1, "1 række"), (0, "0 rækker"), (2, "2 rækker"), (2345, "2.345 rækker"), (-1, "-1 rækker"), (1.0, "1 række")],
 )
 def test_count_puts_the_noun_in_the_right_number(n, expected):
     assert fmt_count(n, "række", "rækker") == expected

@@ -25,8 +25,7 @@ M = 1_000_000
 
 
 @pytest.mark.parametrize(
-    ("week", "rate"),
-    [(1, 0.80), (4, 0.80), (5, 0.40), (26, 0.40), (27, 0.30), (52, 0.30), (53, 0.20), (200, 0.20)],
+    ("week", "rate"), [(1, 0.80), (4, 0.80), (5, 0.40), (26, 0.40), (27, 0.30), (52, 0.30), (53, 0.20), (200, 0.20)]
 )
 def test_refusion_rate_steps(week, rate):
     assert refusion_rate(week) == rate
