@@ -27,10 +27,8 @@ if may_write:
         f"{max_mb} MB og {fmt_int(max_lines)} linjer pr. fil. "
         "Filen kontrolleres først; intet indlæses før du bekræfter."
     )
-    files = st.file_uploader(
-        "Vælg filer", type=["csv", "txt", "xlsx", "parquet", "json"], accept_multiple_files=True, key="uploads"
-    )
-    for number, upload in enumerate(files or []):
+    files = page.file_uploader("Vælg filer", ["csv", "txt", "xlsx", "parquet", "json"])
+    for number, upload in enumerate(files):
         if page.loaded_upload(upload.file_id):
             st.caption(f"{plain(upload.name)} er indlæst (se Indlæsninger nedenfor).")
             continue

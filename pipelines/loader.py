@@ -89,15 +89,17 @@ def validate(
     max_rows: int | None = None,
     preview: bool = True,
     sheet: str | int | None = None,
+    keep_lines: Path | None = None,
 ) -> Validation:
     """Read and check an extract without loading it; leaves temp tables ``typed_periods`` (and, on the staged
     route, ``typed``). With ``preview``: also the first lines and what a load would replace and keep.
 
-    ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default).
+    ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default). ``keep_lines``:
+    where a file the direct route reviewed keeps its parsed lines for its load (``load(reviewed_lines=…)``).
     """
     file = readers.look(path, file_name)
     if preview and sheet is None:
-        reviewed = _review_direct(con, file, kind, max_rows)
+        reviewed = _review_direct(con, file, kind, max_rows, keep_lines)
         if reviewed is not None:
             return reviewed
     return _review_staged(con, file, kind, max_rows, preview, sheet)
@@ -147,7 +149,9 @@ def _replaced_and_kept(con, kind: Kind, scope: str) -> tuple[list[tuple[str, str
     return store.replace_preview(con, scope), store.kept(con, scope, "demo_loads")
 
 
-def _review_direct(con, file: readers.FileLook, kind: str | None, max_rows: int | None) -> Validation | None:
+def _review_direct(
+    con, file: readers.FileLook, kind: str | None, max_rows: int | None, keep_lines: Path | None = None
+) -> Validation | None:
     """An upload's review by the direct route, when the file is in jobindsats' form: its lines into a temp
     table of the app's read-only snapshot and the load's own checks, in one streaming pass (the staged
     route types every value as text first: several times slower). None: the staged route reviews it,
@@ -169,6 +173,8 @@ def _review_direct(con, file: readers.FileLook, kind: str | None, max_rows: int 
     result.areas = direct.review_areas(con)
     result.replaces, result.kept = _replaced_and_kept(con, VISITATION, direct.review_scope(con))
     result.preview = direct.preview(con, plan)
+    if keep_lines is not None:
+        direct.keep_reviewed(con, keep_lines)
     return result
 
 
@@ -189,19 +195,22 @@ def load(
     progress: Progress | None = None,
     max_rows: int | None = None,
     sheet: str | int | None = None,
+    reviewed_lines: Path | None = None,
 ) -> LoadResult:
     """Validate and load one extract in one transaction; raise ExtractRejected with every problem.
 
     ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default). Without
-    ``con`` the load takes a write session of its own (the writer role, then a publish).
+    ``con`` the load takes a write session of its own (the writer role, then a publish). ``reviewed_lines``:
+    the lines this very file's review kept (``validate(keep_lines=…)``), inserted instead of parsing the file
+    again; the load checks them as it checks a parsed file.
     """
     meta = _Provenance(
         file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query, api_version
     )
     if con is None:
         with write_session() as master:
-            return _load(master, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows, sheet)
-    return _load(con, Path(path), kind, meta, progress or (lambda step, frac: None), max_rows, sheet)
+            return _load(master, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines)
+    return _load(con, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines)
 
 
 class _NotDirect(Exception):
@@ -236,7 +245,8 @@ class _Clock:
         self._last = now
 
 
-def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet=None) -> LoadResult:
+def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet, reviewed_lines) -> LoadResult:
+    progress = progress or (lambda step, frac: None)
     progress("læser og kontrollerer", 0.05)
     # The digest reads the file alongside DuckDB.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -245,7 +255,7 @@ def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet=No
         file = readers.look(path, meta.name)
         plan = direct.plan(file, kind) if sheet is None else None
         if plan is not None:
-            result = _load_direct(con, plan, digest, meta, progress, clock, max_rows)
+            result = _load_direct(con, plan, digest, meta, progress, clock, max_rows, reviewed_lines)
             if result is not None:
                 progress("færdig", 1.0)
                 result.timings = clock.timings
@@ -274,19 +284,26 @@ def _load_direct(
     progress,
     clock: _Clock,
     max_rows: int | None,
+    reviewed_lines: Path | None = None,
 ) -> LoadResult | None:
-    """Stream a jobindsats-form visitation CSV into the facts; None when the staged path must take it."""
+    """Stream a jobindsats-form visitation CSV into the facts (or the lines its review kept); None when the
+    staged path must take it."""
     spec = VISITATION
-    direct.register_maps(con, plan)
+    if reviewed_lines is None:
+        direct.register_maps(con, plan)
     clock.lap("plan")
     try:
         with direct.streaming_settings(con), transaction(con):
             load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
             progress("indlæser", 0.3)  # reading, checking and loading are one pass here
-            lines = direct.insert(con, plan, load_id)
-            if lines is None:
-                raise _NotDirect
-            clock.lap("read, parse and insert")
+            if reviewed_lines is None:
+                lines = direct.insert(con, plan, load_id)
+                if lines is None:
+                    raise _NotDirect
+                clock.lap("read, parse and insert")
+            else:
+                lines = direct.insert_reviewed(con, reviewed_lines, load_id)
+                clock.lap("insert the reviewed lines")
             found = direct.check(con, plan, load_id)
             if not found.ok:
                 raise _NotDirect

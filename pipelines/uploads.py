@@ -1,7 +1,8 @@
 """Uploads from the app: review an extract (kind, lines, problems, preview, what it replaces), then load it.
 
-The review and the load each validate the file from scratch: the warehouse may have changed
-between the two clicks, and a load must never rest on a stale check.
+The review and the load each check the file: the warehouse may have changed between the two clicks, and a
+load must never rest on a stale check. A file in jobindsats' form is parsed once, though: its review keeps
+the parsed lines beside the spooled file, and its load inserts and checks those.
 """
 
 from __future__ import annotations
@@ -107,17 +108,28 @@ class _Spool:
             # The key is Streamlit's file id; only its hash and the suffix of the user's name make the path.
             digest = hashlib.sha256(key.encode()).hexdigest()[:16]
             path = Path(self._dir.name) / (digest + Path(name).suffix.lower()[:10])
+            self.reviewed_lines(path).unlink(missing_ok=True)  # lines of other bytes under this name
             path.write_bytes(data)
             self._files[key] = path
             while len(self._files) > self.KEEP:
-                self._files.pop(next(iter(self._files))).unlink(missing_ok=True)
+                self._remove(self._files.pop(next(iter(self._files))))
             return path
+
+    @staticmethod
+    def reviewed_lines(path: Path) -> Path:
+        """Where the review of the spooled file ``path`` keeps its parsed lines for the load."""
+        return path.with_name(path.name + ".lines.parquet")
+
+    @classmethod
+    def _remove(cls, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        cls.reviewed_lines(path).unlink(missing_ok=True)
 
     def discard(self, key: str) -> None:
         with self._lock:
             path = self._files.pop(key, None)
         if path is not None:
-            path.unlink(missing_ok=True)
+            self._remove(path)
 
 
 _SPOOL = _Spool()
@@ -167,8 +179,12 @@ def review(
     if too_big:
         return Review(name, False, problems=[too_big])
     with _upload_file(name, data, key, keep=True) as path:
+        # A spooled file's parsed lines are kept for its load; a temp file has none to keep.
+        lines = _Spool.reviewed_lines(path) if key is not None else None
         try:
-            checked = loader.validate(con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS, sheet=sheet)
+            checked = loader.validate(
+                con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS, sheet=sheet, keep_lines=lines
+            )
         except ExtractRejected as exc:
             return Review(name, False, problems=exc.problems, warnings=exc.warnings)
     result = Review(
@@ -207,6 +223,7 @@ def commit(
     if too_big:
         raise ExtractRejected([too_big])
     with _upload_file(name, data, key, keep=False) as path:
+        reviewed = _Spool.reviewed_lines(path)
         return loader.load(
             path,
             source=UPLOAD_SOURCE,
@@ -216,4 +233,5 @@ def commit(
             progress=progress,
             max_rows=MAX_UPLOAD_ROWS,
             sheet=sheet,
+            reviewed_lines=reviewed if key is not None and sheet is None and reviewed.exists() else None,
         )

@@ -307,10 +307,45 @@ def test_an_upload_is_written_to_disk_once_for_its_review_and_its_load(con, writ
 
     data = JOBINDSATS_FORM.encode("utf-8")
     assert uploads.review(con, "y60a02.csv", data, key="upload-1").ok
-    spooled = [p for p in uploads._SPOOL._files.values()]
-    assert len(spooled) == 1 and spooled[0].read_bytes() == data
-    written = spooled[0].stat().st_mtime_ns
+    spooled = uploads._SPOOL._files["upload-1"]
+    assert spooled.read_bytes() == data
+    written = spooled.stat().st_mtime_ns
     assert uploads.review(con, "y60a02.csv", data, key="upload-1").ok  # another look: the same file
-    assert spooled[0].stat().st_mtime_ns == written
+    assert spooled.stat().st_mtime_ns == written
     assert uploads.commit(con, "y60a02.csv", data, "analytiker", key="upload-1").rows == 2 * len(LINES)
-    assert not spooled[0].exists() and "upload-1" not in uploads._SPOOL._files  # gone once loaded
+    assert not spooled.exists() and "upload-1" not in uploads._SPOOL._files  # gone once loaded
+
+
+def test_an_upload_is_parsed_once_and_its_load_lands_what_a_parse_lands(tmp_path):
+    """The review keeps its parsed lines beside the spooled file; the load inserts and checks those, and the
+    warehouse ends as the CLI's load of the same file leaves it."""
+    from pipelines import uploads
+
+    data = JOBINDSATS_FORM.encode("utf-8")
+    cli, facts, agg, _ = _load(tmp_path, "y60a02.csv", data)
+    con = connect(tmp_path / "app.duckdb")
+    try:
+        assert uploads.review(con, "y60a02.csv", data, key="upload-2").ok
+        spooled = uploads._SPOOL._files["upload-2"]
+        kept = uploads._Spool.reviewed_lines(spooled)
+        assert kept.exists()
+        result = uploads.commit(con, "y60a02.csv", data, "analytiker", key="upload-2")
+        assert (result.route, result.rows) == ("direct", cli.rows) and "insert the reviewed lines" in result.timings
+        assert con.execute(FACTS).fetchall() == facts and con.execute(AGGREGATE).fetchall() == agg
+        assert integrity.check(con) == [] and not kept.exists() and not spooled.exists()
+    finally:
+        con.close()
+
+
+def test_a_review_that_found_problems_keeps_no_lines_and_the_load_parses_the_file(con):
+    from pipelines import uploads
+    from pipelines.errors import ExtractRejected
+
+    bad = (HEADER + LINES[0] + "\n" + LINES[0] + "\n").encode("utf-8")  # one line twice: the staged route says so
+    review = uploads.review(con, "dobbelt.csv", bad, key="upload-3")
+    assert not review.ok
+    assert not uploads._Spool.reviewed_lines(uploads._SPOOL._files["upload-3"]).exists()
+    before = state(con)
+    with pytest.raises(ExtractRejected):
+        uploads.commit(con, "dobbelt.csv", bad, "analytiker", key="upload-3")
+    assert state(con) == before

@@ -77,6 +77,8 @@ def test_analyst_uploads_and_the_dashboard_shows_it_then_undoes_it(warehouse_cop
     assert snapshot() == before  # reviewing loads nothing
     at.button(key="commit_0_sagstal.csv").click().run()
     assert not at.exception
+    # Every file it held is loaded: the page runs on with an empty uploader, not carrying the file.
+    assert [u.key for u in at.file_uploader] == ["uploads_1"] and not at.file_uploader[0].value
     loads = snapshot()[0]
     assert len(loads) == len(before[0]) + 1 and loads[-1][1:3] == ("caseload", 1)
     load_id = loads[-1][0]
