@@ -305,15 +305,20 @@ def keep_reviewed(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     con.execute(f"copy {REVIEW_TABLE} to ? (format parquet)", [str(target)])
 
 
-def insert_reviewed(con: duckdb.DuckDBPyConnection, reviewed: Path, load_id: int) -> int:
-    """The lines ``keep_reviewed`` kept into the visitation lines under ``load_id``; lines inserted.
+def insert_reviewed(con: duckdb.DuckDBPyConnection, reviewed: Path, load_id: int) -> int | None:
+    """The lines ``keep_reviewed`` kept into the visitation lines under ``load_id``; lines inserted, or None
+    when they do not fit the warehouse (the caller then rolls back and has the file parsed after all).
 
-    The file is parsed once, by its review; the lines' NOT NULL constraints hold here as on a parse, and
-    the load checks the inserted lines as it checks a parsed file's (``check``)."""
-    return con.execute(
-        f"insert into {visitation_lines.TABLE} by name select ? as load_id, * exclude (load_id) from read_parquet(?)",
-        [load_id, str(reviewed)],
-    ).fetchall()[0][0]
+    The file is parsed once, by its review; the lines' NOT NULL constraints and code types hold here as on a
+    parse, and the load checks the inserted lines as it checks a parsed file's (``check``)."""
+    try:
+        return con.execute(
+            f"insert into {visitation_lines.TABLE} by name "
+            "select ? as load_id, * exclude (load_id) from read_parquet(?)",
+            [load_id, str(reviewed)],
+        ).fetchall()[0][0]
+    except (duckdb.ConstraintException, duckdb.ConversionException, duckdb.InvalidInputException, duckdb.IOException):
+        return None
 
 
 def review_areas(con: duckdb.DuckDBPyConnection) -> list[str]:

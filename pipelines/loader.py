@@ -298,12 +298,12 @@ def _load_direct(
             progress("indlæser", 0.3)  # reading, checking and loading are one pass here
             if reviewed_lines is None:
                 lines = direct.insert(con, plan, load_id)
-                if lines is None:
-                    raise _NotDirect
                 clock.lap("read, parse and insert")
             else:
                 lines = direct.insert_reviewed(con, reviewed_lines, load_id)
                 clock.lap("insert the reviewed lines")
+            if lines is None:
+                raise _NotDirect
             found = direct.check(con, plan, load_id)
             if not found.ok:
                 raise _NotDirect

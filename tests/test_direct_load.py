@@ -349,3 +349,28 @@ def test_a_review_that_found_problems_keeps_no_lines_and_the_load_parses_the_fil
     with pytest.raises(ExtractRejected):
         uploads.commit(con, "dobbelt.csv", bad, "analytiker", key="upload-3")
     assert state(con) == before
+
+
+def test_kept_lines_that_do_not_fit_the_warehouse_are_not_trusted(tmp_path):
+    """Lines kept by a review that no longer fit (here: an area code the warehouse does not know) make the load
+    parse the file itself; what lands is what a parse lands."""
+    import duckdb
+
+    from pipelines import uploads
+
+    data = JOBINDSATS_FORM.encode("utf-8")
+    _, facts, _, _ = _load(tmp_path, "y60a02.csv", data)
+    con = connect(tmp_path / "app.duckdb")
+    try:
+        assert uploads.review(con, "y60a02.csv", data, key="upload-4").ok
+        kept = uploads._Spool.reviewed_lines(uploads._SPOOL._files["upload-4"])
+        spoilt = duckdb.connect()
+        spoilt.execute("create table t as select * from read_parquet(?)", [str(kept)])
+        spoilt.execute("update t set area_code = 'zzz'")
+        spoilt.execute("copy t to ? (format parquet)", [str(kept)])
+        spoilt.close()
+        result = uploads.commit(con, "y60a02.csv", data, "analytiker", key="upload-4")
+        assert result.route == "staged" and con.execute(FACTS).fetchall() == facts
+        assert "zzz" not in {r[0] for r in con.execute("select area_code from visitation_lines").fetchall()}
+    finally:
+        con.close()
