@@ -1186,6 +1186,16 @@ def refresh_periods(meta: TableMeta, period_type: str, have: str | None, initial
     return older[-revision:] + newer if revision > 0 else newer
 
 
+def _new_run_id(con: duckdb.DuckDBPyConnection) -> int:
+    """An id no other refresh run has or will get. A run records its outcomes only at its end, so two runs
+    side by side (``--every`` and one started by hand) would both see the same highest recorded id; the
+    sequence never hands out a number twice. Its first values are skipped where older runs hold them."""
+    recorded = con.execute("select coalesce(max(run_id), 0) from refresh_runs").fetchall()[0][0]
+    while (run_id := con.execute("select nextval('refresh_run_seq')").fetchall()[0][0]) <= recorded:
+        pass
+    return run_id
+
+
 def _record_runs(con, run_id: int, started: datetime, results: list[TableRefresh]) -> None:
     with transaction(con):
         for r in results:
@@ -1235,7 +1245,7 @@ def refresh(
     wanted = [t.lower() for t in tables] if tables else list(mapping())
     started = datetime.now()
     with session() as master:
-        run_id = master.execute("select coalesce(max(run_id), 0) + 1 from refresh_runs").fetchall()[0][0]
+        run_id = _new_run_id(master)
         have = {table_id: newest_loaded(master, table_id) for table_id in wanted}
     results: list[TableRefresh] = []
     recorded: set[str] = set()

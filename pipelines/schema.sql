@@ -2,6 +2,8 @@
 -- analyst-facing views. Idempotent: run on every connect that may write.
 
 create sequence if not exists load_id_seq start 1;
+-- Refresh runs take their id from here, in their first write session: two runs never share one.
+create sequence if not exists refresh_run_seq start 1;
 
 create table if not exists meta (
     key varchar primary key,

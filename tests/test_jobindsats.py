@@ -415,6 +415,25 @@ def test_refresh_fetches_missing_then_nothing_then_revisions(con, api):
     assert integrity.check(con) == []
 
 
+def test_two_refresh_runs_side_by_side_keep_their_own_records(con, api):
+    """A run records its outcomes at its end; one that starts and ends meanwhile (``--every`` beside a run
+    started by hand) gets an id of its own, and neither overwrites the other's record."""
+    inner: list = []
+    client = client_for(api)
+    asks = client.table
+
+    def table_with_a_run_beside(table_id):
+        if not inner:  # the outer run has read what is loaded and recorded nothing yet
+            inner.extend(jobindsats.refresh(con, client_for(api), tables=["y60a02"], initial=1))
+        return asks(table_id)
+
+    client.table = table_with_a_run_beside
+    outer = jobindsats.refresh(con, client, initial=2)
+    runs = con.execute("select run_id, count(*) from refresh_runs group by run_id order by run_id").fetchall()
+    assert len(runs) == 2 and sorted(n for _, n in runs) == [1, len(outer)]
+    assert len(inner) == 1 and len(outer) == len(jobindsats.mapping())
+
+
 def test_refresh_stops_at_the_first_failure_and_says_so(con, api):
     jobindsats.refresh(con, client_for(api), tables=["y60a02"], initial=2)
     api.tables["y60c07"].periods.append("2026M09")
