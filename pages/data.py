@@ -34,7 +34,7 @@ if may_write:
             continue
         data = upload.getvalue()
         with st.container(border=True):
-            sheets = writes.upload_sheets(upload.name, data)
+            sheets = writes.upload_sheets(upload.file_id, upload.name, _data=data)
             # A workbook's data need not be on its first sheet: the analyst picks the sheet to read.
             sheet = (
                 st.selectbox(

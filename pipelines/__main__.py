@@ -370,7 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except duckdb.IOException as exc:
         print(
-            f"fejl: lageret {config.warehouse_path()} kan ikke åbnes (bruges det af en anden proces, fx appen?): {exc}",
+            f"fejl: lageret {config.warehouse_path()} kan ikke åbnes "
+            f"(holder en anden proces det åbent uden om skrivelåsen?): {exc}",
             file=sys.stderr,
         )
         return 1

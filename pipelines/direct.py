@@ -47,8 +47,8 @@ from pipelines.kinds import (
     value_rules,
 )
 from pipelines.periods import Period, parse_period
-from pipelines.sql import temp_table_from_arrow
-from pipelines.warehouse import CODE_TYPES, population_of_denmark, total_parts, vocabulary
+from pipelines.sql import quote, temp_table_from_arrow
+from pipelines.warehouse import CODE_TYPES, code_labels, population_of_denmark, total_parts, vocabulary
 
 # Dimension column -> its ENUM type in the visitation facts (the area column is "area" in the kinds).
 CODE_TYPE = {("area" if column == "area_code" else column): type_name for type_name, (column, _) in CODE_TYPES.items()}
@@ -164,7 +164,7 @@ def insert_sql(plan: DirectPlan, table: str = visitation_lines.TABLE) -> tuple[s
             joins.append(f"left join direct_map_{col.name} m_{col.name} on m_{col.name}.raw = s.c{plan.dims[col.name]}")
             selects.append(f"m_{col.name}.code as {target}")
         elif col.role == DIM:
-            selects.append(f"'{plan.defaults[col.name]}' as {col.name}")
+            selects.append(f"{quote(plan.defaults[col.name])} as {col.name}")
     selects += [f"{_number_sql(f's.c{pos}')} as {m}" for m, pos in plan.measures.items()]
     columns = ["load_id", *visitation_lines.LINE_KEYS, "measures", *plan.measures]
     sql = (
@@ -355,7 +355,7 @@ def preview(con: duckdb.DuckDBPyConnection, plan: DirectPlan, lines: int = 10) -
         f"select * from {readers.CSV_SOURCE_SQL} limit {int(lines)}",
         params=[str(plan.path), layout.delimiter, layout.header_index + 1, readers.csv_columns(len(layout.headers))],
     ).pl()
-    measure_labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
+    measure_labels = code_labels(con, "measure")
     labels = {f"c{pos}": VISITATION.column(name).label for name, pos in plan.dims.items()}
     labels.update({f"c{pos}": measure_labels.get(m, m) for m, pos in plan.measures.items()})
     first = layout.header_index + 2  # the header's line is header_index + 1
@@ -373,7 +373,6 @@ def _totals_below_parts(
     measures = [m for m in plan.measures if m in TOTAL_MEASURES]
     if not columns or not measures:
         return False
-    # The load id is the sequence's integer.
-    source = visitation_lines.by_measure_sql(measures, f"load_id = {int(load_id)}", table)
+    source = visitation_lines.by_measure_sql(measures, "load_id = $load_id", table)
     sql = totals_below_parts_sql(source, visitation_lines.LINE_KEYS, total_parts(con, VISITATION, columns))
-    return con.execute(f"select count(*) from ({sql})").fetchall()[0][0] > 0
+    return con.execute(f"select count(*) from ({sql})", {"load_id": load_id}).fetchall()[0][0] > 0

@@ -318,10 +318,10 @@ def _sides(con, kind: Kind) -> tuple[int, int]:
 def _real_pairs(con, table: str, current: str, pairs: str, load_id: int | None) -> int:
     """Temp table real_pairs (area_code, period, by_load): the areas and periods of ``pairs`` (a relation
     aliased s) where real figures, not this load's, are current, with the latest real load there."""
-    own = f"and f.load_id <> {int(load_id)}" if load_id is not None else ""
     con.execute(
         f"create or replace temp table real_pairs as select f.area_code, f.period, max(f.load_id) as by_load "
         f"from {table} f, {pairs} where f.area_code = s.area_code and f.period = s.period and {current} "
-        f"and f.load_id not in (select load_id from demo_loads) {own} group by all"
+        "and f.load_id not in (select load_id from demo_loads) and f.load_id is distinct from ? group by all",
+        [load_id],
     )
     return con.execute("select count(*) from real_pairs").fetchall()[0][0]

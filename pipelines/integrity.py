@@ -12,7 +12,7 @@ import duckdb
 
 from pipelines import config, danish, facts
 from pipelines.kinds import KINDS, NOT_FINITE, mixed_totals_sql, totals_below_parts_sql, value_rules
-from pipelines.warehouse import population_of_denmark, total_parts
+from pipelines.warehouse import code_labels, population_of_denmark, total_parts
 
 
 def check(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -80,7 +80,7 @@ def _aggregate_findings(con) -> list[str]:
 def _value_findings(con) -> list[str]:
     """Current figures that break a value rule: loaded before the rule existed (or past it with SQL)."""
     population = population_of_denmark(con)
-    labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
+    labels = code_labels(con, "measure")
     findings = []
     for kind in KINDS.values():
         source, columns = facts.store(kind).current_values()
@@ -111,7 +111,7 @@ def _value_findings(con) -> list[str]:
 
 def _total_findings(con) -> list[str]:
     """Current totals ('I alt') below the sum of their current parts, per kind that has totals."""
-    labels = dict(con.execute("select code, label from categories where dimension = 'measure'").fetchall())
+    labels = code_labels(con, "measure")
     findings = []
     for kind in KINDS.values():
         if not kind.totals:

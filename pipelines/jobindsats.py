@@ -747,6 +747,12 @@ def resolve_periods(meta: TableMeta, wanted: str | Iterable[str], period_type: s
     return list(dict.fromkeys(out))
 
 
+def _area_code(value, aliases: dict[str, str]) -> str | None:
+    """Our code for an area value of jobindsats' metadata: by its name, else by its id (the API's own
+    spellings, matched exactly; users' spellings go through warehouse.match_area)."""
+    return aliases.get(danish.normalise(value.value_name)) or aliases.get(danish.normalise(value.value_id))
+
+
 def resolve_areas(meta: TableMeta, areas: str | Iterable[str]) -> list[str] | None:
     """The area dimension's value ids for areas given by name ("Aarhus", "Aarhus Kommune", "Kobenhavn") or code;
     None = all."""
@@ -764,7 +770,7 @@ def resolve_areas(meta: TableMeta, areas: str | Iterable[str]) -> list[str] | No
     aliases = area_aliases()
     by_code: dict[str, str] = {}
     for v in dim.values:
-        code = aliases.get(danish.normalise(v.value_name)) or aliases.get(danish.normalise(v.value_id))
+        code = _area_code(v, aliases)
         if code:
             by_code.setdefault(code, v.value_id)
     out, unknown = [], []
@@ -998,10 +1004,7 @@ def _value_maps(meta: TableMeta, dims: dict[int, Dimension]) -> dict[int, dict[s
             continue
         vmap = {}
         for v in d.values:
-            if d is area_dim:
-                code = aliases.get(danish.normalise(v.value_name)) or aliases.get(danish.normalise(v.value_id))
-            else:
-                code = codes.get((d.dimension_id.lower(), v.value_id))
+            code = _area_code(v, aliases) if d is area_dim else codes.get((d.dimension_id.lower(), v.value_id))
             if code:
                 vmap[label_key(v.value_name)] = code
                 vmap[label_key(v.value_id)] = code

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipelines import danish
+from pipelines.sql import quote
 
 # Value roles and what they accept.
 AREA, PERIOD, DIM, TEXT = "area", "period", "dim", "text"
@@ -129,7 +130,7 @@ def totals_below_parts_sql(source: str, keys: tuple[str, ...], parts: dict[str, 
         if not codes:
             continue
         others = ", ".join(k for k in keys if k != column)
-        listed = ", ".join("'" + c.replace("'", "''") + "'" for c in codes)
+        listed = ", ".join(quote(c) for c in codes)
         total = f"{column} = '{TOTAL_CODE}'"
         queries.append(
             f"select '{column}' as dimension, measure, any_value(area_code) as area_code, any_value(period) as period, "

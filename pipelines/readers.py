@@ -73,14 +73,20 @@ def _unreadable(name: str, exc: OSError) -> ExtractRejected:
     return ExtractRejected.one(name, reason)
 
 
-def sniff_format(path: Path, name: str | None = None) -> str:
-    """What the file really is, from its content rather than its name (``name``: the file's name for messages)."""
-    name = name or Path(path).name
+def _head(path: Path, name: str) -> bytes:
+    """The file's first 256 KB, which every look at it reads."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(SNIFF_BYTES)
+            return fh.read(SNIFF_BYTES)
     except OSError as exc:
         raise _unreadable(name, exc) from None
+
+
+def sniff_format(path: Path, name: str | None = None, head: bytes | None = None) -> str:
+    """What the file really is, from its content rather than its name (``name``: the file's name for messages;
+    ``head``: its first 256 KB when already read)."""
+    name = name or Path(path).name
+    head = _head(path, name) if head is None else head
     if not head.strip():
         raise ExtractRejected.one(name, "filen er tom")
     if head.startswith(b"PK\x03\x04"):
@@ -112,11 +118,9 @@ def look(path: Path, name: str | None = None) -> FileLook:
     """Look at a file once (its first 256 KB): rejected at once when it is empty, binary or an old .xls."""
     path = Path(path)
     name = name or path.name
-    fmt = sniff_format(path, name)
-    try:
-        return FileLook(path, name, fmt, csv_layout(path, name) if fmt == "csv" else None)
-    except OSError as exc:  # the file went away between the two reads
-        raise _unreadable(name, exc) from None
+    head = _head(path, name)
+    fmt = sniff_format(path, name, head)
+    return FileLook(path, name, fmt, csv_layout(head, name) if fmt == "csv" else None)
 
 
 def stage(con: duckdb.DuckDBPyConnection, file: FileLook, sheet: str | int | None = None) -> StagedFile:
@@ -199,10 +203,9 @@ class CsvLayout:
         return "comma" if self.delimiter == ";" else "point"
 
 
-def csv_layout(path: Path, name: str) -> CsvLayout:
-    """Encoding, header line and separator of a CSV file, from its first 256 KB."""
-    with open(path, "rb") as fh:
-        head = fh.read(SNIFF_BYTES)
+def csv_layout(head: bytes, name: str) -> CsvLayout:
+    """Encoding, header line and separator of a CSV file, from its first 256 KB (``head``; ``name``: the
+    file's name for messages)."""
     encoding = _detect_encoding(head)
     text = head.decode(encoding, errors="ignore")
     lines = text.splitlines()

@@ -104,10 +104,10 @@ def check(con: duckdb.DuckDBPyConnection, file: readers.StagedFile, kind: Kind) 
     _run_rules(extract, _rules(extract))
     _totals(extract)
     _duplicates(extract)
+    extract_warnings.register_periods(con, extract.periods)  # typed_periods: the warnings read it too
     _warnings(extract)
     # In file order: that is how a user works through the list in the file.
     found.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
-    extract_warnings.register_periods(con, extract.periods)
     found.rows = con.execute("select count(*) from typed").fetchall()[0][0]
     found.lines = file.rows
     # A line of a kind with measure columns holds one figure per measure, as its facts count; other
@@ -498,7 +498,6 @@ def _warnings(extract: StagedExtract) -> None:
     extract.warnings += extract_warnings.future(name, extract.periods)
     category = extract.kind.category_column
     if category and extract.periods:
-        extract_warnings.register_periods(con, extract.periods)
         con.execute(
             f"create or replace temp table typed_category_periods as select {category} as category, period, "
             "count(*) as n, min(_line) as first_line from typed where category is not null group by all"

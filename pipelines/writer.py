@@ -116,5 +116,6 @@ def write_session(
                 con.execute("checkpoint")
             finally:
                 con.close()
-            if snapshots.is_behind(version, reference_version()):
-                snapshots.publish(master, version, reference_version(), step=on_publish)
+            reference = reference_version()
+            if snapshots.is_behind(version, reference):
+                snapshots.publish(master, version, reference, step=on_publish)

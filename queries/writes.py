@@ -29,9 +29,11 @@ def upload_limits() -> tuple[int, int]:
     return uploads.MAX_UPLOAD_MB, uploads.MAX_UPLOAD_ROWS
 
 
-def upload_sheets(name: str, data: bytes) -> list[str]:
-    """An uploaded Excel workbook's sheets, for the sheet picker; [] for any other file."""
-    return uploads.sheet_names(name, data)
+@st.cache_data(show_spinner=False, max_entries=64)
+def upload_sheets(file_id: str, name: str, *, _data: bytes) -> list[str]:
+    """An uploaded Excel workbook's sheets, for the sheet picker; [] for any other file. Once per uploaded
+    file (``file_id``): the Data page runs again on every click, and a workbook is written out to be read."""
+    return uploads.sheet_names(name, _data)
 
 
 @cached
