@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks import dataset, report, serving, upload
+from benchmarks import dataset, report, serving, sessions, upload
 from benchmarks.measure import (
     PROJECT_ROOT,
     ChildRun,
@@ -42,9 +42,10 @@ from benchmarks.measure import (
     pipeline_load_args,
     read_json,
     run_child,
+    say,
     write_json,
 )
-from pipelines import config
+from pipelines import config, writer
 from pipelines.kinds import KINDS
 
 HERE = Path(__file__).resolve().parent
@@ -55,13 +56,16 @@ PAGES_DIR = PROJECT_ROOT / "pages"
 # The scale whose demo set is at least 20 million fact rows (see pipelines/demo.py).
 DEFAULT_SCALE = 3
 # What a failing step may raise: a child that failed or left no figures, a file or DuckDB problem.
-STEP_ERRORS = (StepFailed, OSError, duckdb.Error, subprocess.SubprocessError, json.JSONDecodeError)
+STEP_ERRORS = (
+    StepFailed,
+    OSError,
+    duckdb.Error,
+    subprocess.SubprocessError,
+    json.JSONDecodeError,
+    *sessions.SESSION_ERRORS,
+)
 INGEST_TIMEOUT = 3 * 3600.0
 PAGE_TIMEOUT = 900.0
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 def now() -> str:
@@ -113,7 +117,7 @@ def _remove_db(path: Path) -> None:
     """A DuckDB file with its WAL and its spill directory (left behind when a process was killed)."""
     for p in (path, path.with_name(path.name + ".wal")):
         p.unlink(missing_ok=True)
-    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
+    shutil.rmtree(writer.spill_path(path), ignore_errors=True)
 
 
 def _db_bytes(path: Path) -> int:

@@ -46,6 +46,11 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def say(text: str = "") -> None:
+    """One line of the benchmark's progress, at once (the run takes minutes)."""
+    print(text, flush=True)
+
+
 def run_child(args: list[str], log: Path, env: dict[str, str] | None = None, timeout: float | None = None) -> ChildRun:
     """Run ``python args…`` (this interpreter) to the end; raise StepFailed when it fails."""
     log.parent.mkdir(parents=True, exist_ok=True)

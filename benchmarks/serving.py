@@ -22,15 +22,11 @@ import time
 from pathlib import Path
 
 from benchmarks import sessions
-from benchmarks.measure import PROJECT_ROOT, StepFailed, child_env, median, pipeline_load_args
+from benchmarks.measure import PROJECT_ROOT, StepFailed, child_env, median, pipeline_load_args, say
 from pipelines import snapshots
 from pipelines.warehouse import reference_version
 
 TWENTY = 20
-
-
-def _say(text: str) -> None:
-    print(text, flush=True)
 
 
 def _patched_copy(source: Path, target: Path) -> None:
@@ -127,7 +123,7 @@ def _twenty_on_two(server: sessions.Server, env: dict, logs: Path, pages: list[s
     finally:
         second.stop()
     result = {**sessions.summary(runs), "wall_seconds": wall, "page_runs": len(runs)}
-    _say(
+    say(
         f"    twenty sessions over two processes: p95 {result['pages']['all pages']['p95'] * 1000:,.0f} ms "
         f"({len(runs)} page runs in {wall:.1f} s)"
     )
@@ -141,11 +137,11 @@ def step(db: Path, visitation_files: list[Path], work: Path, logs: Path, runs: i
     master, published = work / "warehouse.duckdb", work / "published"
     shutil.copyfile(db, master)
     out: dict = {}
-    _say("[5] serving from published snapshots")
+    say("[5] serving from published snapshots")
     out["publish"] = _publish_cost(master, published)
-    _say(f"    publish the national master: {out['publish']['seconds']:.2f} s, {out['publish']['mib']:,.0f} MiB")
+    say(f"    publish the national master: {out['publish']['seconds']:.2f} s, {out['publish']['mib']:,.0f} MiB")
     out["switch"] = _switch_cost(master, published)
-    _say(
+    say(
         f"    app sees a new snapshot: stat {out['switch']['stat_ms']:.3f} ms; "
         f"switch {out['switch']['switch_ms']:.1f} ms"
     )
@@ -173,7 +169,7 @@ def step(db: Path, visitation_files: list[Path], work: Path, logs: Path, runs: i
             "server_cpu_seconds": server.cpu_seconds() - cpu,
             "page_runs": len(twenty),
         }
-        _say(
+        say(
             f"    one session: p95 {out['one']['pages']['all pages']['p95'] * 1000:,.0f} ms; twenty at once: p95 "
             f"{out['twenty']['pages']['all pages']['p95'] * 1000:,.0f} ms ({len(twenty)} page runs in {wall:.1f} s, "
             f"server CPU {out['twenty']['server_cpu_seconds'] / wall:.2f} cores)"
@@ -196,7 +192,7 @@ def step(db: Path, visitation_files: list[Path], work: Path, logs: Path, runs: i
         out["quiet"] = sessions.summary(quiet)
         out["during"] = {**sessions.summary(during), "load_seconds": load_seconds}
         out["after_switch"] = sessions.summary(after)
-        _say(
+        say(
             f"    quiet p95 {out['quiet']['pages']['all pages']['p95'] * 1000:,.0f} ms; during the load "
             f"({load_seconds:.0f} s, {len(during)} page runs) p95 "
             f"{out['during']['pages']['all pages']['p95'] * 1000:,.0f} ms; first run after the switch p95 "

@@ -9,6 +9,7 @@ the browser's drawing.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
 from benchmarks.measure import PROJECT_ROOT, StepFailed, median
@@ -52,6 +54,10 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# How a session fails: the server's socket or websocket goes away, or a page takes too long.
+SESSION_ERRORS = (OSError, TimeoutError, WebSocketException)
 
 
 class Server:
@@ -98,7 +104,7 @@ class Server:
         """User + system time of the server process so far (all its threads)."""
         with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as fh:
             fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _ticks()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -107,12 +113,6 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-
-
-def _ticks() -> int:
-    import os
-
-    return os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -188,7 +188,8 @@ def concurrent(urls: str | list[str], pages: list[str], sessions: int, rounds: i
                 mine = [session.open(page) for _ in range(rounds) for page in order]
             finally:
                 session.close()
-        except (OSError, threading.BrokenBarrierError, TimeoutError) as exc:
+        except (*SESSION_ERRORS, threading.BrokenBarrierError) as exc:
+            go.abort()  # the others need not wait for a session that is gone
             with lock:
                 failures.append(f"session {n}: {exc}")
             return
@@ -203,6 +204,31 @@ def concurrent(urls: str | list[str], pages: list[str], sessions: int, rounds: i
     if failures:
         raise StepFailed("; ".join(failures[:3]))
     return runs
+
+
+def readers(url: str, count: int, stop: threading.Event, failures: list[str]) -> list[threading.Thread]:
+    """``count`` sessions browsing every page, each from a different first page, until ``stop`` is set; a
+    page's errors and a session that fails go into ``failures``. The threads are started."""
+
+    pages = list(PAGES)
+
+    def user(n: int) -> None:
+        try:
+            session = Session(url)
+            try:
+                i = n
+                while not stop.is_set():
+                    failures.extend(session.open(pages[i % len(pages)]).errors)
+                    i += 1
+            finally:
+                session.close()
+        except SESSION_ERRORS as exc:
+            failures.append(f"reader {n}: {exc}")
+
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(count)]
+    for t in threads:
+        t.start()
+    return threads
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -20,23 +20,17 @@ readers.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 from benchmarks import sessions
-from benchmarks.measure import PROJECT_ROOT, StepFailed, child_env
+from benchmarks.measure import StepFailed, child_env, run_child, say
 
 UPLOAD_LINES = 2_112_880
 READERS = 6
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_MS = 15 * 60 * 1000
-
-
-def _say(text: str) -> None:
-    print(text, flush=True)
 
 
 def _extract(source: Path, target: Path, lines: int) -> int:
@@ -59,14 +53,7 @@ def _fresh_master(db: Path, folder: Path) -> dict[str, str]:
     shutil.copyfile(db, folder / "warehouse.duckdb")
     env = child_env(HELHEDSBLIK_WAREHOUSE=str(folder / "warehouse.duckdb"))
     env.pop("HELHEDSBLIK_ANALYST_PASSPHRASE", None)  # open local mode: the uploader is on the Data page
-    subprocess.run(
-        [sys.executable, "-m", "pipelines", "publish"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    run_child(["-m", "pipelines", "publish"], folder / "publish.log", env=env, timeout=600)
     return env
 
 
@@ -77,54 +64,18 @@ def _cli(db: Path, extract: Path, work: Path, logs: Path, label: str, readers: b
     try:
         if server is not None:
             sessions.browse(server.url, list(sessions.PAGES), rounds=1)
-            threads = _readers(server.url, stop, failures)
+            threads = sessions.readers(server.url, READERS, stop, failures)
             time.sleep(2.0)  # the readers in full swing
-        start = time.perf_counter()
-        with open(logs / f"upload_cli_{label}.log", "wb") as log:
-            done = subprocess.run(
-                [sys.executable, "-m", "pipelines", "load", str(extract)],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                timeout=3600,
-            )
-        seconds = time.perf_counter() - start
+        load = run_child(["-m", "pipelines", "load", str(extract)], logs / f"upload_cli_{label}.log", env, 3600)
     finally:
         stop.set()
         for t in threads:
             t.join(timeout=120)
         if server is not None:
             server.stop()
-    if done.returncode != 0:
-        raise StepFailed(f"pipelines load failed (see {logs / f'upload_cli_{label}.log'})")
     if failures:
         raise StepFailed(f"a reader failed during the CLI load: {failures[0]}")
-    return seconds
-
-
-def _readers(url: str, stop: threading.Event, failures: list[str]) -> list[threading.Thread]:
-    """Six sessions browsing every page until ``stop`` is set."""
-
-    def user(n: int) -> None:
-        pages = list(sessions.PAGES)
-        try:
-            session = sessions.Session(url)
-            try:
-                i = n
-                while not stop.is_set():
-                    run = session.open(pages[i % len(pages)])
-                    failures.extend(run.errors)
-                    i += 1
-            finally:
-                session.close()
-        except (OSError, TimeoutError) as exc:
-            failures.append(f"reader {n}: {exc}")
-
-    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(READERS)]
-    for t in threads:
-        t.start()
-    return threads
+    return load.seconds
 
 
 def _niced_chromium(work: Path) -> Path:
@@ -136,6 +87,7 @@ def _niced_chromium(work: Path) -> Path:
 
 
 def _through_the_app(db: Path, extract: Path, work: Path, logs: Path, label: str, readers: bool) -> dict:
+    from playwright.sync_api import Error as BrowserError
     from playwright.sync_api import expect, sync_playwright
 
     env = _fresh_master(db, work / label)
@@ -144,7 +96,7 @@ def _through_the_app(db: Path, extract: Path, work: Path, logs: Path, label: str
     try:
         sessions.browse(server.url, list(sessions.PAGES), rounds=1)  # the server in use: caches filled
         if readers:
-            threads = _readers(server.url, stop, failures)
+            threads = sessions.readers(server.url, READERS, stop, failures)
             time.sleep(2.0)  # the readers in full swing
         with sync_playwright() as p:
             browser = p.chromium.launch(
@@ -173,6 +125,8 @@ def _through_the_app(db: Path, extract: Path, work: Path, logs: Path, label: str
                 commit = time.perf_counter() - start
             finally:
                 browser.close()
+    except (BrowserError, AssertionError) as exc:  # a timeout or a page that never said it was done
+        raise StepFailed(f"the upload through the app did not finish ({label}): {exc}") from exc
     finally:
         stop.set()
         for t in threads:
@@ -197,14 +151,14 @@ def step(db: Path, visitation_file: Path, work: Path, logs: Path) -> dict:
     extract = work / "kontanthjaelp_udtraek.csv"
     lines = _extract(visitation_file, extract, UPLOAD_LINES)
     out = {"lines": lines, "mb": extract.stat().st_size / 1e6}
-    _say(f"[6] upload of {lines:,} lines ({out['mb']:,.0f} MB): the CLI against the app's Data page")
+    say(f"[6] upload of {lines:,} lines ({out['mb']:,.0f} MB): the CLI against the app's Data page")
     for label, readers in (("quiet", False), ("readers", True)):
         cli = _cli(db, extract, work, logs, label, readers)
         app = _through_the_app(db, extract, work, logs, label, readers)
         app["cli_seconds"] = cli
         app["ratio"] = (app["review_seconds"] + app["commit_seconds"]) / cli
         out[label] = app
-        _say(
+        say(
             f"    {'with six readers' if readers else 'nothing else running'}: CLI {cli:.1f} s; app review "
             f"{app['review_seconds']:.1f} s (the file's transfer {app['transfer_seconds'] or 0:.1f} s) + commit "
             f"{app['commit_seconds']:.1f} s = {app['ratio']:.2f} × the CLI"
