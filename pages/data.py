@@ -51,7 +51,7 @@ if may_write:
                     lambda progress, name=upload.name, data=data, sheet=sheet, file_id=upload.file_id: (
                         writes.commit_upload(name, data, who.user, progress=progress, sheet=sheet, file_id=file_id)
                     ),
-                    upload_id=upload.file_id,
+                    on_loaded=lambda file_id=upload.file_id: page.mark_loaded(file_id),
                 )
 
 if may_write:
@@ -99,27 +99,12 @@ if may_write:
                 key="jobindsats_areas",
             )
             if st.button("Hent", key="jobindsats_fetch", icon=":material/cloud_download:"):
-                with st.status(f"Henter {plain(table_id)} …", expanded=True) as status:
-                    bar = st.progress(0.0)
-                    try:
-                        fetched = writes.fetch_jobindsats(
-                            table_id,
-                            wanted or "*",
-                            f"{first}-{last}",
-                            progress=lambda step, frac: bar.progress(frac, text=step),
-                        )
-                    except PipelineError as exc:
-                        st.session_state.pop("_jobindsats_fetched", None)
-                        status.update(label="Hentningen mislykkedes; intet er ændret", state="error")
-                        st.error(plain(exc), icon=":material/error:")
-                    else:
-                        # Reviewed once, here: a redraw of the page must not validate the whole extract again.
-                        st.session_state["_jobindsats_fetched"] = (fetched, writes.review_fetched(fetched))
-                        status.update(
-                            label=f"{plain(table_id)} hentet: {fmt_count(fetched.rows, 'række', 'rækker')}",
-                            state="complete",
-                        )
-    if pending := st.session_state.get("_jobindsats_fetched"):
+                page.run_fetch(
+                    table_id,
+                    lambda progress: writes.fetch_jobindsats(table_id, wanted or "*", f"{first}-{last}", progress),
+                    writes.review_fetched,
+                )
+    if pending := page.fetched():
         fetched, review = pending
         with st.container(border=True):
             if page.review(review) and st.button(
@@ -129,7 +114,7 @@ if may_write:
                 page.run_load(
                     fetched.table_id,
                     lambda progress: writes.commit_fetched(fetched, who.user, progress),
-                    forget=("_jobindsats_fetched",),
+                    on_loaded=page.forget_fetched,
                 )
 
 st.header("Indlæsninger")

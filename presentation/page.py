@@ -97,11 +97,10 @@ def review(result) -> bool:
     return True
 
 
-def run_load(label: str, commit, forget: tuple[str, ...] = (), upload_id: str | None = None) -> None:
+def run_load(label: str, commit, on_loaded=None) -> None:
     """A load with a status box and a progress bar; ``commit(progress)`` does it. A rejection lists its
-    problems and changes nothing. After a load the page runs again, with the outcome at its top: the
-    load published a new snapshot, and a script run reads only one (``forget``: session keys to drop then;
-    ``upload_id``: the uploaded file's id, which ``loaded_upload`` then knows, so it is not reviewed again).
+    problems and changes nothing. After a load ``on_loaded()`` (if given) runs and the page runs again, with
+    the outcome at its top: the load published a new snapshot, and a script run reads only one.
     """
     from pipelines.errors import ExtractRejected, PipelineError
     from pipelines.uploads import Review
@@ -119,10 +118,8 @@ def run_load(label: str, commit, forget: tuple[str, ...] = (), upload_id: str | 
             status.update(label=f"{shown} blev ikke indlæst; intet er ændret", state="error")
             st.error(fmt.plain(exc), icon=":material/error:")
             return
-    for key in forget:
-        st.session_state.pop(key, None)
-    if upload_id is not None:
-        st.session_state.setdefault(LOADED_UPLOADS, set()).add(upload_id)
+    if on_loaded is not None:
+        on_loaded()
     flash(
         f"{shown} var allerede indlæst (nr. {result.load_id}); intet ændret."
         if result.skipped_identical
@@ -138,6 +135,43 @@ UPLOADER_ROUND, UPLOADER_FILES = "_uploader_round", "_uploader_files"
 def loaded_upload(upload_id: str) -> bool:
     """Whether this session loaded the uploaded file already (it stays in the uploader until removed)."""
     return upload_id in st.session_state.get(LOADED_UPLOADS, ())
+
+
+def mark_loaded(upload_id: str) -> None:
+    """The uploaded file is loaded: ``loaded_upload`` knows it, so it is not reviewed again."""
+    st.session_state.setdefault(LOADED_UPLOADS, set()).add(upload_id)
+
+
+FETCHED = "_jobindsats_fetched"
+
+
+def run_fetch(label: str, fetch, review) -> None:
+    """A fetch with a status box and a progress bar; ``fetch(progress)`` does it and ``review(fetched)``
+    reviews what came, once (a redraw of the page must not validate the whole extract again). The outcome
+    waits in the session (``fetched``); a failure says why, and nothing is changed."""
+    from pipelines.errors import PipelineError
+
+    shown = fmt.plain(label)
+    with st.status(f"Henter {shown} …", expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            got = fetch(lambda step, frac: bar.progress(frac, text=step))
+        except PipelineError as exc:
+            forget_fetched()
+            status.update(label="Hentningen mislykkedes; intet er ændret", state="error")
+            st.error(fmt.plain(exc), icon=":material/error:")
+            return
+        st.session_state[FETCHED] = (got, review(got))
+        status.update(label=f"{shown} hentet: {fmt.fmt_count(got.rows, 'række', 'rækker')}", state="complete")
+
+
+def fetched():
+    """The fetch waiting for its load, with its review: (fetched, review), or None."""
+    return st.session_state.get(FETCHED)
+
+
+def forget_fetched() -> None:
+    st.session_state.pop(FETCHED, None)
 
 
 def file_uploader(label: str, types: list[str]) -> list:
