@@ -261,19 +261,18 @@ def upload_section(up: dict) -> list[str]:
             "the click until the page says it is loaded (the publish included). The CLI as users run it (niced, "
             "`HELHEDSBLIK_WRITER_NICE`). Readers: six sessions browsing every page without pause, of the server that "
             "takes the upload (for the CLI: of a server on the same warehouse), throughout. *Of it, transfer*: "
-            "from choosing the file until Streamlit's server has answered the browser's upload of it (received "
-            "and parsed in Python on the server's event loop, which the reading sessions share).",
+            "from choosing the file until the server has answered the browser's upload of it (the raw file, "
+            "written to disk as it arrives by the upload route, on the event loop the reading sessions share).",
             "",
         ]
         + _table(["route", "review s", "of it, transfer s", "commit s", "total s", "× CLI"], rows)
         + [
             "",
             "**What limits it:** the app does what the CLI does (the file parsed once, by the review; the load "
-            "inserts the parsed lines) plus what only a browser upload costs: the file's transfer into the "
-            "server's memory, writing it to disk for DuckDB, Streamlit's copy of an uploader's files on every run "
-            "of the page (about 0.5 s for 200 MB), two page runs and the page's rendering. With readers, the "
-            "transfer slows most: Streamlit receives and parses the upload in Python, on the event loop that "
-            "serves the reading sessions too.",
+            "inserts the parsed lines) plus what only a browser upload costs: the file's transfer to the server's "
+            "disk, two page runs and the page's rendering. The file does not pass through Streamlit's uploader "
+            "(which parsed the multipart body in Python, held the file in memory and copied it on every run of the "
+            "page): the Data page's uploader sends it to a route of our own (`presentation/uploader.py`).",
         ]
     )
 

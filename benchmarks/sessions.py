@@ -61,7 +61,7 @@ SESSION_ERRORS = (OSError, TimeoutError, WebSocketException)
 
 
 class Server:
-    """``streamlit run app.py`` on 127.0.0.1, with the environment given."""
+    """``streamlit run serve.py`` (the app and its upload route) on 127.0.0.1, with the environment given."""
 
     def __init__(self, env: dict[str, str], log: Path):
         self.port = free_port()
@@ -74,7 +74,7 @@ class Server:
                     "-m",
                     "streamlit",
                     "run",
-                    "app.py",
+                    "serve.py",
                     "--server.address",
                     "127.0.0.1",
                     "--server.port",

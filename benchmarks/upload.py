@@ -5,7 +5,7 @@ The file is the first ``UPLOAD_LINES`` lines of a national demo visitation file,
 published copy of step 3's national warehouse:
 
 - *CLI*: ``python -m pipelines load FILE``, wall time of the whole command (as users run it: niced);
-- *app*: a real server (``streamlit run app.py``) and a real browser (Debian's Chromium through Playwright, as
+- *app*: a real server (``streamlit run serve.py``) and a real browser (Debian's Chromium through Playwright, as
   the browser tests drive it; at the lowest CPU priority, as it runs on the analyst's own machine in use) on the
   Data page: *review* from choosing the file until the review's verdict is
   on screen (the browser's transfer of the file included), *commit* from clicking "Indlæs …" until the page
@@ -105,14 +105,14 @@ def _through_the_app(db: Path, extract: Path, work: Path, logs: Path, label: str
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.goto(f"{server.url}/data", timeout=TIMEOUT_MS)
-                chooser = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+                chooser = page.locator("[data-testid='helhedsblik-upload-input']")
                 chooser.wait_for(state="attached", timeout=TIMEOUT_MS)
-                # When the browser's PUT of the file to Streamlit's upload endpoint has been answered: the part
-                # of the review that is the file's transfer (received and parsed by Streamlit's server).
+                # When the browser's PUT of the file to the upload route has been answered: the part of the
+                # review that is the file's transfer (received and written to disk by the server).
                 sent: list[float] = []
                 page.on(
                     "requestfinished",
-                    lambda request: sent.append(time.perf_counter()) if "/upload_file/" in request.url else None,
+                    lambda request: sent.append(time.perf_counter()) if "/helhedsblik/upload" in request.url else None,
                 )
                 start = time.perf_counter()
                 chooser.set_input_files(str(extract))

@@ -5,7 +5,7 @@ import streamlit as st
 import queries
 from queries import writes
 from pipelines.errors import PipelineError
-from presentation import access, charts, filters, page
+from presentation import access, charts, filters, page, uploader
 from presentation.formatting import fmt_count, fmt_int, plain
 
 page.start("Data")
@@ -27,14 +27,14 @@ if may_write:
         f"{max_mb} MB og {fmt_int(max_lines)} linjer pr. fil. "
         "Filen kontrolleres først; intet indlæses før du bekræfter."
     )
-    files = page.file_uploader("Vælg filer", ["csv", "txt", "xlsx", "parquet", "json"])
+    writes.warm_worker()
+    ticket, files = uploader.file_uploader("Vælg filer", ["csv", "txt", "xlsx", "parquet", "json"], max_mb)
     for number, upload in enumerate(files):
-        if page.loaded_upload(upload.file_id):
+        if uploader.loaded(upload.file_id):
             st.caption(f"{plain(upload.name)} er indlæst (se Indlæsninger nedenfor).")
             continue
-        data = upload.getvalue()
         with st.container(border=True):
-            sheets = writes.upload_sheets(upload.file_id, upload.name, _data=data)
+            sheets = writes.upload_sheets(upload, _ticket=ticket)
             # A workbook's data need not be on its first sheet: the analyst picks the sheet to read.
             sheet = (
                 st.selectbox(
@@ -43,16 +43,18 @@ if may_write:
                 if len(sheets) > 1
                 else None
             )
-            if not page.review(writes.review_upload(upload.file_id, upload.name, sheet, _data=data)):
+            if not page.review(writes.review_upload(upload, sheet, _ticket=ticket)):
                 continue
             if st.button(f"Indlæs {plain(upload.name)}", key=f"commit_{number}_{upload.name}", type="primary"):
                 page.run_load(
                     upload.name,
-                    lambda progress, name=upload.name, data=data, sheet=sheet, file_id=upload.file_id: (
-                        writes.commit_upload(name, data, who.user, progress=progress, sheet=sheet, file_id=file_id)
+                    lambda progress, upload=upload, sheet=sheet: writes.commit_upload(
+                        upload, who.user, progress, sheet, ticket=ticket
                     ),
-                    on_loaded=lambda file_id=upload.file_id: page.mark_loaded(file_id),
+                    on_loaded=lambda file_id=upload.file_id: uploader.mark_loaded(file_id),
                 )
+else:  # locked again, or a read-only machine: the ticket stops working
+    uploader.forget_ticket()
 
 if may_write:
     st.header("Hent fra jobindsats")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,7 +58,7 @@ def _problem_frame(problems: list[Problem]) -> pl.DataFrame:
     )
 
 
-def _size_problem(name: str, size: int) -> Problem | None:
+def size_problem(name: str, size: int) -> Problem | None:
     if size > MAX_UPLOAD_MB * 1024 * 1024:
         return Problem(
             name, None, None, f"{size / 1024 / 1024:.0f} MB", f"filen er større end grænsen på {MAX_UPLOAD_MB} MB"
@@ -82,38 +82,133 @@ class _TempFile:
         self.dir.cleanup()
 
 
-class _Spool:
-    """Uploaded files written once for their review and read again by their load, keyed by the upload's id.
+@dataclass(frozen=True)
+class Received:
+    """A file an analyst sent, on the server's disk until it is loaded (or newer ones push it out)."""
 
-    A national extract is 200 MB: writing it again for the load cost half a second. The newest ``KEEP``
-    files are kept (a file reviewed but never loaded goes when newer ones come, or with the process); a
-    loaded file goes at once. Thread-safe: sessions share the process.
+    file_id: str
+    name: str
+    size: int
+
+
+class UploadTooLarge(Exception):
+    """The file being received passed the upload limit: what was received is gone."""
+
+
+class UploadGone(Exception):
+    """No file is spooled under this id for this ticket (pushed out by newer files, or the server restarted)."""
+
+
+class _Incoming:
+    """A file being received in pieces (the upload route streams the request body here); see ``_Spool.incoming``."""
+
+    def __init__(self, spool: _Spool, ticket: str, name: str, path: Path, file_id: str, limit: int):
+        self._spool, self._ticket, self.name, self.path, self.file_id = spool, ticket, name, path, file_id
+        self._limit, self.size = limit, 0
+        self._out = open(path, "wb")  # noqa: SIM115 (closed by __exit__)
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self._limit:
+            raise UploadTooLarge(f"{self.name} er større end grænsen på {MAX_UPLOAD_MB} MB")
+        self._out.write(chunk)
+
+    def __enter__(self) -> _Incoming:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        self._out.close()
+        if exc is None:
+            self._spool._add(self.file_id, self._ticket, self.name, self.path)
+        else:  # a disconnect, a file over the limit: nothing half-received stays
+            self.path.unlink(missing_ok=True)
+
+
+class _Spool:
+    """Uploaded files on disk, from their arrival to their load, keyed by a random file id and bound to the
+    ticket of the session that sent them (``issue_ticket``): another session cannot name them.
+
+    The upload route writes a file here as its bytes arrive, so a 200 MB extract is never held in memory or
+    written twice. The newest ``KEEP`` files are kept (a file reviewed but never loaded goes when newer ones
+    come, or with the process); a loaded file goes at once. Thread-safe: sessions and the server's event loop
+    share the process.
     """
 
     KEEP = 4
+    TICKET_HOURS = 12
 
     def __init__(self):
         self._lock = threading.Lock()
         self._dir: tempfile.TemporaryDirectory | None = None
-        self._files: dict[str, Path] = {}  # key -> file, oldest first
+        self._files: dict[str, tuple[str, Received, Path]] = {}  # file id -> (ticket, file, path), oldest first
+        self._tickets: dict[str, float] = {}  # ticket -> when it expires (time.monotonic)
 
-    def path(self, key: str, name: str, data: bytes) -> Path:
+    def issue_ticket(self) -> str:
+        ticket = secrets.token_urlsafe(32)
         with self._lock:
-            known = self._files.pop(key, None)
-            if known is not None and known.exists() and known.stat().st_size == len(data):
-                self._files[key] = known
-                return known
+            now = time.monotonic()
+            self._tickets = {t: until for t, until in self._tickets.items() if until > now}
+            self._tickets[ticket] = now + self.TICKET_HOURS * 3600
+        return ticket
+
+    def ticket_valid(self, ticket: str) -> bool:
+        with self._lock:
+            until = self._tickets.get(ticket)
+        return until is not None and until > time.monotonic()
+
+    def revoke(self, ticket: str) -> None:
+        with self._lock:
+            self._tickets.pop(ticket, None)
+
+    def _new_path(self, name: str) -> tuple[str, Path]:
+        with self._lock:
             if self._dir is None:
                 self._dir = tempfile.TemporaryDirectory(prefix="helhedsblik-uploads-")
-            # The key is Streamlit's file id; only its hash and the suffix of the user's name make the path.
-            digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-            path = Path(self._dir.name) / (digest + Path(name).suffix.lower()[:10])
-            self.reviewed_lines(path).unlink(missing_ok=True)  # lines of other bytes under this name
-            path.write_bytes(data)
-            self._files[key] = path
+            folder = Path(self._dir.name)
+        file_id = secrets.token_urlsafe(16)
+        # Only a hash of the random id and the suffix of the user's name make the path.
+        return file_id, folder / (hashlib.sha256(file_id.encode()).hexdigest()[:16] + Path(name).suffix.lower()[:10])
+
+    def incoming(self, ticket: str, name: str) -> _Incoming:
+        """A file to receive for ``ticket`` (which must be valid), written as its pieces come."""
+        if not self.ticket_valid(ticket):
+            raise UploadGone("the upload ticket is unknown or expired")
+        file_id, path = self._new_path(name)
+        return _Incoming(self, ticket, name, path, file_id, MAX_UPLOAD_MB * 1024 * 1024)
+
+    def put(self, ticket: str, name: str, data: bytes, file_id: str) -> Received:
+        """Bytes already in memory (Streamlit's own uploader) spooled under ``file_id``, once per id."""
+        with self._lock:
+            known = self._files.get(file_id)
+        if known is not None and known[0] == ticket and known[2].exists():
+            return known[1]
+        _, path = self._new_path(name)
+        path.write_bytes(data)
+        self._add(file_id, ticket, name, path)
+        return Received(file_id, name, len(data))
+
+    def _add(self, file_id: str, ticket: str, name: str, path: Path) -> None:
+        received = Received(file_id, name, path.stat().st_size)
+        with self._lock:
+            self._files[file_id] = (ticket, received, path)
+            pushed_out = []
             while len(self._files) > self.KEEP:
-                self._remove(self._files.pop(next(iter(self._files))))
-            return path
+                pushed_out.append(self._files.pop(next(iter(self._files)))[2])
+        for old in pushed_out:
+            self._remove(old)
+
+    def received(self, ticket: str, file_id: str) -> Received | None:
+        """The file ``file_id`` that ``ticket``'s session sent, if it is still here."""
+        with self._lock:
+            known = self._files.get(file_id)
+        return known[1] if known is not None and known[0] == ticket and known[2].exists() else None
+
+    def path(self, ticket: str, file_id: str) -> Path:
+        with self._lock:
+            known = self._files.get(file_id)
+        if known is None or known[0] != ticket or not known[2].exists():
+            raise UploadGone(file_id)
+        return known[2]
 
     @staticmethod
     def reviewed_lines(path: Path) -> Path:
@@ -125,68 +220,86 @@ class _Spool:
         path.unlink(missing_ok=True)
         cls.reviewed_lines(path).unlink(missing_ok=True)
 
-    def discard(self, key: str) -> None:
+    def discard(self, file_id: str) -> None:
         with self._lock:
-            path = self._files.pop(key, None)
-        if path is not None:
-            self._remove(path)
+            known = self._files.pop(file_id, None)
+        if known is not None:
+            self._remove(known[2])
 
 
-_SPOOL = _Spool()
+SPOOL = _Spool()
 
 
-@contextmanager
-def _upload_file(name: str, data: bytes, key: str | None, keep: bool) -> Iterator[Path]:
-    """The upload as a file: spooled under ``key`` (kept for its load when ``keep``), else a temp file."""
-    if key is None:
-        with _TempFile(name, data) as path:
-            yield path
-        return
-    path = _SPOOL.path(key, name, data)
+def spooled(ticket: str, received: Received) -> Path:
+    """The spooled file, or a rejection that says to send it again."""
     try:
-        yield path
-    finally:
-        if not keep:
-            _SPOOL.discard(key)
+        return SPOOL.path(ticket, received.file_id)
+    except UploadGone:
+        raise ExtractRejected.one(
+            received.name,
+            "filen findes ikke længere på serveren (nyere filer har afløst den, eller serveren er genstartet); "
+            "vælg den igen",
+        ) from None
 
 
-def sheet_names(name: str, data: bytes) -> list[str]:
+def sheet_names(path: Path, name: str) -> list[str]:
     """The sheets of an uploaded Excel workbook, in order; [] for other files and for files that cannot be
     read (the review then says why)."""
-    # An xlsx file is a zip archive: anything else has no sheets, and a large CSV is not written to disk
-    # again on every run of the page just to find that out.
-    if _size_problem(name, len(data)) or not data.startswith(b"PK\x03\x04"):
-        return []
-    with _TempFile(name, data) as path:
-        try:
-            return readers.sheet_names(path, name)
-        except ExtractRejected:
+    # An xlsx file is a zip archive: anything else has no sheets.
+    with open(path, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":
             return []
+    try:
+        return readers.sheet_names(path, name)
+    except ExtractRejected:
+        return []
+
+
+def received_sheets(ticket: str, received: Received) -> list[str]:
+    """``sheet_names`` of a spooled upload ([] when it is gone: its review says so)."""
+    if size_problem(received.name, received.size):
+        return []
+    try:
+        return sheet_names(SPOOL.path(ticket, received.file_id), received.name)
+    except UploadGone:
+        return []
 
 
 def review(
-    con: duckdb.DuckDBPyConnection,
-    name: str,
-    data: bytes,
-    kind: str | None = None,
-    sheet: str | None = None,
-    key: str | None = None,
+    con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | None = None, sheet: str | None = None
 ) -> Review:
     """Validate without loading: what the file is, what is wrong with it, what it would replace.
-    ``sheet`` picks an Excel workbook's sheet (the first by default); ``key`` (the upload's id) keeps the
-    file written for the load that may follow."""
-    too_big = _size_problem(name, len(data))
+    ``sheet`` picks an Excel workbook's sheet (the first by default)."""
+    too_big = size_problem(name, len(data))
     if too_big:
         return Review(name, False, problems=[too_big])
-    with _upload_file(name, data, key, keep=True) as path:
-        # A spooled file's parsed lines are kept for its load; a temp file has none to keep.
-        lines = _Spool.reviewed_lines(path) if key is not None else None
-        try:
-            checked = loader.validate(
-                con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS, sheet=sheet, keep_lines=lines
-            )
-        except ExtractRejected as exc:
-            return Review(name, False, problems=exc.problems, warnings=exc.warnings)
+    with _TempFile(name, data) as path:
+        return review_file(con, path, name, sheet, None, kind=kind)
+
+
+def review_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    name: str,
+    sheet: str | None,
+    keep_lines: Path | None,
+    max_rows: int | None = None,
+    kind: str | None = None,
+) -> Review:
+    """The review of the file at ``path`` (an upload's own ``name``), keeping its parsed lines at ``keep_lines``
+    when given; ``max_rows``: the upload limit (``MAX_UPLOAD_ROWS`` by default)."""
+    try:
+        checked = loader.validate(
+            con,
+            path,
+            kind,
+            file_name=name,
+            max_rows=MAX_UPLOAD_ROWS if max_rows is None else max_rows,
+            sheet=sheet,
+            keep_lines=keep_lines,
+        )
+    except ExtractRejected as exc:
+        return Review(name, False, problems=exc.problems, warnings=exc.warnings)
     result = Review(
         name,
         checked.ok,
@@ -210,28 +323,42 @@ def review(
 
 
 def commit(
-    con: duckdb.DuckDBPyConnection,
-    name: str,
-    data: bytes,
-    user: str,
-    progress=None,
-    sheet: str | None = None,
-    key: str | None = None,
+    con: duckdb.DuckDBPyConnection, name: str, data: bytes, user: str, progress=None, sheet: str | None = None
 ) -> loader.LoadResult:
-    """Load an uploaded extract atomically, recording who loaded it (``key``: as for ``review``)."""
-    too_big = _size_problem(name, len(data))
+    """Load an uploaded extract atomically, recording who loaded it."""
+    too_big = size_problem(name, len(data))
     if too_big:
         raise ExtractRejected([too_big])
-    with _upload_file(name, data, key, keep=False) as path:
-        reviewed = _Spool.reviewed_lines(path)
-        return loader.load(
-            path,
-            source=UPLOAD_SOURCE,
-            loaded_by=user,
-            file_name=name,
-            con=con,
-            progress=progress,
-            max_rows=MAX_UPLOAD_ROWS,
-            sheet=sheet,
-            reviewed_lines=reviewed if key is not None and sheet is None and reviewed.exists() else None,
-        )
+    with _TempFile(name, data) as path:
+        return commit_file(con, path, name, user, progress, sheet, None)
+
+
+def reviewed_lines_for(path: Path, sheet: str | None) -> Path | None:
+    """The lines a review of the spooled file kept for its load, if any (a chosen sheet is parsed afresh)."""
+    reviewed = SPOOL.reviewed_lines(path)
+    return reviewed if sheet is None and reviewed.exists() else None
+
+
+def commit_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    name: str,
+    user: str,
+    progress,
+    sheet: str | None,
+    reviewed_lines: Path | None,
+    max_rows: int | None = None,
+) -> loader.LoadResult:
+    """Load the file at ``path`` (an upload's own ``name``), inserting ``reviewed_lines`` where a review kept
+    them; ``max_rows`` as for ``review_file``."""
+    return loader.load(
+        path,
+        source=UPLOAD_SOURCE,
+        loaded_by=user,
+        file_name=name,
+        con=con,
+        progress=progress,
+        max_rows=MAX_UPLOAD_ROWS if max_rows is None else max_rows,
+        sheet=sheet,
+        reviewed_lines=reviewed_lines,
+    )

@@ -13,6 +13,7 @@ Streamlit page helpers: they draw widgets and read through ``queries``:
   exports, KPI cards, an extract's review and a load with its progress;
 - ``filters``: the sidebar filters every page shares, kept in the session and in the URL;
 - ``access``: who may change data (OIDC login, analyst passphrase or the open local mode);
+- ``uploader``: the Data page's file uploader and the server route that writes its files to disk;
 - ``inputs``: number fields that read and show Danish numbers;
 - ``errors``: the last stop for an error a page did not handle (a Danish message, the traceback in the log).
 """

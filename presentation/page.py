@@ -128,20 +128,6 @@ def run_load(label: str, commit, on_loaded=None) -> None:
     )
 
 
-LOADED_UPLOADS = "_loaded_uploads"
-UPLOADER_ROUND, UPLOADER_FILES = "_uploader_round", "_uploader_files"
-
-
-def loaded_upload(upload_id: str) -> bool:
-    """Whether this session loaded the uploaded file already (it stays in the uploader until removed)."""
-    return upload_id in st.session_state.get(LOADED_UPLOADS, ())
-
-
-def mark_loaded(upload_id: str) -> None:
-    """The uploaded file is loaded: ``loaded_upload`` knows it, so it is not reviewed again."""
-    st.session_state.setdefault(LOADED_UPLOADS, set()).add(upload_id)
-
-
 FETCHED = "_jobindsats_fetched"
 
 
@@ -172,21 +158,6 @@ def fetched():
 
 def forget_fetched() -> None:
     st.session_state.pop(FETCHED, None)
-
-
-def file_uploader(label: str, types: list[str]) -> list:
-    """The page's file uploader (several files), emptied once every file it held is loaded.
-
-    Streamlit copies an uploader's files on every run of the page (0,8 s for a 200 MB extract): a new
-    uploader lets the page run without the loaded files. One not yet loaded keeps them all."""
-    held = st.session_state.get(UPLOADER_FILES)
-    if held and all(loaded_upload(file_id) for file_id in held):
-        st.session_state[UPLOADER_ROUND] = st.session_state.get(UPLOADER_ROUND, 0) + 1
-    files = st.file_uploader(
-        label, type=types, accept_multiple_files=True, key=f"uploads_{st.session_state.get(UPLOADER_ROUND, 0)}"
-    )
-    st.session_state[UPLOADER_FILES] = [f.file_id for f in files or []]
-    return files or []
 
 
 def flash(message: str) -> None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from pipelines import config, jobindsats, loader, uploads
+from pipelines import config, jobindsats, loader, uploads, worker
+from pipelines.errors import ExtractRejected
 from pipelines.writer import write_session
-from queries import cached, cursor
+from queries import cached, cursor, published
 
 
 def can_write() -> bool:
@@ -29,42 +30,105 @@ def upload_limits() -> tuple[int, int]:
     return uploads.MAX_UPLOAD_MB, uploads.MAX_UPLOAD_ROWS
 
 
+def upload_ticket() -> str:
+    """A new ticket for sending files to the upload route (``presentation/upload_route.py``)."""
+    return uploads.SPOOL.issue_ticket()
+
+
+def revoke_upload_ticket(ticket: str) -> None:
+    uploads.SPOOL.revoke(ticket)
+
+
+def upload_valid(ticket: str) -> bool:
+    return uploads.SPOOL.ticket_valid(ticket)
+
+
+def received_upload(ticket: str, file_id: str) -> uploads.Received | None:
+    """The file ``file_id`` this session sent, if the server still holds it."""
+    return uploads.SPOOL.received(ticket, file_id)
+
+
+def spool_upload(ticket: str, name: str, data: bytes, file_id: str) -> uploads.Received:
+    """A file from Streamlit's own uploader (``streamlit run app.py``, AppTest), spooled as the route spools."""
+    return uploads.SPOOL.put(ticket, name, data, file_id)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def upload_sheets(file_id: str, name: str, *, _data: bytes) -> list[str]:
+def upload_sheets(received: uploads.Received, *, _ticket: str) -> list[str]:
     """An uploaded Excel workbook's sheets, for the sheet picker; [] for any other file. Once per uploaded
-    file (``file_id``): the Data page runs again on every click, and a workbook is written out to be read."""
-    return uploads.sheet_names(name, _data)
+    file: the Data page runs again on every click."""
+    return uploads.received_sheets(_ticket, received)
 
 
 @cached
-def review_upload(file_id: str, name: str, sheet: str | None = None, *, _data: bytes) -> uploads.Review:
-    """Validated against the snapshot this run reads.
+def review_upload(received: uploads.Received, sheet: str | None = None, *, _ticket: str) -> uploads.Review:
+    """Validated against the snapshot this run reads, in an upload worker (``pipelines/worker.py``).
 
-    Once per uploaded file (``file_id``), sheet and snapshot: the Data page runs again on every click, and a
-    national extract's review takes seconds. The bytes (``_data``, not hashed) are the file's. The load
-    itself validates the file again from scratch."""
-    with cursor() as cur:
-        return uploads.review(cur, name, _data, sheet=sheet, key=file_id)
+    Once per uploaded file (its random id), sheet and snapshot: the Data page runs again on every click, and a
+    national extract's review takes seconds. The load itself validates the file again from scratch."""
+    if too_big := uploads.size_problem(received.name, received.size):
+        return uploads.Review(received.name, False, problems=[too_big])
+    try:
+        path = uploads.spooled(_ticket, received)
+    except ExtractRejected as exc:
+        return uploads.Review(received.name, False, problems=exc.problems)
+    return worker.run(
+        "review",
+        snapshot=published(),
+        memory_limit=config.APP_MEMORY_LIMIT,
+        path=str(path),
+        name=received.name,
+        sheet=sheet,
+        keep_lines=str(uploads.SPOOL.reviewed_lines(path)),
+        max_rows=uploads.MAX_UPLOAD_ROWS,
+    )
 
 
-def _session(progress=None):
-    """A write session, as every CLI writer takes it. While another writer holds the master the page says
-    so (a notice, and the running status box's bar), and the publish shows in the bar too."""
+def warm_worker() -> None:
+    """An upload worker ready before the analyst's first file arrives."""
+    worker.warm()
+
+
+def _waiting(progress=None):
+    """While another writer holds the master the page says so: a notice, and the running status box's bar."""
 
     def waiting(message: str) -> None:
         st.toast(message, icon=":material/hourglass_top:")
         if progress:
             progress(message, 0.0)
 
-    return write_session(on_wait=waiting, on_publish=(lambda step: progress(step, 0.98)) if progress else None)
+    return waiting
+
+
+def _session(progress=None):
+    """A write session, as every CLI writer takes it (the publish shows in the bar too)."""
+    return write_session(
+        on_wait=_waiting(progress), on_publish=(lambda step: progress(step, 0.98)) if progress else None
+    )
 
 
 def commit_upload(
-    name: str, data: bytes, user: str, progress=None, sheet: str | None = None, file_id: str | None = None
+    received: uploads.Received, user: str, progress=None, sheet: str | None = None, *, ticket: str
 ) -> loader.LoadResult:
-    """Load an upload (``file_id``: the file its review wrote is read again, not written twice)."""
-    with _session(progress) as con:
-        return uploads.commit(con, name, data, user, progress, sheet=sheet, key=file_id)
+    """Load an upload in an upload worker, through a write session as every CLI writer takes it: the file its
+    review read, and the lines it parsed, are used again. The file goes once it is loaded."""
+    if too_big := uploads.size_problem(received.name, received.size):
+        raise ExtractRejected([too_big])
+    path = uploads.spooled(ticket, received)
+    reviewed = uploads.reviewed_lines_for(path, sheet)
+    result = worker.run(
+        "commit",
+        progress=progress,
+        on_wait=_waiting(progress),
+        path=str(path),
+        name=received.name,
+        user=user,
+        sheet=sheet,
+        reviewed_lines=str(reviewed) if reviewed is not None else None,
+        max_rows=uploads.MAX_UPLOAD_ROWS,
+    )
+    uploads.SPOOL.discard(received.file_id)
+    return result
 
 
 def undo_load(load_id: int, user: str) -> int:

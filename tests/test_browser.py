@@ -69,7 +69,7 @@ from benchmarks import sessions  # noqa: E402
 
 
 class Server(sessions.Server):
-    """`streamlit run app.py` on 127.0.0.1 (the benchmarks' server) with its own warehouse and environment."""
+    """`streamlit run serve.py` on 127.0.0.1 (the benchmarks' server) with its own warehouse and environment."""
 
     def __init__(self, warehouse: Path, log: Path, **env):
         environment = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse), **env}
@@ -252,7 +252,7 @@ def test_analyst_upload_shows_on_dashboard_and_text_stays_text(server, page, tmp
         encoding="utf-8",
     )
     open_page(page, f"{server.url}/data")
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(extract))
+    page.locator("[data-testid='helhedsblik-upload-input']").set_input_files(str(extract))
     page.get_by_role("button", name="Indlæs sagstal_e2e.csv").click()
     expect(page.get_by_text("indlæst som nr.")).to_be_visible(timeout=60_000)
 
@@ -272,7 +272,7 @@ def test_rejected_upload_lists_problems(server, page, tmp_path):
         encoding="utf-8",
     )
     open_page(page, f"{server.url}/data")
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(extract))
+    page.locator("[data-testid='helhedsblik-upload-input']").set_input_files(str(extract))
     expect(page.get_by_text("forkert.csv er afvist")).to_be_visible(timeout=60_000)
     page.wait_for_timeout(800)
     assert page.dialogs == [] and page.locator("img[src='x']").count() == 0
@@ -299,7 +299,7 @@ def test_manager_cannot_reach_upload_by_url(built_warehouse, tmp_path, browser):
         for url in (f"{srv.url}/data", f"{srv.url}/data?upload=1&rolle=analytiker", f"{srv.url}/data?role=analyst"):
             open_page(tab, url)
             expect(tab.locator("h1").first).to_contain_text("Data")
-            assert tab.locator("[data-testid='stFileUploader']").count() == 0
+            assert tab.locator("[data-testid='helhedsblik-uploader']").count() == 0
             assert tab.get_by_role("button", name="Fortryd indlæsning").count() == 0
         # A wrong passphrase: a Danish message with the wait, logged without the guess.
         tab.get_by_role("textbox", name="Dit navn eller initialer").fill("AB")
@@ -311,7 +311,7 @@ def test_manager_cannot_reach_upload_by_url(built_warehouse, tmp_path, browser):
         tab.wait_for_timeout(1200)
         tab.get_by_role("textbox", name="Adgangskode for analytikere").fill("kode-til-analytikere")
         tab.get_by_role("button", name="Åbn analytikeradgang").click()
-        expect(tab.locator("[data-testid='stFileUploader']")).to_be_visible(timeout=60_000)
+        expect(tab.locator("[data-testid='helhedsblik-uploader']")).to_be_visible(timeout=60_000)
         expect(tab.get_by_text("Indlæsninger registreres som: AB")).to_be_visible()
         context.close()
     finally:
@@ -452,7 +452,7 @@ def test_text_from_data_and_links_is_never_markup(built_warehouse, tmp_path, bro
         warm_up(browser, srv)
         for name, text in uploads.items():
             open_page(page, f"{srv.url}/data?kommune=575")
-            page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+            page.locator("[data-testid='helhedsblik-upload-input']").set_input_files(
                 files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}]
             )
             button = page.locator("[data-testid='stBaseButton-primary']").filter(has_text="Indlæs")

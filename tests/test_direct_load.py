@@ -302,18 +302,78 @@ def test_the_upload_line_limit_holds_on_the_direct_route(con, write_file, monkey
     assert [(p.value, p.message) for p in load.value.problems] == [("6", message)] and state(con) == before
 
 
-def test_an_upload_is_written_to_disk_once_for_its_review_and_its_load(con, write_file):
+def _review_spooled(con, ticket, received):
+    """What the app's upload worker does for a review of a spooled file."""
+    from pipelines import uploads
+
+    path = uploads.spooled(ticket, received)
+    return uploads.review_file(con, path, received.name, None, uploads.SPOOL.reviewed_lines(path))
+
+
+def _commit_spooled(con, ticket, received):
+    """What the app's upload worker does for the load of a spooled file (the server then discards the file)."""
+    from pipelines import uploads
+
+    path = uploads.spooled(ticket, received)
+    result = uploads.commit_file(
+        con, path, received.name, "analytiker", None, None, uploads.reviewed_lines_for(path, None)
+    )
+    uploads.SPOOL.discard(received.file_id)
+    return result
+
+
+def _send(name: str, data: bytes, piece: int = 7):
+    """A file received in pieces as the upload route receives a request body: (ticket, uploads.Received)."""
+    from pipelines import uploads
+
+    ticket = uploads.SPOOL.issue_ticket()
+    with uploads.SPOOL.incoming(ticket, name) as incoming:
+        for start in range(0, len(data), piece):
+            incoming.write(data[start : start + piece])
+    return ticket, uploads.SPOOL.received(ticket, incoming.file_id)
+
+
+def test_an_upload_is_written_to_disk_once_as_it_arrives_and_read_by_its_review_and_its_load(con):
     from pipelines import uploads
 
     data = JOBINDSATS_FORM.encode("utf-8")
-    assert uploads.review(con, "y60a02.csv", data, key="upload-1").ok
-    spooled = uploads._SPOOL._files["upload-1"]
+    ticket, received = _send("y60a02.csv", data)
+    assert (received.name, received.size) == ("y60a02.csv", len(data))
+    spooled = uploads.SPOOL.path(ticket, received.file_id)
     assert spooled.read_bytes() == data
     written = spooled.stat().st_mtime_ns
-    assert uploads.review(con, "y60a02.csv", data, key="upload-1").ok  # another look: the same file
+    assert _review_spooled(con, ticket, received).ok
+    assert _review_spooled(con, ticket, received).ok  # another look: the same file
     assert spooled.stat().st_mtime_ns == written
-    assert uploads.commit(con, "y60a02.csv", data, "analytiker", key="upload-1").rows == 2 * len(LINES)
-    assert not spooled.exists() and "upload-1" not in uploads._SPOOL._files  # gone once loaded
+    assert _commit_spooled(con, ticket, received).rows == 2 * len(LINES)
+    assert not spooled.exists() and uploads.SPOOL.received(ticket, received.file_id) is None  # gone once loaded
+
+
+def test_an_upload_is_bound_to_the_ticket_that_sent_it(con):
+    """Another session (another ticket) cannot name the file; a revoked ticket sends nothing more."""
+    from pipelines import uploads
+    from pipelines.errors import ExtractRejected
+
+    ticket, received = _send("y60a02.csv", JOBINDSATS_FORM.encode("utf-8"))
+    other = uploads.SPOOL.issue_ticket()
+    assert uploads.SPOOL.received(other, received.file_id) is None
+    with pytest.raises(ExtractRejected) as gone:
+        uploads.spooled(other, received)
+    assert "findes ikke længere på serveren" in gone.value.problems[0].message
+    uploads.SPOOL.revoke(ticket)
+    with pytest.raises(uploads.UploadGone):
+        uploads.SPOOL.incoming(ticket, "mere.csv")
+
+
+def test_a_file_over_the_limit_is_refused_while_it_arrives_and_leaves_nothing(monkeypatch):
+    from pipelines import uploads
+
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_MB", 1)
+    ticket = uploads.SPOOL.issue_ticket()
+    with pytest.raises(uploads.UploadTooLarge), uploads.SPOOL.incoming(ticket, "stor.csv") as incoming:
+        for _ in range(3):
+            incoming.write(b"x" * 600_000)
+    assert not incoming.path.exists() and uploads.SPOOL.received(ticket, incoming.file_id) is None
 
 
 def test_an_upload_is_parsed_once_and_its_load_lands_what_a_parse_lands(tmp_path):
@@ -325,11 +385,12 @@ def test_an_upload_is_parsed_once_and_its_load_lands_what_a_parse_lands(tmp_path
     cli, facts, agg, _ = _load(tmp_path, "y60a02.csv", data)
     con = connect(tmp_path / "app.duckdb")
     try:
-        assert uploads.review(con, "y60a02.csv", data, key="upload-2").ok
-        spooled = uploads._SPOOL._files["upload-2"]
-        kept = uploads._Spool.reviewed_lines(spooled)
+        ticket, received = _send("y60a02.csv", data)
+        assert _review_spooled(con, ticket, received).ok
+        spooled = uploads.SPOOL.path(ticket, received.file_id)
+        kept = uploads.SPOOL.reviewed_lines(spooled)
         assert kept.exists()
-        result = uploads.commit(con, "y60a02.csv", data, "analytiker", key="upload-2")
+        result = _commit_spooled(con, ticket, received)
         assert (result.route, result.rows) == ("direct", cli.rows) and "insert the reviewed lines" in result.timings
         assert con.execute(FACTS).fetchall() == facts and con.execute(AGGREGATE).fetchall() == agg
         assert integrity.check(con) == [] and not kept.exists() and not spooled.exists()
@@ -342,12 +403,13 @@ def test_a_review_that_found_problems_keeps_no_lines_and_the_load_parses_the_fil
     from pipelines.errors import ExtractRejected
 
     bad = (HEADER + LINES[0] + "\n" + LINES[0] + "\n").encode("utf-8")  # one line twice: the staged route says so
-    review = uploads.review(con, "dobbelt.csv", bad, key="upload-3")
+    ticket, received = _send("dobbelt.csv", bad)
+    review = _review_spooled(con, ticket, received)
     assert not review.ok
-    assert not uploads._Spool.reviewed_lines(uploads._SPOOL._files["upload-3"]).exists()
+    assert not uploads.SPOOL.reviewed_lines(uploads.SPOOL.path(ticket, received.file_id)).exists()
     before = state(con)
     with pytest.raises(ExtractRejected):
-        uploads.commit(con, "dobbelt.csv", bad, "analytiker", key="upload-3")
+        _commit_spooled(con, ticket, received)
     assert state(con) == before
 
 
@@ -362,14 +424,15 @@ def test_kept_lines_that_do_not_fit_the_warehouse_are_not_trusted(tmp_path):
     _, facts, _, _ = _load(tmp_path, "y60a02.csv", data)
     con = connect(tmp_path / "app.duckdb")
     try:
-        assert uploads.review(con, "y60a02.csv", data, key="upload-4").ok
-        kept = uploads._Spool.reviewed_lines(uploads._SPOOL._files["upload-4"])
+        ticket, received = _send("y60a02.csv", data)
+        assert _review_spooled(con, ticket, received).ok
+        kept = uploads.SPOOL.reviewed_lines(uploads.SPOOL.path(ticket, received.file_id))
         spoilt = duckdb.connect()
         spoilt.execute("create table t as select * from read_parquet(?)", [str(kept)])
         spoilt.execute("update t set area_code = 'zzz'")
         spoilt.execute("copy t to ? (format parquet)", [str(kept)])
         spoilt.close()
-        result = uploads.commit(con, "y60a02.csv", data, "analytiker", key="upload-4")
+        result = _commit_spooled(con, ticket, received)
         assert result.route == "staged" and con.execute(FACTS).fetchall() == facts
         assert "zzz" not in {r[0] for r in con.execute("select area_code from visitation_lines").fetchall()}
     finally:
