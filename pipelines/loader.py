@@ -75,7 +75,16 @@ DIGEST_ALGORITHM = "sha512"
 def file_digest(path: Path) -> str:
     """``sha512:<hex>``: the algorithm is part of the value, so earlier SHA-256 digests stay readable."""
     with open(path, "rb") as fh:
-        return f"{DIGEST_ALGORITHM}:{hashlib.file_digest(fh, DIGEST_ALGORITHM).hexdigest()}"
+        return digest_text(hashlib.file_digest(fh, DIGEST_ALGORITHM))
+
+
+def digester():
+    """A digest to feed a file's bytes as they come (an upload as it arrives); ``digest_text`` at the end."""
+    return hashlib.new(DIGEST_ALGORITHM)
+
+
+def digest_text(digest) -> str:
+    return f"{DIGEST_ALGORITHM}:{digest.hexdigest()}"
 
 
 # --- validate ----------------------------------------------------------------------------------
@@ -196,21 +205,23 @@ def load(
     max_rows: int | None = None,
     sheet: str | int | None = None,
     reviewed_lines: Path | None = None,
+    digest: str | None = None,
 ) -> LoadResult:
     """Validate and load one extract in one transaction; raise ExtractRejected with every problem.
 
     ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default). Without
     ``con`` the load takes a write session of its own (the writer role, then a publish). ``reviewed_lines``:
     the lines this very file's review kept (``validate(keep_lines=…)``), inserted instead of parsing the file
-    again; the load checks them as it checks a parsed file.
+    again; the load checks them as it checks a parsed file. ``digest``: the file's ``file_digest``, where it
+    is known already (an upload's, taken as it arrived); else the load reads the file for it.
     """
     meta = _Provenance(
         file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query, api_version
     )
     if con is None:
         with write_session() as master:
-            return _load(master, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines)
-    return _load(con, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines)
+            return _load(master, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines, digest)
+    return _load(con, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines, digest)
 
 
 class _NotDirect(Exception):
@@ -245,12 +256,18 @@ class _Clock:
         self._last = now
 
 
-def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet, reviewed_lines) -> LoadResult:
+def _load(
+    con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet, reviewed_lines, known_digest
+) -> LoadResult:
     progress = progress or (lambda step, frac: None)
     progress("læser og kontrollerer", 0.05)
-    # The digest reads the file alongside DuckDB.
+    # The digest reads the file alongside DuckDB (unless it is known).
     with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(file_digest, path)
+        if known_digest is None:
+            digest = pool.submit(file_digest, path)
+        else:
+            digest = Future()
+            digest.set_result(known_digest)
         clock = _Clock()
         file = readers.look(path, meta.name)
         plan = direct.plan(file, kind) if sheet is None else None

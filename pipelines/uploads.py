@@ -89,6 +89,7 @@ class Received:
     file_id: str
     name: str
     size: int
+    digest: str | None = None  # loader.file_digest of its bytes, taken as they arrived
 
 
 class UploadTooLarge(Exception):
@@ -106,12 +107,15 @@ class _Incoming:
         self._spool, self._ticket, self.name, self.path, self.file_id = spool, ticket, name, path, file_id
         self._limit, self.size = limit, 0
         self._out = open(path, "wb")  # noqa: SIM115 (closed by __exit__)
+        # Its load would read the whole file again for this; here it costs nothing (the bytes are in hand).
+        self._digest = loader.digester()
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > self._limit:
             raise UploadTooLarge(f"{self.name} er større end grænsen på {MAX_UPLOAD_MB} MB")
         self._out.write(chunk)
+        self._digest.update(chunk)
 
     def __enter__(self) -> _Incoming:
         return self
@@ -119,7 +123,7 @@ class _Incoming:
     def __exit__(self, kind, exc, tb) -> None:
         self._out.close()
         if exc is None:
-            self._spool._add(self.file_id, self._ticket, self.name, self.path)
+            self._spool._add(self.file_id, self._ticket, self.name, self.path, loader.digest_text(self._digest))
         else:  # a disconnect, a file over the limit: nothing half-received stays
             self.path.unlink(missing_ok=True)
 
@@ -184,11 +188,12 @@ class _Spool:
             return known[1]
         _, path = self._new_path(name)
         path.write_bytes(data)
-        self._add(file_id, ticket, name, path)
-        return Received(file_id, name, len(data))
+        digest = loader.digester()
+        digest.update(data)
+        return self._add(file_id, ticket, name, path, loader.digest_text(digest))
 
-    def _add(self, file_id: str, ticket: str, name: str, path: Path) -> None:
-        received = Received(file_id, name, path.stat().st_size)
+    def _add(self, file_id: str, ticket: str, name: str, path: Path, digest: str) -> Received:
+        received = Received(file_id, name, path.stat().st_size, digest)
         with self._lock:
             self._files[file_id] = (ticket, received, path)
             pushed_out = []
@@ -196,6 +201,7 @@ class _Spool:
                 pushed_out.append(self._files.pop(next(iter(self._files)))[2])
         for old in pushed_out:
             self._remove(old)
+        return received
 
     def received(self, ticket: str, file_id: str) -> Received | None:
         """The file ``file_id`` that ``ticket``'s session sent, if it is still here."""
@@ -348,6 +354,7 @@ def commit_file(
     sheet: str | None,
     reviewed_lines: Path | None,
     max_rows: int | None = None,
+    digest: str | None = None,
 ) -> loader.LoadResult:
     """Load the file at ``path`` (an upload's own ``name``), inserting ``reviewed_lines`` where a review kept
     them; ``max_rows`` as for ``review_file``."""
@@ -361,4 +368,5 @@ def commit_file(
         max_rows=MAX_UPLOAD_ROWS if max_rows is None else max_rows,
         sheet=sheet,
         reviewed_lines=reviewed_lines,
+        digest=digest,
     )

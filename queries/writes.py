@@ -126,6 +126,7 @@ def commit_upload(
         sheet=sheet,
         reviewed_lines=str(reviewed) if reviewed is not None else None,
         max_rows=uploads.MAX_UPLOAD_ROWS,
+        digest=received.digest,
     )
     uploads.SPOOL.discard(received.file_id)
     return result

@@ -316,7 +316,14 @@ def _commit_spooled(con, ticket, received):
 
     path = uploads.spooled(ticket, received)
     result = uploads.commit_file(
-        con, path, received.name, "analytiker", None, None, uploads.reviewed_lines_for(path, None)
+        con,
+        path,
+        received.name,
+        "analytiker",
+        None,
+        None,
+        uploads.reviewed_lines_for(path, None),
+        digest=received.digest,
     )
     uploads.SPOOL.discard(received.file_id)
     return result
@@ -341,11 +348,15 @@ def test_an_upload_is_written_to_disk_once_as_it_arrives_and_read_by_its_review_
     assert (received.name, received.size) == ("y60a02.csv", len(data))
     spooled = uploads.SPOOL.path(ticket, received.file_id)
     assert spooled.read_bytes() == data
+    assert received.digest == loader.file_digest(spooled)  # taken as the bytes arrived, for the load
     written = spooled.stat().st_mtime_ns
     assert _review_spooled(con, ticket, received).ok
     assert _review_spooled(con, ticket, received).ok  # another look: the same file
     assert spooled.stat().st_mtime_ns == written
-    assert _commit_spooled(con, ticket, received).rows == 2 * len(LINES)
+    loaded = _commit_spooled(con, ticket, received)
+    assert loaded.rows == 2 * len(LINES)
+    logged = con.execute("select file_digest from load_log where load_id = ?", [loaded.load_id]).fetchall()
+    assert logged == [(received.digest,)]
     assert not spooled.exists() and uploads.SPOOL.received(ticket, received.file_id) is None  # gone once loaded
 
 

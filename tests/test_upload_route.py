@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from benchmarks.sessions import free_port
-from pipelines import uploads
+from pipelines import loader, uploads
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,9 @@ def test_a_file_arrives_whole_under_its_name_bound_to_the_ticket(route_url):
     sent = reply.json()
     assert (sent["name"], sent["size"]) == (name, len(body))
     received = uploads.SPOOL.received(ticket, sent["id"])
-    assert received == uploads.Received(sent["id"], name, len(body))
+    assert received == uploads.Received(
+        sent["id"], name, len(body), loader.file_digest(uploads.SPOOL.path(ticket, sent["id"]))
+    )
     assert uploads.SPOOL.path(ticket, sent["id"]).read_bytes() == body
     # Only a hash of the id and the name's suffix make the path: the name never becomes one.
     assert uploads.SPOOL.path(ticket, sent["id"]).suffix == ".csv"
