@@ -43,13 +43,14 @@ if may_write:
                 if len(sheets) > 1
                 else None
             )
-            if not page.review(writes.review_upload(upload, sheet, _ticket=ticket)):
+            review = writes.review_upload(upload, sheet, _ticket=ticket)
+            if not page.review(review):
                 continue
             if st.button(f"Indlæs {plain(upload.name)}", key=f"commit_{number}_{upload.name}", type="primary"):
                 page.run_load(
                     upload.name,
-                    lambda progress, upload=upload, sheet=sheet: writes.commit_upload(
-                        upload, who.user, progress, sheet, ticket=ticket
+                    lambda progress, upload=upload, review=review, sheet=sheet: writes.commit_upload(
+                        upload, review, who.user, progress, sheet, ticket=ticket
                     ),
                     on_loaded=lambda file_id=upload.file_id: uploader.mark_loaded(file_id),
                 )

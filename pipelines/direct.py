@@ -321,13 +321,15 @@ def insert_reviewed(con: duckdb.DuckDBPyConnection, reviewed: Path, load_id: int
         return None
 
 
-def review_areas(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The names of the areas the reviewed lines hold, in order."""
+def review_areas(con: duckdb.DuckDBPyConnection, table: str = REVIEW_TABLE) -> list[str]:
+    """The names of the areas the reviewed lines hold (or a load's ``load_scope``), in order."""
+    if table not in (REVIEW_TABLE, "load_scope"):  # an identifier: from this list only
+        raise ValueError(table)
     return [
         r[0]
         for r in con.execute(
             f"select a.area_name from areas a where a.area_code in (select distinct area_code::varchar "
-            f"from {REVIEW_TABLE}) order by 1"
+            f"from {table}) order by 1"
         ).fetchall()
     ]
 

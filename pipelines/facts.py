@@ -42,9 +42,12 @@ class FactStore(Protocol):
         """The temp table of what the staged route's ``typed`` rows would replace, as ``replace_preview`` and
         ``kept`` read it."""
 
-    def replace_preview(self, con: duckdb.DuckDBPyConnection, scope: str) -> list[tuple[str, str, str, int]]:
+    def replace_preview(
+        self, con: duckdb.DuckDBPyConnection, scope: str, new_load: int | None = None
+    ) -> list[tuple[str, str, str, int]]:
         """Per area (its name): first and last period and how many current facts a load of ``scope`` would
-        replace: its scope's, and the demo's in its areas and periods (temp table demo_loads)."""
+        replace: its scope's, and the demo's in its areas and periods (temp table demo_loads). ``new_load``:
+        a load whose own rows are in already (its review inside its transaction), not counted."""
 
     def kept(self, con: duckdb.DuckDBPyConnection, scope: str, skip_loads: str | None = None) -> list[str]:
         """What stays from earlier loads beside a load of ``scope``, in Danish, one line each."""
@@ -127,16 +130,18 @@ class RowPerFact:
     def typed_scope(self, con) -> str:
         return "typed"
 
-    def replace_preview(self, con, scope: str) -> list[tuple[str, str, str, int]]:
+    def replace_preview(self, con, scope: str, new_load: int | None = None) -> list[tuple[str, str, str, int]]:
         columns = ", ".join(self.kind.replace_scope)
         return con.execute(
             f"select a.area_name, min(f.period), max(f.period), count(*) from {self.table} f "
             f"join areas a on a.area_code = f.area_code "
-            f"where f.replaced_by is null and (exists (select 1 from (select distinct {columns} from {scope}) t "
+            f"where f.replaced_by is null and f.load_id is distinct from $new_load "
+            f"and (exists (select 1 from (select distinct {columns} from {scope}) t "
             f"where {_scope_join(self.kind, 'f', 't')}) or (f.load_id in (select load_id from demo_loads) "
             f"and exists (select 1 from (select distinct area_code, period from {scope}) t "
             f"where t.area_code = f.area_code and t.period = f.period))) "
-            f"group by a.area_name order by 1"
+            f"group by a.area_name order by 1",
+            {"new_load": new_load},
         ).fetchall()
 
     def kept(self, con, scope: str, skip_loads: str | None = None) -> list[str]:
@@ -186,11 +191,12 @@ class LinePerExtractLine:
         )
         return "typed_scope"
 
-    def replace_preview(self, con, scope: str) -> list[tuple[str, str, str, int]]:
+    def replace_preview(self, con, scope: str, new_load: int | None = None) -> list[tuple[str, str, str, int]]:
         return con.execute(
             f"select a.area_name, r.* exclude (area_code) from "
             f"({visitation_lines.replaced_preview_sql(scope, 'demo_loads')}) r "
-            f"join areas a using (area_code) order by a.area_name"
+            f"join areas a using (area_code) order by a.area_name",
+            {"new_load": new_load},
         ).fetchall()
 
     def kept(self, con, scope: str, skip_loads: str | None = None) -> list[str]:

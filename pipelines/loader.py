@@ -64,6 +64,8 @@ class LoadResult:
     route: str = "staged"  # "direct": streamed straight into the facts (pipelines/direct.py)
     kept: list[str] = field(default_factory=list)  # measures that stay from earlier loads (FactStore.kept)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
+    # With ``load(review=True)``: what an upload's review shows, worked out by the load itself (see uploads.prepare)
+    review: Validation | None = None
 
 
 # The file's digest is provenance (check a file with `sha512sum`) and the test for an unchanged file.
@@ -206,6 +208,7 @@ def load(
     sheet: str | int | None = None,
     reviewed_lines: Path | None = None,
     digest: str | None = None,
+    review: bool = False,
 ) -> LoadResult:
     """Validate and load one extract in one transaction; raise ExtractRejected with every problem.
 
@@ -213,15 +216,17 @@ def load(
     ``con`` the load takes a write session of its own (the writer role, then a publish). ``reviewed_lines``:
     the lines this very file's review kept (``validate(keep_lines=…)``), inserted instead of parsing the file
     again; the load checks them as it checks a parsed file. ``digest``: the file's ``file_digest``, where it
-    is known already (an upload's, taken as it arrived); else the load reads the file for it.
+    is known already (an upload's, taken as it arrived); else the load reads the file for it. ``review``: the
+    result also carries what a review of the file shows (what it replaces and keeps, the first lines), found
+    before the load replaced anything.
     """
     meta = _Provenance(
         file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query, api_version
     )
     if con is None:
         with write_session() as master:
-            return _load(master, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines, digest)
-    return _load(con, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines, digest)
+            return _load(master, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines, digest, review)
+    return _load(con, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines, digest, review)
 
 
 class _NotDirect(Exception):
@@ -257,7 +262,7 @@ class _Clock:
 
 
 def _load(
-    con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet, reviewed_lines, known_digest
+    con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet, reviewed_lines, known_digest, review
 ) -> LoadResult:
     progress = progress or (lambda step, frac: None)
     progress("læser og kontrollerer", 0.05)
@@ -272,13 +277,13 @@ def _load(
         file = readers.look(path, meta.name)
         plan = direct.plan(file, kind) if sheet is None else None
         if plan is not None:
-            result = _load_direct(con, plan, digest, meta, progress, clock, max_rows, reviewed_lines)
+            result = _load_direct(con, plan, digest, meta, progress, clock, max_rows, reviewed_lines, review)
             if result is not None:
                 progress("færdig", 1.0)
                 result.timings = clock.timings
                 return result
             clock.lap("direct route declined")
-        result = _load_staged(con, file, kind, digest, meta, progress, max_rows, clock, sheet)
+        result = _load_staged(con, file, kind, digest, meta, progress, max_rows, clock, sheet, review)
         result.timings = clock.timings
         return result
 
@@ -302,6 +307,7 @@ def _load_direct(
     clock: _Clock,
     max_rows: int | None,
     reviewed_lines: Path | None = None,
+    review: bool = False,
 ) -> LoadResult | None:
     """Stream a jobindsats-form visitation CSV into the facts (or the lines its review kept); None when the
     staged path must take it."""
@@ -334,10 +340,13 @@ def _load_direct(
             if previous is not None:
                 raise _Unchanged(previous)
             direct.register_load_scope(con, load_id)
+            shown = _direct_review(con, plan, found, warnings, meta.name, load_id) if review else None
             replaced, kept = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
             result = LoadResult(
                 load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct", kept=kept
             )
+            if shown is not None:
+                shown.kept, result.review = kept, shown
         clock.lap("commit")
         return result
     except _NotDirect:
@@ -356,8 +365,9 @@ def _load_staged(
     max_rows,
     clock: _Clock,
     sheet=None,
+    review: bool = False,
 ) -> LoadResult:
-    checked = _review_staged(con, file, kind, max_rows, False, sheet)
+    checked = _review_staged(con, file, kind, max_rows, review, sheet)
     if not checked.ok:
         raise ExtractRejected(checked.problems, checked.warnings)
     spec = checked.kind
@@ -380,7 +390,37 @@ def _load_staged(
         replaced, kept = _finish_load(con, spec, load_id, checked.rows, digest, meta, checked.periods, clock)
     clock.lap("commit")
     progress("færdig", 1.0)
-    return LoadResult(load_id, spec.name, checked.rows, replaced, False, checked.warnings, meta.name, kept=kept)
+    return LoadResult(
+        load_id,
+        spec.name,
+        checked.rows,
+        replaced,
+        False,
+        checked.warnings,
+        meta.name,
+        kept=kept,
+        review=replace(checked, staged=None) if review else None,  # the staged file stays with this process
+    )
+
+
+def _direct_review(con, plan: direct.DirectPlan, found, warnings: list[Problem], name: str, load_id: int) -> Validation:
+    """A direct load's review, inside its transaction before anything is replaced (the load's scope is in
+    ``load_scope``): the same fields ``_review_direct`` gives a review that loads nothing."""
+    facts.register_demo_loads(con)
+    lines = found.rows // len(plan.measures)
+    return Validation(
+        name,
+        VISITATION,
+        None,
+        warnings=warnings,
+        rows=found.rows,
+        lines=lines,
+        figures=found.rows,
+        areas=direct.review_areas(con, "load_scope"),
+        periods=sorted(found.periods),
+        replaces=facts.store(VISITATION).replace_preview(con, "load_scope", load_id),
+        preview=direct.preview(con, plan),
+    )
 
 
 def _finish_load(

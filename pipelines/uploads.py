@@ -10,17 +10,21 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines import danish, loader, readers
+from pipelines import danish, loader, readers, snapshots
 from pipelines.errors import ExtractRejected, Problem
+from pipelines.sql import transaction
+from pipelines.warehouse import connect
 
 MAX_UPLOAD_MB = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_MB", "200"))
 MAX_UPLOAD_ROWS = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_ROWS", "5000000"))
@@ -43,12 +47,26 @@ class Review:
     warnings: list[Problem] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
     preview: pl.DataFrame | None = None
+    prepared: Prepared | None = None  # the load, done already on a copy of the warehouse (see prepare)
 
     def problem_table(self) -> pl.DataFrame:
         return _problem_frame(self.problems)
 
     def warning_table(self) -> pl.DataFrame:
         return _problem_frame(self.warnings)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An upload's load done on a copy of the snapshot its review read: ``writer.swap_in`` makes the copy the
+    master when the analyst confirms, if the master is still what the copy started from (``base``)."""
+
+    path: str
+    base: tuple[int, str | None]  # snapshots.identity of the copy before the load
+    load_id: int
+    rows: int
+    replaced_rows: int
+    skipped_identical: bool = False
 
 
 def _problem_frame(problems: list[Problem]) -> pl.DataFrame:
@@ -146,6 +164,7 @@ class _Spool:
         self._dir: tempfile.TemporaryDirectory | None = None
         self._files: dict[str, tuple[str, Received, Path]] = {}  # file id -> (ticket, file, path), oldest first
         self._tickets: dict[str, float] = {}  # ticket -> when it expires (time.monotonic)
+        self._prepared: dict[str, list[Path]] = {}  # file id -> the load its review prepared (see prepare)
 
     def issue_ticket(self) -> str:
         ticket = secrets.token_urlsafe(32)
@@ -201,7 +220,23 @@ class _Spool:
                 pushed_out.append(self._files.pop(next(iter(self._files)))[2])
         for old in pushed_out:
             self._remove(old)
+        self._forget_prepared(set(self._prepared) - set(self._files))
         return received
+
+    def attach(self, file_id: str, prepared: Path) -> None:
+        """The load the newest review of ``file_id`` prepared: it goes with the file (unless it became the
+        master). One prepared on an older snapshot goes now: the master has moved past what it started from."""
+        with self._lock:
+            older = self._prepared.get(file_id, [])
+            self._prepared[file_id] = [prepared]
+        for path in older:
+            path.unlink(missing_ok=True)
+
+    def _forget_prepared(self, file_ids) -> None:
+        with self._lock:
+            paths = [p for file_id in file_ids for p in self._prepared.pop(file_id, [])]
+        for path in paths:
+            path.unlink(missing_ok=True)
 
     def received(self, ticket: str, file_id: str) -> Received | None:
         """The file ``file_id`` that ``ticket``'s session sent, if it is still here."""
@@ -231,6 +266,7 @@ class _Spool:
             known = self._files.pop(file_id, None)
         if known is not None:
             self._remove(known[2])
+        self._forget_prepared([file_id])
 
 
 SPOOL = _Spool()
@@ -306,6 +342,11 @@ def review_file(
         )
     except ExtractRejected as exc:
         return Review(name, False, problems=exc.problems, warnings=exc.warnings)
+    return _shown(name, checked)
+
+
+def _shown(name: str, checked: loader.Validation) -> Review:
+    """What the Data page shows of a validation."""
     result = Review(
         name,
         checked.ok,
@@ -326,6 +367,58 @@ def review_file(
         ] + checked.kept
         result.preview = checked.preview
     return result
+
+
+def stamp(con: duckdb.DuckDBPyConnection, load_id: int, user: str) -> bool:
+    """A prepared load is loaded when the analyst confirms it, by whoever confirms it (``writer.swap_in``).
+    False when the copy does not hold that load (it is then not used)."""
+    with transaction(con):
+        updated = con.execute(
+            "update load_log set loaded_at = ?, loaded_by = ? where load_id = ? and status = 'loaded'",
+            [datetime.now(), user, load_id],
+        ).fetchall()[0][0]
+    return updated == 1
+
+
+def prepare(
+    base: Path, prepared: Path, path: Path, name: str, max_rows: int | None = None, digest: str | None = None
+) -> Review | None:
+    """An upload's review that is its load: the file loaded into a copy (``prepared``) of the snapshot ``base``
+    that the review reads, with what a review shows worked out by the load on the way. The load is the CLI's
+    (every check, in one transaction); confirming it is then a rename (``writer.swap_in``), where a review
+    followed by a load would read, check and insert the file twice.
+
+    A rejected file's review lists its problems and leaves no copy. None (and no copy): a file that was
+    loaded already, which the usual review and load report."""
+    shutil.copyfile(base, prepared)
+    try:
+        con = connect(prepared)
+        try:
+            start = snapshots.identity(con)
+            result = loader.load(
+                path,
+                source=UPLOAD_SOURCE,
+                file_name=name,
+                con=con,
+                max_rows=MAX_UPLOAD_ROWS if max_rows is None else max_rows,
+                digest=digest,
+                review=True,
+            )
+            con.execute("checkpoint")
+        finally:
+            con.close()
+    except ExtractRejected as exc:
+        prepared.unlink(missing_ok=True)
+        return Review(name, False, problems=exc.problems, warnings=exc.warnings)
+    except BaseException:
+        prepared.unlink(missing_ok=True)
+        raise
+    if result.skipped_identical or result.review is None:
+        prepared.unlink(missing_ok=True)
+        return None
+    shown = _shown(name, result.review)
+    shown.prepared = Prepared(str(prepared), start, result.load_id, result.rows, result.replaced_rows)
+    return shown
 
 
 def commit(

@@ -60,7 +60,9 @@ def replaced_preview_sql(scope: str, demo_loads: str) -> str:
     facts). ``scope`` is a temp table (area_code, period, benefit, measures) as for kept_sql; the current
     measures of other lines there that the scope carries are replaced, and every current measure of a
     ``demo_loads`` line in its areas and periods (the demo never stays beside real figures). Names are the
-    caller's own; this reads the lines once, where the one-row-per-measure view would unpivot them all."""
+    caller's own; this reads the lines once, where the one-row-per-measure view would unpivot them all.
+    The lines of load ``$new_load`` (bound by the caller; NULL for none) are not counted: a load's own review
+    runs after its lines are in."""
     on = " and ".join(f"f.{k} = s.{k}" for k in SCOPE)
     current = current_mask_sql("f")
     return (
@@ -69,7 +71,7 @@ def replaced_preview_sql(scope: str, demo_loads: str) -> str:
         f"hit as (select f.area_code, f.period, (coalesce(s.measures, 0) & {current}) | "
         f"(case when f.load_id in (select load_id from {demo_loads}) then {current} else 0 end) as bits "
         f"from {TABLE} f semi join ap on f.area_code = ap.area_code and f.period = ap.period "
-        f"left join s on {on}) "
+        f"left join s on {on} where f.load_id is distinct from $new_load) "
         f"select area_code::varchar as area_code, min(period), max(period), sum(bit_count(bits))::bigint "
         f"from hit where bits <> 0 group by all"
     )

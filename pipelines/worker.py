@@ -42,11 +42,17 @@ class WorkerFailed(PipelineError):
 # --- the jobs (run in the worker) -------------------------------------------------------------------------
 
 
-def _review(snapshot, memory_limit: str, path: str, name: str, sheet, keep_lines: str, max_rows: int, **_):
+def _review(
+    snapshot, memory_limit: str, path: str, name: str, sheet, keep_lines: str, max_rows: int, prepared, digest, **_
+):
     from pipelines import snapshots, uploads
 
-    opened = snapshots.open_snapshot(snapshot, memory_limit)
+    opened = snapshots.open_snapshot(snapshot, memory_limit)  # locked: no publish prunes it meanwhile
     try:
+        if prepared is not None and sheet is None:
+            review = uploads.prepare(snapshot.path, Path(prepared), Path(path), name, max_rows, digest)
+            if review is not None:
+                return review
         return uploads.review_file(opened.con, Path(path), name, sheet, Path(keep_lines), max_rows)
     finally:
         opened.close()

@@ -11,6 +11,7 @@ never leaves a stale lock behind.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -85,6 +86,101 @@ def spill_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".tmp")
 
 
+PREPARED_PREFIX = ".prepared-"  # <master>.prepared-<id>: an upload's load, done on a copy (see swap_in)
+PREPARED_HOURS = 12
+
+
+def prepared_path(token: str) -> Path:
+    """Where an upload's load is prepared on a copy of the warehouse: beside the master, on its file system,
+    so that ``swap_in`` can rename it into place."""
+    master = config.warehouse_path()
+    return master.with_name(master.name + PREPARED_PREFIX + token)
+
+
+def _writable_master() -> Path:
+    if config.read_only():
+        raise ReadOnlyInstallation(
+            "Denne installation viser kun data (HELHEDSBLIK_READ_ONLY er sat): indlæs, "
+            "fortryd og opdatér på den maskine, hvor hovedlageret ligger."
+        )
+    return config.warehouse_path()
+
+
+def _remove_leftovers(master: Path) -> None:
+    """What killed writers leave (the caller holds the lock): DuckDB's spill files, which DuckDB never cleans up
+    and nothing else can be using now, and prepared uploads older than any review that may still use them."""
+    shutil.rmtree(spill_path(master), ignore_errors=True)
+    too_old = time.time() - PREPARED_HOURS * 3600
+    for path in master.parent.glob(master.name + PREPARED_PREFIX + "*"):
+        with contextlib.suppress(FileNotFoundError):
+            # A claimed copy belongs to a swap_in, which holds the lock while it lives: one seen now was killed.
+            if path.name.endswith(".claimed") or path.stat().st_mtime < too_old:
+                path.unlink()
+
+
+def swap_in(
+    prepared: Path,
+    base: tuple[int, str | None],
+    finish: Callable[[duckdb.DuckDBPyConnection], bool],
+    on_wait: Callable[[str], None] | None = None,
+    on_publish: Callable[[str], None] | None = None,
+    wait: float | None = None,
+) -> bool:
+    """Make ``prepared`` (a copy of the master at identity ``base`` with one more write done on it) the master,
+    if the master is still at ``base``: then the two are the same write on the same data. ``finish(con)`` runs
+    on the prepared copy first, under the lock, and says whether the copy holds what it should (an upload
+    stamps when and by whom it was loaded). Returns False, leaving the master as it was, when the master has
+    moved on or the copy is gone or not as expected: the caller then writes the usual way.
+
+    The copy is first renamed to a name only this call knows, so that nothing removes it from under us (and
+    DuckDB never creates an empty database where it was). The master is opened and closed before it is
+    replaced (which checkpoints it: no write-ahead log of the old master may outlive it), and the replacing
+    rename is atomic: a writer killed after it leaves a master ahead of the published snapshot, which the next
+    writer publishes."""
+    master = _writable_master()
+    with writer(master, wait, on_wait):
+        _remove_leftovers(master)
+        con = connect(master)
+        try:
+            now = snapshots.identity(con)
+        finally:
+            con.close()
+        if now != base or _wal(master).exists():
+            return False
+        claimed = prepared.with_name(prepared.name + ".claimed")
+        try:
+            os.rename(prepared, claimed)
+        except FileNotFoundError:
+            return False
+        try:
+            con = _connect_existing(claimed)
+            try:
+                ready = finish(con)
+                version = snapshots.data_version(con)
+            finally:
+                con.close()
+            if not ready or _wal(claimed).exists():
+                return False
+            os.replace(claimed, master)
+        finally:
+            claimed.unlink(missing_ok=True)  # gone already when it became the master
+        reference = reference_version()
+        if snapshots.is_behind(version, reference):
+            snapshots.publish(master, version, reference, step=on_publish)
+    return True
+
+
+def _connect_existing(path: Path) -> duckdb.DuckDBPyConnection:
+    """``connect`` to a warehouse file that must exist (it never creates one)."""
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return connect(path)
+
+
+def _wal(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
+
+
 @contextmanager
 def write_session(
     on_wait: Callable[[str], None] | None = None,
@@ -97,16 +193,9 @@ def write_session(
     version differs from the current snapshot's (this session committed something, or an earlier writer
     died between its commit and its publish) a new snapshot is published before the lock is let go.
     """
-    if config.read_only():
-        raise ReadOnlyInstallation(
-            "Denne installation viser kun data (HELHEDSBLIK_READ_ONLY er sat): indlæs, "
-            "fortryd og opdatér på den maskine, hvor hovedlageret ligger."
-        )
-    master = config.warehouse_path()
+    master = _writable_master()
     with writer(master, wait, on_wait):
-        # Spill files of a writer that was killed mid-load are never cleaned up by DuckDB; nothing else
-        # can be using them while this process holds the lock.
-        shutil.rmtree(spill_path(master), ignore_errors=True)
+        _remove_leftovers(master)
         con = connect(master)
         try:
             yield con

@@ -1,9 +1,12 @@
 """The Data page's write commands (analysts only; the page checks the role): review and load an upload, undo a
 load, and fetch a table from jobindsats.dk, review it and load it.
 
-A review validates against the snapshot this script run reads, on a cursor of its own (temporary tables only:
-the snapshot is read-only). A load or an undo goes through a write session on the master, as every CLI writer
-does, which publishes a new snapshot.
+An upload's review and load run in an upload worker (``pipelines/worker.py``): the review loads the file into a
+copy of the snapshot this script run reads, and confirming it makes that copy the master (``writer.swap_in``)
+when nothing was written meanwhile; otherwise the worker loads the file through a write session. A fetch's
+review validates against the snapshot on a cursor of its own (temporary tables only: the snapshot is
+read-only). Every other load and an undo go through a write session on the master, as every CLI writer does,
+which publishes a new snapshot.
 
 The jobindsats API key is found here, at the app's edge: ``JOBINDSATS_API_KEY``, else Streamlit's secret
 ``jobindsats_api_key``, handed to the client (``pipelines`` never reads Streamlit's secrets).
@@ -11,10 +14,13 @@ The jobindsats API key is found here, at the app's edge: ``JOBINDSATS_API_KEY``,
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from pipelines import config, jobindsats, loader, uploads, worker
+from pipelines import config, jobindsats, loader, uploads, worker, writer
 from pipelines.errors import ExtractRejected
 from pipelines.writer import write_session
 from queries import cached, cursor, published
@@ -62,17 +68,19 @@ def upload_sheets(received: uploads.Received, *, _ticket: str) -> list[str]:
 
 @cached
 def review_upload(received: uploads.Received, sheet: str | None = None, *, _ticket: str) -> uploads.Review:
-    """Validated against the snapshot this run reads, in an upload worker (``pipelines/worker.py``).
+    """Validated against the snapshot this run reads, in an upload worker (``pipelines/worker.py``): a file that
+    can be is loaded there into a copy of that snapshot (``uploads.prepare``), and confirming it is a rename.
 
     Once per uploaded file (its random id), sheet and snapshot: the Data page runs again on every click, and a
-    national extract's review takes seconds. The load itself validates the file again from scratch."""
+    national extract's review takes seconds."""
     if too_big := uploads.size_problem(received.name, received.size):
         return uploads.Review(received.name, False, problems=[too_big])
     try:
         path = uploads.spooled(_ticket, received)
     except ExtractRejected as exc:
         return uploads.Review(received.name, False, problems=exc.problems)
-    return worker.run(
+    prepared = writer.prepared_path(secrets.token_hex(8))
+    review = worker.run(
         "review",
         snapshot=published(),
         memory_limit=config.APP_MEMORY_LIMIT,
@@ -81,7 +89,12 @@ def review_upload(received: uploads.Received, sheet: str | None = None, *, _tick
         sheet=sheet,
         keep_lines=str(uploads.SPOOL.reviewed_lines(path)),
         max_rows=uploads.MAX_UPLOAD_ROWS,
+        prepared=str(prepared),
+        digest=received.digest,
     )
+    if review.prepared is not None:
+        uploads.SPOOL.attach(received.file_id, prepared)
+    return review
 
 
 def warm_worker() -> None:
@@ -108,26 +121,45 @@ def _session(progress=None):
 
 
 def commit_upload(
-    received: uploads.Received, user: str, progress=None, sheet: str | None = None, *, ticket: str
+    received: uploads.Received,
+    review: uploads.Review,
+    user: str,
+    progress=None,
+    sheet: str | None = None,
+    *,
+    ticket: str,
 ) -> loader.LoadResult:
-    """Load an upload in an upload worker, through a write session as every CLI writer takes it: the file its
-    review read, and the lines it parsed, are used again. The file goes once it is loaded."""
+    """Load a reviewed upload. A load its review prepared becomes the master if the master is still what the
+    review read (``writer.swap_in``); otherwise an upload worker loads the file through a write session, as
+    every CLI writer does, with the lines its review parsed where it kept them. The file goes once loaded."""
     if too_big := uploads.size_problem(received.name, received.size):
         raise ExtractRejected([too_big])
     path = uploads.spooled(ticket, received)
-    reviewed = uploads.reviewed_lines_for(path, sheet)
-    result = worker.run(
-        "commit",
-        progress=progress,
+    done = review.prepared
+    if done is not None and writer.swap_in(
+        Path(done.path),
+        done.base,
+        lambda con: uploads.stamp(con, done.load_id, user),
         on_wait=_waiting(progress),
-        path=str(path),
-        name=received.name,
-        user=user,
-        sheet=sheet,
-        reviewed_lines=str(reviewed) if reviewed is not None else None,
-        max_rows=uploads.MAX_UPLOAD_ROWS,
-        digest=received.digest,
-    )
+        on_publish=(lambda step: progress(step, 0.98)) if progress else None,
+    ):
+        result = loader.LoadResult(
+            done.load_id, review.kind, done.rows, done.replaced_rows, False, review.warnings, received.name
+        )
+    else:
+        reviewed = uploads.reviewed_lines_for(path, sheet)
+        result = worker.run(
+            "commit",
+            progress=progress,
+            on_wait=_waiting(progress),
+            path=str(path),
+            name=received.name,
+            user=user,
+            sheet=sheet,
+            reviewed_lines=str(reviewed) if reviewed is not None else None,
+            max_rows=uploads.MAX_UPLOAD_ROWS,
+            digest=received.digest,
+        )
     uploads.SPOOL.discard(received.file_id)
     return result
 

@@ -74,9 +74,14 @@ def test_analyst_uploads_and_the_dashboard_shows_it_then_undoes_it(warehouse_cop
     at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
     assert not at.exception
     assert any("Sagstal, 1 linje med 2 tal, 1 område, periode 2030M01." in s.value for s in at.success)
-    assert snapshot() == before  # reviewing loads nothing
+    assert snapshot() == before  # reviewing loads nothing (it loaded a copy of the warehouse)
+    master = warehouse_copy.stat().st_ino
+    assert len(list(warehouse_copy.parent.glob("warehouse.duckdb.prepared-*"))) == 1
     at.button(key="commit_0_sagstal.csv").click().run()
     assert not at.exception
+    # The review's load became the master (a rename): nothing was read or checked twice, no copy is left.
+    assert warehouse_copy.stat().st_ino != master
+    assert not list(warehouse_copy.parent.glob("warehouse.duckdb.prepared-*"))
     # Every file it held is loaded: the page runs on with an empty uploader, not carrying the file.
     assert [u.key for u in at.file_uploader] == ["uploads_1"] and not at.file_uploader[0].value
     loads = snapshot()[0]
