@@ -173,12 +173,18 @@ _idle: list[_Worker] = []
 
 
 def _take() -> _Worker:
+    dead = []
     with _lock:
         while _idle:
             worker = _idle.pop()
             if worker.proc.poll() is None:
-                return worker
-    return _Worker()
+                break
+            dead.append(worker)
+        else:
+            worker = None
+    for gone in dead:
+        gone.close()  # reaped, not left a zombie
+    return worker or _Worker()
 
 
 def _give_back(worker: _Worker) -> None:

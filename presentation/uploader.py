@@ -15,6 +15,7 @@ app.py``, AppTest) the page falls back to ``st.file_uploader``, whose files go t
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import unquote
 
 import streamlit as st
@@ -22,6 +23,7 @@ import streamlit as st
 from presentation.formatting import plain
 from queries import writes
 
+LOG = logging.getLogger(__name__)
 ROUTE = "/helhedsblik/upload"
 TICKET = "_upload_ticket"
 ROUND, HELD, LOADED = "_uploader_round", "_uploader_files", "_loaded_uploads"
@@ -64,8 +66,13 @@ async def _receive(request):
                 incoming.write(chunk)
     except uploads.UploadTooLarge:
         return JSONResponse({"error": f"Filen er større end grænsen på {limit} MB."}, status_code=413)
+    except uploads.UploadGone:  # the analyst's access ended while the request began
+        return JSONResponse({"error": "Adgangen til at sende filer er udløbet; genindlæs siden."}, status_code=403)
     except ClientDisconnect:  # the analyst left or chose again: nothing half-received stays
         return Response(status_code=400)
+    except OSError as exc:  # the server's disk: nothing half-received stays either
+        LOG.error("an upload could not be written: %s", exc)
+        return JSONResponse({"error": "Serveren kunne ikke gemme filen; prøv igen senere."}, status_code=507)
     return JSONResponse({"id": incoming.file_id, "name": incoming.name, "size": incoming.size})
 
 
