@@ -395,15 +395,8 @@ def prepare(
         con = connect(prepared)
         try:
             start = snapshots.identity(con)
-            result = loader.load(
-                path,
-                source=UPLOAD_SOURCE,
-                file_name=name,
-                con=con,
-                max_rows=MAX_UPLOAD_ROWS if max_rows is None else max_rows,
-                digest=digest,
-                review=True,
-            )
+            # Loaded by whoever confirms it, when they do (stamp): until then, as the CLI would name it.
+            result = commit_file(con, path, name, None, None, None, None, max_rows, digest, review=True)
             con.execute("checkpoint")
         finally:
             con.close()
@@ -442,15 +435,16 @@ def commit_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     name: str,
-    user: str,
+    user: str | None,
     progress,
     sheet: str | None,
     reviewed_lines: Path | None,
     max_rows: int | None = None,
     digest: str | None = None,
+    review: bool = False,
 ) -> loader.LoadResult:
     """Load the file at ``path`` (an upload's own ``name``), inserting ``reviewed_lines`` where a review kept
-    them; ``max_rows`` as for ``review_file``."""
+    them; ``max_rows`` as for ``review_file``; ``digest`` and ``review`` as for ``loader.load``."""
     return loader.load(
         path,
         source=UPLOAD_SOURCE,
@@ -462,4 +456,5 @@ def commit_file(
         sheet=sheet,
         reviewed_lines=reviewed_lines,
         digest=digest,
+        review=review,
     )
