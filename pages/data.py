@@ -43,7 +43,11 @@ if may_write:
                 if len(sheets) > 1
                 else None
             )
-            review = writes.review_upload(upload, sheet, _ticket=ticket)
+            try:
+                review = writes.review_upload(upload, sheet, _ticket=ticket)
+            except PipelineError as exc:  # the worker stopped, say: the rest of the page stays
+                st.error(f"{plain(upload.name)} kunne ikke kontrolleres: {plain(exc)}", icon=":material/error:")
+                continue
             if not page.review(review):
                 continue
             if st.button(f"Indlæs {plain(upload.name)}", key=f"commit_{number}_{upload.name}", type="primary"):

@@ -133,7 +133,7 @@ def is_behind(version: int, reference_version: str, directory: Path | None = Non
     return snap is None or snap.data_version != version or snap.reference_version != reference_version
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -181,7 +181,7 @@ def publish(
     step("offentliggør: kopierer lageret")
     _copy_synced(master, staging)
     os.replace(staging, directory / name)
-    _fsync_dir(directory)
+    fsync_dir(directory)
     step("offentliggør: skifter til den nye udgave")
     published_at = datetime.now().astimezone()
     pointer_tmp = directory / (POINTER + ".tmp")
@@ -198,7 +198,7 @@ def publish(
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(pointer_tmp, _pointer(directory))
-    _fsync_dir(directory)
+    fsync_dir(directory)
     prune(directory)
     return Snapshot(name, directory / name, version, reference_version, published_at)
 

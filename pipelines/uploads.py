@@ -218,10 +218,17 @@ class _Spool:
             pushed_out = []
             while len(self._files) > self.KEEP:
                 pushed_out.append(self._files.pop(next(iter(self._files)))[2])
-        for old in pushed_out:
-            self._remove(old)
-        self._forget_prepared(set(self._prepared) - set(self._files))
+        if pushed_out:
+            # Removing files (warehouse copies among them) takes time: not on the event loop that calls this.
+            threading.Thread(target=self._push_out, args=(pushed_out,), daemon=True).start()
         return received
+
+    def _push_out(self, paths: list[Path]) -> None:
+        for old in paths:
+            self._remove(old)
+        with self._lock:
+            gone = set(self._prepared) - set(self._files)
+        self._forget_prepared(gone)
 
     def attach(self, file_id: str, prepared: Path) -> None:
         """The load the newest review of ``file_id`` prepared: it goes with the file (unless it became the
@@ -369,6 +376,13 @@ def _shown(name: str, checked: loader.Validation) -> Review:
     return result
 
 
+def _remove_copy(prepared: Path) -> None:
+    """A copy that is not used, with what DuckDB put beside it."""
+    prepared.unlink(missing_ok=True)
+    prepared.with_name(prepared.name + ".wal").unlink(missing_ok=True)
+    shutil.rmtree(prepared.with_name(prepared.name + ".tmp"), ignore_errors=True)
+
+
 def stamp(con: duckdb.DuckDBPyConnection, load_id: int, user: str) -> bool:
     """A prepared load is loaded when the analyst confirms it, by whoever confirms it (``writer.swap_in``).
     False when the copy does not hold that load (it is then not used)."""
@@ -390,8 +404,8 @@ def prepare(
 
     A rejected file's review lists its problems and leaves no copy. None (and no copy): a file that was
     loaded already, which the usual review and load report."""
-    shutil.copyfile(base, prepared)
     try:
+        shutil.copyfile(base, prepared)
         con = connect(prepared)
         try:
             start = snapshots.identity(con)
@@ -401,13 +415,13 @@ def prepare(
         finally:
             con.close()
     except ExtractRejected as exc:
-        prepared.unlink(missing_ok=True)
+        _remove_copy(prepared)
         return Review(name, False, problems=exc.problems, warnings=exc.warnings)
     except BaseException:
-        prepared.unlink(missing_ok=True)
+        _remove_copy(prepared)
         raise
     if result.skipped_identical or result.review is None:
-        prepared.unlink(missing_ok=True)
+        _remove_copy(prepared)
         return None
     shown = _shown(name, result.review)
     shown.prepared = Prepared(str(prepared), start, result.load_id, result.rows, result.replaced_rows)

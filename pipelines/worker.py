@@ -45,12 +45,18 @@ class WorkerFailed(PipelineError):
 def _review(
     snapshot, memory_limit: str, path: str, name: str, sheet, keep_lines: str, max_rows: int, prepared, digest, **_
 ):
+    import duckdb
+
     from pipelines import snapshots, uploads
 
     opened = snapshots.open_snapshot(snapshot, memory_limit)  # locked: no publish prunes it meanwhile
     try:
         if prepared is not None and sheet is None:
-            review = uploads.prepare(snapshot.path, Path(prepared), Path(path), name, max_rows, digest)
+            try:
+                review = uploads.prepare(snapshot.path, Path(prepared), Path(path), name, max_rows, digest)
+            except (OSError, duckdb.Error):  # e.g. no room for the copy: the review that writes nothing still can
+                LOG.exception("an upload could not be prepared on a copy; reviewing it without one")
+                review = None
             if review is not None:
                 return review
         return uploads.review_file(opened.con, Path(path), name, sheet, Path(keep_lines), max_rows)
@@ -152,7 +158,7 @@ class _Worker:
     def answer(self) -> tuple:
         try:
             return pickle.load(self.proc.stdout)
-        except (EOFError, pickle.UnpicklingError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a dead worker, or a pipe out of step: this worker is done
             raise self._stopped() from exc
 
     def _stopped(self) -> WorkerFailed:
@@ -239,11 +245,13 @@ def run(job: str, progress=None, on_wait=None, **kwargs) -> Any:
 
 def _drain(worker: _Worker) -> None:
     try:
-        while worker.answer()[0] in ("progress", "wait"):
+        while (last := worker.answer())[0] in ("progress", "wait"):
             pass
     except WorkerFailed:
         worker.close()
         return
+    if last[0] == "failed":
+        LOG.error("an upload job nobody waited for failed in its worker:\n%s", last[1])
     _give_back(worker)
 
 

@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -111,11 +112,16 @@ def _remove_leftovers(master: Path) -> None:
     and nothing else can be using now, and prepared uploads older than any review that may still use them."""
     shutil.rmtree(spill_path(master), ignore_errors=True)
     too_old = time.time() - PREPARED_HOURS * 3600
+    # A copy comes with DuckDB's files beside it (``.wal``, a ``.tmp`` spill folder) when its worker was killed.
     for path in master.parent.glob(master.name + PREPARED_PREFIX + "*"):
-        with contextlib.suppress(FileNotFoundError):
-            # A claimed copy belongs to a swap_in, which holds the lock while it lives: one seen now was killed.
+        # A claimed copy belongs to a swap_in, which holds the lock while it lives: one seen now was killed.
+        # Whatever cannot be removed stays for the next writer: it must never stop this one.
+        with contextlib.suppress(OSError):
             if path.name.endswith(".claimed") or path.stat().st_mtime < too_old:
-                path.unlink()
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
 
 
 def swap_in(
@@ -161,7 +167,9 @@ def swap_in(
                 con.close()
             if not ready or _wal(claimed).exists():
                 return False
+            os.chmod(claimed, stat.S_IMODE(os.stat(master).st_mode))  # the master's permissions stay
             os.replace(claimed, master)
+            snapshots.fsync_dir(master.parent)  # the rename lasts before a snapshot names its result
         finally:
             claimed.unlink(missing_ok=True)  # gone already when it became the master
         reference = reference_version()

@@ -55,7 +55,9 @@ async def _receive(request):
     ticket = request.headers.get("x-upload-ticket", "")
     if not writes.upload_valid(ticket):
         return JSONResponse({"error": "Adgangen til at sende filer er udløbet; genindlæs siden."}, status_code=403)
-    name = unquote(request.headers.get("x-file-name", ""))[:255].strip() or "upload"
+    # The name is shown as text and only its suffix ever reaches a path; control characters go.
+    name = "".join(c for c in unquote(request.headers.get("x-file-name", "")) if c.isprintable())[:255].strip()
+    name = name or "upload"
     limit = writes.upload_limits()[0]
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit * 1024 * 1024:
@@ -208,6 +210,9 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
         )
         sent = [f for f in (result.get("files") or []) if isinstance(f, dict) and isinstance(f.get("id"), str)]
         held = [f["id"] for f in sent]
+        for dropped in set(st.session_state.get(HELD) or ()) - set(held):  # chosen again: the others go
+            if not loaded(dropped):
+                writes.drop_upload(ticket, dropped)
         files = []
         for f in sent:
             if (received := writes.received_upload(ticket, f["id"])) is not None:

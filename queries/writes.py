@@ -54,6 +54,12 @@ def received_upload(ticket: str, file_id: str) -> uploads.Received | None:
     return uploads.SPOOL.received(ticket, file_id)
 
 
+def drop_upload(ticket: str, file_id: str) -> None:
+    """A file this session sent and no longer holds: it goes, with the load its review prepared."""
+    if uploads.SPOOL.received(ticket, file_id) is not None:
+        uploads.SPOOL.discard(file_id)
+
+
 def spool_upload(ticket: str, name: str, data: bytes, file_id: str) -> uploads.Received:
     """A file from Streamlit's own uploader (``streamlit run app.py``, AppTest), spooled as the route spools."""
     return uploads.SPOOL.put(ticket, name, data, file_id)

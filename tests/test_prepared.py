@@ -114,7 +114,9 @@ def test_a_prepared_load_is_not_swapped_in_once_the_master_moved_on(warehouse, t
     loader.load(write(tmp_path, "andet.csv", other), source="test")  # another writer, meanwhile
     master_before = table(warehouse, "select file_name from load_log order by load_id")
 
-    assert not writer.swap_in(prepared, review.prepared.base, lambda con: None)
+    assert not writer.swap_in(
+        prepared, review.prepared.base, lambda con: uploads.stamp(con, review.prepared.load_id, "AB")
+    )
     assert table(warehouse, "select file_name from load_log order by load_id") == master_before == [("andet.csv",)]
     # Its caller then loads the file the usual way: both loads stand.
     loader.load(upload, source=uploads.UPLOAD_SOURCE)
@@ -145,13 +147,17 @@ def test_a_file_loaded_already_is_left_to_the_usual_review(warehouse, tmp_path):
 def test_the_next_writer_removes_prepared_copies_nobody_confirmed(warehouse):
     stale, fresh = writer.prepared_path("old"), writer.prepared_path("new")
     killed = writer.prepared_path("killed-in-swap.claimed")
-    for path in (stale, fresh, killed):
+    stale_wal, stale_spill = writer.prepared_path("old.wal"), writer.prepared_path("old.tmp")
+    for path in (stale, fresh, killed, stale_wal):
         path.write_bytes(b"x")
+    stale_spill.mkdir()
+    (stale_spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x")  # a killed worker's spill folder
     long_ago = time.time() - (writer.PREPARED_HOURS + 1) * 3600
-    os.utime(stale, (long_ago, long_ago))
+    for path in (stale, stale_wal, stale_spill):
+        os.utime(path, (long_ago, long_ago))
     with writer.write_session():
         pass
-    assert not stale.exists() and not killed.exists()
+    assert not stale.exists() and not killed.exists() and not stale_wal.exists() and not stale_spill.exists()
     assert fresh.exists()  # a review of the last hours may still be confirmed
 
 

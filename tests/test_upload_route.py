@@ -94,3 +94,10 @@ def test_a_file_over_the_limit_is_refused_whether_or_not_it_says_its_size(route_
     chunked = put(route_url, pieces(), ticket)
     assert chunked.status_code == 413 and chunked.json()["error"] == "Filen er større end grænsen på 1 MB."
     assert uploads.SPOOL._files == before and spooled_on_disk() == on_disk  # nothing kept, nothing half-written
+
+
+def test_control_characters_in_a_file_name_are_dropped_not_a_server_error(route_url):
+    ticket = uploads.SPOOL.issue_ticket()
+    reply = put(route_url, "Område;Periode\n".encode(), ticket, "sag\x00stal\n.\x07csv")
+    assert reply.status_code == 200 and reply.json()["name"] == "sagstal.csv"
+    assert uploads.SPOOL.path(ticket, reply.json()["id"]).suffix == ".csv"
