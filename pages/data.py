@@ -27,7 +27,6 @@ if may_write:
         f"{max_mb} MB og {fmt_int(max_lines)} linjer pr. fil. "
         "Filen kontrolleres først; intet indlæses før du bekræfter."
     )
-    writes.warm_worker()
     ticket, files = uploader.file_uploader("Vælg filer", ["csv", "txt", "xlsx", "parquet", "json"], max_mb)
     for number, upload in enumerate(files):
         if uploader.loaded(upload.file_id):

@@ -14,14 +14,14 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines import danish, loader, readers, snapshots
+from pipelines import danish, loader, readers, snapshots, writer
 from pipelines.errors import ExtractRejected, Problem
 from pipelines.sql import transaction
 from pipelines.warehouse import connect
@@ -63,10 +63,7 @@ class Prepared:
 
     path: str
     base: tuple[int, str | None]  # snapshots.identity of the copy before the load
-    load_id: int
-    rows: int
-    replaced_rows: int
-    skipped_identical: bool = False
+    result: loader.LoadResult  # the load's, as the page reports it once confirmed
 
 
 def _problem_frame(problems: list[Problem]) -> pl.DataFrame:
@@ -164,7 +161,7 @@ class _Spool:
         self._dir: tempfile.TemporaryDirectory | None = None
         self._files: dict[str, tuple[str, Received, Path]] = {}  # file id -> (ticket, file, path), oldest first
         self._tickets: dict[str, float] = {}  # ticket -> when it expires (time.monotonic)
-        self._prepared: dict[str, list[Path]] = {}  # file id -> the load its review prepared (see prepare)
+        self._prepared: dict[str, Path] = {}  # file id -> the load its review prepared (see prepare)
 
     def issue_ticket(self) -> str:
         ticket = secrets.token_urlsafe(32)
@@ -234,16 +231,16 @@ class _Spool:
         """The load the newest review of ``file_id`` prepared: it goes with the file (unless it became the
         master). One prepared on an older snapshot goes now: the master has moved past what it started from."""
         with self._lock:
-            older = self._prepared.get(file_id, [])
-            self._prepared[file_id] = [prepared]
-        for path in older:
-            path.unlink(missing_ok=True)
+            older = self._prepared.get(file_id)
+            self._prepared[file_id] = prepared
+        if older is not None:
+            writer.remove_database(older)
 
     def _forget_prepared(self, file_ids) -> None:
         with self._lock:
-            paths = [p for file_id in file_ids for p in self._prepared.pop(file_id, [])]
+            paths = [p for file_id in file_ids if (p := self._prepared.pop(file_id, None)) is not None]
         for path in paths:
-            path.unlink(missing_ok=True)
+            writer.remove_database(path)
 
     def received(self, ticket: str, file_id: str) -> Received | None:
         """The file ``file_id`` that ``ticket``'s session sent, if it is still here."""
@@ -291,26 +288,14 @@ def spooled(ticket: str, received: Received) -> Path:
         ) from None
 
 
-def sheet_names(path: Path, name: str) -> list[str]:
-    """The sheets of an uploaded Excel workbook, in order; [] for other files and for files that cannot be
-    read (the review then says why)."""
-    # An xlsx file is a zip archive: anything else has no sheets.
-    with open(path, "rb") as f:
-        if f.read(4) != b"PK\x03\x04":
-            return []
-    try:
-        return readers.sheet_names(path, name)
-    except ExtractRejected:
-        return []
-
-
 def received_sheets(ticket: str, received: Received) -> list[str]:
-    """``sheet_names`` of a spooled upload ([] when it is gone: its review says so)."""
+    """The sheets of an uploaded Excel workbook, in order; [] for other files, for files that cannot be read
+    and for one that is gone (the review then says why)."""
     if size_problem(received.name, received.size):
         return []
     try:
-        return sheet_names(SPOOL.path(ticket, received.file_id), received.name)
-    except UploadGone:
+        return readers.sheet_names(SPOOL.path(ticket, received.file_id), received.name)
+    except (UploadGone, ExtractRejected):
         return []
 
 
@@ -376,13 +361,6 @@ def _shown(name: str, checked: loader.Validation) -> Review:
     return result
 
 
-def _remove_copy(prepared: Path) -> None:
-    """A copy that is not used, with what DuckDB put beside it."""
-    prepared.unlink(missing_ok=True)
-    prepared.with_name(prepared.name + ".wal").unlink(missing_ok=True)
-    shutil.rmtree(prepared.with_name(prepared.name + ".tmp"), ignore_errors=True)
-
-
 def stamp(con: duckdb.DuckDBPyConnection, load_id: int, user: str) -> bool:
     """A prepared load is loaded when the analyst confirms it, by whoever confirms it (``writer.swap_in``).
     False when the copy does not hold that load (it is then not used)."""
@@ -395,7 +373,13 @@ def stamp(con: duckdb.DuckDBPyConnection, load_id: int, user: str) -> bool:
 
 
 def prepare(
-    base: Path, prepared: Path, path: Path, name: str, max_rows: int | None = None, digest: str | None = None
+    base: Path,
+    prepared: Path,
+    path: Path,
+    name: str,
+    sheet: str | None = None,
+    max_rows: int | None = None,
+    digest: str | None = None,
 ) -> Review | None:
     """An upload's review that is its load: the file loaded into a copy (``prepared``) of the snapshot ``base``
     that the review reads, with what a review shows worked out by the load on the way. The load is the CLI's
@@ -410,33 +394,22 @@ def prepare(
         try:
             start = snapshots.identity(con)
             # Loaded by whoever confirms it, when they do (stamp): until then, as the CLI would name it.
-            result = commit_file(con, path, name, None, None, None, None, max_rows, digest, review=True)
+            result = commit_file(con, path, name, None, None, sheet, None, max_rows, digest, review=True)
             con.execute("checkpoint")
         finally:
             con.close()
     except ExtractRejected as exc:
-        _remove_copy(prepared)
+        writer.remove_database(prepared)
         return Review(name, False, problems=exc.problems, warnings=exc.warnings)
     except BaseException:
-        _remove_copy(prepared)
+        writer.remove_database(prepared)
         raise
     if result.skipped_identical or result.review is None:
-        _remove_copy(prepared)
+        writer.remove_database(prepared)
         return None
     shown = _shown(name, result.review)
-    shown.prepared = Prepared(str(prepared), start, result.load_id, result.rows, result.replaced_rows)
+    shown.prepared = Prepared(str(prepared), start, replace(result, review=None))
     return shown
-
-
-def commit(
-    con: duckdb.DuckDBPyConnection, name: str, data: bytes, user: str, progress=None, sheet: str | None = None
-) -> loader.LoadResult:
-    """Load an uploaded extract atomically, recording who loaded it."""
-    too_big = size_problem(name, len(data))
-    if too_big:
-        raise ExtractRejected([too_big])
-    with _TempFile(name, data) as path:
-        return commit_file(con, path, name, user, progress, sheet, None)
 
 
 def reviewed_lines_for(path: Path, sheet: str | None) -> Path | None:

@@ -51,9 +51,9 @@ def _review(
 
     opened = snapshots.open_snapshot(snapshot, memory_limit)  # locked: no publish prunes it meanwhile
     try:
-        if prepared is not None and sheet is None:
+        if prepared is not None:
             try:
-                review = uploads.prepare(snapshot.path, Path(prepared), Path(path), name, max_rows, digest)
+                review = uploads.prepare(snapshot.path, Path(prepared), Path(path), name, sheet, max_rows, digest)
             except (OSError, duckdb.Error):  # e.g. no room for the copy: the review that writes nothing still can
                 LOG.exception("an upload could not be prepared on a copy; reviewing it without one")
                 review = None

@@ -171,10 +171,8 @@ def swap_in(
             os.replace(claimed, master)
             snapshots.fsync_dir(master.parent)  # the rename lasts before a snapshot names its result
         finally:
-            claimed.unlink(missing_ok=True)  # gone already when it became the master
-        reference = reference_version()
-        if snapshots.is_behind(version, reference):
-            snapshots.publish(master, version, reference, step=on_publish)
+            remove_database(claimed)  # only its leftovers when it became the master
+        _publish_if_behind(master, version, on_publish)
     return True
 
 
@@ -187,6 +185,20 @@ def _connect_existing(path: Path) -> duckdb.DuckDBPyConnection:
 
 def _wal(database: Path) -> Path:
     return database.with_name(database.name + ".wal")
+
+
+def remove_database(path: Path) -> None:
+    """A DuckDB file nobody uses (an upload's prepared copy), with what DuckDB may have left beside it."""
+    path.unlink(missing_ok=True)
+    _wal(path).unlink(missing_ok=True)
+    shutil.rmtree(spill_path(path), ignore_errors=True)
+
+
+def _publish_if_behind(master: Path, version: int, on_publish: Callable[[str], None] | None) -> None:
+    """Publish the closed master at ``version`` unless the current snapshot is a copy of it already."""
+    reference = reference_version()
+    if snapshots.is_behind(version, reference):
+        snapshots.publish(master, version, reference, step=on_publish)
 
 
 @contextmanager
@@ -213,6 +225,4 @@ def write_session(
                 con.execute("checkpoint")
             finally:
                 con.close()
-            reference = reference_version()
-            if snapshots.is_behind(version, reference):
-                snapshots.publish(master, version, reference, step=on_publish)
+            _publish_if_behind(master, version, on_publish)

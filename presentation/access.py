@@ -28,7 +28,6 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from pipelines import config
 from presentation.formatting import fmt_count, plain
-from presentation import uploader
 
 ANALYST, MANAGER = "analytiker", "leder"
 _UNLOCKED = "_analyst_unlocked"
@@ -219,7 +218,6 @@ def _check_passphrase() -> None:
 
 def _lock() -> None:
     st.session_state[_UNLOCKED] = False
-    uploader.forget_ticket()  # the session can no longer send files, whichever page it is on
 
 
 def sidebar_access() -> Access:

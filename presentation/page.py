@@ -97,27 +97,40 @@ def review(result) -> bool:
     return True
 
 
+def _with_progress(running: str, failed: str, work, rejected: str | None = None):
+    """``work(progress)`` in a status box with a progress bar. A ``PipelineError`` marks the box ``failed`` and
+    says why; with ``rejected``, a rejection marks it so and lists its problems. Returns the status box and what
+    ``work`` returned (None after a failure)."""
+    from pipelines.errors import ExtractRejected, PipelineError
+    from pipelines.uploads import Review
+
+    with st.status(running, expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            return status, work(lambda step, frac: bar.progress(frac, text=step))
+        except ExtractRejected as exc:
+            if rejected is None:
+                failure = exc
+            else:
+                status.update(label=f"{rejected}; intet er ændret", state="error")
+                table(Review("", False, problems=exc.problems).problem_table())
+                return status, None
+        except PipelineError as exc:  # e.g. another load held the warehouse for longer than we wait
+            failure = exc
+        status.update(label=f"{failed}; intet er ændret", state="error")
+        st.error(fmt.plain(failure), icon=":material/error:")
+        return status, None
+
+
 def run_load(label: str, commit, on_loaded=None) -> None:
     """A load with a status box and a progress bar; ``commit(progress)`` does it. A rejection lists its
     problems and changes nothing. After a load ``on_loaded()`` (if given) runs and the page runs again, with
     the outcome at its top: the load published a new snapshot, and a script run reads only one.
     """
-    from pipelines.errors import ExtractRejected, PipelineError
-    from pipelines.uploads import Review
-
     shown = fmt.plain(label)
-    with st.status(f"Indlæser {shown} …", expanded=True) as status:
-        bar = st.progress(0.0)
-        try:
-            result = commit(lambda step, frac: bar.progress(frac, text=step))
-        except ExtractRejected as exc:
-            status.update(label=f"{shown} blev afvist; intet er ændret", state="error")
-            table(Review(label, False, problems=exc.problems).problem_table())
-            return
-        except PipelineError as exc:  # e.g. another load held the warehouse for longer than we wait
-            status.update(label=f"{shown} blev ikke indlæst; intet er ændret", state="error")
-            st.error(fmt.plain(exc), icon=":material/error:")
-            return
+    _, result = _with_progress(f"Indlæser {shown} …", f"{shown} blev ikke indlæst", commit, f"{shown} blev afvist")
+    if result is None:
+        return
     if on_loaded is not None:
         on_loaded()
     flash(
@@ -135,20 +148,13 @@ def run_fetch(label: str, fetch, review) -> None:
     """A fetch with a status box and a progress bar; ``fetch(progress)`` does it and ``review(fetched)``
     reviews what came, once (a redraw of the page must not validate the whole extract again). The outcome
     waits in the session (``fetched``); a failure says why, and nothing is changed."""
-    from pipelines.errors import PipelineError
-
     shown = fmt.plain(label)
-    with st.status(f"Henter {shown} …", expanded=True) as status:
-        bar = st.progress(0.0)
-        try:
-            got = fetch(lambda step, frac: bar.progress(frac, text=step))
-        except PipelineError as exc:
-            forget_fetched()
-            status.update(label="Hentningen mislykkedes; intet er ændret", state="error")
-            st.error(fmt.plain(exc), icon=":material/error:")
-            return
-        st.session_state[FETCHED] = (got, review(got))
-        status.update(label=f"{shown} hentet: {fmt.fmt_count(got.rows, 'række', 'rækker')}", state="complete")
+    status, got = _with_progress(f"Henter {shown} …", "Hentningen mislykkedes", fetch)
+    if got is None:
+        forget_fetched()
+        return
+    st.session_state[FETCHED] = (got, review(got))
+    status.update(label=f"{shown} hentet: {fmt.fmt_count(got.rows, 'række', 'rækker')}", state="complete")
 
 
 def fetched():

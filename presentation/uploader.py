@@ -26,7 +26,7 @@ from queries import writes
 LOG = logging.getLogger(__name__)
 ROUTE = "/helhedsblik/upload"
 TICKET = "_upload_ticket"
-ROUND, HELD, LOADED = "_uploader_round", "_uploader_files", "_loaded_uploads"
+ROUND, HELD, LOADED, WARMED = "_uploader_round", "_uploader_files", "_loaded_uploads", "_upload_worker_warmed"
 # Whether this process serves ROUTE: set by ``mount()``, which ``serve.py`` calls before the server starts.
 _mounted = False
 
@@ -190,6 +190,9 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
 
     Emptied once every file it held is loaded, so the page runs on without them."""
     ticket = _ticket()
+    if not st.session_state.get(WARMED):  # once per session: a worker ready before the first file arrives
+        writes.warm_worker()
+        st.session_state[WARMED] = True
     held = st.session_state.get(HELD)
     if held and all(loaded(file_id) for file_id in held):
         st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
@@ -221,7 +224,12 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
                 st.caption(f"{plain(str(f.get('name', '')))} findes ikke længere på serveren; vælg filen igen.")
     else:
         chosen = st.file_uploader(label, type=types, accept_multiple_files=True, key=key) or []
-        files = [writes.spool_upload(ticket, f.name, f.getvalue(), f.file_id) for f in chosen]
-        held = [f.file_id for f in files]
+        held = [f.file_id for f in chosen]
+        # The bytes are copied out of Streamlit's uploader only once: a file spooled or loaded is not again.
+        files = [
+            writes.received_upload(ticket, f.file_id) or writes.spool_upload(ticket, f.name, f.getvalue(), f.file_id)
+            for f in chosen
+            if not loaded(f.file_id)
+        ]
     st.session_state[HELD] = held
     return ticket, files

@@ -37,7 +37,7 @@ def upload_limits() -> tuple[int, int]:
 
 
 def upload_ticket() -> str:
-    """A new ticket for sending files to the upload route (``presentation/upload_route.py``)."""
+    """A new ticket for sending files to the upload route (``presentation/uploader.py``)."""
     return uploads.SPOOL.issue_ticket()
 
 
@@ -108,22 +108,21 @@ def warm_worker() -> None:
     worker.warm()
 
 
-def _waiting(progress=None):
-    """While another writer holds the master the page says so: a notice, and the running status box's bar."""
+def _writer_callbacks(progress=None) -> dict:
+    """What a writer reports to the page: while another writer holds the master, a notice and the running
+    status box's bar; the publish in the bar too."""
 
     def waiting(message: str) -> None:
         st.toast(message, icon=":material/hourglass_top:")
         if progress:
             progress(message, 0.0)
 
-    return waiting
+    return {"on_wait": waiting, "on_publish": (lambda step: progress(step, 0.98)) if progress else None}
 
 
 def _session(progress=None):
-    """A write session, as every CLI writer takes it (the publish shows in the bar too)."""
-    return write_session(
-        on_wait=_waiting(progress), on_publish=(lambda step: progress(step, 0.98)) if progress else None
-    )
+    """A write session, as every CLI writer takes it."""
+    return write_session(**_writer_callbacks(progress))
 
 
 def commit_upload(
@@ -138,26 +137,21 @@ def commit_upload(
     """Load a reviewed upload. A load its review prepared becomes the master if the master is still what the
     review read (``writer.swap_in``); otherwise an upload worker loads the file through a write session, as
     every CLI writer does, with the lines its review parsed where it kept them. The file goes once loaded."""
-    if too_big := uploads.size_problem(received.name, received.size):
-        raise ExtractRejected([too_big])
     path = uploads.spooled(ticket, received)
     done = review.prepared
     if done is not None and writer.swap_in(
         Path(done.path),
         done.base,
-        lambda con: uploads.stamp(con, done.load_id, user),
-        on_wait=_waiting(progress),
-        on_publish=(lambda step: progress(step, 0.98)) if progress else None,
+        lambda con: uploads.stamp(con, done.result.load_id, user),
+        **_writer_callbacks(progress),
     ):
-        result = loader.LoadResult(
-            done.load_id, review.kind, done.rows, done.replaced_rows, False, review.warnings, received.name
-        )
+        result = done.result
     else:
         reviewed = uploads.reviewed_lines_for(path, sheet)
         result = worker.run(
             "commit",
             progress=progress,
-            on_wait=_waiting(progress),
+            on_wait=_writer_callbacks(progress)["on_wait"],
             path=str(path),
             name=received.name,
             user=user,

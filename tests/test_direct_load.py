@@ -282,11 +282,11 @@ def test_an_upload_is_reviewed_and_loaded_by_the_direct_route_as_the_staged_rout
     before = state(con)
     review = uploads.review(con, "y60a02.csv", direct_file.read_bytes())
     assert review.ok and review.lines == 6 and state(con) == before  # a review writes nothing
-    result = uploads.commit(con, "y60a02.csv", direct_file.read_bytes(), "analytiker")
+    result = uploads.commit_file(con, direct_file, "y60a02.csv", "analytiker", None, None, None)
     assert result.route == "direct" and result.rows == 6
 
 
-def test_the_upload_line_limit_holds_on_the_direct_route(con, write_file, monkeypatch):
+def test_the_upload_line_limit_holds_on_the_direct_route(con, write_file):
     from pipelines import uploads
     from pipelines.errors import ExtractRejected
 
@@ -295,10 +295,9 @@ def test_the_upload_line_limit_holds_on_the_direct_route(con, write_file, monkey
     with pytest.raises(ExtractRejected) as review:
         _review(con, path, max_rows=5)
     assert [(p.value, p.message) for p in review.value.problems] == [("6", message)]
-    monkeypatch.setattr(uploads, "MAX_UPLOAD_ROWS", 5)
     before = state(con)
     with pytest.raises(ExtractRejected) as load:
-        uploads.commit(con, "y60a02.csv", path.read_bytes(), "analytiker")
+        uploads.commit_file(con, path, "y60a02.csv", "analytiker", None, None, None, max_rows=5)
     assert [(p.value, p.message) for p in load.value.problems] == [("6", message)] and state(con) == before
 
 

@@ -25,12 +25,6 @@ def published(warehouse: Path) -> snapshots.Snapshot:
     return snapshots.current(config.published_dir())
 
 
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def table(path: Path, sql: str) -> list:
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -62,10 +56,10 @@ def shown(review: uploads.Review) -> tuple:
     )
 
 
-def test_a_prepared_load_shows_the_review_and_lands_what_the_cli_lands(warehouse, tmp_path):
-    first = write(tmp_path, "y60a02.csv", JOBINDSATS_FORM)
+def test_a_prepared_load_shows_the_review_and_lands_what_the_cli_lands(warehouse, tmp_path, write_file):
+    first = write_file("y60a02.csv", JOBINDSATS_FORM)
     loader.load(first, source="test")  # an earlier load the upload partly replaces
-    again = write(tmp_path, "nyere.csv", "\ufeff" + HEADER + LINES[0].replace("1.234", "1.300") + "\n")
+    again = write_file("nyere.csv", "\ufeff" + HEADER + LINES[0].replace("1.234", "1.300") + "\n")
     cli_copy = tmp_path / "cli.duckdb"
     snapshot = published(warehouse)
     cli_copy.write_bytes(snapshot.path.read_bytes())  # the same starting point for the CLI
@@ -80,7 +74,9 @@ def test_a_prepared_load_shows_the_review_and_lands_what_the_cli_lands(warehouse
     assert table(warehouse, FACTS) == table(snapshot.path, FACTS)  # the master is untouched until confirmed
 
     before_confirm = time.time()
-    assert writer.swap_in(prepared, review.prepared.base, lambda con: uploads.stamp(con, review.prepared.load_id, "AB"))
+    assert writer.swap_in(
+        prepared, review.prepared.base, lambda con: uploads.stamp(con, review.prepared.result.load_id, "AB")
+    )
     assert not prepared.exists()
 
     con = connect(cli_copy)
@@ -95,7 +91,7 @@ def test_a_prepared_load_shows_the_review_and_lands_what_the_cli_lands(warehouse
         assert integrity.check(con) == []
         logged = con.execute(
             "select file_name, loaded_by, loaded_at, source, rows, replaced_rows from load_log where load_id = ?",
-            [review.prepared.load_id],
+            [review.prepared.result.load_id],
         ).fetchall()[0]
     finally:
         con.close()
@@ -105,17 +101,17 @@ def test_a_prepared_load_shows_the_review_and_lands_what_the_cli_lands(warehouse
     assert newest.name != snapshot.name and table(newest.path, FACTS) == cli_facts
 
 
-def test_a_prepared_load_is_not_swapped_in_once_the_master_moved_on(warehouse, tmp_path):
+def test_a_prepared_load_is_not_swapped_in_once_the_master_moved_on(warehouse, write_file):
     snapshot = published(warehouse)
-    upload = write(tmp_path, "sagstal.csv", CASELOAD.format(team="Team A"))
+    upload = write_file("sagstal.csv", CASELOAD.format(team="Team A"))
     prepared = writer.prepared_path("test2")
     review = uploads.prepare(snapshot.path, prepared, upload, upload.name)
     other = CASELOAD.format(team="Team B").replace("2030M01", "2030M02")
-    loader.load(write(tmp_path, "andet.csv", other), source="test")  # another writer, meanwhile
+    loader.load(write_file("andet.csv", other), source="test")  # another writer, meanwhile
     master_before = table(warehouse, "select file_name from load_log order by load_id")
 
     assert not writer.swap_in(
-        prepared, review.prepared.base, lambda con: uploads.stamp(con, review.prepared.load_id, "AB")
+        prepared, review.prepared.base, lambda con: uploads.stamp(con, review.prepared.result.load_id, "AB")
     )
     assert table(warehouse, "select file_name from load_log order by load_id") == master_before == [("andet.csv",)]
     # Its caller then loads the file the usual way: both loads stand.
@@ -124,9 +120,9 @@ def test_a_prepared_load_is_not_swapped_in_once_the_master_moved_on(warehouse, t
     assert teams == [("Team A",), ("Team B",)]
 
 
-def test_a_rejected_file_is_reviewed_as_before_and_leaves_no_copy(warehouse, tmp_path):
+def test_a_rejected_file_is_reviewed_as_before_and_leaves_no_copy(warehouse, write_file):
     snapshot = published(warehouse)
-    bad = write(tmp_path, "forkert.csv", CASELOAD.format(team="Team A").replace(";100;", ";-4;"))
+    bad = write_file("forkert.csv", CASELOAD.format(team="Team A").replace(";100;", ";-4;"))
     prepared = writer.prepared_path("test3")
     review = uploads.prepare(snapshot.path, prepared, bad, bad.name)
     assert not review.ok and review.prepared is None and not prepared.exists()
@@ -136,12 +132,13 @@ def test_a_rejected_file_is_reviewed_as_before_and_leaves_no_copy(warehouse, tmp
     ]
 
 
-def test_a_file_loaded_already_is_left_to_the_usual_review(warehouse, tmp_path):
-    upload = write(tmp_path, "sagstal.csv", CASELOAD.format(team="Team A"))
+def test_a_file_loaded_already_is_left_to_the_usual_review(warehouse, write_file):
+    upload = write_file("sagstal.csv", CASELOAD.format(team="Team A"))
     loader.load(upload, source="test")
     snapshot = published(warehouse)
     prepared = writer.prepared_path("test4")
     assert uploads.prepare(snapshot.path, prepared, upload, upload.name) is None and not prepared.exists()
+    assert review_alone(snapshot, upload).ok  # the usual review, whose load then says it was loaded already
 
 
 def test_the_next_writer_removes_prepared_copies_nobody_confirmed(warehouse):
@@ -161,17 +158,19 @@ def test_the_next_writer_removes_prepared_copies_nobody_confirmed(warehouse):
     assert fresh.exists()  # a review of the last hours may still be confirmed
 
 
-def test_a_copy_that_is_gone_or_not_as_expected_is_never_swapped_in(warehouse, tmp_path):
+def test_a_copy_that_is_gone_or_not_as_expected_is_never_swapped_in(warehouse, write_file):
     """A prepared copy removed meanwhile (its upload pushed out of the spool): no empty database takes its place,
     and the master stays. A copy without the load it should hold is not used either, and is removed."""
     snapshot = published(warehouse)
-    upload = write(tmp_path, "sagstal.csv", CASELOAD.format(team="Team A"))
+    upload = write_file("sagstal.csv", CASELOAD.format(team="Team A"))
     loads = "select file_name from load_log order by load_id"
 
     gone = writer.prepared_path("gone")
     review = uploads.prepare(snapshot.path, gone, upload, upload.name)
     gone.unlink()
-    assert not writer.swap_in(gone, review.prepared.base, lambda con: uploads.stamp(con, review.prepared.load_id, "AB"))
+    assert not writer.swap_in(
+        gone, review.prepared.base, lambda con: uploads.stamp(con, review.prepared.result.load_id, "AB")
+    )
     assert not gone.exists() and not list(warehouse.parent.glob("*.claimed")) and table(warehouse, loads) == []
 
     odd = writer.prepared_path("odd")
