@@ -299,28 +299,6 @@ def review(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> DirectCheck:
     return check(con, plan, 0, REVIEW_TABLE)
 
 
-def keep_reviewed(con: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """The reviewed lines (``review_lines``) as a Parquet file at ``target``: the load of the same upload
-    inserts them with ``insert_reviewed`` rather than parsing the file again."""
-    con.execute(f"copy {REVIEW_TABLE} to ? (format parquet)", [str(target)])
-
-
-def insert_reviewed(con: duckdb.DuckDBPyConnection, reviewed: Path, load_id: int) -> int | None:
-    """The lines ``keep_reviewed`` kept into the visitation lines under ``load_id``; lines inserted, or None
-    when they do not fit the warehouse (the caller then rolls back and has the file parsed after all).
-
-    The file is parsed once, by its review; the lines' NOT NULL constraints and code types hold here as on a
-    parse, and the load checks the inserted lines as it checks a parsed file's (``check``)."""
-    try:
-        return con.execute(
-            f"insert into {visitation_lines.TABLE} by name "
-            "select ? as load_id, * exclude (load_id) from read_parquet(?)",
-            [load_id, str(reviewed)],
-        ).fetchall()[0][0]
-    except (duckdb.ConstraintException, duckdb.ConversionException, duckdb.InvalidInputException, duckdb.IOException):
-        return None
-
-
 def review_areas(con: duckdb.DuckDBPyConnection, table: str = REVIEW_TABLE) -> list[str]:
     """The names of the areas the reviewed lines hold (or a load's ``load_scope``), in order."""
     if table not in (REVIEW_TABLE, "load_scope"):  # an identifier: from this list only

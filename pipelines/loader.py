@@ -100,17 +100,15 @@ def validate(
     max_rows: int | None = None,
     preview: bool = True,
     sheet: str | int | None = None,
-    keep_lines: Path | None = None,
 ) -> Validation:
     """Read and check an extract without loading it; leaves temp tables ``typed_periods`` (and, on the staged
     route, ``typed``). With ``preview``: also the first lines and what a load would replace and keep.
 
-    ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default). ``keep_lines``:
-    where a file the direct route reviewed keeps its parsed lines for its load (``load(reviewed_lines=…)``).
+    ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default).
     """
     file = readers.look(path, file_name)
     if preview and sheet is None:
-        reviewed = _review_direct(con, file, kind, max_rows, keep_lines)
+        reviewed = _review_direct(con, file, kind, max_rows)
         if reviewed is not None:
             return reviewed
     return _review_staged(con, file, kind, max_rows, preview, sheet)
@@ -160,9 +158,7 @@ def _replaced_and_kept(con, kind: Kind, scope: str) -> tuple[list[tuple[str, str
     return store.replace_preview(con, scope), store.kept(con, scope, "demo_loads")
 
 
-def _review_direct(
-    con, file: readers.FileLook, kind: str | None, max_rows: int | None, keep_lines: Path | None = None
-) -> Validation | None:
+def _review_direct(con, file: readers.FileLook, kind: str | None, max_rows: int | None) -> Validation | None:
     """An upload's review by the direct route, when the file is in jobindsats' form: its lines into a temp
     table of the app's read-only snapshot and the load's own checks, in one streaming pass (the staged
     route types every value as text first: several times slower). None: the staged route reviews it,
@@ -184,8 +180,6 @@ def _review_direct(
     result.areas = direct.review_areas(con)
     result.replaces, result.kept = _replaced_and_kept(con, VISITATION, direct.review_scope(con))
     result.preview = direct.preview(con, plan)
-    if keep_lines is not None:
-        direct.keep_reviewed(con, keep_lines)
     return result
 
 
@@ -206,27 +200,24 @@ def load(
     progress: Progress | None = None,
     max_rows: int | None = None,
     sheet: str | int | None = None,
-    reviewed_lines: Path | None = None,
     digest: str | None = None,
     review: bool = False,
 ) -> LoadResult:
     """Validate and load one extract in one transaction; raise ExtractRejected with every problem.
 
     ``sheet`` picks an Excel workbook's sheet by name or number (1 is the first; the default). Without
-    ``con`` the load takes a write session of its own (the writer role, then a publish). ``reviewed_lines``:
-    the lines this very file's review kept (``validate(keep_lines=…)``), inserted instead of parsing the file
-    again; the load checks them as it checks a parsed file. ``digest``: the file's ``file_digest``, where it
-    is known already (an upload's, taken as it arrived); else the load reads the file for it. ``review``: the
-    result also carries what a review of the file shows (what it replaces and keeps, the first lines), found
-    before the load replaced anything.
+    ``con`` the load takes a write session of its own (the writer role, then a publish). ``digest``: the
+    file's ``file_digest``, where it is known already (an upload's, taken as it arrived); else the load reads
+    the file for it. ``review``: the result also carries what a review of the file shows (what it replaces and
+    keeps, the first lines), found before the load replaced anything.
     """
     meta = _Provenance(
         file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query, api_version
     )
     if con is None:
         with write_session() as master:
-            return _load(master, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines, digest, review)
-    return _load(con, Path(path), kind, meta, progress, max_rows, sheet, reviewed_lines, digest, review)
+            return _load(master, Path(path), kind, meta, progress, max_rows, sheet, digest, review)
+    return _load(con, Path(path), kind, meta, progress, max_rows, sheet, digest, review)
 
 
 class _NotDirect(Exception):
@@ -261,9 +252,7 @@ class _Clock:
         self._last = now
 
 
-def _load(
-    con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet, reviewed_lines, known_digest, review
-) -> LoadResult:
+def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet, known_digest, review) -> LoadResult:
     progress = progress or (lambda step, frac: None)
     progress("læser og kontrollerer", 0.05)
     # The digest reads the file alongside DuckDB (unless it is known).
@@ -277,7 +266,7 @@ def _load(
         file = readers.look(path, meta.name)
         plan = direct.plan(file, kind) if sheet is None else None
         if plan is not None:
-            result = _load_direct(con, plan, digest, meta, progress, clock, max_rows, reviewed_lines, review)
+            result = _load_direct(con, plan, digest, meta, progress, clock, max_rows, review)
             if result is not None:
                 progress("færdig", 1.0)
                 result.timings = clock.timings
@@ -306,25 +295,18 @@ def _load_direct(
     progress,
     clock: _Clock,
     max_rows: int | None,
-    reviewed_lines: Path | None = None,
     review: bool = False,
 ) -> LoadResult | None:
-    """Stream a jobindsats-form visitation CSV into the facts (or the lines its review kept); None when the
-    staged path must take it."""
+    """Stream a jobindsats-form visitation CSV into the facts; None when the staged path must take it."""
     spec = VISITATION
-    if reviewed_lines is None:
-        direct.register_maps(con, plan)
+    direct.register_maps(con, plan)
     clock.lap("plan")
     try:
         with direct.streaming_settings(con), transaction(con):
             load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
             progress("indlæser", 0.3)  # reading, checking and loading are one pass here
-            if reviewed_lines is None:
-                lines = direct.insert(con, plan, load_id)
-                clock.lap("read, parse and insert")
-            else:
-                lines = direct.insert_reviewed(con, reviewed_lines, load_id)
-                clock.lap("insert the reviewed lines")
+            lines = direct.insert(con, plan, load_id)
+            clock.lap("read, parse and insert")
             if lines is None:
                 raise _NotDirect
             found = direct.check(con, plan, load_id)

@@ -1,8 +1,9 @@
-"""Uploads from the app: review an extract (kind, lines, problems, preview, what it replaces), then load it.
+"""Uploads from the app: the spool the upload route writes files into, an upload's review (kind, lines,
+problems, preview, what it replaces), and its load.
 
-The review and the load each check the file: the warehouse may have changed between the two clicks, and a
-load must never rest on a stale check. A file in jobindsats' form is parsed once, though: its review keeps
-the parsed lines beside the spooled file, and its load inserts and checks those.
+An upload's review is its load, done on a copy of the snapshot the page reads (``prepare``): confirming it
+makes the copy the master (``writer.swap_in``) only if nothing was written meanwhile. Otherwise the file is
+loaded afresh and checked again: a load never rests on a stale check.
 """
 
 from __future__ import annotations
@@ -222,7 +223,7 @@ class _Spool:
 
     def _push_out(self, paths: list[Path]) -> None:
         for old in paths:
-            self._remove(old)
+            old.unlink(missing_ok=True)
         with self._lock:
             gone = set(self._prepared) - set(self._files)
         self._forget_prepared(gone)
@@ -255,21 +256,11 @@ class _Spool:
             raise UploadGone(file_id)
         return known[2]
 
-    @staticmethod
-    def reviewed_lines(path: Path) -> Path:
-        """Where the review of the spooled file ``path`` keeps its parsed lines for the load."""
-        return path.with_name(path.name + ".lines.parquet")
-
-    @classmethod
-    def _remove(cls, path: Path) -> None:
-        path.unlink(missing_ok=True)
-        cls.reviewed_lines(path).unlink(missing_ok=True)
-
     def discard(self, file_id: str) -> None:
         with self._lock:
             known = self._files.pop(file_id, None)
         if known is not None:
-            self._remove(known[2])
+            known[2].unlink(missing_ok=True)
         self._forget_prepared([file_id])
 
 
@@ -308,7 +299,7 @@ def review(
     if too_big:
         return Review(name, False, problems=[too_big])
     with _TempFile(name, data) as path:
-        return review_file(con, path, name, sheet, None, kind=kind)
+        return review_file(con, path, name, sheet, kind=kind)
 
 
 def review_file(
@@ -316,21 +307,14 @@ def review_file(
     path: Path,
     name: str,
     sheet: str | None,
-    keep_lines: Path | None,
     max_rows: int | None = None,
     kind: str | None = None,
 ) -> Review:
-    """The review of the file at ``path`` (an upload's own ``name``), keeping its parsed lines at ``keep_lines``
-    when given; ``max_rows``: the upload limit (``MAX_UPLOAD_ROWS`` by default)."""
+    """The review of the file at ``path`` (an upload's own ``name``) that loads nothing; ``max_rows``: the
+    upload limit (``MAX_UPLOAD_ROWS`` by default)."""
     try:
         checked = loader.validate(
-            con,
-            path,
-            kind,
-            file_name=name,
-            max_rows=MAX_UPLOAD_ROWS if max_rows is None else max_rows,
-            sheet=sheet,
-            keep_lines=keep_lines,
+            con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS if max_rows is None else max_rows, sheet=sheet
         )
     except ExtractRejected as exc:
         return Review(name, False, problems=exc.problems, warnings=exc.warnings)
@@ -394,7 +378,7 @@ def prepare(
         try:
             start = snapshots.identity(con)
             # Loaded by whoever confirms it, when they do (stamp): until then, as the CLI would name it.
-            result = commit_file(con, path, name, None, None, sheet, None, max_rows, digest, review=True)
+            result = commit_file(con, path, name, None, None, sheet, max_rows, digest, review=True)
             con.execute("checkpoint")
         finally:
             con.close()
@@ -412,12 +396,6 @@ def prepare(
     return shown
 
 
-def reviewed_lines_for(path: Path, sheet: str | None) -> Path | None:
-    """The lines a review of the spooled file kept for its load, if any (a chosen sheet is parsed afresh)."""
-    reviewed = SPOOL.reviewed_lines(path)
-    return reviewed if sheet is None and reviewed.exists() else None
-
-
 def commit_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -425,13 +403,12 @@ def commit_file(
     user: str | None,
     progress,
     sheet: str | None,
-    reviewed_lines: Path | None,
     max_rows: int | None = None,
     digest: str | None = None,
     review: bool = False,
 ) -> loader.LoadResult:
-    """Load the file at ``path`` (an upload's own ``name``), inserting ``reviewed_lines`` where a review kept
-    them; ``max_rows`` as for ``review_file``; ``digest`` and ``review`` as for ``loader.load``."""
+    """Load the file at ``path`` (an upload's own ``name``); ``max_rows`` as for ``review_file``; ``digest``
+    and ``review`` as for ``loader.load``."""
     return loader.load(
         path,
         source=UPLOAD_SOURCE,
@@ -441,7 +418,6 @@ def commit_file(
         progress=progress,
         max_rows=MAX_UPLOAD_ROWS if max_rows is None else max_rows,
         sheet=sheet,
-        reviewed_lines=reviewed_lines,
         digest=digest,
         review=review,
     )

@@ -42,9 +42,7 @@ class WorkerFailed(PipelineError):
 # --- the jobs (run in the worker) -------------------------------------------------------------------------
 
 
-def _review(
-    snapshot, memory_limit: str, path: str, name: str, sheet, keep_lines: str, max_rows: int, prepared, digest, **_
-):
+def _review(snapshot, memory_limit: str, path: str, name: str, sheet, max_rows: int, prepared, digest, **_):
     import duckdb
 
     from pipelines import snapshots, uploads
@@ -59,29 +57,17 @@ def _review(
                 review = None
             if review is not None:
                 return review
-        return uploads.review_file(opened.con, Path(path), name, sheet, Path(keep_lines), max_rows)
+        return uploads.review_file(opened.con, Path(path), name, sheet, max_rows)
     finally:
         opened.close()
 
 
-def _commit(
-    path: str, name: str, user: str, sheet, reviewed_lines: str | None, max_rows: int, digest, progress, on_wait
-):
+def _commit(path: str, name: str, user: str, sheet, max_rows: int, digest, progress, on_wait):
     from pipelines import uploads
     from pipelines.writer import write_session
 
     with write_session(on_wait=on_wait, on_publish=lambda step: progress(step, 0.98)) as con:
-        return uploads.commit_file(
-            con,
-            Path(path),
-            name,
-            user,
-            progress,
-            sheet,
-            Path(reviewed_lines) if reviewed_lines else None,
-            max_rows,
-            digest,
-        )
+        return uploads.commit_file(con, Path(path), name, user, progress, sheet, max_rows, digest)
 
 
 JOBS: dict[str, Callable[..., Any]] = {"review": _review, "commit": _commit}

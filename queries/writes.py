@@ -93,7 +93,6 @@ def review_upload(received: uploads.Received, sheet: str | None = None, *, _tick
         path=str(path),
         name=received.name,
         sheet=sheet,
-        keep_lines=str(uploads.SPOOL.reviewed_lines(path)),
         max_rows=uploads.MAX_UPLOAD_ROWS,
         prepared=str(prepared),
         digest=received.digest,
@@ -136,7 +135,7 @@ def commit_upload(
 ) -> loader.LoadResult:
     """Load a reviewed upload. A load its review prepared becomes the master if the master is still what the
     review read (``writer.swap_in``); otherwise an upload worker loads the file through a write session, as
-    every CLI writer does, with the lines its review parsed where it kept them. The file goes once loaded."""
+    every CLI writer does. The file goes once loaded."""
     path = uploads.spooled(ticket, received)
     done = review.prepared
     if done is not None and writer.swap_in(
@@ -147,7 +146,6 @@ def commit_upload(
     ):
         result = done.result
     else:
-        reviewed = uploads.reviewed_lines_for(path, sheet)
         result = worker.run(
             "commit",
             progress=progress,
@@ -156,7 +154,6 @@ def commit_upload(
             name=received.name,
             user=user,
             sheet=sheet,
-            reviewed_lines=str(reviewed) if reviewed is not None else None,
             max_rows=uploads.MAX_UPLOAD_ROWS,
             digest=received.digest,
         )

@@ -282,7 +282,7 @@ def test_an_upload_is_reviewed_and_loaded_by_the_direct_route_as_the_staged_rout
     before = state(con)
     review = uploads.review(con, "y60a02.csv", direct_file.read_bytes())
     assert review.ok and review.lines == 6 and state(con) == before  # a review writes nothing
-    result = uploads.commit_file(con, direct_file, "y60a02.csv", "analytiker", None, None, None)
+    result = uploads.commit_file(con, direct_file, "y60a02.csv", "analytiker", None, None)
     assert result.route == "direct" and result.rows == 6
 
 
@@ -297,7 +297,7 @@ def test_the_upload_line_limit_holds_on_the_direct_route(con, write_file):
     assert [(p.value, p.message) for p in review.value.problems] == [("6", message)]
     before = state(con)
     with pytest.raises(ExtractRejected) as load:
-        uploads.commit_file(con, path, "y60a02.csv", "analytiker", None, None, None, max_rows=5)
+        uploads.commit_file(con, path, "y60a02.csv", "analytiker", None, None, max_rows=5)
     assert [(p.value, p.message) for p in load.value.problems] == [("6", message)] and state(con) == before
 
 
@@ -306,7 +306,7 @@ def _review_spooled(con, ticket, received):
     from pipelines import uploads
 
     path = uploads.spooled(ticket, received)
-    return uploads.review_file(con, path, received.name, None, uploads.SPOOL.reviewed_lines(path))
+    return uploads.review_file(con, path, received.name, None)
 
 
 def _commit_spooled(con, ticket, received):
@@ -314,16 +314,7 @@ def _commit_spooled(con, ticket, received):
     from pipelines import uploads
 
     path = uploads.spooled(ticket, received)
-    result = uploads.commit_file(
-        con,
-        path,
-        received.name,
-        "analytiker",
-        None,
-        None,
-        uploads.reviewed_lines_for(path, None),
-        digest=received.digest,
-    )
+    result = uploads.commit_file(con, path, received.name, "analytiker", None, None, digest=received.digest)
     uploads.SPOOL.discard(received.file_id)
     return result
 
@@ -386,9 +377,9 @@ def test_a_file_over_the_limit_is_refused_while_it_arrives_and_leaves_nothing(mo
     assert not incoming.path.exists() and uploads.SPOOL.received(ticket, incoming.file_id) is None
 
 
-def test_an_upload_is_parsed_once_and_its_load_lands_what_a_parse_lands(tmp_path):
-    """The review keeps its parsed lines beside the spooled file; the load inserts and checks those, and the
-    warehouse ends as the CLI's load of the same file leaves it."""
+def test_a_spooled_upload_lands_what_the_cli_lands(tmp_path):
+    """A file received into the spool, reviewed and loaded as the app's worker does: the warehouse ends as the
+    CLI's load of the same file leaves it, and the spooled file goes."""
     from pipelines import uploads
 
     data = JOBINDSATS_FORM.encode("utf-8")
@@ -398,52 +389,23 @@ def test_an_upload_is_parsed_once_and_its_load_lands_what_a_parse_lands(tmp_path
         ticket, received = _send("y60a02.csv", data)
         assert _review_spooled(con, ticket, received).ok
         spooled = uploads.SPOOL.path(ticket, received.file_id)
-        kept = uploads.SPOOL.reviewed_lines(spooled)
-        assert kept.exists()
         result = _commit_spooled(con, ticket, received)
-        assert (result.route, result.rows) == ("direct", cli.rows) and "insert the reviewed lines" in result.timings
+        assert (result.route, result.rows) == ("direct", cli.rows)
         assert con.execute(FACTS).fetchall() == facts and con.execute(AGGREGATE).fetchall() == agg
-        assert integrity.check(con) == [] and not kept.exists() and not spooled.exists()
+        assert integrity.check(con) == [] and not spooled.exists()
     finally:
         con.close()
 
 
-def test_a_review_that_found_problems_keeps_no_lines_and_the_load_parses_the_file(con):
-    from pipelines import uploads
+def test_a_rejected_upload_is_rejected_by_its_load_too_and_changes_nothing(con):
     from pipelines.errors import ExtractRejected
 
     bad = (HEADER + LINES[0] + "\n" + LINES[0] + "\n").encode("utf-8")  # one line twice: the staged route says so
     ticket, received = _send("dobbelt.csv", bad)
     review = _review_spooled(con, ticket, received)
     assert not review.ok
-    assert not uploads.SPOOL.reviewed_lines(uploads.SPOOL.path(ticket, received.file_id)).exists()
     before = state(con)
-    with pytest.raises(ExtractRejected):
+    with pytest.raises(ExtractRejected) as load:
         _commit_spooled(con, ticket, received)
+    assert [p.message for p in load.value.problems] == [p.message for p in review.problems]
     assert state(con) == before
-
-
-def test_kept_lines_that_do_not_fit_the_warehouse_are_not_trusted(tmp_path):
-    """Lines kept by a review that no longer fit (here: an area code the warehouse does not know) make the load
-    parse the file itself; what lands is what a parse lands."""
-    import duckdb
-
-    from pipelines import uploads
-
-    data = JOBINDSATS_FORM.encode("utf-8")
-    _, facts, _, _ = _load(tmp_path, "y60a02.csv", data)
-    con = connect(tmp_path / "app.duckdb")
-    try:
-        ticket, received = _send("y60a02.csv", data)
-        assert _review_spooled(con, ticket, received).ok
-        kept = uploads.SPOOL.reviewed_lines(uploads.SPOOL.path(ticket, received.file_id))
-        spoilt = duckdb.connect()
-        spoilt.execute("create table t as select * from read_parquet(?)", [str(kept)])
-        spoilt.execute("update t set area_code = 'zzz'")
-        spoilt.execute("copy t to ? (format parquet)", [str(kept)])
-        spoilt.close()
-        result = _commit_spooled(con, ticket, received)
-        assert result.route == "staged" and con.execute(FACTS).fetchall() == facts
-        assert "zzz" not in {r[0] for r in con.execute("select area_code from visitation_lines").fetchall()}
-    finally:
-        con.close()

@@ -21,7 +21,7 @@ def caseload(write_file, name: str, team: str, cases: str = "100"):
 
 
 def commit(path, **kwargs):
-    job = {"path": str(path), "name": path.name, "user": "AB", "sheet": None, "reviewed_lines": None}
+    job = {"path": str(path), "name": path.name, "user": "AB", "sheet": None}
     job |= {"max_rows": 1000, "digest": None}
     return worker.run("commit", **{**job, **kwargs})
 
