@@ -78,6 +78,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             _set_aside_visitation_by_measure(con)
             _ensure_code_types(con, tables)
             _upgrade_load_log(con)
+            _add_columns(con)
             con.execute(schema_sql())
             _move_visitation_to_lines(con)
             _insert_reference(con, version, tables)
@@ -181,6 +182,34 @@ def _move_visitation_to_lines(con: duckdb.DuckDBPyConnection) -> None:
     if "visitation_by_measure_old" in _base_tables(con):
         con.execute(visitation_lines.from_rows_per_measure_sql("visitation_by_measure_old"))
         con.execute("drop table visitation_by_measure_old")
+
+
+# Columns added to tables after a warehouse may have been built with them: (table, column, type), this list's own.
+_ADDED_COLUMNS = (
+    ("fact_benchmark", "difference_pct", "double"),
+    ("refresh_runs", "update_latest", "date"),
+    ("refresh_runs", "update_next", "date"),
+    ("refresh_runs", "period_last", "varchar"),
+)
+
+
+def _add_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """An existing table gets the columns added since it was made (inside a transaction): every one is empty
+    (NULL) for the rows already there, and last, where schema.sql places it too. A visitation measure added to
+    the kinds gets its value and replaced_by columns the same way (its bit is the next free one)."""
+    present = _base_tables(con)
+    measures = [(visitation_lines.TABLE, m, "double") for m in visitation_lines.MEASURE_BITS]
+    measures += [(visitation_lines.TABLE, f"{m}_replaced_by", "integer") for m in visitation_lines.MEASURE_BITS]
+    for table, column, type_ in (*_ADDED_COLUMNS, *sorted(measures, key=_measure_order)):
+        if table in present:
+            con.execute(f"alter table {table} add column if not exists {column} {type_}")
+
+
+def _measure_order(added: tuple[str, str, str]) -> tuple[int, int]:
+    """Each measure's value column, then its replaced_by, in bit order (as schema.sql has them)."""
+    column = added[1]
+    measure = column.removesuffix("_replaced_by")
+    return list(visitation_lines.MEASURE_BITS).index(measure), column != measure
 
 
 def _upgrade_load_log(con: duckdb.DuckDBPyConnection) -> None:
