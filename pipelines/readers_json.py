@@ -169,8 +169,11 @@ def _apply_table_mapping(name: str, fmt: str, headers: list[str]) -> None:
     dimension's id tells the loader the benefit of y60a02, y36a02 and y38a02, which no column holds)."""
     if fmt != "json-v3":
         return
-    from pipelines.jobindsats import replies  # the mapping of the API's tables; no network, no warehouse
+    from pipelines.jobindsats import JobindsatsError, replies  # the API's mapping; no network, no warehouse
 
-    mapped = replies.saved_reply_headers(name, headers)
+    try:
+        mapped = replies.saved_reply_headers(name, headers)
+    except JobindsatsError as exc:  # the mapping cannot tell the reply's columns apart
+        raise ExtractRejected.one(name, str(exc)) from None
     if mapped is not None:
         headers[:] = mapped
