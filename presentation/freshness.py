@@ -27,10 +27,16 @@ def _day(value) -> str:
     return f"{value:%d.%m.%Y}"
 
 
+def _read_catalogue(row: dict) -> bool:
+    """Whether a refresh has read jobindsats' catalogue for the table (what it said then decides)."""
+    return any(row.get(k) is not None for k in ("update_latest", "update_next", "period_last"))
+
+
 def _expected(row: dict) -> date | None:
-    """When the table's next update is expected: the catalogue's word, else the fixed lag."""
-    if row.get("update_next"):
-        return row["update_next"]
+    """When the table's next update is expected: the catalogue's word (None for a table it expects no update of,
+    such as one that ended with a reform), else a fixed lag after the newest period's end."""
+    if _read_catalogue(row):
+        return row.get("update_next")
     if row.get("end_date") and row.get("period_type"):
         return row["end_date"] + timedelta(days=EXPECTED_LAG_DAYS.get(row["period_type"], 75))
     return None
@@ -41,10 +47,14 @@ def _behind(row: dict, today: date) -> str | None:
     table, label = row["table_id"], row["period_label"]
     if row.get("period_last") and row["period_last"] != row["period_to"]:
         return f"{table} slutter med {label}; jobindsats har til og med {row['period_last']}"
-    if due := row.get("update_next"):
-        return f"{table} (næste opdatering var ventet {_day(due)})" if today > due else None
     expected = _expected(row)
-    return f"{table} slutter med {label}" if expected is not None and today > expected else None
+    if expected is None or today <= expected:
+        return None
+    return (
+        f"{table} (næste opdatering var ventet {_day(expected)})"
+        if _read_catalogue(row)
+        else f"{table} slutter med {label}"
+    )
 
 
 def status(rows: list[dict], today: date) -> Freshness | None:

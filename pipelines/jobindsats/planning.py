@@ -144,8 +144,8 @@ def plan(meta: TableMeta, spec: TableMapping, areas, periods, max_cells: int) ->
     every_area = max(1, len(area.values)) * per_area
     if per_area > max_cells:
         raise JobindsatsError(
-            f"Én forespørgsel pr. område på {meta.table_id} ville være {per_area:,} celler (højst {max_cells:,}): "
-            "vælg færre perioder".replace(",", ".")
+            f"Én forespørgsel pr. område på {meta.table_id} ville være {danish.number(per_area)} celler (højst "
+            f"{danish.number(max_cells)}): vælg færre perioder"
         )
     if chosen is None:
         asked = ["*"] if every_area <= max_cells else [v.value_id for v in area.values]
