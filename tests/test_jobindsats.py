@@ -37,7 +37,7 @@ from pipelines.jobindsats import (
     probe,
     replies,
 )
-from pipelines.jobindsats.mapping import MappedMeasure, TableMapping
+from pipelines.jobindsats.mapped_tables import MappedMeasure, TableMapping
 from presentation import freshness
 from queries import QUERY_DIR
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from pipelines import danish, reference
 from pipelines.jobindsats.errors import JobindsatsError, NotFound
-from pipelines.jobindsats.mapping import TableMapping
+from pipelines.jobindsats.mapped_tables import TableMapping
 from pipelines.jobindsats.model import TableMeta, Value, span
 from pipelines.periods import parse_period
 

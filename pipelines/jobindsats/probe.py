@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.jobindsats.errors import JobindsatsError
-from pipelines.jobindsats.mapping import TableMapping, mapping
+from pipelines.jobindsats.mapped_tables import TableMapping, mapping
 from pipelines.jobindsats.model import Catalogue, TableMeta, span
 from pipelines.jobindsats.replies import check_layout, describe_missing, measure_positions
 from pipelines.jobindsats.transport import Client

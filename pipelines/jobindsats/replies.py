@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from pipelines import danish, reference
 from pipelines.jobindsats.errors import MappingMismatch, UnexpectedReply
-from pipelines.jobindsats.mapping import MappedMeasure, TableMapping, mapping, table_in_name, value_codes
+from pipelines.jobindsats.mapped_tables import MappedMeasure, TableMapping, mapping, table_in_name, value_codes
 from pipelines.jobindsats.model import DataReply, TableMeta
 from pipelines.kinds import DIM, KINDS
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipelines.jobindsats.errors import MappingMismatch, NotFound, UnexpectedReply, UnknownCategories
-from pipelines.jobindsats.mapping import mapping
+from pipelines.jobindsats.mapped_tables import mapping
 from pipelines.jobindsats.model import span
 from pipelines.jobindsats.planning import Plan, plan
 from pipelines.jobindsats.replies import map_reply, unknown_categories
