@@ -853,3 +853,9 @@ def test_every_page_names_the_next_expected_update(built_warehouse, tmp_path, mo
             assert not [w for w in at.warning if "jobindsats" in w.value]
     finally:
         queries.snapshot_reader.clear()
+
+
+def test_replies_with_a_byte_order_mark_are_read(con, api):
+    api.bom = True  # the contract: JSON replies seen so far are plain UTF-8; accept a BOM on either
+    refresh.fetch_to_warehouse("y30r21", "København", "2022QMAT02", con=con, client=client_for(api))
+    assert loaded_benchmark(con) == randers({"København"}, {"2022QMAT02"})
