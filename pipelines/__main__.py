@@ -1,4 +1,4 @@
-"""Command line: python -m pipelines load|demo|loads|undo|check|build|tables|table|fetch|refresh|reaggregate."""
+"""Command line: python -m pipelines load|demo|loads|undo|check|build|tables|table|probe|fetch|refresh|reaggregate."""
 
 from __future__ import annotations
 
@@ -137,29 +137,36 @@ def cmd_tables(args) -> int:
 
     mapped = jobindsats.mapping()
     with jobindsats.Client() as client:
-        tables = client.tables()
+        tables = client.catalogue().tables()
     needle = (args.search or "").lower()
-    for t in tables:
-        if needle and needle not in f"{t['table_id']} {t['table_name']} {t['subject']}".lower():
+    for table_id, (t, subject, group) in tables.items():
+        if needle and needle not in f"{table_id} {t.table_name} {subject} {group}".lower():
             continue
-        mark = "*" if t["table_id"] in mapped else " "
-        print(f"{mark} {t['table_id']:<10} {t['table_name']}  ({t['subject'] or '-'})")
+        mark = "*" if table_id in mapped else " "
+        updated = f", opdateret {t.update_latest:%d.%m.%Y}" if t.update_latest else ""
+        upcoming = f", næste {t.update_next:%d.%m.%Y}" if t.update_next else ""
+        print(f"{mark} {table_id:<10} {t.table_name}  ({subject}{updated}{upcoming})")
     print("* = kortlagt i data/jobindsats_mapping.csv (kan hentes og indlæses)")
     return 0
 
 
 def cmd_table(args) -> int:
     from pipelines import jobindsats
+    from pipelines.jobindsats.model import span
 
     with jobindsats.Client() as client:
         meta = client.table(args.table)
-    print(f"{meta.table_id}: {meta.name}")
+    print(f"{meta.table_id}:")
     for ptype, ids in meta.periods.items():
-        print(f"  perioder {ptype}: {ids[0]}–{ids[-1]} ({len(ids)})" if ids else f"  perioder {ptype}: ingen")
-    for d in meta.dimensions:
-        print(f"  dimension {d.dimension_id} ({d.hierarchy_id}): {d.name}, {len(d.values)} værdier")
-    for mid, (group, name) in meta.measures.items():
-        print(f"  måling {mid} (gruppe {group}): {name}")
+        print(f"  perioder {ptype}: {span(ids)} ({len(ids)})")
+    for d in meta.reply.dimensions:
+        for h in d.hierarchies:
+            values = h.values
+            shown = ", ".join(f"{v.value_name} ({v.value_id})" for v in values[:4])
+            more = f", … ({len(values)} i alt)" if len(values) > 4 else ""
+            print(f"  dimension {d.dimension_id}, hierarki {h.hierarchy_id}: {shown}{more}")
+    for group_id, name in meta.mgroups.items():
+        print(f"  målegruppe {group_id}: {name}")
     return 0
 
 
@@ -168,7 +175,7 @@ def _api_bar(step: str, fraction: float) -> None:
 
 
 def cmd_fetch(args) -> int:
-    from pipelines import jobindsats
+    from pipelines import jobindsats, refresh
 
     areas = "*" if args.area.strip() == "*" else [a.strip() for a in args.area.split(",") if a.strip()]
     # Everything is fetched before the warehouse is opened: a failed fetch never holds (or touches) it.
@@ -176,7 +183,7 @@ def cmd_fetch(args) -> int:
         fetched = jobindsats.fetch(client, args.table, areas, args.period, progress=_api_bar)
     try:
         with _session() as con:
-            result = jobindsats.load_fetched(con, fetched, progress=_api_bar)
+            result = refresh.load_fetched(con, fetched, progress=_api_bar)
     except ExtractRejected as exc:
         sys.stderr.write("\n")
         print(
@@ -187,17 +194,30 @@ def cmd_fetch(args) -> int:
         return 1
     _bar("færdig", 1.0)
     _report(result)
+    for note in fetched.notes:
+        print(f"  {note}")
     return 0
 
 
-def cmd_refresh(args) -> int:
-    from pipelines import jobindsats
+def cmd_probe(args) -> int:
+    from pipelines.jobindsats import Client, probe
 
-    def line(result: jobindsats.TableRefresh) -> None:
+    folder = Path(args.out) if args.out else None
+    with Client(keep_all_replies=True) as client:
+        lines, saved = probe.probe(client, args.tables.split(",") if args.tables else None, folder)
+    for line in probe.describe(lines, saved):
+        print(line, flush=True)
+    return 0 if all(line.ok for line in lines) else 1
+
+
+def cmd_refresh(args) -> int:
+    from pipelines import refresh
+
+    def line(result: refresh.TableRefresh) -> None:
         print(result.line(), flush=True)
 
     def run_once() -> int:
-        results = jobindsats.refresh(
+        results = refresh.refresh(
             tables=args.tables.split(",") if args.tables else None,
             revision=args.revision,
             initial=args.initial,
@@ -317,7 +337,17 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("tables", help="the jobindsats API v3 catalogue (mapped tables marked *)")
     p.add_argument("--search", help="only tables whose id, name or subject contains this text")
     p.set_defaults(func=cmd_tables)
-    p = sub.add_parser("table", help="a jobindsats table's metadata: periods, dimensions, measures")
+    p = sub.add_parser(
+        "probe",
+        help="ask jobindsats' API v3 for the catalogue, each mapped table's metadata and a little data; check them "
+        "against the mapping; save every reply (without the key) for a bug report",
+    )
+    p.add_argument("--tables", help="comma list of table ids (default: every mapped table)")
+    p.add_argument(
+        "--out", metavar="FOLDER", help="where to save the replies (default: a new folder in jobindsats-svar/)"
+    )
+    p.set_defaults(func=cmd_probe)
+    p = sub.add_parser("table", help="a jobindsats table's metadata: periods, dimensions, hierarchies, measure groups")
     p.add_argument("table", help="e.g. y60a02")
     p.set_defaults(func=cmd_table)
     p = sub.add_parser("fetch", help="fetch a mapped table from the jobindsats API v3 and load it")

@@ -13,6 +13,7 @@ DEMO_DIR = DATA_DIR / "demo"  # generated, git-ignored
 
 DEMO_SOURCE = "syntetisk demo"
 SEED_SOURCE = "offentliggjorte tal"
+API_SOURCE = "jobindsats API"  # loads fetched from jobindsats.dk's API (pipelines/jobindsats, pipelines/refresh.py)
 
 # The loader's own DuckDB budget: enough to be quick, small enough that a national
 # extract loads on a modest machine (DuckDB spills to disk beyond it).

@@ -256,15 +256,12 @@ VISITATION_MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
     "full_time_persons": (DECIMAL, ("mgrpa02_3", "full_time_persons", "fuldtidspersoner", "antal fuldtidspersoner")),
     "full_time_pct": (
         PCT,
-        (
-            "mgrpa02_4b",
-            "full_time_pct",
-            "fuldtidspersoner i pct. af arbejdsstyrken",
-            "fuldtidspersoner i pct. af befolkningen",
-            "fuldtidspersoner (pct.)",
-        ),
+        ("mgrpa02_4b", "full_time_pct", "fuldtidspersoner i pct. af arbejdsstyrken", "fuldtidspersoner (pct.)"),
     ),
     "share_pct": (PCT, ("share_pct", "andel (pct.)", "andel i pct.", "andel af modtagerne (pct.)")),
+    # The y*a02 tables carry both shares (../shared/jobindsats/README.md): of the labour force (above) and of the
+    # population, two different figures. Last here: a measure's bit in the stored lines follows this order.
+    "full_time_pct_population": (PCT, ("full_time_pct_population", "fuldtidspersoner i pct. af befolkningen")),
 }
 
 VISITATION = Kind(
@@ -345,6 +342,7 @@ VISITATION = Kind(
         "measure:full_time_persons",
         "measure:full_time_pct",
         "measure:share_pct",
+        "measure:full_time_pct_population",
         "measure",
         "value",
     ),
@@ -439,7 +437,13 @@ ACTIVATION = Kind(
         Column(
             "touched_share",
             "Andel berørt af aktivering",
-            ("touched_share", "mgrpc07_2", "andel berørt af aktivering", "andel berørt af aktivering (pct.)"),
+            (
+                "touched_share",
+                "mgrpc07_2",
+                "andel berørt af aktivering",
+                "andel berørt af aktivering (pct.)",
+                "andel aktiveringsberørte",  # y60c07's title: "Aktiveringsgrad og andel aktiveringsberørte"
+            ),
             PCT,
             required=False,
         ),
@@ -552,6 +556,10 @@ INVESTMENT = Kind(
     signature=("project", "line", "amount_dkk", "basis"),
 )
 
+# y30r21's two measure groups with several measures each, as their names head the measures' labels.
+_Y30R21_COUNTS = "forventet og faktisk antal fuldtidspersoner på offentlig forsørgelse"
+_Y30R21_SHARES = "forventet og faktisk andel fuldtidspersoner på offentlig forsørgelse"
+
 # jobindsats y30r21, the ministry's benchmark: per municipality, rolling four quarters (2022QMAT04) and
 # benefit group, the expected full-time persons on public support (from the municipality's framework
 # conditions) against the actual ones, and the place in the ranking (1 = best).
@@ -565,17 +573,19 @@ BENCHMARK = Kind(
         Column(
             "benefit_group",
             "Ydelsesgruppe",
-            ("benefit_group", "ydelsesgruppe", "ydelsesgrupper", "_ygrpr21", "ydelsesgruppe (benchmark)"),
+            ("benefit_group", "ydelsesgruppe", "ydelsesgrupper", "_ygrp_y30r21", "ydelsesgruppe (benchmark)"),
             DIM,
             "benefit_group",
         ),
-        # mgrpr21_*: y30r21's measurement IDs as data/jobindsats_mapping.csv has them (not yet checked live).
+        # y30r21 labels each measure of a group that holds several "<group name>: <measure name>"; the full labels
+        # below are the ones in the real replies (../shared/jobindsats/README.md), and header_map also reads a
+        # label by its measure name alone.
         Column(
             "expected_ftp",
             "Forventet antal fuldtidspersoner",
             (
                 "expected_ftp",
-                "mgrpr21_1",
+                f"{_Y30R21_COUNTS}: forventet antal",
                 "forventet antal fuldtidspersoner",
                 "forventede fuldtidspersoner",
                 "forventet antal",
@@ -589,7 +599,7 @@ BENCHMARK = Kind(
             "Faktisk antal fuldtidspersoner",
             (
                 "actual_ftp",
-                "mgrpr21_2",
+                f"{_Y30R21_COUNTS}: faktisk antal",
                 "faktisk antal fuldtidspersoner",
                 "faktiske fuldtidspersoner",
                 "faktisk antal",
@@ -603,7 +613,7 @@ BENCHMARK = Kind(
             "Forventet andel (pct.)",
             (
                 "expected_pct",
-                "mgrpr21_4",
+                f"{_Y30R21_SHARES}: forventet andel (pct.)",
                 "forventet andel (pct.)",
                 "forventet andel",
                 "forventet andel i pct.",
@@ -617,7 +627,7 @@ BENCHMARK = Kind(
             "Faktisk andel (pct.)",
             (
                 "actual_pct",
-                "mgrpr21_5",
+                f"{_Y30R21_SHARES}: faktisk andel (pct.)",
                 "faktisk andel (pct.)",
                 "faktisk andel",
                 "faktisk andel i pct.",
@@ -631,7 +641,8 @@ BENCHMARK = Kind(
             "Forskel (fuldtidspersoner)",
             (
                 "difference_ftp",
-                "mgrpr21_3",
+                f"{_Y30R21_COUNTS}: forskel mellem forventet og faktisk antal",
+                "forskel mellem forventet og faktisk antal",
                 "forskel (fuldtidspersoner)",
                 "forskel",
                 "forskel i fuldtidspersoner",
@@ -641,12 +652,25 @@ BENCHMARK = Kind(
             SIGNED,
             required=False,
         ),
+        # As jobindsats rounds it (to two decimals, like the shares): kept, not computed from the shares.
+        Column(
+            "difference_pct",
+            "Forskel i andel (pct.-point)",
+            (
+                "difference_pct",
+                f"{_Y30R21_SHARES}: forskel mellem forventet og faktisk andel (pct. point)",
+                "forskel mellem forventet og faktisk andel (pct. point)",
+                "forskel i andel (pct.-point)",
+                "forskel (pct.-point)",
+            ),
+            SIGNED,
+            required=False,
+        ),
         Column(
             "rank",
             "Placering på benchmarkranglisten",
             (
                 "rank",
-                "mgrpr21_6",
                 "placering på benchmarkranglisten",
                 "placering",
                 "benchmarkplacering",
@@ -660,7 +684,7 @@ BENCHMARK = Kind(
     keys=("area_code", "period", "benefit_group"),
     replace_scope=("area_code", "period"),
     # Not benefit_group: "Ydelsesgruppe" also heads activation extracts' group column.
-    signature=("expected_ftp", "actual_ftp", "expected_pct", "actual_pct", "difference_ftp", "rank"),
+    signature=("expected_ftp", "actual_ftp", "expected_pct", "actual_pct", "difference_ftp", "difference_pct", "rank"),
     # Whole and not negative are the count rules; a place on the ranking also starts at 1.
     rules=(Rule("rank < 1", "rank", "placeringen skal være 1 (bedst) eller derover"),),
 )
@@ -679,15 +703,22 @@ def header_map(kind: Kind, headers: list[str]) -> dict[int, str]:
             lookup.setdefault(alias, f"measure:{measure}")
     found: dict[int, str] = {}
     for i, header in enumerate(headers):
-        name = lookup.get(danish.normalise(header))
+        name = next((lookup[key] for key in _header_keys(header) if key in lookup), None)
         if name is not None:
             found[i] = name
     return found
 
 
+def _header_keys(header: str) -> tuple[str, ...]:
+    """How a header is looked up: as written, then, for jobindsats' "<group name>: <measure name>" (a measure of a
+    group that holds several, ../shared/jobindsats/README.md), by the measure's name alone."""
+    norm = danish.normalise(header)
+    group, sep, measure = norm.partition(": ")
+    return (norm, measure) if sep and group and measure else (norm,)
+
+
 def known_header(text: str) -> bool:
-    norm = danish.normalise(text)
-    return any(norm in kind_aliases for kind_aliases in _ALL_ALIASES)
+    return any(key in kind_aliases for key in _header_keys(text) for kind_aliases in _ALL_ALIASES)
 
 
 _ALL_ALIASES = [

@@ -12,7 +12,6 @@ import codecs
 import csv
 import errno
 import html
-import json
 import mmap
 import os
 import posixpath
@@ -28,6 +27,7 @@ from xml.etree import ElementTree
 import duckdb
 import pyarrow as pa
 
+from pipelines import readers_json
 from pipelines.errors import ExtractRejected, Problem
 from pipelines.kinds import known_header
 from pipelines.sql import temp_table_from_arrow
@@ -44,7 +44,7 @@ class StagedFile:
     """A file staged as temp table ``stg`` (columns c0 … cN, text) and what the reader learnt about it."""
 
     file_name: str
-    format: str  # csv, xlsx, json-v2, json-v3, parquet
+    format: str  # csv, xlsx, json-v2, json-v3, ndjson, parquet
     headers: list[str]
     row_offset: int  # reported row number = rowid + row_offset
     decimal: str  # comma, point or auto (per value: a comma means decimal comma)
@@ -137,7 +137,7 @@ def stage(con: duckdb.DuckDBPyConnection, file: FileLook, sheet: str | int | Non
         elif file.format == "xlsx":
             staged = _stage_xlsx(con, path, name, sheet)
         elif file.format == "json":
-            staged = _stage_arrow(con, name, *_read_json(path, name))
+            staged = _stage_arrow(con, name, *readers_json.read(path, name))
         else:
             staged = _stage_parquet(con, path, name)
     except OSError as exc:  # e.g. the file went away or a disk failed while it was read
@@ -673,86 +673,6 @@ def _cells_in(segment: bytes, prefix: bytes):
         elif formula and (saved is None or (saved == b"" and attrs.get(b"t") != b"str")):
             # An empty saved value of type "str" is a formula whose result is empty text: a value.
             yield ref, text, None
-
-
-# --- JSON (jobindsats API v2 and v3) -----------------------------------------------------------
-
-
-def _json_text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        # JSON numbers are written the way jobindsats writes decimals in text: with a comma.
-        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def parse_json_payload(payload, name: str) -> tuple[str, list[str], list[list[str | None]]]:
-    """(format, headers, rows) from a v2 or v3 reply; anything else is rejected saying what was expected."""
-    if isinstance(payload, list) and payload and isinstance(payload[0], dict) and "Variables" in payload[0]:
-        block = payload[0]
-        variables = block.get("Variables") or []
-        data = block.get("Data")
-        if not isinstance(data, list) or not all(isinstance(v, dict) for v in variables):
-            raise ExtractRejected.one(name, 'JSON i v2-form skal have "Variables" (liste) og "Data" (liste af rækker)')
-        headers = [str(v.get("Name") or v.get("Label") or "") for v in variables]
-        labels = [str(v.get("Label") or "") for v in variables]
-        # Prefer IDs; fall back to the label where the ID is not one we know.
-        headers = [
-            h if known_header(h) or not known_header(lab) else lab for h, lab in zip(headers, labels, strict=True)
-        ]
-        rows = data
-        fmt = "json-v2"
-    elif isinstance(payload, dict) and "columns" in payload and "rows" in payload:
-        cols = payload["columns"]
-        rows = payload["rows"]
-        if not isinstance(cols, list) or not isinstance(rows, list):
-            raise ExtractRejected.one(name, 'JSON i v3-form skal have "columns" (liste) og "rows" (liste af rækker)')
-        headers = []
-        for c in cols:
-            if isinstance(c, dict):
-                headers.append(str(c.get("name") or c.get("id") or c.get("label") or ""))
-            else:
-                headers.append(str(c))
-        fmt = "json-v3"
-    else:
-        raise ExtractRejected.one(
-            name,
-            "ukendt JSON-form: forventede jobindsats API v2 "
-            '([{"Variables": …, "Data": …}]) eller v3 ({"columns": …, "rows": …})',
-        )
-    out: list[list[str | None]] = []
-    for i, row in enumerate(rows, start=1):
-        if not isinstance(row, list) or len(row) != len(headers):
-            raise ExtractRejected.one(
-                name,
-                f"rækken skal være en liste med {len(headers)} værdier",
-                row=i,
-                value=_json_text(row)[:200] if row is not None else None,
-            )
-        out.append([_json_text(v) for v in row])
-    return fmt, headers, out
-
-
-def _read_json(path: Path, name: str) -> tuple[str, list[str], list[list[str | None]], int, str]:
-    raw = path.read_bytes()
-    try:
-        payload = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExtractRejected.one(name, f"ugyldig JSON: {exc}") from None
-    except RecursionError:
-        raise ExtractRejected.one(name, "ugyldig JSON: for dybt indlejret") from None
-    except ValueError:
-        # Python refuses to convert integers of more than 4,300 digits (a guard against slow conversions).
-        raise ExtractRejected.one(
-            name, "ugyldig JSON: et tal har over 4.300 cifre; intet udtræk har tal så store"
-        ) from None
-    fmt, headers, rows = parse_json_payload(payload, name)
-    return fmt, headers, rows, 1, "comma"
 
 
 def _stage_arrow(

@@ -44,6 +44,11 @@ create table if not exists refresh_runs (
     rows bigint,
     load_id integer,
     reason varchar,                    -- why it failed (Danish, never the key)
+    -- What jobindsats' catalogue said of the table when the run asked: its last update, its next expected
+    -- one (what "overdue" means) and the newest period of the type we load. NULL: not listed.
+    update_latest date,
+    update_next date,
+    period_last varchar,
     primary key (run_id, table_id)
 );
 
@@ -217,7 +222,8 @@ create table if not exists fact_benchmark (
     actual_pct double,
     difference_ftp double,
     rank bigint,                       -- place on the benchmark ranking, 1 = best
-    suppressed boolean not null
+    suppressed boolean not null,
+    difference_pct double              -- as jobindsats gives it (pct. points); NULL: actual_pct - expected_pct
 );
 
 -- Monthly visitation summed over gender, origin and benefit, kept per age band (under/over 30) and
@@ -310,7 +316,7 @@ create or replace view benchmark as
 select a.area_name as area, f.area_code, f.period, p.start_date, p.end_date,
        f.benefit_group, c.label as benefit_group_label, f.expected_ftp, f.actual_ftp,
        coalesce(f.difference_ftp, f.actual_ftp - f.expected_ftp) as difference_ftp,
-       f.actual_pct - f.expected_pct as difference_pct,
+       coalesce(f.difference_pct, f.actual_pct - f.expected_pct) as difference_pct,
        f.expected_pct, f.actual_pct, f.rank, f.suppressed, f.load_id, l.source
 from fact_benchmark f
 join areas a using (area_code)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import duckdb
-import pyarrow as pa
+if TYPE_CHECKING:  # annotations only: kinds.py (and so the API client) use quote() without loading DuckDB
+    import duckdb
+    import pyarrow as pa
 
 # Every committed write moves the master's data version on: a write session publishes a new snapshot
 # when the version differs from the published one (pipelines/snapshots.py). It also gets a random write id:

@@ -2,101 +2,40 @@
 
 from __future__ import annotations
 
-import csv
-import difflib
-import functools
 import hashlib
-import re
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from pipelines import aggregates, config, danish, visitation_lines
+from pipelines import aggregates, config, visitation_lines
 from pipelines.errors import PipelineError
 from pipelines.periods import FIRST_ERA
+
+# The reference data as the code reads it live in pipelines/reference.py (no DuckDB there, so the API client
+# can use them); they are named here too, where the warehouse's users have always found them.
+from pipelines.reference import (  # noqa: F401
+    EXTRA_AREA_ALIASES,
+    NATIONAL_CODE,
+    NATIONAL_NAME,
+    REGIONS,
+    UNKNOWN_AREA_CODE,
+    area_aliases,
+    area_key,
+    category_aliases,
+    clear_reference_cache,
+    closest,
+    loose_area_aliases,
+    match_area,
+    reference_tables,
+)
 from pipelines.sql import arrow_view, quote, transaction
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
-NATIONAL_CODE, NATIONAL_NAME = "000", "Hele landet"
-UNKNOWN_AREA_CODE = "999"
-# Danmarks Statistik's region codes.
-REGIONS = {
-    "Region Nordjylland": "1081",
-    "Region Midtjylland": "1082",
-    "Region Syddanmark": "1083",
-    "Region Hovedstaden": "1084",
-    "Region Sjælland": "1085",
-}
-# Spellings met in the wild that the official short names do not cover.
-EXTRA_AREA_ALIASES = {
-    "århus": "751",
-    "åbenrå": "580",
-    "vesthimmerland": "820",
-    "nordfyn": "480",
-    "københavns": "101",
-    "bornholms regionskommune": "400",
-    "bornholms": "400",
-    "danmark": NATIONAL_CODE,
-    "landet": NATIONAL_CODE,
-    "hele landet i alt": NATIONAL_CODE,
-    "i alt": NATIONAL_CODE,
-    "uoplyst område": UNKNOWN_AREA_CODE,
-    "uoplyst": UNKNOWN_AREA_CODE,
-}
-
 
 class WarehouseOutdated(PipelineError):
     """The file was built by an older schema."""
-
-
-# Area names as users write them, when no exact spelling matches: the Danish letters however spelt
-# (æ/ae/a, ø/oe/o, å/aa/a: København, Koebenhavn, Kobenhavn), a few other accents, hyphens as spaces,
-# apostrophes dropped ("Aarhus' Kommune"). "Kommune" is already gone (danish.normalise).
-_LOOSE_LETTERS = str.maketrans(
-    {"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "è": "e", "-": " ", "'": "", "’": ""}
-)
-_LOOSE_PAIRS = (("ae", "a"), ("oe", "o"), ("aa", "a"))
-
-
-def area_key(text) -> str:
-    """The loose form of an area name: Høje-Taastrup, Hoeje Taastrup and Hoje-Tastrup give the same key."""
-    key = danish.normalise(text).translate(_LOOSE_LETTERS)
-    for pair, single in _LOOSE_PAIRS:
-        key = key.replace(pair, single)
-    return re.sub(r"\s+", " ", key).strip()
-
-
-def loose_area_aliases(aliases: dict[str, str]) -> dict[str, str]:
-    """area_key -> code for every alias; a key that two areas would share is left out."""
-    out: dict[str, str] = {}
-    clashes = set()
-    for alias, code in aliases.items():
-        key = area_key(alias)
-        if out.setdefault(key, code) != code:
-            clashes.add(key)
-    return {key: code for key, code in out.items() if key not in clashes}
-
-
-def match_area(raw, aliases: dict[str, str], loose: dict[str, str]) -> str | None:
-    """The code of an area as users write it: an exact alias, else its loose form, also in the genitive
-    ("Københavns Kommune", "Frederiksbergs"). ``loose`` is loose_area_aliases(aliases)."""
-    code = aliases.get(danish.normalise(raw))
-    if code is not None:
-        return code
-    key = area_key(raw)
-    if key in loose:
-        return loose[key]
-    return loose.get(key[:-1]) if key.endswith("s") else None
-
-
-def closest(raw, choices: dict[str, str], key=None) -> str | None:
-    """The choice nearest to an unknown value, for "mente du …?"; ``choices`` maps each choice's key
-    (made with ``key``, danish.normalise by default) to what is shown. None when nothing is close."""
-    key = key or danish.normalise
-    near = difflib.get_close_matches(key(raw), list(choices), n=1, cutoff=0.8)
-    return choices[near[0]] if near else None
 
 
 def connect(
@@ -139,6 +78,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             _set_aside_visitation_by_measure(con)
             _ensure_code_types(con, tables)
             _upgrade_load_log(con)
+            _add_columns(con)
             con.execute(schema_sql())
             _move_visitation_to_lines(con)
             _insert_reference(con, version, tables)
@@ -244,6 +184,34 @@ def _move_visitation_to_lines(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("drop table visitation_by_measure_old")
 
 
+# Columns added to tables after a warehouse may have been built with them: (table, column, type), this list's own.
+_ADDED_COLUMNS = (
+    ("fact_benchmark", "difference_pct", "double"),
+    ("refresh_runs", "update_latest", "date"),
+    ("refresh_runs", "update_next", "date"),
+    ("refresh_runs", "period_last", "varchar"),
+)
+
+
+def _add_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """An existing table gets the columns added since it was made (inside a transaction): every one is empty
+    (NULL) for the rows already there, and last, where schema.sql places it too. A visitation measure added to
+    the kinds gets its value and replaced_by columns the same way (its bit is the next free one)."""
+    present = _base_tables(con)
+    measures = [(visitation_lines.TABLE, m, "double") for m in visitation_lines.MEASURE_BITS]
+    measures += [(visitation_lines.TABLE, f"{m}_replaced_by", "integer") for m in visitation_lines.MEASURE_BITS]
+    for table, column, type_ in (*_ADDED_COLUMNS, *sorted(measures, key=_measure_order)):
+        if table in present:
+            con.execute(f"alter table {table} add column if not exists {column} {type_}")
+
+
+def _measure_order(added: tuple[str, str, str]) -> tuple[int, int]:
+    """Each measure's value column, then its replaced_by, in bit order (as schema.sql has them)."""
+    column = added[1]
+    measure = column.removesuffix("_replaced_by")
+    return list(visitation_lines.MEASURE_BITS).index(measure), column != measure
+
+
 def _upgrade_load_log(con: duckdb.DuckDBPyConnection) -> None:
     """Loads logged with a bare SHA-256 hex digest get the ``algorithm:hex`` form (inside a transaction)."""
     columns = {
@@ -274,168 +242,6 @@ def reference_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with open(config.REFERENCE_DIR / name, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _none(text: str):
-    return text if text not in ("", None) else None
-
-
-def _bool(text: str):
-    return {"true": True, "false": False}.get(text) if text else None
-
-
-def _arrow(rows: list[dict], columns: list[str]) -> pa.Table:
-    return pa.table({c: [r[c] for r in rows] for c in columns})
-
-
-def reference_tables() -> dict[str, pa.Table]:
-    """The reference dimensions as Arrow tables, built from data/reference/."""
-    kommuner = _read_csv("kommuner.csv")
-    areas = [
-        dict(
-            area_code=NATIONAL_CODE,
-            area_name=NATIONAL_NAME,
-            area_type="land",
-            region=None,
-            jobindsats_name=NATIONAL_NAME,
-            population=sum(int(k["indbyggere"]) for k in kommuner),
-            sort_order=0,
-        )
-    ]
-    for i, (region, code) in enumerate(sorted(REGIONS.items(), key=lambda kv: kv[1]), start=1):
-        areas.append(
-            dict(
-                area_code=code,
-                area_name=region,
-                area_type="region",
-                region=region,
-                jobindsats_name=region,
-                population=sum(int(k["indbyggere"]) for k in kommuner if k["region"] == region),
-                sort_order=i,
-            )
-        )
-    for i, k in enumerate(kommuner, start=10):
-        areas.append(
-            dict(
-                area_code=k["kommunekode"],
-                area_name=k["kommune"],
-                area_type="kommune",
-                region=k["region"],
-                jobindsats_name=k["jobindsats_navn"],
-                population=int(k["indbyggere"]),
-                sort_order=i,
-            )
-        )
-    areas.append(
-        dict(
-            area_code=UNKNOWN_AREA_CODE,
-            area_name="Uoplyst område",
-            area_type="uoplyst",
-            region=None,
-            jobindsats_name="Uoplyst område",
-            population=None,
-            sort_order=999,
-        )
-    )
-
-    aliases: dict[str, str] = {}
-    for a in areas:
-        code = a["area_code"]
-        for alias in (a["area_name"], a["jobindsats_name"], code, code.zfill(4)):
-            aliases.setdefault(danish.normalise(alias), code)
-        if a["area_type"] == "region":
-            aliases.setdefault(danish.normalise(a["area_name"].removeprefix("Region ")), code)
-    for alias, code in EXTRA_AREA_ALIASES.items():
-        aliases.setdefault(danish.normalise(alias), code)
-
-    cats = _read_csv("categories.csv")
-    categories = [
-        dict(
-            dimension=c["dimension"],
-            code=c["code"],
-            label=c["label"],
-            valid_from=_none(c["valid_from"]),
-            valid_to=_none(c["valid_to"]),
-            sort_order=int(c["sort_order"]),
-            ready=_bool(c["ready"]),
-            special_needs=_bool(c["special_needs"]),
-            is_total=c["total"] == "true",
-            parent=_none(c["parent"]),
-        )
-        for c in cats
-    ]
-    vocab = [(c["dimension"], c["code"], c["label"], c["aliases"]) for c in cats]
-    guidance_areas = _read_csv("guidance_areas.csv")
-    vocab += [("guidance_area", g["guidance_area"], g["label"], g["aliases"]) for g in guidance_areas]
-    lines = _read_csv("investment_lines.csv")
-    vocab += [("investment_line", line["line"], line["label"], line["aliases"]) for line in lines]
-    cat_aliases: dict[tuple[str, str], str] = {}
-    for dim, code, label, extra in vocab:
-        for alias in [code, label, *[a for a in extra.split("|") if a]]:
-            cat_aliases.setdefault((dim, danish.normalise(alias)), code)
-
-    guidance = _read_csv("guidance.csv")
-    return {
-        "areas": _arrow(
-            areas, ["area_code", "area_name", "area_type", "region", "jobindsats_name", "population", "sort_order"]
-        ),
-        "area_aliases": pa.table({"alias": list(aliases), "area_code": list(aliases.values())}),
-        "categories": pa.table(
-            {
-                "dimension": [c["dimension"] for c in categories],
-                "code": [c["code"] for c in categories],
-                "label": [c["label"] for c in categories],
-                "valid_from": pa.array([c["valid_from"] for c in categories], pa.string()),
-                "valid_to": pa.array([c["valid_to"] for c in categories], pa.string()),
-                "sort_order": [c["sort_order"] for c in categories],
-                "ready": pa.array([c["ready"] for c in categories], pa.bool_()),
-                "special_needs": pa.array([c["special_needs"] for c in categories], pa.bool_()),
-                "is_total": [c["is_total"] for c in categories],
-                "parent": pa.array([c["parent"] for c in categories], pa.string()),
-            }
-        ),
-        "category_aliases": pa.table(
-            {
-                "dimension": [k[0] for k in cat_aliases],
-                "alias": [k[1] for k in cat_aliases],
-                "code": list(cat_aliases.values()),
-            }
-        ),
-        "guidance_areas": pa.table(
-            {
-                "guidance_area": [g["guidance_area"] for g in guidance_areas],
-                "label": [g["label"] for g in guidance_areas],
-                "sort_order": [int(g["sort_order"]) for g in guidance_areas],
-            }
-        ),
-        "guidance": pa.table(
-            {
-                "preset": [g["preset"] for g in guidance],
-                "guidance_area": [g["guidance_area"] for g in guidance],
-                "low": [float(g["low"]) for g in guidance],
-                "high": [float(g["high"]) for g in guidance],
-                "source": [g["source"] for g in guidance],
-                "valid_from": pa.array([_none(g["valid_from"]) for g in guidance], pa.string()),
-                "valid_to": pa.array([_none(g["valid_to"]) for g in guidance], pa.string()),
-            }
-        ),
-        "investment_lines": pa.table(
-            {
-                "line": [x["line"] for x in lines],
-                "label": [x["label"] for x in lines],
-                "role": [x["role"] for x in lines],
-                "sort_order": [int(x["sort_order"]) for x in lines],
-            }
-        ),
-        "series_breaks": pa.table(
-            {k: [r[k] for r in _read_csv("series_breaks.csv")] for k in ("break_date", "label", "description")}
-        ),
-    }
-
-
 # Reference tables are replaced wholesale; the names are fixed here, never taken from input.
 _REFERENCE_TABLES = (
     "areas",
@@ -459,28 +265,6 @@ def _insert_reference(
             con.execute(f"delete from {name}")
             con.execute(f"insert into {name} by name select * from ref_arrow")
     con.execute("insert or replace into meta values ('reference_version', ?)", [version or reference_version()])
-
-
-@functools.cache
-def _reference_cached() -> dict[str, pa.Table]:
-    return reference_tables()
-
-
-def clear_reference_cache() -> None:
-    """After data/reference/ changed in this process (tests of a new classification era)."""
-    _reference_cached.cache_clear()
-
-
-def area_aliases() -> dict[str, str]:
-    """alias -> area code from the reference data, for code that has no warehouse connection (the API client)."""
-    table = _reference_cached()["area_aliases"]
-    return dict(zip(table.column("alias").to_pylist(), table.column("area_code").to_pylist(), strict=True))
-
-
-def category_aliases() -> frozenset[tuple[str, str]]:
-    """(dimension, alias) pairs the reference data know, as the loader will map them."""
-    table = _reference_cached()["category_aliases"]
-    return frozenset(zip(table.column("dimension").to_pylist(), table.column("alias").to_pylist(), strict=True))
 
 
 def vocabulary(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ import streamlit as st
 
 import queries
 from pipelines.config import DEMO_SOURCE
-from presentation import export
+from presentation import export, freshness
 from presentation import formatting as fmt
 from presentation.memo import RecentlyUsed
 
@@ -52,8 +52,12 @@ def start(title: str) -> None:
     queries.pin_snapshot()  # first: every query of this run reads the same published snapshot
     st.session_state[REPORT_KEY] = []
     st.title(title)
-    if line := queries.live_data_status():
-        st.warning(fmt.plain(line), icon=":material/sync_problem:")
+    # Overdue is a matter of today's date as well as of the data: worded here, from the snapshot's rows.
+    if live := freshness.status(queries.jobindsats_freshness(), date.today()):
+        if live.late:
+            st.warning(fmt.plain(live.line), icon=":material/sync_problem:")
+        else:
+            st.caption(fmt.plain(live.line))
     if message := st.session_state.pop(FLASH_KEY, None):
         st.success(message, icon=":material/check_circle:")
 

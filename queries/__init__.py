@@ -199,17 +199,11 @@ def source_label(source: str | None) -> str | None:
     return uploads.LEGACY_SOURCES.get(source, source)
 
 
-def live_data_status() -> str | None:
-    """One Danish line when the data from jobindsats are not current, for every page; None when they are."""
-    return _live_data_status(date.today())  # overdue is a matter of the date as well as of the data
-
-
 @cached
-def _live_data_status(today: date) -> str | None:
-    from pipelines import jobindsats  # here, not above: requests and urllib3 only when a page asks
-
-    with cursor() as cur:
-        return jobindsats.live_status(cur, today)
+def jobindsats_freshness() -> list[dict]:
+    """Per table loaded from jobindsats' API: how far it reaches, what the newest refresh read of it in jobindsats'
+    catalogue (its last and next update), and how the last refresh run went (presentation/freshness.py words it)."""
+    return run("jobindsats_freshness", source=config.API_SOURCE).to_dicts()
 
 
 # --- Overblik ----------------------------------------------------------------------------------

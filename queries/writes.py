@@ -20,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from pipelines import config, jobindsats, loader, uploads, worker, writer
+from pipelines import config, jobindsats, loader, refresh, uploads, worker, writer
 from pipelines.errors import ExtractRejected
 from pipelines.writer import write_session
 from queries import cached, cursor, published
@@ -196,8 +196,8 @@ def jobindsats_catalogue() -> dict[str, str]:
     """The mapped tables the API lists, id -> Danish name (the catalogue changes rarely: cached an hour)."""
     mapped = jobindsats.mapping()
     with _client() as client:
-        listed = {t["table_id"]: t["table_name"] for t in client.tables()}
-    return {t: listed[t] for t in sorted(mapped) if t in listed}
+        listed = client.catalogue().tables()
+    return {t: listed[t][0].table_name for t in sorted(mapped) if t in listed}
 
 
 @st.cache_data(ttl=900, show_spinner="Henter tabellens perioder …")
@@ -223,4 +223,4 @@ def review_fetched(fetched: jobindsats.Fetched) -> uploads.Review:
 
 def commit_fetched(fetched: jobindsats.Fetched, user: str, progress=None) -> loader.LoadResult:
     with _session(progress) as con:
-        return jobindsats.load_fetched(con, fetched, user, progress)
+        return refresh.load_fetched(con, fetched, user, progress)

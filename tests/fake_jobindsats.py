@@ -1,23 +1,52 @@
-"""A jobindsats API v3 on 127.0.0.1 (pytest-httpserver) answering catalogue, metadata and data.
+"""A jobindsats API v3 on 127.0.0.1 (pytest-httpserver), built from the contract (../shared/jobindsats/README.md)
+and the real replies (tests/data/jobindsats/real/, an unchanged copy of ../shared/jobindsats/real/).
 
-It answers in the shapes public v3 clients see (see ../shared/domain.md): Danish column labels, JSON
-numbers with a decimal point, a UTF-8 byte-order mark, empty (``null``) and ``".."`` cells, and the
-errors: 401 for a wrong Bearer token, 404 for an unknown table, "Requested latest:N for type M, but
-only K periods are available", and scripted 429/503 replies. It also refuses any data request for more
-than ``max_rows`` rows, so a client that does not split its requests fails here.
+What is real, what is documented, and what is made up here because the contract is silent:
+- Real, served byte for byte: every data reply in real/ for exactly the request it answered (PROVENANCE.md says
+  which), and the 422 bodies ("Unknown hierarchies: ['_omrade']", "Unknown period type: M") where a request
+  makes the same mistake. y30r21's figures are the 2.352 real rows of the Randers file (saved from API v2 with
+  decimal commas; served as v3 carries numbers, as JSON numbers).
+- Documented shapes: the catalogue (subjects -> table_groups -> tables with update_freq, update_latest,
+  update_next, periods -> periodtypes -> period_last, mgroups), the metadata (periods -> values -> period_id;
+  dimensions -> hierarchies -> levels -> values with value_id paths; mgroups), the data reply (Periode, Område,
+  one column per dimension asked, one per measure; "<group name>: <measure name>" where a group holds several;
+  JSON numbers, null for a suppressed cell), ``hierarchy._nykom=*`` answering the 98 municipalities plus Hele
+  landet and Uoplyst område, a dimension not asked for answering its total without a column, 401 for a key sent
+  without "Bearer", 403 with an HTML page for a refused key, 422 ``{"code", "cause", "request_id"}``.
+- Made up (the contract is silent): member value ids ("/1/", "/2/" …, never our codes), the measure group ids
+  and names of y*a02 and y60c07 and of y30r21's groups' ids, the labels of y*a02's counts and of y60c07's
+  measures (the mapping's), the figures of y*a02 and y60c07, the update dates, the level ids, the 401 body (empty).
+A request in a form no real reply shows (a list of periods, several area ids, one measure by id, no period)
+gets 400 "not a documented request form": the fake makes no claim about how the live API answers it.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import socket
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug import Request, Response
 
 KEY = "SECRET-KEY-123"
+ROOT = Path(__file__).resolve().parent.parent
+REAL = Path(__file__).resolve().parent / "data" / "jobindsats" / "real"
+RANDERS = REAL / "randers_y30r21-api.9337652.ndjson.csv"
+# The sentence the contract quotes from the 403 page a refused key or path has come back with.
+FORBIDDEN_HTML = (
+    "<!DOCTYPE html><html><head><title>403 - Forbidden: Access is denied.</title></head><body>"
+    "<h2>403 - Forbidden: Access is denied.</h2>"
+    "<h3>You do not have permission to view this directory or page.</h3></body></html>"
+)
+BOM = b"\xef\xbb\xbf"
 
 
 def closed_port() -> int:
@@ -27,7 +56,25 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-BOM = b"\xef\xbb\xbf"
+# --- tables ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeDimension:
+    dimension_id: str
+    hierarchy_id: str
+    label: str  # its column's label in a data reply
+    values: list[tuple[str, str]]  # (value_id, value_name); "/" is the total
+
+
+@dataclass
+class FakeMeasure:
+    group_id: str
+    group_name: str
+    name: str
+
+
+Figures = Callable[[str, str, str], list | None]  # (area value id, period, value id of the data dimension) -> cells
 
 
 @dataclass
@@ -37,360 +84,493 @@ class FakeTable:
     subject: str
     period_type: str
     periods: list[str]
-    areas: list[tuple[str, str]]  # (value_id, value_name); "/" is Hele landet
-    dimension: tuple[str, str, list[tuple[str, str]]] | None  # (id, name, [(value_id, value_name)])
-    measures: list[tuple[str, str, str]]  # (group, measure_id, measure_name)
-    data: dict[tuple[str, str, str | None], list] = field(default_factory=dict)  # (area, period, value) -> values
-    # Labels the data reply uses where they differ from the metadata (releases drift).
-    reply_labels: dict[str, str] = field(default_factory=dict)
+    areas: list[tuple[str, str]]  # (value_id, value_name) of _nykom: Hele landet, the municipalities, Uoplyst område
+    dimensions: list[FakeDimension]  # besides _omrade; the first is the one with figures by value
+    measures: list[FakeMeasure]
+    figures: Figures
+    overrides: dict[tuple[str, str, str], list | None] = field(default_factory=dict)
+    update_freq: str = "M"
+    update_latest: date | None = None
+    update_next: date | None = None
+
+    def cells(self, area: str, period: str, value: str) -> list | None:
+        key = (area, period, value)
+        return self.overrides[key] if key in self.overrides else self.figures(area, period, value)
+
+    def labels(self) -> list[str]:
+        """Each measure's column label: its name, or "<group name>: <name>" where its group holds several."""
+        sizes = {}
+        for m in self.measures:
+            sizes[m.group_id] = sizes.get(m.group_id, 0) + 1
+        return [m.name if sizes[m.group_id] == 1 else f"{m.group_name}: {m.name}" for m in self.measures]
+
+    def area_id(self, name: str) -> str:
+        return next(v for v, n in self.areas if n == name)
 
     def metadata(self) -> dict:
-        dims = [
-            {
-                "dimension_id": "_omrade",
-                "dimension_name": "Område",
-                "hierarchies": [
+        def hierarchy(hierarchy_id: str, values, member_level: str) -> dict:
+            return {
+                "hierarchy_id": hierarchy_id,
+                "levels": [
+                    {"level_id": "total", "values": [{"value_id": v, "value_name": n} for v, n in values if v == "/"]},
                     {
-                        "hierarchy_id": "_nykom",
-                        "hierarchy_name": "Kommuner",
-                        "levels": [
-                            {
-                                "level": 1,
-                                "values": [{"value_id": v, "value_name": n} for v, n in self.areas if v == "/"],
-                            },
-                            {
-                                "level": 2,
-                                "values": [{"value_id": v, "value_name": n} for v, n in self.areas if v != "/"],
-                            },
-                        ],
-                    }
+                        "level_id": member_level,
+                        "values": [{"value_id": v, "value_name": n} for v, n in values if v != "/"],
+                    },
                 ],
             }
+
+        dims = [{"dimension_id": "_omrade", "hierarchies": [hierarchy("_nykom", self.areas, "kom")]}]
+        dims += [
+            {"dimension_id": d.dimension_id, "hierarchies": [hierarchy(d.hierarchy_id, d.values, d.dimension_id[1:])]}
+            for d in self.dimensions
         ]
-        if self.dimension:
-            dim_id, dim_name, values = self.dimension
-            dims.append(
-                {
-                    "dimension_id": dim_id,
-                    "dimension_name": dim_name,
-                    "hierarchies": [
-                        {
-                            "hierarchy_id": dim_id,
-                            "levels": [{"level": 1, "values": [{"value_id": v, "value_name": n} for v, n in values]}],
-                        }
-                    ],
-                }
-            )
-        groups: dict[str, list] = {}
-        for group, mid, name in self.measures:
-            groups.setdefault(group, []).append({"measure_id": mid, "measure_name": name})
+        groups = {m.group_id: m.group_name for m in self.measures}
+        return {
+            "periods": [{"periodtype_id": self.period_type, "values": [{"period_id": p} for p in self.periods]}],
+            "dimensions": dims,
+            "mgroups": [{"mgroup_id": g, "mgroup_name": n} for g, n in groups.items()],
+        }
+
+    def catalogue_entry(self, periods_as_list: bool = False) -> dict:
+        periods = {"periodtypes": [{"periodtype_id": self.period_type, "period_last": self.periods[-1]}]}
         return {
             "table_id": self.table_id,
             "table_name": self.name,
-            "periods": [{"periodtype_id": self.period_type, "period_ids": list(self.periods)}],
-            "dimensions": dims,
-            "measuregroups": [{"mgroup_id": g, "measures": ms} for g, ms in groups.items()],
+            "link_infopage": f"https://www.jobindsats.dk/information/{self.table_id}",
+            "link_tablepage": f"https://www.jobindsats.dk/databank/{self.table_id}",
+            "update_freq": self.update_freq,
+            "update_latest": self.update_latest.isoformat() if self.update_latest else None,
+            "update_next": self.update_next.isoformat() if self.update_next else None,
+            "periods": [periods] if periods_as_list else periods,
+            "mgroups": [
+                {"mgroup_id": g, "mgroup_name": n} for g, n in {m.group_id: m.group_name for m in self.measures}.items()
+            ],
         }
 
 
+# --- the server ----------------------------------------------------------------------------------------------
+
+
+def _real_requests() -> dict[tuple[str, frozenset], Path]:
+    """(path, query) -> the real reply that answered it, from PROVENANCE.md."""
+    out = {}
+    for line in (REAL / "PROVENANCE.md").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"\| (v3data_\S+\.json) \|.*?GET (/v3/data/\S+?) →", line)
+        if m:
+            url = urlsplit(m.group(2))
+            out[(url.path, frozenset(parse_qsl(url.query, keep_blank_values=True)))] = REAL / m.group(1)
+    return out
+
+
+def _real_error(cause: str) -> bytes | None:
+    """The real 422 body with this cause, unchanged, where one was saved."""
+    for path in REAL.glob("v3error_422_*.json"):
+        if json.loads(path.read_text(encoding="utf-8"))["cause"] == cause:
+            return path.read_bytes()
+    return None
+
+
+class Undocumented(Exception):
+    """A request in a form no real reply shows."""
+
+
 class FakeJobindsats:
-    def __init__(self, server, key: str = KEY, max_rows: int = 10_000):
+    def __init__(self, server, key: str = KEY):
         self.server = server
         self.key = key
-        self.max_rows = max_rows
         self.tables: dict[str, FakeTable] = {}
+        self.real = _real_requests()
         self.scripted: list[tuple[str, Response]] = []  # (path prefix, reply) served once, in order
-        self.data_requests: list[dict] = []
-        self.fail_data_call: int | None = None  # the n-th data request (1-based) answers 500 for good
+        self.data_requests: list[list[tuple[str, str]]] = []  # each data request's parameters, in order
+        self.fail_data_call: int | None = None  # from the n-th data request (1-based) on, answer 500
         self.delay: float = 0.0
+        self.bom = False  # a UTF-8 byte-order mark before JSON replies (the contract: accept one)
+        self.catalogue_periods_as_list = False  # the catalogue's periods as a list of objects (nesting not settled)
+        # Hierarchies the data endpoint does not know although the metadata lists them (y25i14 rejects _nykom).
+        self.refused_hierarchies: set[str] = set()
         server.expect_request(re.compile(r"^/v3/.*")).respond_with_handler(self.handle)
 
     @property
     def base_url(self) -> str:
         return self.server.url_for("/v3")
 
-    def add(self, table: FakeTable) -> FakeTable:
-        self.tables[table.table_id] = table
-        return table
+    def add(self, *tables: FakeTable) -> FakeJobindsats:
+        for table in tables:
+            self.tables[table.table_id] = table
+        return self
 
-    def script(self, path_prefix: str, status: int, body: str = "", headers: dict | None = None) -> None:
+    def script(self, path_prefix: str, status: int, body: str | bytes = "", headers=None, content_type=None) -> None:
         self.scripted.append(
-            (path_prefix, Response(body, status=status, headers=headers or {}, content_type="application/json"))
+            (
+                path_prefix,
+                Response(body, status=status, headers=headers or {}, content_type=content_type or "application/json"),
+            )
         )
-
-    # -- the server ---------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
         if self.delay:
             time.sleep(self.delay)
-        if request.headers.get("Authorization") != f"Bearer {self.key}":
-            return self._json({"message": "Unauthorized"}, 401, bom=False)
-        if request.args.get("format") not in ("json", "csv"):
-            return self._json({"message": "format=json or format=csv is required"}, 400, bom=False)
+        auth = request.headers.get("Authorization", "")
+        if auth != f"Bearer {self.key}":
+            # A key sent the v2 way (no "Bearer") gets 401; a refused key, a 403 HTML page.
+            if not auth.startswith("Bearer "):
+                return Response(b"", status=401, content_type="text/plain")
+            return Response(FORBIDDEN_HTML, status=403, content_type="text/html")
         for i, (prefix, reply) in enumerate(self.scripted):
             if request.path.startswith(prefix):
                 del self.scripted[i]
                 return reply
-        path = request.path.removeprefix("/v3")
-        if path == "/subjects":
+        try:
+            return self._answer(request)
+        except Undocumented as exc:
+            return Response(f"fake: not a documented request form: {exc}", status=400, content_type="text/plain")
+
+    def _answer(self, request: Request) -> Response:
+        args = list(request.args.items(multi=True))
+        if ("format", "json") not in args:
+            raise Undocumented("format=json is on every documented call")
+        path = request.path
+        if path == "/v3/tables":
             return self._json(self._catalogue())
-        if path == "/tables":
-            return self._json(self._catalogue())
-        if m := re.fullmatch(r"/table/(\w+)", path):
+        if m := re.fullmatch(r"/v3/table/(\w+)", path):
             table = self.tables.get(m.group(1))
-            return self._json(table.metadata()) if table else self._not_found(m.group(1))
-        if m := re.fullmatch(r"/data/(\w+)", path):
+            return self._json(table.metadata()) if table else Response(b"", status=404)
+        if m := re.fullmatch(r"/v3/data/(\w+)", path):
+            real = self.real.get((path, frozenset(args)))
+            if real is not None:
+                return Response(real.read_bytes(), status=200, content_type="application/json")
             table = self.tables.get(m.group(1))
             if table is None:
-                return self._not_found(m.group(1))
-            self.data_requests.append(dict(request.args))
+                return Response(b"", status=404)
+            self.data_requests.append([a for a in args if a[0] != "format"])
             if self.fail_data_call is not None and len(self.data_requests) >= self.fail_data_call:
-                return self._json({"message": "Internal Server Error"}, 500, bom=False)
-            return self._data(table, request.args)
-        return self._json({"message": "Not Found"}, 404, bom=False)
+                return Response(b"", status=500)
+            return self._data(table, [a for a in args if a[0] != "format"])
+        return Response(b"", status=404)
 
-    def _json(self, payload, status: int = 200, bom: bool = True) -> Response:
+    def _json(self, payload, status: int = 200) -> Response:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        return Response((BOM if bom else b"") + body, status=status, content_type="application/json; charset=utf-8")
+        return Response((BOM if self.bom else b"") + body, status=status, content_type="application/json")
 
-    def _not_found(self, table_id: str) -> Response:
-        return self._json({"message": f"Table '{table_id}' was not found"}, 404, bom=False)
+    def _error(self, cause: str) -> Response:
+        body = _real_error(cause) or json.dumps(
+            {"code": 422, "cause": cause, "request_id": str(uuid.uuid4())}, separators=(",", ":")
+        ).encode("utf-8")
+        return Response(body, status=422, content_type="application/json")
 
     def _catalogue(self) -> list[dict]:
         subjects: dict[str, list] = {}
         for t in self.tables.values():
-            subjects.setdefault(t.subject, []).append({"table_id": t.table_id, "table_name": t.name})
+            subjects.setdefault(t.subject, []).append(t.catalogue_entry(self.catalogue_periods_as_list))
         return [
-            {"subject_id": i, "subject_name": s, "table_groups": [{"table_group_name": s, "tables": tables}]}
-            for i, (s, tables) in enumerate(subjects.items(), start=1)
+            {"subject_name": s, "table_groups": [{"table_group_name": s, "tables": tables}]}
+            for s, tables in subjects.items()
         ]
 
-    @staticmethod
-    def _periods(table: FakeTable, args) -> list[str] | str:
-        """The periods asked for, or the API's message why they cannot be had."""
-        periods_arg = args.get(f"period.{table.period_type}")
-        if periods_arg is None:
-            return f"period.{table.period_type} is required"
-        if m := re.fullmatch(r"latest:(\d+)", periods_arg):
-            n = int(m.group(1))
-            if n > len(table.periods):
-                return (
-                    f"Requested latest:{n} for type {table.period_type}, but only {len(table.periods)} periods "
-                    "are available"
-                )
-            return table.periods[-n:]
-        periods = periods_arg.split(",")
-        unknown = [p for p in periods if p not in table.periods]
-        return f"Unknown period {unknown[0]}" if unknown else periods
+    # -- data -------------------------------------------------------------------------------------------
 
-    def _data(self, table: FakeTable, args) -> Response:
-        periods = self._periods(table, args)
-        if isinstance(periods, str):
-            return self._json({"message": periods}, 400, bom=False)
-        area_arg = args.get("hierarchy._nykom", "/")
-        area_ids = (
-            [v for v, _ in table.areas if v != "/"]
-            if area_arg == "*"
-            else ["/"]
-            if area_arg == "/"
-            else area_arg.split(",")
-        )
-        names = dict(table.areas)
-        if any(a not in names for a in area_ids):
-            return self._json({"message": f"Unknown value in hierarchy._nykom: {area_arg}"}, 400, bom=False)
-        values: list[tuple[str, str] | None] = [None]
-        if table.dimension:
-            dim_id, _, dim_values = table.dimension
-            arg = args.get(f"hierarchy.{dim_id}", "/")
-            values = list(dim_values) if arg == "*" else [v for v in dim_values if v[0] == arg]
-        measures = self._measures(table, args)
-        rows = []
-        for a in area_ids:
-            for p in periods:
-                for v in values:
-                    key = (a, p, v[0] if v else None)
-                    if key not in table.data:
-                        continue
-                    cells = table.data[key]
-                    row = [names[a], p] + ([v[1]] if v else [])
-                    row += [cells[i] for i in measures]
-                    rows.append(row)
-        if len(rows) > self.max_rows:
-            return self._json(
-                {
-                    "message": f"The request returns {len(rows)} rows; at most {self.max_rows} "
-                    "are allowed. Narrow it down."
-                },
-                400,
-                bom=False,
+    def _data(self, table: FakeTable, args: list[tuple[str, str]]) -> Response:
+        params = dict(args)
+        if len(params) != len(args):
+            raise Undocumented("a parameter given twice")
+        if [(k, v) for k, v in args if k.startswith("mgroup.")] != [("mgroup.*", "*")]:
+            raise Undocumented("measures are asked as mgroup.*=*")
+        periods = [(k, v) for k, v in args if k.startswith("period.")]
+        if len(periods) != 1 or not re.fullmatch(r"latest:\d+", periods[0][1]):
+            raise Undocumented("one period.<type>=latest:N")
+        ptype, n = periods[0][0].removeprefix("period."), int(periods[0][1].removeprefix("latest:"))
+        if ptype != table.period_type:
+            return self._error(f"Unknown period type: {ptype}")
+        if n > len(table.periods):
+            return self._error(
+                f"Requested latest:{n} for type {ptype}, but only {len(table.periods)} periods are available."
             )
-        columns = [table.reply_labels.get("Område", "Område"), "Periode"]
-        if table.dimension:
-            columns.append(table.reply_labels.get(table.dimension[1], table.dimension[1]))
-        columns += [table.reply_labels.get(table.measures[i][2], table.measures[i][2]) for i in measures]
-        return self._json({"columns": columns, "rows": rows})
+        asked = [(k.removeprefix("hierarchy."), v) for k, v in args if k.startswith("hierarchy.")]
+        known = {"_nykom": table.areas} | {d.hierarchy_id: d.values for d in table.dimensions}
+        unknown = [h for h, _ in asked if h not in known or h in self.refused_hierarchies]
+        if unknown:
+            return self._error(f"Unknown hierarchies: {unknown!r}")
+        chosen = {h: self._values(known[h], v) for h, v in asked}
+        return self._json(self._rows(table, table.periods[-n:], chosen, [h for h, _ in asked if h != "_nykom"]))
 
-    def _measures(self, table: FakeTable, args) -> list[int]:
-        wanted: list[int] = []
-        for name, value in args.items():
-            if not name.startswith("mgroup."):
-                continue
-            group = name.removeprefix("mgroup.")
-            for i, (g, mid, _) in enumerate(table.measures):
-                if (group == "*" or g == group) and (value == "*" or mid in value.split(",")):
-                    wanted.append(i)
-        return sorted(set(wanted))
+    @staticmethod
+    def _values(values: list[tuple[str, str]], wanted: str) -> list[tuple[str, str]]:
+        if wanted == "*":
+            return list(values)
+        if "," in wanted:
+            raise Undocumented("several value ids in one hierarchy parameter")
+        return [v for v in values if v[0] == wanted]
+
+    def _rows(self, table: FakeTable, periods, chosen: dict, dims: list[str]) -> dict:
+        areas = chosen.get("_nykom", [("/", "Hele landet")])
+        main = table.dimensions[0].hierarchy_id if table.dimensions else None
+        columns = ["Periode", "Område"]
+        columns += [next(d.label for d in table.dimensions if d.hierarchy_id == h) for h in dims]
+        columns += table.labels()
+        combos: list[list[tuple[str, str]]] = [[]]
+        for h in dims:  # every other dimension has figures for its total only
+            values = chosen[h] if h == main else [v for v in chosen[h] if v[0] == "/"]
+            combos = [c + [v] for c in combos for v in values]
+        rows = []
+        for period in periods:
+            for area_id, area_name in areas:
+                for combo in combos:
+                    by = dict(zip(dims, combo, strict=True))
+                    value = by.get(main, ("/", ""))[0] if main else "/"
+                    cells = table.cells(area_id, period, value)
+                    if cells is not None:
+                        rows.append([period, area_name, *(v[1] for v in combo), *cells])
+        return {"columns": columns, "rows": rows}
 
 
-# --- the tables, in the shapes of the real ones -------------------------------------------------
+# --- the mapped tables --------------------------------------------------------------------------------------
 
-VISKAT = [
-    ("/", "Visitationskategori i alt"),
-    ("1", "Jobparat"),
-    ("2", "Aktivitetsparat"),
-    ("3", "Uddannelsesparat"),
-    ("4", "Åbenlys uddannelsesparat"),
-    ("9", "Uoplyst visitationskategori"),
-]
-AREAS = [
-    ("/", "Hele landet"),
-    ("101", "København"),
-    ("751", "Aarhus Kommune"),
-    ("461", "Odense Kommune"),
-    ("860", "Hjørring Kommune"),
-]
+with open(ROOT / "data" / "reference" / "kommuner.csv", encoding="utf-8") as _fh:
+    KOMMUNER = [(r["kommunekode"], r["jobindsats_navn"], int(r["indbyggere"])) for r in csv.DictReader(_fh)]
+# _nykom's values: the total, the municipalities, and Uoplyst område. The member ids are paths of our making
+# (the contract: "/" is the total, members look like "/2/"); nothing may take them for municipality codes.
+AREAS = [("/", "Hele landet")] + [(f"/{i}/", name) for i, (_, name, _) in enumerate(KOMMUNER, start=1)]
+AREAS.append((f"/{len(KOMMUNER) + 1}/", "Uoplyst område"))
+POPULATION = {f"/{i}/": people for i, (_, _, people) in enumerate(KOMMUNER, start=1)}
+CODE_OF = {f"/{i}/": code for i, (code, _, _) in enumerate(KOMMUNER, start=1)}
+UNKNOWN_AREA = AREAS[-1][0]
 
 
-def months(first_year: int, first_month: int, n: int) -> list[str]:
-    out, y, m = [], first_year, first_month
-    for _ in range(n):
+def area_value(name: str) -> str:
+    return next(v for v, n in AREAS if n == name)
+
+
+def months(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:])
+    out = []
+    while f"{y}M{m:02d}" <= last:
         out.append(f"{y}M{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
 
 
-def y60a02(periods: list[str] | None = None) -> FakeTable:
-    """Kontanthjælp from 1 July 2025 by visitation category: persons, full-time persons, pct."""
-    periods = periods or months(2025, 7, 14)  # 2025M07 … 2026M08
-    t = FakeTable(
+def _dates() -> tuple[date, date]:
+    """The catalogue's last and next update, around today: a current table that is not yet due."""
+    today = date.today()
+    return today - timedelta(days=20), today + timedelta(days=10)
+
+
+VISKAT_1INT = [
+    ("/", "Visitationskategori i alt"),
+    ("/1/", "Jobparat"),
+    ("/2/", "Aktivitetsparat"),
+    ("/3/", "Uddannelsesparat"),
+    ("/4/", "Åbenlys uddannelsesparat"),
+    ("/5/", "Uoplyst visitationskategori"),
+]
+SHARES = {"/1/": 0.28, "/2/": 0.52, "/3/": 0.11, "/4/": 0.06, "/5/": 0.0004}
+
+
+def a02_measures(code: str) -> list[FakeMeasure]:
+    """y*a02's measures: the two shares the contract names (both brought by mgroup.*=*), and the two counts under
+    the labels the mapping expects (not shown by a saved reply). Group ids and names are made up."""
+    return [
+        FakeMeasure(f"mgrp{code}_1", "Antal personer", "Antal personer"),
+        FakeMeasure(f"mgrp{code}_2", "Antal fuldtidspersoner", "Antal fuldtidspersoner"),
+        FakeMeasure(
+            f"mgrp{code}_3", "Fuldtidspersoner i pct. af arbejdsstyrken", "Fuldtidspersoner i pct. af arbejdsstyrken"
+        ),
+        FakeMeasure(
+            f"mgrp{code}_4", "Fuldtidspersoner i pct. af befolkningen", "Fuldtidspersoner i pct. af befolkningen"
+        ),
+    ]
+
+
+def _persons(area: str, period: str, value: str, shares: dict[str, float], periods: list[str]) -> float | None:
+    """Made-up recipients: a share of the area's population, drifting by month; Hele landet is the sum of the
+    municipalities and Uoplyst område (whose few are suppressed)."""
+    if area == "/":
+        parts = [_persons(a, period, value, shares, periods) for a in POPULATION] + [
+            _persons(UNKNOWN_AREA, period, value, shares, periods)
+        ]
+        return float(sum(p for p in parts if p is not None))
+    if value == "/":
+        parts = [_persons(area, period, v, shares, periods) for v in shares]
+        return float(sum(p for p in parts if p is not None))
+    i = periods.index(period)
+    people = POPULATION.get(area, 1500)
+    count = round(people * 0.025 * shares[value] * (1 + 0.002 * i))
+    return None if count < 5 else float(count)
+
+
+def visitation_figures(shares: dict[str, float], periods: list[str]) -> Figures:
+    def figures(area: str, period: str, value: str) -> list | None:
+        if period not in periods:
+            return None
+        persons = _persons(area, period, value, shares, periods)
+        if persons is None:
+            return [None, None, None, None]  # suppressed: null, never ".."
+        people = sum(POPULATION.values()) if area == "/" else POPULATION.get(area, 1500)
+        ftp = round(persons * 0.92, 1)
+        return [int(persons), ftp, round(100 * ftp / (people * 0.52), 1), round(100 * ftp / (people * 0.64), 1)]
+
+    return figures
+
+
+def y60a02() -> FakeTable:
+    """Kontanthjælp in the system from 1 July 2025 by visitation category; months from 2021M08 (the contract)."""
+    periods = months("2021M08", "2026M10")
+    latest, upcoming = _dates()
+    return FakeTable(
         "y60a02",
-        "Kontanthjælp (fra 1. juli 2025) efter visitationskategori",
+        "Kontanthjælp (nyt system fra 1. juli 2025) efter visitationskategori",
         "Kontanthjælp",
         "M",
         periods,
         list(AREAS),
-        ("_viskat_1int", "Visitationskategori", list(VISKAT)),
-        [
-            ("mgrpa02", "mgrpa02_1", "Antal personer"),
-            ("mgrpa02", "mgrpa02_3", "Antal fuldtidspersoner"),
-            ("mgrpa02", "mgrpa02_4b", "Fuldtidspersoner i pct. af befolkningen16-66 år"),
-        ],
+        [FakeDimension("_viskat_1int", "_viskat_1int", "Visitationskategori", list(VISKAT_1INT))],
+        a02_measures("a02"),
+        visitation_figures(SHARES, periods),
+        update_latest=latest,
+        update_next=upcoming,
     )
-    for a, _ in AREAS:
-        for i, p in enumerate(periods):
-            base = {"/": 90000, "101": 12000, "751": 6000, "461": 4000, "860": 1200}[a] + 10 * i
-            t.data[(a, p, "1")] = [base // 4, round(base / 4 * 0.9, 1), 2.8]
-            t.data[(a, p, "2")] = [base // 2, round(base / 2 * 0.95, 1), 5.6]
-            t.data[(a, p, "3")] = [base // 8, None, ".."]  # suppressed: missing, never zero
-    return t
-
-
-def y60c07(periods: list[str] | None = None) -> FakeTable:
-    periods = periods or months(2025, 7, 14)
-    t = FakeTable(
-        "y60c07",
-        "Aktiveringsgrad for kontanthjælpsmodtagere",
-        "Aktivering",
-        "M",
-        periods,
-        AREAS,
-        None,
-        [
-            ("mgrpc07", "mgrpc07_1", "Aktiveringsgrad (pct.)"),
-            ("mgrpc07", "mgrpc07_2", "Andel berørt af aktivering (pct.)"),
-        ],
-    )
-    for a, _ in AREAS:
-        for i, p in enumerate(periods):
-            t.data[(a, p, None)] = [round(30 + i * 0.1, 1), 44.2 if a != "101" else None]
-    return t
 
 
 def y36a02() -> FakeTable:
-    """Kontanthjælp before the reform, asked for with every measure (mgroup.*=*)."""
-    periods = months(2024, 1, 6)
-    values = [("/", "Visitationskategori i alt"), ("10", "Jobparat"), ("11", "Aktivitetsparat")]
-    t = FakeTable(
+    """Kontanthjælp before the reform; no next update (made up: the table ended with the reform)."""
+    periods = months("2024M01", "2025M06")
+    values = [("/", "Visitationskategori i alt"), ("/1/", "Jobparat"), ("/2/", "Aktivitetsparat")]
+    return FakeTable(
         "y36a02",
-        "Kontanthjælp efter visitationskategori (før 1. juli 2025)",
+        "Kontanthjælp (før 1. juli 2025) efter visitationskategori",
         "Kontanthjælp",
         "M",
         periods,
-        AREAS,
-        ("_viskat_1kth", "Visitationskategori", values),
-        [("mgrpa02", "mgrpa02_1", "Antal personer"), ("mgrpa02", "mgrpa02_3", "Antal fuldtidspersoner")],
+        list(AREAS),
+        [FakeDimension("_viskat_1kth", "_viskat_1kth", "Visitationskategori", values)],
+        a02_measures("a02"),
+        visitation_figures({"/1/": 0.3, "/2/": 0.7}, periods),
+        update_latest=date(2025, 8, 1),
     )
-    for p in periods:
-        t.data[("860", p, "10")] = [212, 200.5]
-        t.data[("860", p, "11")] = [666, 640.0]
-    return t
 
 
 def y38a02() -> FakeTable:
-    periods = months(2024, 1, 6)
+    periods = months("2024M01", "2025M06")
     values = [
         ("/", "Visitationskategori i alt"),
-        ("20", "Uddannelsesparat"),
-        ("21", "Åbenlyst uddannelsesparat"),
-        ("22", "Aktivitetsparat"),
+        ("/1/", "Uddannelsesparat"),
+        ("/2/", "Åbenlyst uddannelsesparat"),
+        ("/3/", "Aktivitetsparat"),
     ]
-    t = FakeTable(
+    return FakeTable(
         "y38a02",
-        "Uddannelseshjælp efter visitationskategori (før 1. juli 2025)",
+        "Uddannelseshjælp (før 1. juli 2025) efter visitationskategori",
         "Uddannelseshjælp",
         "M",
         periods,
-        AREAS,
-        ("_viskat_2udh", "Visitationskategori", values),
-        [("mgrpa02", "mgrpa02_1", "Antal personer")],
+        list(AREAS),
+        [FakeDimension("_viskat_2udh", "_viskat_2udh", "Visitationskategori", values)],
+        a02_measures("a02"),
+        visitation_figures({"/1/": 0.45, "/2/": 0.1, "/3/": 0.45}, periods),
+        update_latest=date(2025, 8, 1),
     )
-    for p in periods:
-        t.data[("860", p, "20")] = [296]
-        t.data[("860", p, "21")] = [None]
-        t.data[("860", p, "22")] = [264]
-    return t
 
 
+def _totals_only(dimension_id: str, label: str, total: str, members: list[str]) -> FakeDimension:
+    return FakeDimension(
+        dimension_id, dimension_id, label, [("/", total)] + [(f"/{i}/", m) for i, m in enumerate(members, start=1)]
+    )
+
+
+def y60c07() -> FakeTable:
+    """Aktiveringsgrad og andel aktiveringsberørte, with the dimensions the contract lists; the whole table is one
+    group, so no dimension is asked for. Measure group ids from the domain brief; their names made up."""
+    periods = months("2025M07", "2026M10")
+    latest, upcoming = _dates()
+
+    def figures(area: str, period: str, value: str) -> list | None:
+        if period not in periods or value != "/" or area == UNKNOWN_AREA:
+            return None
+        i = periods.index(period)
+        code = int(CODE_OF.get(area, "0"))
+        return [round(25 + code % 17 + 0.1 * i, 1), round(38 + code % 11, 1) if code != 101 else None]
+
+    return FakeTable(
+        "y60c07",
+        "Aktiveringsgrad og andel aktiveringsberørte",
+        "Kontanthjælp",
+        "M",
+        periods,
+        list(AREAS),
+        [
+            _totals_only("_kon", "Køn", "Køn i alt", ["Mænd", "Kvinder"]),
+            _totals_only("_alder5i30", "Alder", "Alder i alt", ["Under 30 år", "30 år og derover"]),
+            _totals_only("_oprinda", "Herkomst", "Herkomst i alt", ["Dansk oprindelse", "Indvandrere"]),
+            _totals_only("_viskat_1int", "Visitationskategori", "Visitationskategori i alt", ["Jobparat"]),
+            _totals_only("_kth_sats", "Sats", "Sats i alt", ["Grundsats"]),
+        ],
+        [
+            FakeMeasure("mgrpc07_1", "Aktiveringsgrad", "Aktiveringsgrad"),
+            FakeMeasure("mgrpc07_2", "Andel aktiveringsberørte", "Andel aktiveringsberørte"),
+        ],
+        figures,
+        update_latest=latest,
+        update_next=upcoming,
+    )
+
+
+Y30R21_COUNTS = "Forventet og faktisk antal fuldtidspersoner på offentlig forsørgelse"
+Y30R21_SHARES = "Forventet og faktisk andel fuldtidspersoner på offentlig forsørgelse"
 BENEFIT_GROUPS = [
     ("/", "Ydelsesgrupper i alt"),
-    ("1", "A-dagpenge mv."),
-    ("2", "Kontanthjælp mv."),
-    ("3", "Sygedagpenge mv."),
+    ("/1/", "A-dagpenge mv."),
+    ("/2/", "Sygedagpenge mv."),
+    ("/3/", "Kontanthjælp mv."),
 ]
 
 
+def randers_rows() -> list[dict]:
+    """The real y30r21 file: one JSON object per line."""
+    return [json.loads(line) for line in RANDERS.read_text(encoding="utf-8").splitlines()]
+
+
+def _number(text):
+    """A v2 cell as v3 carries it: numbers as JSON numbers ("9,08" -> 9.08)."""
+    return float(text.replace(",", ".")) if isinstance(text, str) else text
+
+
 def y30r21() -> FakeTable:
-    """The ministry's benchmark: expected and actual full-time persons, shares and the rank, QMAT periods."""
-    periods = ["2025QMAT01", "2025QMAT02", "2025QMAT03", "2025QMAT04", "2026QMAT01", "2026QMAT02"]
-    t = FakeTable(
+    """The ministry's benchmark with the real Randers figures (98 municipalities, 2020QMAT02–2022QMAT04, even
+    quarters), the contract's dimension, groups and labels. Hele landet and Uoplyst område have no figures."""
+    rows = randers_rows()
+    periods = sorted({r["Periode"] for r in rows})
+    group_ids = {name: v for v, name in BENEFIT_GROUPS}
+    data = {
+        (area_value(r["Area"]), r["Periode"], group_ids[r["Ydelsesgrupper"]]): [
+            _number(v) for v in list(r.values())[3:]
+        ]
+        for r in rows
+    }
+    latest, upcoming = _dates()
+    return FakeTable(
         "y30r21",
-        "Benchmark: fuldtidspersoner på offentlig forsørgelse, forventet og faktisk",
-        "Benchmark",
+        "Benchmark: forventet og faktisk antal fuldtidspersoner på offentlig forsørgelse",
+        "Benchmarking",
         "QMAT",
         periods,
         list(AREAS),
-        ("_ygrpr21", "Ydelsesgrupper", list(BENEFIT_GROUPS)),
+        [FakeDimension("_ygrp_y30r21", "_ygrp_y30r21", "Ydelsesgrupper", list(BENEFIT_GROUPS))],
         [
-            ("mgrpr21", "mgrpr21_1", "Forventet antal fuldtidspersoner"),
-            ("mgrpr21", "mgrpr21_2", "Faktisk antal fuldtidspersoner"),
-            ("mgrpr21", "mgrpr21_3", "Forskel (fuldtidspersoner)"),
-            ("mgrpr21", "mgrpr21_4", "Forventet andel (pct.)"),
-            ("mgrpr21", "mgrpr21_5", "Faktisk andel (pct.)"),
-            ("mgrpr21", "mgrpr21_6", "Placering på benchmarkranglisten"),
+            FakeMeasure("mgrpr21_1", Y30R21_COUNTS, "Forventet antal"),
+            FakeMeasure("mgrpr21_1", Y30R21_COUNTS, "Faktisk antal"),
+            FakeMeasure("mgrpr21_1", Y30R21_COUNTS, "Forskel mellem forventet og faktisk antal"),
+            FakeMeasure("mgrpr21_2", Y30R21_SHARES, "Forventet andel (pct.)"),
+            FakeMeasure("mgrpr21_2", Y30R21_SHARES, "Faktisk andel (pct.)"),
+            FakeMeasure("mgrpr21_2", Y30R21_SHARES, "Forskel mellem forventet og faktisk andel (pct. point)"),
+            FakeMeasure("mgrpr21_3", "Placering på benchmarkranglisten", "Placering på benchmarkranglisten"),
         ],
+        lambda area, period, value: data.get((area, period, value)),
+        update_freq="Q",
+        update_latest=latest,
+        update_next=upcoming,
     )
-    for i, p in enumerate(periods):
-        t.data[("751", p, "/")] = [30120.5, 29870.0 - i, 29870.0 - i - 30120.5, 14.2, 14.1, 31 - i]
-        t.data[("751", p, "2")] = [7012.0, 7300.5, 288.5, 3.3, 3.4, 70]
-        t.data[("860", p, "/")] = [6010.0, 5900.0, -110.0, 16.8, 16.5, 12]
-    return t
+
+
+def mapped_tables() -> list[FakeTable]:
+    return [y60a02(), y36a02(), y38a02(), y60c07(), y30r21()]

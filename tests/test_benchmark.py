@@ -45,22 +45,32 @@ def test_the_kind_and_its_canonical_columns():
         "expected_pct",
         "actual_pct",
         "difference_ftp",
+        "difference_pct",
         "rank",
     ]
     assert BENCHMARK.keys == ("area_code", "period", "benefit_group")
     assert BENCHMARK.replace_scope == ("area_code", "period")
     for col in BENCHMARK.columns:
         assert col.name in col.aliases
-    assert {"ydelsesgruppe", "ydelsesgrupper", "_ygrpr21"} <= set(BENCHMARK.column("benefit_group").aliases)
-    assert [c.name for c in BENCHMARK.columns if not c.required] == ["difference_ftp", "rank"]
+    assert {"ydelsesgruppe", "ydelsesgrupper", "_ygrp_y30r21"} <= set(BENCHMARK.column("benefit_group").aliases)
+    assert [c.name for c in BENCHMARK.columns if not c.required] == ["difference_ftp", "difference_pct", "rank"]
 
 
 @pytest.mark.parametrize(
     "headers",
     [
         HEADER.strip().split(";"),
-        ["area", "period", "_ygrpr21", "expected_ftp", "actual_ftp", "expected_pct", "actual_pct"],  # API form
-        ["area", "period", "_ygrpr21", "mgrpr21_1", "mgrpr21_2", "mgrpr21_3", "mgrpr21_4", "mgrpr21_5", "mgrpr21_6"],
+        ["area", "period", "_ygrp_y30r21", "expected_ftp", "actual_ftp", "expected_pct", "actual_pct"],  # a fetch's
+        # The real labels (../shared/jobindsats/README.md): a group's name before each of its measures.
+        [
+            "Area",
+            "Periode",
+            "Ydelsesgrupper",
+            "Forventet og faktisk antal fuldtidspersoner på offentlig forsørgelse: Forventet antal",
+            "Forventet og faktisk antal fuldtidspersoner på offentlig forsørgelse: Faktisk antal",
+            "Forventet og faktisk andel fuldtidspersoner på offentlig forsørgelse: Forventet andel (pct.)",
+            "Placering på benchmarkranglisten",
+        ],
         ["Kommune", "Periode", "Ydelsesgrupper", "Forventet", "Faktisk"],
     ],
 )

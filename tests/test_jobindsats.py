@@ -1,54 +1,73 @@
-"""The jobindsats API v3 client against a local v3 server, through the real loader into a real DuckDB file.
+"""The jobindsats API v3 client against the fake v3 server (tests/fake_jobindsats.py: real replies and the
+contract's shapes), through the real loader into a real DuckDB file, checked through the views.
 
-No test reaches the internet: every client gets a 127.0.0.1 base URL, and the default base URL is
-pointed at a closed local port in case one is forgotten.
+No test reaches the internet: every client gets a 127.0.0.1 base URL, and the default base URL is pointed at a
+closed local port in case one is forgotten.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import traceback
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import fake_jobindsats as fj
 import pytest
 from tests.helpers import state
 
-from pipelines import config, integrity, jobindsats, loader, warehouse
-from pipelines.jobindsats import BadKey, Client, JobindsatsError, NetworkError, NotFound, UnexpectedReply
-from pipelines.kinds import KINDS, header_map
+from pipelines import config, danish, integrity, loader, refresh, warehouse
+from pipelines.jobindsats import (
+    BadKey,
+    Client,
+    JobindsatsError,
+    MappingMismatch,
+    NetworkError,
+    NotFound,
+    Refused,
+    UnexpectedReply,
+    UnknownCategories,
+    fetch,
+    mapping,
+    model,
+    probe,
+    replies,
+)
+from pipelines.jobindsats.mapped_tables import MappedMeasure, TableMapping
+from presentation import freshness
+from queries import QUERY_DIR
 
 KEY = fj.KEY
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+MEASURES = ("persons", "full_time_persons", "full_time_pct", "full_time_pct_population")
+BENCHMARK_COLUMNS = (
+    "expected_ftp",
+    "actual_ftp",
+    "difference_ftp",
+    "expected_pct",
+    "actual_pct",
+    "difference_pct",
+    "rank",
+)
 
 
 @pytest.fixture(autouse=True)
-def offline(monkeypatch):
+def offline(monkeypatch, tmp_path):
     # A client built without base_url must not reach api.jobindsats.dk, nor a real key leak into a test.
-    monkeypatch.setenv("JOBINDSATS_API_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("JOBINDSATS_API_URL", f"http://127.0.0.1:{fj.closed_port()}")
     monkeypatch.delenv("JOBINDSATS_API_KEY", raising=False)
+    monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))  # saved replies beside it
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture
 def api(httpserver_ipv4) -> fj.FakeJobindsats:
-    fake = fj.FakeJobindsats(httpserver_ipv4)
-    for table in (fj.y60a02(), fj.y60c07(), fj.y36a02(), fj.y38a02(), fj.y30r21()):
-        fake.add(table)
-    return fake
+    return fj.FakeJobindsats(httpserver_ipv4).add(*fj.mapped_tables())
 
 
 def client_for(fake, **kwargs) -> Client:
@@ -56,170 +75,380 @@ def client_for(fake, **kwargs) -> Client:
     return Client(base_url=fake.base_url, key=KEY, **kwargs)
 
 
-def visitation(con, area="Aarhus", period="2026M08"):
-    return con.execute(
-        "select category, measure, value, suppressed from visitation where area = ? and period = ? "
-        "order by category, measure",
-        [area, period],
-    ).fetchall()
+def code_of(value_id: str) -> str:
+    return {"/": "000", fj.UNKNOWN_AREA: "999"}.get(value_id) or fj.CODE_OF[value_id]
 
 
-# --- fetch: the figures served are the figures loaded ---------------------------------------------
+def served_visitation(con, table: fj.FakeTable, areas: list[str], periods: list[str]) -> set[tuple]:
+    """What the fake served, as the visitation view should have it: (area code, period, category, measure, value)."""
+    categories = warehouse.vocabulary(con, "category")
+    out = set()
+    for area in areas:
+        for period in periods:
+            for value_id, name in table.dimensions[0].values:
+                cells = table.cells(area, period, value_id)
+                for measure, value in zip(MEASURES, cells or [], strict=False):
+                    code = categories[danish.normalise(name)]
+                    out.add((code_of(area), period, code, measure, None if value is None else float(value)))
+    return out
 
 
-def test_fetch_y60a02_loads_exactly_what_was_served(con, api):
-    result = jobindsats.fetch_to_warehouse(
-        "y60a02", ["Aarhus", "101"], "latest:2", con=con, client=client_for(api), loaded_by="ana"
+def loaded_visitation(con) -> set[tuple]:
+    return set(con.execute("select area_code, period, category, measure, value from visitation").fetchall())
+
+
+def randers(areas: set[str] | None = None, periods: set[str] | None = None) -> set[tuple]:
+    """The real y30r21 rows, as the benchmark view should have them: (area, period, group label, 7 figures)."""
+    out = set()
+    for r in fj.randers_rows():
+        if (areas is None or r["Area"] in areas) and (periods is None or r["Periode"] in periods):
+            figures = [fj._number(v) for v in list(r.values())[3:]]
+            out.add((r["Area"], r["Periode"], r["Ydelsesgrupper"], *(float(v) for v in figures)))
+    return out
+
+
+def loaded_benchmark(con) -> set[tuple]:
+    return set(
+        con.execute(
+            f"select area, period, benefit_group_label, {', '.join(BENCHMARK_COLUMNS)} from benchmark"
+        ).fetchall()
     )
-    assert result.kind == "visitation"
-    # Aarhus came as "Aarhus Kommune"; København was asked for by its code. 2.8 is a JSON decimal,
-    # null and ".." are suppressed: missing, never zero.
-    assert visitation(con) == [
-        ("aktivitetsparat", "full_time_pct", 5.6, False),
-        ("aktivitetsparat", "full_time_persons", 2911.8, False),
-        ("aktivitetsparat", "persons", 3065.0, False),
-        ("jobparat", "full_time_pct", 2.8, False),
-        ("jobparat", "full_time_persons", 1379.2, False),
-        ("jobparat", "persons", 1532.0, False),
-        ("uddannelsesparat", "full_time_pct", None, True),
-        ("uddannelsesparat", "full_time_persons", None, True),
-        ("uddannelsesparat", "persons", 766.0, False),
+
+
+# --- the real replies, read as documented ---------------------------------------------------------------
+
+
+def test_every_real_data_reply_is_served_unchanged_and_read_as_documented(api):
+    client = client_for(api)
+    assert len(api.real) == 13
+    for (path, query), file in api.real.items():
+        params = {k: v for k, v in query if k != "format"}
+        reply = client.data(path.rsplit("/", 1)[1], params)
+        saved = json.loads(file.read_text(encoding="utf-8"))
+        assert reply.columns == saved["columns"] and reply.rows == saved["rows"], file.name
+        assert reply.columns[:2] == ["Periode", "Område"]
+        assert client.exchanges[-1].body == file.read_bytes()  # byte for byte
+
+
+def test_the_real_422_bodies_are_the_documented_error():
+    for file in sorted(fj.REAL.glob("v3error_422_*.json")):
+        reply = model.ErrorReply.model_validate_json(file.read_bytes())
+        assert reply.code == 422 and reply.cause and reply.request_id
+
+
+def test_group_prefixed_labels_of_a_real_reply_are_matched_with_or_without_the_group():
+    columns = json.loads((fj.REAL / "v3data_y01h01_sanctions_total.78da65f.json").read_text(encoding="utf-8"))[
+        "columns"
     ]
-    assert con.execute("select distinct area, benefit from visitation order by 1").fetchall() == [
-        ("Aarhus", "kontanthjaelp"),
-        ("København", "kontanthjaelp"),
+    spec = TableMapping(
+        "y01h01",
+        "activation",
+        "Q",
+        (),
+        (
+            MappedMeasure("persons", "Antal sanktioner i alt", None),
+            MappedMeasure("activated", "Karantæne (selvforskyldt ledighed)", None),  # the group is not named
+            MappedMeasure("activation_rate", "Antal sanktioner fordelt på type:Andre  (arbejdskrav)", None),
+        ),
+    )
+    found, missing = replies.measure_positions(spec, None, columns, 3)
+    assert missing == []
+    assert {columns[p]: m for p, m in found.items()} == {
+        "Antal sanktioner i alt": "persons",
+        "Antal sanktioner fordelt på type: Karantæne (selvforskyldt ledighed)": "activated",
+        "Antal sanktioner fordelt på type: Andre (arbejdskrav)": "activation_rate",
+    }
+
+
+def test_the_test_data_are_the_shared_real_replies():
+    shared = ROOT.parent / "shared" / "jobindsats" / "real"
+    if not shared.is_dir():
+        pytest.skip("../shared/jobindsats/real is not beside this checkout")
+    assert sorted(p.name for p in shared.iterdir()) == sorted(p.name for p in fj.REAL.iterdir())
+    for p in shared.iterdir():
+        assert p.read_bytes() == (fj.REAL / p.name).read_bytes(), p.name
+
+
+# --- catalogue and metadata ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("periods_as_list", [False, True])
+def test_catalogue_and_metadata_as_documented(api, periods_as_list):
+    api.catalogue_periods_as_list = periods_as_list  # how the catalogue nests periodtypes is not settled
+    client = client_for(api)
+    tables = client.catalogue().tables()
+    assert set(tables) == {"y60a02", "y36a02", "y38a02", "y60c07", "y30r21"}
+    entry, subject, _ = tables["y30r21"]
+    assert subject == "Benchmarking" and entry.period_last("QMAT") == "2022QMAT04"
+    assert entry.update_next == date.today() + timedelta(days=10)
+    assert tables["y36a02"][0].update_next is None
+    meta = client.table("y60a02")
+    assert meta.periods["M"][0] == "2021M08" and meta.newest() == "2026M10"
+    area = meta.area_hierarchy()
+    assert area.hierarchy_id == "_nykom" and len(area.values) == 100
+    assert [v.value_name for v in meta.hierarchy_of("_viskat_1int").values][:2] == [
+        "Visitationskategori i alt",
+        "Jobparat",
     ]
-    assert con.execute("select distinct period from visitation order by 1").fetchall() == [("2026M07",), ("2026M08",)]
+    assert client.table("y30r21").period_type() == "QMAT"
+    assert client.table("y30r21").mgroups["mgrpr21_3"] == "Placering på benchmarkranglisten"
+
+
+def test_metadata_without_a_documented_key_names_it_and_where_the_replies_are(api, tmp_path):
+    meta = api.tables["y60a02"].metadata()
+    del meta["mgroups"]
+    meta["periods"][0]["period_ids"] = [v["period_id"] for v in meta["periods"][0].pop("values")]  # the old guess
+    api.script("/v3/table", 200, json.dumps(meta))
+    with pytest.raises(UnexpectedReply) as info:
+        client_for(api).table("y60a02")
+    message = str(info.value)
+    assert "nøglen 'values' mangler i periods[0]" in message and "nøglen 'mgroups' mangler øverst i svaret" in message
+    folder = Path(message.split("er gemt (uden nøgle) i ")[1].split(":")[0])
+    assert folder.parent == tmp_path / "jobindsats-svar"
+    saved = sorted(p.name for p in folder.iterdir())
+    assert saved == ["01-table-y60a02.json", "forespørgsler.txt"]
+    assert json.loads((folder / saved[0]).read_text(encoding="utf-8")) == meta
+    assert KEY not in "".join(p.read_text(encoding="utf-8") for p in folder.iterdir())
+
+
+def test_a_catalogue_of_another_shape_is_refused_in_one_place(api):
+    api.script("/v3/tables", 200, json.dumps([{"subject_name": "x", "table_groups": [{"tables": [{"table_id": 1}]}]}]))
+    with pytest.raises(UnexpectedReply) as info:
+        client_for(api).catalogue()
+    message = str(info.value)
+    assert "nøglen 'table_group_name' mangler i [0].table_groups[0]" in message
+    assert "[0].table_groups[0].tables[0].table_id: forventede tekst, fik 1" in message
+
+
+# --- fetch: the figures served are the figures loaded ---------------------------------------------------------
+
+
+def test_one_area_lands_exactly_the_figures_served(con, api):
+    result = refresh.fetch_to_warehouse(
+        "y60a02", "Aarhus", "latest:2", con=con, client=client_for(api), loaded_by="ana"
+    )
+    table = api.tables["y60a02"]
+    aarhus = table.area_id("Aarhus")
+    expected = served_visitation(con, table, [aarhus], ["2026M09", "2026M10"])
+    assert loaded_visitation(con) == expected and len(expected) == 2 * 6 * 4
+    assert result.kind == "visitation" and result.rows == 48
+    # Suppressed is missing, never zero; both shares are kept, as two measures.
+    assert con.execute(
+        "select value, suppressed from visitation where category = 'uoplyst' and measure = 'persons' "
+        "and period = '2026M10'"
+    ).fetchall() == [(None, True)]
+    assert con.execute("select distinct benefit from visitation").fetchall() == [("kontanthjaelp",)]
     ((source, table_id, version, query, by, period_to),) = con.execute(
         "select source, table_id, api_version, query, loaded_by, period_to from loads"
     ).fetchall()
-    assert (source, table_id, version, by, period_to) == ("jobindsats API", "y60a02", "v3", "ana", "2026M08")
+    assert (source, table_id, version, by, period_to) == ("jobindsats API", "y60a02", "v3", "ana", "2026M10")
     assert query == (
-        f"GET {api.base_url}/data/y60a02?format=json&mgroup.mgrpa02=mgrpa02_1,mgrpa02_3,mgrpa02_4b"
-        "&hierarchy._viskat_1int=*&period.M=2026M07,2026M08&hierarchy._nykom=751,101"
+        f"GET {api.base_url}/data/y60a02?format=json&mgroup.*=*&period.M=latest:2&hierarchy._nykom={aarhus}"
+        "&hierarchy._viskat_1int=*"
     )
-    assert KEY not in query
     assert integrity.check(con) == []
 
 
-def test_every_request_is_v3_with_bearer_and_format(con, api):
-    jobindsats.fetch_to_warehouse("y60c07", "*", "2026M01-2026M03", con=con, client=client_for(api))
-    log = api.server.log
-    assert log and all(req.path.startswith("/v3/") for req, _ in log)
-    assert all(req.headers["Authorization"] == f"Bearer {KEY}" for req, _ in log)
-    assert all(req.args["format"] == "json" for req, _ in log)
-    rows = con.execute(
-        "select area, period, activation_rate, touched_share from activation where period = '2026M03' order by area"
-    ).fetchall()
-    # "All areas" is every municipality ("*") and the country ("/"), which every page compares with.
-    assert rows == [
-        ("Aarhus", "2026M03", 30.8, 44.2),
-        ("Hele landet", "2026M03", 30.8, 44.2),
-        ("Hjørring", "2026M03", 30.8, 44.2),
-        ("København", "2026M03", 30.8, None),
-        ("Odense", "2026M03", 30.8, 44.2),
-    ]
-
-
-def test_relabelled_columns_still_load_through_metadata_ids(con, api):
-    # The reply spells two labels differently from the metadata (a space, double spaces, case).
-    api.tables["y60a02"].reply_labels = {
-        "Fuldtidspersoner i pct. af befolkningen16-66 år": "Fuldtidspersoner i pct. af befolkningen 16-66 år",
-        "Antal fuldtidspersoner": "antal  Fuldtidspersoner",
-    }
-    jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2026M08", con=con, client=client_for(api))
-    assert ("jobparat", "full_time_pct", 2.8, False) in visitation(con)
-    assert ("jobparat", "full_time_persons", 1379.2, False) in visitation(con)
-
-
-def test_value_ids_map_to_our_codes_before_labels(con, api, tmp_path, monkeypatch):
-    # A category relabelled by jobindsats still loads when its value_id is in the reference mapping.
-    api.tables["y60a02"].dimension[2][1] = ("1", "Jobparate borgere (ny betegnelse)")
-    values = tmp_path / "jobindsats_values.csv"
-    values.write_text("dimension_id,value_id,code,note\n_viskat_1int,1,jobparat,test\n", encoding="utf-8")
-    monkeypatch.setattr(jobindsats, "VALUES_PATH", values)
-    jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2026M08", con=con, client=client_for(api))
-    assert ("jobparat", "persons", 1532.0, False) in visitation(con)
-
-
-def test_old_tables_and_all_measures(con, api):
-    jobindsats.fetch_to_warehouse("y36a02", "Hjørring", "latest:1", con=con, client=client_for(api))
-    jobindsats.fetch_to_warehouse("y38a02", "860", "2024M06", con=con, client=client_for(api))
-    assert "mgroup.*" in api.data_requests[0] and api.data_requests[0]["mgroup.*"] == "*"
-    rows = con.execute(
-        "select benefit, category, measure, value from visitation where period = '2024M06' "
-        "order by benefit, category, measure"
-    ).fetchall()
-    assert rows == [
-        ("kontanthjaelp", "aktivitetsparat", "full_time_persons", 640.0),
-        ("kontanthjaelp", "aktivitetsparat", "persons", 666.0),
-        ("kontanthjaelp", "jobparat", "full_time_persons", 200.5),
-        ("kontanthjaelp", "jobparat", "persons", 212.0),
-        ("uddannelseshjaelp", "aabenlyst_uddannelsesparat", "persons", None),
-        ("uddannelseshjaelp", "aktivitetsparat", "persons", 264.0),
-        ("uddannelseshjaelp", "uddannelsesparat", "persons", 296.0),
-    ]
-
-
-def test_benchmark_table_y30r21(con, api):
-    result = jobindsats.fetch_to_warehouse(
-        "y30r21", ["Aarhus", "Hjørring"], "latest:2", con=con, client=client_for(api)
+def test_several_areas_land_exactly_the_real_benchmark_figures(con, api):
+    wanted = {"København", "Aarhus", "Randers"}
+    refresh.fetch_to_warehouse(
+        "y30r21", ["København", "Århus Kommune", "730"], "2021QMAT04-2022QMAT04", con=con, client=client_for(api)
     )
-    assert result.kind == "benchmark"
-    assert api.data_requests[0]["period.QMAT"] == "2026QMAT01,2026QMAT02"
-    rows = con.execute(
-        "select area, period, benefit_group, expected_ftp, actual_ftp, difference_ftp, expected_pct, "
-        "actual_pct, rank from benchmark where period = '2026QMAT02' order by area, benefit_group"
+    periods = {"2021QMAT04", "2022QMAT02", "2022QMAT04"}
+    assert loaded_benchmark(con) == randers(wanted, periods) and len(randers(wanted, periods)) == 36
+    # One request per area, each for the newest periods down to the oldest wanted; the newer ones are dropped.
+    assert [dict(r)["hierarchy._nykom"] for r in api.data_requests] == [
+        fj.area_value(a) for a in ("København", "Aarhus", "Randers")
+    ]
+    assert {dict(r)["period.QMAT"] for r in api.data_requests} == {"latest:3"}
+
+
+def test_all_98_municipalities_land_all_2352_real_rows(con, api):
+    refresh.fetch_to_warehouse("y30r21", "*", "latest:6", con=con, client=client_for(api))
+    assert loaded_benchmark(con) == randers() and len(randers()) == 2352
+    assert api.data_requests == [
+        [("mgroup.*", "*"), ("period.QMAT", "latest:6"), ("hierarchy._nykom", "*"), ("hierarchy._ygrp_y30r21", "*")]
+    ]
+    rank = con.execute(
+        "select rank from benchmark where area = 'København' and period = '2022QMAT02' and benefit_group = 'i_alt'"
     ).fetchall()
-    assert rows == [
-        ("Aarhus", "2026QMAT02", "i_alt", 30120.5, 29865.0, -255.5, 14.2, 14.1, 26),
-        ("Aarhus", "2026QMAT02", "kontanthjaelp", 7012.0, 7300.5, 288.5, 3.3, 3.4, 70),
-        ("Hjørring", "2026QMAT02", "i_alt", 6010.0, 5900.0, -110.0, 16.8, 16.5, 12),
+    assert rank == [(46,)]
+
+
+def test_all_areas_keep_hele_landet_and_uoplyst_omraade_once(con, api):
+    refresh.fetch_to_warehouse("y60a02", "*", "latest:1", con=con, client=client_for(api))
+    table = api.tables["y60a02"]
+    assert loaded_visitation(con) == served_visitation(con, table, [v for v, _ in fj.AREAS], ["2026M10"])
+    areas = con.execute("select area_code, count(*) from visitation group by all").fetchall()
+    assert len(areas) == 100 and {n for _, n in areas} == {24}  # each area once: 6 categories × 4 measures
+    assert {"000", "999"} <= {a for a, _ in areas}
+    assert [dict(r)["hierarchy._nykom"] for r in api.data_requests] == ["*"]  # never "/" beside "*"
+
+
+def test_y60c07_measures_found_by_their_groups_and_old_tables_by_their_benefit(con, api):
+    client = client_for(api)
+    refresh.fetch_to_warehouse("y60c07", ["Aarhus", "København"], "2026M09", con=con, client=client)
+    assert con.execute(
+        "select area, period, activation_rate, touched_share from activation order by area"
+    ).fetchall() == [("Aarhus", "2026M09", 29.4, 41.0), ("København", "2026M09", 42.4, None)]  # fake's made-up figures
+    assert all(not any(k.startswith("hierarchy._k") for k, _ in r) for r in api.data_requests)  # no dimension asked
+    refresh.fetch_to_warehouse("y36a02", "Hjørring", "latest:1", con=con, client=client)
+    refresh.fetch_to_warehouse("y38a02", "860", "2025M06", con=con, client=client)
+    hjoerring = fj.area_value("Hjørring")
+    both = served_visitation(con, api.tables["y36a02"], [hjoerring], ["2025M06"])
+    both |= served_visitation(con, api.tables["y38a02"], [hjoerring], ["2025M06"])
+    assert loaded_visitation(con) - {r for r in loaded_visitation(con) if r[1] == "2026M09"} == both
+    # No column holds the benefit: the category's dimension id tells it (y36a02 kontanthjælp, y38a02 uddannelseshjælp).
+    assert con.execute(
+        "select distinct benefit, category from visitation where period = '2025M06' order by 1, 2"
+    ).fetchall() == [
+        ("kontanthjaelp", "aktivitetsparat"),
+        ("kontanthjaelp", "i_alt"),
+        ("kontanthjaelp", "jobparat"),
+        ("uddannelseshjaelp", "aabenlyst_uddannelsesparat"),
+        ("uddannelseshjaelp", "aktivitetsparat"),
+        ("uddannelseshjaelp", "i_alt"),
+        ("uddannelseshjaelp", "uddannelsesparat"),
     ]
 
 
-def test_large_requests_are_split_and_assembled(con, api):
-    api.max_rows = 40  # the server refuses more; one period for all areas and categories is 12 rows
-    client = client_for(api, max_cells=100)
-    fetched = jobindsats.fetch(client, "y60a02", "*", "latest:12")
-    assert len(api.data_requests) > 1
-    asked = [(r["hierarchy._nykom"], p) for r in api.data_requests for p in r["period.M"].split(",")]
-    periods = jobindsats.resolve_periods(client.table("y60a02"), "latest:12")
-    assert sorted(asked) == sorted((a, p) for a in ("*", "/") for p in periods)  # each period once per part
-    result = jobindsats.load_fetched(con, fetched)
-    assert result.rows == 5 * 12 * 3 * 3  # areas (with Hele landet) × periods × categories × measures
-    assert con.execute("select count(distinct period), count(distinct area) from visitation").fetchall() == [(12, 5)]
-    assert len(con.execute("select query from loads").fetchall()[0][0].splitlines()) == len(api.data_requests)
+def test_relabelled_measures_still_load(con, api):
+    table = api.tables["y60a02"]
+    table.measures[3].name = "fuldtidspersoner i pct.  af Befolkningen"  # spacing and case drift
+    for m in table.measures[2:]:
+        m.group_id, m.group_name = "mgrpa02_3", "Andele"  # one group holds both shares now: "Andele: …"
+    refresh.fetch_to_warehouse("y60a02", "Aarhus", "2026M10", con=con, client=client_for(api))
+    aarhus = table.area_id("Aarhus")
+    assert loaded_visitation(con) == served_visitation(con, table, [aarhus], ["2026M10"])
 
 
-def test_areas_are_split_when_one_period_is_too_much(api):
-    client = client_for(api, max_cells=9)  # one area × 3 categories × 3 measures
-    p = jobindsats.plan(client, "y60a02", "*", "2026M08")
-    assert [part["hierarchy._nykom"] for part in p.parts] == ["101", "751", "461", "860", "/"]
+def test_value_ids_map_to_our_codes_before_labels(tmp_path, monkeypatch, api):
+    reference = tmp_path / "reference"
+    shutil.copytree(config.REFERENCE_DIR, reference)
+    (reference / "jobindsats_values.csv").write_text(
+        "dimension_id,value_id,code,note\n_viskat_1int,/1/,jobparat,test\n", encoding="utf-8"
+    )
+    monkeypatch.setattr(config, "REFERENCE_DIR", reference)
+    api.tables["y60a02"].dimensions[0].values[1] = ("/1/", "Jobparate borgere (ny betegnelse)")
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        refresh.fetch_to_warehouse("y60a02", "Aarhus", "2026M10", con=con, client=client_for(api))
+        served = api.tables["y60a02"].cells(api.tables["y60a02"].area_id("Aarhus"), "2026M10", "/1/")[0]
+        assert ("jobparat", float(served)) in con.execute(
+            "select category, value from visitation where measure = 'persons'"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_large_requests_are_split_by_areas(con, api):
+    client = client_for(api, max_cells=50)  # all areas at once would be 100 × 2 periods × 2 measures
+    fetched = fetch(client, "y60c07", "*", "latest:2")
+    assert [dict(r)["hierarchy._nykom"] for r in api.data_requests] == [v for v, _ in fj.AREAS]
+    result = refresh.load_fetched(con, fetched)
+    assert result.rows == 99 * 2  # Uoplyst område has no figures here
+    assert len(con.execute("select query from loads").fetchall()[0][0].splitlines()) == 100
 
 
 def test_a_failed_part_loads_none_of_the_others(con, api):
     before = state(con)
     api.fail_data_call = 3
-    with pytest.raises(NetworkError):
-        jobindsats.fetch_to_warehouse(
-            "y60a02", "*", "latest:12", con=con, client=client_for(api, max_cells=100, retries=1)
+    with pytest.raises(NetworkError, match="serveren svarede 500"):
+        refresh.fetch_to_warehouse(
+            "y60a02", ["Aarhus", "Odense", "Randers"], "latest:2", con=con, client=client_for(api, retries=1)
         )
-    assert len(api.data_requests) >= 3
     assert state(con) == before
 
 
-# --- errors: plain Danish, nothing written -----------------------------------------------------------
+# --- errors: plain Danish, what to do, nothing written ------------------------------------------------------------
+
+
+def test_422_unknown_hierarchy_names_it_and_the_tables_hierarchies(con, api):
+    api.refused_hierarchies = {"_nykom"}  # as y25i14 refused _nykom: the real body, unchanged
+    before = state(con)
+    with pytest.raises(Refused) as info:
+        refresh.fetch_to_warehouse("y60a02", "Aarhus", "2026M10", con=con, client=client_for(api))
+    assert str(info.value).startswith(
+        "jobindsats.dk kender ikke hierarkiet _nykom i y60a02 (422); tabellen har hierarkierne _nykom, _viskat_1int."
+    )
+    assert info.value.request_id == "d93663a8-36f4-473a-a2ff-834be550e415"  # the real reply's
+    assert state(con) == before
+
+
+def test_422_unknown_period_type_and_too_many_periods_say_what_the_table_has(api):
+    client = client_for(api)
+    client.table("y60a02")
+    with pytest.raises(Refused, match=r"^y60a02 har ingen perioder af typen Q \(422\); den har M\."):
+        client.data("y60a02", {"mgroup.*": "*", "period.Q": "latest:1"})
+    with pytest.raises(
+        Refused, match=r"de seneste 99 perioder af typen M i y60a02, men jobindsats.dk har kun 63 \(2021M08–2026M10\)"
+    ):
+        client.data("y60a02", {"mgroup.*": "*", "period.M": "latest:99"})
+
+
+def test_periods_and_areas_are_checked_against_the_metadata_before_asking(api):
+    client = client_for(api)
+    with pytest.raises(
+        NotFound, match=r"de seneste 99 perioder af y60a02, men jobindsats.dk har kun 63 \(2021M08–2026M10\)"
+    ):
+        fetch(client, "y60a02", "*", "latest:99")
+    with pytest.raises(NotFound, match=r"2020M01 findes ikke i y60a02: jobindsats.dk har 2021M08–2026M10"):
+        fetch(client, "y60a02", "*", "2020M01")
+    with pytest.raises(NotFound, match="'Atlantis'"):
+        fetch(client, "y60a02", ["Aarhus", "Atlantis"], "2026M10")
+    with pytest.raises(NotFound, match="ikke kortlagt"):
+        fetch(client, "y99x99", "*", "2026M10")
+    for nonsense in ("latest:0", "2026M13", "2026M01-2026Q02", "", "2024Q01"):
+        with pytest.raises(JobindsatsError):
+            fetch(client, "y60a02", "*", nonsense)
+    assert api.data_requests == []
+
+
+@pytest.mark.parametrize(
+    "status, body, content_type, said",
+    [
+        (401, "", "text/plain", "HTTP 401 på /table/y60a02)"),
+        (
+            403,
+            fj.FORBIDDEN_HTML,
+            "text/html",
+            "'403 - Forbidden: Access is denied. You do not have permission to view this directory or page.'",
+        ),
+        (
+            403,
+            '{"code": 403, "cause": "Invalid token"}',
+            "application/json",
+            "HTTP 403 på /table/y60a02: 'Invalid token'",
+        ),
+    ],
+)
+def test_a_refused_key_says_what_to_check(con, api, status, body, content_type, said):
+    api.script("/v3/table", status, body, content_type=content_type)
+    before = state(con)
+    with pytest.raises(BadKey) as info:
+        refresh.fetch_to_warehouse("y60a02", "Aarhus", "2026M10", con=con, client=client_for(api))
+    assert said in str(info.value)
+    assert "Tjek JOBINDSATS_API_KEY" in str(info.value) and "uden 'Bearer' foran" in str(info.value)
+    assert state(con) == before
+
+
+def test_a_wrong_key_gets_the_403_page(api):
+    with pytest.raises(BadKey, match="You do not have permission to view this directory or page"):
+        Client(base_url=api.base_url, key="WRONG").table("y60a02")
+
+
+def test_unknown_table_is_404(api):
+    with pytest.raises(NotFound, match="kender ikke /table/y99x99 \\(404\\): findes tabellen"):
+        client_for(api).table("y99x99")
 
 
 def test_429_with_retry_after_then_success(con, api):
-    api.script("/v3/data", 429, '{"message": "Too Many Requests"}', {"Retry-After": "1"})
+    api.script("/v3/data", 429, "", {"Retry-After": "1"})
     api.script("/v3/data", 503)
-    jobindsats.fetch_to_warehouse("y60c07", "Aarhus", "2026M08", con=con, client=client_for(api))
-    data = [(req, resp) for req, resp in api.server.log if req.path.startswith("/v3/data")]
-    assert [resp.status_code for _, resp in data] == [429, 503, 200]
-    # urllib3 honoured Retry-After: the second try came at least a second after the 429.
-    assert con.execute("select activation_rate from activation").fetchall() == [(31.3,)]
+    refresh.fetch_to_warehouse("y60c07", "Aarhus", "2026M10", con=con, client=client_for(api))
+    statuses = [resp.status_code for req, resp in api.server.log if req.path.startswith("/v3/data")]
+    assert statuses == [429, 503, 200]
+    assert con.execute("select activation_rate from activation").fetchall() == [(29.5,)]
 
 
 def test_retry_after_is_honoured(api):
@@ -235,83 +464,48 @@ def test_5xx_forever_is_a_clear_error_and_changes_nothing(con, api):
     for _ in range(3):
         api.script("/v3/table", 503)
     before = state(con)
-    with pytest.raises(NetworkError, match="serveren svarede 503 .*ved alle 3 forsøg"):
-        jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2026M08", con=con, client=client_for(api, retries=2))
+    with pytest.raises(NetworkError, match="serveren svarede 503 .*ved alle 3 forsøg. Prøv igen senere"):
+        refresh.fetch_to_warehouse("y60a02", "Aarhus", "2026M08", con=con, client=client_for(api, retries=2))
     assert state(con) == before
-
-
-@pytest.mark.parametrize(
-    "status, body",
-    [(401, '{"message": "Unauthorized"}'), (403, ""), (200, '{"Forkert nøgle eller nøglen er udløbet.": ""}')],
-)
-def test_bad_or_expired_key(con, api, status, body):
-    api.script("/v3/table", status, body)
-    before = state(con)
-    with pytest.raises(BadKey, match="API-nøglen er forkert eller udløbet"):
-        jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2026M08", con=con, client=client_for(api))
-    assert state(con) == before
-
-
-def test_a_wrong_token_gets_401_from_the_server(con, api):
-    with pytest.raises(BadKey):
-        Client(base_url=api.base_url, key="WRONG").table("y60a02")
-
-
-def test_unknown_table_and_unknown_area(con, api):
-    with pytest.raises(NotFound, match="y99x99.*findes tabellen"):
-        client_for(api).table("y99x99")
-    with pytest.raises(NotFound, match="'Atlantis'"):
-        jobindsats.fetch(client_for(api), "y60a02", ["Aarhus", "Atlantis"], "2026M08")
-
-
-def test_areas_are_asked_for_as_users_spell_them(con, api):
-    result = jobindsats.fetch_to_warehouse(
-        "y60a02", ["Kobenhavn", "Århus Kommune"], "2026M08", con=con, client=client_for(api)
-    )
-    assert result.rows > 0
-    query = con.execute("select query from loads").fetchall()[0][0]
-    assert query.endswith("&hierarchy._nykom=101,751")
-    with pytest.raises(NotFound, match="ikke kortlagt"):
-        jobindsats.fetch(client_for(api), "y99x99", "*", "2026M08")
-
-
-def test_only_k_periods_says_which(con, api):
-    with pytest.raises(
-        NotFound,
-        match=r"de seneste 30 perioder af y60a02, men jobindsats.dk har kun 14 "
-        r"\(2025M07–2026M08\)",
-    ):
-        jobindsats.fetch(client_for(api), "y60a02", "*", "latest:30")
-    with pytest.raises(NotFound, match=r"2024M01 findes ikke i y60a02: jobindsats.dk har 2025M07–2026M08"):
-        jobindsats.fetch(client_for(api), "y60a02", "*", "2024M01")
-    for nonsense in ("latest:0", "2026M13", "2026M01-2026Q02", ""):
-        with pytest.raises(JobindsatsError):
-            jobindsats.fetch(client_for(api), "y60a02", "*", nonsense)
-    # The server's own wording, when a request slips through, is translated too.
-    client = client_for(api)
-    client.table("y60a02")
-    with pytest.raises(NotFound, match="har kun 14 perioder for y60a02 \\(2025M07–2026M08\\)"):
-        client.data("y60a02", {"period.M": "latest:30"})
 
 
 @pytest.mark.parametrize(
     "body, expected",
     [
-        ('{"columns": ["Område"], "rows": ', "ikke gyldig JSON"),
+        ('{"columns": ["Periode"], "rows": ', "ikke gyldig JSON"),
         ("<html><body>Login</body></html>", "HTML"),
-        ('{"Variables": []}', "ukendt form"),
-        ('{"columns": ["Område", "Periode"], "rows": [["Aarhus"]]}', "række 1 har 1 værdier"),
+        ('[{"Variables": [], "Data": []}]', "ikke af den dokumenterede form: øverst i svaret: forventede et objekt"),
+        ('{"rows": []}', "nøglen 'columns' mangler øverst i svaret"),
+        ('{"columns": ["Periode", "Område", "Aktiveringsgrad"], "rows": [["2026M10"]]}', "række 1 har 1 værdier"),
+        ('{"columns": ["Område", "Periode", "Aktiveringsgrad"], "rows": []}', "forventede 'Periode' og 'Område'"),
+        (
+            '{"columns": ["Periode", "Område", "Aktiveringsgrad", "Andel aktiveringsberørte"], '
+            '"rows": [["2026M10", "Aarhus", "..", 1.0]]}',
+            "kolonne 'Aktiveringsgrad' er teksten '..'; forventede et tal eller null",
+        ),
     ],
 )
-def test_reply_of_the_wrong_shape(con, api, body, expected):
+def test_a_reply_of_another_shape_is_refused_saying_what_and_where_it_was_saved(con, api, body, expected):
     api.script("/v3/data", 200, body)
     before = state(con)
-    with pytest.raises(UnexpectedReply, match=expected):
-        jobindsats.fetch_to_warehouse("y60c07", "Aarhus", "2026M08", con=con, client=client_for(api))
+    with pytest.raises(UnexpectedReply) as info:
+        refresh.fetch_to_warehouse("y60c07", "Aarhus", "2026M10", con=con, client=client_for(api))
+    assert expected in str(info.value) and "er gemt (uden nøgle) i " in str(info.value)
     assert state(con) == before
 
 
-def test_timeout_is_retried_then_explained(con, api):
+def test_a_measure_the_reply_lacks_is_named_with_what_it_has(con, api):
+    api.tables["y30r21"].measures[6].name = "Placering"
+    before = state(con)
+    with pytest.raises(MappingMismatch) as info:
+        refresh.fetch_to_warehouse("y30r21", "Aarhus", "latest:1", con=con, client=client_for(api))
+    message = str(info.value)
+    assert "har ikke 'Placering på benchmarkranglisten' (rank)" in message and "'Placering'" in message
+    assert "Ret betegnelsen i data/jobindsats_mapping.csv" in message
+    assert state(con) == before
+
+
+def test_timeout_is_retried_then_explained(api):
     api.delay = 0.5
     with pytest.raises(NetworkError, match="intet svar inden for tidsgrænsen ved alle 2 forsøg"):
         client_for(api, timeout=(2, 0.2), retries=1).table("y60a02")
@@ -319,147 +513,47 @@ def test_timeout_is_retried_then_explained(con, api):
 
 def test_connection_refused():
     with pytest.raises(NetworkError, match="forbindelsen blev afvist"):
-        Client(base_url=f"http://127.0.0.1:{closed_port()}", key=KEY, retries=1, backoff=0.01).tables()
+        Client(base_url=f"http://127.0.0.1:{fj.closed_port()}", key=KEY, retries=1, backoff=0.01).catalogue()
 
 
-def test_a_reply_the_loader_rejects_changes_nothing(con, api):
-    api.tables["y60c07"].data[("751", "2026M08", None)] = [140.0, 44.2]  # a share over 100
-    before = state(con)
-    with pytest.raises(loader.ExtractRejected, match="aktiveringsgrad|Aktiveringsgrad"):
-        jobindsats.fetch_to_warehouse("y60c07", "Aarhus", "2026M08", con=con, client=client_for(api))
-    assert state(con) == before
-
-
-def test_key_never_in_errors_logs_loads_or_repr(con, api, caplog):
-    caplog.set_level(logging.DEBUG)
-    client = client_for(api, retries=1)
-    assert KEY not in repr(client)
-    jobindsats.fetch_to_warehouse("y60c07", "Aarhus", "2026M08", con=con, client=client)
-    api.script("/v3/data", 400, f'{{"message": "bad request for key {KEY}"}}')
-    with pytest.raises(UnexpectedReply) as info:
-        jobindsats.fetch(client, "y60c07", "Aarhus", "2026M07")
-    text = str(info.value) + "".join(traceback.format_exception(info.value))
-    assert KEY not in text and "***" in text
-    assert KEY not in caplog.text
-    assert all(KEY not in (q or "") for (q,) in con.execute("select query from load_log").fetchall())
-
-
-def test_no_key_is_a_plain_error():
+def test_no_key_and_a_key_with_control_characters():
     with pytest.raises(JobindsatsError, match="Ingen API-nøgle: sæt JOBINDSATS_API_KEY"):
         Client(base_url="http://127.0.0.1:1")
-
-
-def test_key_with_control_characters_is_refused_without_echo():
     with pytest.raises(JobindsatsError) as info:
         Client(base_url="http://127.0.0.1:1", key="abc\ndef")
     assert "abc" not in str(info.value)
 
 
-# --- the catalogue and metadata -----------------------------------------------------------------
-
-
-def test_catalogue_and_metadata(api):
-    client = client_for(api)
-    subjects = client.subjects()
-    assert subjects[0]["subject_name"] == "Kontanthjælp"
-    tables = {t["table_id"]: t for t in client.tables()}
-    assert set(tables) == {"y60a02", "y60c07", "y36a02", "y38a02", "y30r21"}
-    assert tables["y30r21"]["subject"] == "Benchmark"
-    meta = client.table("y60a02")
-    assert meta.periods["M"][0] == "2025M07" and meta.newest() == "2026M08"
-    assert meta.area_dimension.hierarchy_id == "_nykom"
-    assert meta.dimension("_viskat_1int").values[1].value_name == "Jobparat"
-    assert meta.measures["mgrpa02_3"] == ("mgrpa02", "Antal fuldtidspersoner")
-    assert client.table("y30r21").period_type() == "QMAT"
-
-
-def test_mapping_names_columns_the_loader_knows():
-    for table_id, spec in jobindsats.mapping().items():
-        kind = KINDS[spec.kind]
-        for id_, column in spec.ids.items():
-            names = set(header_map(kind, [column]).values()) | set(header_map(kind, [id_]).values())
-            assert names, (table_id, id_, column)
-
-
-# --- refresh -----------------------------------------------------------------------------------
-
-
-def test_refresh_fetches_missing_then_nothing_then_revisions(con, api):
-    client = client_for(api)
-    first = jobindsats.refresh(con, client, initial=3)
-    assert {r.table_id: r.status for r in first} == {t: "fetched" for t in jobindsats.mapping()}
-    y60 = next(r for r in first if r.table_id == "y60a02")
-    assert y60.periods == ["2026M06", "2026M07", "2026M08"]
-    assert con.execute("select count(*) from refresh_runs where run_id = 1").fetchall() == [(5,)]
-
-    calls = len(api.data_requests)
-    second = jobindsats.refresh(con, client_for(api))
-    assert {r.status for r in second} == {"current"}
-    assert len(api.data_requests) == calls  # a second refresh fetches nothing
-
-    # A new month is published and an old one revised: the revision window fetches both.
-    table = api.tables["y60a02"]
-    table.periods.append("2026M09")
-    for key in [k for k in table.data if k[1] == "2026M08"]:
-        table.data[(key[0], "2026M09", key[2])] = list(table.data[key])
-    table.data[("751", "2026M07", "1")] = [1600, 1400.0, 3.0]
-    third = jobindsats.refresh(con, client_for(api), tables=["y60a02"], revision=2)
-    assert [(r.table_id, r.status, r.periods) for r in third] == [
-        ("y60a02", "fetched", ["2026M07", "2026M08", "2026M09"])
-    ]
-    assert ("jobparat", "persons", 1600.0, False) in visitation(con, period="2026M07")
-    assert ("jobparat", "persons", 1532.0, False) in visitation(con, period="2026M09")
-    loader.undo(con, third[0].load_id)
-    assert ("jobparat", "persons", 1530.0, False) in visitation(con, period="2026M07")  # the earlier figure
-    assert visitation(con, period="2026M09") == []
-    assert integrity.check(con) == []
-
-
-def test_two_refresh_runs_side_by_side_keep_their_own_records(con, api):
-    """A run records its outcomes at its end; one that starts and ends meanwhile (``--every`` beside a run
-    started by hand) gets an id of its own, and neither overwrites the other's record."""
-    inner: list = []
-    client = client_for(api)
-    asks = client.table
-
-    def table_with_a_run_beside(table_id):
-        if not inner:  # the outer run has read what is loaded and recorded nothing yet
-            inner.extend(jobindsats.refresh(con, client_for(api), tables=["y60a02"], initial=1))
-        return asks(table_id)
-
-    client.table = table_with_a_run_beside
-    outer = jobindsats.refresh(con, client, initial=2)
-    runs = con.execute("select run_id, count(*) from refresh_runs group by run_id order by run_id").fetchall()
-    assert len(runs) == 2 and sorted(n for _, n in runs) == [1, len(outer)]
-    assert len(inner) == 1 and len(outer) == len(jobindsats.mapping())
-
-
-def test_refresh_stops_at_the_first_failure_and_says_so(con, api):
-    jobindsats.refresh(con, client_for(api), tables=["y60a02"], initial=2)
-    api.tables["y60c07"].periods.append("2026M09")
-    api.script("/v3/table/y60c07", 401)
+def test_a_reply_the_loader_rejects_changes_nothing(con, api):
+    table = api.tables["y60c07"]
+    table.overrides[(table.area_id("Aarhus"), "2026M10", "/")] = [140.0, 44.2]  # a share over 100
     before = state(con)
-    results = jobindsats.refresh(con, client_for(api), tables=["y60a02", "y60c07", "y30r21"])
-    assert [(r.table_id, r.status) for r in results] == [
-        ("y60a02", "current"),
-        ("y60c07", "failed"),
-        ("y30r21", "not_run"),
-    ]
+    with pytest.raises(loader.ExtractRejected, match="andel uden for 0-100"):
+        refresh.fetch_to_warehouse("y60c07", "Aarhus", "2026M10", con=con, client=client_for(api))
     assert state(con) == before
-    line = jobindsats.live_status(con, today=date(2026, 9, 15))
-    assert line.startswith("Data fra jobindsats er ikke opdateret siden")
-    assert "seneste forsøg" in line and "fejlede for y60c07" in line and "API-nøglen" in line
 
 
-def test_live_status_quiet_when_current_and_warns_when_overdue(con, api):
-    assert jobindsats.live_status(con) is None  # nothing ever loaded from the API: nothing to say
-    jobindsats.refresh(con, client_for(api), tables=["y60a02"], initial=1)
-    assert jobindsats.live_status(con, today=date(2026, 10, 1)) is None
-    late = jobindsats.live_status(con, today=date(2027, 1, 15))
-    assert "y60a02 slutter med august 2026" in late
+def test_the_key_appears_nowhere(con, api, caplog, tmp_path):
+    caplog.set_level(logging.DEBUG)
+    client = client_for(api, retries=1, keep_all_replies=True)
+    assert KEY not in repr(client)
+    refresh.fetch_to_warehouse("y60c07", "Aarhus", "2026M10", con=con, client=client)
+    for _ in range(2):  # both tries
+        api.script("/v3/data", 500, f"internal error for key {KEY}")
+    with pytest.raises(NetworkError) as info:
+        fetch(client, "y60c07", "Aarhus", "2026M09")
+    api.script("/v3/data", 418, f"teapot {KEY}")
+    with pytest.raises(UnexpectedReply) as teapot:
+        fetch(client, "y60c07", "Aarhus", "2026M09")
+    text = "".join(str(e.value) + "".join(traceback.format_exception(e.value)) for e in (info, teapot))
+    assert KEY not in text and "***" in text
+    assert KEY not in caplog.text
+    assert all(KEY not in (q or "") for (q,) in con.execute("select query from load_log").fetchall())
+    saved = client.save_replies(tmp_path / "svar")
+    assert all(KEY.encode() not in p.read_bytes() for p in saved.iterdir())
 
 
-# --- the 2027 reform: a new classification era is a data change ------------------------------------
+# --- the 2027 reform: a new classification era is a data change ------------------------------------------------
 
 REFORM_ROW = "category,reform_jobparat,Jobparat (reform 2027),jobparat efter reformen,2027-01-01,,41,true,,,\n"
 
@@ -468,15 +562,18 @@ REFORM_ROW = "category,reform_jobparat,Jobparat (reform 2027),jobparat efter ref
 def reform_2027_api(api):
     table = api.tables["y60a02"]
     table.periods.append("2027M01")
-    table.dimension[2].append(("31", "Jobparat efter reformen"))
-    table.data[("751", "2027M01", "31")] = [5000, 4800.0, 9.1]
+    table.dimensions[0].values.append(("/9/", "Jobparat efter reformen"))
+    aarhus = table.area_id("Aarhus")
+    table.overrides[(aarhus, "2027M01", "/9/")] = [5000, 4800.0, 9.1, 7.2]
+    for value_id, _ in table.dimensions[0].values[:-1]:
+        table.overrides[(aarhus, "2027M01", value_id)] = None
     return api
 
 
 def test_unknown_categories_are_refused_naming_value_table_period_and_file(con, reform_2027_api):
     before = state(con)
-    with pytest.raises(jobindsats.UnknownCategories) as info:
-        jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2027M01", con=con, client=client_for(reform_2027_api))
+    with pytest.raises(UnknownCategories) as info:
+        refresh.fetch_to_warehouse("y60a02", "Aarhus", "2027M01", con=con, client=client_for(reform_2027_api))
     message = str(info.value)
     assert "y60a02" in message and "'Jobparat efter reformen'" in message and "2027M01" in message
     assert "data/reference/categories.csv" in message
@@ -492,11 +589,14 @@ def test_a_new_era_added_as_reference_data_loads(tmp_path, monkeypatch, reform_2
     warehouse.clear_reference_cache()
     try:
         con = warehouse.connect(tmp_path / "w.duckdb")
-        jobindsats.fetch_to_warehouse("y60a02", "Aarhus", "2027M01", con=con, client=client_for(reform_2027_api))
-        assert visitation(con, period="2027M01") == [
-            ("reform_jobparat", "full_time_pct", 9.1, False),
-            ("reform_jobparat", "full_time_persons", 4800.0, False),
-            ("reform_jobparat", "persons", 5000.0, False),
+        refresh.fetch_to_warehouse("y60a02", "Aarhus", "2027M01", con=con, client=client_for(reform_2027_api))
+        assert con.execute(
+            "select category, measure, value from visitation where period = '2027M01' order by measure"
+        ).fetchall() == [
+            ("reform_jobparat", "full_time_pct", 9.1),
+            ("reform_jobparat", "full_time_pct_population", 7.2),
+            ("reform_jobparat", "full_time_persons", 4800.0),
+            ("reform_jobparat", "persons", 5000.0),
         ]
         era = con.execute("select distinct era from visitation_detail where period = '2027M01'").fetchall()
         assert era == [("Beskæftigelsesreformen 2027",)]
@@ -505,44 +605,257 @@ def test_a_new_era_added_as_reference_data_loads(tmp_path, monkeypatch, reform_2
         warehouse.clear_reference_cache()
 
 
-# --- the CLI -----------------------------------------------------------------------------------
+# --- refresh ----------------------------------------------------------------------------------------------------
+
+
+def test_refresh_fetches_what_is_missing_then_nothing_then_a_new_period_with_revisions(con, api):
+    first = refresh.refresh(con, client_for(api), initial=2)
+    assert {r.table_id: r.status for r in first} == {t: "fetched" for t in mapping()}
+    assert next(r for r in first if r.table_id == "y60a02").periods == ["2026M09", "2026M10"]
+    runs = con.execute("select table_id, update_next, period_last from refresh_runs where run_id = 1").fetchall()
+    assert ("y30r21", date.today() + timedelta(days=10), "2022QMAT04") in runs and len(runs) == 5
+    assert loaded_benchmark(con) == randers(periods={"2022QMAT02", "2022QMAT04"})
+
+    requests = len(api.server.log)
+    second = refresh.refresh(con, client_for(api))
+    assert {r.status for r in second} == {"current"}
+    # The catalogue says so: a second refresh asks for nothing but the catalogue.
+    assert [req.path for req, _ in api.server.log[requests:]] == ["/v3/tables"]
+
+    # A new month is published and an old one revised: the revision window fetches both.
+    table = api.tables["y60a02"]
+    table.periods.append("2026M11")
+    aarhus = table.area_id("Aarhus")
+    table.overrides[(aarhus, "2026M10", "/1/")] = [2800, 2576.0, 1.3, 1.0]  # revised down: parts stay below the total
+    third = refresh.refresh(con, client_for(api), tables=["y60a02"], revision=2)
+    assert [(r.table_id, r.status, r.periods) for r in third] == [
+        ("y60a02", "fetched", ["2026M09", "2026M10", "2026M11"])
+    ]
+    persons = (
+        "select value from visitation where area_code = '751' and category = 'jobparat' and measure = 'persons' "
+        "and period = ?"
+    )
+    assert con.execute(persons, ["2026M10"]).fetchall() == [(2800.0,)]
+    loader.undo(con, third[0].load_id)
+    assert con.execute(persons, ["2026M10"]).fetchall() == [(2888.0,)]  # the earlier figure
+    assert con.execute(persons, ["2026M11"]).fetchall() == []
+    assert integrity.check(con) == []
+
+
+def test_a_release_without_a_new_period_fetches_the_revision_window(con, api):
+    refresh.refresh(con, client_for(api), tables=["y30r21"], initial=2)
+    api.tables["y30r21"].update_latest = date.today()  # published today: revised figures, no new period
+    again = refresh.refresh(con, client_for(api), tables=["y30r21"], revision=1)
+    assert [(r.status, r.periods) for r in again] == [("fetched", ["2022QMAT04"])]
+
+
+def test_two_refresh_runs_side_by_side_keep_their_own_records(con, api):
+    """A run records its outcomes at its end; one that starts and ends meanwhile (``--every`` beside a run started
+    by hand) gets an id of its own, and neither overwrites the other's record."""
+    inner: list = []
+    client = client_for(api)
+    asks = client.catalogue
+
+    def catalogue_with_a_run_beside():
+        if not inner:  # the outer run has read what is loaded and recorded nothing yet
+            inner.extend(refresh.refresh(con, client_for(api), tables=["y60c07"], initial=1))
+        return asks()
+
+    client.catalogue = catalogue_with_a_run_beside
+    outer = refresh.refresh(con, client, initial=1)
+    runs = con.execute("select run_id, count(*) from refresh_runs group by run_id order by run_id").fetchall()
+    assert len(runs) == 2 and sorted(n for _, n in runs) == [1, len(outer)]
+    assert len(inner) == 1 and len(outer) == len(mapping())
+
+
+def test_refresh_stops_at_the_first_failure_and_every_page_says_so(con, api):
+    refresh.refresh(con, client_for(api), tables=["y60c07"], initial=1)
+    api.tables["y60a02"].periods.append("2026M11")
+    api.script("/v3/table/y60a02", 403, fj.FORBIDDEN_HTML, content_type="text/html")
+    before = state(con)
+    results = refresh.refresh(con, client_for(api), tables=["y60c07", "y60a02", "y30r21"])
+    assert [(r.table_id, r.status) for r in results] == [
+        ("y60c07", "current"),
+        ("y60a02", "failed"),
+        ("y30r21", "not_run"),
+    ]
+    assert state(con) == before
+    live = freshness.status(freshness_rows(con), date.today())
+    assert live.late and live.line.startswith("Data fra jobindsats er ikke opdateret siden")
+    assert "seneste forsøg" in live.line and "fejlede for y60a02" in live.line and "afviste API-nøglen" in live.line
+
+
+def test_a_table_the_catalogue_no_longer_lists_fails_saying_so(con, api):
+    del api.tables["y36a02"]
+    results = refresh.refresh(con, client_for(api), tables=["y36a02"])
+    assert results[0].status == "failed" and "findes ikke i jobindsats' katalog" in results[0].reason
+
+
+# --- the freshness line every page shows ------------------------------------------------------------------------------
+
+
+def freshness_rows(con) -> list[dict]:
+    sql = (QUERY_DIR / "jobindsats_freshness.sql").read_text(encoding="utf-8")
+    cur = con.execute(sql, {"source": config.API_SOURCE})
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def test_the_freshness_line_names_the_next_update_and_warns_when_it_is_overdue(con, api):
+    assert freshness.status(freshness_rows(con), date.today()) is None  # nothing from the API: nothing to say
+    refresh.refresh(con, client_for(api), tables=["y60a02", "y30r21", "y36a02"], initial=1)
+    due = date.today() + timedelta(days=10)
+    live = freshness.status(freshness_rows(con), date.today())
+    assert not live.late  # y36a02 ended in June 2025, and the catalogue expects no update of it: not overdue
+    assert live.line == (
+        "Data fra jobindsats: y30r21 til og med år til 4. kvt. 2022, y36a02 til og med juni 2025, y60a02 til og med "
+        f"oktober 2026; næste opdatering ventes {due:%d.%m.%Y} (y30r21)."
+    )
+    late = freshness.status(freshness_rows(con), due + timedelta(days=1))
+    assert late.late and f"forsinket: y30r21 (næste opdatering var ventet {due:%d.%m.%Y})" in late.line
+    # A table fetched by hand, never refreshed: its newest period plus a fixed lag.
+    refresh.fetch_to_warehouse("y60c07", "Aarhus", "2026M10", con=con, client=client_for(api))
+    row = next(r for r in freshness_rows(con) if r["table_id"] == "y60c07")
+    assert freshness._expected(row) == date(2026, 10, 31) + timedelta(days=75)
+
+
+# --- the CLI --------------------------------------------------------------------------------------------------------
 
 
 def cli(args, env_extra, tmp_path):
+    import os
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOBINDSATS")}
     env.update({"HELHEDSBLIK_WAREHOUSE": str(tmp_path / "cli.duckdb"), "PYTHONPATH": str(ROOT), **env_extra})
     return subprocess.run(
-        [sys.executable, "-m", "pipelines", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+        [sys.executable, "-m", "pipelines", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=180
     )
 
 
-def test_cli_fetch_refresh_and_errors(api, tmp_path):
+def test_cli_tables_table_fetch_refresh_and_errors(api, tmp_path):
     env = {"JOBINDSATS_API_URL": api.base_url, "JOBINDSATS_API_KEY": KEY}
-    done = cli(["fetch", "--table", "y60c07", "--area", "Aarhus,Odense", "--period", "2026M07-2026M08"], env, tmp_path)
+    listing = cli(["tables", "--search", "bench"], env, tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    latest, upcoming = date.today() - timedelta(days=20), date.today() + timedelta(days=10)
+    assert (
+        "* y30r21     Benchmark: forventet og faktisk antal fuldtidspersoner på offentlig forsørgelse  "
+        f"(Benchmarking, opdateret {latest:%d.%m.%Y}, næste {upcoming:%d.%m.%Y})"
+    ) in listing.stdout
+    described = cli(["table", "y60a02"], env, tmp_path)
+    assert "  perioder M: 2021M08–2026M10 (63)" in described.stdout
+    assert (
+        "  dimension _viskat_1int, hierarki _viskat_1int: Visitationskategori i alt (/), Jobparat (/1/)"
+        in described.stdout
+    )
+    assert "  målegruppe mgrpa02_4: Fuldtidspersoner i pct. af befolkningen" in described.stdout
+    done = cli(["fetch", "--table", "y30r21", "--area", "*", "--period", "latest:6"], env, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "indlæsning 1, activation, 4 rækker" in done.stdout
+    assert "indlæsning 1, benchmark, 2.352 rækker" in done.stdout
     import duckdb
 
     with duckdb.connect(str(tmp_path / "cli.duckdb"), read_only=True) as views:
-        assert views.execute(
-            "select area, period, activation_rate, touched_share from activation order by 1, 2"
-        ).fetchall() == [
-            ("Aarhus", "2026M07", 31.2, 44.2),
-            ("Aarhus", "2026M08", 31.3, 44.2),
-            ("Odense", "2026M07", 31.2, 44.2),
-            ("Odense", "2026M08", 31.3, 44.2),
-        ]
-    refreshed = cli(["refresh", "--tables", "y60c07,y60a02", "--initial", "2"], env, tmp_path)
+        assert loaded_benchmark(views) == randers()
+    refreshed = cli(["refresh", "--tables", "y30r21,y60c07", "--initial", "2"], env, tmp_path)
     assert refreshed.returncode == 0, refreshed.stderr
-    assert "y60c07: opdateret (nyeste periode 2026M08); intet hentet" in refreshed.stdout
-    assert "y60a02: hentet 2026M07–2026M08 (2 perioder)" in refreshed.stdout
-    again = cli(["refresh", "--tables", "y60a02"], env, tmp_path)
-    assert "y60a02: opdateret" in again.stdout and again.returncode == 0
+    assert "y30r21: opdateret (nyeste periode 2022QMAT04); intet hentet; næste opdatering ventes" in refreshed.stdout
+    assert "y60c07: hentet 2026M09–2026M10 (2 perioder), 198 rækker, indlæsning 2" in refreshed.stdout
+    again = cli(["refresh", "--tables", "y60c07"], env, tmp_path)
+    assert "y60c07: opdateret" in again.stdout and again.returncode == 0
     bad = cli(["refresh"], {**env, "JOBINDSATS_API_KEY": "WRONG-KEY"}, tmp_path)
-    assert bad.returncode == 1
-    assert "FEJL: API-nøglen er forkert eller udløbet" in bad.stdout
+    assert bad.returncode == 1 and "FEJL: jobindsats.dk afviste API-nøglen (HTTP 403" in bad.stdout
     assert "WRONG-KEY" not in bad.stdout + bad.stderr
-    listing = cli(["tables"], env, tmp_path)
-    assert "* y30r21" in listing.stdout
     nokey = cli(["fetch", "--table", "y60a02"], {"JOBINDSATS_API_URL": api.base_url}, tmp_path)
     assert nokey.returncode == 1 and "Ingen API-nøgle" in nokey.stderr
+    for run in (listing, described, done, refreshed, again):
+        assert KEY not in run.stdout + run.stderr
+
+
+# --- the probe ------------------------------------------------------------------------------------------------------
+
+
+def test_probe_says_ok_per_table_and_saves_every_reply_without_the_key(api, tmp_path):
+    env = {"JOBINDSATS_API_URL": api.base_url, "JOBINDSATS_API_KEY": KEY}
+    out = tmp_path / "svar"
+    done = cli(["probe", "--out", str(out)], env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    due = f"{date.today() + timedelta(days=10):%d.%m.%Y}"
+    assert done.stdout.splitlines() == [
+        f"y60a02: ok (4 af 4 målinger fundet; næste opdatering {due}; M 2026M10, 63 perioder)",
+        "y36a02: ok (4 af 4 målinger fundet; kataloget har ingen update_next; M 2025M06, 18 perioder)",
+        "y38a02: ok (4 af 4 målinger fundet; kataloget har ingen update_next; M 2025M06, 18 perioder)",
+        f"y60c07: ok (2 af 2 målinger fundet; næste opdatering {due}; M 2026M10, 16 perioder)",
+        f"y30r21: ok (7 af 7 målinger fundet; næste opdatering {due}; QMAT 2022QMAT04, 6 perioder)",
+        f"Alle svar (uden nøgle) er gemt i {out}; send mappen med, hvis noget afviger.",
+    ]
+    files = sorted(p.name for p in out.iterdir())
+    assert files[:3] == ["01-tables.json", "02-table-y60a02.json", "03-data-y60a02.json"] and len(files) == 12
+    assert all(KEY.encode() not in p.read_bytes() for p in out.iterdir())
+    assert KEY not in done.stdout + done.stderr
+    assert not (tmp_path / "cli.duckdb").exists()  # the probe writes nothing to the warehouse
+
+
+def test_probe_says_what_differs(api, tmp_path):
+    api.tables["y60a02"].measures[3].name = "Fuldtidspersoner i pct. af befolkningen 16-64 år"
+    api.refused_hierarchies = {"_ygrp_y30r21"}
+    client = client_for(api, keep_all_replies=True)
+    lines, folder = probe.probe(client, ["y60a02", "y30r21"], tmp_path / "svar")
+    assert [line.ok for line in lines] == [False, False]
+    assert "har ikke 'Fuldtidspersoner i pct. af befolkningen' (full_time_pct_population)" in lines[0].line()
+    assert "'Fuldtidspersoner i pct. af befolkningen 16-64 år'" in lines[0].line()
+    assert "kender ikke hierarkiet _ygrp_y30r21 i y30r21" in lines[1].line()
+    assert (folder / "forespørgsler.txt").exists()
+
+
+# --- structure --------------------------------------------------------------------------------------------------------
+
+
+def test_the_client_imports_neither_duckdb_nor_the_loader():
+    code = (
+        "import sys\nimport pipelines.jobindsats, pipelines.jobindsats.probe\n"
+        "print(sorted(m for m in sys.modules if m == 'duckdb' or m.startswith('pipelines.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    loaded = eval(out)  # noqa: S307 (our own print of a list of names)
+    assert "duckdb" not in loaded and "pipelines.loader" not in loaded and "pipelines.warehouse" not in loaded
+
+
+def test_started_at_is_a_timestamp(con, api):
+    refresh.refresh(con, client_for(api), tables=["y60c07"], initial=1)
+    ((started,),) = con.execute("select started_at from refresh_runs").fetchall()
+    assert isinstance(started, datetime)
+
+
+def test_every_page_names_the_next_expected_update(built_warehouse, tmp_path, monkeypatch, api):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    import queries
+    from pipelines.writer import write_session
+    from presentation.formatting import plain
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, path)
+    monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(path))
+    with write_session() as con:  # published, as a scheduled refresh is
+        refresh.refresh(con, client_for(api), tables=["y60c07"], initial=1)
+    queries.snapshot_reader.clear()
+    st.cache_data.clear()
+    due = date.today() + timedelta(days=10)
+    try:
+        for name in ("overblik", "visitation", "aktivering", "benchmark", "data"):
+            at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60).run()
+            assert not at.exception, (name, [e.value for e in at.exception])
+            lines = [c.value for c in at.caption if c.value.startswith("Data fra jobindsats")]
+            line = (
+                f"Data fra jobindsats: y60c07 til og med oktober 2026; næste opdatering ventes {due:%d.%m.%Y} (y60c07)."
+            )
+            assert lines == [plain(line)], name  # shown as plain text
+            assert not [w for w in at.warning if "jobindsats" in w.value]
+    finally:
+        queries.snapshot_reader.clear()
+
+
+def test_replies_with_a_byte_order_mark_are_read(con, api):
+    api.bom = True  # the contract: JSON replies seen so far are plain UTF-8; accept a BOM on either
+    refresh.fetch_to_warehouse("y30r21", "København", "2022QMAT02", con=con, client=client_for(api))
+    assert loaded_benchmark(con) == randers({"København"}, {"2022QMAT02"})

@@ -258,7 +258,7 @@ def test_an_upload_in_the_app_lands_while_refresh_every_runs_beside_it(app_copy,
         refresher.send_signal(signal.SIGTERM)
         out, err = refresher.communicate(timeout=60)
     assert refresher.returncode == 0, err
-    assert "y60c07: hentet 2026M07–2026M08 (2 perioder)" in out and "Traceback" not in err
+    assert "y60c07: hentet 2026M09–2026M10 (2 perioder)" in out and "Traceback" not in err
     reader = snapshots.SnapshotReader()
     try:
         con = reader.current().con

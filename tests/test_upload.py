@@ -171,9 +171,7 @@ def test_open_mode_says_so(warehouse_copy):
 
 
 def test_analyst_fetches_from_jobindsats_panel(warehouse_copy, httpserver_ipv4, monkeypatch):
-    api = fake_jobindsats.FakeJobindsats(httpserver_ipv4)
-    api.add(fake_jobindsats.y60c07())
-    api.add(fake_jobindsats.y30r21())
+    api = fake_jobindsats.FakeJobindsats(httpserver_ipv4).add(fake_jobindsats.y60c07(), fake_jobindsats.y30r21())
     monkeypatch.setenv("JOBINDSATS_API_URL", api.base_url)
     monkeypatch.setenv("JOBINDSATS_API_KEY", fake_jobindsats.KEY)
     at = data_page().run()
@@ -182,7 +180,7 @@ def test_analyst_fetches_from_jobindsats_panel(warehouse_copy, httpserver_ipv4, 
     assert table.options == ["y30r21: " + api.tables["y30r21"].name, "y60c07: " + api.tables["y60c07"].name]
     table.set_value("y60c07").run()
     periods = next(s for s in at.select_slider if s.label == "Perioder")
-    assert periods.value == ("2025M07", "2026M08")  # every period the metadata offers (14 < 24)
+    assert periods.value == ("2025M07", "2026M10")  # every period the metadata offers (16 < 24)
     periods.set_value(("2026M07", "2026M08"))
     next(m for m in at.multiselect if m.label.startswith("Områder")).set_value(["Aarhus"])
     before = snapshot()
@@ -202,11 +200,13 @@ def test_analyst_fetches_from_jobindsats_panel(warehouse_copy, httpserver_ipv4, 
         version, query = cursor.execute("select api_version, query from loads where table_id = 'y60c07'").fetchall()[0]
     finally:
         cursor.close()
-    assert rows == [
-        ("Aarhus", "2026M07", 31.2, 44.2, "jobindsats API"),
-        ("Aarhus", "2026M08", 31.3, 44.2, "jobindsats API"),
+    assert rows == [  # the fake's made-up figures for Aarhus (fake_jobindsats.y60c07)
+        ("Aarhus", "2026M07", 29.2, 41.0, "jobindsats API"),
+        ("Aarhus", "2026M08", 29.3, 41.0, "jobindsats API"),
     ]
-    assert version == "v3" and "period.M=2026M07,2026M08" in query and "hierarchy._nykom=751" in query
+    # The newest periods down to the oldest wanted (the newer two dropped), for Aarhus' value in the metadata.
+    assert version == "v3" and "period.M=latest:4" in query
+    assert f"hierarchy._nykom={fake_jobindsats.area_value('Aarhus')}" in query
     assert "SECRET-KEY-123" not in str(at._tree)
 
 
@@ -235,12 +235,12 @@ def test_the_app_hands_its_secret_api_key_to_the_client(warehouse_copy, httpserv
 
 
 def test_every_page_says_when_the_last_refresh_failed(warehouse_copy, monkeypatch):
-    from pipelines import jobindsats
+    from pipelines import jobindsats, refresh
 
     closed = fake_jobindsats.closed_port()
     client = jobindsats.Client(base_url=f"http://127.0.0.1:{closed}", key="K", retries=0)
     with write_session() as con:  # published, as a scheduled refresh is
-        results = jobindsats.refresh(con, client, tables=["y60a02", "y60c07"])
+        results = refresh.refresh(con, client, tables=["y60a02", "y60c07"])
     assert [r.status for r in results] == ["failed", "not_run"]
     for name in ("overblik", "data"):
         at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60).run()

@@ -120,14 +120,14 @@ def test_refresh_every_keeps_running_and_stops_between_runs_on_sigterm(warehouse
     proc = start(["refresh", "--tables", "y60c07", "--initial", "2", "--every", "1s"], environment)
     lines = []
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and sum("opdatering " in s for s in lines) < 2:
+    while time.monotonic() < deadline and sum(s.startswith("opdatering ") for s in lines) < 2:
         lines.append(proc.stdout.readline())
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     text = "".join(lines) + out
     assert proc.returncode == 0, err
-    assert "y60c07: hentet 2026M07–2026M08 (2 perioder)" in text
-    assert "y60c07: opdateret (nyeste periode 2026M08); intet hentet" in text  # the second run
+    assert "y60c07: hentet 2026M09–2026M10 (2 perioder)" in text
+    assert "y60c07: opdateret (nyeste periode 2026M10); intet hentet" in text  # the second run
     assert "stopper efter denne opdatering (SIGTERM)" in text
     con = connect(warehouse)
     try:
