@@ -26,8 +26,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 API_KEY = "SECRET-KEY-e2e-9c41"
 XSS = "<img src=x onerror=alert(1)>"
-# Markdown and HTML that must stay text: a link, a remote image (on the discard port) and bold.
-HOSTILE = "[x](https://example.invalid) ![y](http://127.0.0.1:9/y.png) <b>z</b>"
+# Markdown and HTML that must stay text: a link, a remote image (on the discard port), bold, and Streamlit's own
+# extensions (an icon, an emoji).
+HOSTILE = "[x](https://example.invalid) ![y](http://127.0.0.1:9/y.png) <b>z</b> :material/home: :smile:"
 HOSTILE_HOSTS = ("example.invalid", "127.0.0.1:9")
 # Every address the sidebar and the pages' links use ("" is the root, where Overblik lives), and "/overblik".
 PAGES = {
@@ -480,6 +481,10 @@ def test_text_from_data_and_links_is_never_markup(built_warehouse, tmp_path, bro
     finally:
         srv.stop()
     assert requested and not [url for url in requested if urlsplit(url).netloc in HOSTILE_HOSTS]
+    # Nothing from any host but the app's own (the page icon and every font are shipped with it).
+    assert not [
+        url for url in requested if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname != "127.0.0.1"
+    ]
 
 
 def assert_inert(page: Page, where: str, literal: str | None = None) -> None:
@@ -487,6 +492,9 @@ def assert_inert(page: Page, where: str, literal: str | None = None) -> None:
     assert page.locator("a[href*='example.invalid']").count() == 0, where
     assert page.locator("img[src*='127.0.0.1:9/']").count() == 0, where
     assert page.locator("b, strong").filter(has_text=re.compile(r"^z$")).count() == 0, where
+    icons = page.locator("[data-testid='stMain'] [data-testid='stIconMaterial']").all_inner_texts()
+    assert "home" not in icons, where  # ":material/home:" from data is text, not an icon
+    assert "\U0001f604" not in page.locator("[data-testid='stMain']").inner_text(), where  # nor ":smile:" an emoji
     if literal:  # as a reader sees it: the word joiners that keep addresses from being linked are invisible
         assert literal in page.locator("[data-testid='stMain']").inner_text().replace("\u2060", ""), where
 
