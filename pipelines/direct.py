@@ -31,6 +31,7 @@ from pipelines import danish, extract_warnings, readers, visitation_lines
 from pipelines.errors import Problem
 from pipelines.kinds import (
     AREA,
+    COUNT,
     DIM,
     NOT_FINITE,
     PERIOD,
@@ -39,6 +40,7 @@ from pipelines.kinds import (
     TOTAL_MEASURES,
     VISITATION,
     VISITATION_MEASURES,
+    count_form_rules,
     detect_kind,
     header_map,
     marker_sql,
@@ -137,12 +139,13 @@ def register_maps(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> None:
         )
 
 
-def _number_sql(col: str) -> str:
+def _number_sql(col: str, role: str) -> str:
     """The staged path's parse of a decimal-comma number; anything it would not accept stops the insert."""
+    refused = [THOUSANDS_DOT] + (list(count_form_rules("comma")) if role == COUNT else [])
     return (
         f"case when {marker_sql(col)} then null "
-        f"when {THOUSANDS_DOT.sql(col)} then error('{_NOT_DIRECT}') "
-        f"else coalesce({number_sql(col, 'comma')}, error('{_NOT_DIRECT}')) end"
+        + "".join(f"when {rule.sql(col)} then error('{_NOT_DIRECT}') " for rule in refused)
+        + f"else coalesce({number_sql(col, 'comma')}, error('{_NOT_DIRECT}')) end"
     )
 
 
@@ -165,7 +168,7 @@ def insert_sql(plan: DirectPlan, table: str = visitation_lines.TABLE) -> tuple[s
             selects.append(f"m_{col.name}.code as {target}")
         elif col.role == DIM:
             selects.append(f"{quote(plan.defaults[col.name])} as {col.name}")
-    selects += [f"{_number_sql(f's.c{pos}')} as {m}" for m, pos in plan.measures.items()]
+    selects += [f"{_number_sql(f's.c{pos}', VISITATION_MEASURES[m][0])} as {m}" for m, pos in plan.measures.items()]
     columns = ["load_id", *visitation_lines.LINE_KEYS, "measures", *plan.measures]
     sql = (
         f"insert into {table} ({', '.join(columns)}) "

@@ -181,14 +181,27 @@ def test_what_the_direct_path_does_not_take_goes_to_the_staged_path(con, write_f
 
 
 def test_the_thousands_dot_rule_is_the_same_on_both_routes(tmp_path):
-    """One rule (kinds.THOUSANDS_DOT) on both routes: a dotted number the staged route reads, the direct
-    route reads too, to the same value; one the staged route rejects, the direct route hands to it."""
-    odd = JOBINDSATS_FORM.replace(";2.000;", ";2.00.000;")  # a dot with three digits after the last one
-    direct, facts, _, findings = _load(tmp_path, "odd.csv", odd.encode("utf-8"))
-    staged, facts_staged, _, _ = _load(tmp_path, "odd_resaved.csv", odd[1:].encode("cp1252"))
+    """One rule (kinds.THOUSANDS_DOT) on both routes: a dotted decimal the staged route reads, the direct route
+    reads too, to the same value; a count dotted other than in groups of three ("2.00.000": two digits between
+    dots) the direct route hands to the staged route, which refuses it as not plainly written (kinds.py)."""
+    odd = JOBINDSATS_FORM.replace(";1.812,25", ";1.81.2,25").replace(";2.000;", ";2.00.000;")
+    for name, content in (("odd.csv", odd.encode("utf-8")), ("odd_resaved.csv", odd[1:].encode("cp1252"))):
+        with pytest.raises(loader.ExtractRejected) as rejected:
+            _load(tmp_path, name, content)
+        assert [(p.column, p.value, p.message.split(":")[0]) for p in rejected.value.problems] == [
+            (
+                "Antal personer",
+                "2.00.000",
+                "forventede et antal skrevet som et helt tal, fx 1234 eller 1.234 (ikke 1e3, 1_000, +12 eller 12,)",
+            ),
+            ("Fuldtidspersoner", "1.81.2,25", "punktum i et tal i en fil med decimalkomma"),
+        ]
+    dotted = JOBINDSATS_FORM.replace(";1.812,25", ";1.812,250")
+    direct, facts, _, findings = _load(tmp_path, "dotted.csv", dotted.encode("utf-8"))
+    staged, facts_staged, _, _ = _load(tmp_path, "dotted_resaved.csv", dotted[1:].encode("cp1252"))
     assert (direct.route, staged.route) == ("direct", "staged")
     assert facts == facts_staged and findings == []
-    assert ("751", "persons", 200000.0) in {(r[0], r[7], r[8]) for r in facts}
+    assert ("751", "full_time_persons", 1812.25) in {(r[0], r[7], r[8]) for r in facts}
 
 
 ALL_FACTS = "select * from fact_visitation order by all"  # replaced ones too
