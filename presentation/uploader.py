@@ -45,6 +45,28 @@ def mount() -> list:
     return routes()
 
 
+def middleware() -> list:
+    """For ``st.App(middleware=...)`` beside ``mount()``: Streamlit's own upload route is closed. The Data page
+    does not use it here, and it took 5 × 50 MB from any viewer's session, no passphrase asked, into memory
+    that stayed after the tab was closed."""
+    from starlette.middleware import Middleware
+
+    return [Middleware(_ClosedStreamlitUploads)]
+
+
+class _ClosedStreamlitUploads:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and "/_stcore/upload_file/" in scope["path"]:
+            from starlette.responses import JSONResponse
+
+            refusal = JSONResponse({"error": "Filer sendes til serveren fra siden Data."}, status_code=403)
+            return await refusal(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
 async def _receive(request):
     """Write the request's body to the spool as it arrives; answer with the file's id, name and size."""
     from starlette.requests import ClientDisconnect

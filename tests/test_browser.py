@@ -70,7 +70,7 @@ from benchmarks import sessions  # noqa: E402
 
 
 class Server(sessions.Server):
-    """`streamlit run serve.py` on 127.0.0.1 (the benchmarks' server) with its own warehouse and environment."""
+    """`python serve.py` on 127.0.0.1 (the benchmarks' server) with its own warehouse and environment."""
 
     def __init__(self, warehouse: Path, log: Path, **env):
         environment = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse), **env}
