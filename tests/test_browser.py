@@ -319,6 +319,52 @@ def test_manager_cannot_reach_upload_by_url(built_warehouse, tmp_path, browser):
         srv.stop()
 
 
+def test_a_forwarded_address_counts_for_the_lockout_only_from_a_trusted_proxy(built_warehouse, tmp_path, browser):
+    """The wait after a wrong passphrase is kept per client address. A header anyone can write must neither get
+    an attacker a fresh address (unlimited guesses) nor let them spend a victim's attempts (a lockout)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+
+    def attempt(srv: Server, forwarded: str, passphrase: str) -> str:
+        """One attempt in a new session whose requests carry ``X-Forwarded-For: forwarded``; the sidebar's text."""
+        context = browser.new_context(extra_http_headers={"X-Forwarded-For": forwarded})
+        try:
+            tab = context.new_page()
+            open_page(tab, f"{srv.url}/data")
+            tab.get_by_role("textbox", name="Dit navn eller initialer").fill("AB")
+            tab.get_by_role("textbox", name="Adgangskode for analytikere").fill(passphrase)
+            tab.get_by_role("button", name="Åbn analytikeradgang").click()
+            tab.wait_for_timeout(300)
+            wait_idle(tab)
+            return tab.locator("[data-testid='stSidebar']").inner_text()
+        finally:
+            context.close()
+
+    passphrase = {"HELHEDSBLIK_ANALYST_PASSPHRASE": "kode-til-analytikere"}
+    srv = Server(warehouse, tmp_path / "direct.log", **passphrase)
+    try:  # No proxy trusted (the default): the header is not believed, whatever it says.
+        warm_up(browser, srv)
+        assert "Forkert adgangskode; prøv igen om 1 sekund" in attempt(srv, "10.0.0.66", "gæt-1")
+        # A new address in the header gains nothing: the second failure in a row, with a longer wait.
+        assert "Forkert adgangskode; prøv igen om 2 sekunder" in attempt(srv, "10.0.0.77", "gæt-2")
+        assert "client lokal, 2 failures in a row" in srv.log.read_text() and "10.0.0." not in srv.log.read_text()
+    finally:
+        srv.stop()
+    # Behind a trusted proxy (this test plays it, as nginx's $proxy_add_x_forwarded_for does: the address it
+    # saw comes last): the proxy's word counts, what the client wrote before it does not.
+    srv = Server(warehouse, tmp_path / "proxy.log", HELHEDSBLIK_TRUSTED_PROXIES="127.0.0.1", **passphrase)
+    try:
+        warm_up(browser, srv)
+        assert "Forkert adgangskode" in attempt(srv, "10.0.0.99, 10.0.0.66", "gæt-1")  # claims the victim's address
+        assert "Analytikeradgang i denne session" in attempt(srv, "10.0.0.99", "kode-til-analytikere")  # the victim
+        assert "prøv igen om 2 sekunder" in attempt(srv, "10.0.0.77, 10.0.0.66", "gæt-2")  # the attacker's second
+        log = srv.log.read_text()
+        assert "client 10.0.0.66, 2 failures in a row" in log and "client 10.0.0.99" in log  # (opened for AB)
+        assert "client 10.0.0.77" not in log and "client lokal" not in log
+    finally:
+        srv.stop()
+
+
 # --- serving while loading ---------------------------------------------------------------------------
 
 
