@@ -30,7 +30,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from presentation import uploader
 
-app = st.App("app.py", routes=uploader.mount(), middleware=uploader.middleware())
+app = st.App("app.py", routes=uploader.routes(), middleware=uploader.middleware(), lifespan=uploader.serving)
 
 WINDOW_SECONDS = 10.0
 DESCRIPTOR_RESERVE = 128  # files, the warehouse, pipes to load jobs, the listening socket

@@ -121,12 +121,6 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def identity(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
-    """The master's data version and the id of its last write: equal identities, equal data."""
-    found = dict(con.execute("select key, value from meta where key in ('data_version', 'write_id')").fetchall())
-    return int(found.get("data_version", 0)), found.get("write_id")
-
-
 def is_behind(version: int, reference_version: str, directory: Path | None = None) -> bool:
     """Whether the current snapshot is not a copy of the master at ``version`` (or nothing is published)."""
     snap = current(directory)

@@ -15,19 +15,22 @@ app.py``, AppTest) the page falls back to ``st.file_uploader``, whose files go t
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 from urllib.parse import unquote
 
 import streamlit as st
 
-from presentation.formatting import plain
+from presentation import page
+from presentation.formatting import fmt_count, fmt_int, plain
 from queries import writes
 
 LOG = logging.getLogger(__name__)
 ROUTE = "/helhedsblik/upload"
 TICKET = "_upload_ticket"
-ROUND, HELD, LOADED, WARMED = "_uploader_round", "_uploader_files", "_loaded_uploads", "_upload_worker_warmed"
-# Whether this process serves ROUTE: set by ``mount()``, which ``serve.py`` calls before the server starts.
+ROUND, HELD, LOADED, REVIEWS = "_uploader_round", "_uploader_files", "_loaded_uploads", "_upload_reviews"
+# Whether this process serves ROUTE: set by ``serving()``, as serve.py's server starts.
 _mounted = False
 
 
@@ -38,11 +41,16 @@ def routes() -> list:
     return [Route(ROUTE, _receive, methods=["PUT"])]
 
 
-def mount() -> list:
-    """``routes()`` for ``st.App(routes=...)``: this process serves them, so the Data page uses them."""
+@contextlib.asynccontextmanager
+async def serving(app):
+    """For ``st.App(lifespan=...)`` beside ``routes()``, run as the server starts and before it answers anyone:
+    this process serves the route, so the Data page uses it. What a crashed server left is set right first: a
+    load committed but not yet published (a server or a job killed mid-way) is published, so the pages show the
+    newest committed state at once, and the spool folders of dead processes go."""
     global _mounted
     _mounted = True
-    return routes()
+    writes.after_a_crash()
+    yield None
 
 
 def middleware() -> list:
@@ -75,28 +83,31 @@ async def _receive(request):
     from pipelines import uploads
 
     ticket = request.headers.get("x-upload-ticket", "")
-    if not writes.upload_valid(ticket):
-        return JSONResponse({"error": "Adgangen til at sende filer er udløbet; genindlæs siden."}, status_code=403)
     # The name is shown as text and only its suffix ever reaches a path; control characters go.
     name = "".join(c for c in unquote(request.headers.get("x-file-name", "")) if c.isprintable())[:255].strip()
-    name = name or "upload"
-    limit = writes.upload_limits()[0]
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit * 1024 * 1024:
-        return JSONResponse({"error": f"Filen er større end grænsen på {limit} MB."}, status_code=413)
     try:
-        with uploads.SPOOL.incoming(ticket, name) as incoming:
+        with uploads.SPOOL.incoming(
+            ticket, name or "upload", int(declared) if declared.isdigit() else None
+        ) as incoming:
             async for chunk in request.stream():
                 incoming.write(chunk)
-    except uploads.UploadTooLarge:
-        return JSONResponse({"error": f"Filen er større end grænsen på {limit} MB."}, status_code=413)
-    except uploads.UploadGone:  # the analyst's access ended while the request began
-        return JSONResponse({"error": "Adgangen til at sende filer er udløbet; genindlæs siden."}, status_code=403)
-    except ClientDisconnect:  # the analyst left or chose again: nothing half-received stays
+    except uploads.UploadRefused as refused:  # a ticket gone with its session, a file too large, a full spool
+        status = (
+            403
+            if isinstance(refused, uploads.UploadGone)
+            else 413
+            if isinstance(refused, uploads.UploadTooLarge)
+            else 507
+        )
+        return JSONResponse({"error": str(refused)}, status_code=status)
+    except ClientDisconnect:  # the analyst left or chose again, or the server cut a body too slow: nothing stays
         return Response(status_code=400)
     except OSError as exc:  # the server's disk: nothing half-received stays either
         LOG.error("an upload could not be written: %s", exc)
-        return JSONResponse({"error": "Serveren kunne ikke gemme filen; prøv igen senere."}, status_code=507)
+        full = exc.errno == errno.ENOSPC
+        reason = "Serverens disk er fuld" if full else "Serveren kunne ikke gemme filen"
+        return JSONResponse({"error": f"{reason}; filen er ikke gemt. Prøv igen senere."}, status_code=507)
     return JSONResponse({"id": incoming.file_id, "name": incoming.name, "size": incoming.size})
 
 
@@ -212,9 +223,6 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
 
     Emptied once every file it held is loaded, so the page runs on without them."""
     ticket = _ticket()
-    if not st.session_state.get(WARMED):  # once per session: a worker ready before the first file arrives
-        writes.warm_worker()
-        st.session_state[WARMED] = True
     held = st.session_state.get(HELD)
     if held and all(loaded(file_id) for file_id in held):
         st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
@@ -237,7 +245,7 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
         held = [f["id"] for f in sent]
         for dropped in set(st.session_state.get(HELD) or ()) - set(held):  # chosen again: the others go
             if not loaded(dropped):
-                writes.drop_upload(ticket, dropped)
+                _drop(ticket, dropped)
         files = []
         for f in sent:
             if (received := writes.received_upload(ticket, f["id"])) is not None:
@@ -255,3 +263,109 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
         ]
     st.session_state[HELD] = held
     return ticket, files
+
+
+def _drop(ticket: str, file_id: str) -> None:
+    """A file the analyst no longer holds goes, with its review's pending load."""
+    _drop_review(file_id)
+    writes.drop_upload(ticket, file_id)
+
+
+def review(ticket: str, upload, user: str) -> None:
+    """An uploaded file's review: started once per file and sheet (a run of the CLI, ``uploads.review_job``),
+    followed while it runs (its place in the queue, its progress), then shown: the problems of a rejected file,
+    or the load waiting for the analyst's word (``pending``). A workbook's sheet is picked here."""
+    from pipelines.review import Review
+
+    reviews = st.session_state.setdefault(REVIEWS, {})
+    mine = reviews.get(upload.file_id)
+    if mine is None:
+        mine = reviews[upload.file_id] = {"sheet": None, "job": writes.review_upload(ticket, upload, user)}
+    state = page.follow(mine["job"], f"Kontrollerer {plain(upload.name)}")
+    answer = state.answer or {}
+    if "loaded" in answer:  # the very file is loaded already
+        mark_loaded(upload.file_id)
+        st.caption(f"{plain(upload.name)} er allerede indlæst (nr. {int(answer['loaded']['load_id'])}); intet ændret.")
+        return
+    if "review" not in answer:
+        st.error(f"{plain(upload.name)} kunne ikke kontrolleres: {plain(state.failed)}", icon=":material/error:")
+        return
+    shown = Review.from_json(answer["review"])
+    mine["load_id"] = shown.load_id
+    if len(shown.sheets) > 1:
+        # A workbook's data need not be on its first sheet: the analyst picks the sheet to read.
+        read = mine["sheet"] or shown.sheets[0]
+        sheet = st.selectbox(
+            "Ark",
+            shown.sheets,
+            index=shown.sheets.index(read) if read in shown.sheets else 0,
+            key=f"sheet_{upload.file_id}",
+            help="Arket i Excel-filen, der skal indlæses",
+        )
+        if sheet != read:
+            _drop_review(upload.file_id)
+            reviews[upload.file_id] = {"sheet": sheet, "job": writes.review_upload(ticket, upload, user, sheet)}
+            st.rerun()
+    if state.failed:  # reviewed, but the snapshot could not be published (a full disk, say)
+        st.error(f"{plain(upload.name)}: {plain(state.failed)}", icon=":material/error:")
+    pending(shown, user, upload.file_id)
+
+
+def _drop_review(file_id: str) -> None:
+    mine = st.session_state.get(REVIEWS, {}).pop(file_id, None)
+    if mine is not None:
+        if mine.get("load_id"):
+            writes.abandon_upload(mine["load_id"], "")
+        writes.forget_job(mine["job"])
+
+
+def reviewed_loads() -> set[int]:
+    """The pending loads this session's files are reviewed as (shown with their files)."""
+    return {m["load_id"] for m in st.session_state.get(REVIEWS, {}).values() if m.get("load_id")}
+
+
+def pending(shown, user: str, file_id: str | None = None) -> None:
+    """A reviewed load waiting for an analyst: its review, and buttons to load it or to throw it away."""
+    if not page.review(shown) or shown.load_id is None:
+        return
+    name = plain(shown.file_name)
+    left, right = st.columns([3, 1])
+    if left.button(f"Indlæs {name}", key=f"confirm_{shown.load_id}", type="primary"):
+        state = page.follow(writes.confirm_upload(shown.load_id, user), f"Indlæser {name}")
+        outcome = (state.answer or {}).get("loaded")
+        if (outcome is not None or state.committed is not None) and file_id is not None:
+            mark_loaded(file_id)
+            _forget(file_id)
+        if outcome is not None:
+            page.flash(
+                f"{name} var allerede indlæst (nr. {outcome['load_id']}); intet ændret."
+                if outcome["skipped_identical"]
+                else f"{name} indlæst som nr. {outcome['load_id']}: {fmt_count(outcome['rows'], 'række', 'rækker')}, "
+                f"{fmt_int(outcome['replaced_rows'])} erstattet."
+            )
+        elif state.committed is not None:  # in the master, but not yet in what the pages read
+            st.error(
+                f"{name} er indlæst som nr. {int(state.committed)}, men kunne ikke offentliggøres: "
+                f"{plain(state.failed)}. Siderne viser den, så snart lageret offentliggøres (ved næste "
+                "indlæsning, med python -m pipelines publish, eller når serveren startes igen).",
+                icon=":material/error:",
+            )
+        else:
+            st.error(f"{name} blev ikke indlæst; intet er ændret: {plain(state.failed)}", icon=":material/error:")
+    if right.button("Kassér", key=f"abandon_{shown.load_id}", help="Fjern den kontrollerede fil uden at indlæse den"):
+        state = page.follow(writes.abandon_upload(shown.load_id, user), f"Kasserer {name}")
+        if file_id is not None:
+            mark_loaded(file_id)  # out of the uploader, as a loaded file
+            _forget(file_id)
+        if "undone" in (state.answer or {}):
+            page.flash(f"{name} er kasseret; intet er indlæst.")
+        st.error(f"{name} kunne ikke kasseres: {plain(state.failed)}", icon=":material/error:")
+
+
+def _forget(file_id: str) -> None:
+    """A file whose load is confirmed or thrown away: its review and the file itself go."""
+    mine = st.session_state.get(REVIEWS, {}).pop(file_id, None)
+    if mine is not None:
+        writes.forget_job(mine["job"])
+    if ticket := st.session_state.get(TICKET):
+        writes.drop_upload(ticket, file_id)
