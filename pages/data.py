@@ -28,6 +28,7 @@ if may_write:
         "Filen kontrolleres først; intet indlæses før du bekræfter."
     )
     ticket, files = uploader.file_uploader("Vælg filer", ["csv", "txt", "xlsx", "parquet", "json"], max_mb)
+    uploader.start_reviews(ticket, files, who.user)
     for upload in files:
         if uploader.loaded(upload.file_id):
             st.caption(f"{plain(upload.name)} er indlæst (se Indlæsninger nedenfor).")

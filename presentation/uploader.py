@@ -278,9 +278,7 @@ def review(ticket: str, upload, user: str) -> None:
     from pipelines.review import Review
 
     reviews = st.session_state.setdefault(REVIEWS, {})
-    mine = reviews.get(upload.file_id)
-    if mine is None:
-        mine = reviews[upload.file_id] = {"sheet": None, "job": writes.review_upload(ticket, upload, user)}
+    mine = _started(ticket, upload, user)
     state = page.follow(mine["job"], f"Kontrollerer {plain(upload.name)}")
     answer = state.answer or {}
     if "loaded" in answer:  # the very file is loaded already
@@ -309,6 +307,21 @@ def review(ticket: str, upload, user: str) -> None:
     if state.failed:  # reviewed, but the snapshot could not be published (a full disk, say)
         st.error(f"{plain(upload.name)}: {plain(state.failed)}", icon=":material/error:")
     pending(shown, user, upload.file_id)
+
+
+def _started(ticket: str, upload, user: str) -> dict:
+    """The file's review job, started now unless it was."""
+    reviews = st.session_state.setdefault(REVIEWS, {})
+    if upload.file_id not in reviews:
+        reviews[upload.file_id] = {"sheet": None, "job": writes.review_upload(ticket, upload, user)}
+    return reviews[upload.file_id]
+
+
+def start_reviews(ticket: str, uploads: list, user: str) -> None:
+    """Every file chosen at once is queued at once: their reviews run side by side as far as the server allows."""
+    for upload in uploads:
+        if not loaded(upload.file_id):
+            _started(ticket, upload, user)
 
 
 def _drop_review(file_id: str) -> None:

@@ -1,10 +1,11 @@
-"""The server's own limits (``serve.py``) against slow and half-sent requests, as a hostile client sends them:
-the real server (``python serve.py``, as ``make run`` and the deployment start it) on 127.0.0.1, with fewer
-descriptors than Debian's default so that exhausting them takes few connections. Every attack is bounded in
-count and time and goes to 127.0.0.1 only."""
+"""The server's own limits (``serve.py``) against slow and half-sent requests, as a hostile client sends them, and
+the upload route's tickets: the real server (``python serve.py``, as ``make run`` and the deployment start it) on
+127.0.0.1, with fewer descriptors than Debian's default so that exhausting them takes few connections. Every
+attack is bounded in count and time and goes to 127.0.0.1 only."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
@@ -15,6 +16,10 @@ import time
 import urllib.request
 
 import pytest
+
+import requests
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks import sessions
 
@@ -34,6 +39,7 @@ def server(built_warehouse, tmp_path_factory):
         resource.setrlimit(resource.RLIMIT_NOFILE, (DESCRIPTORS, DESCRIPTORS))
 
     srv = sessions.Server(env, folder / "server.log", preexec_fn=few_descriptors)
+    srv.warehouse = folder / "warehouse.duckdb"
     with urllib.request.urlopen(f"{srv.url}/_stcore/script-health-check", timeout=120):
         pass
     sessions.browse(srv.url, ["overblik", "sagstal"], rounds=1)  # caches filled, as in use
@@ -171,3 +177,68 @@ def test_streamlits_own_upload_route_is_closed(server):
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403
     assert refused.value.read().decode() == '{"error":"Filer sendes til serveren fra siden Data."}'
+
+
+def data_page_ticket(url: str) -> tuple[sessions.Session, str]:
+    """A session on the Data page (open local mode: an analyst's), and the upload ticket the page gave it."""
+    session = sessions.Session(url)
+    request = BackMsg()
+    request.rerun_script.page_name = "data"
+    session._ws.send(request.SerializeToString())
+    ticket = None
+    while True:
+        message = ForwardMsg()
+        message.ParseFromString(session._ws.recv(timeout=60))
+        kind = message.WhichOneof("type")
+        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            if element.WhichOneof("type") == "bidi_component" and element.bidi_component.json:
+                ticket = json.loads(element.bidi_component.json).get("ticket", ticket)
+        elif kind == "script_finished":
+            assert ticket, "the Data page gave no upload ticket"
+            return session, ticket
+
+
+def put(url: str, ticket: str, body: bytes, name: str = "sagstal.csv") -> requests.Response:
+    return requests.put(
+        f"{url}/helhedsblik/upload", data=body, headers={"X-Upload-Ticket": ticket, "X-File-Name": name}, timeout=60
+    )
+
+
+def spool_files(server) -> list[str]:
+    root = server.warehouse.parent / "uploads"
+    return [p.name for p in root.rglob("*") if p.is_file() and p.name != ".lock"] if root.exists() else []
+
+
+def test_a_ticket_dies_with_its_session(server):
+    session, ticket = data_page_ticket(server.url)
+    sent = put(server.url, ticket, "Område;Periode\n".encode())
+    assert sent.status_code == 200
+    session.close()  # the tab is closed
+    deadline = time.monotonic() + 30
+    while (refused := put(server.url, ticket, "Område;Periode\n".encode())).status_code == 200:
+        assert time.monotonic() < deadline, "a closed session's ticket still sends files"
+        time.sleep(0.5)
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "Adgangen til at sende filer er udløbet; genindlæs siden."}
+    # and the file the session had sent goes with it, once the server looks (any new ticket makes it look)
+    data_page_ticket(server.url)[0].close()
+    assert spool_files(server) == []
+
+
+def test_a_slow_upload_body_is_cut_and_leaves_nothing(server):
+    """An upload that promises 50 MB and sends a byte a second, with a good ticket: the server cuts it once a
+    window passes without the least pace, and nothing half-received stays."""
+    session, ticket = data_page_ticket(server.url)
+    try:
+        head = (
+            f"PUT /helhedsblik/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Upload-Ticket: {ticket}\r\n"
+            "X-File-Name: stor.csv\r\nContent-Length: 50000000\r\n\r\nOmråde;Periode\n"
+        ).encode()
+        slow = Attack(server.port, 1, head, 40).start()
+        time.sleep(3)
+        assert len(spool_files(server)) == 1  # being received
+        assert slow.stop() == 0 and slow.closed_by_server == 1  # cut by the server within the 40 s
+        assert spool_files(server) == []
+    finally:
+        session.close()
