@@ -30,6 +30,7 @@ LOG = logging.getLogger(__name__)
 ROUTE = "/helhedsblik/upload"
 TICKET = "_upload_ticket"
 ROUND, HELD, LOADED, REVIEWS = "_uploader_round", "_uploader_files", "_loaded_uploads", "_upload_reviews"
+HANDLED = "_handled_loads"  # pending loads this session confirmed or threw away
 # Whether this process serves ROUTE: set by ``serving()``, as serve.py's server starts.
 _mounted = False
 
@@ -333,8 +334,10 @@ def _drop_review(file_id: str) -> None:
 
 
 def reviewed_loads() -> set[int]:
-    """The pending loads this session's files are reviewed as (shown with their files)."""
-    return {m["load_id"] for m in st.session_state.get(REVIEWS, {}).values() if m.get("load_id")}
+    """The pending loads this session shows with its files, or has confirmed or thrown away (a snapshot that could
+    not be published yet still lists those)."""
+    shown = {m["load_id"] for m in st.session_state.get(REVIEWS, {}).values() if m.get("load_id")}
+    return shown | st.session_state.get(HANDLED, set())
 
 
 def pending(shown, user: str, file_id: str | None = None) -> None:
@@ -343,9 +346,12 @@ def pending(shown, user: str, file_id: str | None = None) -> None:
         return
     name = plain(shown.file_name)
     left, right = st.columns([3, 1])
+    handled = st.session_state.setdefault(HANDLED, set())
     if left.button(f"Indlæs {name}", key=f"confirm_{shown.load_id}", type="primary"):
         state = page.follow(writes.confirm_upload(shown.load_id, user), f"Indlæser {name}")
         outcome = (state.answer or {}).get("loaded")
+        if outcome is not None or state.committed is not None:
+            handled.add(shown.load_id)
         if (outcome is not None or state.committed is not None) and file_id is not None:
             mark_loaded(file_id)
             _forget(file_id)
@@ -367,6 +373,7 @@ def pending(shown, user: str, file_id: str | None = None) -> None:
             st.error(f"{name} blev ikke indlæst; intet er ændret: {plain(state.failed)}", icon=":material/error:")
     if right.button("Kassér", key=f"abandon_{shown.load_id}", help="Fjern den kontrollerede fil uden at indlæse den"):
         state = page.follow(writes.abandon_upload(shown.load_id, user), f"Kasserer {name}")
+        handled.add(shown.load_id)
         if file_id is not None:
             mark_loaded(file_id)  # out of the uploader, as a loaded file
             _forget(file_id)

@@ -266,6 +266,34 @@ def test_analyst_upload_shows_on_dashboard_and_text_stays_text(server, page, tmp
     assert page.locator("img[src='x']").count() == 0
 
 
+def test_six_files_chosen_at_once_all_arrive_and_are_reviewed(built_warehouse, tmp_path, browser, page):
+    """One analyst choosing six files at once lost two of them (the spool kept four per process): all six arrive,
+    are reviewed side by side as far as the server allows, and each can be loaded."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+    files = []
+    for n in range(6):
+        extract = tmp_path / f"team{n}.csv"
+        extract.write_text(
+            "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\n"
+            f"Vejen;2031M0{n + 1};Team {n};Sygedagpenge;{100 + n};2,0\n",
+            encoding="utf-8",
+        )
+        files.append(str(extract))
+    srv = Server(warehouse, tmp_path / "six.log")
+    try:
+        warm_up(browser, srv)
+        open_page(page, f"{srv.url}/data")
+        page.locator("[data-testid='helhedsblik-upload-input']").set_input_files(files)
+        for n in range(6):
+            expect(page.get_by_role("button", name=f"Indlæs team{n}.csv")).to_be_visible(timeout=120_000)
+        assert page.get_by_text("findes ikke længere på serveren").count() == 0
+        page.get_by_role("button", name="Indlæs team5.csv").click()
+        expect(page.get_by_text("team5.csv indlæst som nr.")).to_be_visible(timeout=60_000)
+    finally:
+        srv.stop()
+
+
 def test_rejected_upload_lists_problems(server, page, tmp_path):
     extract = tmp_path / "forkert.csv"
     extract.write_text(

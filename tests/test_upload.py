@@ -374,3 +374,64 @@ def test_a_csv_upload_has_no_sheet_picker(warehouse_copy):
     at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
     assert not at.exception and any("Sagstal, 1 linje" in s.value for s in at.success)
     assert not [s for s in at.selectbox if (s.key or "").startswith("sheet_")]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 MB file system of its own (tmpfs), to be filled: a full disk, for real."""
+    import subprocess
+
+    folder = tmp_path / "klein"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"a full disk needs a tmpfs of its own (mount as root): {mounted.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_during_a_confirmation_gets_a_true_message(warehouse_copy, small_disk, monkeypatch):
+    """The published folder's disk fills up between the review and the confirmation: the load is committed in the
+    master, but cannot be published. The page says exactly that (it said "intet er ændret" before), and the next
+    publish shows it."""
+    import subprocess
+    import sys
+
+    from pipelines import config
+
+    monkeypatch.setenv("HELHEDSBLIK_PUBLISHED", str(small_disk))
+    with write_session():
+        pass  # published on the small disk
+    queries.snapshot_reader.clear()
+    at = data_page().run()
+    at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
+    assert any("Sagstal, 1 linje med 2 tal" in s.value for s in at.success)
+    with open(small_disk / "fyld", "wb") as filler:  # the disk fills up
+        try:
+            while True:
+                filler.write(b"\0" * (1024 * 1024))
+                filler.flush()
+        except OSError:
+            pass
+    load_button(at, "sagstal.csv").click().run()
+    assert not at.exception
+    said = [e.value for e in at.error]
+    assert len(said) == 1 and said[0].startswith("sagstal\\.csv er indlæst som nr. "), said
+    assert (
+        "men kunne ikke offentliggøres: disken er fuld. Siderne viser den, så snart lageret offentliggøres" in said[0]
+    )
+    load_id = int(said[0].split("nr. ")[1].split(",")[0])
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_copy), read_only=True)
+    try:  # true: it is in the master
+        assert con.execute("select file_name from loads where load_id = ?", [load_id]).fetchall() == [("sagstal.csv",)]
+    finally:
+        con.close()
+    (small_disk / "fyld").unlink()
+    env = {**__import__("os").environ, "HELHEDSBLIK_PUBLISHED": str(small_disk)}
+    assert (
+        subprocess.run([sys.executable, "-m", "pipelines", "publish"], cwd=config.PROJECT_ROOT, env=env).returncode == 0
+    )
+    queries.snapshot_reader.clear()
+    assert load_id in [row[0] for row in seen()[0]]
