@@ -36,7 +36,7 @@ if may_write:
         with st.container(border=True):
             uploader.review(ticket, upload, who.user)
     # Reviewed in another session, or before the server restarted: they wait in the master for an analyst.
-    waiting = [p for p in writes.pending_uploads() if p[0].load_id not in uploader.reviewed_loads()]
+    waiting = [p for p in writes.pending_uploads() if p[0].load_id not in uploader.shown_loads()]
     if waiting:
         st.subheader("Kontrolleret, ikke indlæst")
     for shown, by, at in waiting:

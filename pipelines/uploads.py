@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,7 +224,7 @@ class Spool:
         """A file received whole (``digest``) is kept; one cut off or refused (None) is removed."""
         with self._lock:
             ticket = self._arriving.pop(incoming, None)
-            if digest is not None and ticket is not None:
+            if digest is not None and ticket in self._tickets:  # (a ticket revoked meanwhile keeps nothing)
                 self._files[incoming.file_id] = (
                     ticket,
                     Received(incoming.file_id, incoming.name, incoming.size, digest),
@@ -283,8 +284,9 @@ def sweep_dead(root: Path) -> list[str]:
                 fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             continue  # its process lives
-        except OSError:
-            pass  # no lock at all: a folder made and never locked, by a process killed at once
+        except OSError:  # no lock: a folder being made (a second old at most), or one a process killed at once left
+            if time.time() - folder.stat().st_mtime < 60:
+                continue
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder.name)
     return removed
@@ -398,16 +400,10 @@ def _read_state(job: _Job, ended: bool) -> JobState:
     )
     if ended and answer is None and state.failed is None:  # killed, or a failure its output could not tell
         log = job.output.with_suffix(".log")
-        LOG.error("a load job ended without an answer (%s):\n%s", job.proc.returncode, _tail(log))
+        said = log.read_text(encoding="utf-8", errors="replace")[-4000:] if log.exists() else ""
+        LOG.error("a load job ended without an answer (exit code %s):\n%s", job.proc.returncode, said)
         state = JobState(done=True, committed=state.committed, failed="Opgaven stoppede uventet; prøv igen.")
     return state
-
-
-def _tail(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")[-4000:]
-    except FileNotFoundError:
-        return ""
 
 
 JOBS = Jobs()

@@ -246,7 +246,7 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
         held = [f["id"] for f in sent]
         for dropped in set(st.session_state.get(HELD) or ()) - set(held):  # chosen again: the others go
             if not loaded(dropped):
-                _drop(ticket, dropped)
+                _done_with(dropped, ticket)
         files = []
         for f in sent:
             if (received := writes.received_upload(ticket, f["id"])) is not None:
@@ -266,20 +266,21 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
     return ticket, files
 
 
-def _drop(ticket: str, file_id: str) -> None:
-    """A file the analyst no longer holds goes, with its review's pending load."""
-    _drop_review(file_id)
-    writes.drop_upload(ticket, file_id)
+def start_reviews(ticket: str, uploads: list, user: str) -> None:
+    """Every file chosen at once is queued at once: their reviews run side by side as far as the server allows."""
+    reviews = st.session_state.setdefault(REVIEWS, {})
+    for upload in uploads:
+        if not loaded(upload.file_id) and upload.file_id not in reviews:
+            reviews[upload.file_id] = {"sheet": None, "job": writes.review_upload(ticket, upload, user)}
 
 
 def review(ticket: str, upload, user: str) -> None:
-    """An uploaded file's review: started once per file and sheet (a run of the CLI, ``uploads.review_job``),
-    followed while it runs (its place in the queue, its progress), then shown: the problems of a rejected file,
-    or the load waiting for the analyst's word (``pending``). A workbook's sheet is picked here."""
+    """An uploaded file's review (a run of the CLI, ``uploads.review_job``; see ``start_reviews``), followed while
+    it runs (its place in the queue, its progress), then shown: the problems of a rejected file, or the load that
+    waits for the analyst's word (``pending``). A workbook's sheet is picked here."""
     from pipelines.review import Review
 
-    reviews = st.session_state.setdefault(REVIEWS, {})
-    mine = _started(ticket, upload, user)
+    mine = st.session_state[REVIEWS][upload.file_id]
     state = page.follow(mine["job"], f"Kontrollerer {plain(upload.name)}")
     answer = state.answer or {}
     if "loaded" in answer:  # the very file is loaded already
@@ -291,49 +292,22 @@ def review(ticket: str, upload, user: str) -> None:
         return
     shown = Review.from_json(answer["review"])
     mine["load_id"] = shown.load_id
-    if len(shown.sheets) > 1:
-        # A workbook's data need not be on its first sheet: the analyst picks the sheet to read.
+    if len(shown.sheets) > 1:  # a workbook's data need not be on its first sheet: the analyst picks the sheet
         read = mine["sheet"] or shown.sheets[0]
-        sheet = st.selectbox(
-            "Ark",
-            shown.sheets,
-            index=shown.sheets.index(read) if read in shown.sheets else 0,
-            key=f"sheet_{upload.file_id}",
-            help="Arket i Excel-filen, der skal indlæses",
-        )
+        sheet = st.selectbox("Ark", shown.sheets, index=shown.sheets.index(read), key=f"sheet_{upload.file_id}")
         if sheet != read:
-            _drop_review(upload.file_id)
-            reviews[upload.file_id] = {"sheet": sheet, "job": writes.review_upload(ticket, upload, user, sheet)}
+            _done_with(upload.file_id, ticket=None)
+            st.session_state[REVIEWS][upload.file_id] = {
+                "sheet": sheet,
+                "job": writes.review_upload(ticket, upload, user, sheet),
+            }
             st.rerun()
     if state.failed:  # reviewed, but the snapshot could not be published (a full disk, say)
         st.error(f"{plain(upload.name)}: {plain(state.failed)}", icon=":material/error:")
     pending(shown, user, upload.file_id)
 
 
-def _started(ticket: str, upload, user: str) -> dict:
-    """The file's review job, started now unless it was."""
-    reviews = st.session_state.setdefault(REVIEWS, {})
-    if upload.file_id not in reviews:
-        reviews[upload.file_id] = {"sheet": None, "job": writes.review_upload(ticket, upload, user)}
-    return reviews[upload.file_id]
-
-
-def start_reviews(ticket: str, uploads: list, user: str) -> None:
-    """Every file chosen at once is queued at once: their reviews run side by side as far as the server allows."""
-    for upload in uploads:
-        if not loaded(upload.file_id):
-            _started(ticket, upload, user)
-
-
-def _drop_review(file_id: str) -> None:
-    mine = st.session_state.get(REVIEWS, {}).pop(file_id, None)
-    if mine is not None:
-        if mine.get("load_id"):
-            writes.abandon_upload(mine["load_id"], "")
-        writes.forget_job(mine["job"])
-
-
-def reviewed_loads() -> set[int]:
+def shown_loads() -> set[int]:
     """The pending loads this session shows with its files, or has confirmed or thrown away (a snapshot that could
     not be published yet still lists those)."""
     shown = {m["load_id"] for m in st.session_state.get(REVIEWS, {}).values() if m.get("load_id")}
@@ -346,46 +320,48 @@ def pending(shown, user: str, file_id: str | None = None) -> None:
         return
     name = plain(shown.file_name)
     left, right = st.columns([3, 1])
-    handled = st.session_state.setdefault(HANDLED, set())
     if left.button(f"Indlæs {name}", key=f"confirm_{shown.load_id}", type="primary"):
         state = page.follow(writes.confirm_upload(shown.load_id, user), f"Indlæser {name}")
-        outcome = (state.answer or {}).get("loaded")
-        if outcome is not None or state.committed is not None:
-            handled.add(shown.load_id)
-        if (outcome is not None or state.committed is not None) and file_id is not None:
-            mark_loaded(file_id)
-            _forget(file_id)
-        if outcome is not None:
-            page.flash(
-                f"{name} var allerede indlæst (nr. {outcome['load_id']}); intet ændret."
-                if outcome["skipped_identical"]
-                else f"{name} indlæst som nr. {outcome['load_id']}: {fmt_count(outcome['rows'], 'række', 'rækker')}, "
-                f"{fmt_int(outcome['replaced_rows'])} erstattet."
-            )
-        elif state.committed is not None:  # in the master, but not yet in what the pages read
+        done = (state.answer or {}).get("loaded")
+        if done is None and state.committed is None:
+            st.error(f"{name} blev ikke indlæst; intet er ændret: {plain(state.failed)}", icon=":material/error:")
+            return
+        _done_with(file_id, load_id=shown.load_id)
+        if done is None:  # in the master, but not in what the pages read yet
             st.error(
                 f"{name} er indlæst som nr. {int(state.committed)}, men kunne ikke offentliggøres: "
                 f"{plain(state.failed)}. Siderne viser den, så snart lageret offentliggøres (ved næste "
                 "indlæsning, med python -m pipelines publish, eller når serveren startes igen).",
                 icon=":material/error:",
             )
-        else:
-            st.error(f"{name} blev ikke indlæst; intet er ændret: {plain(state.failed)}", icon=":material/error:")
+            return
+        page.flash(
+            f"{name} var allerede indlæst (nr. {done['load_id']}); intet ændret."
+            if done["skipped_identical"]
+            else f"{name} indlæst som nr. {done['load_id']}: {fmt_count(done['rows'], 'række', 'rækker')}, "
+            f"{fmt_int(done['replaced_rows'])} erstattet."
+        )
     if right.button("Kassér", key=f"abandon_{shown.load_id}", help="Fjern den kontrollerede fil uden at indlæse den"):
         state = page.follow(writes.abandon_upload(shown.load_id, user), f"Kasserer {name}")
-        handled.add(shown.load_id)
-        if file_id is not None:
-            mark_loaded(file_id)  # out of the uploader, as a loaded file
-            _forget(file_id)
+        _done_with(file_id, load_id=shown.load_id)
         if "undone" in (state.answer or {}):
             page.flash(f"{name} er kasseret; intet er indlæst.")
         st.error(f"{name} kunne ikke kasseres: {plain(state.failed)}", icon=":material/error:")
 
 
-def _forget(file_id: str) -> None:
-    """A file whose load is confirmed or thrown away: its review and the file itself go."""
+def _done_with(file_id: str | None, ticket: str | None = "", load_id: int | None = None) -> None:
+    """A file's review is over: its load confirmed or thrown away (``load_id``), the file chosen again, or its sheet
+    changed (``ticket=None``: the file stays). A pending load nobody confirmed is abandoned; the job's output and
+    (unless it stays) the file go."""
+    if load_id is not None:
+        st.session_state.setdefault(HANDLED, set()).add(load_id)
+    if file_id is None:
+        return
     mine = st.session_state.get(REVIEWS, {}).pop(file_id, None)
     if mine is not None:
+        if mine.get("load_id") and load_id is None:
+            writes.abandon_upload(mine["load_id"], "")
         writes.forget_job(mine["job"])
-    if ticket := st.session_state.get(TICKET):
-        writes.drop_upload(ticket, file_id)
+    if ticket is not None:
+        mark_loaded(file_id)  # out of the uploader
+        writes.drop_upload(ticket or st.session_state.get(TICKET, ""), file_id)
