@@ -54,7 +54,7 @@ class GuardedHTTP(H11Protocol):
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._head_due = self.loop.time() + self.header_seconds
-        self._body_bytes = 0
+        self._body_bytes, self._counted_since, self._request = 0, self.loop.time(), None
         self._watch = self.loop.call_later(min(self.header_seconds, WINDOW_SECONDS), self._check)
         if len(self.connections) > self.max_connections:
             self._make_room()
@@ -72,6 +72,8 @@ class GuardedHTTP(H11Protocol):
     def data_received(self, data: bytes) -> None:
         self._body_bytes += len(data)
         super().data_received(data)
+        if self.cycle is not self._request:  # a new request's head is in: its body is judged from now on
+            self._request, self._body_bytes, self._counted_since = self.cycle, 0, self.loop.time()
 
     def on_response_complete(self) -> None:
         self._head_due = self.loop.time() + self.header_seconds  # the next request's head, on a kept-alive one
@@ -85,11 +87,15 @@ class GuardedHTTP(H11Protocol):
             if now >= self._head_due:
                 self.transport.close()
                 return
-        elif self.cycle.more_body and not self.flow.read_paused and self._body_bytes < self.body_min_bytes:
-            self.transport.close()  # the app sees a disconnect: nothing half-received stays
-            return
-        self._body_bytes = 0
-        self._watch = self.loop.call_later(WINDOW_SECONDS, self._check)
+        elif self.cycle.more_body:
+            if self.flow.read_paused:  # the app is behind, not the client: the window starts again
+                self._body_bytes, self._counted_since = 0, now
+            elif now - self._counted_since >= WINDOW_SECONDS:
+                if self._body_bytes < self.body_min_bytes:
+                    self.transport.close()  # the app sees a disconnect: nothing half-received stays
+                    return
+                self._body_bytes, self._counted_since = 0, now
+        self._watch = self.loop.call_later(min(self.header_seconds, WINDOW_SECONDS), self._check)
 
     def handle_websocket_upgrade(self, event) -> None:
         self._watch.cancel()  # the websocket protocol takes the connection over
