@@ -229,15 +229,6 @@ def prune(directory: Path | None = None, keep: int | None = None) -> list[str]:
 # --- the readers' side --------------------------------------------------------------------------------
 
 
-def open_snapshot(snapshot: Snapshot, memory_limit: str) -> _OpenSnapshot:
-    """``snapshot`` opened read-only and locked against pruning, in a process that does not keep a reader (an
-    upload's worker reviewing against the snapshot the page reads); close it when done."""
-    opened = _OpenSnapshot.open(snapshot, memory_limit)
-    if opened is None:
-        raise NotPublished(f"Øjebliksbilledet {snapshot.name} findes ikke længere; genindlæs siden.")
-    return opened
-
-
 class _OpenSnapshot:
     """One snapshot open read-only in this process, with the shared lock that keeps publishers off it."""
 
