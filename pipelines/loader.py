@@ -314,7 +314,7 @@ def _load_direct(
         with direct.streaming_settings(con), transaction(con):
             load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
             progress("indlæser", 0.3)  # reading, checking and loading are one pass here
-            lines = direct.insert(con, plan, load_id)
+            lines = direct.insert(con, plan, load_id, pending=pending)
             clock.lap("read, parse and insert")
             if lines is None:
                 raise _NotDirect
@@ -336,7 +336,7 @@ def _load_direct(
             if pending:
                 replaced, kept = 0, facts.store(spec).kept(con, "load_scope")
                 shown.kept = kept
-                _hold(con, spec, load_id, found.rows, digest, meta, found.periods, shown)
+                _hold(con, spec, load_id, found.rows, digest, meta, found.periods, shown, marked=True)
             else:
                 replaced, kept = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
             result = LoadResult(
@@ -481,13 +481,16 @@ def _add_periods(con) -> None:
     con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
 
 
-def _hold(con, spec: Kind, load_id: int, rows: int, digest: str, meta: _Provenance, periods, checked) -> None:
-    """The load waits for an analyst (inside its transaction): its facts are marked replaced by minus its id, so
-    nothing reads them as current, and ``pending_loads`` keeps what ``confirm`` needs and what the review showed."""
+def _hold(
+    con, spec: Kind, load_id: int, rows: int, digest: str, meta: _Provenance, periods, checked, marked: bool = False
+) -> None:
+    """The load waits for an analyst (inside its transaction): its facts are marked replaced by minus its id (unless
+    they came in ``marked``, as the direct route inserts them), so nothing reads them as current, and
+    ``pending_loads`` keeps what ``confirm`` needs and what the review showed."""
     store = facts.store(spec)
-    con.execute(
-        f"update {store.table} f set {store.mark_replaced_sql(str(-int(load_id)))} where f.load_id = ?", [load_id]
-    )
+    if not marked:
+        mark = store.mark_replaced_sql(str(-int(load_id)))
+        con.execute(f"update {store.table} f set {mark} where f.load_id = ?", [load_id])
     shown = reviews.shown(meta.name, checked)
     shown.load_id = load_id
     con.execute(
