@@ -23,7 +23,7 @@ WARM_UP := for i in $$(seq 120); do $(PY) -c "import urllib.request as u; \
 
 run: warehouse
 	($(WARM_UP)) &
-	$(PY) -m streamlit run serve.py --server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
+	$(PY) serve.py --server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -1,10 +1,15 @@
 """Helhedsblik: the router. Every page lives in pages/; this file only lists them and runs the chosen one."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from presentation import errors
 
-st.set_page_config(page_title="Helhedsblik", page_icon=":material/insights:", layout="wide")
+# The icon is a file of ours: a material icon here makes every page fetch its picture from an outside font host.
+st.set_page_config(
+    page_title="Helhedsblik", page_icon=Path(__file__).parent / "presentation" / "icon.svg", layout="wide"
+)
 
 # The default page is served at "/" (url_path ""), which leaves "/overblik" free for the alias below.
 OVERBLIK = st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", url_path="", default=True)

@@ -271,10 +271,10 @@ def upload_section(up: dict) -> list[str]:
             "**How:** the file goes to the server's disk as it arrives (a route of our own, "
             "`presentation/uploader.py`, not Streamlit's uploader, which parsed it in Python on the event loop "
             "the sessions share, held it in memory and copied it on every run of the page). The review is the "
-            "load itself, done in an upload worker (a process of its own) on a copy of the snapshot the page "
-            "reads; confirming it renames the copy into place and publishes (`writer.swap_in`). The file is "
-            "read, checked and inserted once, as the CLI does; what the app adds is the transfer, the copy of "
-            "the warehouse, two page runs and the page's rendering.",
+            "CLI's load itself (`pipelines load --pending --progress json`, a process of its own), kept pending "
+            "in the master; confirming it is `pipelines confirm` (make current, replace, aggregate) and a "
+            "publish. The file is read, checked and inserted once, as the CLI does; what the app adds is the "
+            "transfer, a second process start and publish, two page runs and the page's rendering.",
         ]
     )
 
@@ -284,7 +284,7 @@ def serving_section(sv: dict) -> list[str]:
     if not measured:
         return head
     lines = head + [
-        "A copy of the national warehouse, published; one `streamlit run serve.py` process; sessions driven over "
+        "A copy of the national warehouse, published; one `python serve.py` process; sessions driven over "
         "Streamlit's own websocket (`benchmarks/sessions.py`), each asking for a page as a sidebar click does and "
         "timed until the server says the script finished (the browser's drawing excluded). Every page's caches "
         "were filled first. p50/p95 over every page run.",

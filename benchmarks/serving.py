@@ -1,6 +1,6 @@
 """Step 5: serving from published snapshots at national scale (issue #13).
 
-On a copy of step 3's national warehouse, with one real Streamlit server (``streamlit run serve.py``)
+On a copy of step 3's national warehouse, with one real Streamlit server (``python serve.py``)
 driven over its websocket by ``benchmarks.sessions``:
 
 - *publish*: the seconds and MiB of publishing the national master (``snapshots.publish``), and the

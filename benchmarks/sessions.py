@@ -61,9 +61,10 @@ SESSION_ERRORS = (OSError, TimeoutError, WebSocketException)
 
 
 class Server:
-    """``streamlit run serve.py`` (the app and its upload route) on 127.0.0.1, with the environment given."""
+    """``python serve.py`` (the app, its upload route and the server's limits) on 127.0.0.1, with the environment
+    given."""
 
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, **popen):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -71,9 +72,6 @@ class Server:
             self.proc = subprocess.Popen(
                 [
                     sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
                     "serve.py",
                     "--server.address",
                     "127.0.0.1",
@@ -88,6 +86,7 @@ class Server:
                 env=env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                **popen,
             )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

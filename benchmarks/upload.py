@@ -5,7 +5,7 @@ The file is the first ``UPLOAD_LINES`` lines of a national demo visitation file,
 published copy of step 3's national warehouse:
 
 - *CLI*: ``python -m pipelines load FILE``, wall time of the whole command (as users run it: niced);
-- *app*: a real server (``streamlit run serve.py``) and a real browser (Debian's Chromium through Playwright, as
+- *app*: a real server (``python serve.py``) and a real browser (Debian's Chromium through Playwright, as
   the browser tests drive it; at the lowest CPU priority, as it runs on the analyst's own machine in use) on the
   Data page: *review* from choosing the file until the review's verdict is
   on screen (the browser's transfer of the file included), *commit* from clicking "Indlæs …" until the page

@@ -6,7 +6,7 @@ import queries
 from queries import writes
 from pipelines.errors import PipelineError
 from presentation import access, charts, filters, page, uploader
-from presentation.formatting import fmt_count, fmt_int, plain
+from presentation.formatting import fmt_count, fmt_datetime, fmt_int, plain
 
 page.start("Data")
 choice = filters.sidebar_filters()
@@ -28,35 +28,21 @@ if may_write:
         "Filen kontrolleres først; intet indlæses før du bekræfter."
     )
     ticket, files = uploader.file_uploader("Vælg filer", ["csv", "txt", "xlsx", "parquet", "json"], max_mb)
-    for number, upload in enumerate(files):
+    uploader.start_reviews(ticket, files, who.user)
+    for upload in files:
         if uploader.loaded(upload.file_id):
             st.caption(f"{plain(upload.name)} er indlæst (se Indlæsninger nedenfor).")
             continue
         with st.container(border=True):
-            sheets = writes.upload_sheets(upload, _ticket=ticket)
-            # A workbook's data need not be on its first sheet: the analyst picks the sheet to read.
-            sheet = (
-                st.selectbox(
-                    "Ark", sheets, key=f"sheet_{number}_{upload.name}", help="Arket i Excel-filen, der skal indlæses"
-                )
-                if len(sheets) > 1
-                else None
-            )
-            try:
-                review = writes.review_upload(upload, sheet, _ticket=ticket)
-            except PipelineError as exc:  # the worker stopped, say: the rest of the page stays
-                st.error(f"{plain(upload.name)} kunne ikke kontrolleres: {plain(exc)}", icon=":material/error:")
-                continue
-            if not page.review(review):
-                continue
-            if st.button(f"Indlæs {plain(upload.name)}", key=f"commit_{number}_{upload.name}", type="primary"):
-                page.run_load(
-                    upload.name,
-                    lambda progress, upload=upload, review=review, sheet=sheet: writes.commit_upload(
-                        upload, review, who.user, progress, sheet, ticket=ticket
-                    ),
-                    on_loaded=lambda file_id=upload.file_id: uploader.mark_loaded(file_id),
-                )
+            uploader.review(ticket, upload, who.user)
+    # Reviewed in another session, or before the server restarted: they wait in the master for an analyst.
+    waiting = [p for p in writes.pending_uploads() if p[0].load_id not in uploader.shown_loads()]
+    if waiting:
+        st.subheader("Kontrolleret, ikke indlæst")
+    for shown, by, at in waiting:
+        with st.container(border=True):
+            st.caption(f"Kontrolleret {fmt_datetime(at)} af {plain(by)}; intet er indlæst, før nogen bekræfter.")
+            uploader.pending(shown, who.user)
 else:  # locked again, or a read-only machine: the ticket stops working
     uploader.forget_ticket()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import re
@@ -14,14 +15,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import aggregates, build, config, danish, integrity, loader, snapshots
+from pipelines import aggregates, build, config, danish, integrity, loader, readers, review, snapshots
 from pipelines.errors import ExtractRejected, PipelineError
 from pipelines.kinds import KINDS
 from pipelines.writer import write_session
 
 # Commands that hold the master (and the writer role) for their whole length, in one write session that
 # publishes a snapshot for the app when they changed it. fetch and refresh take sessions only to load.
-SESSION_COMMANDS = {"load", "demo", "undo", "check", "build", "publish", "reaggregate"}
+SESSION_COMMANDS = {"load", "confirm", "demo", "undo", "check", "build", "publish", "reaggregate"}
 
 
 def _bar(label: str, fraction: float) -> None:
@@ -41,23 +42,53 @@ def _missing_files(files: list[str]) -> list[str]:
     return missing
 
 
+def _say(**event) -> None:
+    """``--progress json``: one JSON object per line on stdout (the app's load jobs read them)."""
+    print(json.dumps(event, ensure_ascii=False, default=str), flush=True)
+
+
+def _json_progress(step: str, fraction: float) -> None:
+    _say(progress=step, fraction=round(fraction, 3))
+
+
 def cmd_load(args, con) -> int:
     failed = len(args.missing)
     timings = []
+    as_json = args.progress == "json"
+    if args.pending:
+        loader.abandon_stale(con)  # before a new one: the disk that forgotten reviews hold comes back
     try:
         for path in args.files:
             if path in args.missing:
                 continue
+            name = args.name or Path(path).name
             try:
                 result = loader.load(
-                    Path(path), args.kind, source=args.source, con=con, progress=_bar, sheet=args.sheet
+                    Path(path),
+                    args.kind,
+                    source=args.source,
+                    con=con,
+                    progress=_json_progress if as_json else _bar,
+                    sheet=args.sheet,
+                    file_name=name,
+                    max_rows=args.max_rows,
+                    digest=args.digest,
+                    pending=args.pending,
                 )
             except ExtractRejected as exc:
                 failed += 1
+                if as_json:
+                    shown = review.Review(name, False, problems=exc.problems, warnings=exc.warnings)
+                    shown.sheets = _sheets(Path(path), name)
+                    _say(review=shown.to_json())
+                    continue
                 sys.stderr.write("\n")
                 print(f"AFVIST: {path} ({len(exc.problems)} fejl; intet er indlæst)", file=sys.stderr)
                 for p in exc.problems:
                     print(f"  - {p}", file=sys.stderr)
+                continue
+            if as_json:
+                _say_loaded(result, Path(path), name)
                 continue
             _report(result)
             timings.append(
@@ -67,6 +98,43 @@ def cmd_load(args, con) -> int:
         if args.timings:
             Path(args.timings).write_text(json.dumps(timings, indent=1), encoding="utf-8")
     return 1 if failed else 0
+
+
+def _sheets(path: Path, name: str) -> list[str]:
+    """A workbook's sheets for the app's sheet picker; [] for other files and for one that cannot be read."""
+    try:
+        return readers.sheet_names(path, name)
+    except ExtractRejected:
+        return []
+
+
+def _say_loaded(result: loader.LoadResult, path: Path, name: str) -> None:
+    if result.review is not None and not result.skipped_identical:  # a pending load: its review
+        shown = review.shown(result.file_name, result.review)
+        shown.load_id, shown.sheets = result.load_id, _sheets(path, name)
+        _say(review=shown.to_json())
+    else:
+        _say(loaded=_outcome(result))
+
+
+def _outcome(result: loader.LoadResult) -> dict:
+    return {
+        "load_id": result.load_id,
+        "rows": result.rows,
+        "replaced_rows": result.replaced_rows,
+        "skipped_identical": result.skipped_identical,
+        "file_name": result.file_name,
+    }
+
+
+def cmd_confirm(args, con) -> int:
+    result = loader.confirm(con, args.load_id)
+    if args.progress == "json":
+        _say(committed=result.load_id)  # before the publish, which may still fail (a full disk)
+        args.outcome = _outcome(result)
+    else:
+        _report(result)
+    return 0
 
 
 def cmd_demo(args, con) -> int:
@@ -99,7 +167,10 @@ def cmd_loads(args) -> int:
 
 def cmd_undo(args, con) -> int:
     removed = loader.undo(con, args.load_id)
-    print(f"indlæsning {args.load_id} fortrudt: {danish.number(removed)} rækker fjernet")
+    if args.progress == "json":
+        args.outcome = {"undone": args.load_id, "rows": removed}
+    else:
+        print(f"indlæsning {args.load_id} fortrudt: {danish.number(removed)} rækker fjernet")
     return 0
 
 
@@ -282,9 +353,18 @@ def _yield_cpu() -> None:
         os.nice(min(nice, 19))
 
 
-def _session():
-    """The CLI's write session: waiting and publishing are told on stderr."""
+def _session(as_json: bool = False):
+    """The CLI's write session: waiting and publishing are told on stderr (with ``as_json``, on stdout as JSON)."""
+    if as_json:
+        return write_session(on_wait=lambda text: _say(wait=text), on_publish=lambda step: _json_progress(step, 0.98))
     return write_session(on_wait=_waiting, on_publish=_waiting)
+
+
+def _disk_message(exc: BaseException) -> str:
+    """A write that failed on the disk, in Danish (a full disk said so)."""
+    if getattr(exc, "errno", None) == errno.ENOSPC or "no space left" in str(exc).lower():
+        return "disken er fuld"
+    return f"disken kunne ikke skrives ({getattr(exc, 'strerror', None) or exc})"
 
 
 def cmd_reaggregate(args, con) -> int:
@@ -303,6 +383,22 @@ def cmd_publish(args, con) -> int:
     return 0  # the session publishes when the current snapshot is behind the master; main() says which is current
 
 
+def _in_session(args, as_json: bool) -> int:
+    """A command that holds the master (SESSION_COMMANDS), in one write session."""
+    if args.command == "load":
+        args.missing = _missing_files(args.files)
+        if len(args.missing) == len(args.files):
+            return 1
+    with _session(as_json) as con:
+        status = args.func(args, con)
+    if args.outcome is not None:  # told once the session has published
+        _say(**({"loaded": args.outcome} if args.command == "confirm" else args.outcome))
+    if args.command in ("build", "publish"):
+        snap = snapshots.current()
+        print(f"offentliggjort: {snap.path} ({snap.published_at:%Y-%m-%d %H:%M:%S})")
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description="Helhedsblik warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -316,15 +412,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--source", default="upload (CLI)")
     p.add_argument("--timings", metavar="FILE", help="write each load's seconds per phase to FILE (JSON)")
+    p.add_argument(
+        "--pending", action="store_true", help="load and check, but wait for `confirm` (or `undo`) before it counts"
+    )
+    p.add_argument("--name", help="the file's name as its owner knows it (an upload's), for the log and messages")
+    p.add_argument("--max-rows", type=int, help="refuse a file of more lines (the app's upload limit)")
+    p.add_argument("--digest", help="the file's digest, when it is known already (an upload's, taken as it came)")
+    p.add_argument("--progress", choices=("bar", "json"), default="bar", help="json: one JSON object per line")
     p.set_defaults(func=cmd_load)
+    p = sub.add_parser("confirm", help="confirm a pending load (see load --pending)")
+    p.add_argument("load_id", type=int)
+    p.add_argument("--progress", choices=("bar", "json"), default="bar")
+    p.set_defaults(func=cmd_confirm)
     p = sub.add_parser("demo", help="generate and load the synthetic national demo")
     p.add_argument("--scale", type=int, default=1)
     p.add_argument("--until", help="last month, e.g. 2026M09 (default: last month)")
     p.add_argument("--out", help="where to write the demo extracts (default data/demo)")
     p.set_defaults(func=cmd_demo)
     sub.add_parser("loads", help="list loads").set_defaults(func=cmd_loads)
-    p = sub.add_parser("undo", help="undo a load")
+    p = sub.add_parser("undo", help="undo a load, or abandon a pending one")
     p.add_argument("load_id", type=int)
+    p.add_argument("--progress", choices=("bar", "json"), default="bar")
     p.set_defaults(func=cmd_undo)
     sub.add_parser("check", help="integrity report").set_defaults(func=cmd_check)
     sub.add_parser("build", help="build the default warehouse if it is empty, and publish it").set_defaults(
@@ -380,30 +488,36 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.set_defaults(func=cmd_refresh)
     args = parser.parse_args(argv)
+    as_json = getattr(args, "progress", None) == "json"
+    args.outcome = None
     try:
         if args.command in SESSION_COMMANDS | {"fetch", "refresh"}:
             _yield_cpu()
         if args.command not in SESSION_COMMANDS:
             return args.func(args)
-        if args.command == "load":
-            args.missing = _missing_files(args.files)
-            if len(args.missing) == len(args.files):
-                return 1
-        with _session() as con:
-            status = args.func(args, con)
-        if args.command in ("build", "publish"):
-            snap = snapshots.current()
-            print(f"offentliggjort: {snap.path} ({snap.published_at:%Y-%m-%d %H:%M:%S})")
-        return status
+        return _in_session(args, as_json)
     except PipelineError as exc:
-        print(f"fejl: {exc}", file=sys.stderr)
+        if as_json:
+            _say(failed=str(exc))
+        else:
+            print(f"fejl: {exc}", file=sys.stderr)
         return 1
     except duckdb.IOException as exc:
+        if as_json:  # a full disk during a load or a confirm: its transaction rolled back
+            _say(failed=f"intet er ændret: {_disk_message(exc)}")
+            return 1
         print(
             f"fejl: lageret {config.warehouse_path()} kan ikke åbnes "
             f"(holder en anden proces det åbent uden om skrivelåsen?): {exc}",
             file=sys.stderr,
         )
+        return 1
+    except OSError as exc:
+        if not as_json:
+            raise
+        # The publish after a committed write (a full disk, most often): said as it is. A confirm said it
+        # committed before it published (cmd_confirm), so the app can tell that the load is in.
+        _say(failed=_disk_message(exc))
         return 1
 
 

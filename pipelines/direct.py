@@ -31,6 +31,7 @@ from pipelines import danish, extract_warnings, readers, visitation_lines
 from pipelines.errors import Problem
 from pipelines.kinds import (
     AREA,
+    COUNT,
     DIM,
     NOT_FINITE,
     PERIOD,
@@ -39,6 +40,7 @@ from pipelines.kinds import (
     TOTAL_MEASURES,
     VISITATION,
     VISITATION_MEASURES,
+    count_form_rules,
     detect_kind,
     header_map,
     marker_sql,
@@ -137,16 +139,17 @@ def register_maps(con: duckdb.DuckDBPyConnection, plan: DirectPlan) -> None:
         )
 
 
-def _number_sql(col: str) -> str:
+def _number_sql(col: str, role: str) -> str:
     """The staged path's parse of a decimal-comma number; anything it would not accept stops the insert."""
+    refused = [THOUSANDS_DOT] + (list(count_form_rules("comma")) if role == COUNT else [])
     return (
         f"case when {marker_sql(col)} then null "
-        f"when {THOUSANDS_DOT.sql(col)} then error('{_NOT_DIRECT}') "
-        f"else coalesce({number_sql(col, 'comma')}, error('{_NOT_DIRECT}')) end"
+        + "".join(f"when {rule.sql(col)} then error('{_NOT_DIRECT}') " for rule in refused)
+        + f"else coalesce({number_sql(col, 'comma')}, error('{_NOT_DIRECT}')) end"
     )
 
 
-def insert_sql(plan: DirectPlan, table: str = visitation_lines.TABLE) -> tuple[str, list]:
+def insert_sql(plan: DirectPlan, table: str = visitation_lines.TABLE, pending: int | None = None) -> tuple[str, list]:
     """The streaming insert into ``table`` (bound: load id, file, delimiter, lines to skip, columns).
 
     Left joins keep a row whose spelling is unknown, so its NULL code trips the lines' NOT NULL
@@ -165,20 +168,26 @@ def insert_sql(plan: DirectPlan, table: str = visitation_lines.TABLE) -> tuple[s
             selects.append(f"m_{col.name}.code as {target}")
         elif col.role == DIM:
             selects.append(f"{quote(plan.defaults[col.name])} as {col.name}")
-    selects += [f"{_number_sql(f's.c{pos}')} as {m}" for m, pos in plan.measures.items()]
+    selects += [f"{_number_sql(f's.c{pos}', VISITATION_MEASURES[m][0])} as {m}" for m, pos in plan.measures.items()]
     columns = ["load_id", *visitation_lines.LINE_KEYS, "measures", *plan.measures]
+    # A pending load's lines come in marked replaced by minus its id (loader._hold), not marked after.
+    marks = [f"{m}_replaced_by" for m in plan.measures] if pending else []
     sql = (
-        f"insert into {table} ({', '.join(columns)}) "
+        f"insert into {table} ({', '.join(columns + marks)}) "
         f"select ?, {', '.join(visitation_lines.LINE_KEYS)}, {visitation_lines.mask(plan.measures)}, "
-        f"{', '.join(plan.measures)} from (select {', '.join(selects)} from {readers.CSV_SOURCE_SQL} s "
-        f"{' '.join(joins)})"
+        f"{', '.join([*plan.measures, *(f'-{int(pending)}' for _ in marks)])} "
+        f"from (select {', '.join(selects)} from {readers.CSV_SOURCE_SQL} s {' '.join(joins)})"
     )
     layout = plan.layout
     return sql, [str(plan.path), layout.delimiter, layout.header_index + 1, readers.csv_columns(len(layout.headers))]
 
 
 def insert(
-    con: duckdb.DuckDBPyConnection, plan: DirectPlan, load_id: int, table: str = visitation_lines.TABLE
+    con: duckdb.DuckDBPyConnection,
+    plan: DirectPlan,
+    load_id: int,
+    table: str = visitation_lines.TABLE,
+    pending: bool = False,
 ) -> int | None:
     """Stream the file into the visitation lines under ``load_id``; lines inserted, or None when a value
     stopped it.
@@ -186,7 +195,7 @@ def insert(
     Call inside the load's transaction: a stopped insert leaves that transaction aborted, and the
     caller rolls it back.
     """
-    sql, params = insert_sql(plan, table)
+    sql, params = insert_sql(plan, table, load_id if pending else None)
     try:
         return con.execute(sql, [load_id, *params]).fetchall()[0][0]
     # NOT NULL: a spelling the reference data does not know; invalid input: error() above or a line

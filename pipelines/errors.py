@@ -41,9 +41,6 @@ class ExtractRejected(PipelineError):
         more = f" (+{len(problems) - 1} flere)" if len(problems) > 1 else ""
         super().__init__(f"Udtrækket er afvist: {first}{more}")
 
-    def __reduce__(self):  # pickled as what it carries (an upload's worker sends it to the server)
-        return type(self), (self.problems, self.warnings)
-
     @classmethod
     def one(
         cls, file: str, message: str, *, row: int | None = None, column: str | None = None, value: str | None = None

@@ -25,6 +25,9 @@ class FactStore(Protocol):
     def insert_typed(self, con: duckdb.DuckDBPyConnection, load_id: int) -> None:
         """Insert the staged route's ``typed`` rows under ``load_id`` and fill ``load_scope``."""
 
+    def register_scope(self, con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+        """Temp table ``load_scope`` of the facts ``load_id`` holds (a pending load being confirmed)."""
+
     def replace(self, con: duckdb.DuckDBPyConnection, load_id: int) -> int:
         """Mark other loads' current facts in ``load_scope`` replaced by ``load_id``; how many."""
 
@@ -102,6 +105,13 @@ class RowPerFact:
         out.append(("suppressed", "(" + " or ".join(f"{v}_marker" for v in values) + ")"))
         return out
 
+    def register_scope(self, con, load_id: int) -> None:
+        con.execute(
+            f"create or replace temp table load_scope as select distinct {', '.join(self.kind.replace_scope)} "
+            f"from {self.table} where load_id = ?",
+            [load_id],
+        )
+
     def replace(self, con, load_id: int) -> int:
         con.execute(
             f"update {self.table} f set replaced_by = ? from load_scope t "
@@ -171,6 +181,9 @@ class LinePerExtractLine:
 
     def insert_typed(self, con, load_id: int) -> None:
         visitation_lines.insert_typed(con, load_id)
+
+    def register_scope(self, con, load_id: int) -> None:
+        visitation_lines.register_scope(con, load_id)
 
     def replace(self, con, load_id: int) -> int:
         return visitation_lines.replace(con, load_id)

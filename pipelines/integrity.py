@@ -28,13 +28,16 @@ def _bookkeeping(con, kind: str, table: str, keys: tuple[str, ...]) -> list[str]
     periods, and loads whose row count the table does not hold."""
     key_list = ", ".join(keys)
     checks = {
+        # A pending load's rows have no log entry yet and are marked replaced by minus its id (loader._hold).
         f"{table}: rækker uden gyldig indlæsning": (
             f"select count(*) from {table} f left join load_log l using (load_id) "
-            f"where l.load_id is null or l.status <> 'loaded'"
+            f"where (l.load_id is null or l.status <> 'loaded') "
+            f"and not (f.load_id in (select load_id from pending_loads) and f.replaced_by = -f.load_id)"
         ),
         f"{table}: erstattet af en indlæsning der ikke findes": (
             f"select count(*) from {table} f left join load_log l on l.load_id = f.replaced_by "
-            f"where f.replaced_by is not null and (l.load_id is null or l.status <> 'loaded')"
+            f"where f.replaced_by is not null and (l.load_id is null or l.status <> 'loaded') "
+            f"and not (f.load_id in (select load_id from pending_loads) and f.replaced_by = -f.load_id)"
         ),
         f"{table}: dubletter blandt gældende rækker": (
             f"select count(*) from (select {key_list} from {table} where replaced_by is null "

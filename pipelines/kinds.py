@@ -75,6 +75,36 @@ THOUSANDS_DOT = ValueRule(
 )
 
 
+# A count (persons, cases, a rank) is a whole number written plainly in the file's own convention: digits,
+# with thousands dots where decimals are commas (jobindsats' "1.234"), and at most a zero decimal. What a
+# database cast would also read ("1e3", "1_000", "+12", a cut-off "12,") is refused, not read. In a file with
+# decimal points "1.000" is 1 by the file's convention and 1.000 by jobindsats': one municipality's two files
+# would differ by a factor of 1.000 without a word, so a count written so is refused as ambiguous. No braces in
+# the patterns: a rule's predicate is a format string.
+_PLAIN_COUNT = {"comma": r"-?([0-9]+|[0-9][0-9]?[0-9]?(\.[0-9][0-9][0-9])+)(,0+)?", "point": r"-?[0-9]+(\.0|\.00)?"}
+_GROUPED_COUNT = r"-?[0-9][0-9]?[0-9]?(\.[0-9][0-9][0-9])+"
+AMBIGUOUS_COUNT = ValueRule(
+    "tvetydigt antal: i en fil med decimalpunktum kan 1.000 både betyde 1 og 1.000; skriv antal uden "
+    "tusindtalspunktum (1000), eller gem filen som jobindsats gør (';' og decimalkomma)",
+    f"regexp_full_match(trim({{v}}), '{_GROUPED_COUNT}')",
+)
+
+
+def count_form_rules(decimal: str) -> tuple[ValueRule, ...]:
+    """The rules over a count's text as the file wrote it (``decimal``: the file's "comma", "point" or "auto",
+    where a comma in a value makes it a decimal comma). The caller checks them on whole-valued counts only: a
+    count with decimals gets the whole-number rule's message instead."""
+    comma, point = (f"regexp_full_match(trim({{v}}), '{_PLAIN_COUNT[d]}')" for d in ("comma", "point"))
+    plain = {"comma": comma, "point": point, "auto": f"(case when {{v}} like '%,%' then {comma} else {point} end)"}
+    form = ValueRule(
+        "forventede et antal skrevet som et helt tal"
+        + (", fx 1234 eller 1.234" if decimal == "comma" else ", fx 1234")
+        + " (ikke 1e3, 1_000, +12 eller 12,)",
+        f"not {plain[decimal]}" + ("" if decimal == "comma" else f" and not {AMBIGUOUS_COUNT.predicate}"),
+    )
+    return (form,) if decimal == "comma" else (AMBIGUOUS_COUNT, form)
+
+
 def value_rules(role: str, population: int) -> tuple[ValueRule, ...]:
     """The rules a value of this role must keep. ``population`` is Denmark's (the reference data's
     'Hele landet'): no count of persons, cases or full-time persons can be larger."""

@@ -11,6 +11,7 @@ integrity report is pipelines/integrity.py.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,6 +23,7 @@ import duckdb
 import polars as pl
 
 from pipelines import aggregates, config, danish, direct, facts, readers, staged
+from pipelines import review as reviews
 from pipelines.errors import ExtractRejected, LoadNotFound, Problem
 from pipelines.kinds import KINDS, VISITATION, Kind
 from pipelines.periods import Period
@@ -202,6 +204,7 @@ def load(
     sheet: str | int | None = None,
     digest: str | None = None,
     review: bool = False,
+    pending: bool = False,
 ) -> LoadResult:
     """Validate and load one extract in one transaction; raise ExtractRejected with every problem.
 
@@ -209,15 +212,18 @@ def load(
     ``con`` the load takes a write session of its own (the writer role, then a publish). ``digest``: the
     file's ``file_digest``, where it is known already (an upload's, taken as it arrived); else the load reads
     the file for it. ``review``: the result also carries what a review of the file shows (what it replaces and
-    keeps, the first lines), found before the load replaced anything.
+    keeps, the first lines), found before the load replaced anything. ``pending``: the load waits for an
+    analyst to confirm it (``confirm``) or abandon it (``undo``): its facts are written and checked, but nothing
+    reads them as current and nothing is replaced yet (an upload's review; implies ``review``).
     """
+    review = review or pending
     meta = _Provenance(
         file_name or Path(path).name, source, loaded_by or config.current_user(), table_id, query, api_version
     )
     if con is None:
         with write_session() as master:
-            return _load(master, Path(path), kind, meta, progress, max_rows, sheet, digest, review)
-    return _load(con, Path(path), kind, meta, progress, max_rows, sheet, digest, review)
+            return _load(master, Path(path), kind, meta, progress, max_rows, sheet, digest, review, pending)
+    return _load(con, Path(path), kind, meta, progress, max_rows, sheet, digest, review, pending)
 
 
 class _NotDirect(Exception):
@@ -252,7 +258,9 @@ class _Clock:
         self._last = now
 
 
-def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet, known_digest, review) -> LoadResult:
+def _load(
+    con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet, known_digest, review, pending
+) -> LoadResult:
     progress = progress or (lambda step, frac: None)
     progress("læser og kontrollerer", 0.05)
     # The digest reads the file alongside DuckDB (unless it is known).
@@ -266,13 +274,13 @@ def _load(con, path: Path, kind, meta: _Provenance, progress, max_rows, sheet, k
         file = readers.look(path, meta.name)
         plan = direct.plan(file, kind) if sheet is None else None
         if plan is not None:
-            result = _load_direct(con, plan, digest, meta, progress, clock, max_rows, review)
+            result = _load_direct(con, plan, digest, meta, progress, clock, max_rows, review, pending)
             if result is not None:
                 progress("færdig", 1.0)
                 result.timings = clock.timings
                 return result
             clock.lap("direct route declined")
-        result = _load_staged(con, file, kind, digest, meta, progress, max_rows, clock, sheet, review)
+        result = _load_staged(con, file, kind, digest, meta, progress, max_rows, clock, sheet, review, pending)
         result.timings = clock.timings
         return result
 
@@ -296,6 +304,7 @@ def _load_direct(
     clock: _Clock,
     max_rows: int | None,
     review: bool = False,
+    pending: bool = False,
 ) -> LoadResult | None:
     """Stream a jobindsats-form visitation CSV into the facts; None when the staged path must take it."""
     spec = VISITATION
@@ -305,7 +314,7 @@ def _load_direct(
         with direct.streaming_settings(con), transaction(con):
             load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
             progress("indlæser", 0.3)  # reading, checking and loading are one pass here
-            lines = direct.insert(con, plan, load_id)
+            lines = direct.insert(con, plan, load_id, pending=pending)
             clock.lap("read, parse and insert")
             if lines is None:
                 raise _NotDirect
@@ -323,7 +332,13 @@ def _load_direct(
                 raise _Unchanged(previous)
             direct.register_load_scope(con, load_id)
             shown = _direct_review(con, plan, found, warnings, meta.name, load_id) if review else None
-            replaced, kept = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
+            _add_periods(con)
+            if pending:
+                replaced, kept = 0, facts.store(spec).kept(con, "load_scope")
+                shown.kept = kept
+                _hold(con, spec, load_id, found.rows, digest, meta, found.periods, shown, marked=True)
+            else:
+                replaced, kept = _finish_load(con, spec, load_id, found.rows, digest, meta, found.periods, clock)
             result = LoadResult(
                 load_id, spec.name, found.rows, replaced, False, warnings, meta.name, route="direct", kept=kept
             )
@@ -348,6 +363,7 @@ def _load_staged(
     clock: _Clock,
     sheet=None,
     review: bool = False,
+    pending: bool = False,
 ) -> LoadResult:
     checked = _review_staged(con, file, kind, max_rows, review, sheet)
     if not checked.ok:
@@ -369,7 +385,12 @@ def _load_staged(
         load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
         facts.store(spec).insert_typed(con, load_id)
         clock.lap("insert")
-        replaced, kept = _finish_load(con, spec, load_id, checked.rows, digest, meta, checked.periods, clock)
+        _add_periods(con)
+        if pending:
+            replaced, kept = 0, checked.kept
+            _hold(con, spec, load_id, checked.rows, digest, meta, checked.periods, checked)
+        else:
+            replaced, kept = _finish_load(con, spec, load_id, checked.rows, digest, meta, checked.periods, clock)
     clock.lap("commit")
     progress("færdig", 1.0)
     return LoadResult(
@@ -421,7 +442,6 @@ def _finish_load(
     The load's replace scope is in the temp table ``load_scope`` (see FactStore); inside the transaction.
     """
     periods = sorted(periods)
-    con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
     areas = con.execute("select count(distinct area_code) from load_scope").fetchall()[0][0]
     facts.keep_demo_apart(con, spec, load_id, meta.source == config.DEMO_SOURCE)
     store = facts.store(spec)
@@ -456,11 +476,99 @@ def _finish_load(
     return replaced, kept
 
 
+def _add_periods(con) -> None:
+    """The extract's new periods (temp table typed_periods) into the periods table."""
+    con.execute("insert into periods select * from typed_periods where period not in (select period from periods)")
+
+
+def _hold(
+    con, spec: Kind, load_id: int, rows: int, digest: str, meta: _Provenance, periods, checked, marked: bool = False
+) -> None:
+    """The load waits for an analyst (inside its transaction): its facts are marked replaced by minus its id (unless
+    they came in ``marked``, as the direct route inserts them), so nothing reads them as current, and
+    ``pending_loads`` keeps what ``confirm`` needs and what the review showed."""
+    store = facts.store(spec)
+    if not marked:
+        mark = store.mark_replaced_sql(str(-int(load_id)))
+        con.execute(f"update {store.table} f set {mark} where f.load_id = ?", [load_id])
+    shown = reviews.shown(meta.name, checked)
+    shown.load_id = load_id
+    con.execute(
+        "insert into pending_loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            spec.name,
+            meta.name,
+            digest,
+            rows,
+            meta.source,
+            sorted(periods),
+            datetime.now(),
+            meta.loaded_by,
+            json.dumps(shown.to_json(), ensure_ascii=False),
+        ],
+    )
+
+
+def confirm(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> LoadResult:
+    """Make a pending load current, as its load would have (what it replaces, the demo set aside, the log entry
+    by ``by``, the page aggregates), in one transaction. A file that another load holds by now is abandoned and
+    said to be loaded already."""
+    rows = con.execute(
+        "select kind, file_name, file_digest, rows, source, periods, review from pending_loads where load_id = ?",
+        [load_id],
+    ).fetchall()
+    if not rows:
+        raise LoadNotFound(f"indlæsning {load_id} venter ikke på at blive bekræftet (den er indlæst eller kasseret)")
+    kind, name, digest, count, source, periods, shown = rows[0]
+    spec, warnings = KINDS[kind], reviews.Review.from_json(shown).warnings
+    previous = _unchanged(con, digest, spec)
+    if previous is not None:
+        undo(con, load_id)
+        return LoadResult(previous, kind, 0, 0, True, warnings, name)
+    store = facts.store(spec)
+    meta = _Provenance(name, source, by or config.current_user(), None, None)
+    with transaction(con):
+        con.execute(
+            f"update {store.table} f set {store.mark_replaced_sql('null', f'= {-int(load_id)}')} where f.load_id = ?",
+            [load_id],
+        )
+        store.register_scope(con, load_id)
+        replaced, kept = _finish_load(con, spec, load_id, count, digest, meta, periods, _Clock())
+        con.execute("delete from pending_loads where load_id = ?", [load_id])
+    return LoadResult(load_id, kind, count, replaced, False, warnings, name, kept=kept)
+
+
+PENDING_HOURS = 24
+
+
+def abandon_stale(con: duckdb.DuckDBPyConnection, hours: float = PENDING_HOURS) -> list[int]:
+    """Pending loads nobody confirmed within ``hours`` are abandoned (their facts deleted): the disk they hold
+    comes back. Returns their ids."""
+    stale = [
+        load_id
+        for (load_id,) in con.execute(
+            "select load_id from pending_loads where reviewed_at < now()::timestamp - to_milliseconds(?::bigint)",
+            [int(hours * 3600 * 1000)],
+        ).fetchall()
+    ]
+    for load_id in stale:
+        undo(con, load_id)
+    return stale
+
+
 # --- undo --------------------------------------------------------------------------------------
 
 
 def undo(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> int:
-    """Remove a load's rows and bring back the rows it had replaced. Returns rows removed."""
+    """Remove a load's rows and bring back the rows it had replaced; a pending load is abandoned (its rows
+    deleted). Returns rows removed."""
+    pending = con.execute("select kind from pending_loads where load_id = ?", [load_id]).fetchall()
+    if pending:
+        with transaction(con):
+            removed = facts.store(KINDS[pending[0][0]]).undo(con, load_id)
+            con.execute("delete from pending_loads where load_id = ?", [load_id])
+        return removed
     rows = con.execute("select kind, status from load_log where load_id = ?", [load_id]).fetchall()
     row = rows[0] if rows else None
     if row is None or row[1] != "loaded":

@@ -37,6 +37,15 @@ MAX_HEADER_SEARCH = 30  # title/notes rows a portal export may carry above the h
 # A zip (xlsx) may not inflate beyond this, nor by more than this ratio: decompression bombs.
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+# Caps checked while the zip is inflated, before any part is parsed: a workbook.xml that lists millions of
+# sheets (tens of MB that pass the checks above) took gigabytes to parse. Excel itself stops at 1.048.576 rows;
+# the XML parts we parse whole (the sheet list and its relationships) are small in any real workbook.
+MAX_SHEETS = 1000
+MAX_SHEET_ROWS = 1_048_576
+MAX_PARSED_PART_BYTES = 4 * 1024 * 1024
+_PARSED_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet[\s/>]")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
 
 
 @dataclass
@@ -387,14 +396,28 @@ def _check_zip(path: Path, name: str) -> None:
         raise ExtractRejected.one(
             name, f"Excel-filen udpakker til {unzipped:,} bytes: for stor eller mistænkelig (dekomprimeringsbombe)"
         )
-    # The sizes a zip declares can lie: inflate every member as a stream and stop at the cap.
+    # The sizes a zip declares can lie: inflate every member as a stream and stop at the cap; count the sheets
+    # listed and each sheet's rows on the way (a tag cut between two chunks is found in the next one).
     total = 0
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
+                counted = _SHEET_TAG if info.filename == "xl/workbook.xml" else None
+                if info.filename.startswith("xl/worksheets/"):
+                    counted = _ROW_TAG
+                found, size, tail = 0, 0, b""
                 with zf.open(info) as member:
                     while chunk := member.read(1024 * 1024):
                         total += len(chunk)
+                        size += len(chunk)
+                        if counted is not None:
+                            found += len(counted.findall(tail + chunk)) - len(counted.findall(tail))
+                            tail = chunk[-32:]
+                            _check_counts(info.filename, found, name)
+                        if info.filename in _PARSED_PARTS and size > MAX_PARSED_PART_BYTES:
+                            raise ExtractRejected.one(
+                                name, f"Excel-filens {info.filename} er for stor til et regneark; filen afvises"
+                            )
                         if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
                             raise ExtractRejected.one(
                                 name,
@@ -409,6 +432,19 @@ def _check_zip(path: Path, name: str) -> None:
             "Excel-filen er beskadiget eller manipuleret (pakket indhold passer ikke med de "
             "angivne størrelser; mulig dekomprimeringsbombe)",
         ) from None
+
+
+def _check_counts(member: str, found: int, name: str) -> None:
+    if member == "xl/workbook.xml" and found > MAX_SHEETS:
+        raise ExtractRejected.one(
+            name, f"Excel-filen har over {MAX_SHEETS} ark; et udtræk har få. Gem de ark, der skal indlæses, i en ny fil"
+        )
+    if member != "xl/workbook.xml" and found > MAX_SHEET_ROWS:
+        raise ExtractRejected.one(
+            name,
+            f"et ark i Excel-filen har over {MAX_SHEET_ROWS:,} rækker".replace(",", ".")
+            + ", mere end Excel selv kan have; indlæs udtrækket som CSV",
+        )
 
 
 def _cell_text(value) -> str | None:
@@ -439,6 +475,15 @@ def _xml_part(zf: zipfile.ZipFile, member: str, name: str) -> ElementTree.Elemen
         return ElementTree.fromstring(zf.read(member))
     except ElementTree.ParseError:
         raise ExtractRejected.one(name, f"Excel-filen er beskadiget: {member} er ikke gyldig XML") from None
+
+
+def _recalculated_on_open(path: Path, name: str) -> bool:
+    """Whether the workbook asks to have every formula calculated again when it is opened (``fullCalcOnLoad``,
+    as xlsxwriter and other tools that do not calculate write it): its saved formula values are placeholders."""
+    with zipfile.ZipFile(path) as zf:
+        book = _xml_part(zf, "xl/workbook.xml", name)
+    calc = next((el for el in book.iter() if _local(el.tag) == "calcPr"), None) if book is not None else None
+    return calc is not None and (calc.get("fullCalcOnLoad") or "").lower() in ("1", "true")
 
 
 def _workbook_sheets(path: Path, name: str) -> list[Sheet]:
@@ -541,6 +586,7 @@ def _stage_xlsx(con, path: Path, name: str, wanted: str | int | None) -> StagedF
         name,
         header_idx + 1,
         {place: header for place, header in zip(places, headers, strict=False) if header},
+        _recalculated_on_open(path, name),
     )
     data = rows[header_idx + 1 :]
     while data and not any(c not in (None, "") for c in data[-1]):
@@ -582,10 +628,14 @@ _REF = re.compile(r"([A-Z]+)(\d+)")
 MAX_CELL_PROBLEMS = 200
 
 
-def _check_saved_values(path: Path, sheet: Sheet, name: str, header_row: int, headers: dict[int, str]) -> None:
+def _check_saved_values(
+    path: Path, sheet: Sheet, name: str, header_row: int, headers: dict[int, str], recalculated: bool = False
+) -> None:
     """Reject formula cells the file saved no value for, and cells holding an error value (#DIV/0!, #N/A):
-    the reader sees both as empty, which would load them as missing figures. Cells above the header row
-    and in columns without a header are not read, and not checked."""
+    the reader sees both as empty, which would load them as missing figures. In a workbook that asks to be
+    calculated again when opened (``recalculated``) every formula cell is rejected: the value saved with it is a
+    placeholder (xlsxwriter saves 0), which would load as a figure. Cells above the header row and in columns
+    without a header are not read, and not checked."""
     if sheet.part is None:
         return
     problems = []
@@ -593,7 +643,7 @@ def _check_saved_values(path: Path, sheet: Sheet, name: str, header_row: int, he
         if sheet.part not in zf.namelist():
             return
         with zf.open(sheet.part) as fh:
-            for ref, formula, error in _marked_cells(fh):
+            for ref, formula, error, saved in _marked_cells(fh, recalculated):
                 match = _REF.fullmatch(ref)
                 if not match:
                     continue
@@ -603,6 +653,12 @@ def _check_saved_values(path: Path, sheet: Sheet, name: str, header_row: int, he
                 shown = f"={formula}" if formula else None
                 if error is not None:
                     text = f"cellen {ref} viser fejlen {error or '#?'}: ret formlen, eller skriv værdien i cellen"
+                elif saved:
+                    text = (
+                        f"cellen {ref} har en formel, og filen beder om at få alle formler regnet ud, når den "
+                        "åbnes: den gemte værdi er ikke regnet ud. Åbn filen i Excel (eller LibreOffice), og gem "
+                        "den igen; eller indsæt værdierne som tal"
+                    )
                 else:
                     text = (
                         f"cellen {ref} har en formel uden gemt værdi: åbn filen i Excel (eller LibreOffice), "
@@ -622,9 +678,10 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-def _marked_cells(fh):
-    """(reference, formula, error value or None) of each formula cell without a saved value and each cell
-    holding an error value, streamed from a sheet's XML a whole number of rows at a time.
+def _marked_cells(fh, every_formula: bool = False):
+    """(reference, formula, error value or None, whether a value was saved) of each formula cell without a
+    saved value (with ``every_formula``: each formula cell) and each cell holding an error value, streamed from a
+    sheet's XML a whole number of rows at a time.
 
     A byte scan, not an XML parser: a sheet of a million cells parses in seconds, and only the few
     rows that hold a formula or an error are looked at closely.
@@ -643,12 +700,12 @@ def _marked_cells(fh):
             continue
         segment, buffer = buffer[: cut + len(row_end)], buffer[cut + len(row_end) :]
         if _CELL_MARK.search(segment):
-            yield from _cells_in(segment, prefix)
+            yield from _cells_in(segment, prefix, every_formula)
     if _CELL_MARK.search(buffer):
-        yield from _cells_in(buffer, prefix or b"")
+        yield from _cells_in(buffer, prefix or b"", every_formula)
 
 
-def _cells_in(segment: bytes, prefix: bytes):
+def _cells_in(segment: bytes, prefix: bytes, every_formula: bool = False):
     starts = (b"<" + prefix + b"c ", b"<" + prefix + b"c>")
     close = b"</" + prefix + b"c>"
     p = re.escape(prefix)
@@ -669,10 +726,12 @@ def _cells_in(segment: bytes, prefix: bytes):
         saved = None if value is None else (value.group(1) or b"")
         text = html.unescape(formula.group(1).decode("utf-8", "replace")) if formula and formula.group(1) else ""
         if attrs.get(b"t") == b"e":
-            yield ref, text, html.unescape((saved or b"").decode("utf-8", "replace"))
+            yield ref, text, html.unescape((saved or b"").decode("utf-8", "replace")), True
         elif formula and (saved is None or (saved == b"" and attrs.get(b"t") != b"str")):
             # An empty saved value of type "str" is a formula whose result is empty text: a value.
-            yield ref, text, None
+            yield ref, text, None, False
+        elif formula and every_formula:
+            yield ref, text, None, True
 
 
 def _stage_arrow(

@@ -32,6 +32,23 @@ create table if not exists load_log (
     undone_by varchar
 );
 
+-- Loads waiting for an analyst to confirm them (an upload's review, `pipelines load --pending`): their facts are
+-- in the fact tables already, marked replaced by minus their load id, so that nothing reads them as current.
+-- Confirming one (`pipelines confirm`) makes them current, replaces what they replace and logs the load;
+-- abandoning one (`pipelines undo`) deletes them.
+create table if not exists pending_loads (
+    load_id integer primary key,
+    kind varchar not null,
+    file_name varchar not null,
+    file_digest varchar not null,
+    rows bigint not null,
+    source varchar not null,
+    periods varchar[] not null,
+    reviewed_at timestamp not null,
+    reviewed_by varchar not null,
+    review json not null               -- what the Data page shows of it (uploads.Review as JSON)
+);
+
 -- Every run of `pipelines refresh`, one row per mapped table: what it did and, on failure, why.
 -- Pages read the latest run to say when the live data are not current.
 create table if not exists refresh_runs (

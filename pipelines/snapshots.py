@@ -121,12 +121,6 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def identity(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
-    """The master's data version and the id of its last write: equal identities, equal data."""
-    found = dict(con.execute("select key, value from meta where key in ('data_version', 'write_id')").fetchall())
-    return int(found.get("data_version", 0)), found.get("write_id")
-
-
 def is_behind(version: int, reference_version: str, directory: Path | None = None) -> bool:
     """Whether the current snapshot is not a copy of the master at ``version`` (or nothing is published)."""
     snap = current(directory)
@@ -233,15 +227,6 @@ def prune(directory: Path | None = None, keep: int | None = None) -> list[str]:
 
 
 # --- the readers' side --------------------------------------------------------------------------------
-
-
-def open_snapshot(snapshot: Snapshot, memory_limit: str) -> _OpenSnapshot:
-    """``snapshot`` opened read-only and locked against pruning, in a process that does not keep a reader (an
-    upload's worker reviewing against the snapshot the page reads); close it when done."""
-    opened = _OpenSnapshot.open(snapshot, memory_limit)
-    if opened is None:
-        raise NotPublished(f"Øjebliksbilledet {snapshot.name} findes ikke længere; genindlæs siden.")
-    return opened
 
 
 class _OpenSnapshot:

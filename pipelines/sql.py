@@ -10,15 +10,10 @@ if TYPE_CHECKING:  # annotations only: kinds.py (and so the API client) use quot
     import pyarrow as pa
 
 # Every committed write moves the master's data version on: a write session publishes a new snapshot
-# when the version differs from the published one (pipelines/snapshots.py). It also gets a random write id:
-# two copies of the master that went separate ways can reach the same version, never the same id.
+# when the version differs from the published one (pipelines/snapshots.py).
 _NEXT_DATA_VERSION = (
     "insert into meta values ('data_version', '1') "
     "on conflict (key) do update set value = (meta.value::bigint + 1)::varchar"
-)
-_NEW_WRITE_ID = (
-    "insert into meta values ('write_id', gen_random_uuid()::varchar) "
-    "on conflict (key) do update set value = excluded.value"
 )
 
 
@@ -29,7 +24,6 @@ def transaction(con: duckdb.DuckDBPyConnection):
     try:
         yield con
         con.execute(_NEXT_DATA_VERSION)
-        con.execute(_NEW_WRITE_ID)
     except BaseException:  # even KeyboardInterrupt: roll back, then let it propagate unchanged
         con.execute("rollback")
         raise

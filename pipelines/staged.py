@@ -20,6 +20,7 @@ from pipelines import danish, extract_warnings, readers
 from pipelines.errors import ERROR, WARNING, ExtractRejected, Problem
 from pipelines.kinds import (
     AREA,
+    COUNT,
     DIM,
     KINDS,
     NOT_FINITE,
@@ -30,6 +31,7 @@ from pipelines.kinds import (
     TOTAL_MESSAGE,
     Column,
     Kind,
+    count_form_rules,
     detect_kind,
     header_map,
     marker_sql,
@@ -370,6 +372,12 @@ def _value_checks(extract: StagedExtract) -> list[_RowCheck]:
         )
         if extract.file.decimal == "comma":
             checks.append(_RowCheck(f"{present} and {THOUSANDS_DOT.sql(raw)}", label, raw, THOUSANDS_DOT.message))
+        if role == COUNT:  # on whole values: others are told they must be whole
+            whole = f"{present} and {val} is not null and not {NOT_FINITE.sql(val)} and {val} = floor({val})"
+            checks += [
+                _RowCheck(f"{whole} and {rule.sql(raw)}", label, raw, rule.message)
+                for rule in count_form_rules(extract.file.decimal)
+            ]
         checks += [
             _RowCheck(f"{scope} and {rule.sql(val)}", label, raw, rule.message)
             for rule in value_rules(role, population)

@@ -1,77 +1,54 @@
-"""Uploads from the app: the spool the upload route writes files into, an upload's review (kind, lines,
-problems, preview, what it replaces), and its load.
+"""Uploads from the app: the spool the upload route writes files into, and the jobs that review and confirm them.
 
-An upload's review is its load, done on a copy of the snapshot the page reads (``prepare``): confirming it
-makes the copy the master (``writer.swap_in``) only if nothing was written meanwhile. Otherwise the file is
-loaded afresh and checked again: a load never rests on a stale check.
+An upload is the CLI's load. Its review is ``python -m pipelines load FILE --pending --progress json``: the load
+itself, every check, in one transaction, kept pending in the master (``loader.load(pending=True)``), invisible
+to every page until the analyst confirms it with ``pipelines confirm`` (or abandons it with ``pipelines undo``).
+Each job is a process of its own (the server's Python never parses a file), and its output, one JSON object a
+line, goes to a file beside the upload, which the page reads: the state of an upload is on disk. At most
+``JOB_SLOTS`` jobs run at once per server process; the others wait their turn in order, and the page says where
+("I kø: nr. 3").
+
+Files are written to ``<master's folder>/uploads/<this process>/`` as they arrive, bound to the ticket of the
+session that sent them, and a ticket is good only while its session is connected: when the session goes, its
+tickets and files go. A file past a quota (per session, per process) is refused with a Danish reason; a file that
+was accepted is never pushed out by another. Each process holds a lock on its folder, so the first writer of the
+spool after a crash removes the folders of processes that died (``sweep_dead``).
 """
 
 from __future__ import annotations
 
-import hashlib
+import fcntl
+import json
+import logging
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
-from pipelines import danish, loader, readers, snapshots, writer
+from pipelines import config, loader
 from pipelines.errors import ExtractRejected, Problem
-from pipelines.sql import transaction
-from pipelines.warehouse import connect
+from pipelines.review import Review, shown
 
+LOG = logging.getLogger(__name__)
 MAX_UPLOAD_MB = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_MB", "200"))
 MAX_UPLOAD_ROWS = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_ROWS", "5000000"))
+# What one session and the whole process may hold in the spool: six files of the largest size, and four sessions'.
+SESSION_MB = int(os.environ.get("HELHEDSBLIK_SPOOL_SESSION_MB", str(6 * MAX_UPLOAD_MB)))
+PROCESS_MB = int(os.environ.get("HELHEDSBLIK_SPOOL_MB", str(4 * SESSION_MB)))
+SESSION_FILES = 12
+JOB_SLOTS = int(os.environ.get("HELHEDSBLIK_UPLOAD_JOBS", "2"))
 UPLOAD_SOURCE = "upload i appen"
 # Earlier spellings of UPLOAD_SOURCE: loads keep the source they were recorded with; the app shows the current one.
 LEGACY_SOURCES = {"upload (app)": UPLOAD_SOURCE}
-
-
-@dataclass
-class Review:
-    file_name: str
-    ok: bool
-    kind: str | None = None
-    kind_label: str | None = None
-    lines: int = 0  # the extract's lines, which the upload limit counts
-    figures: int = 0  # the numbers those lines hold (a visitation line one per measure)
-    areas: list[str] = field(default_factory=list)
-    periods: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    replaces: list[str] = field(default_factory=list)
-    preview: pl.DataFrame | None = None
-    prepared: Prepared | None = None  # the load, done already on a copy of the warehouse (see prepare)
-
-    def problem_table(self) -> pl.DataFrame:
-        return _problem_frame(self.problems)
-
-    def warning_table(self) -> pl.DataFrame:
-        return _problem_frame(self.warnings)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """An upload's load done on a copy of the snapshot its review read: ``writer.swap_in`` makes the copy the
-    master when the analyst confirms, if the master is still what the copy started from (``base``)."""
-
-    path: str
-    base: tuple[int, str | None]  # snapshots.identity of the copy before the load
-    result: loader.LoadResult  # the load's, as the page reports it once confirmed
-
-
-def _problem_frame(problems: list[Problem]) -> pl.DataFrame:
-    return pl.DataFrame(
-        [{"Række": p.row, "Kolonne": p.column, "Værdi": p.value, "Problem": p.message} for p in problems],
-        schema={"Række": pl.Int64, "Kolonne": pl.String, "Værdi": pl.String, "Problem": pl.String},
-    )
 
 
 def size_problem(name: str, size: int) -> Problem | None:
@@ -82,25 +59,29 @@ def size_problem(name: str, size: int) -> Problem | None:
     return None
 
 
-class _TempFile:
-    """The uploaded bytes as a file the readers can open; removed afterwards."""
+def review(
+    con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | None = None, sheet: str | None = None
+) -> Review:
+    """The review that loads nothing (a jobindsats fetch's, before anything is written): what the file is, what
+    is wrong with it, what it would replace. ``sheet`` picks an Excel workbook's sheet (the first by default)."""
+    if too_big := size_problem(name, len(data)):
+        return Review(name, False, problems=[too_big])
+    with tempfile.TemporaryDirectory(prefix="helhedsblik-review-") as folder:
+        path = Path(folder) / ("upload" + Path(name).suffix.lower()[:10])  # the name never becomes a path
+        path.write_bytes(data)
+        try:
+            checked = loader.validate(con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS, sheet=sheet)
+        except ExtractRejected as exc:
+            return Review(name, False, problems=exc.problems, warnings=exc.warnings)
+    return shown(name, checked)
 
-    def __init__(self, name: str, data: bytes):
-        self.dir = tempfile.TemporaryDirectory(prefix="helhedsblik-upload-")
-        # Only the suffix of the user's name is kept: the name never becomes a path.
-        self.path = Path(self.dir.name) / ("upload" + Path(name).suffix.lower()[:10])
-        self.path.write_bytes(data)
 
-    def __enter__(self) -> Path:
-        return self.path
-
-    def __exit__(self, *exc) -> None:
-        self.dir.cleanup()
+# --- the spool --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Received:
-    """A file an analyst sent, on the server's disk until it is loaded (or newer ones push it out)."""
+    """A file an analyst sent, on the server's disk until its upload is loaded or dropped."""
 
     file_id: str
     name: str
@@ -108,28 +89,38 @@ class Received:
     digest: str | None = None  # loader.file_digest of its bytes, taken as they arrived
 
 
-class UploadTooLarge(Exception):
-    """The file being received passed the upload limit: what was received is gone."""
+class UploadRefused(Exception):
+    """A file is not taken (what was received of it is gone); the message says why, in Danish."""
 
 
-class UploadGone(Exception):
-    """No file is spooled under this id for this ticket (pushed out by newer files, or the server restarted)."""
+class UploadGone(UploadRefused):
+    """The ticket is unknown, or its session has ended."""
+
+    def __init__(self):
+        super().__init__("Adgangen til at sende filer er udløbet; genindlæs siden.")
+
+
+class UploadTooLarge(UploadRefused):
+    """The file passes the upload limit (HELHEDSBLIK_MAX_UPLOAD_MB)."""
+
+
+class SpoolFull(UploadRefused):
+    """The session's or the process's quota would be passed."""
 
 
 class _Incoming:
-    """A file being received in pieces (the upload route streams the request body here); see ``_Spool.incoming``."""
+    """A file being received in pieces (the upload route streams the request body here)."""
 
-    def __init__(self, spool: _Spool, ticket: str, name: str, path: Path, file_id: str, limit: int):
-        self._spool, self._ticket, self.name, self.path, self.file_id = spool, ticket, name, path, file_id
-        self._limit, self.size = limit, 0
-        self._out = open(path, "wb")  # noqa: SIM115 (closed by __exit__)
-        # Its load would read the whole file again for this; here it costs nothing (the bytes are in hand).
-        self._digest = loader.digester()
+    def __init__(self, spool: Spool, ticket: str, name: str):
+        self._spool, self._ticket, self.name, self.size = spool, ticket, name, 0
+        self.file_id = secrets.token_urlsafe(16)
+        self.path = spool.folder() / f"{self.file_id}{Path(name).suffix.lower()[:10]}"  # never the name itself
+        self._out = open(self.path, "wb")  # noqa: SIM115 (closed by __exit__)
+        self._digest = loader.digester()  # the load would read the whole file again for it
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
-        if self.size > self._limit:
-            raise UploadTooLarge(f"{self.name} er større end grænsen på {MAX_UPLOAD_MB} MB")
+        self._spool.check_room(self._ticket, self)
         self._out.write(chunk)
         self._digest.update(chunk)
 
@@ -138,286 +129,296 @@ class _Incoming:
 
     def __exit__(self, kind, exc, tb) -> None:
         self._out.close()
-        if exc is None:
-            self._spool._add(self.file_id, self._ticket, self.name, self.path, loader.digest_text(self._digest))
-        else:  # a disconnect, a file over the limit: nothing half-received stays
-            self.path.unlink(missing_ok=True)
+        self._spool.arrived(self, loader.digest_text(self._digest) if exc is None else None)
 
 
-class _Spool:
-    """Uploaded files on disk, from their arrival to their load, keyed by a random file id and bound to the
-    ticket of the session that sent them (``issue_ticket``): another session cannot name them.
-
-    The upload route writes a file here as its bytes arrive, so a 200 MB extract is never held in memory or
-    written twice. The newest ``KEEP`` files are kept (a file reviewed but never loaded goes when newer ones
-    come, or with the process); a loaded file goes at once. Thread-safe: sessions and the server's event loop
-    share the process.
-    """
-
-    KEEP = 4
-    TICKET_HOURS = 12
+class Spool:
+    """Uploaded files on disk, from their arrival to their load, each bound to the ticket of the session that sent
+    it (another session cannot name it). Thread-safe: sessions and the server's event loop share the process."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._dir: tempfile.TemporaryDirectory | None = None
-        self._files: dict[str, tuple[str, Received, Path]] = {}  # file id -> (ticket, file, path), oldest first
-        self._tickets: dict[str, float] = {}  # ticket -> when it expires (time.monotonic)
-        self._prepared: dict[str, Path] = {}  # file id -> the load its review prepared (see prepare)
+        self._folder: Path | None = None
+        self._tickets: dict[str, str | None] = {}  # ticket -> the session it belongs to (None: no runtime)
+        self._files: dict[str, tuple[str, Received, Path]] = {}  # file id -> ticket, file, path
+        self._arriving: dict[_Incoming, str] = {}  # files being received -> ticket
+        # Whether a session is still connected; the app sets it (pipelines knows no Streamlit).
+        self.alive: Callable[[str], bool] = lambda session: True
 
-    def issue_ticket(self) -> str:
+    def folder(self) -> Path:
+        """This process's folder, made (and locked) on first use; dead processes' folders are removed then."""
+        with self._lock:
+            if self._folder is None:
+                root = spool_root()
+                sweep_dead(root)
+                folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+                self._held = open(folder / ".lock", "w")  # noqa: SIM115 (held for the life of the process)
+                fcntl.flock(self._held, fcntl.LOCK_EX)
+                self._folder = folder
+            return self._folder
+
+    def issue_ticket(self, session: str | None = None) -> str:
         ticket = secrets.token_urlsafe(32)
         with self._lock:
-            now = time.monotonic()
-            self._tickets = {t: until for t, until in self._tickets.items() if until > now}
-            self._tickets[ticket] = now + self.TICKET_HOURS * 3600
+            self._tickets[ticket] = session
         return ticket
 
     def ticket_valid(self, ticket: str) -> bool:
         with self._lock:
-            until = self._tickets.get(ticket)
-        return until is not None and until > time.monotonic()
+            if ticket not in self._tickets:
+                return False
+            session = self._tickets[ticket]
+        return session is None or self.alive(session)
 
     def revoke(self, ticket: str) -> None:
+        """The ticket stops working and its files go."""
         with self._lock:
             self._tickets.pop(ticket, None)
+            gone = [file_id for file_id, (owner, _, _) in self._files.items() if owner == ticket]
+        for file_id in gone:
+            self.discard(file_id)
 
-    def _new_path(self, name: str) -> tuple[str, Path]:
+    def sweep(self) -> None:
+        """Tickets whose session has ended are revoked, and their files removed."""
         with self._lock:
-            if self._dir is None:
-                self._dir = tempfile.TemporaryDirectory(prefix="helhedsblik-uploads-")
-            folder = Path(self._dir.name)
-        file_id = secrets.token_urlsafe(16)
-        # Only a hash of the random id and the suffix of the user's name make the path.
-        return file_id, folder / (hashlib.sha256(file_id.encode()).hexdigest()[:16] + Path(name).suffix.lower()[:10])
+            tickets = list(self._tickets.items())
+        for ticket, session in tickets:
+            if session is not None and not self.alive(session):
+                self.revoke(ticket)
 
-    def incoming(self, ticket: str, name: str) -> _Incoming:
-        """A file to receive for ``ticket`` (which must be valid), written as its pieces come."""
+    def incoming(self, ticket: str, name: str, declared: int | None = None) -> _Incoming:
+        """A file to receive for ``ticket``, written as its pieces come; ``declared``: its size, if told."""
         if not self.ticket_valid(ticket):
-            raise UploadGone("the upload ticket is unknown or expired")
-        file_id, path = self._new_path(name)
-        return _Incoming(self, ticket, name, path, file_id, MAX_UPLOAD_MB * 1024 * 1024)
+            raise UploadGone
+        incoming = _Incoming(self, ticket, name)
+        with self._lock:
+            self._arriving[incoming] = ticket
+        try:
+            self.check_room(ticket, incoming, declared or 0)
+        except UploadRefused as exc:
+            incoming.__exit__(type(exc), exc, None)
+            raise
+        return incoming
+
+    def check_room(self, ticket: str, incoming: _Incoming, still: int = 0) -> None:
+        """Refuse a file that passes the upload limit or a quota (``still``: bytes it said would come)."""
+        mb = 1024 * 1024
+        if incoming.size + still > MAX_UPLOAD_MB * mb:
+            raise UploadTooLarge(f"Filen er større end grænsen på {MAX_UPLOAD_MB} MB.")
+        with self._lock:
+            held = [(owner, f.size) for owner, f, _ in self._files.values()]
+            held += [(owner, i.size) for i, owner in self._arriving.items()]
+        mine = [size for owner, size in held if owner == ticket]
+        if len(mine) > SESSION_FILES or sum(mine) + still > SESSION_MB * mb:
+            raise SpoolFull(
+                f"Du har sendt så mange filer, at der ikke er plads til flere (højst {SESSION_FILES} filer og "
+                f"{SESSION_MB} MB ad gangen); indlæs eller fjern nogle af dem, og send så resten."
+            )
+        if sum(size for _, size in held) + still > PROCESS_MB * mb:
+            raise SpoolFull(
+                "Serveren har ikke plads til flere filer lige nu (andre analytikeres filer venter på at blive "
+                "indlæst); prøv igen om lidt."
+            )
+
+    def arrived(self, incoming: _Incoming, digest: str | None) -> None:
+        """A file received whole (``digest``) is kept; one cut off or refused (None) is removed."""
+        with self._lock:
+            ticket = self._arriving.pop(incoming, None)
+            if digest is not None and ticket in self._tickets:  # (a ticket revoked meanwhile keeps nothing)
+                self._files[incoming.file_id] = (
+                    ticket,
+                    Received(incoming.file_id, incoming.name, incoming.size, digest),
+                    incoming.path,
+                )
+                return
+        incoming.path.unlink(missing_ok=True)
 
     def put(self, ticket: str, name: str, data: bytes, file_id: str) -> Received:
-        """Bytes already in memory (Streamlit's own uploader) spooled under ``file_id``, once per id."""
+        """Bytes already in memory (Streamlit's own uploader, without serve.py) spooled under ``file_id``."""
+        if (known := self.received(ticket, file_id)) is not None:
+            return known
+        with self.incoming(ticket, name, len(data)) as incoming:
+            incoming.write(data)
         with self._lock:
-            known = self._files.get(file_id)
-        if known is not None and known[0] == ticket and known[2].exists():
-            return known[1]
-        _, path = self._new_path(name)
-        path.write_bytes(data)
-        digest = loader.digester()
-        digest.update(data)
-        return self._add(file_id, ticket, name, path, loader.digest_text(digest))
-
-    def _add(self, file_id: str, ticket: str, name: str, path: Path, digest: str) -> Received:
-        received = Received(file_id, name, path.stat().st_size, digest)
-        with self._lock:
-            self._files[file_id] = (ticket, received, path)
-            pushed_out = []
-            while len(self._files) > self.KEEP:
-                pushed_out.append(self._files.pop(next(iter(self._files)))[2])
-        if pushed_out:
-            # Removing files (warehouse copies among them) takes time: not on the event loop that calls this.
-            threading.Thread(target=self._push_out, args=(pushed_out,), daemon=True).start()
-        return received
-
-    def _push_out(self, paths: list[Path]) -> None:
-        for old in paths:
-            old.unlink(missing_ok=True)
-        with self._lock:
-            gone = set(self._prepared) - set(self._files)
-        self._forget_prepared(gone)
-
-    def attach(self, file_id: str, prepared: Path) -> None:
-        """The load the newest review of ``file_id`` prepared: it goes with the file (unless it became the
-        master). One prepared on an older snapshot goes now: the master has moved past what it started from."""
-        with self._lock:
-            older = self._prepared.get(file_id)
-            self._prepared[file_id] = prepared
-        if older is not None:
-            writer.remove_database(older)
-
-    def _forget_prepared(self, file_ids) -> None:
-        with self._lock:
-            paths = [p for file_id in file_ids if (p := self._prepared.pop(file_id, None)) is not None]
-        for path in paths:
-            writer.remove_database(path)
+            ticket, received, path = self._files.pop(incoming.file_id)
+            self._files[file_id] = (ticket, Received(file_id, received.name, received.size, received.digest), path)
+            return self._files[file_id][1]
 
     def received(self, ticket: str, file_id: str) -> Received | None:
         """The file ``file_id`` that ``ticket``'s session sent, if it is still here."""
         with self._lock:
             known = self._files.get(file_id)
-        return known[1] if known is not None and known[0] == ticket and known[2].exists() else None
+        return known[1] if known is not None and known[0] == ticket else None
 
     def path(self, ticket: str, file_id: str) -> Path:
         with self._lock:
             known = self._files.get(file_id)
-        if known is None or known[0] != ticket or not known[2].exists():
-            raise UploadGone(file_id)
+        if known is None or known[0] != ticket:
+            raise UploadGone
         return known[2]
 
     def discard(self, file_id: str) -> None:
+        """The file goes, with the output of every job about it."""
         with self._lock:
             known = self._files.pop(file_id, None)
         if known is not None:
             known[2].unlink(missing_ok=True)
-        self._forget_prepared([file_id])
+            for output in known[2].parent.glob(f"{file_id}-*"):
+                output.unlink(missing_ok=True)
 
 
-SPOOL = _Spool()
+def spool_root() -> Path:
+    """Where every server process keeps its folder of uploads: ``uploads/`` beside the master."""
+    root = config.warehouse_path().parent / "uploads"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
 
 
-def spooled(ticket: str, received: Received) -> Path:
-    """The spooled file, or a rejection that says to send it again."""
-    try:
-        return SPOOL.path(ticket, received.file_id)
-    except UploadGone:
-        raise ExtractRejected.one(
-            received.name,
-            "filen findes ikke længere på serveren (nyere filer har afløst den, eller serveren er genstartet); "
-            "vælg den igen",
-        ) from None
-
-
-def received_sheets(ticket: str, received: Received) -> list[str]:
-    """The sheets of an uploaded Excel workbook, in order; [] for other files, for files that cannot be read
-    and for one that is gone (the review then says why)."""
-    if size_problem(received.name, received.size):
-        return []
-    try:
-        return readers.sheet_names(SPOOL.path(ticket, received.file_id), received.name)
-    except (UploadGone, ExtractRejected):
-        return []
-
-
-def review(
-    con: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: str | None = None, sheet: str | None = None
-) -> Review:
-    """Validate without loading: what the file is, what is wrong with it, what it would replace.
-    ``sheet`` picks an Excel workbook's sheet (the first by default)."""
-    too_big = size_problem(name, len(data))
-    if too_big:
-        return Review(name, False, problems=[too_big])
-    with _TempFile(name, data) as path:
-        return review_file(con, path, name, sheet, kind=kind)
-
-
-def review_file(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    name: str,
-    sheet: str | None,
-    max_rows: int | None = None,
-    kind: str | None = None,
-) -> Review:
-    """The review of the file at ``path`` (an upload's own ``name``) that loads nothing; ``max_rows``: the
-    upload limit (``MAX_UPLOAD_ROWS`` by default)."""
-    try:
-        checked = loader.validate(
-            con, path, kind, file_name=name, max_rows=MAX_UPLOAD_ROWS if max_rows is None else max_rows, sheet=sheet
-        )
-    except ExtractRejected as exc:
-        return Review(name, False, problems=exc.problems, warnings=exc.warnings)
-    return _shown(name, checked)
-
-
-def _shown(name: str, checked: loader.Validation) -> Review:
-    """What the Data page shows of a validation."""
-    result = Review(
-        name,
-        checked.ok,
-        checked.kind.name,
-        checked.kind.label,
-        checked.lines,
-        checked.figures,
-        checked.areas,
-        checked.periods,
-        checked.problems,
-        checked.warnings,
-    )
-    if checked.ok:
-        result.replaces = [
-            (f"perioderne {first}–{last}" if first != last else f"perioden {first}")
-            + f" for {area} erstattes: {danish.count(n, 'række', 'rækker')}"
-            for area, first, last, n in checked.replaces
-        ] + checked.kept
-        result.preview = checked.preview
-    return result
-
-
-def stamp(con: duckdb.DuckDBPyConnection, load_id: int, user: str) -> bool:
-    """A prepared load is loaded when the analyst confirms it, by whoever confirms it (``writer.swap_in``).
-    False when the copy does not hold that load (it is then not used)."""
-    with transaction(con):
-        updated = con.execute(
-            "update load_log set loaded_at = ?, loaded_by = ? where load_id = ? and status = 'loaded'",
-            [datetime.now(), user, load_id],
-        ).fetchall()[0][0]
-    return updated == 1
-
-
-def prepare(
-    base: Path,
-    prepared: Path,
-    path: Path,
-    name: str,
-    sheet: str | None = None,
-    max_rows: int | None = None,
-    digest: str | None = None,
-) -> Review | None:
-    """An upload's review that is its load: the file loaded into a copy (``prepared``) of the snapshot ``base``
-    that the review reads, with what a review shows worked out by the load on the way. The load is the CLI's
-    (every check, in one transaction); confirming it is then a rename (``writer.swap_in``), where a review
-    followed by a load would read, check and insert the file twice.
-
-    A rejected file's review lists its problems and leaves no copy. None (and no copy): a file that was
-    loaded already, which the usual review and load report."""
-    try:
-        shutil.copyfile(base, prepared)
-        con = connect(prepared)
+def sweep_dead(root: Path) -> list[str]:
+    """Remove the spool folders under ``root`` whose process is gone (their lock is free); their names."""
+    removed = []
+    for folder in root.iterdir():
+        lock = folder / ".lock"
         try:
-            start = snapshots.identity(con)
-            # Loaded by whoever confirms it, when they do (stamp): until then, as the CLI would name it.
-            result = commit_file(con, path, name, None, None, sheet, max_rows, digest, review=True)
-            con.execute("checkpoint")
-        finally:
-            con.close()
-    except ExtractRejected as exc:
-        writer.remove_database(prepared)
-        return Review(name, False, problems=exc.problems, warnings=exc.warnings)
-    except BaseException:
-        writer.remove_database(prepared)
-        raise
-    if result.skipped_identical or result.review is None:
-        writer.remove_database(prepared)
-        return None
-    shown = _shown(name, result.review)
-    shown.prepared = Prepared(str(prepared), start, replace(result, review=None))
-    return shown
+            with open(lock) as held:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # its process lives
+        except OSError:  # no lock: a folder being made (a second old at most), or one a process killed at once left
+            if time.time() - folder.stat().st_mtime < 60:
+                continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return removed
 
 
-def commit_file(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    name: str,
-    user: str | None,
-    progress,
-    sheet: str | None,
-    max_rows: int | None = None,
-    digest: str | None = None,
-    review: bool = False,
-) -> loader.LoadResult:
-    """Load the file at ``path`` (an upload's own ``name``); ``max_rows`` as for ``review_file``; ``digest``
-    and ``review`` as for ``loader.load``."""
-    return loader.load(
-        path,
-        source=UPLOAD_SOURCE,
-        loaded_by=user,
-        file_name=name,
-        con=con,
-        progress=progress,
-        max_rows=MAX_UPLOAD_ROWS if max_rows is None else max_rows,
-        sheet=sheet,
-        digest=digest,
-        review=review,
+SPOOL = Spool()
+
+
+# --- jobs -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobState:
+    """Where a job is, as its output file says."""
+
+    queued: int | None = None  # its place among the waiting jobs (1: the next to start)
+    step: str = ""
+    fraction: float = 0.0
+    waiting: str | None = None  # another writer holds the master
+    done: bool = False
+    answer: dict | None = None  # the job's answer: {"review": …}, {"loaded": …} or {"undone": …}
+    failed: str | None = None  # why it did not end as asked, in Danish
+    committed: int | None = None  # a confirm: the load that is in the master, whatever came after
+
+
+@dataclass
+class _Job:
+    argv: list[str]
+    user: str
+    output: Path
+    proc: subprocess.Popen | None = None
+
+
+class Jobs:
+    """Runs of the CLI for the app, at most ``slots`` at once; the rest wait in the order they came."""
+
+    def __init__(self, slots: int = JOB_SLOTS):
+        self.slots = slots
+        self._lock = threading.Lock()
+        self._jobs: dict[str, _Job] = {}
+        self._waiting: list[str] = []
+
+    def submit(self, argv: list[str], output: Path, user: str) -> str:
+        """``python -m pipelines <argv>`` with its answers in ``output``, recorded as ``user``; its id."""
+        job_id = secrets.token_urlsafe(8)
+        output.unlink(missing_ok=True)
+        with self._lock:
+            self._jobs[job_id] = _Job(argv, user, output)
+            self._waiting.append(job_id)
+            self._start_waiting()
+        return job_id
+
+    def _start_waiting(self) -> None:
+        running = sum(1 for job in self._jobs.values() if job.proc is not None and job.proc.poll() is None)
+        while self._waiting and running < self.slots:
+            job = self._jobs[self._waiting.pop(0)]
+            env = {**os.environ, "HELHEDSBLIK_USER": job.user, "HELHEDSBLIK_WRITER_NICE": "0"}  # an analyst waits
+            with open(job.output, "wb") as out, open(job.output.with_suffix(".log"), "wb") as err:
+                job.proc = subprocess.Popen(
+                    [sys.executable, "-m", "pipelines", *job.argv],
+                    cwd=config.PROJECT_ROOT,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                )
+            running += 1
+
+    def state(self, job_id: str) -> JobState:
+        with self._lock:
+            self._start_waiting()  # a job that ended makes room for the next
+            job = self._jobs.get(job_id)
+            if job is None:
+                return JobState(done=True, failed="Opgaven findes ikke længere på serveren; prøv igen.")
+            if job.proc is None:
+                return JobState(queued=self._waiting.index(job_id) + 1)
+            ended = job.proc.poll() is not None
+        return _read_state(job, ended)
+
+    def forget(self, job_id: str) -> None:
+        """A job nobody waits for: taken out of the queue, or left to finish; its output goes."""
+        with self._lock:
+            job = self._jobs.pop(job_id, None)
+            if job_id in self._waiting:
+                self._waiting.remove(job_id)
+        if job is not None and (job.proc is None or job.proc.poll() is not None):
+            job.output.unlink(missing_ok=True)
+            job.output.with_suffix(".log").unlink(missing_ok=True)
+
+
+def _read_state(job: _Job, ended: bool) -> JobState:
+    found: dict = {}
+    try:
+        lines = job.output.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = []
+    for line in lines:
+        try:
+            found.update(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line being written
+    answer = next(({k: found[k]} for k in ("review", "loaded", "undone") if k in found), None)
+    state = JobState(
+        step=found.get("progress", ""),
+        fraction=float(found.get("fraction", 0.0)),
+        waiting=found.get("wait"),
+        done=ended,
+        answer=answer,
+        failed=found.get("failed"),
+        committed=found.get("committed"),
     )
+    if ended and answer is None and state.failed is None:  # killed, or a failure its output could not tell
+        log = job.output.with_suffix(".log")
+        said = log.read_text(encoding="utf-8", errors="replace")[-4000:] if log.exists() else ""
+        LOG.error("a load job ended without an answer (exit code %s):\n%s", job.proc.returncode, said)
+        state = JobState(done=True, committed=state.committed, failed="Opgaven stoppede uventet; prøv igen.")
+    return state
+
+
+JOBS = Jobs()
+
+
+def review_job(ticket: str, received: Received, user: str, sheet: str | None = None) -> str:
+    """Submit the review of a spooled file: its load, kept pending (``pipelines load --pending``)."""
+    path = SPOOL.path(ticket, received.file_id)
+    argv = ["load", str(path), "--pending", "--progress", "json", "--source", UPLOAD_SOURCE, "--name", received.name]
+    argv += ["--max-rows", str(MAX_UPLOAD_ROWS)] + (["--digest", received.digest] if received.digest else [])
+    argv += ["--sheet", sheet] if sheet else []
+    return JOBS.submit(argv, path.parent / f"{received.file_id}-{secrets.token_hex(4)}.jsonl", user)
+
+
+def write_job(command: str, load_id: int, user: str) -> str:
+    """Submit ``pipelines confirm LOAD_ID`` or ``pipelines undo LOAD_ID`` (abandoning a pending load)."""
+    output = SPOOL.folder() / f"{command}-{int(load_id)}-{secrets.token_hex(4)}.jsonl"
+    return JOBS.submit([command, str(int(load_id)), "--progress", "json"], output, user)

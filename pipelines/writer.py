@@ -11,11 +11,9 @@ never leaves a stale lock behind.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import shutil
-import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -87,17 +85,6 @@ def spill_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".tmp")
 
 
-PREPARED_PREFIX = ".prepared-"  # <master>.prepared-<id>: an upload's load, done on a copy (see swap_in)
-PREPARED_HOURS = 12
-
-
-def prepared_path(token: str) -> Path:
-    """Where an upload's load is prepared on a copy of the warehouse: beside the master, on its file system,
-    so that ``swap_in`` can rename it into place."""
-    master = config.warehouse_path()
-    return master.with_name(master.name + PREPARED_PREFIX + token)
-
-
 def _writable_master() -> Path:
     if config.read_only():
         raise ReadOnlyInstallation(
@@ -109,89 +96,8 @@ def _writable_master() -> Path:
 
 def _remove_leftovers(master: Path) -> None:
     """What killed writers leave (the caller holds the lock): DuckDB's spill files, which DuckDB never cleans up
-    and nothing else can be using now, and prepared uploads older than any review that may still use them."""
+    and nothing else can be using now."""
     shutil.rmtree(spill_path(master), ignore_errors=True)
-    too_old = time.time() - PREPARED_HOURS * 3600
-    # A copy comes with DuckDB's files beside it (``.wal``, a ``.tmp`` spill folder) when its worker was killed.
-    for path in master.parent.glob(master.name + PREPARED_PREFIX + "*"):
-        # A claimed copy belongs to a swap_in, which holds the lock while it lives: one seen now was killed.
-        # Whatever cannot be removed stays for the next writer: it must never stop this one.
-        with contextlib.suppress(OSError):
-            if path.name.endswith(".claimed") or path.stat().st_mtime < too_old:
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
-
-
-def swap_in(
-    prepared: Path,
-    base: tuple[int, str | None],
-    finish: Callable[[duckdb.DuckDBPyConnection], bool],
-    on_wait: Callable[[str], None] | None = None,
-    on_publish: Callable[[str], None] | None = None,
-    wait: float | None = None,
-) -> bool:
-    """Make ``prepared`` (a copy of the master at identity ``base`` with one more write done on it) the master,
-    if the master is still at ``base``: then the two are the same write on the same data. ``finish(con)`` runs
-    on the prepared copy first, under the lock, and says whether the copy holds what it should (an upload
-    stamps when and by whom it was loaded). Returns False, leaving the master as it was, when the master has
-    moved on or the copy is gone or not as expected: the caller then writes the usual way.
-
-    The copy is first renamed to a name only this call knows, so that nothing removes it from under us (and
-    DuckDB never creates an empty database where it was). The master is opened and closed before it is
-    replaced (which checkpoints it: no write-ahead log of the old master may outlive it), and the replacing
-    rename is atomic: a writer killed after it leaves a master ahead of the published snapshot, which the next
-    writer publishes."""
-    master = _writable_master()
-    with writer(master, wait, on_wait):
-        _remove_leftovers(master)
-        con = connect(master)
-        try:
-            now = snapshots.identity(con)
-        finally:
-            con.close()
-        if now != base or _wal(master).exists():
-            return False
-        claimed = prepared.with_name(prepared.name + ".claimed")
-        try:
-            os.rename(prepared, claimed)
-        except FileNotFoundError:
-            return False
-        try:
-            con = _connect_existing(claimed)
-            try:
-                ready = finish(con)
-                version = snapshots.data_version(con)
-            finally:
-                con.close()
-            if not ready or _wal(claimed).exists():
-                return False
-            os.chmod(claimed, stat.S_IMODE(os.stat(master).st_mode))  # the master's permissions stay
-            os.replace(claimed, master)
-            snapshots.fsync_dir(master.parent)  # the rename lasts before a snapshot names its result
-        finally:
-            remove_database(claimed)  # only its leftovers when it became the master
-        _publish_if_behind(master, version, on_publish)
-    return True
-
-
-def _connect_existing(path: Path) -> duckdb.DuckDBPyConnection:
-    """``connect`` to a warehouse file that must exist (it never creates one)."""
-    if not path.is_file():
-        raise FileNotFoundError(path)
-    return connect(path)
-
-
-def _wal(database: Path) -> Path:
-    return database.with_name(database.name + ".wal")
-
-
-def remove_database(path: Path) -> None:
-    """A DuckDB file nobody uses (an upload's prepared copy), with what DuckDB may have left beside it."""
-    path.unlink(missing_ok=True)
-    _wal(path).unlink(missing_ok=True)
-    shutil.rmtree(spill_path(path), ignore_errors=True)
 
 
 def _publish_if_behind(master: Path, version: int, on_publish: Callable[[str], None] | None) -> None:

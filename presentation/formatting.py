@@ -128,13 +128,17 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 # so an escape cannot stop them: an invisible word joiner inside the pattern does.
 _AUTOLINK = re.compile(r"(?i)(?<=http)(?=s?\\:)|(?<=www)(?=\\\.)|(?=@)")
 WORD_JOINER = "\u2060"
+# Streamlit's own Markdown extensions start at a colon: ":material/home:" (an icon), ":smile:" (an emoji),
+# ":red[…]" (colour). The icon is found in the text before Markdown escapes are read, so escaping the colon
+# does not stop it; an invisible word joiner right after the colon does, for all three.
+_SHORTCODE = re.compile(r"(?<=:)(?=[\w+\-/])")
 
 
 def plain(text) -> str:
     """Text from data or from a server, safe to hand to a Streamlit element that renders Markdown:
     every Markdown character is escaped and every autolink broken, so it shows as typed (no links, images,
-    emphasis or HTML)."""
-    return _AUTOLINK.sub(WORD_JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)))
+    emphasis, HTML, icons or emoji)."""
+    return _AUTOLINK.sub(WORD_JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", _SHORTCODE.sub(WORD_JOINER, str(text))))
 
 
 # How a Danish user writes a number: points between thousands (in groups of three) or none, a comma before

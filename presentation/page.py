@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from datetime import date
 
@@ -106,7 +107,7 @@ def _with_progress(running: str, failed: str, work, rejected: str | None = None)
     says why; with ``rejected``, a rejection marks it so and lists its problems. Returns the status box and what
     ``work`` returned (None after a failure)."""
     from pipelines.errors import ExtractRejected, PipelineError
-    from pipelines.uploads import Review
+    from pipelines.review import Review
 
     with st.status(running, expanded=True) as status:
         bar = st.progress(0.0)
@@ -143,6 +144,28 @@ def run_load(label: str, commit, on_loaded=None) -> None:
         else f"{shown} indlæst som nr. {result.load_id}: {fmt.fmt_count(result.rows, 'række', 'rækker')}, "
         f"{fmt.fmt_int(result.replaced_rows)} erstattet."
     )
+
+
+def follow(job_id: str, running: str):
+    """Wait for a load job (``uploads.JobState``), saying where it is meanwhile: its place in the queue, the other
+    writer it waits for, or its progress. ``running`` says what it does, as Markdown-safe text."""
+    from queries import writes
+
+    box = st.empty()
+    while not (state := writes.job_state(job_id)).done:
+        # A line each time: every Streamlit call lets a click of the analyst's stop the wait (the job goes on).
+        if state.queued is not None:
+            box.info(
+                f"{running}: I kø: nr. {state.queued}. Den begynder, når filerne før den er klaret.",
+                icon=":material/hourglass_top:",
+            )
+        elif state.waiting:
+            box.info(f"{running}: {fmt.plain(state.waiting)}", icon=":material/hourglass_top:")
+        else:
+            box.progress(state.fraction, text=f"{running}: {fmt.plain(state.step or 'starter')}")
+        time.sleep(0.25)
+    box.empty()
+    return state
 
 
 FETCHED = "_jobindsats_fetched"

@@ -15,19 +15,23 @@ app.py``, AppTest) the page falls back to ``st.file_uploader``, whose files go t
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 from urllib.parse import unquote
 
 import streamlit as st
 
-from presentation.formatting import plain
+from presentation import page
+from presentation.formatting import fmt_count, fmt_int, plain
 from queries import writes
 
 LOG = logging.getLogger(__name__)
 ROUTE = "/helhedsblik/upload"
 TICKET = "_upload_ticket"
-ROUND, HELD, LOADED, WARMED = "_uploader_round", "_uploader_files", "_loaded_uploads", "_upload_worker_warmed"
-# Whether this process serves ROUTE: set by ``mount()``, which ``serve.py`` calls before the server starts.
+ROUND, HELD, LOADED, REVIEWS = "_uploader_round", "_uploader_files", "_loaded_uploads", "_upload_reviews"
+HANDLED = "_handled_loads"  # pending loads this session confirmed or threw away
+# Whether this process serves ROUTE: set by ``serving()``, as serve.py's server starts.
 _mounted = False
 
 
@@ -38,11 +42,38 @@ def routes() -> list:
     return [Route(ROUTE, _receive, methods=["PUT"])]
 
 
-def mount() -> list:
-    """``routes()`` for ``st.App(routes=...)``: this process serves them, so the Data page uses them."""
+@contextlib.asynccontextmanager
+async def serving(app):
+    """For ``st.App(lifespan=...)`` beside ``routes()``, run as the server starts and before it answers anyone:
+    this process serves the route, so the Data page uses it. What a crashed server left is set right first: a
+    load committed but not yet published (a server or a job killed mid-way) is published, so the pages show the
+    newest committed state at once, and the spool folders of dead processes go."""
     global _mounted
     _mounted = True
-    return routes()
+    writes.after_a_crash()
+    yield None
+
+
+def middleware() -> list:
+    """For ``st.App(middleware=...)`` beside ``mount()``: Streamlit's own upload route is closed. The Data page
+    does not use it here, and it took 5 × 50 MB from any viewer's session, no passphrase asked, into memory
+    that stayed after the tab was closed."""
+    from starlette.middleware import Middleware
+
+    return [Middleware(_ClosedStreamlitUploads)]
+
+
+class _ClosedStreamlitUploads:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and "/_stcore/upload_file/" in scope["path"]:
+            from starlette.responses import JSONResponse
+
+            refusal = JSONResponse({"error": "Filer sendes til serveren fra siden Data."}, status_code=403)
+            return await refusal(scope, receive, send)
+        return await self.app(scope, receive, send)
 
 
 async def _receive(request):
@@ -53,28 +84,31 @@ async def _receive(request):
     from pipelines import uploads
 
     ticket = request.headers.get("x-upload-ticket", "")
-    if not writes.upload_valid(ticket):
-        return JSONResponse({"error": "Adgangen til at sende filer er udløbet; genindlæs siden."}, status_code=403)
     # The name is shown as text and only its suffix ever reaches a path; control characters go.
     name = "".join(c for c in unquote(request.headers.get("x-file-name", "")) if c.isprintable())[:255].strip()
-    name = name or "upload"
-    limit = writes.upload_limits()[0]
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit * 1024 * 1024:
-        return JSONResponse({"error": f"Filen er større end grænsen på {limit} MB."}, status_code=413)
     try:
-        with uploads.SPOOL.incoming(ticket, name) as incoming:
+        with uploads.SPOOL.incoming(
+            ticket, name or "upload", int(declared) if declared.isdigit() else None
+        ) as incoming:
             async for chunk in request.stream():
                 incoming.write(chunk)
-    except uploads.UploadTooLarge:
-        return JSONResponse({"error": f"Filen er større end grænsen på {limit} MB."}, status_code=413)
-    except uploads.UploadGone:  # the analyst's access ended while the request began
-        return JSONResponse({"error": "Adgangen til at sende filer er udløbet; genindlæs siden."}, status_code=403)
-    except ClientDisconnect:  # the analyst left or chose again: nothing half-received stays
+    except uploads.UploadRefused as refused:  # a ticket gone with its session, a file too large, a full spool
+        status = (
+            403
+            if isinstance(refused, uploads.UploadGone)
+            else 413
+            if isinstance(refused, uploads.UploadTooLarge)
+            else 507
+        )
+        return JSONResponse({"error": str(refused)}, status_code=status)
+    except ClientDisconnect:  # the analyst left or chose again, or the server cut a body too slow: nothing stays
         return Response(status_code=400)
     except OSError as exc:  # the server's disk: nothing half-received stays either
         LOG.error("an upload could not be written: %s", exc)
-        return JSONResponse({"error": "Serveren kunne ikke gemme filen; prøv igen senere."}, status_code=507)
+        full = exc.errno == errno.ENOSPC
+        reason = "Serverens disk er fuld" if full else "Serveren kunne ikke gemme filen"
+        return JSONResponse({"error": f"{reason}; filen er ikke gemt. Prøv igen senere."}, status_code=507)
     return JSONResponse({"id": incoming.file_id, "name": incoming.name, "size": incoming.size})
 
 
@@ -190,9 +224,6 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
 
     Emptied once every file it held is loaded, so the page runs on without them."""
     ticket = _ticket()
-    if not st.session_state.get(WARMED):  # once per session: a worker ready before the first file arrives
-        writes.warm_worker()
-        st.session_state[WARMED] = True
     held = st.session_state.get(HELD)
     if held and all(loaded(file_id) for file_id in held):
         st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
@@ -215,7 +246,7 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
         held = [f["id"] for f in sent]
         for dropped in set(st.session_state.get(HELD) or ()) - set(held):  # chosen again: the others go
             if not loaded(dropped):
-                writes.drop_upload(ticket, dropped)
+                _done_with(dropped, ticket)
         files = []
         for f in sent:
             if (received := writes.received_upload(ticket, f["id"])) is not None:
@@ -233,3 +264,104 @@ def file_uploader(label: str, types: list[str], max_mb: int) -> tuple[str, list]
         ]
     st.session_state[HELD] = held
     return ticket, files
+
+
+def start_reviews(ticket: str, uploads: list, user: str) -> None:
+    """Every file chosen at once is queued at once: their reviews run side by side as far as the server allows."""
+    reviews = st.session_state.setdefault(REVIEWS, {})
+    for upload in uploads:
+        if not loaded(upload.file_id) and upload.file_id not in reviews:
+            reviews[upload.file_id] = {"sheet": None, "job": writes.review_upload(ticket, upload, user)}
+
+
+def review(ticket: str, upload, user: str) -> None:
+    """An uploaded file's review (a run of the CLI, ``uploads.review_job``; see ``start_reviews``), followed while
+    it runs (its place in the queue, its progress), then shown: the problems of a rejected file, or the load that
+    waits for the analyst's word (``pending``). A workbook's sheet is picked here."""
+    from pipelines.review import Review
+
+    mine = st.session_state[REVIEWS][upload.file_id]
+    state = page.follow(mine["job"], f"Kontrollerer {plain(upload.name)}")
+    answer = state.answer or {}
+    if "loaded" in answer:  # the very file is loaded already
+        mark_loaded(upload.file_id)
+        st.caption(f"{plain(upload.name)} er allerede indlæst (nr. {int(answer['loaded']['load_id'])}); intet ændret.")
+        return
+    if "review" not in answer:
+        st.error(f"{plain(upload.name)} kunne ikke kontrolleres: {plain(state.failed)}", icon=":material/error:")
+        return
+    shown = Review.from_json(answer["review"])
+    mine["load_id"] = shown.load_id
+    if len(shown.sheets) > 1:  # a workbook's data need not be on its first sheet: the analyst picks the sheet
+        read = mine["sheet"] or shown.sheets[0]
+        sheet = st.selectbox("Ark", shown.sheets, index=shown.sheets.index(read), key=f"sheet_{upload.file_id}")
+        if sheet != read:
+            _done_with(upload.file_id, ticket=None)
+            st.session_state[REVIEWS][upload.file_id] = {
+                "sheet": sheet,
+                "job": writes.review_upload(ticket, upload, user, sheet),
+            }
+            st.rerun()
+    if state.failed:  # reviewed, but the snapshot could not be published (a full disk, say)
+        st.error(f"{plain(upload.name)}: {plain(state.failed)}", icon=":material/error:")
+    pending(shown, user, upload.file_id)
+
+
+def shown_loads() -> set[int]:
+    """The pending loads this session shows with its files, or has confirmed or thrown away (a snapshot that could
+    not be published yet still lists those)."""
+    shown = {m["load_id"] for m in st.session_state.get(REVIEWS, {}).values() if m.get("load_id")}
+    return shown | st.session_state.get(HANDLED, set())
+
+
+def pending(shown, user: str, file_id: str | None = None) -> None:
+    """A reviewed load waiting for an analyst: its review, and buttons to load it or to throw it away."""
+    if not page.review(shown) or shown.load_id is None:
+        return
+    name = plain(shown.file_name)
+    left, right = st.columns([3, 1])
+    if left.button(f"Indlæs {name}", key=f"confirm_{shown.load_id}", type="primary"):
+        state = page.follow(writes.confirm_upload(shown.load_id, user), f"Indlæser {name}")
+        done = (state.answer or {}).get("loaded")
+        if done is None and state.committed is None:
+            st.error(f"{name} blev ikke indlæst; intet er ændret: {plain(state.failed)}", icon=":material/error:")
+            return
+        _done_with(file_id, load_id=shown.load_id)
+        if done is None:  # in the master, but not in what the pages read yet
+            st.error(
+                f"{name} er indlæst som nr. {int(state.committed)}, men kunne ikke offentliggøres: "
+                f"{plain(state.failed)}. Siderne viser den, så snart lageret offentliggøres (ved næste "
+                "indlæsning, med python -m pipelines publish, eller når serveren startes igen).",
+                icon=":material/error:",
+            )
+            return
+        page.flash(
+            f"{name} var allerede indlæst (nr. {done['load_id']}); intet ændret."
+            if done["skipped_identical"]
+            else f"{name} indlæst som nr. {done['load_id']}: {fmt_count(done['rows'], 'række', 'rækker')}, "
+            f"{fmt_int(done['replaced_rows'])} erstattet."
+        )
+    if right.button("Kassér", key=f"abandon_{shown.load_id}", help="Fjern den kontrollerede fil uden at indlæse den"):
+        state = page.follow(writes.abandon_upload(shown.load_id, user), f"Kasserer {name}")
+        _done_with(file_id, load_id=shown.load_id)
+        if "undone" in (state.answer or {}):
+            page.flash(f"{name} er kasseret; intet er indlæst.")
+        st.error(f"{name} kunne ikke kasseres: {plain(state.failed)}", icon=":material/error:")
+
+
+def _done_with(file_id: str | None, ticket: str | None = "", load_id: int | None = None) -> None:
+    """A file's review is over: its load confirmed or thrown away (``load_id``), the file chosen again, or its sheet
+    changed (``ticket=None``: the file stays). A pending load nobody confirmed is abandoned; the job's output and
+    (unless it stays) the file go."""
+    if load_id is not None:
+        st.session_state.setdefault(HANDLED, set()).add(load_id)
+    if file_id is None:
+        return
+    mine = st.session_state.get(REVIEWS, {}).pop(file_id, None)
+    if mine is not None:
+        if mine.get("load_id") and load_id is None:
+            writes.abandon_upload(mine["load_id"], "")
+        writes.forget_job(mine["job"])
+    if ticket is not None:
+        mark_loaded(file_id)  # out of the uploader
+        writes.drop_upload(ticket or st.session_state.get(TICKET, ""), file_id)

@@ -1,12 +1,10 @@
 """The Data page's write commands (analysts only; the page checks the role): review and load an upload, undo a
 load, and fetch a table from jobindsats.dk, review it and load it.
 
-An upload's review and load run in an upload worker (``pipelines/worker.py``): the review loads the file into a
-copy of the snapshot this script run reads, and confirming it makes that copy the master (``writer.swap_in``)
-when nothing was written meanwhile; otherwise the worker loads the file through a write session. A fetch's
-review validates against the snapshot on a cursor of its own (temporary tables only: the snapshot is
-read-only). Every other load and an undo go through a write session on the master, as every CLI writer does,
-which publishes a new snapshot.
+An upload's review and its confirmation are jobs (``pipelines/uploads.py``): runs of the CLI in processes of
+their own, one JSON object a line, read from disk while they run. A fetch's review validates against the snapshot
+on a cursor of its own (temporary tables only: the snapshot is read-only). Every other load and an undo go through
+a write session on the master, as every CLI writer does, which publishes a new snapshot.
 
 The jobindsats API key is found here, at the app's edge: ``JOBINDSATS_API_KEY``, else Streamlit's secret
 ``jobindsats_api_key``, handed to the client (``pipelines`` never reads Streamlit's secrets).
@@ -14,16 +12,23 @@ The jobindsats API key is found here, at the app's edge: ``JOBINDSATS_API_KEY``,
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
+import logging
+import os
+import subprocess
+import sys
 
+import duckdb
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pipelines import config, jobindsats, loader, refresh, uploads, worker, writer
-from pipelines.errors import ExtractRejected
+from pipelines import config, jobindsats, loader, refresh, uploads
+from pipelines.review import Review
 from pipelines.writer import write_session
-from queries import cached, cursor, published
+from queries import cursor
+
+LOG = logging.getLogger(__name__)
 
 
 def can_write() -> bool:
@@ -36,9 +41,34 @@ def upload_limits() -> tuple[int, int]:
     return uploads.MAX_UPLOAD_MB, uploads.MAX_UPLOAD_ROWS
 
 
+def _connected(session: str) -> bool:
+    """Whether the Streamlit session is still connected (a closed tab's is not)."""
+    return not Runtime.exists() or Runtime.instance().is_active_session(session)
+
+
+uploads.SPOOL.alive = _connected
+
+
+def after_a_crash() -> None:
+    """What a killed server or job left, set right as the server starts: a committed load the published snapshot
+    lacks is published (``pipelines publish``; a writer that holds the master now publishes when it ends), and
+    the spool folders of processes that died go."""
+    if can_write():
+        env = {**os.environ, "HELHEDSBLIK_WRITER_WAIT": "0", "HELHEDSBLIK_WRITER_NICE": "0"}
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines", "publish"], cwd=config.PROJECT_ROOT, env=env, capture_output=True
+        )
+        if done.returncode:
+            LOG.warning("publishing at start-up did not succeed: %s", done.stderr.decode(errors="replace")[-2000:])
+        uploads.sweep_dead(uploads.spool_root())
+
+
 def upload_ticket() -> str:
-    """A new ticket for sending files to the upload route (``presentation/uploader.py``)."""
-    return uploads.SPOOL.issue_ticket()
+    """A new ticket for sending files to the upload route (``presentation/uploader.py``), good while this
+    session is connected."""
+    uploads.SPOOL.sweep()  # every other session's that has ended goes now
+    context = get_script_run_ctx()
+    return uploads.SPOOL.issue_ticket(context.session_id if context is not None and Runtime.exists() else None)
 
 
 def revoke_upload_ticket(ticket: str) -> None:
@@ -55,7 +85,7 @@ def received_upload(ticket: str, file_id: str) -> uploads.Received | None:
 
 
 def drop_upload(ticket: str, file_id: str) -> None:
-    """A file this session sent and no longer holds: it goes, with the load its review prepared."""
+    """A file this session sent and no longer holds: it goes."""
     if uploads.SPOOL.received(ticket, file_id) is not None:
         uploads.SPOOL.discard(file_id)
 
@@ -65,46 +95,38 @@ def spool_upload(ticket: str, name: str, data: bytes, file_id: str) -> uploads.R
     return uploads.SPOOL.put(ticket, name, data, file_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def upload_sheets(received: uploads.Received, *, _ticket: str) -> list[str]:
-    """An uploaded Excel workbook's sheets, for the sheet picker; [] for any other file. Once per uploaded
-    file: the Data page runs again on every click."""
-    return uploads.received_sheets(_ticket, received)
+def review_upload(ticket: str, received: uploads.Received, user: str, sheet: str | None = None) -> str:
+    """Start the review of an uploaded file (its load, kept pending until confirmed); the job's id."""
+    return uploads.review_job(ticket, received, user, sheet)
 
 
-@cached
-def review_upload(received: uploads.Received, sheet: str | None = None, *, _ticket: str) -> uploads.Review:
-    """Validated against the snapshot this run reads, in an upload worker (``pipelines/worker.py``): a file that
-    can be is loaded there into a copy of that snapshot (``uploads.prepare``), and confirming it is a rename.
-
-    Once per uploaded file (its random id), sheet and snapshot: the Data page runs again on every click, and a
-    national extract's review takes seconds."""
-    if too_big := uploads.size_problem(received.name, received.size):
-        return uploads.Review(received.name, False, problems=[too_big])
-    try:
-        path = uploads.spooled(_ticket, received)
-    except ExtractRejected as exc:
-        return uploads.Review(received.name, False, problems=exc.problems)
-    prepared = writer.prepared_path(secrets.token_hex(8))
-    review = worker.run(
-        "review",
-        snapshot=published(),
-        memory_limit=config.APP_MEMORY_LIMIT,
-        path=str(path),
-        name=received.name,
-        sheet=sheet,
-        max_rows=uploads.MAX_UPLOAD_ROWS,
-        prepared=str(prepared),
-        digest=received.digest,
-    )
-    if review.prepared is not None:
-        uploads.SPOOL.attach(received.file_id, prepared)
-    return review
+def confirm_upload(load_id: int, user: str) -> str:
+    """Start the confirmation of a pending load, recorded as ``user``'s; the job's id."""
+    return uploads.write_job("confirm", load_id, user)
 
 
-def warm_worker() -> None:
-    """An upload worker ready before the analyst's first file arrives."""
-    worker.warm()
+def abandon_upload(load_id: int, user: str) -> str:
+    """Start abandoning a pending load (its facts are deleted); the job's id."""
+    return uploads.write_job("undo", load_id, user)
+
+
+def job_state(job_id: str) -> uploads.JobState:
+    return uploads.JOBS.state(job_id)
+
+
+def forget_job(job_id: str) -> None:
+    uploads.JOBS.forget(job_id)
+
+
+def pending_uploads() -> list[tuple[Review, str, object]]:
+    """Every load waiting for an analyst's confirmation, as the snapshot this run reads has them: (its review,
+    who reviewed it, when), oldest first. They outlive the session, and the server, that reviewed them."""
+    with cursor() as cur:
+        try:
+            rows = cur.execute("select review, reviewed_by, reviewed_at from pending_loads order by load_id").fetchall()
+        except duckdb.CatalogException:  # a snapshot published before pending loads existed
+            return []
+    return [(Review.from_json(text), by, at) for text, by, at in rows]
 
 
 def _writer_callbacks(progress=None) -> dict:
@@ -122,43 +144,6 @@ def _writer_callbacks(progress=None) -> dict:
 def _session(progress=None):
     """A write session, as every CLI writer takes it."""
     return write_session(**_writer_callbacks(progress))
-
-
-def commit_upload(
-    received: uploads.Received,
-    review: uploads.Review,
-    user: str,
-    progress=None,
-    sheet: str | None = None,
-    *,
-    ticket: str,
-) -> loader.LoadResult:
-    """Load a reviewed upload. A load its review prepared becomes the master if the master is still what the
-    review read (``writer.swap_in``); otherwise an upload worker loads the file through a write session, as
-    every CLI writer does. The file goes once loaded."""
-    path = uploads.spooled(ticket, received)
-    done = review.prepared
-    if done is not None and writer.swap_in(
-        Path(done.path),
-        done.base,
-        lambda con: uploads.stamp(con, done.result.load_id, user),
-        **_writer_callbacks(progress),
-    ):
-        result = done.result
-    else:
-        result = worker.run(
-            "commit",
-            progress=progress,
-            on_wait=_writer_callbacks(progress)["on_wait"],
-            path=str(path),
-            name=received.name,
-            user=user,
-            sheet=sheet,
-            max_rows=uploads.MAX_UPLOAD_ROWS,
-            digest=received.digest,
-        )
-    uploads.SPOOL.discard(received.file_id)
-    return result
 
 
 def undo_load(load_id: int, user: str) -> int:
@@ -215,7 +200,7 @@ def fetch_jobindsats(table_id: str, areas: list[str] | str, periods: str, progre
         return jobindsats.fetch(client, table_id, areas, periods, progress)
 
 
-def review_fetched(fetched: jobindsats.Fetched) -> uploads.Review:
+def review_fetched(fetched: jobindsats.Fetched) -> Review:
     """The same review as an upload gets, for a fetch."""
     with cursor() as cur:
         return uploads.review(cur, fetched.file_name, fetched.as_bytes(), fetched.kind)

@@ -211,6 +211,22 @@ def test_plain_breaks_bare_addresses_that_markdown_would_link():
     assert plain("Kilde: jobindsats") == "Kilde\\: jobindsats"  # no joiner where nothing could be linked
 
 
+def test_plain_keeps_streamlits_own_extensions_text():
+    """Streamlit turns ":material/home:" into an icon before it reads Markdown escapes (its front end replaces
+    ":material/" in the raw text), and ":smile:" into an emoji after: neither may survive in what plain() hands on.
+    The front end's own patterns are used here, as found in its bundle."""
+    import re
+
+    from presentation.formatting import WORD_JOINER, plain
+
+    for text in (":material/home: Projekt", "note :smile: og :+1:", ":red[rød] tekst", ":streamlit:"):
+        escaped = plain(text)
+        assert ":material/" not in escaped  # Streamlit's replaceAll(":material/", …) finds nothing
+        unescaped = re.sub(r"\\(.)", r"\1", escaped)  # what the emoji plugin sees after Markdown
+        assert not re.search(r":[\w+-][\w_+-]*:", unescaped) and not re.search(r":\w+\[", unescaped)
+        assert unescaped.replace(WORD_JOINER, "") == text
+
+
 @pytest.mark.parametrize(
     "text,number",
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -91,3 +92,57 @@ def snapshot_loads(published: Path) -> list[tuple]:
         return reader.current().con.execute("select kind, rows from loads order by load_id").fetchall()
     finally:
         reader.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["in its transaction", "committed", "copying the snapshot", "switching the pointer"])
+def test_sigkill_at_any_point_of_a_confirm_then_a_restart_serves_the_newest_committed_state(tmp_path, big_file, when):
+    """An upload's confirmation (``pipelines confirm``, as the Data page runs it) killed wherever it is; then the
+    server starts again with no other writer about: the pages read the newest committed state at once."""
+    from benchmarks import sessions
+
+    path, fact_rows = big_file
+    warehouse = tmp_path / "w.duckdb"
+    env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
+    env.pop("HELHEDSBLIK_ANALYST_PASSPHRASE", None)
+    review = run_cli(["load", str(path), "--pending", "--progress", "json"], env)
+    assert review.returncode == 0, review.stderr
+    load_id = next(json.loads(line)["review"]["load_id"] for line in review.stdout.splitlines() if '"review"' in line)
+    published = warehouse.parent / "published"
+    assert snapshot_loads(published) == []  # pending: nothing to see
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "confirm", str(load_id), "--progress", "json"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    awaited = {
+        "in its transaction": None,
+        "committed": '"committed"',
+        "copying the snapshot": "kopierer lageret",
+        "switching the pointer": "skifter til den nye udgave",
+    }[when]
+    if awaited is None:
+        time.sleep(1.5)  # the process is up and confirming: flipping, replacing, aggregating
+    else:
+        while proc.poll() is None and awaited not in proc.stdout.readline().decode():
+            pass
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    con = connect(warehouse)
+    try:
+        committed = con.execute("select kind, rows from loads order by load_id").fetchall()
+        assert integrity.check(con) == []
+    finally:
+        con.close()
+    assert committed in ([], [("visitation", fact_rows)])
+    if when != "in its transaction":
+        assert committed == [("visitation", fact_rows)]
+    server = sessions.Server(env, tmp_path / "server.log")
+    try:  # it answers at all only once it has published what the master holds
+        assert snapshot_loads(published) == committed
+    finally:
+        server.stop()

@@ -68,6 +68,46 @@ def test_impossible_counts_are_refused_on_both_routes(con, write_file, route, li
     assert str(problems[0]).startswith(f"{path.name}, række 3, kolonne '{column}', værdi '{value}': ")
 
 
+@pytest.mark.parametrize("route", ["direct", "staged"])
+@pytest.mark.parametrize("value", ["1e3", "1_000", "+12", "12,", "1.0e1"])
+def test_a_count_not_plainly_written_is_refused_not_read(con, write_file, route, value):
+    """A database cast reads all of these as numbers (1000, 1000, 12, 12 …): a count is a plain whole number."""
+    good = "Aarhus;2024M02;Kontanthjælp;Jobparat;12;10,5"
+    path = both_routes(
+        write_file, "extract", jobindsats_form(good, f"Aarhus;2024M01;Kontanthjælp;Jobparat;{value};10")
+    )[route == "staged"]
+    problems = rejected(con, path)
+    assert [(p.row, p.column, p.value) for p in problems] == [(3, "Antal personer", value)]
+    assert problems[0].message.startswith("forventede et antal skrevet som et helt tal, fx 1234 eller 1.234")
+
+
+def test_the_same_thousands_dot_is_1000_in_a_jobindsats_file_and_refused_as_ambiguous_in_a_point_file(con, write_file):
+    """'1.000' is 1.000 where decimals are commas (jobindsats' ';' files), and either 1 or 1.000 where they are
+    points (a ',' file): never silently 1."""
+    semicolon = write_file("semikolon.csv", jobindsats_form("Aarhus;2024M01;Kontanthjælp;Jobparat;1.000;10"))
+    comma = write_file(
+        "komma.csv",
+        "Område,Periode,Ydelse,Visitationskategori,Antal personer,Fuldtidspersoner\n"
+        "Aarhus,2024M02,Kontanthjælp,Jobparat,1.000,10\n"
+        "Aarhus,2024M03,Kontanthjælp,Jobparat,1000,10.5\n"
+        "Aarhus,2024M04,Kontanthjælp,Jobparat,12.0,10.5\n",
+    )
+    problems = rejected(con, comma)
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, "Antal personer", "1.000")]
+    assert problems[0].message.startswith("tvetydigt antal: i en fil med decimalpunktum kan 1.000 både betyde 1 og")
+    loader.load(semicolon, source="test", con=con)
+    assert con.execute("select value from visitation where measure = 'persons'").fetchall() == [(1000,)]
+    # Plainly written, the point file loads: 1000 and a pandas-style 12.0.
+    fixed = write_file("komma_rettet.csv", comma.read_text(encoding="utf-8").replace(",1.000,", ",1000,"))
+    loader.load(fixed, source="test", con=con)
+    assert sorted(v for (v,) in con.execute("select value from visitation where measure = 'persons'").fetchall()) == [
+        12,
+        1000,
+        1000,
+        1000,
+    ]
+
+
 def test_a_count_as_large_as_denmark_is_still_possible(con, write_file):
     """The bound is the population itself, from the reference data, not a guess below it."""
     text = jobindsats_form(f"Hele landet;2024M01;Kontanthjælp;Jobparat;{DK_POPULATION};10")

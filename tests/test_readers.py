@@ -206,17 +206,33 @@ def workbook(path, sheets: dict[str, list[list]], formulas: dict[str, list[tuple
     return path
 
 
+def _as_excel_saves_it(path):
+    """The workbook as Excel saves it after calculating: without xlsxwriter's "calculate every formula when the
+    file is opened" flag, so the values saved with the formulas are the calculated ones."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        members = {i.filename: src.read(i.filename) for i in src.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, body in members.items():
+            out.writestr(name, re.sub(rb' fullCalcOnLoad="1"', b"", body) if name == "xl/workbook.xml" else body)
+    return path
+
+
 def test_excel_formula_cells_are_read_by_their_saved_values(con, tmp_path):
-    path = workbook(
-        tmp_path / "formler.xlsx",
-        {
-            "Data": [
-                VIS_HEADER,
-                [None, "2024M02", "Kontanthjælp", "Jobparat"],
-                ["Randers", "2024M02", "Kontanthjælp", "Aktivitetsparat", 3],
-            ]
-        },
-        {"Data": [(1, 0, '="Ran"&"ders"', "Randers"), (1, 4, "=E3*4", 12)]},
+    path = _as_excel_saves_it(
+        workbook(
+            tmp_path / "formler.xlsx",
+            {
+                "Data": [
+                    VIS_HEADER,
+                    [None, "2024M02", "Kontanthjælp", "Jobparat"],
+                    ["Randers", "2024M02", "Kontanthjælp", "Aktivitetsparat", 3],
+                ]
+            },
+            {"Data": [(1, 0, '="Ran"&"ders"', "Randers"), (1, 4, "=E3*4", 12)]},
+        )
     )
     result = loader.load(path, source="test", con=con)
     assert result.rows == 2
@@ -224,6 +240,45 @@ def test_excel_formula_cells_are_read_by_their_saved_values(con, tmp_path):
         ("2024M02", "aktivitetsparat", "persons", 3.0, False),
         ("2024M02", "jobparat", "persons", 12.0, False),
     ]
+
+
+def test_a_formula_whose_saved_value_is_a_placeholder_is_refused_not_loaded(con, tmp_path):
+    """xlsxwriter (and other tools that do not calculate) save a formula with a placeholder value, 0 unless told
+    otherwise, and flag the workbook to be calculated when opened: the 0 is no figure."""
+    path = workbook(
+        tmp_path / "placeholder.xlsx",
+        {
+            "Data": [
+                VIS_HEADER,
+                ["Randers", "2024M02", "Kontanthjælp", "Jobparat", 3],
+                ["Randers", "2024M03", "Kontanthjælp", "Jobparat"],
+            ]
+        },
+        {"Data": [(2, 4, "=E2*4", 0)]},
+    )
+    with pytest.raises(loader.ExtractRejected) as info:
+        loader.load(path, source="test", con=con)
+    assert [(p.row, p.column, p.value) for p in info.value.problems] == [(3, "Antal personer", "=E2*4")]
+    assert info.value.problems[0].message.startswith(
+        "cellen E3 har en formel, og filen beder om at få alle formler regnet ud, når den åbnes"
+    )
+    assert con.execute("select count(*) from loads").fetchall() == [(0,)]
+
+
+def test_a_sheet_with_more_rows_than_excel_allows_is_refused_before_it_is_parsed(con, tmp_path, monkeypatch):
+    """The rows are counted while the zip is inflated (the cap is Excel's own 1.048.576; lowered here so the
+    workbook stays small): nothing is parsed, so a forged sheet costs no memory."""
+    from pipelines import readers
+
+    rows = [VIS_HEADER] + [["Randers", "2024M02", "Kontanthjælp", "Jobparat", i] for i in range(20)]
+    path = workbook(tmp_path / "lang.xlsx", {"Data": rows})
+    monkeypatch.setattr(readers, "MAX_SHEET_ROWS", 20)
+    monkeypatch.setattr(readers, "_load_sheet", lambda *a, **k: pytest.fail("the sheet was parsed"))
+    with pytest.raises(loader.ExtractRejected) as info:
+        loader.load(path, source="test", con=con)
+    assert info.value.problems[0].message.startswith("et ark i Excel-filen har over 20 rækker")
+    monkeypatch.setattr(readers, "MAX_SHEET_ROWS", 21)
+    assert readers.sheet_names(path, path.name) == ["Data"]  # 21 rows pass a cap of 21
 
 
 def _without_saved_values(path):

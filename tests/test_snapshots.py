@@ -250,7 +250,7 @@ def test_an_upload_in_the_app_lands_while_refresh_every_runs_beside_it(app_copy,
             at.file_uploader[0].upload(
                 name, CASELOAD.format(team=f"Team {n}", period=f"2031M0{n + 1}", cases=100).encode(), "text/csv"
             ).run()
-            at.button(key=f"commit_0_{name}").click().run()
+            next(b for b in at.button if b.label == f"Indlæs {plain(name)}").click().run()
             assert not at.exception, [e.value for e in at.exception]
             assert any(f"{plain(name)} indlæst som nr." in s.value for s in at.success)
         time.sleep(1.0)  # at least one more refresh run after the uploads
@@ -381,16 +381,17 @@ def test_an_upload_while_another_writer_holds_the_master_says_so_and_changes_not
     monkeypatch.setenv("HELHEDSBLIK_WRITER_WAIT", "1")
     with write_session():
         pass
-    before = snapshots.current()
     at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60).run()
     at.file_uploader[0].upload(
         "sagstal.csv", CASELOAD.format(team="Team V", period="2031M01", cases=100).encode(), "text/csv"
     ).run()
+    before = snapshots.current()  # the review is in (pending), published
     with writer(app_copy):  # a CLI load or the refresh, say
-        at.button(key="commit_0_sagstal.csv").click().run()
+        next(b for b in at.button if b.label == f"Indlæs {plain('sagstal.csv')}").click().run()
     assert not at.exception
-    assert any("En anden indlæsning kører; venter op til 1 s" in t.value for t in at.toast)
-    assert any("En anden indlæsning kørte stadig efter 1 s; intet er ændret" in e.value for e in at.error)
+    said = [e.value for e in at.error]
+    assert len(said) == 1 and said[0].startswith("sagstal\\.csv blev ikke indlæst; intet er ændret: ")
+    assert "En anden indlæsning kørte stadig efter 1 s; intet er ændret" in said[0]
     assert snapshots.current() == before
 
 

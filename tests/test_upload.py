@@ -68,20 +68,43 @@ def snapshot() -> tuple:
         cursor.close()
 
 
+def seen() -> tuple:
+    """What any page can show: the loads list and the rows of every view, in the current snapshot."""
+    cursor = queries.snapshot_reader().current().con.cursor()
+    try:
+        views = ("visitation", "match_groups", "activation", "caseloads", "investments", "benchmark", "agg_visitation")
+        return cursor.execute("select load_id from loads order by 1").fetchall(), [
+            cursor.execute(f"select count(*) from {view}").fetchall()[0][0] for view in views
+        ]
+    finally:
+        cursor.close()
+
+
+def pending_in_master(warehouse: Path) -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("select file_name, reviewed_by from pending_loads").fetchall()
+    finally:
+        con.close()
+
+
+def load_button(at: AppTest, name: str):
+    return next(b for b in at.button if b.label.replace("\\", "") == f"Indlæs {name}")
+
+
 def test_analyst_uploads_and_the_dashboard_shows_it_then_undoes_it(warehouse_copy):
-    before = snapshot()
+    before, shown_before = snapshot(), seen()
     at = data_page().run()
     at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
     assert not at.exception
     assert any("Sagstal, 1 linje med 2 tal, 1 område, periode 2030M01." in s.value for s in at.success)
-    assert snapshot() == before  # reviewing loads nothing (it loaded a copy of the warehouse)
-    master = warehouse_copy.stat().st_ino
-    assert len(list(warehouse_copy.parent.glob("warehouse.duckdb.prepared-*"))) == 1
-    at.button(key="commit_0_sagstal.csv").click().run()
+    # The review is the load, kept pending in the master: no page shows it until the analyst confirms it.
+    assert seen() == shown_before and pending_in_master(warehouse_copy) == [("sagstal.csv", "test")]
+    load_button(at, "sagstal.csv").click().run()
     assert not at.exception
-    # The review's load became the master (a rename): nothing was read or checked twice, no copy is left.
-    assert warehouse_copy.stat().st_ino != master
-    assert not list(warehouse_copy.parent.glob("warehouse.duckdb.prepared-*"))
+    assert pending_in_master(warehouse_copy) == []
     # Every file it held is loaded: the page runs on with an empty uploader, not carrying the file.
     assert [u.key for u in at.file_uploader] == ["uploads_1"] and not at.file_uploader[0].value
     loads = snapshot()[0]
@@ -117,7 +140,7 @@ def test_invalid_upload_shows_error_table_and_changes_nothing(warehouse_copy):
     problems = " | ".join(table["Problem"].to_list())
     assert "større end 0" in problems and "ukendt område" in problems and "ugyldig periode" in problems
     assert table["Række"].to_list()[:1] == [2]
-    assert not [b for b in at.button if (b.key or "").startswith("commit_")]  # nothing to commit
+    assert not [b for b in at.button if (b.key or "").startswith("confirm_")]  # nothing to confirm
     assert snapshot() == before
 
 
@@ -316,12 +339,12 @@ def test_analyst_picks_the_sheet_of_a_workbook(warehouse_copy):
     book = _workbook(
         {"Forside": [["Sagstal pr. team"]], "Data": [header, ["Vejen", "2030M01", "Team Ark", "Sygedagpenge", 90, 2]]}
     )
-    before = snapshot()
+    before = seen()
     at = data_page().run()
     xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     at.file_uploader[0].upload("sagstal.xlsx", book, xlsx_type).run()
     assert not at.exception
-    picker = at.selectbox(key="sheet_0_sagstal.xlsx")
+    picker = next(s for s in at.selectbox if s.label == "Ark")
     assert picker.options == ["Forside", "Data"] and picker.value == "Forside"
     problems = at.dataframe[0].value["Problem"].to_list()
     assert problems[0].startswith(
@@ -332,8 +355,8 @@ def test_analyst_picks_the_sheet_of_a_workbook(warehouse_copy):
     picker.set_value("Data").run()
     assert not at.exception and not at.error
     assert any("Sagstal, 1 linje med 2 tal, 1 område, periode 2030M01." in s.value for s in at.success)
-    assert snapshot() == before
-    at.button(key="commit_0_sagstal.xlsx").click().run()
+    assert seen() == before
+    load_button(at, "sagstal.xlsx (ark 'Data')").click().run()
     assert not at.exception and not at.error
     cursor = queries.snapshot_reader().current().con.cursor()
     try:
@@ -351,3 +374,64 @@ def test_a_csv_upload_has_no_sheet_picker(warehouse_copy):
     at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
     assert not at.exception and any("Sagstal, 1 linje" in s.value for s in at.success)
     assert not [s for s in at.selectbox if (s.key or "").startswith("sheet_")]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 MB file system of its own (tmpfs), to be filled: a full disk, for real."""
+    import subprocess
+
+    folder = tmp_path / "klein"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"a full disk needs a tmpfs of its own (mount as root): {mounted.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_during_a_confirmation_gets_a_true_message(warehouse_copy, small_disk, monkeypatch):
+    """The published folder's disk fills up between the review and the confirmation: the load is committed in the
+    master, but cannot be published. The page says exactly that (it said "intet er ændret" before), and the next
+    publish shows it."""
+    import subprocess
+    import sys
+
+    from pipelines import config
+
+    monkeypatch.setenv("HELHEDSBLIK_PUBLISHED", str(small_disk))
+    with write_session():
+        pass  # published on the small disk
+    queries.snapshot_reader.clear()
+    at = data_page().run()
+    at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
+    assert any("Sagstal, 1 linje med 2 tal" in s.value for s in at.success)
+    with open(small_disk / "fyld", "wb") as filler:  # the disk fills up
+        try:
+            while True:
+                filler.write(b"\0" * (1024 * 1024))
+                filler.flush()
+        except OSError:
+            pass
+    load_button(at, "sagstal.csv").click().run()
+    assert not at.exception
+    said = [e.value for e in at.error]
+    assert len(said) == 1 and said[0].startswith("sagstal\\.csv er indlæst som nr. "), said
+    assert (
+        "men kunne ikke offentliggøres: disken er fuld. Siderne viser den, så snart lageret offentliggøres" in said[0]
+    )
+    load_id = int(said[0].split("nr. ")[1].split(",")[0])
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_copy), read_only=True)
+    try:  # true: it is in the master
+        assert con.execute("select file_name from loads where load_id = ?", [load_id]).fetchall() == [("sagstal.csv",)]
+    finally:
+        con.close()
+    (small_disk / "fyld").unlink()
+    env = {**__import__("os").environ, "HELHEDSBLIK_PUBLISHED": str(small_disk)}
+    assert (
+        subprocess.run([sys.executable, "-m", "pipelines", "publish"], cwd=config.PROJECT_ROOT, env=env).returncode == 0
+    )
+    queries.snapshot_reader.clear()
+    assert load_id in [row[0] for row in seen()[0]]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -76,8 +75,7 @@ def test_a_send_without_a_valid_ticket_is_refused_in_danish_and_keeps_nothing(ro
 
 
 def spooled_on_disk() -> set[str]:
-    folder = uploads.SPOOL._dir
-    return {p.name for p in Path(folder.name).iterdir()} if folder is not None else set()
+    return {p.name for p in uploads.SPOOL.folder().iterdir()} - {".lock"}
 
 
 def test_a_file_over_the_limit_is_refused_whether_or_not_it_says_its_size(route_url, monkeypatch):
@@ -101,3 +99,45 @@ def test_control_characters_in_a_file_name_are_dropped_not_a_server_error(route_
     reply = put(route_url, "Område;Periode\n".encode(), ticket, "sag\x00stal\n.\x07csv")
     assert reply.status_code == 200 and reply.json()["name"] == "sagstal.csv"
     assert uploads.SPOOL.path(ticket, reply.json()["id"]).suffix == ".csv"
+
+
+def test_one_session_sends_many_files_and_a_quota_refuses_more_in_danish_never_dropping_one(route_url, monkeypatch):
+    """Every file a session sent stays until it is loaded or dropped; past the session's quota a new one is refused
+    (507, a Danish reason), and the files before it are untouched. Another session is not held back by it."""
+    monkeypatch.setattr(uploads, "SESSION_FILES", 6)
+    ticket = uploads.SPOOL.issue_ticket()
+    sent = [put(route_url, f"Område;Periode\n{i}".encode(), ticket, f"fil{i}.csv") for i in range(6)]
+    assert [r.status_code for r in sent] == [200] * 6
+    refused = put(route_url, "Område;Periode\n".encode(), ticket, "syvende.csv")
+    assert refused.status_code == 507 and refused.json()["error"].startswith(
+        "Du har sendt så mange filer, at der ikke er plads til flere (højst 6 filer"
+    )
+    for i, reply in enumerate(sent):  # all six are still there, whole
+        assert uploads.SPOOL.path(ticket, reply.json()["id"]).read_bytes() == f"Område;Periode\n{i}".encode()
+    assert put(route_url, "Område;Periode\n".encode(), uploads.SPOOL.issue_ticket()).status_code == 200
+
+
+def test_the_spool_of_a_process_that_died_goes_when_the_next_one_starts(tmp_path):
+    """A server killed with files in its spool (SIGKILL: nothing of its own ran) leaves a folder whose lock no
+    process holds: the next spool to start removes it, and never a living process's folder."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "uploads"
+    root.mkdir()
+    script = (
+        "import fcntl, sys, time; from pathlib import Path; f = Path(sys.argv[1]); f.mkdir();"
+        "(f / 'stor.csv').write_bytes(b'x' * 1000); h = open(f / '.lock', 'w'); fcntl.flock(h, fcntl.LOCK_EX);"
+        "print('ready', flush=True); time.sleep(60)"
+    )
+    dead = subprocess.Popen([sys.executable, "-c", script, str(root / "dead")], stdout=subprocess.PIPE, text=True)
+    alive = subprocess.Popen([sys.executable, "-c", script, str(root / "alive")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert dead.stdout.readline() == "ready\n" and alive.stdout.readline() == "ready\n"
+        dead.kill()
+        dead.wait(timeout=30)
+        assert uploads.sweep_dead(root) == ["dead"]
+        assert not (root / "dead").exists() and (root / "alive" / "stor.csv").exists()
+    finally:
+        alive.kill()
+        alive.wait(timeout=30)

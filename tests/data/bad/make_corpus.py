@@ -119,6 +119,20 @@ def corrupt_sheet_xlsx() -> bytes:
     return bytes(data)
 
 
+def many_sheets_xlsx(count: int = 1001) -> bytes:
+    """A valid workbook whose sheet list names ``count`` sheets (the real one repeated): past the zip checks,
+    and a sheet list that big took gigabytes to parse."""
+
+    def edit(name: str, body: bytes) -> bytes:
+        if name != "xl/workbook.xml":
+            return body
+        one = re.search(rb"<sheet [^>]*/>", body).group(0)
+        many = b"".join(one.replace(b'name="Data"', b'name="Ark%d"' % i) for i in range(count))
+        return body.replace(one, many)
+
+    return _rezip(valid_xlsx(), edit)
+
+
 def zip_without_workbook() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -477,9 +491,22 @@ CASES: dict[str, tuple[bytes, str, str]] = {
             [(0, HEADER_ROW), (1, [None, "2024M02", "Kontanthjælp", "Jobparat", 5])],
             formulas=[(1, 0, '=HYPERLINK("http://x")', "http://x")],
         ),
-        "a HYPERLINK formula as area name",
-        "ukendt område",
+        "a HYPERLINK formula as area name, in a workbook that asks to be calculated on opening",
+        "cellen A2 har en formel, og filen beder om at få alle formler regnet ud",
     ),
+    "formula_placeholder_recalculate.xlsx": (
+        xlsx(
+            [
+                (0, HEADER_ROW),
+                (1, ["Randers", "2024M01", "Kontanthjælp", "Jobparat", 5]),
+                (2, ["Randers", "2024M02", "Kontanthjælp", "Jobparat"]),
+            ],
+            formulas=[(2, 4, "=E2+1", 0)],
+        ),
+        "a formula saved with the placeholder 0 and the flag 'calculate on opening', as xlsxwriter writes it (E3)",
+        "cellen E3 har en formel, og filen beder om at få alle formler regnet ud",
+    ),
+    "many_sheets.xlsx": (many_sheets_xlsx(), "a sheet list of 1.001 sheets", "Excel-filen har over 1000 ark"),
     "header_only.xlsx": (xlsx([(0, HEADER_ROW)]), "header only", "ingen datarækker"),
     "empty_sheet.xlsx": (xlsx([]), "an empty sheet", "ingen overskrift"),
     # JSON
