@@ -201,7 +201,7 @@ def _break_layers(breaks: Sequence[dict] | None, df: pl.DataFrame, *, labels: bo
         schema={"date": pl.Date, "label": pl.String, "right": pl.Boolean, "row": pl.Int64},
     )
     tooltip = [alt.Tooltip("label:N", title="Databrud"), alt.Tooltip("date:T", title="Fra", format="%d. %B %Y")]
-    base = alt.Chart(data).encode(x=alt.X("date:T"), tooltip=tooltip)
+    base = alt.Chart(data.select("date", "label")).encode(x=alt.X("date:T"), tooltip=tooltip)
     rules = base.mark_rule(strokeDash=[4, 3], color=REFERENCE_COLOUR)
     if not labels:
         return [rules]
@@ -211,7 +211,7 @@ def _break_layers(breaks: Sequence[dict] | None, df: pl.DataFrame, *, labels: bo
             kept = data.filter((pl.col("right") == right) & (pl.col("row") == row))
             if kept.height:
                 parts.append(
-                    alt.Chart(kept)
+                    alt.Chart(kept.select("date", "label"))
                     .mark_text(
                         align="right" if right else "left",
                         dx=-4 if right else 4,
