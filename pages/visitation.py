@@ -72,7 +72,7 @@ page.chart(
         shared_y=False,
         series_title="Kategori",
         columns=3,
-        panel_width=250,
+        panel_width=220,
         panel_height=140,
     ),
     compared,

@@ -235,7 +235,8 @@ def _time_x(df: pl.DataFrame, freq: str = "M", title: str = "Periode", most: int
         quarters = (last.year - first.year) * 4 + (last.month - first.month) // 3 + 1
         step = next((s for s in (1, 2, 4, 8, 12, 20, 40) if quarters / s <= most), 80)
         ticks = alt.TimeIntervalStep(interval="month", step=3 * step)
-        label = "%q. kvt. %Y"
+        # Ticks a year or more apart fall on first quarters: the year says it, and fits a small panel.
+        label = "%q. kvt. %Y" if step < 4 else "%Y"
     else:
         years = last.year - first.year + 1
         step = next((s for s in (1, 2, 3, 5, 10, 20) if years / s <= most), 50)
@@ -456,6 +457,7 @@ def compare_time_series(
         _tip("value", y_title),
         alt.Tooltip("era:N", title="Opgørelse"),
     ]
+    dotted = 0.0 if freq == "M" else 1.0
     is_chosen = alt.FieldEqualPredicate(field="area", equal=chosen)
     rest = alt.LogicalNotPredicate(**{"not": is_chosen})
 
@@ -474,9 +476,10 @@ def compare_time_series(
         layers = [
             base.transform_filter(rest).mark_line(strokeWidth=1.5),
             base.transform_filter(is_chosen).mark_line(strokeWidth=2.5),
-            # Points carry the tooltips, and show a period that stands alone between gaps.
-            base.transform_filter(is_chosen).mark_point(filled=True, size=18, opacity=1),
-            base.transform_filter(rest).mark_point(filled=True, size=10, opacity=0.8),
+            # Points carry the tooltips, and show a period that stands alone between gaps; months are too dense to
+            # dot, so there they are only there to hover.
+            base.transform_filter(is_chosen).mark_point(filled=True, size=18, opacity=dotted),
+            base.transform_filter(rest).mark_point(filled=True, size=10, opacity=0.8 * dotted),
             *_break_layers(breaks, df, labels=breaks_labelled),
         ]
         if target is not None:
