@@ -234,9 +234,12 @@ def _time_x(df: pl.DataFrame, freq: str = "M", title: str = "Periode", most: int
     if freq == "Q":
         quarters = (last.year - first.year) * 4 + (last.month - first.month) // 3 + 1
         step = next((s for s in (1, 2, 4, 8, 12, 20, 40) if quarters / s <= most), 80)
-        ticks = alt.TimeIntervalStep(interval="month", step=3 * step)
-        # Ticks a year or more apart fall on first quarters: the year says it, and fits a small panel.
-        label = "%q. kvt. %Y" if step < 4 else "%Y"
+        # Ticks a year or more apart fall on first quarters: the year says it, and fits a small panel. (A step of
+        # months counts within the year, so longer steps must be years.)
+        if step < 4:
+            ticks, label = alt.TimeIntervalStep(interval="month", step=3 * step), "%q. kvt. %Y"
+        else:
+            ticks, label = alt.TimeIntervalStep(interval="year", step=step // 4), "%Y"
     else:
         years = last.year - first.year + 1
         step = next((s for s in (1, 2, 3, 5, 10, 20) if years / s <= most), 50)

@@ -5,12 +5,14 @@ and every figure is a plain integer or float. On the demo warehouse and on the p
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections import defaultdict
 from datetime import date
 
 import polars as pl
+import pyarrow as pa
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -306,6 +308,55 @@ def test_a_quarter_with_a_break_inside_is_split_and_labelled():
     ]
 
 
+# --- the pages ------------------------------------------------------------------------------------------------
+
+
+def run_page(name: str, **params) -> AppTest:
+    at = AppTest.from_file(os.path.join(os.path.dirname(__file__), "..", PAGES, f"{name}.py"), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart_rows(at: AppTest, index: int) -> list[dict]:
+    rows: list[dict] = []
+    for dataset in at.get("vega_lite_chart")[index].proto.datasets:
+        rows += pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+    return rows
+
+
+def test_activation_compares_with_the_country_and_the_chosen_areas(published):
+    if published != "demo":
+        pytest.skip("the seed has no monthly activation")
+    at = run_page("aktivering", kommune="751", frekvens="Q", sammenlign="101,461")
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    # One small chart per group, the chosen municipality in colour, the others grey, the country dark and dashed.
+    assert [panel["title"]["text"] for panel in spec["concat"]][:2] == ["Alle modtagere", "Aktivitetsparate"]
+    colour = spec["concat"][0]["layer"][0]["encoding"]["color"]["scale"]
+    assert colour["domain"] == ["Aarhus", "København", "Odense", "Hele landet"]
+    assert colour["range"] == ["#0072B2", "#BBBBBB", "#BBBBBB", "#444444"]
+    rows = chart_rows(at, 0)
+    assert {r["area"] for r in rows if "area" in r} == {"Aarhus", "København", "Odense", "Hele landet"}
+    # A quarter is a point of its own: no comb of three months at one date.
+    aarhus = [(r["series"], r["date"]) for r in rows if r.get("area") == "Aarhus"]
+    assert len(aarhus) == len(set(aarhus))
+    assert {r["period_label"] for r in rows if r.get("area") == "Aarhus"} >= {"2. kvt. 2025", "3. kvt. 2025"}
+
+
+def test_visitation_year_2025_is_two_periods_on_the_page(published):
+    if published != "demo":
+        pytest.skip("the seed has no 2025")
+    at = run_page("visitation", kommune="751", fra="2024M01", til="2026M09", frekvens="Y")
+    rows = [r for r in chart_rows(at, 0) if r.get("series") == "Aktivitetsparat"]
+    assert [r["period_label"] for r in rows] == ["2024", "2025, jan.–jun.", "2025, jul.–dec.", "2026, jan.–sep."]
+    assert len({r["date"] for r in rows}) == 4
+    table = at.dataframe[0].value
+    assert {"Periode", "Opgørelse"} <= set(table.columns)
+    assert "Antal personer (gns. pr. måned)" in table.columns
+
+
 # --- exports at quarters and years ------------------------------------------------------------------------------
 
 
@@ -313,11 +364,7 @@ def test_a_quarter_with_a_break_inside_is_split_and_labelled():
 def test_activation_chart_and_data_export_at_quarters_and_years(published, freq):
     if published != "demo":
         pytest.skip("the seed has no monthly activation")
-    at = AppTest.from_file(os.path.join(os.path.dirname(__file__), "..", PAGES, "aktivering.py"), default_timeout=60)
-    for key, value in {"kommune": "751", "frekvens": freq, "sammenlign": "101,461"}.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = run_page("aktivering", kommune="751", frekvens=freq, sammenlign="101,461")
     (figure, caption), *_ = at.session_state["_report_items"]
     assert export.chart_png(figure, caption).startswith(b"\x89PNG")
     assert export.chart_pdf(figure, caption).startswith(b"%PDF")
