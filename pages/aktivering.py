@@ -33,7 +33,7 @@ if not own.is_empty():
     period = f"{filters.month_label(choice.first)} – {filters.month_label(choice.last)}"
     compared = [queries.area_name(a) for a in choice.areas[1:]]
     missing = [name for code, name in zip(choice.areas[1:], compared, strict=True) if code not in series["area_code"]]
-    notes = [] if choice.freq == "M" else ["Kvartaler og år: aktiverede i pct. af personerne, summeret over månederne."]
+    notes = [over_time.note(choice.freq, "aktiverede i pct. af personerne, begge summeret over månederne")]
     if missing:
         notes.append(f"Ingen aktiveringstal for {', '.join(missing)}.")
     persons, activated = (over_time.stock_title(t, choice.freq) for t in ("Personer", "Aktiverede"))
@@ -57,7 +57,7 @@ if not own.is_empty():
         caption_text=page.caption(
             queries.activation_sources(choice.area, choice.first, choice.last, choice.areas[1:]),
             period,
-            " ".join(notes) or None,
+            " ".join(filter(None, notes)) or None,
         ),
         key="rate",
         table_columns={

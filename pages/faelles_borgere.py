@@ -5,6 +5,7 @@ import streamlit as st
 import queries
 from presentation import charts, filters, page
 from presentation.formatting import fmt_count, fmt_int, fmt_pct, plain
+from queries import over_time
 
 page.start("Fælles borgere")
 choice = filters.sidebar_filters()
@@ -68,9 +69,7 @@ else:
     others = [queries.area_name(a) for a in choice.areas[1:]]
     missing = [name for code, name in zip(choice.areas[1:], others, strict=True) if code not in history["area_code"]]
     shown = [name for name in others if name not in missing]
-    notes = (
-        [] if choice.freq == "M" else ["Kvartaler og år: fælles borgere i pct. af modtagerne, summeret over månederne."]
-    )
+    notes = [over_time.note(choice.freq, "fælles borgere i pct. af modtagerne, begge summeret over månederne")]
     if missing:
         # Match groups and target groups come from each municipality's own systems, not from jobindsats.
         notes.append(
@@ -96,7 +95,7 @@ else:
         caption_text=page.caption(
             data.sources,
             f"{filters.month_label(choice.first)} – {filters.month_label(choice.last)}",
-            " ".join(notes) or None,
+            " ".join(filter(None, notes)) or None,
         ),
         key="over_time",
         table_columns={

@@ -22,8 +22,9 @@ if own.is_empty():
 
 period = f"{filters.month_label(choice.first)} – {filters.month_label(choice.last)}"
 y_title = "Pct. af modtagerne" if shares else over_time.stock_title(queries.MEASURES[measure], choice.freq)
-how = {"M": "", "Q": "Kvartaler: gennemsnit af månederne; ", "Y": "År: gennemsnit af månederne; "}[choice.freq]
-eras = "et kvartal eller år med et brud vises som to dele. " if choice.freq != "M" else ""
+how = over_time.note(
+    choice.freq, "hver kategoris andel af månedernes samlede antal" if shares else "gennemsnit pr. måned"
+)
 breaks = queries.series_breaks()
 counted = measure == "persons" and not shares
 page.chart(
@@ -41,7 +42,7 @@ page.chart(
     caption_text=page.caption(
         queries.visitation_sources((choice.area,)),
         period,
-        f"{how}{eras}Matchgrupper (før 2014) og visitationskategorier vises hver for sig.",
+        " ".join(filter(None, (how, "Matchgrupper (før 2014) og visitationskategorier vises hver for sig."))),
     ),
     key="own",
     table_columns={
@@ -81,8 +82,16 @@ page.chart(
     caption_text=page.caption(
         queries.visitation_sources(choice.areas),
         period,
-        "Andele gør kommuner af forskellig størrelse sammenlignelige; hver figur har sin egen skala."
-        + (f" Ingen tal for {', '.join(missing)}." if missing else ""),
+        " ".join(
+            filter(
+                None,
+                (
+                    over_time.note(choice.freq, "hver kategoris andel af månedernes samlede antal"),
+                    "Andele gør kommuner af forskellig størrelse sammenlignelige; hver figur har sin egen skala.",
+                    f"Ingen tal for {', '.join(missing)}." if missing else "",
+                ),
+            )
+        ),
     ),
     key="compare",
     table_columns={

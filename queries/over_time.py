@@ -50,6 +50,14 @@ def stock_title(title: str, freq: str) -> str:
     return title if freq == "M" else f"{title} ({MEAN_NOTE})"
 
 
+def note(freq: str, how: str) -> str:
+    """The caption's line on what a quarter or a year of this figure is (``how``); empty for months."""
+    if freq == "M":
+        return ""
+    unit, one = ("Kvartaler", "et kvartal") if freq == "Q" else ("År", "et år")
+    return f"{unit}: {how}; {one} med et databrud vises som to dele."
+
+
 def eras(breaks: Sequence[Mapping]) -> pl.DataFrame:
     """era, era_start, era_end (the day before the next break; null for the last era) from the series breaks."""
     ordered = sorted(breaks, key=lambda b: b["date"])
