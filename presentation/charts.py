@@ -445,6 +445,7 @@ def compare_time_series(
     _require(df, ["date", "series", "area", "value", "era"], "compare_time_series")
     series = _first_seen(df, "series")
     present = _first_seen(df, "area")
+    reference = None if reference == chosen else reference  # the country chosen itself is drawn as the chosen one
     others = [a for a in present if a not in (chosen, reference)]
     areas = [a for a in (chosen, *others, reference) if a is not None and (a in present or a == chosen)]
     colours = [HIGHLIGHT_COLOUR if a == chosen else REFERENCE_COLOUR if a == reference else MUTED_COLOUR for a in areas]

@@ -345,6 +345,17 @@ def test_activation_compares_with_the_country_and_the_chosen_areas(published):
     assert {r["period_label"] for r in rows if r.get("area") == "Aarhus"} >= {"2. kvt. 2025", "3. kvt. 2025"}
 
 
+@pytest.mark.parametrize("name", ["aktivering", "visitation", "faelles_borgere"])
+@pytest.mark.parametrize("freq", FREQS)
+def test_the_country_chosen_itself_runs_at_every_frequency(published, name, freq):
+    at = run_page(name, kommune="000", frekvens=freq, sammenlign="101")
+    for spec in (json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")):
+        for panel in spec.get("concat", [spec]):
+            for unit in panel.get("layer", [panel]):
+                domain = unit.get("encoding", {}).get("color", {}).get("scale", {}).get("domain")
+                assert domain is None or len(domain) == len(set(domain)), domain
+
+
 def test_visitation_year_2025_is_two_periods_on_the_page(published):
     if published != "demo":
         pytest.skip("the seed has no 2025")
