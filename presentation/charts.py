@@ -105,23 +105,42 @@ def memoised(builder):
 # --- shared helpers -------------------------------------------------------------------------------------------
 
 
+def _title(title: str, subtitle: list[str] | str | None) -> alt.TitleParams:
+    if subtitle:
+        return alt.TitleParams(title, subtitle=subtitle, anchor="start")
+    return alt.TitleParams(title, anchor="start")
+
+
+def _config() -> dict:
+    # A copy, so a caller that tweaks one chart's config cannot change the locale of every later chart.
+    # Legends below the plot: beside it they collide with the break labels and squeeze narrow screens.
+    return {
+        "locale": copy.deepcopy(VEGA_LOCALE),
+        "font": FONT,
+        "legend": alt.LegendConfig(orient="bottom", direction="horizontal", columns=4, labelLimit=280),
+    }
+
+
 def finish(chart, title: str, subtitle: list[str] | str | None = None):
     """Title (anchored left), container width and the Danish locale; the last call of every builder."""
-    title_params = (
-        alt.TitleParams(title, subtitle=subtitle, anchor="start")
-        if subtitle
-        else alt.TitleParams(title, anchor="start")
-    )
     # Concatenated and faceted charts size their parts themselves; "container" is only valid on a single view.
     # One properties() and one configure() call: each call copies the whole chart.
     sized = {"width": "container"} if isinstance(chart, (alt.Chart, alt.LayerChart)) else {}
-    chart = chart.properties(title=title_params, **sized)
-    # A copy, so a caller that tweaks one chart's config cannot change the locale of every later chart.
-    # Legends below the plot: beside it they collide with the break labels and squeeze narrow screens.
-    return chart.configure(
-        locale=copy.deepcopy(VEGA_LOCALE),
-        font=FONT,
-        legend=alt.LegendConfig(orient="bottom", direction="horizontal", columns=4, labelLimit=280),
+    chart = chart.properties(title=_title(title, subtitle), **sized)
+    return chart.configure(**_config())
+
+
+def finish_panels(panels: list, title: str, subtitle=None, *, columns: int, data, resolve: dict):
+    """``finish`` for small multiples: the panels, their shared data, scale resolution, title and locale in one
+    constructor. Every later call on a concatenation copies all of its panels (half a second each for a page of
+    them), so it is made whole at once."""
+    return alt.ConcatChart(
+        concat=panels,
+        columns=columns,
+        data=data,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(**resolve)),
+        title=_title(title, subtitle),
+        config=alt.Config(**_config()),
     )
 
 
@@ -462,11 +481,17 @@ def compare_time_series(
         alt.Tooltip("era:N", title="Opgørelse"),
     ]
     dotted = 0.0 if freq == "M" else 1.0
-    is_chosen = alt.FieldEqualPredicate(field="area", equal=chosen)
-    rest = alt.LogicalNotPredicate(**{"not": is_chosen})
+    # Scales rather than conditions: a condition costs a schema validation per layer (most of a page's build).
+    widths = alt.Scale(domain=areas, range=[2.5 if a == chosen else 1.5 for a in areas])
+    sizes = alt.Scale(domain=areas, range=[18 if a == chosen else 10 for a in areas])
+    df = df.sort(pl.col("area") == chosen, maintain_order=True)
 
-    def panel(name: str | None, breaks_labelled: bool):
-        base = _with_text(alt.Chart(df), {"value": (value_format, value_suffix)})
+    # The data once, at the top, for every panel to filter: given to each layer, Altair would serialise the frame
+    # once per layer (seconds for a page of panels).
+    labelled_breaks, bare_breaks = _break_layers(breaks, df), _break_layers(breaks, df, labels=False)
+
+    def panel(name: str | None, breaks_labelled: bool, **sized):
+        base = _with_text(alt.Chart(), {"value": (value_format, value_suffix)})
         if name is not None:
             base = base.transform_filter(alt.FieldEqualPredicate(field="series", equal=name))
         base = base.encode(
@@ -478,13 +503,12 @@ def compare_time_series(
             tooltip=tooltip,
         )
         layers = [
-            base.transform_filter(rest).mark_line(strokeWidth=1.5),
-            base.transform_filter(is_chosen).mark_line(strokeWidth=2.5),
+            # The chosen area's rows come last in the data, so its line is drawn on top of the others.
+            base.mark_line().encode(strokeWidth=alt.StrokeWidth("area:N", scale=widths, legend=None)),
             # Points carry the tooltips, and show a period that stands alone between gaps; months are too dense to
             # dot, so there they are only there to hover.
-            base.transform_filter(is_chosen).mark_point(filled=True, size=18, opacity=dotted),
-            base.transform_filter(rest).mark_point(filled=True, size=10, opacity=0.8 * dotted),
-            *_break_layers(breaks, df, labels=breaks_labelled),
+            base.mark_point(filled=True, opacity=dotted).encode(size=alt.Size("area:N", scale=sizes, legend=None)),
+            *(labelled_breaks if breaks_labelled else bare_breaks),
         ]
         if target is not None:
             label = f"Mål: {_compact_pct(target)}"
@@ -498,21 +522,23 @@ def compare_time_series(
                     x=alt.value(0), text=alt.Text("label:N")
                 )
             )
-        return alt.layer(*layers)
+        return alt.layer(*layers, **sized)
 
     if len(series) <= 1:
-        return finish(panel(None, True), title, subtitle)
+        return finish(panel(None, True, data=df), title, subtitle)
     # Break labels only in the first panel: in every one they would crowd the small plots (the rules stay).
     panels = [
-        panel(name, i == 0).properties(
-            title=alt.TitleParams(name, anchor="start", fontSize=13), width=panel_width, height=panel_height
+        panel(
+            name,
+            i == 0,
+            title=alt.TitleParams(name, anchor="start", fontSize=13),
+            width=panel_width,
+            height=panel_height,
         )
         for i, name in enumerate(series)
     ]
-    chart = alt.concat(*panels, columns=columns).resolve_scale(
-        x="shared", y="shared" if shared_y else "independent", color="shared", strokeDash="shared"
-    )
-    return finish(chart, title, subtitle)
+    resolve = {"x": "shared", "y": "shared" if shared_y else "independent", "color": "shared", "strokeDash": "shared"}
+    return finish_panels(panels, title, subtitle, columns=columns, data=df, resolve=resolve)
 
 
 @memoised

@@ -508,11 +508,13 @@ def test_compare_has_one_panel_per_series_with_the_chosen_area_in_colour(built):
     assert lines[0]["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [1, 0], [5, 3]]
     # Lines are broken at each era: never one path across the July 2025 break.
     assert all(line["encoding"]["detail"] == {"field": "era", "type": "nominal"} for line in lines)
-    # The chosen area is drawn after (on top of) the others.
-    assert [line["transform"][-1]["filter"] for line in lines] == [
-        {"not": {"field": "area", "equal": "Aarhus"}},
-        {"field": "area", "equal": "Aarhus"},
-    ]
+    # The chosen area is drawn thicker, and last (on top of the others): its rows come last.
+    (line,) = lines
+    assert line["encoding"]["strokeWidth"]["scale"] == {
+        "domain": ["Aarhus", "Odense", "Hele landet"],
+        "range": [2.5, 1.5, 1.5],
+    }
+    assert [r["area"] for r in spec["datasets"][spec["data"]["name"]]][-10:] == ["Aarhus"] * 10
     assert "Periode" in tooltip_titles(lines[0]) and "Opgørelse" in tooltip_titles(lines[0])
     (rule,) = [u for u in by_mark(panels[0], "rule") if u["encoding"].get("y", {}).get("field") == "target"]
     assert rows_of(spec, rule) == [{"target": 35.0, "label": "Mål: 35 %"}]
@@ -521,8 +523,11 @@ def test_compare_has_one_panel_per_series_with_the_chosen_area_in_colour(built):
 
 def test_compare_keeps_missing_values_null(built):
     spec = built["compare_time_series"].to_dict()
-    line = by_mark(spec["concat"][0], "line")[0]
-    values = [r["value"] for r in rows_of(spec, line) if r["area"] == "Aarhus" and r["series"] == "Alle modtagere"]
+    values = [
+        r["value"]
+        for r in spec["datasets"][spec["data"]["name"]]
+        if r["area"] == "Aarhus" and r["series"] == "Alle modtagere"
+    ]
     assert values == [34.0, 35.0, None, 37.0, 38.0]
 
 
