@@ -483,7 +483,6 @@ def compare_time_series(
     dotted = 0.0 if freq == "M" else 1.0
     # Scales rather than conditions: a condition costs a schema validation per layer (most of a page's build).
     widths = alt.Scale(domain=areas, range=[2.5 if a == chosen else 1.5 for a in areas])
-    sizes = alt.Scale(domain=areas, range=[18 if a == chosen else 10 for a in areas])
     df = df.sort(pl.col("area") == chosen, maintain_order=True)
 
     # The data once, at the top, for every panel to filter: given to each layer, Altair would serialise the frame
@@ -507,7 +506,8 @@ def compare_time_series(
             base.mark_line().encode(strokeWidth=alt.StrokeWidth("area:N", scale=widths, legend=None)),
             # Points carry the tooltips, and show a period that stands alone between gaps; months are too dense to
             # dot, so there they are only there to hover.
-            base.mark_point(filled=True, opacity=dotted).encode(size=alt.Size("area:N", scale=sizes, legend=None)),
+            # (One size: a size by area would shrink the symbols of the legend the areas share.)
+            base.mark_point(filled=True, size=14, opacity=dotted),
             *(labelled_breaks if breaks_labelled else bare_breaks),
         ]
         if target is not None:
