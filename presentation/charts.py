@@ -6,8 +6,11 @@ Conventions shared by every builder:
   Vega's ``format(null)`` would otherwise print "null" (and d3 on its own prints "0").
 - Numbers in tooltips and labels are formatted by Vega ``format()`` expressions with d3 format strings; with
   ``config.locale`` set to ``VEGA_LOCALE`` those come out Danish ("1.234,5").
-- Every builder ends with ``finish``, which sets the title, the container width and the Danish locale. A
-  finished chart carries a top-level config, so it cannot be layered or concatenated any further.
+- Every builder ends with ``finish``, which sets the title, the container width and the Danish locale (small
+  multiples with ``finish_panels``, which does the same for fixed-width panels). A finished chart carries a
+  top-level config, so it cannot be layered or concatenated any further.
+- Time series take the sidebar's frequency (``freq``): the time axis's ticks and labels fit it, and lines are
+  broken at every classification era (``era``), so no line joins two eras across a break.
 """
 
 from __future__ import annotations
