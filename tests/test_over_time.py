@@ -384,3 +384,14 @@ def test_activation_chart_and_data_export_at_quarters_and_years(published, freq)
     text = csv.decode("utf-8-sig")
     assert "Nyt kontanthjælpssystem 2025" in text and "Hele landet" in text and "Odense" in text
     assert ("2025, jul.–dec." if freq == "Y" else "3. kvt. 2025") in text
+
+
+def test_query_results_never_carry_decimals_or_huge_integers():
+    """DuckDB's sum() of integers is HUGEINT and of decimals DECIMAL; vl-convert and the spreadsheet writers cannot
+    write either, so every result leaves queries.run as Int64 and Float64."""
+    raw = pl.DataFrame(
+        {"persons": pl.Series([1, 2], dtype=pl.Int128), "rate": pl.Series(["12.5", "7.25"]).cast(pl.Decimal(10, 2))}
+    )
+    plain = queries.plain_types(raw)
+    assert plain.schema == {"persons": pl.Int64, "rate": pl.Float64}
+    assert plain.to_dicts() == [{"persons": 1, "rate": 12.5}, {"persons": 2, "rate": 7.25}]
