@@ -304,10 +304,11 @@ def cmd_queries(args) -> None:
         "match_group_matrix": {"period": match_period},
         "investment_lines": {"area": invest_area},
     }
-    # Variants a page can also ask for: the whole warehouse's coverage, quarters, one age band.
+    # Variants a page can also ask for: the whole warehouse's coverage, one age band (quarters and years are made in
+    # Python from the months, queries/over_time.py: measured with the functions below).
     variants = {
         "coverage (area='*')": ("coverage", {"area": "*"}),
-        "visitation_series (under_30, quarter)": ("visitation_series", {"age": "under_30", "unit": "quarter"}),
+        "visitation_series (under_30)": ("visitation_series", {"age": "under_30"}),
     }
 
     def params_for(name: str, extra: dict | None = None) -> dict:
@@ -348,7 +349,16 @@ def cmd_queries(args) -> None:
         "visitation_series (compare, shares)": uncached(
             queries.visitation_series, (area, queries.NATIONAL), "persons", "alle", first, last, "M", True
         ),
+        "visitation_series (own, quarters)": uncached(
+            queries.visitation_series, (area,), "persons", "alle", first, last, "Q", False
+        ),
         "activation": uncached(queries.activation, area, first, last),
+        "activation (quarters, compared with the country)": uncached(
+            queries.activation, area, first, last, "Q", (queries.NATIONAL,)
+        ),
+        "shared_over_time (compared with the country)": uncached(
+            queries.shared_over_time, (area, queries.NATIONAL), first, last, "M"
+        ),
         "caseloads": uncached(queries.caseloads, area, caseload_period, preset),
         "published_cases": uncached(queries.published_cases, invest_area),
         "coverage": uncached(queries.coverage, area),

@@ -5,6 +5,7 @@ import streamlit as st
 import queries
 from presentation import charts, filters, page
 from presentation.formatting import fmt_count, fmt_int, fmt_pct, plain
+from queries import over_time
 
 page.start("Fælles borgere")
 choice = filters.sidebar_filters()
@@ -59,21 +60,52 @@ page.chart(
     counts=("persons",),
 )
 
-if data.over_time.height > 1:
+st.subheader("Over tid")
+history = queries.shared_over_time(choice.areas, choice.first, choice.last, choice.freq)
+own = history.filter(history["area_code"] == choice.area)
+if own.is_empty():
+    st.info(f"{plain(area)} har ingen tal om fælles borgere i den valgte periode.", icon=":material/info:")
+else:
+    others = [queries.area_name(a) for a in choice.areas[1:]]
+    missing = [name for code, name in zip(choice.areas[1:], others, strict=True) if code not in history["area_code"]]
+    shown = [name for name in others if name not in missing]
+    notes = [over_time.note(choice.freq, "fælles borgere i pct. af modtagerne, begge summeret over månederne")]
+    if missing:
+        # Match groups and target groups come from each municipality's own systems, not from jobindsats.
+        notes.append(
+            f"Ingen tal for {', '.join(missing)}: fælles borgere opgøres i kommunernes egne systemer, "
+            "og kun de indlæste kommuner kan sammenlignes."
+        )
     page.chart(
-        charts.category_time_series(
-            data.over_time,
+        charts.compare_time_series(
+            history,
             "Pct.",
-            "Fælles borgeres andel over tid",
-            area,
-            stacked=False,
-            breaks=queries.series_breaks(),
+            f"Fælles borgeres andel over tid, {area}",
+            f"Sammenlignet med {', '.join(shown)}" if shown else None,
+            queries.series_breaks(),
+            chosen=area,
+            reference=queries.area_name(queries.NATIONAL),
+            freq=choice.freq,
+            value_suffix=" %",
+            series_title="Serie",
         ),
-        data.over_time,
-        alt=f"Fælles borgeres andel af jobcentrets modtagere over tid i {area}.",
-        caption_text=page.caption(data.sources),
+        history,
+        alt=f"Fælles borgeres andel af jobcentrets modtagere og af grupperne længst fra arbejdsmarkedet over tid "
+        f"i {area}" + (f", sammenlignet med {', '.join(shown)}." if shown else "."),
+        caption_text=page.caption(
+            data.sources,
+            f"{filters.month_label(choice.first)} – {filters.month_label(choice.last)}",
+            " ".join(filter(None, notes)) or None,
+        ),
         key="over_time",
-        table_columns={"date": "Måned", "series": "Serie", "value": "Pct."},
+        table_columns={
+            "period_label": "Periode",
+            "date": "Periodens start",
+            "area": "Område",
+            "series": "Serie",
+            "era": "Opgørelse",
+            "value": "Pct.",
+        },
     )
 
 page.report_button("Fælles borgere")

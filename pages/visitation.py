@@ -4,6 +4,7 @@ import streamlit as st
 
 import queries
 from presentation import charts, filters, page
+from queries import over_time
 
 page.start("Visitation")
 choice = filters.sidebar_filters()
@@ -20,8 +21,12 @@ if own.is_empty():
     st.stop()
 
 period = f"{filters.month_label(choice.first)} – {filters.month_label(choice.last)}"
-y_title = "Pct. af modtagerne" if shares else queries.MEASURES[measure]
+y_title = "Pct. af modtagerne" if shares else over_time.stock_title(queries.MEASURES[measure], choice.freq)
+how = over_time.note(
+    choice.freq, "hver kategoris andel af månedernes samlede antal" if shares else "gennemsnit pr. måned"
+)
 breaks = queries.series_breaks()
+counted = measure == "persons" and not shares
 page.chart(
     charts.category_time_series(
         own,
@@ -30,37 +35,73 @@ page.chart(
         queries.AGE_BANDS[age],
         stacked=True,
         breaks=breaks,
+        freq=choice.freq,
     ),
-    own,
+    over_time.whole(own, ("value",)) if counted else own,
     alt=f"Modtagere i {area} efter visitationskategori over tid; brud i serien er markeret.",
     caption_text=page.caption(
         queries.visitation_sources((choice.area,)),
         period,
-        "Matchgrupper (før 2014) og visitationskategorier vises hver for sig.",
+        " ".join(filter(None, (how, "Matchgrupper (før 2014) og visitationskategorier vises hver for sig."))),
     ),
     key="own",
-    table_columns={"date": "Periode", "series": "Kategori", "era": "Klassifikation", "value": y_title},
-    counts=() if shares or measure != "persons" or choice.freq != "M" else ("value",),
+    table_columns={
+        "period_label": "Periode",
+        "date": "Periodens start",
+        "series": "Kategori",
+        "era": "Opgørelse",
+        "value": y_title,
+    },
+    counts=("value",) if counted else (),
 )
 
 st.subheader("Sammenligning (andele)")
 compared = queries.visitation_series(choice.areas, measure, age, choice.first, choice.last, choice.freq, True)
+others = [queries.area_name(a) for a in choice.areas[1:]]
+missing = [name for code, name in zip(choice.areas[1:], others, strict=True) if code not in compared["area_code"]]
 page.chart(
-    charts.category_time_series(
+    charts.compare_time_series(
         compared,
         "Pct. af modtagerne",
-        "Andel i hver kategori",
-        ", ".join(queries.area_name(a) for a in choice.areas),
-        stacked=False,
-        breaks=breaks,
+        f"Andel i hver kategori, {area}",
+        f"Sammenlignet med {', '.join(others)} · {queries.AGE_BANDS[age]}",
+        breaks,
+        chosen=area,
+        reference=queries.area_name(queries.NATIONAL),
+        freq=choice.freq,
+        value_suffix=" %",
+        shared_y=False,
+        series_title="Kategori",
+        columns=3,
+        panel_width=220,
+        panel_height=140,
     ),
     compared,
-    alt="Andel af modtagerne i hver visitationskategori for de valgte områder over tid.",
+    alt=f"Andel af modtagerne i hver visitationskategori for {area} og {', '.join(others)} over tid, "
+    "én figur pr. kategori.",
     caption_text=page.caption(
-        queries.visitation_sources(choice.areas), period, "Andele gør kommuner af forskellig størrelse sammenlignelige."
+        queries.visitation_sources(choice.areas),
+        period,
+        " ".join(
+            filter(
+                None,
+                (
+                    over_time.note(choice.freq, "hver kategoris andel af månedernes samlede antal"),
+                    "Andele gør kommuner af forskellig størrelse sammenlignelige; hver figur har sin egen skala.",
+                    f"Ingen tal for {', '.join(missing)}." if missing else "",
+                ),
+            )
+        ),
     ),
     key="compare",
-    table_columns={"date": "Periode", "area": "Område", "series": "Kategori", "value": "Pct. af modtagerne"},
+    table_columns={
+        "period_label": "Periode",
+        "date": "Periodens start",
+        "area": "Område",
+        "series": "Kategori",
+        "era": "Opgørelse",
+        "value": "Pct. af modtagerne",
+    },
 )
 
 page.report_button("Visitation")

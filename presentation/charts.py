@@ -6,8 +6,11 @@ Conventions shared by every builder:
   Vega's ``format(null)`` would otherwise print "null" (and d3 on its own prints "0").
 - Numbers in tooltips and labels are formatted by Vega ``format()`` expressions with d3 format strings; with
   ``config.locale`` set to ``VEGA_LOCALE`` those come out Danish ("1.234,5").
-- Every builder ends with ``finish``, which sets the title, the container width and the Danish locale. A
-  finished chart carries a top-level config, so it cannot be layered or concatenated any further.
+- Every builder ends with ``finish``, which sets the title, the container width and the Danish locale (small
+  multiples with ``finish_panels``, which does the same for fixed-width panels). A finished chart carries a
+  top-level config, so it cannot be layered or concatenated any further.
+- Time series take the sidebar's frequency (``freq``): the time axis's ticks and labels fit it, and lines are
+  broken at every classification era (``era``), so no line joins two eras across a break.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ __all__ = [
     "finish",
     "heatmap_matrix",
     "category_time_series",
-    "rate_with_target",
+    "compare_time_series",
     "caseload_band",
     "investment_curve",
     "coverage",
@@ -105,23 +108,42 @@ def memoised(builder):
 # --- shared helpers -------------------------------------------------------------------------------------------
 
 
+def _title(title: str, subtitle: list[str] | str | None) -> alt.TitleParams:
+    if subtitle:
+        return alt.TitleParams(title, subtitle=subtitle, anchor="start")
+    return alt.TitleParams(title, anchor="start")
+
+
+def _config() -> dict:
+    # A copy, so a caller that tweaks one chart's config cannot change the locale of every later chart.
+    # Legends below the plot: beside it they collide with the break labels and squeeze narrow screens.
+    return {
+        "locale": copy.deepcopy(VEGA_LOCALE),
+        "font": FONT,
+        "legend": alt.LegendConfig(orient="bottom", direction="horizontal", columns=4, labelLimit=280),
+    }
+
+
 def finish(chart, title: str, subtitle: list[str] | str | None = None):
     """Title (anchored left), container width and the Danish locale; the last call of every builder."""
-    title_params = (
-        alt.TitleParams(title, subtitle=subtitle, anchor="start")
-        if subtitle
-        else alt.TitleParams(title, anchor="start")
-    )
     # Concatenated and faceted charts size their parts themselves; "container" is only valid on a single view.
     # One properties() and one configure() call: each call copies the whole chart.
     sized = {"width": "container"} if isinstance(chart, (alt.Chart, alt.LayerChart)) else {}
-    chart = chart.properties(title=title_params, **sized)
-    # A copy, so a caller that tweaks one chart's config cannot change the locale of every later chart.
-    # Legends below the plot: beside it they collide with the break labels and squeeze narrow screens.
-    return chart.configure(
-        locale=copy.deepcopy(VEGA_LOCALE),
-        font=FONT,
-        legend=alt.LegendConfig(orient="bottom", direction="horizontal", columns=4, labelLimit=280),
+    chart = chart.properties(title=_title(title, subtitle), **sized)
+    return chart.configure(**_config())
+
+
+def finish_panels(panels: list, title: str, subtitle=None, *, columns: int, data, resolve: dict):
+    """``finish`` for small multiples: the panels, their shared data, scale resolution, title and locale in one
+    constructor. Every later call on a concatenation copies all of its panels (half a second each for a page of
+    them), so it is made whole at once."""
+    return alt.ConcatChart(
+        concat=panels,
+        columns=columns,
+        data=data,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(**resolve)),
+        title=_title(title, subtitle),
+        config=alt.Config(**_config()),
     )
 
 
@@ -177,7 +199,7 @@ def _period_tooltip(df: pl.DataFrame) -> alt.Tooltip:
     return alt.Tooltip("date:T", title="Periode (start)", format="%B %Y")
 
 
-def _break_layers(breaks: Sequence[dict] | None, df: pl.DataFrame) -> list[alt.Chart]:
+def _break_layers(breaks: Sequence[dict] | None, df: pl.DataFrame, *, labels: bool = True) -> list[alt.Chart]:
     """Dashed rules with labels for series breaks that fall inside the plotted period."""
     if not breaks or df.height == 0:
         return []
@@ -187,18 +209,65 @@ def _break_layers(breaks: Sequence[dict] | None, df: pl.DataFrame) -> list[alt.C
     if not inside:
         return []
     # A DataFrame, not a list of dicts, so the dates serialise exactly like the main data's and the rule sits on
-    # the same instant as the first point after the break.
+    # the same instant as the first point after the break. A label in the right part of the plot is written to
+    # the left of its rule, so it does not run off the chart.
+    # Every other label one line lower, so two breaks a few years apart do not write over each other.
+    span = (last - first).days or 1
     data = pl.DataFrame(
-        {"date": [b["date"] for b in inside], "label": [str(b["label"]) for b in inside]},
-        schema={"date": pl.Date, "label": pl.String},
+        {
+            "date": [b["date"] for b in inside],
+            "label": [str(b["label"]) for b in inside],
+            "right": [(b["date"] - first).days / span > 0.6 for b in inside],
+            "row": [i % 2 for i in range(len(inside))],
+        },
+        schema={"date": pl.Date, "label": pl.String, "right": pl.Boolean, "row": pl.Int64},
     )
     tooltip = [alt.Tooltip("label:N", title="Databrud"), alt.Tooltip("date:T", title="Fra", format="%d. %B %Y")]
-    base = alt.Chart(data).encode(x=alt.X("date:T"), tooltip=tooltip)
+    base = alt.Chart(data.select("date", "label")).encode(x=alt.X("date:T"), tooltip=tooltip)
     rules = base.mark_rule(strokeDash=[4, 3], color=REFERENCE_COLOUR)
-    labels = base.mark_text(align="left", baseline="top", dx=4, dy=2, color=REFERENCE_COLOUR, fontSize=11).encode(
-        y=alt.value(0), text=alt.Text("label:N")
-    )
-    return [rules, labels]
+    if not labels:
+        return [rules]
+    parts = []
+    for right in (False, True):
+        for row in (0, 1):
+            kept = data.filter((pl.col("right") == right) & (pl.col("row") == row))
+            if kept.height:
+                parts.append(
+                    alt.Chart(kept.select("date", "label"))
+                    .mark_text(
+                        align="right" if right else "left",
+                        dx=-4 if right else 4,
+                        dy=2 + 14 * row,
+                        baseline="top",
+                        color=REFERENCE_COLOUR,
+                        fontSize=11,
+                    )
+                    .encode(x=alt.X("date:T"), y=alt.value(0), text=alt.Text("label:N"), tooltip=tooltip)
+                )
+    return [rules, *parts]
+
+
+def _time_x(df: pl.DataFrame, freq: str = "M", title: str = "Periode", most: int = 10) -> alt.X:
+    """The time axis, its ticks and labels fitting the frequency: months as Vega writes them (Danish by the
+    locale), quarters "1. kvt. 2024", years "2024"; ticks no closer than the periods, at most about ``most``."""
+    if freq == "M" or df.height == 0:
+        return alt.X("date:T", title=title, axis=alt.Axis(tickCount=most))
+    first, last = df.get_column("date").min(), df.get_column("date").max()
+    if freq == "Q":
+        quarters = (last.year - first.year) * 4 + (last.month - first.month) // 3 + 1
+        step = next((s for s in (1, 2, 4, 8, 12, 20, 40) if quarters / s <= most), 80)
+        # Ticks a year or more apart fall on first quarters: the year says it, and fits a small panel. (A step of
+        # months counts within the year, so longer steps must be years.)
+        if step < 4:
+            ticks, label = alt.TimeIntervalStep(interval="month", step=3 * step), "%q. kvt. %Y"
+        else:
+            ticks, label = alt.TimeIntervalStep(interval="year", step=step // 4), "%Y"
+    else:
+        years = last.year - first.year + 1
+        step = next((s for s in (1, 2, 3, 5, 10, 20) if years / s <= most), 50)
+        ticks = alt.TimeIntervalStep(interval="year", step=step)
+        label = "%Y"
+    return alt.X("date:T", title=title, axis=alt.Axis(format=label, tickCount=ticks, labelOverlap=True))
 
 
 def _compact_pct(value: float) -> str:
@@ -286,17 +355,19 @@ def category_time_series(
     *,
     series_title: str = "Kategori",
     value_format: str = ",.0f",
+    freq: str = "M",
 ):
     """Categories over time: stacked areas for one area, otherwise lines (dashed per area).
 
     ``breaks`` are ``{"date": date, "label": str}``; those inside the plotted period are drawn as dashed rules.
     Series are split by ``era`` as well, so a line or area never joins two classification eras across a break.
+    ``freq`` (M, Q, Y) sets the time axis's ticks and labels.
     """
     _require(df, ["date", "series", "area", "value", "era"], "category_time_series")
     series = _first_seen(df, "series")
     areas = _first_seen(df, "area")
     colour = alt.Color("series:N", title=series_title, scale=alt.Scale(domain=series, range=_palette(len(series))))
-    x = alt.X("date:T", title="Periode")
+    x = _time_x(df, freq)
     tooltip = [
         _period_tooltip(df),
         alt.Tooltip("series:N", title=series_title),
@@ -346,9 +417,14 @@ def _stack(df: pl.DataFrame, series: list[str]) -> pl.DataFrame:
 
     Vega-Lite's stack counts a null as 0, so everything above a suppressed category would be drawn lower than it
     really is. Here a suppressed value makes its own band and every band above it unknown (null), which breaks
-    those areas at that period; the bands below stay exact. The value column itself is left untouched.
+    those areas at that period; the bands below stay exact. So that one small suppressed category (such as
+    "Uoplyst") cannot wipe out the others, the series with a missing value are stacked on top of the rest. The
+    value column itself is left untouched.
     """
-    rank = {name: i for i, name in enumerate(series)}
+    gappy = set(df.filter(pl.col("value").is_null()).get_column("series").to_list())
+    # Rank 0 is the top of the stack.
+    order = [s for s in series if s in gappy] + [s for s in series if s not in gappy]
+    rank = {name: i for i, name in enumerate(order)}
     ordered = df.with_columns(
         pl.col("series").replace_strict(rank, default=None, return_dtype=pl.Int64).alias("stack_rank")
     ).sort(["date", "stack_rank"], descending=[False, True])
@@ -362,39 +438,110 @@ def _stack(df: pl.DataFrame, series: list[str]) -> pl.DataFrame:
 
 
 @memoised
-def rate_with_target(
+def compare_time_series(
     df: pl.DataFrame,
-    target: float,
     y_title: str,
     title: str,
     subtitle: list[str] | str | None = None,
+    breaks: Sequence[dict] | None = None,
     *,
-    series_title: str = "Gruppe",
-) -> alt.LayerChart:
-    """Rates in percent over time with a dashed target line labelled "Mål: 35 %"."""
-    _require(df, ["date", "series", "value"], "rate_with_target")
+    chosen: str,
+    reference: str | None = None,
+    freq: str = "M",
+    value_format: str = ",.1f",
+    value_suffix: str = "",
+    target: float | None = None,
+    shared_y: bool = True,
+    series_title: str = "Kategori",
+    columns: int = 2,
+    panel_width: int = 390,
+    panel_height: int = 170,
+):
+    """One small chart per series (category or group), each comparing the areas: the ``chosen`` one in colour
+    and drawn last, the ``reference`` (Hele landet) dark grey and dashed, every other area muted grey.
+
+    Lines break at each classification era (``era``) as well as at missing values; ``breaks`` are drawn as dashed
+    rules in every panel. ``target`` adds a labelled goal line (pct.) to every panel. ``shared_y``: one value scale
+    for all panels (rates that compare across groups), else one each (shares of very different sizes).
+    """
+    _require(df, ["date", "series", "area", "value", "era"], "compare_time_series")
     series = _first_seen(df, "series")
-    lines = (
-        _with_text(alt.Chart(df), {"value": (",.1f", " %")})
-        .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=30))
-        .encode(
-            x=alt.X("date:T", title="Periode"),
-            y=alt.Y("value:Q", title=y_title),
-            color=alt.Color(
-                "series:N", title=series_title, scale=alt.Scale(domain=series, range=_palette(len(series)))
-            ),
-            tooltip=[_period_tooltip(df), alt.Tooltip("series:N", title=series_title), _tip("value", y_title)],
+    present = _first_seen(df, "area")
+    reference = None if reference == chosen else reference  # the country chosen itself is drawn as the chosen one
+    others = [a for a in present if a not in (chosen, reference)]
+    areas = [a for a in (chosen, *others, reference) if a is not None and (a in present or a == chosen)]
+    colours = [HIGHLIGHT_COLOUR if a == chosen else REFERENCE_COLOUR if a == reference else MUTED_COLOUR for a in areas]
+    dashes = [[5, 3] if a == reference else [1, 0] for a in areas]
+    legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=300)
+    colour = alt.Color("area:N", title="Område", scale=alt.Scale(domain=areas, range=colours), legend=legend)
+    dash = alt.StrokeDash("area:N", title="Område", scale=alt.Scale(domain=areas, range=dashes), legend=legend)
+    x = _time_x(df, freq, most=5)
+    tooltip = [
+        _period_tooltip(df),
+        alt.Tooltip("area:N", title="Område"),
+        alt.Tooltip("series:N", title=series_title),
+        _tip("value", y_title),
+        alt.Tooltip("era:N", title="Opgørelse"),
+    ]
+    dotted = 0.0 if freq == "M" else 1.0
+    # Scales rather than conditions: a condition costs a schema validation per layer (most of a page's build).
+    widths = alt.Scale(domain=areas, range=[2.5 if a == chosen else 1.5 for a in areas])
+    df = df.sort(pl.col("area") == chosen, maintain_order=True)
+
+    # The data once, at the top, for every panel to filter: given to each layer, Altair would serialise the frame
+    # once per layer (seconds for a page of panels).
+    labelled_breaks, bare_breaks = _break_layers(breaks, df), _break_layers(breaks, df, labels=False)
+
+    def panel(name: str | None, breaks_labelled: bool, **sized):
+        base = _with_text(alt.Chart(), {"value": (value_format, value_suffix)})
+        if name is not None:
+            base = base.transform_filter(alt.FieldEqualPredicate(field="series", equal=name))
+        base = base.encode(
+            x=x,
+            y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
+            color=colour,
+            strokeDash=dash,
+            detail=alt.Detail("era:N"),
+            tooltip=tooltip,
         )
-    )
-    label = f"Mål: {_compact_pct(target)}"
-    goal = alt.Chart(alt.Data(values=[{"target": float(target), "label": label}])).encode(
-        y=alt.Y("target:Q"), tooltip=[alt.Tooltip("label:N", title="Mål")]
-    )
-    rule = goal.mark_rule(strokeDash=[6, 4], color=REFERENCE_COLOUR, strokeWidth=1.5)
-    text = goal.mark_text(align="right", baseline="bottom", dy=-3, color=REFERENCE_COLOUR).encode(
-        x=alt.value("width"), text=alt.Text("label:N")
-    )
-    return finish(alt.layer(lines, rule, text), title, subtitle)
+        layers = [
+            # The chosen area's rows come last in the data, so its line is drawn on top of the others.
+            base.mark_line().encode(strokeWidth=alt.StrokeWidth("area:N", scale=widths, legend=None)),
+            # Points carry the tooltips, and show a period that stands alone between gaps; months are too dense to
+            # dot, so there they are only there to hover.
+            # (One size: a size by area would shrink the symbols of the legend the areas share.)
+            base.mark_point(filled=True, size=14, opacity=dotted),
+            *(labelled_breaks if breaks_labelled else bare_breaks),
+        ]
+        if target is not None:
+            label = f"Mål: {_compact_pct(target)}"
+            goal = alt.Chart(alt.Data(values=[{"target": float(target), "label": label}])).encode(
+                y=alt.Y("target:Q"), tooltip=[alt.Tooltip("label:N", title="Mål")]
+            )
+            layers.append(goal.mark_rule(strokeDash=[6, 4], color=REFERENCE_COLOUR, strokeWidth=1.5))
+            layers.append(
+                # At the left edge: the right one is where the newest break and the newest figures are.
+                goal.mark_text(align="left", baseline="bottom", dx=4, dy=-3, color=REFERENCE_COLOUR).encode(
+                    x=alt.value(0), text=alt.Text("label:N")
+                )
+            )
+        return alt.layer(*layers, **sized)
+
+    if len(series) <= 1:
+        return finish(panel(None, True, data=df), title, subtitle)
+    # Break labels only in the first panel: in every one they would crowd the small plots (the rules stay).
+    panels = [
+        panel(
+            name,
+            i == 0,
+            title=alt.TitleParams(name, anchor="start", fontSize=13),
+            width=panel_width,
+            height=panel_height,
+        )
+        for i, name in enumerate(series)
+    ]
+    resolve = {"x": "shared", "y": "shared" if shared_y else "independent", "color": "shared", "strokeDash": "shared"}
+    return finish_panels(panels, title, subtitle, columns=columns, data=df, resolve=resolve)
 
 
 @memoised

@@ -27,6 +27,7 @@ from pipelines import build, config, investment_model, snapshots, uploads
 from pipelines.kinds import TOTAL_CODE
 from pipelines.warehouse import NATIONAL_CODE
 from presentation.formatting import fmt_count
+from queries import over_time
 
 QUERY_DIR = Path(__file__).resolve().parent
 QUERY_NAMES = frozenset(p.stem for p in QUERY_DIR.glob("*.sql"))
@@ -139,12 +140,24 @@ def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def run(name: str, **params) -> pl.DataFrame:
-    """Run one named query with bound parameters and return a polars DataFrame."""
+    """Run one named query with bound parameters and return a polars DataFrame (plain types: ``plain_types``)."""
     with cursor() as cur:
         try:
-            return cur.sql(_sql(name), params=params or None).pl()
+            return plain_types(cur.sql(_sql(name), params=params or None).pl())
         except duckdb.Error as exc:
             raise QueryError(f"Forespørgslen '{name}' kunne ikke køres: {exc}") from exc
+
+
+def plain_types(df: pl.DataFrame) -> pl.DataFrame:
+    """Results as Int64 and Float64: DuckDB's ``sum()`` gives DECIMAL or HUGEINT, which reach a chart or an export
+    as types vl-convert and the spreadsheet writers cannot serialise (every Aktivering export failed on one)."""
+    casts = {}
+    for name, dtype in df.schema.items():
+        if isinstance(dtype, pl.Decimal):
+            casts[name] = pl.Float64
+        elif dtype in (pl.Int128, pl.UInt64):
+            casts[name] = pl.Int64
+    return df.cast(casts) if casts else df
 
 
 # --- shared lookups ----------------------------------------------------------------------------
@@ -347,7 +360,6 @@ class SharedCitizens:
     special_far: int | None
     special_far_pct: float | None
     far_labels: list[str]
-    over_time: pl.DataFrame
     sources: list[str]
 
 
@@ -365,10 +377,10 @@ SHARED_KEY_FIGURES = (
 
 @cached
 def shared_citizens(area: str, period: str) -> SharedCitizens:
-    """The target group x match group matrix of one period, and the totals (one computation, in SQL) as the
-    period's key figures and as the series over time."""
+    """The target group x match group matrix of one period, and the period's key figures (the totals that
+    ``shared_over_time`` also reads: one computation, in SQL)."""
     cells = run("match_group_matrix", area=area, period=period)
-    totals = run("shared_citizen_totals", area=area, total=TOTAL_CODE)
+    totals = run("shared_citizen_totals", areas=[area], total=TOTAL_CODE)
     chosen = totals.filter(pl.col("period") == period)
     figures = chosen.row(0, named=True) if chosen.height else dict.fromkeys(SHARED_KEY_FIGURES)
     far = cells.filter(
@@ -380,7 +392,6 @@ def shared_citizens(area: str, period: str) -> SharedCitizens:
         matrix=_shared_matrix(cells),
         **{name: figures[name] for name in SHARED_KEY_FIGURES},
         far_labels=far["match_label"].unique(maintain_order=True).to_list(),
-        over_time=_shared_over_time(totals, area_name(area)),
         sources=sorted(set(cells["source"].to_list())),
     )
 
@@ -422,22 +433,56 @@ def _shared_matrix(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _shared_over_time(totals: pl.DataFrame, name: str) -> pl.DataFrame:
-    """Both shares as chart series: date, series, area, era, value."""
-    return pl.concat(
-        [
-            totals.select(
-                pl.col("start_date").cast(pl.Date).alias("date"),
-                pl.lit(series).alias("series"),
-                pl.lit(name).alias("area"),
-                pl.lit("").alias("era"),
-                pl.col(column).alias("value"),
-            )
-            for series, column in (
-                ("Andel af jobcentrets modtagere", "shared_pct"),
-                ("Andel af grupperne længst fra arbejdsmarkedet", "shared_far_pct"),
-            )
-        ]
+SHARED_SERIES = {
+    "shared_pct": "Andel af jobcentrets modtagere",
+    "shared_far_pct": "Andel af grupperne længst fra arbejdsmarkedet",
+}
+SHARED_COUNTS = ("shared", "jobcenter", "shared_far", "jobcenter_far", "special_far")
+
+
+@cached
+def shared_over_time(areas_: tuple[str, ...], first: str, last: str, freq: str) -> pl.DataFrame:
+    """Both shares over time for each area that has figures, at the sidebar's frequency (queries/over_time.py:
+    a ratio of the months' summed counts, eras apart): area_code, area, series, era, date, period_label, value,
+    and the counts (means of the months) they are made of."""
+    if freq not in FREQUENCIES:
+        raise QueryError("Ugyldig frekvens")
+    totals = run("shared_citizen_totals", areas=list(areas_), total=TOTAL_CODE).filter(pl.col("period_type") == "M")
+    monthly = totals.select("area_code", pl.col("start_date").alias("date"), *SHARED_COUNTS)
+    ratios = {
+        "shared_pct": over_time.Ratio("shared", "jobcenter"),
+        "shared_far_pct": over_time.Ratio("shared_far", "jobcenter_far"),
+    }
+    series = over_time.aggregate(
+        monthly,
+        keys=["area_code"],
+        freq=freq,
+        breaks=series_breaks(),
+        stocks=SHARED_COUNTS,
+        ratios=ratios,
+        first=first,
+        last=last,
+    )
+    names = {code: area_name(code) for code in areas_}
+    long = series.unpivot(
+        on=list(SHARED_SERIES),
+        index=["area_code", "era", "date", "period_label", *SHARED_COUNTS],
+        variable_name="measure",
+        value_name="value",
+    )
+    return long.select(
+        "area_code",
+        pl.col("area_code").replace_strict(names, return_dtype=pl.String).alias("area"),
+        pl.col("measure").replace_strict(SHARED_SERIES, return_dtype=pl.String).alias("series"),
+        "era",
+        "date",
+        "period_label",
+        "value",
+        *SHARED_COUNTS,
+    ).sort(
+        pl.col("area_code").replace_strict({c: i for i, c in enumerate(areas_)}, return_dtype=pl.Int64),
+        pl.col("series").replace_strict({s: i for i, s in enumerate(SHARED_SERIES.values())}, return_dtype=pl.Int64),
+        "date",
     )
 
 
@@ -448,21 +493,31 @@ def _shared_over_time(totals: pl.DataFrame, name: str) -> pl.DataFrame:
 def visitation_series(
     areas_: tuple[str, ...], measure: str, age: str, first: str, last: str, freq: str, shares: bool
 ) -> pl.DataFrame:
-    """date, area, series, era, value (count, or pct of the area's total when ``shares``)."""
+    """date, period_label, area, area_code, series, era, value, category_order, has_suppressed: recipients by
+    category at the chosen frequency (queries/over_time.py: a quarter or a year is the mean of its months, eras
+    apart); ``shares``: each category in pct. of the categories together in the same area and period."""
     if measure not in MEASURES or age not in AGE_BANDS or freq not in FREQUENCIES:
         raise QueryError("Ugyldigt valg af måling, alder eller frekvens")
-    df = run(
-        "visitation_series",
-        areas=list(areas_),
-        measure=measure,
-        age=age,
-        **{"from": first, "to": last},
-        unit=FREQUENCIES[freq][0],
+    monthly = run(
+        "visitation_series", areas=list(areas_), measure=measure, age=age, **{"from": first, "to": last}
+    ).rename({"start_date": "date", "category_label": "series"})
+    df = over_time.aggregate(
+        monthly,
+        keys=["area_code", "area", "category", "series", "category_order"],
+        freq=freq,
+        breaks=series_breaks(),
+        stocks=["value"],
+        flags=["has_suppressed"],
+        first=first,
+        last=last,
     )
-    df = df.with_columns(pl.col("start_date").cast(pl.Date).alias("date"), pl.col("category_label").alias("series"))
     if shares:
+        # Of the same months' means, so a share is the ratio of the categories' sums over the period.
         df = df.with_columns((100.0 * pl.col("value") / pl.col("value").sum().over("area_code", "date")).alias("value"))
-    return df.select("date", "area", "area_code", "series", "era", "value", "category_order", "has_suppressed")
+    order = {code: i for i, code in enumerate(areas_)}
+    return df.sort(
+        pl.col("area_code").replace_strict(order, default=len(order), return_dtype=pl.Int64), "date", "category_order"
+    ).select("date", "period_label", "area", "area_code", "series", "era", "value", "category_order", "has_suppressed")
 
 
 @cached
@@ -473,27 +528,62 @@ def visitation_sources(areas_: tuple[str, ...]) -> list[str]:
 # --- Aktivering --------------------------------------------------------------------------------
 
 
+ACTIVATION_COUNTS = ("persons", "activated")
+
+
 @cached
-def activation(area: str, first: str, last: str, freq: str = "M") -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(series at the chosen frequency: date, series, value) and (published averages over longer periods)."""
+def _activation_months(areas_: tuple[str, ...], first: str, last: str) -> pl.DataFrame:
+    return run("activation_series", areas=list(areas_), **{"from": first, "to": last})
+
+
+@cached
+def activation(
+    area: str, first: str, last: str, freq: str = "M", others: tuple[str, ...] = ()
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the activation rate by group at the chosen frequency for the area and ``others``: area_code, area, series,
+    era, date, period_label, value, persons, activated) and (the area's published averages over longer periods).
+
+    A quarter's or a year's rate is its activated over its persons, both summed over its months; persons and
+    activated are the means of the months (queries/over_time.py). The groups come largest first (the total)."""
     if freq not in FREQUENCIES:
         raise QueryError("Ugyldig frekvens")
-    df = run("activation_series", area=area, unit=FREQUENCIES[freq][0], **{"from": first, "to": last})
-    series = df.filter(pl.col("period_type") != "RANGE").select(
-        pl.col("start_date").cast(pl.Date).alias("date"),
-        pl.col("group_name").alias("series"),
-        pl.col("activation_rate").alias("value"),
-        "persons",
-        "activated",
-        "source",
+    areas_ = tuple(dict.fromkeys((area, *others)))
+    monthly = _activation_months(areas_, first, last)
+    series = over_time.aggregate(
+        monthly.rename({"start_date": "date", "group_name": "series"}),
+        keys=["area_code", "area", "series"],
+        freq=freq,
+        breaks=series_breaks(),
+        stocks=ACTIVATION_COUNTS,
+        ratios={"value": over_time.Ratio("activated", "persons", stated="activation_rate")},
+        first=first,
+        last=last,
     )
-    averages = df.filter(pl.col("period_type") == "RANGE").select(
+    size = series.group_by("series").agg(pl.col("persons").mean().alias("size"))
+    series = (
+        series.join(size, on="series", how="left")
+        .sort(
+            pl.col("size").fill_null(0),
+            pl.col("series"),
+            pl.col("area_code").replace_strict({c: i for i, c in enumerate(areas_)}, return_dtype=pl.Int64),
+            "date",
+            descending=[True, False, False, False],
+        )
+        .select("area_code", "area", "series", "era", "date", "period_label", "value", *ACTIVATION_COUNTS)
+    )
+    averages = run("activation_averages", area=area).select(
         pl.col("group_name").alias("Gruppe"),
         pl.col("period_label").alias("Periode"),
         pl.col("activation_rate").alias("Aktiveringsgrad (pct.)"),
         pl.col("source").alias("Kilde"),
     )
     return series, averages
+
+
+def activation_sources(area: str, first: str, last: str, others: tuple[str, ...] = ()) -> list[str]:
+    """The sources of the months ``activation`` reads for the same arguments."""
+    monthly = _activation_months(tuple(dict.fromkeys((area, *others))), first, last)
+    return sorted(set(monthly["source"].drop_nulls().to_list()))
 
 
 # --- Sagstal -----------------------------------------------------------------------------------

@@ -1,18 +1,16 @@
--- Activation rate by group over time for one area at a chosen frequency, plus its published averages.
--- A quarter's or year's rate is activated over persons summed over its months (a ratio of sums).
-with rows as (
-    select a.group_name, a.period, p.period_type, p.label as period_label, p.start_date, a.persons,
-           a.activated, a.activation_rate, a.source
-    from activation a
-    join periods p using (period)
-    where a.area_code = $area
-      and (p.period_type = 'RANGE' or a.period between $from and $to)
-)
-select group_name, period_type, period_label,
-       case when period_type = 'RANGE' then start_date else date_trunc($unit, start_date) end as start_date,
-       sum(persons) as persons, sum(activated) as activated,
-       coalesce(100.0 * sum(activated) / nullif(sum(persons), 0), avg(activation_rate)) as activation_rate,
-       any_value(source) as source
-from rows
+-- Activation by group and month for chosen areas: persons, activated and the rate a source states. Quarters and
+-- years are made from these months in Python (queries/over_time.py: a ratio of sums, eras kept apart).
+-- Plain BIGINT and DOUBLE: a DECIMAL or HUGEINT would reach the charts and the exports, which cannot write them.
+select a.area_code, ar.area_name as area, a.group_name, p.start_date,
+       sum(a.persons)::bigint as persons, sum(a.activated)::bigint as activated,
+       -- A month's stated rate, used only where its counts are not given.
+       any_value(a.activation_rate)::double as activation_rate,
+       any_value(a.source) as source
+from activation a
+join periods p using (period)
+join areas ar on ar.area_code = a.area_code
+where a.area_code in (select unnest($areas))
+  and p.period_type = 'M'
+  and a.period between $from and $to
 group by all
-order by group_name, start_date
+order by a.area_code, a.group_name, p.start_date

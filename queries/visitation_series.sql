@@ -1,23 +1,14 @@
--- Recipients by category over time for chosen areas, one measure and age band, at a chosen frequency.
--- Reads the monthly aggregate the loader keeps. Quarters and years are the average of their months,
--- as jobindsats publishes stocks.
-with monthly as (
-    select area_code, period, start_date, era, category, category_label, category_order,
-           sum(value) as value, bool_or(suppressed) as has_suppressed
-    from agg_visitation
-    where area_code in (select unnest($areas))
-      and measure = $measure
-      and ($age = 'alle' or age_band = $age)
-      and period_type = 'M'
-      and period between $from and $to
-    group by all
-)
-select
-    m.area_code, a.area_name as area, m.era, m.category, m.category_label, m.category_order,
-    date_trunc($unit, m.start_date) as start_date,
-    avg(m.value) as value,
-    bool_or(m.has_suppressed) as has_suppressed
-from monthly m
+-- Recipients by category and month for chosen areas, one measure and age band. Reads the monthly aggregate the
+-- loader keeps; quarters and years are made from these months in Python (queries/over_time.py: the mean of the
+-- months, eras kept apart). A month's value is the sum of its published cells; has_suppressed says some were not.
+select v.area_code, a.area_name as area, v.category, v.category_label, v.category_order, v.start_date,
+       sum(v.value)::double as value, bool_or(v.suppressed) as has_suppressed
+from agg_visitation v
 join areas a using (area_code)
+where v.area_code in (select unnest($areas))
+  and v.measure = $measure
+  and ($age = 'alle' or v.age_band = $age)
+  and v.period_type = 'M'
+  and v.period between $from and $to
 group by all
-order by area, start_date, category_order
+order by area, v.start_date, v.category_order

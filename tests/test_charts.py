@@ -58,13 +58,28 @@ BREAKS = [
 
 
 def rate_df() -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "date": [date(2024, m, 1) for m in range(1, 7)],
-            "series": ["Jobparate"] * 6,
-            "value": [30.1, 33.2, None, 36.0, 37.5, 34.4],
-        }
-    )
+    """Two groups' activation rates by quarter for a municipality and the country, across the July 2025 break;
+    one quarter suppressed."""
+    rows = []
+    quarters = [date(2024, 10, 1), date(2025, 1, 1), date(2025, 4, 1), date(2025, 7, 1), date(2025, 10, 1)]
+    for area, shift in (("Aarhus", 0.0), ("Odense", -2.0), ("Hele landet", -1.0)):
+        for series, base in (("Alle modtagere", 34.0), ("Særlige behov (SOF)", 20.0)):
+            for i, start in enumerate(quarters):
+                value = None if (area, series, i) == ("Aarhus", "Alle modtagere", 2) else base + shift + i
+                rows.append(
+                    {
+                        "date": start,
+                        "period_label": f"{(start.month - 1) // 3 + 1}. kvt. {start.year}",
+                        "series": series,
+                        "area": area,
+                        "value": value,
+                        "era": "Nyt kontanthjælpssystem 2025" if start >= date(2025, 7, 1) else "Visitationskategorier",
+                    }
+                )
+    return pl.DataFrame(rows)
+
+
+RATE_BREAKS = [{"date": date(2025, 7, 1), "label": "Nyt kontanthjælpssystem 2025"}]
 
 
 def caseload_df() -> pl.DataFrame:
@@ -171,7 +186,17 @@ def build_all() -> dict[str, alt.TopLevelMixin]:
         "category_time_series_lines": charts.category_time_series(
             series_df(("Hjørring", "Aalborg")), "Personer", "Visiterede", breaks=BREAKS
         ),
-        "rate_with_target": charts.rate_with_target(rate_df(), 35, "Aktiveringsgrad (pct.)", "Aktivering"),
+        "compare_time_series": charts.compare_time_series(
+            rate_df(),
+            "Aktiveringsgrad (pct.)",
+            "Aktivering",
+            breaks=RATE_BREAKS,
+            chosen="Aarhus",
+            reference="Hele landet",
+            freq="Q",
+            value_suffix=" %",
+            target=35,
+        ),
         "caseload_band": charts.caseload_band(caseload_df(), "Sagstal"),
         "investment_curve": charts.investment_curve(investment_df(), "Investering"),
         "coverage": charts.coverage(coverage_df(), "Datadækning"),
@@ -189,7 +214,9 @@ def build_all() -> dict[str, alt.TopLevelMixin]:
 
 
 def layers(spec: dict) -> list[dict]:
-    """The unit specs of a chart (the chart itself when it is not layered)."""
+    """The unit specs of a chart (the chart itself when it is not layered; every panel's of a concatenation)."""
+    if "concat" in spec:
+        return [unit for panel in spec["concat"] for unit in layers(panel)]
     return spec.get("layer", [spec])
 
 
@@ -235,7 +262,10 @@ def test_every_chart_is_danish_and_titled(built, name):
     assert spec["config"]["font"] == "Source Sans Pro, sans-serif"
     assert spec["title"]["anchor"] == "start"
     assert spec["title"]["text"]
-    assert spec["width"] == "container"
+    if "concat" in spec:  # small multiples: each panel has its own width
+        assert all(isinstance(panel["width"], int) for panel in spec["concat"])
+    else:
+        assert spec["width"] == "container"
 
 
 @pytest.mark.parametrize("name", list(build_all()))
@@ -282,7 +312,7 @@ def test_numbers_render_in_danish(built):
     assert "1.234" in texts and "11.106" in texts
     assert "–" in texts  # the suppressed cell
     assert "null" not in texts
-    assert "Mål: 35 %" in svg_texts(built["rate_with_target"])
+    assert "Mål: 35 %" in svg_texts(built["compare_time_series"])
     assert "1.000" in svg_texts(built["category_time_series"])  # axis labels use the Danish locale
 
 
@@ -385,32 +415,38 @@ def test_stacked_area_for_one_area(built):
 def test_stack_leaves_gaps_for_suppressed_values(built):
     spec = built["category_time_series"].to_dict()
     rows = {(r["date"][:4], r["series"]): r for r in rows_of(spec, by_mark(spec, "area")[0])}
-    # The suppressed value stays null, and so does everything stacked on top of it (position unknown).
+    # The suppressed value stays null, and so does its band (position unknown).
     assert rows[("2015", "Aktivitetsparat")]["value"] is None
     assert rows[("2015", "Aktivitetsparat")]["stack_high"] is None
+    # The series with a gap is stacked on top, so the other keeps its band that year.
     assert rows[("2015", "Jobparat")]["value"] == 3015.0
-    assert rows[("2015", "Jobparat")]["stack_high"] is None
-    # Elsewhere the first series sits on top of the second.
-    assert rows[("2016", "Aktivitetsparat")]["stack_low"] == 0
-    assert rows[("2016", "Aktivitetsparat")]["stack_high"] == 2516.0
-    assert rows[("2016", "Jobparat")]["stack_low"] == 2516.0
-    assert rows[("2016", "Jobparat")]["stack_high"] == 2516.0 + 3016.0
+    assert (rows[("2015", "Jobparat")]["stack_low"], rows[("2015", "Jobparat")]["stack_high"]) == (0, 3015.0)
+    # Elsewhere the gappy series sits on top of the other.
+    assert rows[("2016", "Jobparat")]["stack_low"] == 0
+    assert rows[("2016", "Jobparat")]["stack_high"] == 3016.0
+    assert rows[("2016", "Aktivitetsparat")]["stack_low"] == 3016.0
+    assert rows[("2016", "Aktivitetsparat")]["stack_high"] == 3016.0 + 2516.0
 
 
-def test_stack_puts_nulls_below_others_into_the_gap():
+def test_a_suppressed_category_does_not_wipe_out_the_stack():
+    # "Uoplyst" missing in one period: the other categories keep their exact bands; only its own is unknown.
     df = pl.DataFrame(
         {
-            "date": [date(2020, 1, 1)] * 3,
-            "series": ["a", "b", "c"],
-            "area": ["X"] * 3,
-            "value": [1.0, None, 3.0],
-            "era": ["e"] * 3,
+            "date": [date(2020, 1, 1)] * 3 + [date(2020, 4, 1)] * 3,
+            "series": ["Jobparat", "Aktivitetsparat", "Uoplyst"] * 2,
+            "area": ["X"] * 6,
+            "value": [1.0, 3.0, None, 2.0, 4.0, 0.5],
+            "era": ["e"] * 6,
         }
     )
-    stacked = {r["series"]: r for r in charts._stack(df, ["a", "b", "c"]).to_dicts()}
-    assert (stacked["c"]["stack_low"], stacked["c"]["stack_high"]) == (0.0, 3.0)
-    assert stacked["b"]["stack_high"] is None and stacked["a"]["stack_high"] is None
-    assert stacked["a"]["value"] == 1.0
+    stacked = {
+        (r["date"].month, r["series"]): r
+        for r in charts._stack(df, ["Jobparat", "Aktivitetsparat", "Uoplyst"]).to_dicts()
+    }
+    assert (stacked[(1, "Aktivitetsparat")]["stack_low"], stacked[(1, "Aktivitetsparat")]["stack_high"]) == (0.0, 3.0)
+    assert (stacked[(1, "Jobparat")]["stack_low"], stacked[(1, "Jobparat")]["stack_high"]) == (3.0, 4.0)
+    assert stacked[(1, "Uoplyst")]["stack_high"] is None and stacked[(1, "Uoplyst")]["value"] is None
+    assert (stacked[(4, "Uoplyst")]["stack_low"], stacked[(4, "Uoplyst")]["stack_high"]) == (6.0, 6.5)
 
 
 def test_break_rules_inside_the_period(built):
@@ -455,28 +491,68 @@ def test_period_label_is_used_when_given():
     assert tip["field"] == "period_label"
 
 
-# --- rate_with_target -----------------------------------------------------------------------------------------
+# --- compare_time_series --------------------------------------------------------------------------------------
 
 
-def test_rate_with_target(built):
-    spec = built["rate_with_target"].to_dict()
-    (line,) = by_mark(spec, "line")
-    assert line["mark"]["point"]
-    assert line["encoding"]["y"] == {"field": "value", "type": "quantitative", "title": "Aktiveringsgrad (pct.)"}
-    assert [r["value"] for r in rows_of(spec, line)] == [30.1, 33.2, None, 36.0, 37.5, 34.4]
-    assert ' + " %"' in calculations(line)["value_tekst"]
-    (rule,) = by_mark(spec, "rule")
-    (text,) = by_mark(spec, "text")
-    assert rule["mark"]["strokeDash"] == [6, 4]
-    assert rule["encoding"]["y"]["field"] == "target"
+def test_compare_has_one_panel_per_series_with_the_chosen_area_in_colour(built):
+    spec = built["compare_time_series"].to_dict()
+    panels = spec["concat"]
+    assert [p["title"]["text"] for p in panels] == ["Alle modtagere", "Særlige behov (SOF)"]
+    assert spec["resolve"]["scale"]["x"] == "shared"
+    lines = by_mark(panels[0], "line")
+    colour = lines[0]["encoding"]["color"]
+    assert colour["scale"] == {
+        "domain": ["Aarhus", "Odense", "Hele landet"],
+        "range": [charts.HIGHLIGHT_COLOUR, charts.MUTED_COLOUR, charts.REFERENCE_COLOUR],
+    }
+    assert lines[0]["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [1, 0], [5, 3]]
+    # Lines are broken at each era: never one path across the July 2025 break.
+    assert all(line["encoding"]["detail"] == {"field": "era", "type": "nominal"} for line in lines)
+    # The chosen area is drawn thicker, and last (on top of the others): its rows come last.
+    (line,) = lines
+    assert line["encoding"]["strokeWidth"]["scale"] == {
+        "domain": ["Aarhus", "Odense", "Hele landet"],
+        "range": [2.5, 1.5, 1.5],
+    }
+    assert [r["area"] for r in spec["datasets"][spec["data"]["name"]]][-10:] == ["Aarhus"] * 10
+    assert "Periode" in tooltip_titles(lines[0]) and "Opgørelse" in tooltip_titles(lines[0])
+    (rule,) = [u for u in by_mark(panels[0], "rule") if u["encoding"].get("y", {}).get("field") == "target"]
     assert rows_of(spec, rule) == [{"target": 35.0, "label": "Mål: 35 %"}]
-    assert rows_of(spec, text) == [{"target": 35.0, "label": "Mål: 35 %"}]
-    assert tooltip_titles(rule) == ["Mål"]
+    assert ' + " %"' in calculations(lines[0])["value_tekst"]
+
+
+def test_compare_keeps_missing_values_null(built):
+    spec = built["compare_time_series"].to_dict()
+    values = [
+        r["value"]
+        for r in spec["datasets"][spec["data"]["name"]]
+        if r["area"] == "Aarhus" and r["series"] == "Alle modtagere"
+    ]
+    assert values == [34.0, 35.0, None, 37.0, 38.0]
+
+
+def test_time_axis_fits_the_frequency(built):
+    panel = built["compare_time_series"].to_dict()["concat"][0]
+    axis = by_mark(panel, "line")[0]["encoding"]["x"]["axis"]
+    assert axis["format"] == "%q. kvt. %Y" and axis["tickCount"] == {"interval": "month", "step": 3}
+    assert "1. kvt. 2025" in svg_texts(built["compare_time_series"])
+    years = pl.DataFrame({"date": [date(y, 1, 1) for y in range(2012, 2027)]})
+    x = charts._time_x(years, "Y").to_dict()
+    assert x["axis"]["format"] == "%Y" and x["axis"]["tickCount"] == {"interval": "year", "step": 2}
 
 
 def test_fractional_target_label():
-    spec = charts.rate_with_target(rate_df(), 35.5, "Aktiveringsgrad (pct.)", "Titel").to_dict()
-    assert rows_of(spec, by_mark(spec, "rule")[0])[0]["label"] == "Mål: 35,5 %"
+    spec = charts.compare_time_series(
+        rate_df(), "Aktiveringsgrad (pct.)", "Titel", chosen="Aarhus", target=35.5
+    ).to_dict()
+    rules = [u for u in by_mark(spec["concat"][0], "rule") if u["encoding"].get("y", {}).get("field") == "target"]
+    assert rows_of(spec, rules[0])[0]["label"] == "Mål: 35,5 %"
+
+
+def test_compare_with_one_series_is_a_single_view():
+    one = rate_df().filter(pl.col("series") == "Alle modtagere")
+    spec = charts.compare_time_series(one, "Pct.", "Titel", chosen="Aarhus").to_dict()
+    assert "concat" not in spec and spec["width"] == "container"
 
 
 # --- caseload_band --------------------------------------------------------------------------------------------
