@@ -224,9 +224,11 @@ def _spec(figure) -> dict:
     # The builders' specs are validated in their tests; skipping Altair's schema validation on every
     # new chart saves about two thirds of the serialisation time.
     spec = _with_arrow_datasets(figure.to_dict(validate=False))
-    # Fit the width to the page but give the plot itself the height (legends and titles come on top).
-    spec.setdefault("height", CHART_HEIGHT)
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    # Fit the width to the page but give the plot itself the height (legends and titles come on top). Small
+    # multiples (concatenations) size their panels themselves: Vega cannot fit them to a width, and draws nothing.
+    if not any(key in spec for key in ("concat", "hconcat", "vconcat", "facet", "repeat")):
+        spec.setdefault("height", CHART_HEIGHT)
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     _specs.put(id(figure), (figure, spec))
     return spec
 
