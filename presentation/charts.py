@@ -532,23 +532,43 @@ def investment_curve(df: pl.DataFrame, title: str, subtitle: list[str] | str | N
     return finish(alt.layer(bars, zero, line), title, subtitle)
 
 
+COVERAGE_AREA_ROWS = 6  # more areas than this are summed into one row per kind (all of Denmark: ~600 rows)
+
+
 @memoised
 def coverage(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.Chart:
-    """Loaded rows per data kind and year; blank cells are years with no data."""
+    """Loaded rows per data kind and year; blank cells are years with no data.
+
+    A few areas get a row each per kind. Many (the whole warehouse) are summed per kind and year, with the
+    number of areas in the tooltip: a row per kind and area would be hundreds of rows no one can read, and
+    their thousands of cells would exceed Altair's row limit for a chart's data."""
     _require(df, ["kind_label", "area", "year", "rows"], "coverage")
     kinds = _first_seen(df, "kind_label")
     areas = sorted(_first_seen(df, "area"))
-    several = len(areas) > 1
-    # One row per kind, or per kind and area when several areas are shown, so no area hides behind another.
-    data = df.with_columns(
-        (
-            pl.concat_str([pl.col("kind_label"), pl.col("area")], separator=" · ") if several else pl.col("kind_label")
-        ).alias("row_label")
-    )
+    several = 1 < len(areas) <= COVERAGE_AREA_ROWS
+    if len(areas) > COVERAGE_AREA_ROWS:
+        data = (
+            df.group_by("kind_label", "year", maintain_order=True)
+            .agg(pl.col("rows").sum().cast(pl.Int64), pl.col("area").n_unique().cast(pl.Int64).alias("areas"))
+            .with_columns(pl.col("kind_label").alias("row_label"))
+        )
+        where = [_tip("areas", "Områder med data")]
+        formats = {"rows": (",.0f", ""), "areas": (",.0f", "")}
+    else:
+        # One row per kind, or per kind and area when several areas are shown, so no area hides behind another.
+        data = df.with_columns(
+            (
+                pl.concat_str([pl.col("kind_label"), pl.col("area")], separator=" · ")
+                if several
+                else pl.col("kind_label")
+            ).alias("row_label")
+        )
+        where = [alt.Tooltip("area:N", title="Område")]
+        formats = {"rows": (",.0f", "")}
     rows = [f"{k} · {a}" for k in kinds for a in areas] if several else kinds
     rows = [r for r in rows if r in set(data.get_column("row_label").to_list())]
     chart = (
-        _with_text(alt.Chart(data), {"rows": (",.0f", "")})
+        _with_text(alt.Chart(data), formats)
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0)),
@@ -561,7 +581,7 @@ def coverage(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = No
             color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues", zero=True), title="Rækker"),
             tooltip=[
                 alt.Tooltip("kind_label:N", title="Datatype"),
-                alt.Tooltip("area:N", title="Område"),
+                *where,
                 alt.Tooltip("year:O", title="År"),
                 _tip("rows", "Rækker"),
             ],

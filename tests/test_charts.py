@@ -697,3 +697,22 @@ def test_the_chart_store_drops_the_least_recently_used():
     assert kept.get("a") == 1  # "a" is now the more recently used
     kept.put("c", 3)
     assert (kept.get("a"), kept.get("b"), kept.get("c")) == (1, None, 3)
+
+
+def test_coverage_of_the_whole_warehouse_sums_the_areas_per_kind_and_year():
+    """ "Hele lageret" on the Data page: 99 areas x 30 years x 3 kinds would be 8.910 cells, over Altair's
+    5.000-row limit (the page crashed); the chart sums them per kind and year and names how many areas."""
+    areas = [f"Område {n}" for n in range(99)]
+    rows = [
+        {"kind_label": kind, "area": area, "year": year, "rows": 10}
+        for kind in ("Visitation", "Aktivering", "Benchmark")
+        for area in areas
+        for year in range(1997, 2027)
+    ]
+    spec = charts.coverage(pl.DataFrame(rows), "Titel").to_dict()  # raised MaxRowsError
+    values = next(iter(spec["datasets"].values()))
+    assert len(values) == 3 * 30
+    assert {v["rows"] for v in values} == {990} and {v["areas"] for v in values} == {99}
+    assert spec["encoding"]["y"]["sort"] == ["Visitation", "Aktivering", "Benchmark"]
+    assert spec["encoding"]["y"]["title"] == "Datatype"
+    assert tooltip_titles(spec) == ["Datatype", "Områder med data", "År", "Rækker"]
