@@ -370,3 +370,30 @@ def test_data_xlsx_holds_the_rounded_numbers():
     )
     assert table["Andel (pct.)"].to_list() == [0.8, 35.6, None, None, 2.7]
     assert table["Personer"].to_list() == [1, 12, 7, None, 1234]
+
+
+def test_a_failed_download_is_logged_with_an_id_and_explained_in_danish_on_the_next_run(caplog):
+    """Streamlit makes a download's file outside the script run, where an exception showed the user nothing
+    they could read: the failure is logged with its traceback and an id, and the next run says so in Danish."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        from presentation import page
+
+        for message in page.failed_downloads():
+            st.error(message)
+        st.session_state["make"] = page.guarded(lambda: 1 / 0, "Figur (PNG)")
+
+    app = AppTest.from_function(script).run()
+    assert not app.error
+    with caplog.at_level("ERROR", logger="helhedsblik"), pytest.raises(ZeroDivisionError):
+        app.session_state["make"]()  # as Streamlit calls it when the button is clicked: no file
+    (record,) = [r for r in caplog.records if "the download 'Figur (PNG)' failed" in r.getMessage()]
+    ref = re.search(r"Fejl-id ([0-9a-f]{8})", record.getMessage()).group(1)
+    assert record.exc_info and record.exc_info[0] is ZeroDivisionError  # the traceback goes to the log
+    app.run()
+    (shown,) = app.error
+    assert "Figur (PNG) kunne ikke laves" in shown.value and f"fejl-id {ref}" in shown.value
+    assert not app.run().error  # said once
