@@ -365,12 +365,7 @@ def chart(
         )
         for label, suffix, mime, make in downloads:
             st.download_button(
-                label,
-                guarded(make, label),
-                f"{name}.{suffix}",
-                mime,
-                key=f"{key}_{suffix}",
-                on_click="ignore",
+                label, guarded(make, label), f"{name}.{suffix}", mime, key=f"{key}_{suffix}", on_click="ignore"
             )
 
 
