@@ -122,6 +122,15 @@ def test_investment_presets_reproduce_published_figures(app):
     assert any("17,3 mio. kr." in w.value and "18,6 mio. kr." in w.value for w in at.warning)
 
 
+def test_investment_says_when_it_shows_another_municipality(app):
+    """Aarhus has no investment data: the page names both municipalities instead of switching silently."""
+    at = app("investering", kommune="751")
+    assert not at.exception
+    assert any("Aarhus har ingen indlæste investeringsdata; viser Aabenraa" in i.value for i in at.info)
+    at = app("investering", kommune="580")  # Aabenraa has data: no notice
+    assert not [i for i in at.info if "ingen indlæste investeringsdata" in i.value]
+
+
 def test_scenario_curve_moves_with_inputs(app):
     at = app("investering")
     before = metrics(at)["Undgåede udgifter (kommunens nettoudgift)"]
