@@ -185,6 +185,13 @@ def similar_areas(area: str, n: int = 3) -> list[str]:
 
 
 @cached
+def similar_conditions(area: str, n: int = 3) -> list[str]:
+    """The n municipalities with the nearest expected share in the benchmark (similar framework conditions);
+    none when the area has no benchmark."""
+    return run("similar_conditions", area=area, n=n)["area_code"].to_list()
+
+
+@cached
 def series_breaks() -> list[dict]:
     return [{"date": d, "label": label} for d, label in run("series_breaks").iter_rows()]
 

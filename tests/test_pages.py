@@ -213,6 +213,23 @@ def test_bad_query_parameter_gives_notice(app, params, notice):
     assert any(notice in w.value for w in at.warning)
 
 
+def test_similar_framework_conditions_chooses_the_nearest_expected_shares(app):
+    """ "Lignende rammevilkår" compares with the three municipalities whose expected share (y30r21, all benefit
+    groups, newest rolling year) is nearest the chosen one's: Aarhus's are Halsnæs, Horsens and Rebild in the demo."""
+    at = app("overblik", kommune="751")
+    next(b for b in at.sidebar.button if b.label == "Lignende rammevilkår").click().run()
+    assert not at.exception
+    chosen = at.sidebar.multiselect[0].value
+    assert sorted(chosen) == ["260", "615", "840"]
+    similar = queries.benchmark_similar("751", "i_alt", queries.benchmark_periods("i_alt")["period"][0], 3)
+    assert set(chosen) == set(similar["area_code"].to_list()) - {"751"}  # the Benchmark page's nearest ones
+    next(b for b in at.sidebar.button if b.label == "Lignende størrelse").click().run()
+    assert at.sidebar.multiselect[0].value == queries.similar_areas("751")
+    at = app("overblik", kommune="000")  # the country has no benchmark: a notice, and nothing changes
+    next(b for b in at.sidebar.button if b.label == "Lignende rammevilkår").click().run()
+    assert any("ingen kommuner med lignende rammevilkår" in w.value for w in at.warning)
+
+
 def test_filters_round_trip_through_url_and_survive_page_switch(app):
     at = app("overblik", kommune="751", fra="2015M01", til="2016M12", frekvens="Q", sammenlign="730,101")
     assert at.sidebar.selectbox(key="f_area").value == "751"
