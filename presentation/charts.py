@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 
 import altair as alt
@@ -637,6 +638,43 @@ def _rank_label() -> str:
     )
 
 
+ROLLING_YEAR_PREFIX = "år til "
+
+
+def _rolling_year_axis(df: pl.DataFrame) -> alt.X:
+    """The x axis of a series of rolling years: a tick at each year's last day, where its point is, labelled as
+    the period ("4. kvt. 2023"; the axis title says "Løbende år til og med"). A plain time axis put month and
+    year ticks between the points, so "år til 4. kvt. 2023" (31 December) sat at "2024".
+
+    The labels come from the data's own period labels, looked up by the tick's year and month as the browser
+    reads the date, so they cannot drift from the points by a time zone."""
+    ticks = (
+        df.select("date", "period_label").drop_nulls().unique("date", keep="first").sort("date")
+        if "period_label" in df.columns
+        else df.select("date").drop_nulls().unique().sort("date")
+    )
+    dates = ticks.get_column("date").to_list()
+    if "period_label" in ticks.columns:
+        labels = {
+            f"{d.year}-{d.month:02d}": str(label).removeprefix(ROLLING_YEAR_PREFIX)
+            for d, label in zip(dates, ticks.get_column("period_label").to_list(), strict=True)
+        }
+        label_expr = f"{json.dumps(labels, ensure_ascii=False)}[timeFormat(datum.value, '%Y-%m')] || ''"
+    else:
+        label_expr = "timeFormat(datum.value, '%d.%m.%Y')"
+    return alt.X(
+        "date:T",
+        title="Løbende år til og med",
+        axis=alt.Axis(
+            values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in dates],
+            labelExpr=label_expr,
+            labelOverlap=True,
+            labelAngle=0,
+            grid=False,
+        ),
+    )
+
+
 @memoised
 def benchmark_time_series(
     df: pl.DataFrame,
@@ -657,7 +695,7 @@ def benchmark_time_series(
     scale_colour = alt.Scale(domain=kinds, range=[HIGHLIGHT_COLOUR, REFERENCE_COLOUR])
     base = _with_text(alt.Chart(df), {"value": (value_format, ""), "difference": ("+" + value_format, "")})
     base = base.transform_calculate(rank_label=_rank_label()).encode(
-        x=alt.X("date:T", title="Løbende år til og med"),
+        x=_rolling_year_axis(df),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
         color=alt.Color(
             "series:N", title=None, scale=scale_colour, legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2)

@@ -637,6 +637,22 @@ def test_benchmark_time_series(built):
     assert "Nyt benchmark 2026" in texts and "4.800" in texts
 
 
+def test_benchmark_ticks_sit_at_the_rolling_years_and_name_them(built):
+    """The rolling year "år til 4. kvt. 2025" ends on 31 December 2025: its tick is there and says "4. kvt.
+    2025", not a month or "2026" (a plain time axis put the point just left of a "2026" tick)."""
+    spec = built["benchmark_time_series"].to_dict()
+    (line,) = by_mark(spec, "line")
+    axis = line["encoding"]["x"]["axis"]
+    assert axis["values"] == [
+        {"year": 2025, "month": 12, "date": 31},
+        {"year": 2026, "month": 3, "date": 31},
+        {"year": 2026, "month": 6, "date": 30},
+    ]
+    texts = svg_texts(built["benchmark_time_series"])
+    ticks = [t for t in texts if "kvt." in t or re.fullmatch(r"(\d{4}|[a-zæøå]+\.?)", t)]
+    assert ticks == ["4. kvt. 2025", "1. kvt. 2026", "2. kvt. 2026"]
+
+
 def test_benchmark_difference_bars(built):
     spec = built["benchmark_difference_bars"].to_dict()
     (bars,) = by_mark(spec, "bar")
