@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 import altair as alt
 import polars as pl
@@ -713,6 +714,65 @@ def benchmark_time_series(
     )
     points = base.mark_point(filled=True, size=30, opacity=1)
     return finish(alt.layer(lines, points, *_break_layers(breaks, df)), title, subtitle)
+
+
+@memoised
+def benchmark_comparison_series(
+    df: pl.DataFrame, y_title: str, title: str, subtitle: list[str] | str | None = None
+) -> alt.LayerChart:
+    """Actual minus expected share (pct. points) over the rolling years for the chosen municipality (``is_chosen``,
+    in colour and on top) and the comparison areas (muted, each named at its last point), with the zero line:
+    "as expected from the framework conditions". Shares, not persons, so municipalities of any size compare."""
+    _require(df, ["date", "period_label", "area", "difference_pct", "is_chosen"], "benchmark_comparison_series")
+    chosen_first = df.sort("is_chosen", descending=True, maintain_order=True)
+    order = _first_seen(chosen_first, "area")
+    colours = alt.Scale(domain=order, range=[HIGHLIGHT_COLOUR, *[MUTED_COLOUR] * (len(order) - 1)])
+    x = _rolling_year_axis(df)
+    dates = df.get_column("date").drop_nulls()
+    if dates.len():
+        # Room right of the newest figures for the names.
+        first, newest = dates.min(), dates.max()
+        end = newest + max((newest - first) * 0.25, timedelta(days=120))
+        x = x.scale(domain=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in (first, end)])
+    base = _with_text(alt.Chart(df), {"difference_pct": ("+,.2f", " pct.-point")}).encode(
+        x=x,
+        y=alt.Y("difference_pct:Q", title=y_title),
+        color=alt.Color("area:N", scale=colours, legend=None),
+        # Drawn last, so the chosen one lies on top of the grey lines.
+        order=alt.Order("is_chosen:O"),
+        tooltip=[
+            _period_tooltip(df),
+            alt.Tooltip("area:N", title="Kommune"),
+            _tip("difference_pct", "Forskel (faktisk − forventet)"),
+        ],
+    )
+    lines = base.mark_line().encode(
+        strokeWidth=alt.condition('datum["is_chosen"] === true', alt.value(3), alt.value(1.5)), detail="area:N"
+    )
+    points = base.mark_point(filled=True, size=25, opacity=1)
+    # Each area's name beside its newest figure: the grey lines are told apart by name, not by colour.
+    last = df.drop_nulls("difference_pct").group_by("area").agg(pl.col("date").max().alias("date"))
+    labels = df.join(last, on=["area", "date"], how="semi")
+    names = (
+        alt.Chart(labels)
+        .mark_text(align="left", dx=6, fontSize=11)
+        .encode(
+            x=alt.X("date:T"),
+            y=alt.Y("difference_pct:Q"),
+            text=alt.Text("area:N"),
+            color=alt.Color("area:N", scale=colours, legend=None),
+            tooltip=[alt.Tooltip("area:N", title="Kommune")],
+        )
+        if labels.height
+        else None
+    )
+    zero = (
+        alt.Chart(alt.Data(values=[{"zero": 0, "label": "Som forventet ud fra rammevilkårene"}]))
+        .mark_rule(color=REFERENCE_COLOUR)
+        .encode(y=alt.Y("zero:Q"), tooltip=[alt.Tooltip("label:N", title="Nullinje")])
+    )
+    layers = [zero, lines, points, *([names] if names is not None else [])]
+    return finish(alt.layer(*layers), title, subtitle)
 
 
 @memoised

@@ -387,9 +387,37 @@ def report_button(page_title: str) -> None:
     )
 
 
-def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
-    """A data table with Danish column names; only the named columns when ``columns`` is given."""
-    st.dataframe(_danish_table(data, columns).to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
+ROW_MARKS = {"chosen": "background-color: #D6E9F5; font-weight: 600", "compare": "background-color: #EEEEEE"}
+
+
+def table(
+    data: pl.DataFrame,
+    columns: dict[str, str] | None = None,
+    *,
+    marks: str | None = None,
+    decimals: dict[str, int] | None = None,
+) -> None:
+    """A data table with Danish column names; only the named columns when ``columns`` is given.
+
+    With ``marks`` (a column of ``data`` holding "chosen", "compare" or null), those rows are shaded: the chosen
+    municipality in light blue, the comparison areas in grey, as in the charts. Such a table goes through a pandas
+    Styler, which also writes its numbers the Danish way: decimal numbers to ``decimals`` places per column (else
+    one), with a decimal comma and thousands points."""
+    shown = _danish_table(data, columns)
+    if marks is None:
+        st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
+        return
+    styles = [ROW_MARKS.get(mark, "") for mark in data.get_column(marks).to_list()]
+    styled = shown.to_pandas().style.apply(lambda row: [styles[row.name]] * len(row), axis=1)
+    styled = styled.format(decimal=",", thousands=".", na_rep=MISSING_CELL)
+    for column, dtype in data.schema.items():
+        shown_name = columns.get(column, column) if columns else column
+        if dtype.is_float() and shown_name in shown.columns:
+            places = (decimals or {}).get(column, DEFAULT_DECIMALS)
+            styled = styled.format(
+                precision=places, decimal=",", thousands=".", na_rep=MISSING_CELL, subset=[shown_name]
+            )
+    st.dataframe(styled, hide_index=True, width="stretch")
 
 
 def no_data(what: str, area: str) -> None:

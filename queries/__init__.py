@@ -653,6 +653,24 @@ def benchmark_series(area: str, group: str, first: str, last: str) -> pl.DataFra
     )
 
 
+def benchmark_comparison(area: str, compare: tuple[str, ...], group: str, first: str, last: str) -> pl.DataFrame:
+    """The area's and the comparison areas' benchmark series side by side: date, period_label, area, area_code,
+    difference_pct and the other figures of ``benchmark_series``, and ``is_chosen``. Areas without a benchmark
+    (the country has none) are left out."""
+    frames = [benchmark_series(code, group, first, last) for code in dict.fromkeys((area, *compare))]
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return benchmark_series(area, group, first, last).with_columns(pl.lit(False).alias("is_chosen"))
+    return pl.concat(frames, how="vertical_relaxed").with_columns((pl.col("area_code") == area).alias("is_chosen"))
+
+
+def benchmark_marked(ranking: pl.DataFrame, area: str, compare: tuple[str, ...]) -> pl.DataFrame:
+    """The ranking with ``marked``: "chosen" for the chosen municipality, "compare" for the comparison areas."""
+    marks = pl.when(pl.col("area_code") == area).then(pl.lit("chosen"))
+    marks = marks.when(pl.col("area_code").is_in(list(compare))).then(pl.lit("compare"))
+    return ranking.with_columns(marks.otherwise(None).alias("marked"))
+
+
 def benchmark_lines(series: pl.DataFrame, unit: str) -> pl.DataFrame:
     """The series as the chart draws it: date, period_label, series (Faktisk/Forventet), value, difference,
     rank, ranked; value and difference in full-time persons or in pct. (points) of the population."""

@@ -311,6 +311,35 @@ def test_benchmark_shows_rank_and_difference_of_the_latest_rolling_year(app, app
     assert metrics(at)["Placering på benchmarkranglisten"] == f"nr. {group_rank} af 98"
 
 
+def test_benchmark_compares_with_the_comparison_areas(app, app_warehouse):
+    """The sidebar's comparison areas: their difference from the expected share over time beside the chosen one's,
+    which is highlighted (also in the ranking); the country, which has no benchmark, is said to be left out."""
+    con = connect(app_warehouse, read_only=True)
+    try:
+        expected = dict(
+            con.execute(
+                "select area_code, difference_pct from benchmark "
+                "where benefit_group = 'i_alt' and period = '2026QMAT03' and area_code in ('751', '101', '461')"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    at = app("benchmark", kommune="751", sammenlign="101,461")
+    assert not at.exception, [e.value for e in at.exception]
+    compared = [r for r in chart_data(at, 1) if "area_code" in r]
+    assert {r["area"] for r in compared} == {"Aarhus", "København", "Odense"}
+    assert {r["area"] for r in compared if r["is_chosen"]} == {"Aarhus"}
+    newest = {r["area_code"]: r["difference_pct"] for r in compared if r["period"] == "2026QMAT03"}
+    assert newest == pytest.approx(expected)
+    assert "Hele landet har intet benchmark" in " ".join(c.value for c in at.caption)
+    ranking = at.dataframe[-1]
+    assert "Aarhus er markeret med blåt, sammenligningsområderne med gråt" in " ".join(c.value for c in at.caption)
+    assert len(ranking.value) == 98
+    at = app("benchmark", kommune="751")  # no comparison areas: the page says how to choose some
+    assert len(at.get("vega_lite_chart")) == 2
+    assert any("Vælg kommuner under »Sammenlign med«" in c.value for c in at.caption)
+
+
 def test_benchmark_without_figures_says_so(app):
     at = app("benchmark", kommune="000")  # Hele landet: the benchmark ranks municipalities only
     assert not at.exception
