@@ -732,3 +732,39 @@ def test_coverage_of_the_whole_warehouse_sums_the_areas_per_kind_and_year():
     assert spec["encoding"]["y"]["sort"] == ["Visitation", "Aktivering", "Benchmark"]
     assert spec["encoding"]["y"]["title"] == "Datatype"
     assert tooltip_titles(spec) == ["Datatype", "Områder med data", "År", "Rækker"]
+
+
+def comparison_df() -> pl.DataFrame:
+    rows = []
+    for area, code, diffs in (("Hjørring", "860", (-0.4, -0.5)), ("Aalborg", "851", (0.2, None))):
+        for (end, label), diff in zip(
+            ((date(2025, 12, 31), "år til 4. kvt. 2025"), (date(2026, 3, 31), "år til 1. kvt. 2026")),
+            diffs,
+            strict=True,
+        ):
+            rows.append(
+                {
+                    "date": end,
+                    "period_label": label,
+                    "area": area,
+                    "area_code": code,
+                    "difference_pct": diff,
+                    "is_chosen": code == "860",
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def test_benchmark_comparison_series_colours_the_chosen_and_names_every_line():
+    chart = charts.benchmark_comparison_series(comparison_df(), "Forskel (pct.-point)", "Forskel fra det forventede")
+    spec = chart.to_dict()
+    assert spec["config"]["locale"] == VEGA_LOCALE and spec["title"]["anchor"] == "start"
+    (line,) = by_mark(spec, "line")
+    assert line["encoding"]["color"]["scale"] == {"domain": ["Hjørring", "Aalborg"], "range": ["#0072B2", "#BBBBBB"]}
+    assert tooltip_titles(line) == ["Periode", "Kommune", "Forskel (faktisk − forventet)"]
+    assert line["encoding"]["x"]["axis"]["values"][0] == {"year": 2025, "month": 12, "date": 31}
+    texts = svg_texts(chart)
+    # Each line named at its newest figure (Aalborg's is the older one: its newest is missing).
+    assert "Hjørring" in texts and "Aalborg" in texts
+    assert "4. kvt. 2025" in texts and "1. kvt. 2026" in texts
+    assert "+0,20 pct.-point" not in texts  # tooltips only, no labels on points
