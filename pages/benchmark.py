@@ -169,7 +169,10 @@ else:
     page.no_data("andre kommuner med benchmark i samme periode", area)
 
 st.subheader("Benchmarkranglisten")
-period, period_label = page.pick_period(queries.benchmark_periods(group), "Periode", "benchmark", area)
+# The rolling year of the key figures above, so the ranking and the cards agree.
+period, period_label = page.pick_period(
+    queries.benchmark_periods(group), "Periode", "benchmark", area, default=latest["period"]
+)
 ranking = queries.benchmark_marked(queries.benchmark_ranking(period, group), choice.area, choice.compare)
 page.table(
     ranking,

@@ -1,5 +1,6 @@
 """Overblik: the chosen municipality's key figures against a year earlier and the country."""
 
+import polars as pl
 import streamlit as st
 
 import queries
@@ -16,6 +17,34 @@ st.caption(
 kpis = queries.overview(choice.area, choice.last, "ds_aktuel")
 for place, kpi in zip(page.grid(len(kpis), 3), kpis, strict=True):
     page.kpi_card(place, kpi, choice.link(kpi.page))
+
+# The comparison areas' key figures beside the chosen one's; the country's are in each card's help.
+COMPARED = ("recipients", "not_ready", "activation", "caseload")
+if choice.compare:
+    st.subheader("Sammenlignet med andre kommuner")
+    rows = []
+    for code in (choice.area, *choice.compare, queries.NATIONAL):
+        figures = {k.key: k for k in queries.overview(code, choice.last, "ds_aktuel")}
+        row = {"area": queries.area_name(code), "marked": "chosen" if code == choice.area else None}
+        row.update({key: figures[key].value for key in COMPARED})
+        rows.append(row)
+    compared = pl.DataFrame(
+        rows, schema={"area": pl.String, "marked": pl.String, **dict.fromkeys(COMPARED, pl.Float64)}
+    )
+    labels = {k.key: k.label for k in kpis}
+    page.table(
+        compared.with_columns(pl.col("recipients").round(0).cast(pl.Int64)),
+        {
+            "area": "Område",
+            **{key: labels[key] + (" (pct.)" if key in ("not_ready", "activation") else "") for key in COMPARED},
+        },
+        marks="marked",
+        decimals={"not_ready": 1, "activation": 1, "caseload": 1},
+    )
+    st.caption(
+        f"{plain(filters.month_label(choice.last))}; {plain(area)} markeret med blåt. Sagstal: hver kommunes nyeste "
+        "opgørelse til og med måneden (Hele landet har ingen)."
+    )
 
 shares = queries.recipients_by_category(choice.area, choice.last)
 if shares.is_empty():

@@ -10,7 +10,7 @@ page.start("Sagstal")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 preset = st.radio("Vejledende sagstal", list(queries.GUIDANCE_PRESETS), format_func=queries.GUIDANCE_PRESETS.get)
-period, label = page.pick_period(queries.caseload_periods(choice.area), "Periode", "sagstal", area)
+period, label = page.pick_period(queries.caseload_periods(choice.area), "Periode", "sagstal", area, until=choice.last)
 teams = queries.caseloads(choice.area, period, preset)
 summary = queries.caseload_summary(teams)
 

@@ -172,14 +172,14 @@ def sidebar_filters() -> Filters:
         placeholder="Vælg kommuner",
         args=("f_compare",),
     )
-    size, conditions = side.columns(2)
-    size.button(
+    # One under the other: side by side, the sidebar cuts both labels short.
+    side.button(
         "Lignende størrelse",
         on_click=_use_similar,
         help="Sammenlign med de tre kommuner, der ligner den valgte mest i indbyggertal.",
         width="stretch",
     )
-    conditions.button(
+    side.button(
         "Lignende rammevilkår",
         on_click=_use_similar_conditions,
         help="Sammenlign med de tre kommuner, hvis forventede andel på offentlig forsørgelse ligger nærmest den "

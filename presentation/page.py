@@ -16,6 +16,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import queries
 from pipelines.config import DEMO_SOURCE
+from pipelines.periods import parse_period
 from presentation import errors, export, freshness
 from presentation import formatting as fmt
 from presentation.memo import RecentlyUsed
@@ -417,7 +418,7 @@ def table(
             styled = styled.format(
                 precision=places, decimal=",", thousands=".", na_rep=MISSING_CELL, subset=[shown_name]
             )
-    st.dataframe(styled, hide_index=True, width="stretch")
+    st.dataframe(styled, hide_index=True, width="stretch", placeholder=MISSING_CELL)
 
 
 def no_data(what: str, area: str) -> None:
@@ -441,16 +442,25 @@ def choose(
     return chosen, texts[chosen]
 
 
-def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tuple[str, str]:
+def pick_period(
+    periods: pl.DataFrame, label: str, what: str, area: str, until: str | None = None, default: str | None = None
+) -> tuple[str, str]:
     """Choose one of the periods (newest first) that have data; stop the page, saying so, when there are none.
 
-    The default is the newest period that has begun: a future period (an upload's typo) can be chosen but is never
-    what everyone sees first."""
+    Every page defaults by one rule: the newest period that has begun by today and by the end of the sidebar's
+    "Til" month (``until``, a month id such as 2026M09), so pages with data for that month show that month; a
+    future period (an upload's typo) can be chosen but is never what everyone sees first. ``default``, when it is
+    one of the periods, overrides the rule (a page whose key figures come from another query's period)."""
     if periods.is_empty():
         no_data(what, area)
         st.stop()
-    begun = periods.filter(pl.col("start_date") <= date.today())["period"]
-    return choose(label, periods, "period", "label", default=begun[0] if len(begun) else None)
+    limit = date.today()
+    if until and (month := parse_period(until)) is not None:
+        limit = min(limit, month.end)
+    begun = periods.filter(pl.col("start_date") <= limit)["period"]
+    if default is None or default not in periods["period"].to_list():
+        default = begun[0] if len(begun) else None
+    return choose(label, periods, "period", "label", default=default)
 
 
 def format_value(value: float | None, unit: str) -> str:

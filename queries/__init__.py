@@ -25,6 +25,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pipelines import build, config, investment_model, snapshots, uploads
 from pipelines.kinds import TOTAL_CODE
+from pipelines.periods import parse_period
 from pipelines.warehouse import NATIONAL_CODE
 from presentation.formatting import fmt_count
 
@@ -258,26 +259,32 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
     if inv.height:
         priced = inv.filter(pl.col("line_role").is_in(["cost", "saving"]))
         net = priced["amount_dkk"].sum() if priced.height else None
+    month = parse_period(period).label if parse_period(period) else period
     kpis = [
         Kpi(
             "recipients",
-            "Modtagere i alt",
+            "Kontanthjælpsmodtagere",
             total(rec, area, "current"),
             total(rec, area, "year_before"),
             total(rec, NATIONAL, "current"),
             "antal",
             "visitation",
+            # Fælles borgere's total counts another population, from another extract, often in another month.
+            f"Kontanthjælp og uddannelseshjælp, {month}. Ikke samme tal som »Jobcentrets modtagere i alt« på "
+            "Fælles borgere: det tæller alle ydelser i kommunens matchgruppeopgørelse",
             lower_is_better=True,
         ),
         Kpi(
             "not_ready",
-            "Andel ikke jobparate",
+            # Not "ikke jobparate": uddannelsesparate are not jobparate either, and they are not counted here.
+            "Andel aktivitetsparate",
             share_not_ready(area, "current"),
             share_not_ready(area, "year_before"),
             share_not_ready(NATIONAL, "current"),
             "pct",
             "visitation",
-            "Aktivitetsparate (og matchgruppe 4-5 før 2014) i pct. af alle modtagere",
+            "Aktivitetsparate i pct. af kontanthjælpsmodtagerne (før 2014: matchgruppe 4-5, 2010-2013 "
+            "indsatsklar og midlertidigt passiv)",
             lower_is_better=True,
         ),
         Kpi(
@@ -298,7 +305,7 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
             "sager",
             "sagstal",
             f"{case_row['teams_above']} af {fmt_count(case_row['teams'], 'team', 'teams')} over DS' bånd "
-            f"({case_row['period']})"
+            f"({parse_period(case_row['period']).label if parse_period(case_row['period']) else case_row['period']})"
             if case_row
             else "",
         ),

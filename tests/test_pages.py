@@ -195,7 +195,35 @@ def test_caseload_team_above_band_and_fte_needed(app):
 def test_changing_municipality_changes_figures(app):
     copenhagen = metrics(app("overblik", kommune="101"))
     aarhus = metrics(app("overblik", kommune="751"))
-    assert copenhagen["Modtagere i alt"] != aarhus["Modtagere i alt"]
+    assert copenhagen["Kontanthjælpsmodtagere"] != aarhus["Kontanthjælpsmodtagere"]
+
+
+def test_overview_labels_say_what_they_count_and_compare_with_the_comparison_areas(app, app_warehouse):
+    """ "Andel aktivitetsparate" is the aktivitetsparate's share (not every one who is not jobparat: uddannelsesparate
+    are not counted); the recipients' card names its benefits and its month; the comparison areas get a table."""
+    con = connect(app_warehouse, read_only=True)
+    try:
+        share, total = con.execute(
+            "select 100 * sum(value) filter (where not ready) / sum(value), sum(value) from agg_visitation "
+            "where area_code = '751' and period = '2026M09' and measure = 'persons'"
+        ).fetchone()
+        odense = con.execute(
+            "select sum(value) from agg_visitation "
+            "where area_code = '461' and period = '2026M09' and measure = 'persons'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    at = app("overblik", kommune="751", til="2026M09", sammenlign="461")
+    assert not at.exception
+    values = metrics(at)
+    assert values["Andel aktivitetsparate"] == f"{share:.1f} %".replace(".", ",")
+    assert values["Kontanthjælpsmodtagere"] == fmt_int(total)
+    helps = " ".join(c.value for c in at.caption)
+    assert "Kontanthjælp og uddannelseshjælp, september 2026" in helps
+    assert "Ikke samme tal som »Jobcentrets modtagere i alt«" in helps
+    table = at.dataframe[0].value
+    assert table["Område"].to_list() == ["Aarhus", "Odense", "Hele landet"]
+    assert table["Kontanthjælpsmodtagere"].to_list()[:2] == [total, odense]
 
 
 @pytest.mark.parametrize(
