@@ -1,10 +1,11 @@
 """Sagstal: cases per caseworker by team against Dansk Socialrådgiverforening's guidance band."""
 
+import polars as pl
 import streamlit as st
 
 import queries
 from presentation import charts, filters, page
-from presentation.formatting import fmt_num
+from presentation.formatting import fmt_num, plain
 
 page.start("Sagstal")
 choice = filters.sidebar_filters()
@@ -48,6 +49,51 @@ page.chart(
     },
     counts=("cases",),
 )
+
+# Teams are each municipality's own, so the comparison is of the whole: cases per caseworker over all teams.
+st.subheader("Sammenlignet med andre kommuner")
+if choice.compare:
+    rows = []
+    for code in (choice.area, *choice.compare):
+        latest = queries.caseload_latest(code, choice.last, preset)
+        rows.append(
+            {
+                "area": queries.area_name(code),
+                "marked": "chosen" if code == choice.area else None,
+                "period": filters.month_label(latest["period"]) if latest else None,
+                "cases_per_worker": latest["cases_per_worker"] if latest else None,
+                "teams_above": f"{latest['teams_above']} af {latest['teams']}" if latest else None,
+            }
+        )
+    page.table(
+        pl.DataFrame(
+            rows,
+            schema={
+                "area": pl.String,
+                "marked": pl.String,
+                "period": pl.String,
+                "cases_per_worker": pl.Float64,
+                "teams_above": pl.String,
+            },
+        ),
+        {
+            "area": "Kommune",
+            "period": "Opgørelse",
+            "cases_per_worker": "Sager pr. sagsbehandler (alle teams)",
+            "teams_above": "Teams over båndets øvre grænse",
+        },
+        marks="marked",
+    )
+    st.caption(
+        f"Hver kommunes nyeste sagstal til og med {filters.month_label(choice.last)}; {plain(area)} markeret med blåt. "
+        "Teamene er kommunernes egne, så de sammenlignes ikke enkeltvis. Hele landet har ingen sagstal."
+    )
+else:
+    st.caption(
+        "Teamene er kommunens egne og kan ikke sammenlignes enkeltvis med andre kommuners. Vælg kommuner under "
+        "»Sammenlign med« i sidepanelet for at sammenligne sager pr. sagsbehandler for alle teams; Hele landet har "
+        "ingen sagstal."
+    )
 
 st.subheader("Vejledende sagstal")
 page.table(

@@ -231,6 +231,14 @@ class Kpi:
 
 
 @cached
+def caseload_latest(area: str, period: str, preset: str) -> dict | None:
+    """The area's newest caseload period up to ``period``: period, cases_per_worker (all teams), teams,
+    teams_above (the band of ``preset``); None without caseloads."""
+    case = run("caseload_kpi", area=area, period=period, preset=preset)
+    return case.row(0, named=True) if case.height else None
+
+
+@cached
 def overview(area: str, period: str, preset: str) -> list[Kpi]:
     """The home page's key figures for one area and month, with a year earlier and the country."""
     rec = run("recipients_by_category", area=area, period=period, national=NATIONAL)
@@ -252,8 +260,7 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
         d = act.filter((pl.col("area_code") == code) & (pl.col("which") == which))
         return d["activation_rate"][0] if d.height else None
 
-    case = run("caseload_kpi", area=area, period=period, preset=preset)
-    case_row = case.row(0, named=True) if case.height else None
+    case_row = caseload_latest(area, period, preset)
     inv = investment_lines(area)
     net = None
     if inv.height:

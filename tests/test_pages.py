@@ -372,3 +372,15 @@ def test_benchmark_without_figures_says_so(app):
     at = app("benchmark", kommune="000")  # Hele landet: the benchmark ranks municipalities only
     assert not at.exception
     assert any("ingen data om benchmark" in i.value for i in at.info)
+
+
+def test_caseloads_compare_cases_per_caseworker_not_teams(app):
+    """Teams are a municipality's own: the comparison areas are compared on cases per caseworker over all teams."""
+    at = app("sagstal", kommune="751", til="2026M09", sammenlign="101")
+    assert not at.exception
+    table = at.dataframe[-2].value  # before the guidance table
+    assert table["Kommune"].to_list() == ["Aarhus", "København"]
+    for code, shown_value in zip(("751", "101"), table["Sager pr. sagsbehandler (alle teams)"].to_list(), strict=True):
+        assert shown_value == pytest.approx(queries.caseload_latest(code, "2026M09", "ds_aktuel")["cases_per_worker"])
+    at = app("sagstal", kommune="751")
+    assert any("Teamene er kommunens egne" in c.value for c in at.caption)
