@@ -625,3 +625,95 @@ def test_a_fresh_server_opens_a_deep_link_without_a_dialog(built_warehouse, tmp_
         expect(page.locator("h1").first).to_contain_text("Fælles borgere")
     finally:
         srv.stop()
+
+
+# --- the tour: every page at every frequency, with and without comparison areas, every export -------------------
+
+TOUR_PAGES = ("overblik", "faelles-borgere", "visitation", "aktivering", "sagstal", "investering", "benchmark", "data")
+DOWNLOAD_TIMEOUT = 90_000  # a PDF of a page's every chart on a busy two-core machine
+
+
+def is_png(data: bytes) -> bool:
+    return data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def is_pdf(data: bytes) -> bool:
+    return data.startswith(b"%PDF-")
+
+
+def is_svg(data: bytes) -> bool:
+    return b"<svg" in data[:500] and data.rstrip().endswith(b"</svg>")
+
+
+def is_csv(data: bytes) -> bool:
+    """Danish Excel's CSV: a BOM, then a header of several columns separated by semicolons."""
+    header = data.decode("utf-8-sig").splitlines()[0] if data.startswith(b"\xef\xbb\xbf") else ""
+    return header.count(";") >= 1
+
+
+def is_xlsx(data: bytes) -> bool:
+    import zipfile
+
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return "xl/workbook.xml" in archive.namelist() and "xl/worksheets/sheet1.xml" in archive.namelist()
+
+
+FORMATS = {  # the label of each download in an "Eksportér" menu, and what its file must be
+    "Figur (PNG)": (".png", is_png),
+    "Figur (SVG)": (".svg", is_svg),
+    "Figur (PDF)": (".pdf", is_pdf),
+    "Data (CSV til dansk Excel)": (".csv", is_csv),
+    "Data (XLSX)": (".xlsx", is_xlsx),
+}
+
+
+def download(page: Page, button, what: str) -> tuple[str, bytes]:
+    """Click a download button; the file's suggested name and contents once it has arrived. A file that could not
+    be made fails at once with the app's Danish message (a toast naming the error id) instead of a long wait."""
+    arrived = []
+    page.once("download", lambda got: arrived.append(got))
+    button.click()
+    waited = 0
+    while not arrived:
+        failed = page.locator("[data-testid='stToast']").filter(has_text="kunne ikke laves")
+        assert failed.count() == 0, f"{what}: {failed.first.inner_text()}"
+        assert waited < DOWNLOAD_TIMEOUT, f"{what}: no file after {DOWNLOAD_TIMEOUT // 1000} s"
+        page.wait_for_timeout(100)
+        waited += 100
+    return arrived[0].suggested_filename, Path(arrived[0].path()).read_bytes()
+
+
+@pytest.mark.parametrize("compare", [False, True], ids=["alene", "sammenlign"])
+@pytest.mark.parametrize("freq", ["M", "Q", "Y"])
+@pytest.mark.parametrize("path", TOUR_PAGES)
+def test_tour_every_page_frequency_and_comparison_runs_and_every_export_arrives(server, page, path, freq, compare):
+    """What the manager, the policy officer and the analyst see: the page runs without an error at this frequency,
+    with or without comparison areas, and each of its exports (every format of every chart's "Eksportér" menu and
+    the page's report) gives a file of its type."""
+    url = f"{server.url}/{path}?kommune=751&fra=2012M01&til=2026M09&frekvens={freq}"
+    if compare:
+        url += "&sammenlign=101,461"
+    open_page(page, url)
+    if path == "data":  # the whole warehouse too: 8.246 rows once crashed the chart
+        page.get_by_text("Hele lageret").click()
+        wait_idle(page)
+    where = f"{path} {freq} {'med' if compare else 'uden'} sammenligning"
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0, where
+    menus = page.locator("[data-testid='stPopover']")
+    assert menus.count() >= 1, f"{where}: no chart to export"
+    for index in range(menus.count()):
+        menus.nth(index).locator("button").first.click()
+        body = page.locator("[data-testid='stPopoverBody']").last
+        expect(body).to_be_visible()
+        for label, (suffix, looks_right) in FORMATS.items():
+            what = f"{where}, figur {index + 1}, {label}"
+            name, data = download(page, body.get_by_role("button", name=label), what)
+            assert name.endswith(suffix) and data and looks_right(data), f"{what}: {name}"
+        page.keyboard.press("Escape")
+        expect(body).to_be_hidden()
+    name, data = download(page, page.get_by_role("button", name=re.compile(r"^Hent rapport")), f"{where}, rapport")
+    assert name.endswith(".pdf") and is_pdf(data), f"{where}: rapport {name}"
+    wait_idle(page)
+    assert not problems(page) and page.locator("[data-testid='stAlertContentError']").count() == 0, where
