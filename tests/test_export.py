@@ -397,3 +397,22 @@ def test_a_failed_download_is_logged_with_an_id_and_explained_in_danish_on_the_n
     (shown,) = app.error
     assert "Figur (PNG) kunne ikke laves" in shown.value and f"fejl-id {ref}" in shown.value
     assert not app.run().error  # said once
+
+
+def test_a_chart_whose_data_hold_decimals_exports():
+    """A SQL sum gives DECIMAL; such a column in a chart's data made every figure export fail (Aktivering)."""
+    from decimal import Decimal
+
+    df = pl.DataFrame(
+        {"area": ["Aarhus", "Odense"], "persons": [Decimal("8154"), Decimal("3449.5")]},
+        schema={"area": pl.String, "persons": pl.Decimal(10, 1)},
+    )
+    chart = charts.bar_compare(
+        df.with_columns(pl.col("persons").alias("value"), highlight=pl.Series([True, False]), label=pl.col("area")),
+        "Personer",
+        "Titel",
+    )
+    assert export.chart_png(chart, "Kilde").startswith(b"\x89PNG")
+    svg = export.chart_svg(chart, "Kilde").decode()
+    assert "8.154" in svg and "3.449,5" in svg
+    assert export.report_pdf([(chart, "Kilde")]).startswith(b"%PDF")
