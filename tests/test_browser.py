@@ -408,9 +408,9 @@ def pipelines_cli(args: list[str], warehouse: Path) -> subprocess.Popen:
 
 
 def recipients(tab: Page, srv: Server) -> str:
-    """Overblik's 'Modtagere i alt' for Aarhus in September 2026."""
+    """Overblik's 'Kontanthjælpsmodtagere' for Aarhus in September 2026."""
     open_page(tab, f"{srv.url}/?kommune=751&til=2026M09")
-    return metric(tab, "Modtagere i alt")
+    return metric(tab, "Kontanthjælpsmodtagere")
 
 
 def browse_while(proc: subprocess.Popen, tabs: list[Page], servers: list[Server]) -> list[tuple[int, str]]:
