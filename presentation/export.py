@@ -254,6 +254,12 @@ def export_frame(
     """
     counts = list(dict.fromkeys(count_columns))
     places = dict(decimals or {})
+    # A DECIMAL from a SQL sum: a whole number when it has no decimals (a count), else a decimal number.
+    df = df.with_columns(
+        pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)
+        for name, dtype in df.schema.items()
+        if isinstance(dtype, pl.Decimal)
+    )
     unknown = [c for c in [*counts, *places] if c not in df.columns]
     if unknown:
         raise ValueError(f"export_frame: unknown column(s) {', '.join(unknown)}; got {', '.join(df.columns)}")

@@ -416,3 +416,18 @@ def test_a_chart_whose_data_hold_decimals_exports():
     svg = export.chart_svg(chart, "Kilde").decode()
     assert "8.154" in svg and "3.449,5" in svg
     assert export.report_pdf([(chart, "Kilde")]).startswith(b"%PDF")
+
+
+def test_decimal_counts_and_figures_export_as_numbers():
+    """Counts summed in SQL arrive as DECIMAL(38,0): they are counts all the same (small ones hidden), and a DECIMAL
+    with decimals is a decimal number; the CSV and the workbook failed on them (Aktivering's data)."""
+    from decimal import Decimal
+
+    df = pl.DataFrame(
+        {"Personer": [Decimal(3), Decimal(1234)], "Grad": [Decimal("38.75"), Decimal("40.10")]},
+        schema={"Personer": pl.Decimal(38, 0), "Grad": pl.Decimal(10, 2)},
+    )
+    text = export.data_csv(df, ["Personer"], {"Grad": 1}).decode("utf-8-sig")
+    assert text.splitlines() == ["Personer;Grad", "<5;38,8", "1234;40,1"]
+    sheet = pl.read_excel(io.BytesIO(export.data_xlsx(df, ["Personer"], decimals={"Grad": 1})))
+    assert sheet.rows() == [("<5", 38.8), ("1234", 40.1)] or sheet.rows() == [("<5", 38.8), (1234, 40.1)]
