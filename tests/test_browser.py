@@ -676,6 +676,9 @@ def arrive(page: Page, downloads: list, count: int, where: str) -> dict[str, byt
     while len(downloads) < count:
         failed = page.locator("[data-testid='stToast']").filter(has_text="kunne ikke laves")
         assert failed.count() == 0, f"{where}: {failed.first.inner_text()}"
+        # Streamlit's own few seconds of English under a button whose file was not made (or no longer exists).
+        lost = page.locator("[data-testid='stDownloadButtonError']")
+        assert lost.count() == 0, f"{where}: {lost.first.inner_text()}"
         names = sorted(d.suggested_filename for d in downloads)
         assert waited < DOWNLOAD_TIMEOUT, (
             f"{where}: {len(downloads)} of {count} files after {waited // 1000} s: {names}"
