@@ -384,3 +384,13 @@ def test_caseloads_compare_cases_per_caseworker_not_teams(app):
         assert shown_value == pytest.approx(queries.caseload_latest(code, "2026M09", "ds_aktuel")["cases_per_worker"])
     at = app("sagstal", kommune="751")
     assert any("Teamene er kommunens egne" in c.value for c in at.caption)
+
+
+def test_data_page_shows_the_whole_warehouse(app):
+    """ "Hele lageret": every area's rows, thousands of them, summed per kind and year (the chart crashed)."""
+    at = app("data", kommune="751")
+    at.toggle[0].set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    rows = chart_data(at, -1)
+    assert rows and max(r["areas"] for r in rows) > 90  # the country and the 98 municipalities
+    assert len({(r["kind_label"], r["year"]) for r in rows}) == len(rows)
