@@ -11,7 +11,8 @@ page.start("Overblik")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 st.caption(
-    f"{plain(area)}, {filters.month_label(choice.last)}. Ændring fra samme måned året før; landstal i hjælpeteksten."
+    f"{plain(area)}, {filters.month_label(choice.last)} (sidepanelets »Til«). Ændring fra samme måned året før; "
+    "landstal i hjælpeteksten. Frekvensen gælder tidsserierne på de andre sider."
 )
 
 kpis = queries.overview(choice.area, choice.last, "ds_aktuel")
