@@ -1,6 +1,5 @@
 """Overblik: the chosen municipality's key figures against a year earlier and the country."""
 
-import polars as pl
 import streamlit as st
 
 import queries
@@ -20,25 +19,12 @@ for place, kpi in zip(page.grid(len(kpis), 3), kpis, strict=True):
     page.kpi_card(place, kpi, choice.link(kpi.page))
 
 # The comparison areas' key figures beside the chosen one's; the country's are in each card's help.
-COMPARED = ("recipients", "not_ready", "activation", "caseload")
 if choice.compare:
     st.subheader("Sammenlignet med andre kommuner")
-    rows = []
-    for code in (choice.area, *choice.compare, queries.NATIONAL):
-        figures = {k.key: k for k in queries.overview(code, choice.last, "ds_aktuel")}
-        row = {"area": queries.area_name(code), "marked": "chosen" if code == choice.area else None}
-        row.update({key: figures[key].value for key in COMPARED})
-        rows.append(row)
-    compared = pl.DataFrame(
-        rows, schema={"area": pl.String, "marked": pl.String, **dict.fromkeys(COMPARED, pl.Float64)}
-    )
-    labels = {k.key: k.label for k in kpis}
+    labels = {k.key: k.label + (" (pct.)" if k.unit == "pct" else "") for k in kpis}
     page.table(
-        compared.with_columns(pl.col("recipients").round(0).cast(pl.Int64)),
-        {
-            "area": "Område",
-            **{key: labels[key] + (" (pct.)" if key in ("not_ready", "activation") else "") for key in COMPARED},
-        },
+        queries.overview_comparison(choice.area, choice.compare, choice.last, "ds_aktuel"),
+        {"area": "Område", **{key: labels[key] for key in queries.OVERVIEW_COMPARED}},
         marks="marked",
         decimals={"not_ready": 1, "activation": 1, "caseload": 1},
     )

@@ -1,6 +1,5 @@
 """Sagstal: cases per caseworker by team against Dansk Socialrådgiverforening's guidance band."""
 
-import polars as pl
 import streamlit as st
 
 import queries
@@ -53,32 +52,11 @@ page.chart(
 # Teams are each municipality's own, so the comparison is of the whole: cases per caseworker over all teams.
 st.subheader("Sammenlignet med andre kommuner")
 if choice.compare:
-    rows = []
-    for code in (choice.area, *choice.compare):
-        latest = queries.caseload_latest(code, choice.last, preset)
-        rows.append(
-            {
-                "area": queries.area_name(code),
-                "marked": "chosen" if code == choice.area else None,
-                "period": filters.month_label(latest["period"]) if latest else None,
-                "cases_per_worker": latest["cases_per_worker"] if latest else None,
-                "teams_above": f"{latest['teams_above']} af {latest['teams']}" if latest else None,
-            }
-        )
     page.table(
-        pl.DataFrame(
-            rows,
-            schema={
-                "area": pl.String,
-                "marked": pl.String,
-                "period": pl.String,
-                "cases_per_worker": pl.Float64,
-                "teams_above": pl.String,
-            },
-        ),
+        queries.caseload_comparison(choice.area, choice.compare, choice.last, preset),
         {
             "area": "Kommune",
-            "period": "Opgørelse",
+            "period_label": "Opgørelse",
             "cases_per_worker": "Sager pr. sagsbehandler (alle teams)",
             "teams_above": "Teams over båndets øvre grænse",
         },

@@ -330,6 +330,23 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
     return kpis
 
 
+OVERVIEW_COMPARED = ("recipients", "not_ready", "activation", "caseload")
+
+
+def overview_comparison(area: str, compare: tuple[str, ...], period: str, preset: str) -> pl.DataFrame:
+    """The key figures of the area, the comparison areas and the country side by side: area, marked ("chosen" for
+    the area) and one column per key figure in ``OVERVIEW_COMPARED`` (recipients a whole number)."""
+    rows = []
+    for code in dict.fromkeys((area, *compare, NATIONAL)):
+        figures = {k.key: k.value for k in overview(code, period, preset)}
+        rows.append(
+            {"area": area_name(code), "marked": "chosen" if code == area else None}
+            | {key: figures[key] for key in OVERVIEW_COMPARED}
+        )
+    schema = {"area": pl.String, "marked": pl.String, **dict.fromkeys(OVERVIEW_COMPARED, pl.Float64)}
+    return pl.DataFrame(rows, schema=schema).with_columns(pl.col("recipients").round(0).cast(pl.Int64))
+
+
 @cached
 def recipients_by_category(area: str, period: str) -> pl.DataFrame:
     """The area's and the country's share of recipients in each category this month, as comparison bars."""
@@ -530,6 +547,32 @@ def caseloads(area: str, period: str, preset: str) -> pl.DataFrame:
     if preset not in GUIDANCE_PRESETS:
         raise QueryError("Ukendt vejledning")
     return run("caseload_teams", area=area, period=period, preset=preset)
+
+
+def caseload_comparison(area: str, compare: tuple[str, ...], period: str, preset: str) -> pl.DataFrame:
+    """Each area's newest caseloads up to ``period`` as a whole: area, marked ("chosen" for the area), period_label,
+    cases_per_worker over all teams and teams_above ("2 af 8")."""
+    rows = []
+    for code in dict.fromkeys((area, *compare)):
+        latest = caseload_latest(code, period, preset)
+        shown = parse_period(latest["period"]) if latest else None
+        rows.append(
+            {
+                "area": area_name(code),
+                "marked": "chosen" if code == area else None,
+                "period_label": (shown.label if shown else latest["period"]) if latest else None,
+                "cases_per_worker": latest["cases_per_worker"] if latest else None,
+                "teams_above": f"{latest['teams_above']} af {latest['teams']}" if latest else None,
+            }
+        )
+    schema = {
+        "area": pl.String,
+        "marked": pl.String,
+        "period_label": pl.String,
+        "cases_per_worker": pl.Float64,
+        "teams_above": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)
 
 
 @cached
