@@ -13,7 +13,8 @@ area = queries.area_name(choice.area)
 st.caption(
     "Beskæftigelsesministeriets benchmark (jobindsats y30r21): kommunens faktiske antal fuldtidspersoner på "
     "offentlig forsørgelse mod det antal, kommunens rammevilkår giver forventning om. Løbende år (fire "
-    "kvartaler); placering 1 er bedst, dvs. længst under det forventede."
+    "kvartaler, så sidepanelets frekvens gælder ikke her); placering 1 er bedst, dvs. længst under det forventede. "
+    "Hele landet har intet benchmark: forventningen beregnes for hver kommune, og placeringen er kommunernes indbyrdes."
 )
 
 groups = queries.benchmark_groups(choice.area)
@@ -97,6 +98,43 @@ page.chart(
     decimals=queries.BENCHMARK_DECIMALS,
 )
 
+st.subheader("Sammenlignet med andre kommuner")
+if choice.compare:
+    compared = queries.benchmark_comparison(choice.area, choice.compare, group, choice.first, choice.last)
+    without = [queries.area_name(c) for c in choice.compare if c not in set(compared["area_code"].to_list())]
+    page.chart(
+        charts.benchmark_comparison_series(
+            compared,
+            "Faktisk minus forventet andel (pct.-point)",
+            f"Forskel fra det forventede, {area} og sammenligningsområderne",
+            f"{group_label}; under 0: færre på forsørgelse end forventet",
+        ),
+        compared,
+        alt=f"Forskellen mellem faktisk og forventet andel over tid for {area} og sammenligningsområderne.",
+        caption_text=page.caption(
+            compared["source"],
+            span,
+            "Andele, ikke antal, så kommuner af forskellig størrelse kan sammenlignes."
+            + (f" Intet benchmark for {', '.join(without)}." if without else ""),
+        ),
+        key="compared",
+        table_columns={
+            "area": "Kommune",
+            "period_label": "Periode",
+            "expected_pct": "Forventet andel (pct.)",
+            "actual_pct": "Faktisk andel (pct.)",
+            "difference_pct": "Forskel (pct.-point)",
+            "difference_ftp": "Forskel (fuldtidspersoner)",
+            "rank": "Placering",
+        },
+        decimals=queries.BENCHMARK_DECIMALS,
+    )
+else:
+    st.caption(
+        f"Vælg kommuner under »Sammenlign med« i sidepanelet (eller »Lignende rammevilkår«) for at se deres "
+        f"forskel fra det forventede over tid ved siden af {plain(area)}."
+    )
+
 st.subheader("Kommuner med lignende rammevilkår")
 similar = queries.benchmark_similar(choice.area, group, latest["period"], 5)
 if similar.height > 1:
@@ -131,8 +169,11 @@ else:
     page.no_data("andre kommuner med benchmark i samme periode", area)
 
 st.subheader("Benchmarkranglisten")
-period, period_label = page.pick_period(queries.benchmark_periods(group), "Periode", "benchmark", area)
-ranking = queries.benchmark_ranking(period, group)
+# The rolling year of the key figures above, so the ranking and the cards agree.
+period, period_label = page.pick_period(
+    queries.benchmark_periods(group), "Periode", "benchmark", area, default=latest["period"]
+)
+ranking = queries.benchmark_marked(queries.benchmark_ranking(period, group), choice.area, choice.compare)
 page.table(
     ranking,
     {
@@ -145,7 +186,10 @@ page.table(
         "actual_ftp": "Faktisk (fuldtidspersoner)",
         "difference_ftp": "Forskel (fuldtidspersoner)",
     },
+    marks="marked",
+    decimals=queries.BENCHMARK_DECIMALS,
 )
-st.caption(plain(page.caption(ranking["source"], period_label, group_label)))
+marked = f"{area} er markeret med blåt" + (", sammenligningsområderne med gråt" if choice.compare else "")
+st.caption(plain(page.caption(ranking["source"], period_label, f"{group_label}. {marked}.")))
 
 page.report_button("Benchmark")

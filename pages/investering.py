@@ -9,13 +9,26 @@ from presentation.formatting import fmt_mio, fmt_num, plain
 
 page.start("Investering")
 choice = filters.sidebar_filters()
+st.caption(
+    "Siden sammenligner ikke med andre kommuner: de offentliggjorte resultater er enkelte kommuners projekter "
+    "med hver deres opgørelse, og scenariet er en beregning ud fra dine egne antagelser."
+)
 
 st.header("Offentliggjorte resultater")
 cases_areas = queries.investment_areas()
 if cases_areas.is_empty():
     page.no_data("investeringer", queries.area_name(choice.area))
 else:
-    case_area, _ = page.choose("Kommune med investeringsdata", cases_areas, "area_code", "area", default=choice.area)
+    case_area, case_name = page.choose(
+        "Kommune med investeringsdata", cases_areas, "area_code", "area", default=choice.area
+    )
+    if case_area != choice.area:
+        # Never switch municipality without a word: the sidebar still says the chosen one.
+        st.info(
+            f"{plain(queries.area_name(choice.area))} har ingen indlæste investeringsdata; viser "
+            f"{plain(case_name)}. Vælg en anden kommune med investeringsdata ovenfor.",
+            icon=":material/info:",
+        )
     for case in queries.published_cases(case_area):
         with st.container(border=True):
             st.markdown(f"**{plain(case.project)}**, {plain(case.period_label)} ({plain(case.basis_label)})")

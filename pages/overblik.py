@@ -10,12 +10,28 @@ page.start("Overblik")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 st.caption(
-    f"{plain(area)}, {filters.month_label(choice.last)}. Ændring fra samme måned året før; landstal i hjælpeteksten."
+    f"{plain(area)}, {filters.month_label(choice.last)} (sidepanelets »Til«). Ændring fra samme måned året før; "
+    "landstal i hjælpeteksten. Frekvensen gælder tidsserierne på de andre sider."
 )
 
 kpis = queries.overview(choice.area, choice.last, "ds_aktuel")
 for place, kpi in zip(page.grid(len(kpis), 3), kpis, strict=True):
     page.kpi_card(place, kpi, choice.link(kpi.page))
+
+# The comparison areas' key figures beside the chosen one's; the country's are in each card's help.
+if choice.compare:
+    st.subheader("Sammenlignet med andre kommuner")
+    labels = {k.key: k.label + (" (pct.)" if k.unit == "pct" else "") for k in kpis}
+    page.table(
+        queries.overview_comparison(choice.area, choice.compare, choice.last, "ds_aktuel"),
+        {"area": "Område", **{key: labels[key] for key in queries.OVERVIEW_COMPARED}},
+        marks="marked",
+        decimals={"not_ready": 1, "activation": 1, "caseload": 1},
+    )
+    st.caption(
+        f"{plain(filters.month_label(choice.last))}; {plain(area)} markeret med blåt. Sagstal: hver kommunes nyeste "
+        "opgørelse til og med måneden (Hele landet har ingen)."
+    )
 
 shares = queries.recipients_by_category(choice.area, choice.last)
 if shares.is_empty():

@@ -4,13 +4,13 @@ import streamlit as st
 
 import queries
 from presentation import charts, filters, page
-from presentation.formatting import fmt_num
+from presentation.formatting import fmt_num, plain
 
 page.start("Sagstal")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 preset = st.radio("Vejledende sagstal", list(queries.GUIDANCE_PRESETS), format_func=queries.GUIDANCE_PRESETS.get)
-period, label = page.pick_period(queries.caseload_periods(choice.area), "Periode", "sagstal", area)
+period, label = page.pick_period(queries.caseload_periods(choice.area), "Periode", "sagstal", area, until=choice.last)
 teams = queries.caseloads(choice.area, period, preset)
 summary = queries.caseload_summary(teams)
 
@@ -48,6 +48,30 @@ page.chart(
     },
     counts=("cases",),
 )
+
+# Teams are each municipality's own, so the comparison is of the whole: cases per caseworker over all teams.
+st.subheader("Sammenlignet med andre kommuner")
+if choice.compare:
+    page.table(
+        queries.caseload_comparison(choice.area, choice.compare, choice.last, preset),
+        {
+            "area": "Kommune",
+            "period_label": "Opgørelse",
+            "cases_per_worker": "Sager pr. sagsbehandler (alle teams)",
+            "teams_above": "Teams over båndets øvre grænse",
+        },
+        marks="marked",
+    )
+    st.caption(
+        f"Hver kommunes nyeste sagstal til og med {filters.month_label(choice.last)}; {plain(area)} markeret med blåt. "
+        "Teamene er kommunernes egne, så de sammenlignes ikke enkeltvis. Hele landet har ingen sagstal."
+    )
+else:
+    st.caption(
+        "Teamene er kommunens egne og kan ikke sammenlignes enkeltvis med andre kommuners. Vælg kommuner under "
+        "»Sammenlign med« i sidepanelet for at sammenligne sager pr. sagsbehandler for alle teams; Hele landet har "
+        "ingen sagstal."
+    )
 
 st.subheader("Vejledende sagstal")
 page.table(

@@ -18,7 +18,9 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 import altair as alt
 import polars as pl
@@ -679,23 +681,43 @@ def investment_curve(df: pl.DataFrame, title: str, subtitle: list[str] | str | N
     return finish(alt.layer(bars, zero, line), title, subtitle)
 
 
+COVERAGE_AREA_ROWS = 6  # more areas than this are summed into one row per kind (all of Denmark: ~600 rows)
+
+
 @memoised
 def coverage(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.Chart:
-    """Loaded rows per data kind and year; blank cells are years with no data."""
+    """Loaded rows per data kind and year; blank cells are years with no data.
+
+    A few areas get a row each per kind. Many (the whole warehouse) are summed per kind and year, with the
+    number of areas in the tooltip: a row per kind and area would be hundreds of rows no one can read, and
+    their thousands of cells would exceed Altair's row limit for a chart's data."""
     _require(df, ["kind_label", "area", "year", "rows"], "coverage")
     kinds = _first_seen(df, "kind_label")
     areas = sorted(_first_seen(df, "area"))
-    several = len(areas) > 1
-    # One row per kind, or per kind and area when several areas are shown, so no area hides behind another.
-    data = df.with_columns(
-        (
-            pl.concat_str([pl.col("kind_label"), pl.col("area")], separator=" · ") if several else pl.col("kind_label")
-        ).alias("row_label")
-    )
+    several = 1 < len(areas) <= COVERAGE_AREA_ROWS
+    if len(areas) > COVERAGE_AREA_ROWS:
+        data = (
+            df.group_by("kind_label", "year", maintain_order=True)
+            .agg(pl.col("rows").sum().cast(pl.Int64), pl.col("area").n_unique().cast(pl.Int64).alias("areas"))
+            .with_columns(pl.col("kind_label").alias("row_label"))
+        )
+        where = [_tip("areas", "Områder med data")]
+        formats = {"rows": (",.0f", ""), "areas": (",.0f", "")}
+    else:
+        # One row per kind, or per kind and area when several areas are shown, so no area hides behind another.
+        data = df.with_columns(
+            (
+                pl.concat_str([pl.col("kind_label"), pl.col("area")], separator=" · ")
+                if several
+                else pl.col("kind_label")
+            ).alias("row_label")
+        )
+        where = [alt.Tooltip("area:N", title="Område")]
+        formats = {"rows": (",.0f", "")}
     rows = [f"{k} · {a}" for k in kinds for a in areas] if several else kinds
     rows = [r for r in rows if r in set(data.get_column("row_label").to_list())]
     chart = (
-        _with_text(alt.Chart(data), {"rows": (",.0f", "")})
+        _with_text(alt.Chart(data), formats)
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0)),
@@ -708,7 +730,7 @@ def coverage(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = No
             color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues", zero=True), title="Rækker"),
             tooltip=[
                 alt.Tooltip("kind_label:N", title="Datatype"),
-                alt.Tooltip("area:N", title="Område"),
+                *where,
                 alt.Tooltip("year:O", title="År"),
                 _tip("rows", "Rækker"),
             ],
@@ -764,6 +786,43 @@ def _rank_label() -> str:
     )
 
 
+ROLLING_YEAR_PREFIX = "år til "
+
+
+def _rolling_year_axis(df: pl.DataFrame) -> alt.X:
+    """The x axis of a series of rolling years: a tick at each year's last day, where its point is, labelled as
+    the period ("4. kvt. 2023"; the axis title says "Løbende år til og med"). A plain time axis put month and
+    year ticks between the points, so "år til 4. kvt. 2023" (31 December) sat at "2024".
+
+    The labels come from the data's own period labels, looked up by the tick's year and month as the browser
+    reads the date, so they cannot drift from the points by a time zone."""
+    ticks = (
+        df.select("date", "period_label").drop_nulls().unique("date", keep="first").sort("date")
+        if "period_label" in df.columns
+        else df.select("date").drop_nulls().unique().sort("date")
+    )
+    dates = ticks.get_column("date").to_list()
+    if "period_label" in ticks.columns:
+        labels = {
+            f"{d.year}-{d.month:02d}": str(label).removeprefix(ROLLING_YEAR_PREFIX)
+            for d, label in zip(dates, ticks.get_column("period_label").to_list(), strict=True)
+        }
+        label_expr = f"{json.dumps(labels, ensure_ascii=False)}[timeFormat(datum.value, '%Y-%m')] || ''"
+    else:
+        label_expr = "timeFormat(datum.value, '%d.%m.%Y')"
+    return alt.X(
+        "date:T",
+        title="Løbende år til og med",
+        axis=alt.Axis(
+            values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in dates],
+            labelExpr=label_expr,
+            labelOverlap=True,
+            labelAngle=0,
+            grid=False,
+        ),
+    )
+
+
 @memoised
 def benchmark_time_series(
     df: pl.DataFrame,
@@ -784,7 +843,7 @@ def benchmark_time_series(
     scale_colour = alt.Scale(domain=kinds, range=[HIGHLIGHT_COLOUR, REFERENCE_COLOUR])
     base = _with_text(alt.Chart(df), {"value": (value_format, ""), "difference": ("+" + value_format, "")})
     base = base.transform_calculate(rank_label=_rank_label()).encode(
-        x=alt.X("date:T", title="Løbende år til og med"),
+        x=_rolling_year_axis(df),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
         color=alt.Color(
             "series:N", title=None, scale=scale_colour, legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2)
@@ -802,6 +861,65 @@ def benchmark_time_series(
     )
     points = base.mark_point(filled=True, size=30, opacity=1)
     return finish(alt.layer(lines, points, *_break_layers(breaks, df)), title, subtitle)
+
+
+@memoised
+def benchmark_comparison_series(
+    df: pl.DataFrame, y_title: str, title: str, subtitle: list[str] | str | None = None
+) -> alt.LayerChart:
+    """Actual minus expected share (pct. points) over the rolling years for the chosen municipality (``is_chosen``,
+    in colour and on top) and the comparison areas (muted, each named at its last point), with the zero line:
+    "as expected from the framework conditions". Shares, not persons, so municipalities of any size compare."""
+    _require(df, ["date", "period_label", "area", "difference_pct", "is_chosen"], "benchmark_comparison_series")
+    chosen_first = df.sort("is_chosen", descending=True, maintain_order=True)
+    order = _first_seen(chosen_first, "area")
+    colours = alt.Scale(domain=order, range=[HIGHLIGHT_COLOUR, *[MUTED_COLOUR] * (len(order) - 1)])
+    x = _rolling_year_axis(df)
+    dates = df.get_column("date").drop_nulls()
+    if dates.len():
+        # Room right of the newest figures for the names.
+        first, newest = dates.min(), dates.max()
+        end = newest + max((newest - first) * 0.25, timedelta(days=120))
+        x = x.scale(domain=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in (first, end)])
+    base = _with_text(alt.Chart(df), {"difference_pct": ("+,.2f", " pct.-point")}).encode(
+        x=x,
+        y=alt.Y("difference_pct:Q", title=y_title),
+        color=alt.Color("area:N", scale=colours, legend=None),
+        # Drawn last, so the chosen one lies on top of the grey lines.
+        order=alt.Order("is_chosen:O"),
+        tooltip=[
+            _period_tooltip(df),
+            alt.Tooltip("area:N", title="Kommune"),
+            _tip("difference_pct", "Forskel (faktisk − forventet)"),
+        ],
+    )
+    lines = base.mark_line().encode(
+        strokeWidth=alt.condition('datum["is_chosen"] === true', alt.value(3), alt.value(1.5)), detail="area:N"
+    )
+    points = base.mark_point(filled=True, size=25, opacity=1)
+    # Each area's name beside its newest figure: the grey lines are told apart by name, not by colour.
+    last = df.drop_nulls("difference_pct").group_by("area").agg(pl.col("date").max().alias("date"))
+    labels = df.join(last, on=["area", "date"], how="semi")
+    names = (
+        alt.Chart(labels)
+        .mark_text(align="left", dx=6, fontSize=11)
+        .encode(
+            x=alt.X("date:T"),
+            y=alt.Y("difference_pct:Q"),
+            text=alt.Text("area:N"),
+            color=alt.Color("area:N", scale=colours, legend=None),
+            tooltip=[alt.Tooltip("area:N", title="Kommune")],
+        )
+        if labels.height
+        else None
+    )
+    zero = (
+        alt.Chart(alt.Data(values=[{"zero": 0, "label": "Som forventet ud fra rammevilkårene"}]))
+        .mark_rule(color=REFERENCE_COLOUR)
+        .encode(y=alt.Y("zero:Q"), tooltip=[alt.Tooltip("label:N", title="Nullinje")])
+    )
+    layers = [zero, lines, points, *([names] if names is not None else [])]
+    return finish(alt.layer(*layers), title, subtitle)
 
 
 @memoised

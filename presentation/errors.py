@@ -39,7 +39,7 @@ UNEXPECTED = (
 )
 
 
-def _reference() -> str:
+def reference() -> str:
     """A short id the user can quote and the operator can find in the log."""
     return secrets.token_hex(4)
 
@@ -55,10 +55,10 @@ def run_page(navigation) -> None:
         LOG.warning("Nothing published yet: %s", exc)
         st.warning(NOT_PUBLISHED, icon=":material/hourglass_empty:")
     except queries.QueryError as exc:
-        ref = _reference()
+        ref = reference()
         LOG.error("Fejl-id %s: a query failed on page %r", ref, navigation.title, exc_info=exc)
         st.error(QUERY_FAILED.format(ref=ref), icon=":material/error:")
     except Exception as exc:  # noqa: BLE001 - the deliberate last stop: logged with its traceback, then shown
-        ref = _reference()
+        ref = reference()
         LOG.error("Fejl-id %s: unexpected error on page %r", ref, navigation.title, exc_info=exc)
         st.error(UNEXPECTED.format(ref=ref), icon=":material/error:")

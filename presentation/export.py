@@ -95,10 +95,25 @@ BOOL_TEXT = {True: "Ja", False: "Nej"}
 def export_spec(chart, caption: str) -> dict:
     """The chart's Vega-Lite spec ready for rendering outside a browser, with ``caption`` in its subtitle."""
     spec = chart.to_dict()
+    # A DECIMAL from a SQL sum reaches Altair's data as decimal.Decimal, which the renderer cannot read (the export
+    # failed); as a number it draws and reads the same.
+    if "datasets" in spec:
+        spec["datasets"] = {name: _json_numbers(rows) for name, rows in spec["datasets"].items()}
     _fix_size(spec, top=True)
     if caption:
         spec["title"] = _with_caption(spec.get("title"), caption)
     return spec
+
+
+def _json_numbers(value):
+    """``value`` (rows of a dataset) with every Decimal as an int (whole) or a float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_json_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    return value
 
 
 def _fix_size(spec: dict, top: bool) -> None:
@@ -239,6 +254,12 @@ def export_frame(
     """
     counts = list(dict.fromkeys(count_columns))
     places = dict(decimals or {})
+    # A DECIMAL from a SQL sum: a whole number when it has no decimals (a count), else a decimal number.
+    df = df.with_columns(
+        pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)
+        for name, dtype in df.schema.items()
+        if isinstance(dtype, pl.Decimal)
+    )
     unknown = [c for c in [*counts, *places] if c not in df.columns]
     if unknown:
         raise ValueError(f"export_frame: unknown column(s) {', '.join(unknown)}; got {', '.join(df.columns)}")

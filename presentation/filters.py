@@ -117,9 +117,23 @@ def _remember(key: str) -> None:
     st.session_state[STATE_KEY][WIDGETS[key]] = tuple(value) if key == "f_compare" else value
 
 
+NOTICE_KEY = "_filters_notice"
+
+
 def _use_similar() -> None:
     state = st.session_state[STATE_KEY]
     state["compare"] = tuple(queries.similar_areas(state["area"]))
+
+
+def _use_similar_conditions() -> None:
+    state = st.session_state[STATE_KEY]
+    if similar := queries.similar_conditions(state["area"]):
+        state["compare"] = tuple(similar)
+    else:
+        st.session_state[NOTICE_KEY] = (
+            f"{queries.area_name(state['area'])} har intet benchmark (jobindsats y30r21), så der er ingen kommuner "
+            "med lignende rammevilkår at vælge; sammenligningen er uændret."
+        )
 
 
 def sidebar_filters() -> Filters:
@@ -158,10 +172,20 @@ def sidebar_filters() -> Filters:
         placeholder="Vælg kommuner",
         args=("f_compare",),
     )
+    # One under the other: side by side, the sidebar cuts both labels short.
     side.button(
         "Lignende størrelse",
         on_click=_use_similar,
-        help="Vælg de tre kommuner, der ligner den valgte mest i indbyggertal.",
+        help="Sammenlign med de tre kommuner, der ligner den valgte mest i indbyggertal.",
+        width="stretch",
+    )
+    side.button(
+        "Lignende rammevilkår",
+        on_click=_use_similar_conditions,
+        help="Sammenlign med de tre kommuner, hvis forventede andel på offentlig forsørgelse ligger nærmest den "
+        "valgtes i Beskæftigelsesministeriets benchmark (jobindsats y30r21, nyeste løbende år): kommuner, "
+        "hvis rammevilkår giver samme forventning.",
+        width="stretch",
     )
     newest_first = months[::-1]
     left, right = side.columns(2)
@@ -205,6 +229,8 @@ def sidebar_filters() -> Filters:
     side.caption(plain(f"Data offentliggjort {fmt_datetime(queries.published().published_at)}{latest}."))
     if fresh.get("has_demo"):
         side.caption(f"Lageret indeholder syntetiske demodata (kilde: {DEMO_SOURCE}) ved siden af offentliggjorte tal.")
+    if notice := st.session_state.pop(NOTICE_KEY, None):
+        notices.append(notice)
     for notice in notices:
         st.warning(plain(notice), icon=":material/warning:")  # they quote the link's own text
     return Filters(state["area"], state["compare"], state["first"], state["last"], state["freq"], tuple(notices))

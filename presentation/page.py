@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterable
 from datetime import date
@@ -11,10 +12,12 @@ import pandas  # noqa: F401  (see below)
 import polars as pl
 import pyarrow as pa
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import queries
 from pipelines.config import DEMO_SOURCE
-from presentation import export, freshness
+from pipelines.periods import parse_period
+from presentation import errors, export, freshness
 from presentation import formatting as fmt
 from presentation.memo import RecentlyUsed
 
@@ -61,6 +64,9 @@ def start(title: str) -> None:
             st.caption(fmt.plain(live.line))
     if message := st.session_state.pop(FLASH_KEY, None):
         st.success(message, icon=":material/check_circle:")
+    for message in failed_downloads():
+        st.error(message, icon=":material/error:")
+        st.toast(message, icon=":material/error:", duration="long")
 
 
 def review(result) -> bool:
@@ -254,6 +260,67 @@ def _with_arrow_datasets(spec: dict) -> dict:
     return spec
 
 
+EXPORT_FAILED = (
+    "{what} kunne ikke laves, så der kom ingen fil. Fejlen er skrevet i serverens log. Prøv igen; sker det "
+    "igen, så giv fejl-id {ref} til den, der driver Helhedsblik."
+)
+_failures: dict[str, list[str]] = {}  # session id -> messages about its failed downloads, shown on its next run
+_failures_lock = threading.Lock()
+
+
+def failed_downloads() -> list[str]:
+    """The messages about this session's downloads that failed since its last run (and forgets them)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return []
+    with _failures_lock:
+        return _failures.pop(ctx.session_id, [])
+
+
+def guarded(make, what: str):
+    """``make`` (a download button's file maker) such that a failure is never silent.
+
+    Streamlit calls a download's maker outside the script run, on a worker thread, when the button is clicked;
+    an exception there only gives a few seconds of English ("Failed to generate file for download") under
+    the button. So the failure is logged with its traceback and an error id, and the session is run again,
+    which puts a Danish message naming the id at the top of the page and in a toast (``start``). The exception
+    is raised on, so no file with wrong contents is saved."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    session = ctx.session_id if ctx is not None else None
+
+    def make_or_explain():
+        try:
+            return make()
+        except Exception as exc:
+            ref = errors.reference()
+            errors.LOG.error("Fejl-id %s: the download %r failed", ref, what, exc_info=exc)
+            if session is not None:
+                with _failures_lock:
+                    _failures.setdefault(session, []).append(EXPORT_FAILED.format(what=what, ref=ref))
+                _rerun(session)
+            raise
+
+    return make_or_explain
+
+
+def _rerun(session: str) -> None:
+    """Ask Streamlit to run ``session``'s page again, from any thread. Streamlit has no public call for this; if
+    its internals move, the message waits for the session's next run and the failure is in the log anyway."""
+    try:
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():  # a script run without a server (AppTest)
+            return
+        runtime = Runtime.instance()
+        info = runtime._session_mgr.get_active_session_info(session)
+        if info is not None:
+            # With its last client state, as Streamlit's own run-on-save does: the same page, widgets and link.
+            app = info.session
+            runtime._get_async_objs().eventloop.call_soon_threadsafe(lambda: app.request_rerun(app._client_state))
+    except Exception:  # noqa: BLE001 - the rerun only hastens the message; the failure is already logged
+        errors.LOG.warning("Could not run session %s again to report a failed download", session, exc_info=True)
+
+
 def chart(
     figure,
     data: pl.DataFrame,
@@ -300,7 +367,9 @@ def chart(
             ),
         )
         for label, suffix, mime, make in downloads:
-            st.download_button(label, make, f"{name}.{suffix}", mime, key=f"{key}_{suffix}", on_click="ignore")
+            st.download_button(
+                label, guarded(make, label), f"{name}.{suffix}", mime, key=f"{key}_{suffix}", on_click="ignore"
+            )
 
 
 def report_button(page_title: str) -> None:
@@ -312,7 +381,7 @@ def report_button(page_title: str) -> None:
     what = "figuren" if len(items) == 1 else f"alle {len(items)} figurer"
     st.download_button(
         f"Hent rapport: {what} på siden (PDF)",
-        lambda: export.report_pdf(items),
+        guarded(lambda: export.report_pdf(items), "Rapporten (PDF)"),
         f"helhedsblik-{_slug(page_title)}.pdf",
         "application/pdf",
         key="report_pdf",
@@ -321,9 +390,37 @@ def report_button(page_title: str) -> None:
     )
 
 
-def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
-    """A data table with Danish column names; only the named columns when ``columns`` is given."""
-    st.dataframe(_danish_table(data, columns).to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
+ROW_MARKS = {"chosen": "background-color: #D6E9F5; font-weight: 600", "compare": "background-color: #EEEEEE"}
+
+
+def table(
+    data: pl.DataFrame,
+    columns: dict[str, str] | None = None,
+    *,
+    marks: str | None = None,
+    decimals: dict[str, int] | None = None,
+) -> None:
+    """A data table with Danish column names; only the named columns when ``columns`` is given.
+
+    With ``marks`` (a column of ``data`` holding "chosen", "compare" or null), those rows are shaded: the chosen
+    municipality in light blue, the comparison areas in grey, as in the charts. Such a table goes through a pandas
+    Styler, which also writes its numbers the Danish way: decimal numbers to ``decimals`` places per column (else
+    one), with a decimal comma and thousands points."""
+    shown = _danish_table(data, columns)
+    if marks is None:
+        st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
+        return
+    styles = [ROW_MARKS.get(mark, "") for mark in data.get_column(marks).to_list()]
+    styled = shown.to_pandas().style.apply(lambda row: [styles[row.name]] * len(row), axis=1)
+    styled = styled.format(decimal=",", thousands=".", na_rep=MISSING_CELL)
+    for column, dtype in data.schema.items():
+        shown_name = columns.get(column, column) if columns else column
+        if dtype.is_float() and shown_name in shown.columns:
+            places = (decimals or {}).get(column, DEFAULT_DECIMALS)
+            styled = styled.format(
+                precision=places, decimal=",", thousands=".", na_rep=MISSING_CELL, subset=[shown_name]
+            )
+    st.dataframe(styled, hide_index=True, width="stretch", placeholder=MISSING_CELL)
 
 
 def no_data(what: str, area: str) -> None:
@@ -347,16 +444,25 @@ def choose(
     return chosen, texts[chosen]
 
 
-def pick_period(periods: pl.DataFrame, label: str, what: str, area: str) -> tuple[str, str]:
+def pick_period(
+    periods: pl.DataFrame, label: str, what: str, area: str, until: str | None = None, default: str | None = None
+) -> tuple[str, str]:
     """Choose one of the periods (newest first) that have data; stop the page, saying so, when there are none.
 
-    The default is the newest period that has begun: a future period (an upload's typo) can be chosen but is never
-    what everyone sees first."""
+    Every page defaults by one rule: the newest period that has begun by today and by the end of the sidebar's
+    "Til" month (``until``, a month id such as 2026M09), so pages with data for that month show that month; a
+    future period (an upload's typo) can be chosen but is never what everyone sees first. ``default``, when it is
+    one of the periods, overrides the rule (a page whose key figures come from another query's period)."""
     if periods.is_empty():
         no_data(what, area)
         st.stop()
-    begun = periods.filter(pl.col("start_date") <= date.today())["period"]
-    return choose(label, periods, "period", "label", default=begun[0] if len(begun) else None)
+    limit = date.today()
+    if until and (month := parse_period(until)) is not None:
+        limit = min(limit, month.end)
+    begun = periods.filter(pl.col("start_date") <= limit)["period"]
+    if default is None or default not in periods["period"].to_list():
+        default = begun[0] if len(begun) else None
+    return choose(label, periods, "period", "label", default=default)
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -25,6 +25,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pipelines import build, config, investment_model, snapshots, uploads
 from pipelines.kinds import TOTAL_CODE
+from pipelines.periods import parse_period
 from pipelines.warehouse import NATIONAL_CODE
 from presentation.formatting import fmt_count
 from queries import over_time
@@ -198,6 +199,13 @@ def similar_areas(area: str, n: int = 3) -> list[str]:
 
 
 @cached
+def similar_conditions(area: str, n: int = 3) -> list[str]:
+    """The n municipalities with the nearest expected share in the benchmark (similar framework conditions);
+    none when the area has no benchmark."""
+    return run("similar_conditions", area=area, n=n)["area_code"].to_list()
+
+
+@cached
 def series_breaks() -> list[dict]:
     return [{"date": d, "label": label} for d, label in run("series_breaks").iter_rows()]
 
@@ -236,6 +244,14 @@ class Kpi:
 
 
 @cached
+def caseload_latest(area: str, period: str, preset: str) -> dict | None:
+    """The area's newest caseload period up to ``period``: period, cases_per_worker (all teams), teams,
+    teams_above (the band of ``preset``); None without caseloads."""
+    case = run("caseload_kpi", area=area, period=period, preset=preset)
+    return case.row(0, named=True) if case.height else None
+
+
+@cached
 def overview(area: str, period: str, preset: str) -> list[Kpi]:
     """The home page's key figures for one area and month, with a year earlier and the country."""
     rec = run("recipients_by_category", area=area, period=period, national=NATIONAL)
@@ -257,33 +273,38 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
         d = act.filter((pl.col("area_code") == code) & (pl.col("which") == which))
         return d["activation_rate"][0] if d.height else None
 
-    case = run("caseload_kpi", area=area, period=period, preset=preset)
-    case_row = case.row(0, named=True) if case.height else None
+    case_row = caseload_latest(area, period, preset)
     inv = investment_lines(area)
     net = None
     if inv.height:
         priced = inv.filter(pl.col("line_role").is_in(["cost", "saving"]))
         net = priced["amount_dkk"].sum() if priced.height else None
+    month = parse_period(period).label if parse_period(period) else period
     kpis = [
         Kpi(
             "recipients",
-            "Modtagere i alt",
+            "Kontanthjælpsmodtagere",
             total(rec, area, "current"),
             total(rec, area, "year_before"),
             total(rec, NATIONAL, "current"),
             "antal",
             "visitation",
+            # Fælles borgere's total counts another population, from another extract, often in another month.
+            f"Kontanthjælp og uddannelseshjælp, {month}. Ikke samme tal som »Jobcentrets modtagere i alt« på "
+            "Fælles borgere: det tæller alle ydelser i kommunens matchgruppeopgørelse",
             lower_is_better=True,
         ),
         Kpi(
             "not_ready",
-            "Andel ikke jobparate",
+            # Not "ikke jobparate": uddannelsesparate are not jobparate either, and they are not counted here.
+            "Andel aktivitetsparate",
             share_not_ready(area, "current"),
             share_not_ready(area, "year_before"),
             share_not_ready(NATIONAL, "current"),
             "pct",
             "visitation",
-            "Aktivitetsparate (og matchgruppe 4-5 før 2014) i pct. af alle modtagere",
+            "Aktivitetsparate i pct. af kontanthjælpsmodtagerne (før 2014: matchgruppe 4-5, 2010-2013 "
+            "indsatsklar og midlertidigt passiv)",
             lower_is_better=True,
         ),
         Kpi(
@@ -304,7 +325,7 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
             "sager",
             "sagstal",
             f"{case_row['teams_above']} af {fmt_count(case_row['teams'], 'team', 'teams')} over DS' bånd "
-            f"({case_row['period']})"
+            f"({parse_period(case_row['period']).label if parse_period(case_row['period']) else case_row['period']})"
             if case_row
             else "",
         ),
@@ -320,6 +341,23 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
         ),
     ]
     return kpis
+
+
+OVERVIEW_COMPARED = ("recipients", "not_ready", "activation", "caseload")
+
+
+def overview_comparison(area: str, compare: tuple[str, ...], period: str, preset: str) -> pl.DataFrame:
+    """The key figures of the area, the comparison areas and the country side by side: area, marked ("chosen" for
+    the area) and one column per key figure in ``OVERVIEW_COMPARED`` (recipients a whole number)."""
+    rows = []
+    for code in dict.fromkeys((area, *compare, NATIONAL)):
+        figures = {k.key: k.value for k in overview(code, period, preset)}
+        rows.append(
+            {"area": area_name(code), "marked": "chosen" if code == area else None}
+            | {key: figures[key] for key in OVERVIEW_COMPARED}
+        )
+    schema = {"area": pl.String, "marked": pl.String, **dict.fromkeys(OVERVIEW_COMPARED, pl.Float64)}
+    return pl.DataFrame(rows, schema=schema).with_columns(pl.col("recipients").round(0).cast(pl.Int64))
 
 
 @cached
@@ -601,6 +639,32 @@ def caseloads(area: str, period: str, preset: str) -> pl.DataFrame:
     return run("caseload_teams", area=area, period=period, preset=preset)
 
 
+def caseload_comparison(area: str, compare: tuple[str, ...], period: str, preset: str) -> pl.DataFrame:
+    """Each area's newest caseloads up to ``period`` as a whole: area, marked ("chosen" for the area), period_label,
+    cases_per_worker over all teams and teams_above ("2 af 8")."""
+    rows = []
+    for code in dict.fromkeys((area, *compare)):
+        latest = caseload_latest(code, period, preset)
+        shown = parse_period(latest["period"]) if latest else None
+        rows.append(
+            {
+                "area": area_name(code),
+                "marked": "chosen" if code == area else None,
+                "period_label": (shown.label if shown else latest["period"]) if latest else None,
+                "cases_per_worker": latest["cases_per_worker"] if latest else None,
+                "teams_above": f"{latest['teams_above']} af {latest['teams']}" if latest else None,
+            }
+        )
+    schema = {
+        "area": pl.String,
+        "marked": pl.String,
+        "period_label": pl.String,
+        "cases_per_worker": pl.Float64,
+        "teams_above": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
 @cached
 def guidance(preset: str) -> pl.DataFrame:
     if preset not in GUIDANCE_PRESETS:
@@ -734,6 +798,24 @@ def benchmark_series(area: str, group: str, first: str, last: str) -> pl.DataFra
     return run("benchmark_series", area=area, group=group, **{"from": first, "to": last}).with_columns(
         pl.col("end_date").cast(pl.Date).alias("date")
     )
+
+
+def benchmark_comparison(area: str, compare: tuple[str, ...], group: str, first: str, last: str) -> pl.DataFrame:
+    """The area's and the comparison areas' benchmark series side by side: date, period_label, area, area_code,
+    difference_pct and the other figures of ``benchmark_series``, and ``is_chosen``. Areas without a benchmark
+    (the country has none) are left out."""
+    frames = [benchmark_series(code, group, first, last) for code in dict.fromkeys((area, *compare))]
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return benchmark_series(area, group, first, last).with_columns(pl.lit(False).alias("is_chosen"))
+    return pl.concat(frames, how="vertical_relaxed").with_columns((pl.col("area_code") == area).alias("is_chosen"))
+
+
+def benchmark_marked(ranking: pl.DataFrame, area: str, compare: tuple[str, ...]) -> pl.DataFrame:
+    """The ranking with ``marked``: "chosen" for the chosen municipality, "compare" for the comparison areas."""
+    marks = pl.when(pl.col("area_code") == area).then(pl.lit("chosen"))
+    marks = marks.when(pl.col("area_code").is_in(list(compare))).then(pl.lit("compare"))
+    return ranking.with_columns(marks.otherwise(None).alias("marked"))
 
 
 def benchmark_lines(series: pl.DataFrame, unit: str) -> pl.DataFrame:

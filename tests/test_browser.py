@@ -408,9 +408,9 @@ def pipelines_cli(args: list[str], warehouse: Path) -> subprocess.Popen:
 
 
 def recipients(tab: Page, srv: Server) -> str:
-    """Overblik's 'Modtagere i alt' for Aarhus in September 2026."""
+    """Overblik's 'Kontanthjælpsmodtagere' for Aarhus in September 2026."""
     open_page(tab, f"{srv.url}/?kommune=751&til=2026M09")
-    return metric(tab, "Modtagere i alt")
+    return metric(tab, "Kontanthjælpsmodtagere")
 
 
 def browse_while(proc: subprocess.Popen, tabs: list[Page], servers: list[Server]) -> list[tuple[int, str]]:
@@ -625,3 +625,117 @@ def test_a_fresh_server_opens_a_deep_link_without_a_dialog(built_warehouse, tmp_
         expect(page.locator("h1").first).to_contain_text("Fælles borgere")
     finally:
         srv.stop()
+
+
+# --- the tour: every page at every frequency, with and without comparison areas, every export -------------------
+
+TOUR_PAGES = ("overblik", "faelles-borgere", "visitation", "aktivering", "sagstal", "investering", "benchmark", "data")
+DOWNLOAD_TIMEOUT = 90_000  # a PDF of a page's every chart on a busy two-core machine
+
+
+def is_png(data: bytes) -> bool:
+    return data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def is_pdf(data: bytes) -> bool:
+    return data.startswith(b"%PDF-")
+
+
+def is_svg(data: bytes) -> bool:
+    return b"<svg" in data[:500] and data.rstrip().endswith(b"</svg>")
+
+
+def is_csv(data: bytes) -> bool:
+    """Danish Excel's CSV: a BOM, then a header of several columns separated by semicolons."""
+    header = data.decode("utf-8-sig").splitlines()[0] if data.startswith(b"\xef\xbb\xbf") else ""
+    return header.count(";") >= 1
+
+
+def is_xlsx(data: bytes) -> bool:
+    import zipfile
+
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return "xl/workbook.xml" in archive.namelist() and "xl/worksheets/sheet1.xml" in archive.namelist()
+
+
+FORMATS = {  # the label of each download in an "Eksportér" menu, and what its file must be
+    "Figur (PNG)": (".png", is_png),
+    "Figur (SVG)": (".svg", is_svg),
+    "Figur (PDF)": (".pdf", is_pdf),
+    "Data (CSV til dansk Excel)": (".csv", is_csv),
+    "Data (XLSX)": (".xlsx", is_xlsx),
+}
+
+
+def arrive(page: Page, downloads: list, count: int, where: str) -> dict[str, bytes]:
+    """Wait until ``count`` downloads have arrived in ``downloads``; their files by suggested name. A file that could
+    not be made fails at once with the app's Danish message (a toast naming the error id), not after a long wait."""
+    waited = 0
+    while len(downloads) < count:
+        failed = page.locator("[data-testid='stToast']").filter(has_text="kunne ikke laves")
+        assert failed.count() == 0, f"{where}: {failed.first.inner_text()}"
+        # Streamlit's own few seconds of English under a button whose file was not made (or no longer exists).
+        lost = page.locator("[data-testid='stDownloadButtonError']")
+        assert lost.count() == 0, f"{where}: {lost.first.inner_text()}"
+        names = sorted(d.suggested_filename for d in downloads)
+        assert waited < DOWNLOAD_TIMEOUT, (
+            f"{where}: {len(downloads)} of {count} files after {waited // 1000} s: {names}"
+        )
+        page.wait_for_timeout(100)
+        waited += 100
+    return {d.suggested_filename: Path(d.path()).read_bytes() for d in downloads}
+
+
+@pytest.mark.parametrize("compare", [False, True], ids=["alene", "sammenlign"])
+@pytest.mark.parametrize("freq", ["M", "Q", "Y"])
+@pytest.mark.parametrize("path", TOUR_PAGES)
+def test_tour_every_page_frequency_and_comparison_runs_and_every_export_arrives(server, page, path, freq, compare):
+    """What the manager, the policy officer and the analyst see: the page runs without an error at this frequency,
+    with or without comparison areas, and each of its exports (every format of every chart's "Eksportér" menu and
+    the page's report) gives a file of its type.
+
+    Every button is clicked before the files are awaited: the server makes them side by side, which keeps the 48
+    page views within a few minutes."""
+    url = f"{server.url}/{path}?kommune=751&fra=2012M01&til=2026M09&frekvens={freq}"
+    if compare:
+        url += "&sammenlign=101,461"
+    open_page(page, url)
+    if path == "data":  # the whole warehouse too: 8.246 rows once crashed the chart
+        page.get_by_text("Hele lageret").click()
+        wait_idle(page)
+    where = f"{path} {freq} {'med' if compare else 'uden'} sammenligning"
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0, where
+    downloads: list = []
+    page.on("download", lambda got: downloads.append(got))
+    menus = page.locator("[data-testid='stPopover']")
+    assert menus.count() >= 1, f"{where}: no chart to export"
+    expected = []  # (file name suffix, check, what) of each file, in the order clicked
+    for index in range(menus.count()):
+        menu = menus.nth(index).locator("button").first
+        menu.scroll_into_view_if_needed()
+        menu.click()
+        body = page.locator("[data-testid='stPopoverBody']").last
+        expect(body).to_be_visible()
+        for label, (suffix, looks_right) in FORMATS.items():
+            # A click event rather than a pointer click: a menu near the window's edge may open partly outside it.
+            body.get_by_role("button", name=label).dispatch_event("click")
+            expected.append((suffix, looks_right, f"figur {index + 1}, {label}"))
+        page.keyboard.press("Escape")
+        expect(body).to_be_hidden()
+    files = arrive(page, downloads, len(expected), where)
+    assert len(files) == len(expected), f"{where}: two downloads had one name: {sorted(files)}"
+    for suffix, looks_right, what in expected:
+        # Each chart's five files share its name; the suffix tells the format.
+        matching = [name for name in files if name.endswith(suffix) and looks_right(files[name])]
+        assert matching, f"{where}, {what}: no good {suffix} file among {sorted(files)}"
+        files.pop(matching[0])
+    # The report last, on its own, once the page is idle: it renders every chart again.
+    wait_idle(page)
+    with page.expect_download(timeout=DOWNLOAD_TIMEOUT) as report:
+        page.get_by_role("button", name=re.compile(r"^Hent rapport")).click()
+    name = report.value.suggested_filename
+    assert name.startswith("helhedsblik-") and is_pdf(Path(report.value.path()).read_bytes()), f"{where}: {name}"
+    wait_idle(page)
+    assert not problems(page) and page.locator("[data-testid='stAlertContentError']").count() == 0, where

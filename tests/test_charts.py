@@ -713,6 +713,22 @@ def test_benchmark_time_series(built):
     assert "Nyt benchmark 2026" in texts and "4.800" in texts
 
 
+def test_benchmark_ticks_sit_at_the_rolling_years_and_name_them(built):
+    """The rolling year "år til 4. kvt. 2025" ends on 31 December 2025: its tick is there and says "4. kvt.
+    2025", not a month or "2026" (a plain time axis put the point just left of a "2026" tick)."""
+    spec = built["benchmark_time_series"].to_dict()
+    (line,) = by_mark(spec, "line")
+    axis = line["encoding"]["x"]["axis"]
+    assert axis["values"] == [
+        {"year": 2025, "month": 12, "date": 31},
+        {"year": 2026, "month": 3, "date": 31},
+        {"year": 2026, "month": 6, "date": 30},
+    ]
+    texts = svg_texts(built["benchmark_time_series"])
+    ticks = [t for t in texts if "kvt." in t or re.fullmatch(r"(\d{4}|[a-zæøå]+\.?)", t)]
+    assert ticks == ["4. kvt. 2025", "1. kvt. 2026", "2. kvt. 2026"]
+
+
 def test_benchmark_difference_bars(built):
     spec = built["benchmark_difference_bars"].to_dict()
     (bars,) = by_mark(spec, "bar")
@@ -773,3 +789,58 @@ def test_the_chart_store_drops_the_least_recently_used():
     assert kept.get("a") == 1  # "a" is now the more recently used
     kept.put("c", 3)
     assert (kept.get("a"), kept.get("b"), kept.get("c")) == (1, None, 3)
+
+
+def test_coverage_of_the_whole_warehouse_sums_the_areas_per_kind_and_year():
+    """ "Hele lageret" on the Data page: 99 areas x 30 years x 3 kinds would be 8.910 cells, over Altair's
+    5.000-row limit (the page crashed); the chart sums them per kind and year and names how many areas."""
+    areas = [f"Område {n}" for n in range(99)]
+    rows = [
+        {"kind_label": kind, "area": area, "year": year, "rows": 10}
+        for kind in ("Visitation", "Aktivering", "Benchmark")
+        for area in areas
+        for year in range(1997, 2027)
+    ]
+    spec = charts.coverage(pl.DataFrame(rows), "Titel").to_dict()  # raised MaxRowsError
+    values = next(iter(spec["datasets"].values()))
+    assert len(values) == 3 * 30
+    assert {v["rows"] for v in values} == {990} and {v["areas"] for v in values} == {99}
+    assert spec["encoding"]["y"]["sort"] == ["Visitation", "Aktivering", "Benchmark"]
+    assert spec["encoding"]["y"]["title"] == "Datatype"
+    assert tooltip_titles(spec) == ["Datatype", "Områder med data", "År", "Rækker"]
+
+
+def comparison_df() -> pl.DataFrame:
+    rows = []
+    for area, code, diffs in (("Hjørring", "860", (-0.4, -0.5)), ("Aalborg", "851", (0.2, None))):
+        for (end, label), diff in zip(
+            ((date(2025, 12, 31), "år til 4. kvt. 2025"), (date(2026, 3, 31), "år til 1. kvt. 2026")),
+            diffs,
+            strict=True,
+        ):
+            rows.append(
+                {
+                    "date": end,
+                    "period_label": label,
+                    "area": area,
+                    "area_code": code,
+                    "difference_pct": diff,
+                    "is_chosen": code == "860",
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def test_benchmark_comparison_series_colours_the_chosen_and_names_every_line():
+    chart = charts.benchmark_comparison_series(comparison_df(), "Forskel (pct.-point)", "Forskel fra det forventede")
+    spec = chart.to_dict()
+    assert spec["config"]["locale"] == VEGA_LOCALE and spec["title"]["anchor"] == "start"
+    (line,) = by_mark(spec, "line")
+    assert line["encoding"]["color"]["scale"] == {"domain": ["Hjørring", "Aalborg"], "range": ["#0072B2", "#BBBBBB"]}
+    assert tooltip_titles(line) == ["Periode", "Kommune", "Forskel (faktisk − forventet)"]
+    assert line["encoding"]["x"]["axis"]["values"][0] == {"year": 2025, "month": 12, "date": 31}
+    texts = svg_texts(chart)
+    # Each line named at its newest figure (Aalborg's is the older one: its newest is missing).
+    assert "Hjørring" in texts and "Aalborg" in texts
+    assert "4. kvt. 2025" in texts and "1. kvt. 2026" in texts
+    assert "+0,20 pct.-point" not in texts  # tooltips only, no labels on points

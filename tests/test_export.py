@@ -370,3 +370,64 @@ def test_data_xlsx_holds_the_rounded_numbers():
     )
     assert table["Andel (pct.)"].to_list() == [0.8, 35.6, None, None, 2.7]
     assert table["Personer"].to_list() == [1, 12, 7, None, 1234]
+
+
+def test_a_failed_download_is_logged_with_an_id_and_explained_in_danish_on_the_next_run(caplog):
+    """Streamlit makes a download's file outside the script run, where an exception showed the user nothing
+    they could read: the failure is logged with its traceback and an id, and the next run says so in Danish."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        from presentation import page
+
+        for message in page.failed_downloads():
+            st.error(message)
+        st.session_state["make"] = page.guarded(lambda: 1 / 0, "Figur (PNG)")
+
+    app = AppTest.from_function(script).run()
+    assert not app.error
+    with caplog.at_level("ERROR", logger="helhedsblik"), pytest.raises(ZeroDivisionError):
+        app.session_state["make"]()  # as Streamlit calls it when the button is clicked: no file
+    (record,) = [r for r in caplog.records if "the download 'Figur (PNG)' failed" in r.getMessage()]
+    ref = re.search(r"Fejl-id ([0-9a-f]{8})", record.getMessage()).group(1)
+    assert record.exc_info and record.exc_info[0] is ZeroDivisionError  # the traceback goes to the log
+    app.run()
+    (shown,) = app.error
+    assert "Figur (PNG) kunne ikke laves" in shown.value and f"fejl-id {ref}" in shown.value
+    assert not app.run().error  # said once
+
+
+def test_a_chart_whose_data_hold_decimals_exports():
+    """A SQL sum gives DECIMAL; such a column in a chart's data made every figure export fail (Aktivering)."""
+    from decimal import Decimal
+
+    df = pl.DataFrame(
+        {"area": ["Aarhus", "Odense"], "persons": [Decimal("8154"), Decimal("3449.5")]},
+        schema={"area": pl.String, "persons": pl.Decimal(10, 1)},
+    )
+    chart = charts.bar_compare(
+        df.with_columns(pl.col("persons").alias("value"), highlight=pl.Series([True, False]), label=pl.col("area")),
+        "Personer",
+        "Titel",
+    )
+    assert export.chart_png(chart, "Kilde").startswith(b"\x89PNG")
+    svg = export.chart_svg(chart, "Kilde").decode()
+    assert "8.154" in svg and "3.449,5" in svg
+    assert export.report_pdf([(chart, "Kilde")]).startswith(b"%PDF")
+
+
+def test_decimal_counts_and_figures_export_as_numbers():
+    """Counts summed in SQL arrive as DECIMAL(38,0): they are counts all the same (small ones hidden), and a DECIMAL
+    with decimals is a decimal number; the CSV and the workbook failed on them (Aktivering's data)."""
+    from decimal import Decimal
+
+    df = pl.DataFrame(
+        {"Personer": [Decimal(3), Decimal(1234)], "Grad": [Decimal("38.75"), Decimal("40.10")]},
+        schema={"Personer": pl.Decimal(38, 0), "Grad": pl.Decimal(10, 2)},
+    )
+    text = export.data_csv(df, ["Personer"], {"Grad": 1}).decode("utf-8-sig")
+    assert text.splitlines() == ["Personer;Grad", "<5;38,8", "1234;40,1"]
+    sheet = pl.read_excel(io.BytesIO(export.data_xlsx(df, ["Personer"], decimals={"Grad": 1})))
+    assert sheet.rows() == [("<5", 38.8), ("1234", 40.1)] or sheet.rows() == [("<5", 38.8), (1234, 40.1)]

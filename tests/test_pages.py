@@ -122,6 +122,15 @@ def test_investment_presets_reproduce_published_figures(app):
     assert any("17,3 mio. kr." in w.value and "18,6 mio. kr." in w.value for w in at.warning)
 
 
+def test_investment_says_when_it_shows_another_municipality(app):
+    """Aarhus has no investment data: the page names both municipalities instead of switching silently."""
+    at = app("investering", kommune="751")
+    assert not at.exception
+    assert any("Aarhus har ingen indlæste investeringsdata; viser Aabenraa" in i.value for i in at.info)
+    at = app("investering", kommune="580")  # Aabenraa has data: no notice
+    assert not [i for i in at.info if "ingen indlæste investeringsdata" in i.value]
+
+
 def test_scenario_curve_moves_with_inputs(app):
     at = app("investering")
     before = metrics(at)["Undgåede udgifter (kommunens nettoudgift)"]
@@ -186,7 +195,35 @@ def test_caseload_team_above_band_and_fte_needed(app):
 def test_changing_municipality_changes_figures(app):
     copenhagen = metrics(app("overblik", kommune="101"))
     aarhus = metrics(app("overblik", kommune="751"))
-    assert copenhagen["Modtagere i alt"] != aarhus["Modtagere i alt"]
+    assert copenhagen["Kontanthjælpsmodtagere"] != aarhus["Kontanthjælpsmodtagere"]
+
+
+def test_overview_labels_say_what_they_count_and_compare_with_the_comparison_areas(app, app_warehouse):
+    """ "Andel aktivitetsparate" is the aktivitetsparate's share (not every one who is not jobparat: uddannelsesparate
+    are not counted); the recipients' card names its benefits and its month; the comparison areas get a table."""
+    con = connect(app_warehouse, read_only=True)
+    try:
+        share, total = con.execute(
+            "select 100 * sum(value) filter (where not ready) / sum(value), sum(value) from agg_visitation "
+            "where area_code = '751' and period = '2026M09' and measure = 'persons'"
+        ).fetchone()
+        odense = con.execute(
+            "select sum(value) from agg_visitation "
+            "where area_code = '461' and period = '2026M09' and measure = 'persons'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    at = app("overblik", kommune="751", til="2026M09", sammenlign="461")
+    assert not at.exception
+    values = metrics(at)
+    assert values["Andel aktivitetsparate"] == f"{share:.1f} %".replace(".", ",")
+    assert values["Kontanthjælpsmodtagere"] == fmt_int(total)
+    helps = " ".join(c.value for c in at.caption)
+    assert "Kontanthjælp og uddannelseshjælp, september 2026" in helps
+    assert "Ikke samme tal som »Jobcentrets modtagere i alt«" in helps
+    table = at.dataframe[0].value
+    assert table["Område"].to_list() == ["Aarhus", "Odense", "Hele landet"]
+    assert table["Kontanthjælpsmodtagere"].to_list()[:2] == [total, odense]
 
 
 @pytest.mark.parametrize(
@@ -202,6 +239,23 @@ def test_bad_query_parameter_gives_notice(app, params, notice):
     at = app("visitation", **params)
     assert not at.exception
     assert any(notice in w.value for w in at.warning)
+
+
+def test_similar_framework_conditions_chooses_the_nearest_expected_shares(app):
+    """ "Lignende rammevilkår" compares with the three municipalities whose expected share (y30r21, all benefit
+    groups, newest rolling year) is nearest the chosen one's: Aarhus's are Halsnæs, Horsens and Rebild in the demo."""
+    at = app("overblik", kommune="751")
+    next(b for b in at.sidebar.button if b.label == "Lignende rammevilkår").click().run()
+    assert not at.exception
+    chosen = at.sidebar.multiselect[0].value
+    assert sorted(chosen) == ["260", "615", "840"]
+    similar = queries.benchmark_similar("751", "i_alt", queries.benchmark_periods("i_alt")["period"][0], 3)
+    assert set(chosen) == set(similar["area_code"].to_list()) - {"751"}  # the Benchmark page's nearest ones
+    next(b for b in at.sidebar.button if b.label == "Lignende størrelse").click().run()
+    assert at.sidebar.multiselect[0].value == queries.similar_areas("751")
+    at = app("overblik", kommune="000")  # the country has no benchmark: a notice, and nothing changes
+    next(b for b in at.sidebar.button if b.label == "Lignende rammevilkår").click().run()
+    assert any("ingen kommuner med lignende rammevilkår" in w.value for w in at.warning)
 
 
 def test_filters_round_trip_through_url_and_survive_page_switch(app):
@@ -285,7 +339,58 @@ def test_benchmark_shows_rank_and_difference_of_the_latest_rolling_year(app, app
     assert metrics(at)["Placering på benchmarkranglisten"] == f"nr. {group_rank} af 98"
 
 
+def test_benchmark_compares_with_the_comparison_areas(app, app_warehouse):
+    """The sidebar's comparison areas: their difference from the expected share over time beside the chosen one's,
+    which is highlighted (also in the ranking); the country, which has no benchmark, is said to be left out."""
+    con = connect(app_warehouse, read_only=True)
+    try:
+        expected = dict(
+            con.execute(
+                "select area_code, difference_pct from benchmark "
+                "where benefit_group = 'i_alt' and period = '2026QMAT03' and area_code in ('751', '101', '461')"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    at = app("benchmark", kommune="751", sammenlign="101,461")
+    assert not at.exception, [e.value for e in at.exception]
+    compared = [r for r in chart_data(at, 1) if "area_code" in r]
+    assert {r["area"] for r in compared} == {"Aarhus", "København", "Odense"}
+    assert {r["area"] for r in compared if r["is_chosen"]} == {"Aarhus"}
+    newest = {r["area_code"]: r["difference_pct"] for r in compared if r["period"] == "2026QMAT03"}
+    assert newest == pytest.approx(expected)
+    assert "Hele landet har intet benchmark" in " ".join(c.value for c in at.caption)
+    ranking = at.dataframe[-1]
+    assert "Aarhus er markeret med blåt, sammenligningsområderne med gråt" in " ".join(c.value for c in at.caption)
+    assert len(ranking.value) == 98
+    at = app("benchmark", kommune="751")  # no comparison areas: the page says how to choose some
+    assert len(at.get("vega_lite_chart")) == 2
+    assert any("Vælg kommuner under »Sammenlign med«" in c.value for c in at.caption)
+
+
 def test_benchmark_without_figures_says_so(app):
     at = app("benchmark", kommune="000")  # Hele landet: the benchmark ranks municipalities only
     assert not at.exception
     assert any("ingen data om benchmark" in i.value for i in at.info)
+
+
+def test_caseloads_compare_cases_per_caseworker_not_teams(app):
+    """Teams are a municipality's own: the comparison areas are compared on cases per caseworker over all teams."""
+    at = app("sagstal", kommune="751", til="2026M09", sammenlign="101")
+    assert not at.exception
+    table = at.dataframe[-2].value  # before the guidance table
+    assert table["Kommune"].to_list() == ["Aarhus", "København"]
+    for code, shown_value in zip(("751", "101"), table["Sager pr. sagsbehandler (alle teams)"].to_list(), strict=True):
+        assert shown_value == pytest.approx(queries.caseload_latest(code, "2026M09", "ds_aktuel")["cases_per_worker"])
+    at = app("sagstal", kommune="751")
+    assert any("Teamene er kommunens egne" in c.value for c in at.caption)
+
+
+def test_data_page_shows_the_whole_warehouse(app):
+    """ "Hele lageret": every area's rows, thousands of them, summed per kind and year (the chart crashed)."""
+    at = app("data", kommune="751")
+    at.toggle[0].set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    rows = chart_data(at, -1)
+    assert rows and max(r["areas"] for r in rows) > 90  # the country and the 98 municipalities
+    assert len({(r["kind_label"], r["year"]) for r in rows}) == len(rows)
