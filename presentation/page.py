@@ -380,14 +380,20 @@ def grid(count: int, per_row: int) -> list:
     return places
 
 
+def kpi_delta(kpi) -> str | None:
+    """A key figure's change from a year earlier as its card shows it ("+1,8 pct.-point"), or None."""
+    if kpi.value is None or kpi.previous is None:
+        return None
+    diff = kpi.value - kpi.previous
+    delta = (fmt.fmt_num(diff, 1) + " pct.-point") if kpi.unit == "pct" else format_value(diff, kpi.unit)
+    if diff > 0 and not delta.startswith("+"):
+        delta = "+" + delta
+    return delta
+
+
 def kpi_card(container, kpi, link: str | None = None) -> None:
     """One key figure: the value, the change from a year earlier and the national level."""
-    delta = None
-    if kpi.value is not None and kpi.previous is not None:
-        diff = kpi.value - kpi.previous
-        delta = (fmt.fmt_num(diff, 1) + " pct.-point") if kpi.unit == "pct" else format_value(diff, kpi.unit)
-        if diff > 0 and not delta.startswith("+"):
-            delta = "+" + delta
+    delta = kpi_delta(kpi)
     helps = []
     if kpi.national is not None:
         helps.append(f"Hele landet: {format_value(kpi.national, kpi.unit)}")
