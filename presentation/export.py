@@ -40,6 +40,7 @@ __all__ = [
     "chart_png",
     "chart_svg",
     "chart_pdf",
+    "png_from_svg",
     "neutralise",
     "export_frame",
     "data_csv",
@@ -154,6 +155,11 @@ def chart_png(chart, caption: str, scale: float = 2.0, width: int = EXPORT_WIDTH
 def chart_svg(chart, caption: str, width: int = EXPORT_WIDTH) -> bytes:
     """SVG as UTF-8 bytes (Danish letters in titles and labels)."""
     return vl_convert.vegalite_to_svg(export_spec(chart, caption, width), **_render_options()).encode("utf-8")
+
+
+def png_from_svg(svg: bytes, scale: float = 2.0) -> bytes:
+    """A chart already drawn as SVG (``chart_svg``) as PNG, without running Vega again."""
+    return vl_convert.svg_to_png(svg.decode("utf-8"), scale=scale)
 
 
 def chart_pdf(chart, caption: str) -> bytes:

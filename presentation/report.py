@@ -6,6 +6,7 @@ from ``sections`` (the one module that talks to the queries); the sentences from
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from pipelines.config import DEMO_SOURCE
@@ -139,3 +140,33 @@ def build(choice: Choice, only: str | None = None, today: date | None = None) ->
         definitions=_definitions(choice) if only is None else [],
         title="Rapport til udvalget" if only is None else f"Helhedsblik: {every[0].title}",
     )
+
+
+FORMATS = ("pdf", "docx")
+MIME = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def render(report: Report, formats=FORMATS, *, whole: bool = True) -> dict[str, bytes]:
+    """The report in each of ``formats``. Each chart is drawn once (vl-convert, SVG for the PDF); Word's PNG is
+    rasterised from that SVG rather than drawn again. ``whole`` False: a page's section, without the front page
+    and the appendix."""
+    from presentation import report_docx, report_pdf
+
+    svgs = report_pdf.chart_svgs(report)
+    out = {}
+    if "pdf" in formats:
+        out["pdf"] = report_pdf.render(report, front=whole, appendix=whole, svgs=svgs)
+    if "docx" in formats:
+        pngs = [export.png_from_svg(svg) for svg in svgs]
+        out["docx"] = report_docx.render(report, front=whole, appendix=whole, pngs=pngs)
+    return out
+
+
+def file_name(report: Report, suffix: str, period: str) -> str:
+    """rapport-aarhus-2026M09.pdf: ASCII, so it survives every mail system and file share."""
+    name = report.area.lower()
+    for danish, plain in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
+        name = name.replace(danish, plain)
+    slug = re.sub(r"[^a-z0-9]+", "-", name).strip("-") or report.area_code
+    kind = "rapport" if report.title == "Rapport til udvalget" else "side"
+    return f"{kind}-{slug}-{period}.{suffix}"

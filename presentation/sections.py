@@ -7,6 +7,7 @@ and tables as formatted Danish text, charts as Altair objects with the caption e
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -144,8 +145,10 @@ def overview_figure(kpi, area: str, demo: bool) -> KeyFigure:
     national = page.format_value(kpi.national, kpi.unit) if kpi.national is not None else ""
     sentence = text.kpi_sentence(kpi.key, kpi.label, shown, kpi.value, kpi.previous, kpi.national, kpi.unit, area)
     if kpi.key == "caseload" and kpi.note:
-        sentence = f"{sentence} {kpi.note}."
-    return KeyFigure(kpi.label, shown, page.kpi_delta(kpi) or "", national, sentence, demo)
+        # The card's note names the period by its code ("2026M09"); a sentence names it as a reader would.
+        note = re.sub(r"\b\d{4}M\d{2}\b", lambda m: month_label(m.group(0)), kpi.note)
+        sentence = f"{sentence} {note}."
+    return KeyFigure(kpi.label, shown, page.kpi_delta(kpi) or "", national, sentence, demo and kpi.value is not None)
 
 
 # --- Fælles borgere ------------------------------------------------------------------------------------------
@@ -792,3 +795,18 @@ def guidance_lines(c: Choice) -> list[str]:
 
 def break_lines() -> list[str]:
     return [f"{b['label']} ({text.month(b['date'])})" for b in queries.series_breaks()]
+
+
+def municipalities() -> list[str]:
+    """Every municipality's code (not the country), for a batch of reports."""
+    codes = queries.areas()["area_code"].to_list()
+    return [code for code in codes if code != queries.NATIONAL]
+
+
+def default_months() -> tuple[str, str]:
+    """The period the app opens on: from its default first month (or the first with data) to the current month."""
+    from presentation.filters import DEFAULT_FIRST
+
+    first, last, current = queries.month_bounds()
+    start = DEFAULT_FIRST if first and first <= DEFAULT_FIRST else first or DEFAULT_FIRST
+    return start, current or last or start
