@@ -148,4 +148,4 @@ page.table(
 )
 st.caption(plain(page.caption(ranking["source"], period_label, group_label)))
 
-page.report_button("Benchmark")
+page.report_button("Benchmark", choice, benchmark_group=group, benchmark_unit=unit)

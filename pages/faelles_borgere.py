@@ -76,4 +76,4 @@ if data.over_time.height > 1:
         table_columns={"date": "Måned", "series": "Serie", "value": "Pct."},
     )
 
-page.report_button("Fælles borgere")
+page.report_button("Fælles borgere", choice)

@@ -63,4 +63,4 @@ page.chart(
     table_columns={"date": "Periode", "area": "Område", "series": "Kategori", "value": "Pct. af modtagerne"},
 )
 
-page.report_button("Visitation")
+page.report_button("Visitation", choice, measure=measure, age=age, shares=shares)

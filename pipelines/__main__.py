@@ -412,7 +412,7 @@ def cmd_report(args) -> int:
         _bar(f"{code} {len(codes) - i} tilbage", i / len(codes))
         built = report.build(report.Choice(code, first, last))
         for suffix, content in report.render(built, formats).items():
-            (out / report.file_name(built, suffix, last)).write_bytes(content)
+            (out / report.file_name(built.area, code, suffix, last)).write_bytes(content)
     _bar(f"{len(codes)} rapporter i {out}", 1.0)
     return 0
 

@@ -41,7 +41,6 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
     return " · ".join(parts)
 
 
-REPORT_KEY = "_report_items"
 FLASH_KEY = "_flash"
 DEFAULT_DECIMALS = 1  # a decimal figure in a download, unless the chart says otherwise (as fmt_num and fmt_pct)
 MISSING_CELL = ""  # how a table shows a missing value (Streamlit's own default is the word "None")
@@ -49,9 +48,8 @@ CHART_HEIGHT = 300
 
 
 def start(title: str) -> None:
-    """The page title; also starts the list of charts the page's report pack will hold."""
+    """The page title, and the data's freshness under it."""
     queries.pin_snapshot()  # first: every query of this run reads the same published snapshot
-    st.session_state[REPORT_KEY] = []
     st.title(title)
     # Overdue is a matter of today's date as well as of the data: worded here, from the snapshot's rows.
     if live := freshness.status(queries.jobindsats_freshness(), date.today()):
@@ -269,7 +267,6 @@ def chart(
     figures and shares); ``counts`` are whole numbers, with small ones hidden."""
     st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
     st.caption(fmt.plain(caption_text))  # sources and notes come from data; the exports get the text as it is
-    st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text))
     shown = _danish_table(data, table_columns)
 
     def shown_name(column: str) -> str:
@@ -301,22 +298,12 @@ def chart(
             st.download_button(label, make, f"{name}.{suffix}", mime, key=f"{key}_{suffix}", on_click="ignore")
 
 
-def report_button(page_title: str) -> None:
-    """One click: every chart of this page in one PDF."""
-    items = list(st.session_state.get(REPORT_KEY, []))
-    if not items:
-        return
-    st.divider()
-    what = "figuren" if len(items) == 1 else f"alle {len(items)} figurer"
-    st.download_button(
-        f"Hent rapport: {what} på siden (PDF)",
-        lambda: export.report_pdf(items),
-        f"helhedsblik-{_slug(page_title)}.pdf",
-        "application/pdf",
-        key="report_pdf",
-        icon=":material/picture_as_pdf:",
-        on_click="ignore",
-    )
+def report_button(page_title: str, choice, **options) -> None:
+    """At a page's end: the page as an A4 section of the council report, and the council report itself in the
+    sidebar (on Overblik also on the page). ``options`` are the page's own choices the report should follow."""
+    from presentation import report_ui  # the report's typesetting is loaded by the first page that offers it
+
+    report_ui.page_report(page_title, choice, **options)
 
 
 def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:

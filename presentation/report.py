@@ -162,11 +162,10 @@ def render(report: Report, formats=FORMATS, *, whole: bool = True) -> dict[str, 
     return out
 
 
-def file_name(report: Report, suffix: str, period: str) -> str:
+def file_name(area: str, area_code: str, suffix: str, period: str, whole: bool = True) -> str:
     """rapport-aarhus-2026M09.pdf: ASCII, so it survives every mail system and file share."""
-    name = report.area.lower()
+    name = area.lower()
     for danish, plain in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
         name = name.replace(danish, plain)
-    slug = re.sub(r"[^a-z0-9]+", "-", name).strip("-") or report.area_code
-    kind = "rapport" if report.title == "Rapport til udvalget" else "side"
-    return f"{kind}-{slug}-{period}.{suffix}"
+    slug = re.sub(r"[^a-z0-9]+", "-", name).strip("-") or area_code
+    return f"{'rapport' if whole else 'side'}-{slug}-{period}.{suffix}"
