@@ -16,7 +16,7 @@ import polars as pl
 import queries
 from pipelines.config import DEMO_SOURCE
 from pipelines.periods import parse_period
-from presentation import charts, investment, page
+from presentation import charts, export, investment, page
 from presentation import report_text as text
 from presentation.formatting import fmt_int, fmt_mio, fmt_num, fmt_pct, fmt_signed
 from presentation.report_model import Figure, KeyFigure, Section
@@ -187,7 +187,9 @@ def shared_citizens(c: Choice) -> Section:
     ]
     figures = [
         _figure(
-            charts.heatmap_matrix(data.matrix, f"Målgruppe og matchgruppe, {c.name}", label),
+            charts.heatmap_matrix(
+                data.matrix, f"Målgruppe og matchgruppe, {c.name}", label, small_below=export.SMALL_COUNT_THRESHOLD
+            ),
             data.sources,
             label,
             "Farverne viser matrixens celler; i alt-rækkerne står på hvidt med fed skrift.",
