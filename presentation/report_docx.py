@@ -116,12 +116,13 @@ def _table(document, t: Table) -> None:
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header_props.append(repeat)
-    for row in t.rows:
+    for number, row in enumerate(t.rows):
         cells = table.add_row().cells
         for i, value in enumerate(row):
             paragraph = cells[i].paragraphs[0]
             run = paragraph.add_run(value)
             run.font.size = Pt(8.5)
+            run.bold = number in t.bold_rows
             if i < len(t.numeric) and t.numeric[i]:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     if t.note:

@@ -26,6 +26,7 @@ class Table:
     rows: list[list[str]]  # formatted cells
     numeric: list[bool] = field(default_factory=list)  # right-aligned columns
     note: str = ""
+    bold_rows: list[int] = field(default_factory=list)  # rows to stand out (the municipality in a ranking)
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ def table(
     counts: Sequence[str] = (),
     decimals: Mapping[str, int] | None = None,
     note: str = "",
+    bold: Sequence[bool] = (),
 ) -> Table:
     """A report table: the named columns in Danish, counts 1-4 as "<5", numbers formatted as the app shows them.
 
@@ -142,4 +143,4 @@ def table(
         ]
         for row in frame.iter_rows()
     ]
-    return Table(title, list(frame.columns), rows, numeric, note)
+    return Table(title, list(frame.columns), rows, numeric, note, [i for i, b in enumerate(bold) if b])

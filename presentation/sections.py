@@ -76,9 +76,9 @@ def _plain_numbers(df: pl.DataFrame) -> pl.DataFrame:
 
 def _figure(chart, data_sources, period: str | None, extra: str | None, alt: str, kind: str) -> Figure:
     sources = tuple(sorted({s for s in data_sources if s}))
-    return Figure(
-        chart, page.caption(sources, period, extra), alt, sources, kind, any(s == DEMO_SOURCE for s in sources)
-    )
+    caption = page.caption(sources, period, extra)
+    # A caption that starts with the demo warning starts a sentence under the chart: capitalised.
+    return Figure(chart, caption[:1].upper() + caption[1:], alt, sources, kind, _is_demo(sources))
 
 
 def _crossed(dates) -> list[dict]:
@@ -198,7 +198,10 @@ def shared_citizens(c: Choice) -> Section:
         )
     ]
     notes = []
-    over_time = data.over_time.filter(pl.col("date") <= parse_period(c.last).start)
+    # The report's span, as every other series over time in it (the page shows the whole history).
+    over_time = data.over_time.filter(
+        pl.col("date").is_between(parse_period(c.first).start, parse_period(c.last).start)
+    )
     if over_time.height > 1:
         figures.append(
             _figure(
@@ -677,6 +680,7 @@ def benchmark(c: Choice) -> Section:
                 },
                 decimals=queries.BENCHMARK_DECIMALS,
                 note=page.caption(similar["source"].to_list(), latest["period_label"]),
+                bold=(similar["area_code"] == c.area).to_list(),
             )
         )
     ranking = queries.benchmark_ranking(latest["period"], group)
@@ -686,6 +690,14 @@ def benchmark(c: Choice) -> Section:
         if len(place):
             around |= set(range(place[0] - RANKING_AROUND, place[0] + RANKING_AROUND + 1))
         excerpt = ranking.with_row_index("row").filter(pl.col("row").is_in(sorted(around)))
+        # A gap in the excerpt is a row of its own ("…"), so no one reads place 10 and place 40 as neighbours.
+        rows = excerpt.to_dicts()
+        with_gaps = []
+        for i, row in enumerate(rows):
+            if i and row["row"] != rows[i - 1]["row"] + 1:
+                with_gaps.append({key: ("…" if key == "area" else None) for key in row})
+            with_gaps.append(row)
+        excerpt = pl.DataFrame(with_gaps, schema=excerpt.schema)
         tables.append(
             text.table(
                 f"Benchmarkranglisten, {latest['period_label']} ({group_label.lower()})",
@@ -699,11 +711,13 @@ def benchmark(c: Choice) -> Section:
                     "difference_ftp": "Forskel (fuldtidspersoner)",
                 },
                 decimals=queries.BENCHMARK_DECIMALS,
+                bold=(excerpt["area_code"] == c.area).fill_null(False).to_list(),
                 note=f"Udsnit: de {RANKING_TOP} bedste og kommunerne omkring {c.name} af "
                 f"{fmt_int(ranking.height)}; placering 1 ligger længst under det forventede. "
                 + page.caption(ranking["source"].to_list(), latest["period_label"]),
             )
         )
+    notes = [s for s in (text.breaks_sentence(_crossed(series["date"].to_list())),) if s]
     return Section(
         title,
         "Beskæftigelsesministeriets benchmark (jobindsats y30r21): faktisk antal fuldtidspersoner på offentlig "
@@ -711,6 +725,7 @@ def benchmark(c: Choice) -> Section:
         key_figures,
         figures,
         tables,
+        notes,
     )
 
 
