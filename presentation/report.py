@@ -132,7 +132,7 @@ def build(choice: Choice, only: str | None = None, today: date | None = None) ->
         period=sections.month_label(choice.last),
         span=sections.span(choice),
         made=fmt_date(today or date.today()),
-        freshness=f"Data offentliggjort {fmt_datetime(sections.published_at())}{latest}.",
+        freshness=f"Offentliggjort {fmt_datetime(sections.published_at())}{latest}.",
         comparison=", ".join(compared),
         demo=demo,
         sections=every,

@@ -9,7 +9,7 @@ import io
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -59,17 +59,20 @@ def _header_footer(document, report: Report) -> None:
     header = section.header.paragraphs[0]
     _small(header, f"{report.area} · {report.title} · {report.period}")
     if report.demo:
-        _small(header, "\tSyntetiske demodata", DEMO_RED, bold=True)
+        _small(header, "\t\tSyntetiske demodata", DEMO_RED, bold=True)
     footer = section.footer.paragraphs[0]
-    _small(footer, f"Udarbejdet {report.made} med Helhedsblik · Side ")
-    _page_field(footer)
+    _small(footer, f"Udarbejdet {report.made} med Helhedsblik\t\tSide ")
+    _field(footer, "PAGE")
+    _small(footer, " af ")
+    _field(footer, "NUMPAGES")
 
 
-def _page_field(paragraph) -> None:
-    """Word's PAGE field: the page number, updated by Word itself."""
+def _field(paragraph, name: str) -> None:
+    """A Word field (PAGE, NUMPAGES): the page number or count, kept up to date by Word itself."""
     run = paragraph.add_run()
     run.font.size = Pt(8.5)
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+    run.font.color.rgb = MUTED
+    for kind, text in (("begin", None), (None, name), ("end", None)):
         if kind:
             element = OxmlElement("w:fldChar")
             element.set(qn("w:fldCharType"), kind)
@@ -129,8 +132,10 @@ def _table(document, t: Table) -> None:
         _small(document.add_paragraph(), t.note, size=7.5)
 
 
-def _section(document, s: Section, number: int | None, pngs) -> None:
-    document.add_heading(f"{number}. {s.title}" if number else s.title, level=1)
+def _section(document, s: Section, number: int | None, pngs, new_page: bool) -> None:
+    heading = document.add_heading(f"{number}. {s.title}" if number else s.title, level=1)
+    # A page break that belongs to the heading: it moves with the section when the text is edited.
+    heading.paragraph_format.page_break_before = new_page
     if s.intro:
         _small(document.add_paragraph(), s.intro, size=10)
     if s.empty:
@@ -178,14 +183,11 @@ def render(report: Report, *, front: bool = True, appendix: bool = True, pngs: l
                 f"Tal i rapporten, der er mærket med kilden »{DEMO_SOURCE}«, er syntetiske demodata og ikke rigtige "
                 "tal. De viser, hvordan Helhedsblik virker, og må ikke bruges som grundlag for beslutninger."
             )
-        document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     for i, s in enumerate(report.sections, start=1):
-        if i > 1:
-            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        _section(document, s, i if front else None, pngs)
+        _section(document, s, i if front else None, pngs, new_page=front or i > 1)
     if appendix:
-        document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        document.add_heading("Bilag: kilder og definitioner", level=1)
+        heading = document.add_heading("Bilag: kilder og definitioner", level=1)
+        heading.paragraph_format.page_break_before = True
         document.add_heading("Kilder og indlæsning pr. figur", level=2)
         _table(
             document,

@@ -143,4 +143,5 @@ def table(
         ]
         for row in frame.iter_rows()
     ]
+    note = note[:1].upper() + note[1:]  # a source line may start with the demo warning
     return Table(title, list(frame.columns), rows, numeric, note, [i for i, b in enumerate(bold) if b])
