@@ -140,7 +140,13 @@ def summary(c: Choice) -> Section:
 
 
 def overview_figure(kpi, area: str, demo: bool) -> KeyFigure:
-    """One Overblik key figure exactly as its card shows it, with its sentence."""
+    """One Overblik key figure exactly as its card shows it, with its sentence; a count of 1-4 as "<5" (the card
+    is inside the app, the report leaves it), and then without its change, which would give the count away."""
+    if kpi.unit == "antal" and kpi.value is not None and text.small(kpi.value) == export.SMALL_COUNT_LABEL:
+        shown = export.SMALL_COUNT_LABEL
+        sentence = f"{text.SUBJECTS.get(kpi.key, kpi.label)} er under {export.SMALL_COUNT_THRESHOLD}."
+        national = page.format_value(kpi.national, kpi.unit) if kpi.national is not None else ""
+        return KeyFigure(kpi.label, shown, "", national, sentence, demo)
     shown = page.format_value(kpi.value, kpi.unit)
     national = page.format_value(kpi.national, kpi.unit) if kpi.national is not None else ""
     sentence = text.kpi_sentence(kpi.key, kpi.label, shown, kpi.value, kpi.previous, kpi.national, kpi.unit, area)
