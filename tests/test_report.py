@@ -188,8 +188,12 @@ def test_a_page_report_is_its_own_section_on_a4(report_warehouse, tmp_path):
 # --- small counts --------------------------------------------------------------------------------------------
 
 
+SMALL_ISLANDS = ["563", "825", "741", "492"]  # Fanø, Læsø, Samsø, Ærø: where counts under 5 are likely
+
+
 def _area_with_a_small_count() -> tuple[str, str, pl.DataFrame]:
-    for code in queries.areas()["area_code"].to_list():
+    codes = queries.areas()["area_code"].to_list()
+    for code in [c for c in SMALL_ISLANDS if c in codes] + codes:
         periods = queries.match_group_periods(code).filter(pl.col("period") <= DEMO_UNTIL)
         if periods.is_empty():
             continue
