@@ -162,10 +162,11 @@ def render(report: Report, formats=FORMATS, *, whole: bool = True) -> dict[str, 
     return out
 
 
-def file_name(area: str, area_code: str, suffix: str, period: str, whole: bool = True) -> str:
-    """rapport-aarhus-2026M09.pdf: ASCII, so it survives every mail system and file share."""
+def file_name(area: str, area_code: str, suffix: str, period: str, page: str | None = None) -> str:
+    """rapport-aarhus-2026M09.pdf (a page's section: aktivering-aarhus-2026M09.pdf): ASCII, so it survives every
+    mail system and file share."""
     name = area.lower()
     for danish, plain in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
         name = name.replace(danish, plain)
     slug = re.sub(r"[^a-z0-9]+", "-", name).strip("-") or area_code
-    return f"{'rapport' if whole else 'side'}-{slug}-{period}.{suffix}"
+    return f"{(page or 'rapport').replace('_', '-')}-{slug}-{period}.{suffix}"

@@ -38,7 +38,7 @@ def _buttons(place, choice: Choice, only: str | None, label: str, key: str) -> N
         place.download_button(
             f"{label} ({LABELS[suffix]})",
             _maker(choice, only, suffix),
-            report.file_name(name, choice.area, suffix, choice.last, whole=only is None),
+            report.file_name(name, choice.area, suffix, choice.last, only),
             MIME[suffix],
             key=f"{key}_{suffix}",
             icon=ICONS[suffix],
@@ -87,7 +87,7 @@ def page_report(page_title: str, filters, **options) -> None:
         place.download_button(
             f"Hent rapport: siden som A4 ({LABELS[suffix]})",
             _maker(choice, only, suffix),
-            report.file_name(choice.name, choice.area, suffix, choice.last, whole=False),
+            report.file_name(choice.name, choice.area, suffix, choice.last, only),
             MIME[suffix],
             key=f"page_report_{suffix}",
             icon=ICONS[suffix],

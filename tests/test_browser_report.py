@@ -128,6 +128,6 @@ def test_sidebar_report_follows_the_pages_own_choices(server, page, tmp_path):
     _, text = pdf_text(pdf, tmp_path)
     assert "Mål: 40,0 %" in text  # the target the user set on the page
     name, section = download(page, page.get_by_role("button", name="Hent rapport: siden som A4 (PDF)"))
-    assert name == "side-aarhus-2026M09.pdf"
+    assert name == "aktivering-aarhus-2026M09.pdf"
     _, text = pdf_text(section, tmp_path)
     assert text.lstrip().startswith("Aarhus · Helhedsblik: Aktivering") and "Mål: 40,0 %" in text
