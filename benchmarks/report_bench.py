@@ -108,6 +108,7 @@ def measure(runs: int, areas: int) -> dict:
         t = time.perf_counter()
         built = report.build(report.Choice(code, first, last))
         report.render(built)
+        sections.forget()  # as the CLI's batch does
         row.append({"area": code, "seconds": time.perf_counter() - t, "rss_mb": rss_mb()})
     out["row"] = {
         "areas": len(row),

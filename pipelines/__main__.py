@@ -400,6 +400,8 @@ def cmd_report(args) -> int:
         return 2
     known = sections.municipalities()
     codes = known if args.area == "all" else [a.strip() for a in args.area.split(",") if a.strip()]
+    # Regions and the country are not municipalities, but a report for them is still a report.
+    known = [*known, *sections.other_areas()]
     if missing := [c for c in codes if c not in known]:
         print(f"fejl: ukendt kommunekode {', '.join(missing)}; brug fx 751 (Aarhus) eller all", file=sys.stderr)
         return 2
@@ -413,6 +415,7 @@ def cmd_report(args) -> int:
         built = report.build(report.Choice(code, first, last))
         for suffix, content in report.render(built, formats).items():
             (out / report.file_name(built.area, code, suffix, last)).write_bytes(content)
+        sections.forget()  # memory stays flat over 98 reports
     _bar(f"{len(codes)} rapporter i {out}", 1.0)
     return 0
 

@@ -84,6 +84,11 @@ def _fingerprint(value):
     return value
 
 
+def forget() -> None:
+    """Empty the memo (a batch that never draws the same chart twice)."""
+    _memo.clear()
+
+
 def memoised(builder):
     """The same chart object for the same data and arguments (charts are never changed after building)."""
 

@@ -821,9 +821,17 @@ def break_lines() -> list[str]:
 
 
 def municipalities() -> list[str]:
-    """Every municipality's code (not the country), for a batch of reports."""
-    codes = queries.areas()["area_code"].to_list()
-    return [code for code in codes if code != queries.NATIONAL]
+    """The 98 municipalities' codes (not the country, not the regions), for a batch of reports."""
+    return queries.areas().filter(pl.col("area_type") == "kommune")["area_code"].to_list()
+
+
+def forget() -> None:
+    """Drop the query results and charts kept for the pages: a batch of reports asks each municipality once, so
+    keeping them would only grow the process (the app's caches are bounded by entries, not by municipalities)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    charts.forget()
 
 
 def default_months() -> tuple[str, str]:
@@ -833,3 +841,8 @@ def default_months() -> tuple[str, str]:
     first, last, current = queries.month_bounds()
     start = DEFAULT_FIRST if first and first <= DEFAULT_FIRST else first or DEFAULT_FIRST
     return start, current or last or start
+
+
+def other_areas() -> list[str]:
+    """The country's and the regions' codes: a report can be made for them too, but they are not in "all"."""
+    return queries.areas().filter(pl.col("area_type") != "kommune")["area_code"].to_list()
