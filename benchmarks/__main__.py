@@ -11,7 +11,10 @@ its targets then marked NOT MEASURED:
 5. serving from published snapshots: publishing, one against twenty sessions on one real server, pages
    while another process loads;
 6. an upload through the app's Data page in a real browser against the same file through the CLI;
-7. the table, printed and written to ``benchmarks/results.md`` (figures of steps not run this time
+7. the council report (``benchmarks/report_bench.py``): one municipality's PDF and Word against the page exports
+   of the same charts, and municipalities in a row with the memory after each (``--only report`` runs it alone,
+   on the app's own small warehouse);
+8. the table, printed and written to ``benchmarks/results.md`` (figures of steps not run this time
    are kept from the last run at the same scale, each section saying when it was measured).
 """
 
@@ -512,6 +515,35 @@ def step_upload(db: Path, data: dataset.Dataset, results: dict, logs: Path) -> N
 # --- results ------------------------------------------------------------------------------------
 
 
+def step_report(results: dict, logs: Path, runs: int, areas: int) -> None:
+    """The council report on the app's own warehouse (the bundled data and the demo, built fresh): the report
+    reads a municipality's aggregates, so the national scale of steps 3-6 does not change its work."""
+    say()
+    say("[7] council report (PDF + Word) against the page exports of the same charts")
+    folder = WORK / "report"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    env = child_env(HELHEDSBLIK_WAREHOUSE=str(folder / "warehouse.duckdb"))
+    section: dict = {"measured_at": now(), "load_before": _load()}
+    try:
+        run_child(["-m", "pipelines", "build"], logs / "report_build.log", env=env, timeout=900)
+        out = folder / "report.json"
+        child = run_child(
+            ["-m", "benchmarks.report_bench", "--runs", str(min(runs, 5)), "--areas", str(areas), "--json", str(out)],
+            logs / "report_bench.log",
+            env=env,
+            timeout=3600,
+        )
+        say("    " + child.tail(3).replace("\n", "\n    "))
+        section.update(read_json(out))
+        section.pop("one_built", None)
+    except STEP_ERRORS as exc:
+        section["error"] = str(exc)
+        say(f"    NOT MEASURED: {exc}")
+    section["load_after"] = _load()
+    results["report"] = section
+
+
 def _previous(scale: int) -> dict:
     """Last results at the same scale and horizon, so a partial run (--only) keeps the other figures."""
     if not RESULTS_JSON.exists():
@@ -542,7 +574,12 @@ def main(argv: list[str] | None = None) -> int:
         help="never generate: fail step 1 unless a current demo set is in benchmarks/work/demo",
     )
     parser.add_argument(
-        "--only", choices=("ingest", "pages", "queries", "serving", "upload"), help="run only this part (and step 1)"
+        "--only",
+        choices=("ingest", "pages", "queries", "serving", "upload", "report"),
+        help="run only this part (and step 1; report needs no step 1)",
+    )
+    parser.add_argument(
+        "--report-areas", type=int, default=20, help="municipalities in a row in the report step (0: all 98)"
     )
     parser.add_argument("--runs", type=int, default=5, help="runs per page and per query (default 5)")
     parser.add_argument(
@@ -564,6 +601,10 @@ def main(argv: list[str] | None = None) -> int:
         + f" at {now()}."
     ]
 
+    if args.only == "report":
+        step_report(results, logs, args.runs, args.report_areas)
+        save(results)
+        return _finish(results, notes)
     data = step_dataset(args, results)
     save(results)
     pipeline_db = None
@@ -588,7 +629,13 @@ def main(argv: list[str] | None = None) -> int:
     if db is not None and args.only in (None, "upload"):
         step_upload(db, data, results, logs)
         save(results)
+    if args.only is None:
+        step_report(results, logs, args.runs, args.report_areas)
+        save(results)
+    return _finish(results, notes)
 
+
+def _finish(results: dict, notes: list[str]) -> int:
     results["machine"]["load average at end"] = _load()
     results["notes"] = notes + [
         "Load average = 1/5/15-minute run-queue length; above the core count, other work competed for the CPUs "
@@ -596,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     save(results)
     say()
-    say("[7] targets")
+    say("[8] targets")
     for t in report.targets(results):
         say(f"    {t.status:<13} {t.name}: {t.detail}")
     say(f"\nwritten: {RESULTS_MD} (raw figures and logs: {WORK})")

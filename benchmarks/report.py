@@ -106,7 +106,65 @@ def targets(results: dict) -> list[Target]:
     )
     out += serving_targets(results.get("serving") or {})
     out += upload_targets(results.get("upload") or {})
+    out += report_targets(results.get("report") or {})
     return out
+
+
+# Memory per report in a row that still counts as flat: caches are bounded, so growth must stop, not merely slow.
+FLAT_MB_PER_REPORT = 1.0
+
+
+def report_targets(rep: dict) -> list[Target]:
+    """Issue #25: one municipality's council report, PDF and Word together, in at most 3 s; memory flat in a row."""
+    name, flat = "Report: PDF + Word for one municipality ≤ 3 s", "Report: memory flat over municipalities in a row"
+    if not rep or "error" in rep or "one" not in rep:
+        why = (rep.get("error") or "not run").splitlines()[0] if rep else "not run"
+        return [Target(name, NOT_MEASURED, why), Target(flat, NOT_MEASURED, why)]
+    one, row = rep["one"], rep["row"]
+    growth = row["rss_growth_per_report_mb"]
+    return [
+        Target(
+            name,
+            MET if one["seconds"] <= rep.get("target_seconds", 3.0) else NOT_MET,
+            f"{one['seconds']:.2f} s wall, {one['cpu_seconds']:.2f} s CPU; the page exports of the same "
+            f"{one['charts']} charts {rep['page_exports_seconds']:.2f} s (ratio {rep['ratio']:.2f})",
+        ),
+        Target(
+            flat,
+            MET if growth <= FLAT_MB_PER_REPORT else NOT_MET,
+            f"{row['areas']} reports: RSS {row['rss_first_mb']:,.0f} → {row['rss_last_mb']:,.0f} MiB, "
+            f"{growth:+.2f} MiB per report over the second half",
+        ),
+    ]
+
+
+def report_section(rep: dict) -> list[str]:
+    head, measured = _section("Council report (Rapport til udvalget)", rep)
+    if not measured:
+        return head
+    one, row = rep["one"], rep["row"]
+    rows = [
+        ["one municipality, PDF + Word (warm)", f"{one['seconds']:.2f}", f"{one['cpu_seconds']:.2f}"],
+        ["  of it: gathering the figures", f"{one['build']:.2f}", ""],
+        ["  drawing the charts (SVG, vl-convert)", f"{one['charts_svg']:.2f}", ""],
+        ["  Typst (PDF)", f"{one['typst']:.2f}", ""],
+        ["  PNG from the SVG and Word", f"{one['word_png_docx']:.2f}", ""],
+        ["first report of a process (cold)", f"{rep['cold_seconds']:.2f}", ""],
+        [f"page exports of the same {one['charts']} charts (PDF + PNG each)", f"{rep['page_exports_seconds']:.2f}", ""],
+        [f"{row['areas']} municipalities in a row, median per report", f"{row['median_seconds']:.2f}", ""],
+    ]
+    return (
+        head
+        + [
+            f"Municipality {rep['area']}, {rep['period']}, on the app's own warehouse; median of {rep['runs']} warm "
+            f"runs. Report / page exports = {rep['ratio']:.2f}. Memory (VmRSS) in a row: "
+            f"{row['rss_first_mb']:,.0f} → {row['rss_last_mb']:,.0f} MiB "
+            f"({row['rss_growth_per_report_mb']:+.2f} MiB per report over the second half). "
+            f"Load average at the end: {', '.join(f'{v:.1f}' for v in rep.get('load_average', []))}.",
+            "",
+        ]
+        + _table(["", "seconds", "CPU seconds"], rows)
+    )
 
 
 def upload_targets(up: dict) -> list[Target]:
@@ -370,6 +428,7 @@ def markdown(results: dict) -> str:
     lines += _queries_section(results.get("queries") or {})
     lines += serving_section(results.get("serving") or {})
     lines += upload_section(results.get("upload") or {})
+    lines += report_section(results.get("report") or {})
     lines += ["", "## Targets", ""]
     lines += _table(["target", "status", "measured"], [[t.name, f"**{t.status}**", t.detail] for t in targets(results)])
     if results.get("notes"):

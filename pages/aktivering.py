@@ -76,4 +76,4 @@ if not averages.is_empty():
     st.subheader("Offentliggjorte gennemsnit")
     page.table(averages)
 
-page.report_button("Aktivering")
+page.report_button("Aktivering", choice, target=target)

@@ -192,4 +192,4 @@ page.table(
 marked = f"{area} er markeret med blåt" + (", sammenligningsområderne med gråt" if choice.compare else "")
 st.caption(plain(page.caption(ranking["source"], period_label, f"{group_label}. {marked}.")))
 
-page.report_button("Benchmark")
+page.report_button("Benchmark", choice, benchmark_group=group, benchmark_unit=unit)

@@ -162,4 +162,4 @@ else:
         table_columns={"kind_label": "Type", "area": "Område", "year": "År", "rows": "Rækker"},
     )
 
-page.report_button("Data")
+page.report_button("Data", choice)

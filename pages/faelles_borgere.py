@@ -108,4 +108,4 @@ else:
         },
     )
 
-page.report_button("Fælles borgere")
+page.report_button("Fælles borgere", choice)

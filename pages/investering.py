@@ -139,4 +139,4 @@ else:
     for note in mentor["notes"]:
         st.caption(note)
 
-page.report_button("Investering")
+page.report_button("Investering", choice, scenario=preset_name, scenario_inputs=inputs)

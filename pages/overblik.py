@@ -69,4 +69,4 @@ if fresh.get("has_demo"):
         icon=":material/info:",
     )
 
-page.report_button("Overblik")
+page.report_button("Overblik", choice)

@@ -86,4 +86,4 @@ page.table(
     },
 )
 
-page.report_button("Sagstal")
+page.report_button("Sagstal", choice, caseload_preset=preset)

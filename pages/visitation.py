@@ -104,4 +104,4 @@ page.chart(
     },
 )
 
-page.report_button("Visitation")
+page.report_button("Visitation", choice, measure=measure, age=age, shares=shares)

@@ -1,4 +1,5 @@
-"""Command line: python -m pipelines load|demo|loads|undo|check|build|tables|table|probe|fetch|refresh|reaggregate."""
+"""Command line: python -m pipelines load|demo|loads|undo|check|build|tables|table|probe|fetch|refresh|reaggregate|
+report."""
 
 from __future__ import annotations
 
@@ -383,6 +384,42 @@ def cmd_publish(args, con) -> int:
     return 0  # the session publishes when the current snapshot is behind the master; main() says which is current
 
 
+def cmd_report(args) -> int:
+    """The council report for one municipality or all of them, read from the published snapshot."""
+    # Imported here: the other commands need neither Streamlit nor the report's typesetting.
+    import streamlit.logger
+
+    # The queries run outside a Streamlit script run (they read the newest snapshot); say nothing about it.
+    streamlit.logger.set_log_level("error")
+    from presentation import report, sections
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in report.FORMATS]
+    if unknown or not formats:
+        print(f"fejl: ukendt format {', '.join(unknown) or '(intet)'}; brug pdf, docx eller pdf,docx", file=sys.stderr)
+        return 2
+    known = sections.municipalities()
+    codes = known if args.area == "all" else [a.strip() for a in args.area.split(",") if a.strip()]
+    # Regions and the country are not municipalities, but a report for them is still a report.
+    known = [*known, *sections.other_areas()]
+    if missing := [c for c in codes if c not in known]:
+        print(f"fejl: ukendt kommunekode {', '.join(missing)}; brug fx 751 (Aarhus) eller all", file=sys.stderr)
+        return 2
+    first, last = sections.default_months()
+    last = args.period or last
+    first = args.first or min(first, last)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for i, code in enumerate(codes):
+        _bar(f"{code} {len(codes) - i} tilbage", i / len(codes))
+        built = report.build(report.Choice(code, first, last))
+        for suffix, content in report.render(built, formats).items():
+            (out / report.file_name(built.area, code, suffix, last)).write_bytes(content)
+        sections.forget()  # memory stays flat over 98 reports
+    _bar(f"{len(codes)} rapporter i {out}", 1.0)
+    return 0
+
+
 def _in_session(args, as_json: bool) -> int:
     """A command that holds the master (SESSION_COMMANDS), in one write session."""
     if args.command == "load":
@@ -487,6 +524,17 @@ def main(argv: list[str] | None = None) -> int:
         help="keep running and refresh every INTERVAL (6h, 30m, 1d); SIGTERM stops it between runs",
     )
     p.set_defaults(func=cmd_refresh)
+    p = sub.add_parser(
+        "report", help="the council report (Rapport til udvalget) as PDF and Word, from the published data"
+    )
+    p.add_argument(
+        "--area", required=True, help="a municipality's code (751), a comma list, or all (every municipality)"
+    )
+    p.add_argument("--period", help="the report's month, e.g. 2026M09 (default: the month the app opens on)")
+    p.add_argument("--from", dest="first", help="first month of the series over time (default: as the app, 2012M01)")
+    p.add_argument("--format", default="pdf,docx", help="pdf, docx or pdf,docx (default)")
+    p.add_argument("--out", default="reports", help="the folder to write to (default reports/)")
+    p.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
     as_json = getattr(args, "progress", None) == "json"
     args.outcome = None

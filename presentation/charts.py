@@ -89,6 +89,11 @@ def _fingerprint(value):
     return value
 
 
+def forget() -> None:
+    """Empty the memo (a batch that never draws the same chart twice)."""
+    _memo.clear()
+
+
 def memoised(builder):
     """The same chart object for the same data and arguments (charts are never changed after building)."""
 
@@ -280,8 +285,13 @@ def _compact_pct(value: float) -> str:
 
 
 @memoised
-def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None) -> alt.LayerChart:
+def heatmap_matrix(
+    df: pl.DataFrame, title: str, subtitle: list[str] | str | None = None, small_below: int | None = None
+) -> alt.LayerChart:
     """Target group × match group counts as a heatmap with the count written in each cell.
+
+    With ``small_below`` (a document that leaves the app: the council report) a count from 1 up to it is written
+    as "<5", as every export writes it.
 
     Rows marked ``is_total`` (the "i alt" rows) are written on white with their count in bold and take no part
     in the colour scale: on the same scale as the cells they would hold its dark end alone and leave the matrix
@@ -296,9 +306,16 @@ def heatmap_matrix(df: pl.DataFrame, title: str, subtitle: list[str] | str | Non
     cols = _ordered_labels(df, "col_label", "col_order")
     top = df.filter(~pl.col("is_total")).get_column("persons").max()
 
-    base = _with_text(
-        alt.Chart(df), {"persons": (",.0f", ""), "row_share": (",.1f", ""), "col_share": (",.1f", "")}
-    ).encode(
+    base = _with_text(alt.Chart(df), {"persons": (",.0f", ""), "row_share": (",.1f", ""), "col_share": (",.1f", "")})
+    if small_below:
+        count = 'datum["persons"]'
+        base = base.transform_calculate(
+            **{
+                f"persons{TEXT}": f"isValid({count}) && {count} >= 1 && {count} < {int(small_below)} "
+                f'? "<{int(small_below)}" : datum["persons{TEXT}"]'
+            }
+        )
+    base = base.encode(
         # An explicit domain gives every layer the same order, whatever rows each one keeps.
         x=alt.X(
             "col_label:N",

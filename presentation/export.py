@@ -40,8 +40,7 @@ __all__ = [
     "chart_png",
     "chart_svg",
     "chart_pdf",
-    "report_pdf",
-    "report_spec",
+    "png_from_svg",
     "neutralise",
     "export_frame",
     "data_csv",
@@ -60,9 +59,6 @@ EXPORT_WIDTH = 720
 # Leading characters that make Excel, LibreOffice and Google Sheets treat a cell (typed in, or read from a CSV)
 # as a formula. Tab and carriage return are on the OWASP list because some importers strip them first.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-# Keys only a top-level Vega-Lite spec may carry; inside a concatenation they are invalid or ignored.
-_TOP_LEVEL_ONLY = ("$schema", "config", "datasets", "autosize", "background", "padding", "usermeta", "params")
 
 # Child views whose "container" sizes must be replaced too (a layer's parts, concatenated or faceted views).
 _CHILD_LISTS = ("layer", "vconcat", "hconcat", "concat")
@@ -92,14 +88,14 @@ BOOL_TEXT = {True: "Ja", False: "Nej"}
 # --- charts ---------------------------------------------------------------------------------------------------
 
 
-def export_spec(chart, caption: str) -> dict:
+def export_spec(chart, caption: str, width: int = EXPORT_WIDTH) -> dict:
     """The chart's Vega-Lite spec ready for rendering outside a browser, with ``caption`` in its subtitle."""
     spec = chart.to_dict()
     # A DECIMAL from a SQL sum reaches Altair's data as decimal.Decimal, which the renderer cannot read (the export
     # failed); as a number it draws and reads the same.
     if "datasets" in spec:
         spec["datasets"] = {name: _json_numbers(rows) for name, rows in spec["datasets"].items()}
-    _fix_size(spec, top=True)
+    _fix_size(spec, top=True, width=width)
     if caption:
         spec["title"] = _with_caption(spec.get("title"), caption)
     return spec
@@ -116,24 +112,24 @@ def _json_numbers(value):
     return value
 
 
-def _fix_size(spec: dict, top: bool) -> None:
+def _fix_size(spec: dict, top: bool, width: int = EXPORT_WIDTH) -> None:
     """Replace "container" sizes: outside a browser there is no container, and Vega falls back to a tiny default."""
     if spec.get("width") == "container":
-        spec["width"] = EXPORT_WIDTH
+        spec["width"] = width
     if spec.get("height") == "container":
         # Vega-Lite's own default height is a better guess than any number here.
         del spec["height"]
     # A single view or a layer gets the export width even when it had a fixed one, so every exported chart has the
     # same width and they line up in a report. Concatenated and faceted charts size their parts themselves.
     if top and ("mark" in spec or "layer" in spec) and "facet" not in spec and "repeat" not in spec:
-        spec["width"] = EXPORT_WIDTH
+        spec["width"] = width
     for key in _CHILD_LISTS:
         for child in spec.get(key, ()):
             if isinstance(child, dict):
-                _fix_size(child, top=False)
+                _fix_size(child, top=False, width=width)
     child = spec.get(_CHILD_SPEC)
     if isinstance(child, dict):
-        _fix_size(child, top=False)
+        _fix_size(child, top=False, width=width)
 
 
 def _with_caption(title, caption: str) -> dict:
@@ -166,66 +162,24 @@ def _render_options() -> dict:
     }
 
 
-def chart_png(chart, caption: str, scale: float = 2.0) -> bytes:
+def chart_png(chart, caption: str, scale: float = 2.0, width: int = EXPORT_WIDTH) -> bytes:
     """PNG at ``scale`` times the export size (2 gives a crisp image on slides and high-density screens)."""
-    return vl_convert.vegalite_to_png(export_spec(chart, caption), scale=scale, **_render_options())
+    return vl_convert.vegalite_to_png(export_spec(chart, caption, width), scale=scale, **_render_options())
 
 
-def chart_svg(chart, caption: str) -> bytes:
+def chart_svg(chart, caption: str, width: int = EXPORT_WIDTH) -> bytes:
     """SVG as UTF-8 bytes (Danish letters in titles and labels)."""
-    return vl_convert.vegalite_to_svg(export_spec(chart, caption), **_render_options()).encode("utf-8")
+    return vl_convert.vegalite_to_svg(export_spec(chart, caption, width), **_render_options()).encode("utf-8")
+
+
+def png_from_svg(svg: bytes, scale: float = 2.0) -> bytes:
+    """A chart already drawn as SVG (``chart_svg``) as PNG, without running Vega again."""
+    return vl_convert.svg_to_png(svg.decode("utf-8"), scale=scale)
 
 
 def chart_pdf(chart, caption: str) -> bytes:
     """A one-page vector PDF of the chart."""
     return vl_convert.vegalite_to_pdf(export_spec(chart, caption), **_render_options())
-
-
-def report_pdf(items: list[tuple[object, str]]) -> bytes:
-    """One PDF with every ``(chart, caption)`` of a page, stacked vertically in the given order."""
-    return vl_convert.vegalite_to_pdf(report_spec(items), **_render_options())
-
-
-def report_spec(items: list[tuple[object, str]]) -> dict:
-    """The single Vega-Lite spec behind ``report_pdf``: the export specs of all charts in one ``vconcat``.
-
-    The charts are merged into a single Vega-Lite ``vconcat`` rather than joining separate PDFs, which would need a
-    PDF library. Every finished chart has the same config (Danish locale, font, legend placement), so the first
-    one's config serves them all.
-    """
-    if not items:
-        raise ValueError("report_pdf: der er ingen figurer at samle i rapporten")
-    views: list[dict] = []
-    datasets: dict = {}
-    params: list = []
-    first: dict | None = None
-    for chart, caption in items:
-        spec = export_spec(chart, caption)
-        if first is None:
-            first = spec
-        for name, values in spec.get("datasets", {}).items():
-            # Altair names a dataset after a hash of its values, so one name always means the same data; a clash
-            # would be a chart built by other means, and silently keeping one side would draw wrong figures.
-            if name in datasets and datasets[name] != values:
-                raise ValueError(f"report_pdf: two charts use different data under the name {name!r}")
-            datasets[name] = values
-        # Selection parameters must sit at the top of a concatenation; Altair already names them uniquely.
-        params.extend(spec.get("params", ()))
-        views.append({k: v for k, v in spec.items() if k not in _TOP_LEVEL_ONLY})
-    assert first is not None
-    report: dict = {"$schema": first.get("$schema"), "vconcat": views, "spacing": 40}
-    if datasets:
-        report["datasets"] = datasets
-    if "config" in first:
-        report["config"] = first["config"]
-    if params:
-        report["params"] = params
-    for key in ("background", "padding"):
-        if key in first:
-            report[key] = first[key]
-    if report["$schema"] is None:
-        del report["$schema"]
-    return report
 
 
 # --- tables ---------------------------------------------------------------------------------------------------

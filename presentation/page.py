@@ -44,7 +44,6 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
     return " · ".join(parts)
 
 
-REPORT_KEY = "_report_items"
 FLASH_KEY = "_flash"
 DEFAULT_DECIMALS = 1  # a decimal figure in a download, unless the chart says otherwise (as fmt_num and fmt_pct)
 MISSING_CELL = ""  # how a table shows a missing value (Streamlit's own default is the word "None")
@@ -52,9 +51,8 @@ CHART_HEIGHT = 300
 
 
 def start(title: str) -> None:
-    """The page title; also starts the list of charts the page's report pack will hold."""
+    """The page title, and the data's freshness under it."""
     queries.pin_snapshot()  # first: every query of this run reads the same published snapshot
-    st.session_state[REPORT_KEY] = []
     st.title(title)
     # Overdue is a matter of today's date as well as of the data: worded here, from the snapshot's rows.
     if live := freshness.status(queries.jobindsats_freshness(), date.today()):
@@ -338,7 +336,6 @@ def chart(
     figures and shares); ``counts`` are whole numbers, with small ones hidden."""
     st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
     st.caption(fmt.plain(caption_text))  # sources and notes come from data; the exports get the text as it is
-    st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text))
     shown = _danish_table(data, table_columns)
 
     def shown_name(column: str) -> str:
@@ -372,22 +369,12 @@ def chart(
             )
 
 
-def report_button(page_title: str) -> None:
-    """One click: every chart of this page in one PDF."""
-    items = list(st.session_state.get(REPORT_KEY, []))
-    if not items:
-        return
-    st.divider()
-    what = "figuren" if len(items) == 1 else f"alle {len(items)} figurer"
-    st.download_button(
-        f"Hent rapport: {what} på siden (PDF)",
-        guarded(lambda: export.report_pdf(items), "Rapporten (PDF)"),
-        f"helhedsblik-{_slug(page_title)}.pdf",
-        "application/pdf",
-        key="report_pdf",
-        icon=":material/picture_as_pdf:",
-        on_click="ignore",
-    )
+def report_button(page_title: str, choice, **options) -> None:
+    """At a page's end: the page as an A4 section of the council report, and the council report itself in the
+    sidebar (on Overblik also on the page). ``options`` are the page's own choices the report should follow."""
+    from presentation import report_ui  # the report's typesetting is loaded by the first page that offers it
+
+    report_ui.page_report(page_title, choice, **options)
 
 
 ROW_MARKS = {"chosen": "background-color: #D6E9F5; font-weight: 600", "compare": "background-color: #EEEEEE"}
@@ -488,14 +475,20 @@ def grid(count: int, per_row: int) -> list:
     return places
 
 
+def kpi_delta(kpi) -> str | None:
+    """A key figure's change from a year earlier as its card shows it ("+1,8 pct.-point"), or None."""
+    if kpi.value is None or kpi.previous is None:
+        return None
+    diff = kpi.value - kpi.previous
+    delta = (fmt.fmt_num(diff, 1) + " pct.-point") if kpi.unit == "pct" else format_value(diff, kpi.unit)
+    if diff > 0 and not delta.startswith("+"):
+        delta = "+" + delta
+    return delta
+
+
 def kpi_card(container, kpi, link: str | None = None) -> None:
     """One key figure: the value, the change from a year earlier and the national level."""
-    delta = None
-    if kpi.value is not None and kpi.previous is not None:
-        diff = kpi.value - kpi.previous
-        delta = (fmt.fmt_num(diff, 1) + " pct.-point") if kpi.unit == "pct" else format_value(diff, kpi.unit)
-        if diff > 0 and not delta.startswith("+"):
-            delta = "+" + delta
+    delta = kpi_delta(kpi)
     helps = []
     if kpi.national is not None:
         helps.append(f"Hele landet: {format_value(kpi.national, kpi.unit)}")

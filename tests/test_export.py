@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import re
 import zipfile
 from datetime import date
@@ -13,7 +12,6 @@ from datetime import date
 import fastexcel
 import polars as pl
 import pytest
-import vl_convert
 
 from presentation import charts, export
 
@@ -161,40 +159,6 @@ def test_chart_pdf(three_charts):
     pdf = export.chart_pdf(three_charts[2], CAPTION)
     assert pdf.startswith(b"%PDF")
     assert len(PAGE_OBJECT.findall(pdf)) == 1
-
-
-def test_report_pdf_holds_every_chart(three_charts):
-    items = [(chart, CAPTION) for chart in three_charts]
-    pdf = export.report_pdf(items)
-    assert pdf.startswith(b"%PDF")
-    # One document, one (tall) page: the charts are concatenated into one spec.
-    assert len(PAGE_OBJECT.findall(pdf)) == 1
-    # vl-convert compresses the PDF text, so the content is checked on the spec and through the size.
-    singles = [export.chart_pdf(chart, CAPTION) for chart in three_charts]
-    assert len(pdf) > max(len(single) for single in singles)
-    spec = export.report_spec(items)
-    assert [view["title"]["text"] for view in spec["vconcat"]] == [
-        "Målgrupper og matchgrupper",
-        "Visiterede over tid",
-        "Sagstal pr. sagsbehandler",
-    ]
-    assert spec["spacing"] == 40
-    assert "config" in spec and "locale" in spec["config"]
-    for view in spec["vconcat"]:
-        assert not {"config", "$schema", "datasets"} & view.keys()
-        assert view["width"] == export.EXPORT_WIDTH
-    # Every dataset a view names is in the merged datasets.
-    names = set(re.findall(r'"data": \{"name": "([^"]+)"', json.dumps(spec)))
-    assert names and names <= spec["datasets"].keys()
-    # The same spec renders to SVG with every chart's title.
-    texts = svg_texts(vl_convert.vegalite_to_svg(spec))
-    for title in ("Målgrupper og matchgrupper", "Visiterede over tid", "Sagstal pr. sagsbehandler"):
-        assert title in texts
-
-
-def test_report_pdf_needs_charts():
-    with pytest.raises(ValueError):
-        export.report_pdf([])
 
 
 # --- tables ---------------------------------------------------------------------------------------------------
