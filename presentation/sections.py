@@ -15,6 +15,7 @@ import polars as pl
 
 import queries
 from queries.over_time import note as over_time_note
+from queries.over_time import whole as over_time_whole
 from pipelines.config import DEMO_SOURCE
 from pipelines.periods import parse_period
 from presentation import charts, export, investment, page
@@ -387,7 +388,8 @@ def activation(c: Choice) -> Section:
         )
         last = series["date"].max()
         year_before = last.replace(year=last.year - 1)
-        now = series.filter(pl.col("date") == last)
+        # A quarter's or a year's persons are means of its months: whole persons in a table, as on the page.
+        now = over_time_whole(series.filter(pl.col("date") == last), queries.ACTIVATION_COUNTS)
         before = dict(_at(series, year_before, "series"))
         table_data = now.select(
             "series",

@@ -21,7 +21,7 @@ import queries
 from pipelines import build
 from pipelines.periods import FIRST_ERA
 from pipelines.warehouse import connect
-from presentation import export
+from presentation import export, sections
 from queries import over_time
 
 FIRST, LAST = "2007M01", "2026M09"
@@ -376,9 +376,12 @@ def test_activation_chart_and_data_export_at_quarters_and_years(published, freq)
     if published != "demo":
         pytest.skip("the seed has no monthly activation")
     at = run_page("aktivering", kommune="751", frekvens=freq, sammenlign="101,461")
-    (figure, caption), *_ = at.session_state["_report_items"]
-    assert export.chart_png(figure, caption).startswith(b"\x89PNG")
-    assert export.chart_pdf(figure, caption).startswith(b"%PDF")
+    assert not at.exception
+    # The page's chart as its exports and its report section draw it (one builder, presentation/sections.py).
+    choice = sections.Choice(area="751", first="2012M01", last=LAST, freq=freq, compare=("101", "461"))
+    figure, *_ = sections.activation(choice).figures
+    assert export.chart_png(figure.chart, figure.caption).startswith(b"\x89PNG")
+    assert export.chart_pdf(figure.chart, figure.caption).startswith(b"%PDF")
     series, _ = queries.activation("751", "2012M01", LAST, freq, ("101", "461", "000"))
     csv = export.data_csv(over_time.whole(series, queries.ACTIVATION_COUNTS), queries.ACTIVATION_COUNTS)
     text = csv.decode("utf-8-sig")
