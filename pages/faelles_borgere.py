@@ -11,7 +11,11 @@ page.start("Fælles borgere")
 choice = filters.sidebar_filters()
 area = queries.area_name(choice.area)
 period, label = page.pick_period(
-    queries.match_group_periods(choice.area), "Opgørelsesmåned", "fælles borgere (målgruppe og matchgruppe)", area
+    queries.match_group_periods(choice.area),
+    "Opgørelsesmåned",
+    "fælles borgere (målgruppe og matchgruppe)",
+    area,
+    until=choice.last,
 )
 data = queries.shared_citizens(choice.area, period)
 
@@ -22,7 +26,8 @@ of_recipients.metric(
     fmt_pct(data.shared_pct),
     border=True,
     help=f"{fmt_int(data.shared)} af {fmt_count(data.jobcenter, 'modtager', 'modtagere')} er også "
-    "borgere i socialforvaltningen.",
+    f"borgere i socialforvaltningen, {label}. Jobcentrets modtagere er alle ydelsesmodtagere i kommunens eget "
+    "udtræk af matchgrupper, ikke kun kontanthjælpsmodtagerne på Overblik.",
 )
 of_far.metric(
     f"Fælles borgeres andel af{page.LINE_BREAK}{far}",
