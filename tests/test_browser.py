@@ -660,6 +660,15 @@ def is_xlsx(data: bytes) -> bool:
         return "xl/workbook.xml" in archive.namelist() and "xl/worksheets/sheet1.xml" in archive.namelist()
 
 
+def is_docx(data: bytes) -> bool:
+    import zipfile
+
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return "word/document.xml" in archive.namelist()
+
+
 FORMATS = {  # the label of each download in an "Eksportér" menu, and what its file must be
     "Figur (PNG)": (".png", is_png),
     "Figur (SVG)": (".svg", is_svg),
@@ -731,11 +740,12 @@ def test_tour_every_page_frequency_and_comparison_runs_and_every_export_arrives(
         matching = [name for name in files if name.endswith(suffix) and looks_right(files[name])]
         assert matching, f"{where}, {what}: no good {suffix} file among {sorted(files)}"
         files.pop(matching[0])
-    # The report last, on its own, once the page is idle: it renders every chart again.
-    wait_idle(page)
-    with page.expect_download(timeout=DOWNLOAD_TIMEOUT) as report:
-        page.get_by_role("button", name=re.compile(r"^Hent rapport")).click()
-    name = report.value.suggested_filename
-    assert name.startswith("helhedsblik-") and is_pdf(Path(report.value.path()).read_bytes()), f"{where}: {name}"
+    # The page's report last, each format on its own, once the page is idle: it renders every chart again.
+    for label, suffix, looks_right in (("PDF", ".pdf", is_pdf), ("Word", ".docx", is_docx)):
+        wait_idle(page)
+        with page.expect_download(timeout=DOWNLOAD_TIMEOUT) as report:
+            page.get_by_role("button", name=f"Hent rapport: siden som A4 ({label})").click()
+        name = report.value.suggested_filename
+        assert name.endswith(suffix) and looks_right(Path(report.value.path()).read_bytes()), f"{where}: {name}"
     wait_idle(page)
     assert not problems(page) and page.locator("[data-testid='stAlertContentError']").count() == 0, where
