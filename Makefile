@@ -3,17 +3,32 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Two environments from one venv: `make run` installs the runtime lock only (what a manager's laptop needs);
+# `make test`, `make check` and `make lint` add the development lock (pytest, Playwright, ruff, import-linter).
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
+UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: run test lint bench warehouse clean
+.PHONY: run test check lint lock bench warehouse clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+
+$(RUNTIME): requirements.lock | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	touch $(RUNTIME)
+
+$(STAMP): requirements-dev.lock $(RUNTIME)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
-warehouse: $(STAMP)
+# Refresh the lock files after a change to requirements*.txt (the dev lock is held to the runtime lock's versions).
+lock: $(STAMP)
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	$(UV_COMPILE) -c requirements.lock requirements-dev.txt -o requirements-dev.lock
+
+warehouse: $(RUNTIME)
 	$(PY) -m pipelines build
 
 # Run app.py once as soon as the server answers (the script health check): until some session has, a fresh
