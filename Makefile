@@ -1,5 +1,5 @@
 # Two entry points matter: `make run` (set up, build the warehouse, start the app) and
-# `make test` (set up, run every test). Everything else is a convenience.
+# `make test` (set up, run every test). Everything else is a convenience (`make check`: the fast tests).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -40,8 +40,13 @@ run: warehouse
 	($(WARM_UP)) &
 	$(PY) serve.py --server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
 
+# Every test, on two workers (tests of one xdist_group, such as the browser's, share a worker and its server).
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+# The fast tier, for after each edit: no child processes, servers, browser or slow tests (pytest.ini's markers).
+check: $(STAMP)
+	$(PY) -m pytest -n 2 -q -m "not process and not server and not browser and not slow"
 
 # ruff's settings are in pyproject.toml; CI runs this before the tests.
 lint: $(STAMP)

@@ -732,6 +732,7 @@ def cli(args, env_extra, tmp_path):
     )
 
 
+@pytest.mark.process
 def test_cli_tables_table_fetch_refresh_and_errors(api, tmp_path):
     env = {"JOBINDSATS_API_URL": api.base_url, "JOBINDSATS_API_KEY": KEY}
     listing = cli(["tables", "--search", "bench"], env, tmp_path)
@@ -773,6 +774,7 @@ def test_cli_tables_table_fetch_refresh_and_errors(api, tmp_path):
 # --- the probe ------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.process
 def test_probe_says_ok_per_table_and_saves_every_reply_without_the_key(api, tmp_path):
     env = {"JOBINDSATS_API_URL": api.base_url, "JOBINDSATS_API_KEY": KEY}
     out = tmp_path / "svar"
@@ -794,6 +796,7 @@ def test_probe_says_ok_per_table_and_saves_every_reply_without_the_key(api, tmp_
     assert not (tmp_path / "cli.duckdb").exists()  # the probe writes nothing to the warehouse
 
 
+@pytest.mark.process
 def test_probe_says_what_differs(api, tmp_path):
     api.tables["y60a02"].measures[3].name = "Fuldtidspersoner i pct. af befolkningen 16-64 år"
     api.refused_hierarchies = {"_ygrp_y30r21"}
@@ -809,6 +812,7 @@ def test_probe_says_what_differs(api, tmp_path):
 # --- structure --------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.process
 def test_the_client_imports_neither_duckdb_nor_the_loader():
     code = (
         "import sys\nimport pipelines.jobindsats, pipelines.jobindsats.probe\n"
