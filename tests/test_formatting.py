@@ -8,18 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from presentation.formatting import (
-    MONTHS_DA,
-    VEGA_LOCALE,
-    fmt_count,
-    fmt_date,
-    fmt_int,
-    fmt_kr,
-    fmt_mio,
-    fmt_num,
-    fmt_pct,
-    fmt_signed,
-)
+from presentation.formatting import fmt_count, fmt_date, fmt_int, fmt_kr, fmt_mio, fmt_num, fmt_pct, fmt_signed
 
 
 @pytest.mark.parametrize(
@@ -136,23 +125,6 @@ def test_fmt_date():
     assert fmt_date(None) == "–"
 
 
-def test_months():
-    assert MONTHS_DA == [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ]
-
-
 @pytest.mark.parametrize("bad", ["1234", True, [1]])
 def test_non_numbers_are_rejected(bad):
     with pytest.raises(TypeError):
@@ -162,21 +134,6 @@ def test_non_numbers_are_rejected(bad):
 def test_negative_decimals_are_rejected():
     with pytest.raises(ValueError):
         fmt_num(1.5, -1)
-
-
-def test_vega_locale():
-    assert VEGA_LOCALE["number"] == {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " kr."]}
-    time = VEGA_LOCALE["time"]
-    assert time["dateTime"] == "%A den %d. %B %Y %X"
-    assert time["date"] == "%d.%m.%Y"
-    assert time["time"] == "%H:%M:%S"
-    assert time["periods"] == ["AM", "PM"]
-    assert time["days"] == ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"]
-    assert time["shortDays"] == ["søn", "man", "tir", "ons", "tor", "fre", "lør"]
-    assert time["months"] == MONTHS_DA
-    assert time["shortMonths"] == ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
-    # A separate list: changing the chart locale must not change the formatter's month names.
-    assert time["months"] is not MONTHS_DA
 
 
 def test_plain_escapes_every_markdown_construct():

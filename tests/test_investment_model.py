@@ -9,7 +9,6 @@ import pytest
 
 from pipelines.investment_model import (
     PRESETS,
-    REFUSION_STEPS,
     Scenario,
     caseworkers_needed,
     mentor_vs_s85,
@@ -34,10 +33,6 @@ def test_refusion_rate_steps(week, rate):
 def test_refusion_rate_rejects_week_zero():
     with pytest.raises(ValueError):
         refusion_rate(0)
-
-
-def test_refusion_steps_constant():
-    assert REFUSION_STEPS == ((1, 4, 0.80), (5, 26, 0.40), (27, 52, 0.30), (53, None, 0.20))
 
 
 def test_municipal_share_of_spell():
