@@ -235,6 +235,7 @@ def test_a_total_below_its_parts_in_shared_citizens_is_refused(con, write_file):
 # --- check on a warehouse loaded before the rules ------------------------------------------------
 
 
+@pytest.mark.process
 def test_check_finds_impossible_figures_an_older_load_left(warehouse, write_file):
     text = (
         "Område;Periode;Ydelse;Visitationskategori;Antal personer;Fuldtidspersoner;Andel (pct.)\n"
