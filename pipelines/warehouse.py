@@ -47,7 +47,8 @@ def connect(
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
-        str(path), config={"memory_limit": memory_limit or config.LOADER_MEMORY_LIMIT, "preserve_insertion_order": True}
+        str(path),
+        config={"memory_limit": memory_limit or config.settings().loader_memory, "preserve_insertion_order": True},
     )
     ensure_schema(con)
     return con

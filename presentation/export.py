@@ -18,7 +18,6 @@ import csv
 import functools
 import io
 import math
-import os
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -30,6 +29,7 @@ import polars as pl
 import vl_convert
 import xlsxwriter
 
+from pipelines import config
 from presentation.formatting import VEGA_LOCALE
 
 __all__ = [
@@ -51,7 +51,7 @@ __all__ = [
 
 # Counts from 1 up to (not including) the threshold are not published as exact numbers; 0 is shown, since it
 # reveals nobody.
-SMALL_COUNT_THRESHOLD = int(os.environ.get("HELHEDSBLIK_SMALL_COUNT", "5"))
+SMALL_COUNT_THRESHOLD = config.settings().small_count
 SMALL_COUNT_LABEL = f"<{SMALL_COUNT_THRESHOLD}"
 
 # Pixels. Roughly an A4 page width at 72 ppi minus margins, so a PDF report page is readable without zooming.
