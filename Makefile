@@ -48,10 +48,11 @@ test: $(STAMP)
 check: $(STAMP)
 	$(PY) -m pytest -n 2 -q -m "not process and not server and not browser and not slow"
 
-# ruff's settings are in pyproject.toml; CI runs this before the tests.
+# ruff's settings and the import-linter contracts (the layers) are in pyproject.toml; CI runs this before the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -23,6 +23,11 @@ def count(n: int, singular: str, plural: str) -> str:
     return f"{number(n)} {singular if n == 1 else plural}"
 
 
+# The benchmark's two series, as the query names them and the chart colours and labels them.
+ACTUAL_LABEL = "Faktisk"
+EXPECTED_LABEL = "Forventet"
+
+
 def normalise(text) -> str:
     """How a header or a value from a file is compared with the names the pipeline knows: NFC, the byte-order
     mark and surrounding quotes removed, inner white space folded, lower case, and a trailing " kommune"

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 import altair as alt
 import polars as pl
 
+from pipelines.danish import ACTUAL_LABEL, EXPECTED_LABEL  # the benchmark series' names, as the query gives them
 from presentation.formatting import MISSING, VEGA_LOCALE, fmt_pct
 from presentation.memo import RecentlyUsed
 
@@ -58,8 +59,6 @@ INVESTMENT_LABEL = "Investering"
 AVOIDED_LABEL = "Undgåede udgifter"
 CUMULATIVE_LABEL = "Akkumuleret nettoresultat"
 
-ACTUAL_LABEL = "Faktisk"
-EXPECTED_LABEL = "Forventet"
 
 # Suffix of the derived text fields that hold a formatted number (or "–" when missing).
 TEXT = "_tekst"

@@ -812,17 +812,6 @@ def test_probe_says_what_differs(api, tmp_path):
 # --- structure --------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.process
-def test_the_client_imports_neither_duckdb_nor_the_loader():
-    code = (
-        "import sys\nimport pipelines.jobindsats, pipelines.jobindsats.probe\n"
-        "print(sorted(m for m in sys.modules if m == 'duckdb' or m.startswith('pipelines.')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    loaded = eval(out)  # noqa: S307 (our own print of a list of names)
-    assert "duckdb" not in loaded and "pipelines.loader" not in loaded and "pipelines.warehouse" not in loaded
-
-
 def test_started_at_is_a_timestamp(con, api):
     refresh.refresh(con, client_for(api), tables=["y60c07"], initial=1)
     ((started,),) = con.execute("select started_at from refresh_runs").fetchall()
