@@ -1,6 +1,6 @@
 """Validate an extract and load it atomically, with provenance; undo a load.
 
-The orchestrator of the write side. A file is looked at once (pipelines/readers.py) and handed to one of
+The orchestrator of the write side. A file is looked at once (pipelines/readers/) and handed to one of
 two routes: the direct route (pipelines/direct.py) streams a visitation CSV in jobindsats' form straight
 into the facts and checks it there; the staged route (pipelines/staged.py) reads anything as text, types
 it and checks it row by row. Either way the load is one transaction: the facts (pipelines/facts.py), what

@@ -1,6 +1,6 @@
 """The staged route: any extract, read as text, typed and checked row by row, every problem explained.
 
-The twin of ``direct``. The file is staged once as text (``stg``, pipelines/readers.py), its headers
+The twin of ``direct``. The file is staged once as text (``stg``, pipelines/readers/), its headers
 are mapped onto the kind's columns, and it is typed once (``typed``) by joining the few distinct raw
 values of each dimension onto their codes. Every rule is then a query over ``typed`` (the value rules
 are the kinds' own, as the direct route and the integrity check use them), and only the rows a rule
