@@ -40,19 +40,10 @@ from pipelines.kinds import (
     totals_below_parts_sql,
     value_rules,
 )
+from pipelines.area_names import area_key, closest, loose_area_aliases, match_area
 from pipelines.periods import Period, parse_period
 from pipelines.sql import quote, temp_table_from_arrow
-from pipelines.warehouse import (
-    area_key,
-    closest,
-    code_labels,
-    loose_area_aliases,
-    match_area,
-    population_of_denmark,
-    total_parts,
-    vocabulary,
-    vocabulary_labels,
-)
+from pipelines.warehouse import code_labels, population_of_denmark, total_parts, vocabulary, vocabulary_labels
 
 MAX_PROBLEMS = 200
 PREVIEW_ROWS = 10

@@ -21,12 +21,8 @@ from pipelines.reference import (  # noqa: F401
     REGIONS,
     UNKNOWN_AREA_CODE,
     area_aliases,
-    area_key,
     category_aliases,
     clear_reference_cache,
-    closest,
-    loose_area_aliases,
-    match_area,
     reference_tables,
 )
 from pipelines.sql import arrow_view, quote, transaction
