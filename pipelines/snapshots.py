@@ -349,13 +349,6 @@ class SnapshotReader:
                 keep.append(old)
         self._superseded = keep
 
-    def open_names(self) -> list[str]:
-        """The snapshots this process has open, oldest first."""
-        with self._lock:
-            return [s.snapshot.name for s in self._superseded] + (
-                [self._current.snapshot.name] if self._current else []
-            )
-
     def close(self) -> None:
         with self._lock:
             for snap in self._superseded + ([self._current] if self._current else []):

@@ -103,12 +103,6 @@ def fmt_mio(x, decimals: int = 1) -> str:
     return MISSING if value is None else f"{_format_decimal(value / _MILLION, decimals)} mio. kr."
 
 
-def fmt_kr(x) -> str:
-    """Whole kroner: 9_900_000 -> "9.900.000 kr."; missing -> "–"."""
-    value = _to_decimal(x)
-    return MISSING if value is None else f"{_format_decimal(value, 0)} kr."
-
-
 def fmt_date(d: date | None) -> str:
     """date(2026, 11, 22) -> "22. november 2026"; None -> "–"."""
     if d is None:

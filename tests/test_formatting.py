@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from presentation.formatting import fmt_count, fmt_date, fmt_int, fmt_kr, fmt_mio, fmt_num, fmt_pct, fmt_signed
+from presentation.formatting import fmt_count, fmt_date, fmt_int, fmt_mio, fmt_num, fmt_pct, fmt_signed
 
 
 @pytest.mark.parametrize(
@@ -49,7 +49,7 @@ def test_fmt_signed(value, decimals, suffix, expected):
 
 @pytest.mark.parametrize("missing", [None, float("nan"), math.inf, -math.inf])
 def test_missing_values_show_a_dash(missing):
-    for formatter in (fmt_int, fmt_num, fmt_pct, fmt_mio, fmt_kr):
+    for formatter in (fmt_int, fmt_num, fmt_pct, fmt_mio):
         assert formatter(missing) == "–"
 
 
@@ -107,14 +107,6 @@ def test_fmt_mio(value, expected):
 def test_fmt_mio_decimals():
     assert fmt_mio(9_876_543, 2) == "9,88 mio. kr."
     assert fmt_mio(9_876_543, 0) == "10 mio. kr."
-
-
-@pytest.mark.parametrize(
-    "value, expected",
-    [(9_900_000, "9.900.000 kr."), (-18_100_000, "-18.100.000 kr."), (1234.5, "1.235 kr."), (0, "0 kr.")],
-)
-def test_fmt_kr(value, expected):
-    assert fmt_kr(value) == expected
 
 
 def test_fmt_date():
