@@ -18,22 +18,19 @@ import pyarrow as pa
 
 from pipelines import danish, extract_warnings, readers
 from pipelines.errors import ERROR, WARNING, ExtractRejected, Problem
-from pipelines.kinds import (
+from pipelines.headers import detect_kind, header_map
+from pipelines.kinds import KINDS, Column, Kind
+from pipelines.rules import (
     AREA,
     COUNT,
     DIM,
-    KINDS,
     NOT_FINITE,
     PERIOD,
     TEXT,
     THOUSANDS_DOT,
     TOTAL_MEASURES,
     TOTAL_MESSAGE,
-    Column,
-    Kind,
     count_form_rules,
-    detect_kind,
-    header_map,
     marker_sql,
     mixed_totals_sql,
     number_sql,

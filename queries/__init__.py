@@ -24,7 +24,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pipelines import build, config, danish, investment_model, snapshots, uploads
-from pipelines.kinds import TOTAL_CODE
+from pipelines.rules import TOTAL_CODE
 from pipelines.warehouse import NATIONAL_CODE
 
 QUERY_DIR = Path(__file__).resolve().parent

@@ -8,7 +8,8 @@ import pytest
 from tests.helpers import rejected
 
 from pipelines import integrity, loader
-from pipelines.kinds import BENCHMARK, detect_kind
+from pipelines.headers import detect_kind
+from pipelines.kinds import BENCHMARK
 from queries import QUERY_DIR
 
 HEADER = (

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.errors import ExtractRejected, Problem
-from pipelines.kinds import known_header
+from pipelines.headers import known_header
 from pipelines.readers.common import MAX_HEADER_SEARCH, SNIFF_BYTES, StagedFile
 
 

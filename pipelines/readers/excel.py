@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 
 from pipelines.errors import ExtractRejected
-from pipelines.kinds import known_header
+from pipelines.headers import known_header
 from pipelines.readers.common import MAX_HEADER_SEARCH, StagedFile, sniff_format, stage_arrow
 from pipelines.readers.excel_safety import check_saved_values, check_zip
 
