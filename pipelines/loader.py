@@ -9,7 +9,7 @@ integrity report is pipelines/integrity.py.
 
 Words used throughout: a route *checks* rows (``staged.check``, ``direct.check``: a ``StagedCheck`` or a
 ``DirectCheck``); the loader makes a check into a ``Validation`` (problems, warnings, counts, what a load would
-replace and keep); a *review* is a check of a file that loads nothing (``review`` here, by either route:
+replace and keep); a *review* is a check of a file that loads nothing (``validate`` here, by either route:
 ``_review_by_staged_route``, ``_review_by_direct_route`` with ``direct.review``; an upload's review job) or the
 same account of a load taken inside its transaction (``_review_of_direct_load``); what a user is shown of
 either is a ``review.Review`` (``review.shown``).
