@@ -84,6 +84,9 @@ def write_file(tmp_path):
 
 os.environ.setdefault("HELHEDSBLIK_USER", "test")
 
+# The jobindsats modules' fixtures (offline, api): a plugin, so that the two modules share them.
+pytest_plugins = ("tests.jobindsats_helpers",)
+
 
 def pytest_terminal_summary(terminalreporter):
     """Make skipped browser tests impossible to miss."""
