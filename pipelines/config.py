@@ -27,7 +27,6 @@ DEMO_SOURCE = "syntetisk demo"
 SEED_SOURCE = "offentliggjorte tal"
 API_SOURCE = "jobindsats API"  # loads fetched from jobindsats.dk's API (pipelines/jobindsats, pipelines/refresh.py)
 
-PREFIXES = ("HELHEDSBLIK_", "JOBINDSATS_")
 _TRUE, _FALSE = ("1", "true", "yes", "ja"), ("0", "false", "no", "nej")
 
 
@@ -93,11 +92,14 @@ def env_name(field: str) -> str:
 
 def settings() -> Settings:
     """The settings of this environment, parsed once (again only after one of its variables changed)."""
-    return _parse(tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith(PREFIXES))))
+    return _parse(tuple(map(os.environ.get, _NAMES)))
+
+
+_NAMES = tuple(env_name(field) for field in Settings.model_fields)
 
 
 @functools.lru_cache(maxsize=8)
-def _parse(environment: tuple) -> Settings:
+def _parse(values: tuple) -> Settings:
     try:
         return Settings()
     except ValidationError as exc:

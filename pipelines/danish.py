@@ -11,7 +11,9 @@ import math
 import numbers
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal
+
+_MICRO = Decimal("1e-6")
 
 
 def to_decimal(x) -> Decimal | None:
@@ -39,26 +41,22 @@ def number(value, decimals: int | None = None, grouping: bool = True) -> str:
     is, and a float as messages show it: whole as a whole number (12.0 -> "12"), else to at most six decimals
     (its binary noise gone). ``grouping=False`` leaves out the thousands dots (files a spreadsheet reads back).
     ``value`` must be finite (``to_decimal`` tells missing values apart)."""
-    exact = to_decimal(value)
+    exact = value if isinstance(value, Decimal) and value.is_finite() else to_decimal(value)
     if exact is None:
         raise ValueError(f"not a finite number: {value!r}")
-    with localcontext(prec=60):
-        if decimals is not None:
-            if decimals < 0:
-                raise ValueError(f"decimals must be 0 or more, got {decimals}")
-            exact = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        elif isinstance(value, float):
-            exact = exact.quantize(Decimal("1e-6"), rounding=ROUND_HALF_UP).normalize()
+    if decimals is not None:
+        if decimals < 0:
+            raise ValueError(f"decimals must be 0 or more, got {decimals}")
+        exact = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    elif isinstance(value, float) and exact.as_tuple().exponent < -6:
+        exact = exact.quantize(_MICRO, rounding=ROUND_HALF_UP).normalize()
+    elif isinstance(value, float) and exact == exact.to_integral_value():
+        exact = exact.to_integral_value()
     # A value that rounds to zero must not keep its sign: "-0,0" reads as a real negative figure.
     sign = "-" if exact < 0 else ""
     whole, _, fraction = f"{abs(exact):f}".partition(".")
     if grouping:
-        groups = []
-        while len(whole) > 3:
-            groups.insert(0, whole[-3:])
-            whole = whole[:-3]
-        groups.insert(0, whole)
-        whole = ".".join(groups)
+        whole = f"{int(whole):,}".replace(",", ".")
     return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
 
 
