@@ -11,7 +11,6 @@ import csv
 import functools
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines import config, danish
@@ -143,7 +142,7 @@ def reference_tables() -> dict[str, pa.Table]:
         special_needs=pa.bool_(),
         total=pa.bool_(),
     )
-    is_total = pc.fill_null(categories["total"], False)  # only "true" is marked
+    is_total = pa.array([v is True for v in categories["total"].to_pylist()])  # only "true" is marked
     area_columns = ["area_code", "area_name", "area_type", "region", "jobindsats_name", "population", "sort_order"]
     return {
         "areas": pa.table({c: [a[c] for a in areas] for c in area_columns}),
