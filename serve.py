@@ -30,7 +30,13 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from pipelines import config
 from pipelines.errors import PipelineError
-from presentation import uploader
+
+try:
+    config.settings()  # a bad setting stops the server before anything starts, in one Danish line
+except PipelineError as exc:
+    raise SystemExit(str(exc)) from None
+
+from presentation import uploader  # noqa: E402 - once the settings are known to be good
 
 app = st.App("app.py", routes=uploader.routes(), middleware=uploader.middleware(), lifespan=uploader.serving)
 
@@ -106,10 +112,7 @@ def uvicorn_settings() -> dict:
     if soft < hard:  # every descriptor the system allows this process (Debian's soft default is 1.024)
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         soft = hard
-    try:
-        settings = config.settings()
-    except PipelineError as exc:
-        raise SystemExit(str(exc)) from None
+    settings = config.settings()
     GuardedHTTP.header_seconds = settings.header_seconds
     GuardedHTTP.body_min_bytes = int(settings.body_min_kb * 1024)
     GuardedHTTP.max_connections = settings.max_connections or max(64, min(4000, soft - DESCRIPTOR_RESERVE))

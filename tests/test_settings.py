@@ -62,3 +62,20 @@ def test_the_cli_stops_on_a_bad_value_with_one_danish_line(tmp_path):
     assert done.returncode != 0
     assert "HELHEDSBLIK_WRITER_WAIT er 'snart': forventede et antal sekunder" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.process
+def test_the_server_stops_on_a_bad_value_with_one_danish_line(tmp_path):
+    env = config.child_environment(warehouse=tmp_path / "w.duckdb", header_seconds="snart")
+    done = subprocess.run(
+        [sys.executable, "serve.py", "--server.address", "127.0.0.1", "--server.port", "9"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    said = done.stderr.strip().splitlines()[-1]
+    assert said == "HELHEDSBLIK_HEADER_SECONDS er 'snart': forventede et antal sekunder, fx 10"
+    assert "Traceback" not in done.stderr
