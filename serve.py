@@ -28,20 +28,20 @@ import sys
 import streamlit as st
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from presentation import uploader
+from pipelines import config
+from pipelines.errors import PipelineError
+
+try:
+    config.settings()  # a bad setting stops the server before anything starts, in one Danish line
+except PipelineError as exc:
+    raise SystemExit(str(exc)) from None
+
+from presentation import uploader  # noqa: E402 - once the settings are known to be good
 
 app = st.App("app.py", routes=uploader.routes(), middleware=uploader.middleware(), lifespan=uploader.serving)
 
 WINDOW_SECONDS = 10.0
 DESCRIPTOR_RESERVE = 128  # files, the warehouse, pipes to load jobs, the listening socket
-
-
-def _setting(name: str, default: float) -> float:
-    value = os.environ.get(name, "")
-    try:
-        return float(value) if value.strip() else default
-    except ValueError:
-        raise SystemExit(f"{name} er '{value}': forventede et tal") from None
 
 
 class GuardedHTTP(H11Protocol):
@@ -112,12 +112,11 @@ def uvicorn_settings() -> dict:
     if soft < hard:  # every descriptor the system allows this process (Debian's soft default is 1.024)
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         soft = hard
-    GuardedHTTP.header_seconds = _setting("HELHEDSBLIK_HEADER_SECONDS", 10.0)
-    GuardedHTTP.body_min_bytes = int(_setting("HELHEDSBLIK_BODY_MIN_KB", 32) * 1024)
-    GuardedHTTP.max_connections = int(
-        _setting("HELHEDSBLIK_MAX_CONNECTIONS", max(64, min(4000, soft - DESCRIPTOR_RESERVE)))
-    )
-    trusted = os.environ.get("HELHEDSBLIK_TRUSTED_PROXIES", "").strip()
+    settings = config.settings()
+    GuardedHTTP.header_seconds = settings.header_seconds
+    GuardedHTTP.body_min_bytes = int(settings.body_min_kb * 1024)
+    GuardedHTTP.max_connections = settings.max_connections or max(64, min(4000, soft - DESCRIPTOR_RESERVE))
+    trusted = settings.trusted_proxies.strip()
     return {"http": GuardedHTTP, "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 

@@ -258,7 +258,7 @@ def cmd_queries(args) -> None:
 
     import queries
     from pipelines import config
-    from pipelines.kinds import TOTAL_CODE
+    from pipelines.rules import TOTAL_CODE
     from presentation import filters
 
     area, preset = args.area, "ds_aktuel"

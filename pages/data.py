@@ -3,7 +3,7 @@
 import streamlit as st
 
 import queries
-from queries import writes
+from commands import writes
 from pipelines.errors import PipelineError
 from presentation import access, charts, filters, page, uploader
 from presentation.formatting import fmt_count, fmt_datetime, fmt_int, plain

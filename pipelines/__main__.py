@@ -345,13 +345,9 @@ def _waiting(message: str) -> None:
 def _yield_cpu() -> None:
     """A command-line writer runs beside the app: lower its CPU priority (HELHEDSBLIK_WRITER_NICE, default 10,
     0 keeps it), so that pages stay quick while it loads; alone on the machine it runs as fast as before."""
-    value = os.environ.get("HELHEDSBLIK_WRITER_NICE", "10")
-    try:
-        nice = int(value)
-    except ValueError:
-        raise PipelineError(f"HELHEDSBLIK_WRITER_NICE er '{value}': forventede et helt tal fra 0 til 19") from None
+    nice = config.settings().writer_nice
     if nice > 0:
-        os.nice(min(nice, 19))
+        os.nice(nice)
 
 
 def _session(as_json: bool = False):
@@ -539,6 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     as_json = getattr(args, "progress", None) == "json"
     args.outcome = None
     try:
+        config.settings()  # a bad setting stops every command before it starts, in one line
         if args.command in SESSION_COMMANDS | {"fetch", "refresh"}:
             _yield_cpu()
         if args.command not in SESSION_COMMANDS:

@@ -29,7 +29,9 @@ import pyarrow as pa
 
 from pipelines import danish, extract_warnings, readers, visitation_lines
 from pipelines.errors import Problem
-from pipelines.kinds import (
+from pipelines.headers import detect_kind, header_map
+from pipelines.kinds import VISITATION, VISITATION_MEASURES
+from pipelines.rules import (
     AREA,
     COUNT,
     DIM,
@@ -38,11 +40,7 @@ from pipelines.kinds import (
     THOUSANDS_DOT,
     TOTAL_CODE,
     TOTAL_MEASURES,
-    VISITATION,
-    VISITATION_MEASURES,
     count_form_rules,
-    detect_kind,
-    header_map,
     marker_sql,
     number_sql,
     totals_below_parts_sql,

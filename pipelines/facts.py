@@ -14,7 +14,8 @@ from typing import Protocol
 import duckdb
 
 from pipelines import config, visitation_lines
-from pipelines.kinds import AREA, COUNT, LINE_PER_EXTRACT_LINE, TOTAL_MEASURES, VALUE_ROLES, VISITATION_MEASURES, Kind
+from pipelines.kinds import LINE_PER_EXTRACT_LINE, VISITATION_MEASURES, Kind
+from pipelines.rules import AREA, COUNT, TOTAL_MEASURES, VALUE_ROLES
 
 
 class FactStore(Protocol):

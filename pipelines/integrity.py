@@ -11,7 +11,8 @@ from __future__ import annotations
 import duckdb
 
 from pipelines import config, danish, facts
-from pipelines.kinds import KINDS, NOT_FINITE, mixed_totals_sql, totals_below_parts_sql, value_rules
+from pipelines.kinds import KINDS
+from pipelines.rules import NOT_FINITE, mixed_totals_sql, totals_below_parts_sql, value_rules
 from pipelines.warehouse import code_labels, population_of_denmark, total_parts
 
 

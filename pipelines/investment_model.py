@@ -29,17 +29,6 @@ REFUSION_STEPS: tuple[tuple[int, int | None, float], ...] = (
 WEEKS_PER_YEAR = 52
 
 
-def refusion_rate(week: int) -> float:
-    """State refusion share for benefit paid in `week` (1-based) of a spell."""
-    if week < 1:
-        raise ValueError(f"uge skal være 1 eller derover, fik {week}")
-    for first, last, rate in REFUSION_STEPS:
-        if week >= first and (last is None or week <= last):
-            return rate
-    # Unreachable while the last step is open-ended; kept so a broken table fails loudly.
-    raise ValueError(f"ingen refusionstrappe dækker uge {week}")
-
-
 def _municipal_share_fraction(first_week: int, last_week: int) -> Fraction:
     """Exact mean of (1 - refusion) over weeks first_week..last_week inclusive.
 
@@ -55,13 +44,6 @@ def _municipal_share_fraction(first_week: int, last_week: int) -> Fraction:
         if hi >= lo:
             total += (hi - lo + 1) * (1 - Fraction(repr(rate)))
     return total / (last_week - first_week + 1)
-
-
-def municipal_share_of_spell(weeks: int) -> float:
-    """Average municipal share (1 - mean refusion) over weeks 1..`weeks` of a spell."""
-    if weeks < 1:
-        raise ValueError(f"antal uger skal være 1 eller derover, fik {weeks}")
-    return float(_municipal_share_fraction(1, weeks))
 
 
 def municipal_cost_per_year(annual_gross_benefit: float, weeks_on_benefit: int) -> float:
@@ -87,8 +69,8 @@ class Scenario:
     offers_cost_per_year: float = 0.0  # extra offers (tilbud) per year, DKK
     recipients: int = 1_000  # recipients in the target group at start
     caseload_before: float = 80.0
-    # Informative only: caseworkers_needed() shows what the caseload change implies; the projection
-    # uses extra_caseworkers so a user can test "fewer hires than the target caseload needs".
+    # Informative only: the projection uses extra_caseworkers, so a user can test "fewer hires than the
+    # target caseload needs".
     caseload_after: float = 40.0
     # Cumulative effect builds up: year 1 = r, year 2 = 2r ... capped at max_reduction_pct, because
     # closer follow-up helps each new cohort while the stock of long spells shrinks only gradually.
@@ -122,13 +104,6 @@ class Scenario:
             raise ValueError(f"maksimal reduktion kan ikke overstige 100 %, fik {self.max_reduction_pct}")
         if self.years < 1:
             raise ValueError(f"antal år skal være mindst 1, fik {self.years}")
-
-
-def caseworkers_needed(recipients: float, caseload_before: float, caseload_after: float) -> float:
-    """Extra caseworkers (FTE) needed to move `recipients` from one caseload to another."""
-    if caseload_before <= 0 or caseload_after <= 0:
-        raise ValueError("sagstal skal være større end 0")
-    return recipients / caseload_after - recipients / caseload_before
 
 
 def project(s: Scenario) -> pl.DataFrame:

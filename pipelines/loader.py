@@ -1,11 +1,18 @@
 """Validate an extract and load it atomically, with provenance; undo a load.
 
-The orchestrator of the write side. A file is looked at once (pipelines/readers.py) and handed to one of
+The orchestrator of the write side. A file is looked at once (pipelines/readers/) and handed to one of
 two routes: the direct route (pipelines/direct.py) streams a visitation CSV in jobindsats' form straight
 into the facts and checks it there; the staged route (pipelines/staged.py) reads anything as text, types
 it and checks it row by row. Either way the load is one transaction: the facts (pipelines/facts.py), what
 they replace, the log entry with provenance and the page aggregates (pipelines/aggregates.py). The
 integrity report is pipelines/integrity.py.
+
+Words used throughout: a route *checks* rows (``staged.check``, ``direct.check``: a ``StagedCheck`` or a
+``DirectCheck``); the loader makes a check into a ``Validation`` (problems, warnings, counts, what a load would
+replace and keep); a *review* is a check of a file that loads nothing (``validate`` here, by either route:
+``_review_by_staged_route``, ``_review_by_direct_route`` with ``direct.review``; an upload's review job) or the
+same account of a load taken inside its transaction (``_review_of_direct_load``); what a user is shown of
+either is a ``review.Review`` (``review.shown``).
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ Progress = Callable[[str, float], None]
 class Validation:
     file_name: str
     kind: Kind
-    staged: readers.StagedFile | None  # None when the direct route reviewed the file (see _review_direct)
+    staged: readers.StagedFile | None  # None when the direct route reviewed the file (see _review_by_direct_route)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     rows: int = 0  # facts, as the warehouse counts them (a visitation line holds one per measure)
@@ -110,10 +117,10 @@ def validate(
     """
     file = readers.look(path, file_name)
     if preview and sheet is None:
-        reviewed = _review_direct(con, file, kind, max_rows)
+        reviewed = _review_by_direct_route(con, file, kind, max_rows)
         if reviewed is not None:
             return reviewed
-    return _review_staged(con, file, kind, max_rows, preview, sheet)
+    return _review_by_staged_route(con, file, kind, max_rows, preview, sheet)
 
 
 def _check_line_limit(name: str, lines: int, max_rows: int | None) -> None:
@@ -127,7 +134,7 @@ def _check_line_limit(name: str, lines: int, max_rows: int | None) -> None:
         )
 
 
-def _review_staged(
+def _review_by_staged_route(
     con, file: readers.FileLook, kind: str | None, max_rows: int | None, preview: bool, sheet: str | int | None
 ) -> Validation:
     stg = readers.stage(con, file, sheet)
@@ -160,7 +167,7 @@ def _replaced_and_kept(con, kind: Kind, scope: str) -> tuple[list[tuple[str, str
     return store.replace_preview(con, scope), store.kept(con, scope, "demo_loads")
 
 
-def _review_direct(con, file: readers.FileLook, kind: str | None, max_rows: int | None) -> Validation | None:
+def _review_by_direct_route(con, file: readers.FileLook, kind: str | None, max_rows: int | None) -> Validation | None:
     """An upload's review by the direct route, when the file is in jobindsats' form: its lines into a temp
     table of the app's read-only snapshot and the load's own checks, in one streaming pass (the staged
     route types every value as text first: several times slower). None: the staged route reviews it,
@@ -331,7 +338,7 @@ def _load_direct(
             if previous is not None:
                 raise _Unchanged(previous)
             direct.register_load_scope(con, load_id)
-            shown = _direct_review(con, plan, found, warnings, meta.name, load_id) if review else None
+            shown = _review_of_direct_load(con, plan, found, warnings, meta.name, load_id) if review else None
             _add_periods(con)
             if pending:
                 replaced, kept = 0, facts.store(spec).kept(con, "load_scope")
@@ -365,7 +372,7 @@ def _load_staged(
     review: bool = False,
     pending: bool = False,
 ) -> LoadResult:
-    checked = _review_staged(con, file, kind, max_rows, review, sheet)
+    checked = _review_by_staged_route(con, file, kind, max_rows, review, sheet)
     if not checked.ok:
         raise ExtractRejected(checked.problems, checked.warnings)
     spec = checked.kind
@@ -406,9 +413,11 @@ def _load_staged(
     )
 
 
-def _direct_review(con, plan: direct.DirectPlan, found, warnings: list[Problem], name: str, load_id: int) -> Validation:
+def _review_of_direct_load(
+    con, plan: direct.DirectPlan, found, warnings: list[Problem], name: str, load_id: int
+) -> Validation:
     """A direct load's review, inside its transaction before anything is replaced (the load's scope is in
-    ``load_scope``): the same fields ``_review_direct`` gives a review that loads nothing."""
+    ``load_scope``): the same fields ``_review_by_direct_route`` gives a review that loads nothing."""
     facts.register_demo_loads(con)
     lines = found.rows // len(plan.measures)
     return Validation(

@@ -8,11 +8,10 @@ without a warehouse (the jobindsats API client) matches area and category names 
 from __future__ import annotations
 
 import csv
-import difflib
 import functools
-import re
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from pipelines import config, danish
 
@@ -44,86 +43,26 @@ EXTRA_AREA_ALIASES = {
 }
 
 
-# Area names as users write them, when no exact spelling matches: the Danish letters however spelt
-# (æ/ae/a, ø/oe/o, å/aa/a: København, Koebenhavn, Kobenhavn), a few other accents, hyphens as spaces,
-# apostrophes dropped ("Aarhus' Kommune"). "Kommune" is already gone (danish.normalise).
-_LOOSE_LETTERS = str.maketrans(
-    {"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "è": "e", "-": " ", "'": "", "’": ""}
-)
-_LOOSE_PAIRS = (("ae", "a"), ("oe", "o"), ("aa", "a"))
-
-
-def area_key(text) -> str:
-    """The loose form of an area name: Høje-Taastrup, Hoeje Taastrup and Hoje-Tastrup give the same key."""
-    key = danish.normalise(text).translate(_LOOSE_LETTERS)
-    for pair, single in _LOOSE_PAIRS:
-        key = key.replace(pair, single)
-    return re.sub(r"\s+", " ", key).strip()
-
-
-def loose_area_aliases(aliases: dict[str, str]) -> dict[str, str]:
-    """area_key -> code for every alias; a key that two areas would share is left out."""
-    out: dict[str, str] = {}
-    clashes = set()
-    for alias, code in aliases.items():
-        key = area_key(alias)
-        if out.setdefault(key, code) != code:
-            clashes.add(key)
-    return {key: code for key, code in out.items() if key not in clashes}
-
-
-def match_area(raw, aliases: dict[str, str], loose: dict[str, str]) -> str | None:
-    """The code of an area as users write it: an exact alias, else its loose form, also in the genitive
-    ("Københavns Kommune", "Frederiksbergs"). ``loose`` is loose_area_aliases(aliases)."""
-    code = aliases.get(danish.normalise(raw))
-    if code is not None:
-        return code
-    key = area_key(raw)
-    if key in loose:
-        return loose[key]
-    return loose.get(key[:-1]) if key.endswith("s") else None
-
-
-def closest(raw, choices: dict[str, str], key=None) -> str | None:
-    """The choice nearest to an unknown value, for "mente du …?"; ``choices`` maps each choice's key
-    (made with ``key``, danish.normalise by default) to what is shown. None when nothing is close."""
-    key = key or danish.normalise
-    near = difflib.get_close_matches(key(raw), list(choices), n=1, cutoff=0.8)
-    return choices[near[0]] if near else None
-
-
 def _read_csv(name: str) -> list[dict[str, str]]:
     with open(config.REFERENCE_DIR / name, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
-def _none(text: str):
-    return text if text not in ("", None) else None
+def _table(name: str, columns: list[str], **types: pa.DataType) -> pa.Table:
+    """Columns of a reference file in the order given, typed (text unless said), an empty cell as null."""
+    options = pacsv.ConvertOptions(
+        include_columns=columns, column_types={c: types.get(c, pa.string()) for c in columns}, strings_can_be_null=True
+    )
+    return pacsv.read_csv(config.REFERENCE_DIR / name, convert_options=options)
 
 
-def _bool(text: str):
-    return {"true": True, "false": False}.get(text) if text else None
-
-
-def _arrow(rows: list[dict], columns: list[str]) -> pa.Table:
-    return pa.table({c: [r[c] for r in rows] for c in columns})
-
-
-def reference_tables() -> dict[str, pa.Table]:
-    """The reference dimensions as Arrow tables, built from data/reference/."""
+def _areas() -> list[dict]:
+    """Hele landet, the regions, the municipalities and "Uoplyst område", with populations."""
     kommuner = _read_csv("kommuner.csv")
-    areas = [
-        dict(
-            area_code=NATIONAL_CODE,
-            area_name=NATIONAL_NAME,
-            area_type="land",
-            region=None,
-            jobindsats_name=NATIONAL_NAME,
-            population=sum(int(k["indbyggere"]) for k in kommuner),
-            sort_order=0,
-        )
-    ]
+    land = dict(area_type="land", region=None, population=sum(int(k["indbyggere"]) for k in kommuner), sort_order=0)
+    areas = [dict(area_code=NATIONAL_CODE, area_name=NATIONAL_NAME, jobindsats_name=NATIONAL_NAME, **land)]
     for i, (region, code) in enumerate(sorted(REGIONS.items(), key=lambda kv: kv[1]), start=1):
+        people = sum(int(k["indbyggere"]) for k in kommuner if k["region"] == region)
         areas.append(
             dict(
                 area_code=code,
@@ -131,7 +70,7 @@ def reference_tables() -> dict[str, pa.Table]:
                 area_type="region",
                 region=region,
                 jobindsats_name=region,
-                population=sum(int(k["indbyggere"]) for k in kommuner if k["region"] == region),
+                population=people,
                 sort_order=i,
             )
         )
@@ -147,18 +86,25 @@ def reference_tables() -> dict[str, pa.Table]:
                 sort_order=i,
             )
         )
+    unknown = "Uoplyst område"
     areas.append(
         dict(
             area_code=UNKNOWN_AREA_CODE,
-            area_name="Uoplyst område",
+            area_name=unknown,
             area_type="uoplyst",
             region=None,
-            jobindsats_name="Uoplyst område",
+            jobindsats_name=unknown,
             population=None,
             sort_order=999,
         )
     )
+    return areas
 
+
+def reference_tables() -> dict[str, pa.Table]:
+    """The reference dimensions as Arrow tables, built from data/reference/: the areas and every spelling of
+    them, the categories (and guidance areas, investment lines) with their aliases, and the plain tables."""
+    areas = _areas()
     aliases: dict[str, str] = {}
     for a in areas:
         code = a["area_code"]
@@ -169,52 +115,39 @@ def reference_tables() -> dict[str, pa.Table]:
     for alias, code in EXTRA_AREA_ALIASES.items():
         aliases.setdefault(danish.normalise(alias), code)
 
-    cats = _read_csv("categories.csv")
-    categories = [
-        dict(
-            dimension=c["dimension"],
-            code=c["code"],
-            label=c["label"],
-            valid_from=_none(c["valid_from"]),
-            valid_to=_none(c["valid_to"]),
-            sort_order=int(c["sort_order"]),
-            ready=_bool(c["ready"]),
-            special_needs=_bool(c["special_needs"]),
-            is_total=c["total"] == "true",
-            parent=_none(c["parent"]),
-        )
-        for c in cats
-    ]
-    vocab = [(c["dimension"], c["code"], c["label"], c["aliases"]) for c in cats]
-    guidance_areas = _read_csv("guidance_areas.csv")
-    vocab += [("guidance_area", g["guidance_area"], g["label"], g["aliases"]) for g in guidance_areas]
-    lines = _read_csv("investment_lines.csv")
-    vocab += [("investment_line", line["line"], line["label"], line["aliases"]) for line in lines]
+    vocab = [(c["dimension"], c["code"], c["label"], c["aliases"]) for c in _read_csv("categories.csv")]
+    vocab += [("guidance_area", g["guidance_area"], g["label"], g["aliases"]) for g in _read_csv("guidance_areas.csv")]
+    vocab += [("investment_line", x["line"], x["label"], x["aliases"]) for x in _read_csv("investment_lines.csv")]
     cat_aliases: dict[tuple[str, str], str] = {}
     for dim, code, label, extra in vocab:
         for alias in [code, label, *[a for a in extra.split("|") if a]]:
             cat_aliases.setdefault((dim, danish.normalise(alias)), code)
 
-    guidance = _read_csv("guidance.csv")
+    categories = _table(
+        "categories.csv",
+        [
+            "dimension",
+            "code",
+            "label",
+            "valid_from",
+            "valid_to",
+            "sort_order",
+            "ready",
+            "special_needs",
+            "total",
+            "parent",
+        ],
+        sort_order=pa.int64(),
+        ready=pa.bool_(),
+        special_needs=pa.bool_(),
+        total=pa.bool_(),
+    )
+    is_total = pa.array([v is True for v in categories["total"].to_pylist()])  # only "true" is marked
+    area_columns = ["area_code", "area_name", "area_type", "region", "jobindsats_name", "population", "sort_order"]
     return {
-        "areas": _arrow(
-            areas, ["area_code", "area_name", "area_type", "region", "jobindsats_name", "population", "sort_order"]
-        ),
+        "areas": pa.table({c: [a[c] for a in areas] for c in area_columns}),
         "area_aliases": pa.table({"alias": list(aliases), "area_code": list(aliases.values())}),
-        "categories": pa.table(
-            {
-                "dimension": [c["dimension"] for c in categories],
-                "code": [c["code"] for c in categories],
-                "label": [c["label"] for c in categories],
-                "valid_from": pa.array([c["valid_from"] for c in categories], pa.string()),
-                "valid_to": pa.array([c["valid_to"] for c in categories], pa.string()),
-                "sort_order": [c["sort_order"] for c in categories],
-                "ready": pa.array([c["ready"] for c in categories], pa.bool_()),
-                "special_needs": pa.array([c["special_needs"] for c in categories], pa.bool_()),
-                "is_total": [c["is_total"] for c in categories],
-                "parent": pa.array([c["parent"] for c in categories], pa.string()),
-            }
-        ),
+        "categories": categories.set_column(categories.schema.get_field_index("total"), "is_total", is_total),
         "category_aliases": pa.table(
             {
                 "dimension": [k[0] for k in cat_aliases],
@@ -222,35 +155,17 @@ def reference_tables() -> dict[str, pa.Table]:
                 "code": list(cat_aliases.values()),
             }
         ),
-        "guidance_areas": pa.table(
-            {
-                "guidance_area": [g["guidance_area"] for g in guidance_areas],
-                "label": [g["label"] for g in guidance_areas],
-                "sort_order": [int(g["sort_order"]) for g in guidance_areas],
-            }
+        "guidance_areas": _table("guidance_areas.csv", ["guidance_area", "label", "sort_order"], sort_order=pa.int64()),
+        "guidance": _table(
+            "guidance.csv",
+            ["preset", "guidance_area", "low", "high", "source", "valid_from", "valid_to"],
+            low=pa.float64(),
+            high=pa.float64(),
         ),
-        "guidance": pa.table(
-            {
-                "preset": [g["preset"] for g in guidance],
-                "guidance_area": [g["guidance_area"] for g in guidance],
-                "low": [float(g["low"]) for g in guidance],
-                "high": [float(g["high"]) for g in guidance],
-                "source": [g["source"] for g in guidance],
-                "valid_from": pa.array([_none(g["valid_from"]) for g in guidance], pa.string()),
-                "valid_to": pa.array([_none(g["valid_to"]) for g in guidance], pa.string()),
-            }
+        "investment_lines": _table(
+            "investment_lines.csv", ["line", "label", "role", "sort_order"], sort_order=pa.int64()
         ),
-        "investment_lines": pa.table(
-            {
-                "line": [x["line"] for x in lines],
-                "label": [x["label"] for x in lines],
-                "role": [x["role"] for x in lines],
-                "sort_order": [int(x["sort_order"]) for x in lines],
-            }
-        ),
-        "series_breaks": pa.table(
-            {k: [r[k] for r in _read_csv("series_breaks.csv")] for k in ("break_date", "label", "description")}
-        ),
+        "series_breaks": _table("series_breaks.csv", ["break_date", "label", "description"]),
     }
 
 

@@ -56,11 +56,7 @@ class NotPublished(PipelineError):
 
 
 def keep_snapshots() -> int:
-    value = os.environ.get("HELHEDSBLIK_KEEP_SNAPSHOTS", "3")
-    try:
-        return max(2, int(value))  # the current one and the one just superseded, at least
-    except ValueError:
-        raise PipelineError(f"HELHEDSBLIK_KEEP_SNAPSHOTS er '{value}': forventede et helt tal, fx 3") from None
+    return config.settings().keep_snapshots  # at least 2: the current one and the one just superseded
 
 
 @dataclass(frozen=True)
@@ -289,7 +285,7 @@ class SnapshotReader:
         self, directory: Path | None = None, memory_limit: str | None = None, retire_after: float = RETIRE_AFTER_SECONDS
     ):
         self.directory = directory or config.published_dir()
-        self.memory_limit = memory_limit or config.APP_MEMORY_LIMIT
+        self.memory_limit = memory_limit or config.settings().app_memory
         self.retire_after = retire_after
         self._lock = threading.Lock()
         self._stamp: tuple[int, int, int] | None = None
@@ -352,13 +348,6 @@ class SnapshotReader:
             else:
                 keep.append(old)
         self._superseded = keep
-
-    def open_names(self) -> list[str]:
-        """The snapshots this process has open, oldest first."""
-        with self._lock:
-            return [s.snapshot.name for s in self._superseded] + (
-                [self._current.snapshot.name] if self._current else []
-            )
 
     def close(self) -> None:
         with self._lock:

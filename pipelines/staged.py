@@ -1,6 +1,6 @@
 """The staged route: any extract, read as text, typed and checked row by row, every problem explained.
 
-The twin of ``direct``. The file is staged once as text (``stg``, pipelines/readers.py), its headers
+The twin of ``direct``. The file is staged once as text (``stg``, pipelines/readers/), its headers
 are mapped onto the kind's columns, and it is typed once (``typed``) by joining the few distinct raw
 values of each dimension onto their codes. Every rule is then a query over ``typed`` (the value rules
 are the kinds' own, as the direct route and the integrity check use them), and only the rows a rule
@@ -18,41 +18,29 @@ import pyarrow as pa
 
 from pipelines import danish, extract_warnings, readers
 from pipelines.errors import ERROR, WARNING, ExtractRejected, Problem
-from pipelines.kinds import (
+from pipelines.headers import detect_kind, header_map
+from pipelines.kinds import KINDS, Column, Kind
+from pipelines.rules import (
     AREA,
     COUNT,
     DIM,
-    KINDS,
     NOT_FINITE,
     PERIOD,
     TEXT,
     THOUSANDS_DOT,
     TOTAL_MEASURES,
     TOTAL_MESSAGE,
-    Column,
-    Kind,
     count_form_rules,
-    detect_kind,
-    header_map,
     marker_sql,
     mixed_totals_sql,
     number_sql,
     totals_below_parts_sql,
     value_rules,
 )
+from pipelines.area_names import area_key, closest, loose_area_aliases, match_area
 from pipelines.periods import Period, parse_period
 from pipelines.sql import quote, temp_table_from_arrow
-from pipelines.warehouse import (
-    area_key,
-    closest,
-    code_labels,
-    loose_area_aliases,
-    match_area,
-    population_of_denmark,
-    total_parts,
-    vocabulary,
-    vocabulary_labels,
-)
+from pipelines.warehouse import code_labels, population_of_denmark, total_parts, vocabulary, vocabulary_labels
 
 MAX_PROBLEMS = 200
 PREVIEW_ROWS = 10

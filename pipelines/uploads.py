@@ -39,13 +39,13 @@ from pipelines.errors import ExtractRejected, Problem
 from pipelines.review import Review, shown
 
 LOG = logging.getLogger(__name__)
-MAX_UPLOAD_MB = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_MB", "200"))
-MAX_UPLOAD_ROWS = int(os.environ.get("HELHEDSBLIK_MAX_UPLOAD_ROWS", "5000000"))
+MAX_UPLOAD_MB = config.settings().max_upload_mb
+MAX_UPLOAD_ROWS = config.settings().max_upload_rows
 # What one session and the whole process may hold in the spool: six files of the largest size, and four sessions'.
-SESSION_MB = int(os.environ.get("HELHEDSBLIK_SPOOL_SESSION_MB", str(6 * MAX_UPLOAD_MB)))
-PROCESS_MB = int(os.environ.get("HELHEDSBLIK_SPOOL_MB", str(4 * SESSION_MB)))
+SESSION_MB = config.settings().session_mb
+PROCESS_MB = config.settings().process_mb
 SESSION_FILES = 12
-JOB_SLOTS = int(os.environ.get("HELHEDSBLIK_UPLOAD_JOBS", "2"))
+JOB_SLOTS = config.settings().upload_jobs
 UPLOAD_SOURCE = "upload i appen"
 # Earlier spellings of UPLOAD_SOURCE: loads keep the source they were recorded with; the app shows the current one.
 LEGACY_SOURCES = {"upload (app)": UPLOAD_SOURCE}
@@ -343,7 +343,7 @@ class Jobs:
         running = sum(1 for job in self._jobs.values() if job.proc is not None and job.proc.poll() is None)
         while self._waiting and running < self.slots:
             job = self._jobs[self._waiting.pop(0)]
-            env = {**os.environ, "HELHEDSBLIK_USER": job.user, "HELHEDSBLIK_WRITER_NICE": "0"}  # an analyst waits
+            env = config.child_environment(user=job.user, writer_nice=0)  # an analyst waits: full CPU priority
             with open(job.output, "wb") as out, open(job.output.with_suffix(".log"), "wb") as err:
                 job.proc = subprocess.Popen(
                     [sys.executable, "-m", "pipelines", *job.argv],

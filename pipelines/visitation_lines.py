@@ -129,7 +129,7 @@ def kept_sql(scope: str, skip_loads: str | None = None) -> str:
 
 def by_measure_sql(measures, where: str, table: str = TABLE) -> str:
     """SQL: the lines that ``where`` picks, one row per carried measure of ``measures`` (LINE_KEYS, measure,
-    value, line, raw), as the totals rule reads them (kinds.totals_below_parts_sql). ``where`` may use
+    value, line, raw), as the totals rule reads them (rules.totals_below_parts_sql). ``where`` may use
     ``{m}`` for the measure; it comes from the caller's own code, as do the measure names."""
     keys = ", ".join(LINE_KEYS)
     return (

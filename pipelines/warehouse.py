@@ -21,12 +21,8 @@ from pipelines.reference import (  # noqa: F401
     REGIONS,
     UNKNOWN_AREA_CODE,
     area_aliases,
-    area_key,
     category_aliases,
     clear_reference_cache,
-    closest,
-    loose_area_aliases,
-    match_area,
     reference_tables,
 )
 from pipelines.sql import arrow_view, quote, transaction
@@ -47,7 +43,8 @@ def connect(
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
-        str(path), config={"memory_limit": memory_limit or config.LOADER_MEMORY_LIMIT, "preserve_insertion_order": True}
+        str(path),
+        config={"memory_limit": memory_limit or config.settings().loader_memory, "preserve_insertion_order": True},
     )
     ensure_schema(con)
     return con

@@ -12,7 +12,6 @@ never leaves a stale lock behind.
 from __future__ import annotations
 
 import fcntl
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -37,11 +36,7 @@ class ReadOnlyInstallation(PipelineError):
 
 
 def wait_seconds() -> float:
-    value = os.environ.get("HELHEDSBLIK_WRITER_WAIT", "600")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        raise PipelineError(f"HELHEDSBLIK_WRITER_WAIT er '{value}': forventede et antal sekunder, fx 600") from None
+    return config.settings().writer_wait
 
 
 def lock_path(warehouse: Path | None = None) -> Path:

@@ -1,7 +1,7 @@
 """What the pages show and how they show it, in two groups.
 
 Pure builders: no Streamlit and no warehouse; plain data in, Danish text, charts or files out, so each is
-tested on plain data (``tests/test_layers.py`` keeps them so):
+tested on plain data (an import-linter contract in pyproject.toml keeps them so):
 - ``formatting``: Danish numbers, dates and month names, text made safe for Markdown, the Vega locale;
 - ``charts``: the Altair chart builders;
 - ``export``: a chart as PNG, SVG or PDF, its data as CSV or XLSX, a page's charts as one report PDF;

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hmac
 import logging
 import math
-import os
 import re
 import threading
 import time
@@ -135,7 +134,7 @@ def _secrets() -> dict:
 
 
 def _passphrase(secrets: dict) -> str | None:
-    return os.environ.get("HELHEDSBLIK_ANALYST_PASSPHRASE") or secrets.get("analyst_passphrase")
+    return config.settings().analyst_passphrase or secrets.get("analyst_passphrase")
 
 
 def client_key() -> str:

@@ -25,6 +25,7 @@ from datetime import timedelta
 import altair as alt
 import polars as pl
 
+from pipelines.danish import ACTUAL_LABEL, EXPECTED_LABEL  # the benchmark series' names, as the query gives them
 from presentation.formatting import MISSING, VEGA_LOCALE, fmt_pct
 from presentation.memo import RecentlyUsed
 
@@ -63,8 +64,6 @@ INVESTMENT_LABEL = "Investering"
 AVOIDED_LABEL = "Undgåede udgifter"
 CUMULATIVE_LABEL = "Akkumuleret nettoresultat"
 
-ACTUAL_LABEL = "Faktisk"
-EXPECTED_LABEL = "Forventet"
 
 # Suffix of the derived text fields that hold a formatted number (or "–" when missing).
 TEXT = "_tekst"

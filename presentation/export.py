@@ -18,7 +18,6 @@ import csv
 import functools
 import io
 import math
-import os
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -30,6 +29,7 @@ import polars as pl
 import vl_convert
 import xlsxwriter
 
+from pipelines import config, danish
 from presentation.formatting import VEGA_LOCALE
 
 __all__ = [
@@ -50,7 +50,7 @@ __all__ = [
 
 # Counts from 1 up to (not including) the threshold are not published as exact numbers; 0 is shown, since it
 # reveals nobody.
-SMALL_COUNT_THRESHOLD = int(os.environ.get("HELHEDSBLIK_SMALL_COUNT", "5"))
+SMALL_COUNT_THRESHOLD = config.settings().small_count
 SMALL_COUNT_LABEL = f"<{SMALL_COUNT_THRESHOLD}"
 
 # Pixels. Roughly an A4 page width at 72 ppi minus margins, so a PDF report page is readable without zooming.
@@ -268,19 +268,10 @@ def _suppressed(series: pl.Series) -> pl.Expr:
 
 
 def _plain_decimal(value) -> str | None:
-    """A number in plain notation with a decimal comma and no thousands separator; None when not finite."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            return None
-        number = value
-    else:
-        if not math.isfinite(value):
-            return None
-        # repr is the shortest text that reads back as the same float; Decimal then writes it without an exponent,
-        # which Excel would otherwise read as text ("1e-05") or a different number.
-        number = Decimal(repr(float(value)))
-    text = f"{number:f}"
-    return text.replace(".", ",")
+    """A number in plain notation, exactly as it reads (no exponent, which Excel would read as text or another
+    number), with a decimal comma and no thousands separator; None when not finite."""
+    exact = danish.to_decimal(value)
+    return None if exact is None else danish.number(exact, grouping=False)
 
 
 def _csv_cell(value) -> str:

@@ -1,12 +1,11 @@
-"""Danish number and date formatting for text shown to users, plus the matching Vega locale."""
+"""Danish numbers (through pipelines.danish.number, the one formatter), dates and month names for text shown to
+users, with missing values as "–", text made safe for Markdown, plus the matching Vega locale."""
 
 from __future__ import annotations
 
-import math
 import re
-import numbers
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from pipelines import danish
 from pipelines.periods import MONTHS_DA
@@ -32,52 +31,18 @@ VEGA_LOCALE: dict = {
 _MILLION = Decimal(1_000_000)
 
 
-def _to_decimal(x) -> Decimal | None:
-    """The value as a Decimal, or None when it is missing (None, NaN) or cannot be shown (infinite)."""
-    if x is None:
-        return None
-    if isinstance(x, Decimal):
-        return x if x.is_finite() else None
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"expected a number, got {type(x).__name__}: {x!r}")
-    if isinstance(x, numbers.Integral):
-        return Decimal(int(x))
-    value = float(x)
-    if not math.isfinite(value):
-        return None
-    # repr gives the shortest decimal that round-trips, so 2.675 rounds to 2,68 as a reader expects, not to
-    # 2,67 as its binary value would.
-    return Decimal(repr(value))
-
-
-def _format_decimal(value: Decimal, decimals: int) -> str:
-    if decimals < 0:
-        raise ValueError(f"decimals must be 0 or more, got {decimals}")
-    rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    # A value that rounds to zero must not keep its sign: "-0,0" reads as a real negative figure.
-    sign = "-" if rounded < 0 else ""
-    whole, _, fraction = f"{abs(rounded):f}".partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    text = ".".join(groups)
-    return f"{sign}{text},{fraction}" if decimals else f"{sign}{text}"
-
-
 def fmt_num(x, decimals: int = 1) -> str:
     """1234.56 -> "1.234,6"; missing -> "–"."""
-    value = _to_decimal(x)
-    return MISSING if value is None else _format_decimal(value, decimals)
+    value = danish.to_decimal(x)
+    return MISSING if value is None else danish.number(value, decimals)
 
 
 def fmt_signed(x, decimals: int = 1, suffix: str = "") -> str:
     """A difference with its sign: 12.5 -> "+12,5", -3 -> "-3,0", 0.04 -> "0,0"; missing -> "–"."""
-    value = _to_decimal(x)
+    value = danish.to_decimal(x)
     if value is None:
         return MISSING
-    text = _format_decimal(value, decimals)
+    text = danish.number(value, decimals)
     plus = "+" if not text.startswith("-") and text.strip("0,") else ""
     return f"{plus}{text}{suffix}"
 
@@ -93,20 +58,14 @@ fmt_count = danish.count
 
 def fmt_pct(x, decimals: int = 1) -> str:
     """A value already in percent: 35.51 -> "35,5 %"; missing -> "–"."""
-    value = _to_decimal(x)
-    return MISSING if value is None else f"{_format_decimal(value, decimals)} %"
+    value = danish.to_decimal(x)
+    return MISSING if value is None else f"{danish.number(value, decimals)} %"
 
 
 def fmt_mio(x, decimals: int = 1) -> str:
     """Kroner shown in millions: 9_900_000 -> "9,9 mio. kr."; missing -> "–"."""
-    value = _to_decimal(x)
-    return MISSING if value is None else f"{_format_decimal(value / _MILLION, decimals)} mio. kr."
-
-
-def fmt_kr(x) -> str:
-    """Whole kroner: 9_900_000 -> "9.900.000 kr."; missing -> "–"."""
-    value = _to_decimal(x)
-    return MISSING if value is None else f"{_format_decimal(value, 0)} kr."
+    value = danish.to_decimal(x)
+    return MISSING if value is None else f"{danish.number(value / _MILLION, decimals)} mio. kr."
 
 
 def fmt_date(d: date | None) -> str:

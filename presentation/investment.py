@@ -17,7 +17,7 @@ SCENARIO_COLUMNS: dict[str, str] = {
     "cumulative": "Akkumuleret resultat (kr.)",
     "recipients_avoided": "Færre modtagere (fuldtidspersoner)",
 }
-# Kroner in whole kroner, as fmt_kr shows them; full-time persons to one decimal.
+# Kroner in whole kroner; full-time persons to one decimal.
 SCENARIO_DECIMALS: dict[str, int] = {"investment": 0, "avoided": 0, "net": 0, "cumulative": 0, "recipients_avoided": 1}
 
 

@@ -153,7 +153,7 @@ def run_load(label: str, commit, on_loaded=None) -> None:
 def follow(job_id: str, running: str):
     """Wait for a load job (``uploads.JobState``), saying where it is meanwhile: its place in the queue, the other
     writer it waits for, or its progress. ``running`` says what it does, as Markdown-safe text."""
-    from queries import writes
+    from commands import writes
 
     box = st.empty()
     while not (state := writes.job_state(job_id)).done:

@@ -24,7 +24,7 @@ import streamlit as st
 
 from presentation import page
 from presentation.formatting import fmt_count, fmt_int, plain
-from queries import writes
+from commands import writes
 
 LOG = logging.getLogger(__name__)
 ROUTE = "/helhedsblik/upload"
@@ -81,24 +81,20 @@ async def _receive(request):
     from starlette.requests import ClientDisconnect
     from starlette.responses import JSONResponse, Response
 
-    from pipelines import uploads
-
     ticket = request.headers.get("x-upload-ticket", "")
     # The name is shown as text and only its suffix ever reaches a path; control characters go.
     name = "".join(c for c in unquote(request.headers.get("x-file-name", "")) if c.isprintable())[:255].strip()
     declared = request.headers.get("content-length", "")
     try:
-        with uploads.SPOOL.incoming(
-            ticket, name or "upload", int(declared) if declared.isdigit() else None
-        ) as incoming:
+        with writes.receive_upload(ticket, name or "upload", int(declared) if declared.isdigit() else None) as incoming:
             async for chunk in request.stream():
                 incoming.write(chunk)
-    except uploads.UploadRefused as refused:  # a ticket gone with its session, a file too large, a full spool
+    except writes.UploadRefused as refused:  # a ticket gone with its session, a file too large, a full spool
         status = (
             403
-            if isinstance(refused, uploads.UploadGone)
+            if isinstance(refused, writes.UploadGone)
             else 413
-            if isinstance(refused, uploads.UploadTooLarge)
+            if isinstance(refused, writes.UploadTooLarge)
             else 507
         )
         return JSONResponse({"error": str(refused)}, status_code=status)

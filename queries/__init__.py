@@ -5,7 +5,7 @@ reads: every query runs on a read-only published snapshot of the warehouse (``pi
 A page pins the newest snapshot when its script run starts (``pin_snapshot``), so one run reads one
 snapshot, and query functions are cached on the snapshot as well as on their plain arguments, so a page
 never mixes two. Every query runs on its own cursor, so concurrent sessions never share a result.
-This package only reads; the Data page's write commands (uploads, undo, fetches) are in ``queries.writes``.
+This package only reads; the Data page's write commands (uploads, undo, fetches) are in ``commands.writes``.
 Pages never import duckdb.
 """
 
@@ -23,11 +23,10 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pipelines import build, config, investment_model, snapshots, uploads
-from pipelines.kinds import TOTAL_CODE
+from pipelines import build, config, danish, investment_model, snapshots, uploads
 from pipelines.periods import parse_period
+from pipelines.rules import TOTAL_CODE
 from pipelines.warehouse import NATIONAL_CODE
-from presentation.formatting import fmt_count
 from queries import over_time
 
 QUERY_DIR = Path(__file__).resolve().parent
@@ -54,7 +53,7 @@ def snapshot_reader() -> snapshots.SnapshotReader:
     """The process's read-only connections to the published snapshots. On a fresh clone the first call
     builds the master from the bundled data and publishes it (the only time the app waits for a writer)."""
     build.ensure_published(on_wait=lambda message: st.toast(message, icon=":material/hourglass_top:"))
-    return snapshots.SnapshotReader(memory_limit=config.APP_MEMORY_LIMIT)
+    return snapshots.SnapshotReader()
 
 
 @contextmanager
@@ -324,7 +323,7 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
             None,
             "sager",
             "sagstal",
-            f"{case_row['teams_above']} af {fmt_count(case_row['teams'], 'team', 'teams')} over DS' bånd "
+            f"{case_row['teams_above']} af {danish.count(case_row['teams'], 'team', 'teams')} over DS' bånd "
             f"({parse_period(case_row['period']).label if parse_period(case_row['period']) else case_row['period']})"
             if case_row
             else "",
@@ -821,8 +820,6 @@ def benchmark_marked(ranking: pl.DataFrame, area: str, compare: tuple[str, ...])
 def benchmark_lines(series: pl.DataFrame, unit: str) -> pl.DataFrame:
     """The series as the chart draws it: date, period_label, series (Faktisk/Forventet), value, difference,
     rank, ranked; value and difference in full-time persons or in pct. (points) of the population."""
-    from presentation.charts import ACTUAL_LABEL, EXPECTED_LABEL  # the series names the chart colours
-
     if unit not in BENCHMARK_UNITS:
         raise QueryError("Ugyldig visning")
     cols = {
@@ -839,7 +836,7 @@ def benchmark_lines(series: pl.DataFrame, unit: str) -> pl.DataFrame:
     return pl.concat(
         [
             series.select(*common[:2], pl.lit(label).alias("series"), pl.col(col).alias("value"), *common[2:])
-            for label, col in ((ACTUAL_LABEL, cols[0]), (EXPECTED_LABEL, cols[1]))
+            for label, col in ((danish.ACTUAL_LABEL, cols[0]), (danish.EXPECTED_LABEL, cols[1]))
         ]
     )
 

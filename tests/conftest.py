@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,20 @@ from pipelines.warehouse import connect
 from tests.helpers import DEMO_UNTIL
 
 
-@pytest.fixture
-def warehouse(tmp_path, monkeypatch) -> Path:
-    """An empty warehouse (schema and reference data only) that HELHEDSBLIK_WAREHOUSE points at."""
-    path = tmp_path / "warehouse.duckdb"
-    monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(path))
+@pytest.fixture(scope="session")
+def empty_warehouse(tmp_path_factory) -> Path:
+    """Schema and reference data, built once per test session (per xdist worker); tests get copies."""
+    path = tmp_path_factory.mktemp("empty") / "warehouse.duckdb"
     connect(path).close()
+    return path
+
+
+@pytest.fixture
+def warehouse(empty_warehouse, tmp_path, monkeypatch) -> Path:
+    """An empty warehouse (schema and reference data only) of this test's own that HELHEDSBLIK_WAREHOUSE points at."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(empty_warehouse, path)
+    monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(path))
     return path
 
 
@@ -43,6 +52,25 @@ def built_warehouse(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def warehouse_copy(built_warehouse, tmp_path, monkeypatch) -> Path:
+    """A copy of the built warehouse of this test's own, for tests that write to it or run pages against it;
+    the app's caches and its count of wrong passphrases start afresh."""
+    import streamlit as st
+
+    import queries
+    from presentation import access
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, path)
+    monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(path))
+    queries.snapshot_reader.clear()
+    st.cache_data.clear()
+    access.FAILURES.clear()
+    yield path
+    queries.snapshot_reader.clear()
+
+
+@pytest.fixture
 def write_file(tmp_path):
     """Write text (or bytes) to a file in tmp_path and return its path."""
 
@@ -55,6 +83,9 @@ def write_file(tmp_path):
 
 
 os.environ.setdefault("HELHEDSBLIK_USER", "test")
+
+# The jobindsats modules' fixtures (offline, api): a plugin, so that the two modules share them.
+pytest_plugins = ("tests.jobindsats_helpers",)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -444,6 +444,7 @@ def test_stored_files_are_what_make_corpus_writes():
     assert (CORPUS / "README.md").read_text(encoding="utf-8") == module.readme()
 
 
+@pytest.mark.process
 def test_check_is_clean_after_all_rejections(preloaded, extract, tmp_path):
     con = preloaded
     before = state(con)

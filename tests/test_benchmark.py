@@ -8,7 +8,8 @@ import pytest
 from tests.helpers import rejected
 
 from pipelines import integrity, loader
-from pipelines.kinds import BENCHMARK, KINDS, detect_kind
+from pipelines.headers import detect_kind
+from pipelines.kinds import BENCHMARK
 from queries import QUERY_DIR
 
 HEADER = (
@@ -32,28 +33,6 @@ VIEW = (
 
 def sql(name: str) -> str:
     return (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
-def test_the_kind_and_its_canonical_columns():
-    assert KINDS["benchmark"] is BENCHMARK and BENCHMARK.table == "fact_benchmark"
-    assert [c.name for c in BENCHMARK.columns] == [
-        "area",
-        "period",
-        "benefit_group",
-        "expected_ftp",
-        "actual_ftp",
-        "expected_pct",
-        "actual_pct",
-        "difference_ftp",
-        "difference_pct",
-        "rank",
-    ]
-    assert BENCHMARK.keys == ("area_code", "period", "benefit_group")
-    assert BENCHMARK.replace_scope == ("area_code", "period")
-    for col in BENCHMARK.columns:
-        assert col.name in col.aliases
-    assert {"ydelsesgruppe", "ydelsesgrupper", "_ygrp_y30r21"} <= set(BENCHMARK.column("benefit_group").aliases)
-    assert [c.name for c in BENCHMARK.columns if not c.required] == ["difference_ftp", "difference_pct", "rank"]
 
 
 @pytest.mark.parametrize(

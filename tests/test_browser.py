@@ -54,7 +54,8 @@ new MutationObserver(() => {
 }).observe(document, {childList: true, subtree: true});
 """
 
-pytestmark = pytest.mark.browser
+# Browser tests drive a real server: one xdist worker runs them all so the module-scoped server starts once.
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.xdist_group("browser")]
 
 if not CHROMIUM.exists():
     if os.environ.get("CI") == "true":
@@ -587,11 +588,12 @@ def test_key_figures_are_not_cut_off_on_a_laptop_screen(server, browser):
         for path in ("", "faelles-borgere", "sagstal", "investering", "benchmark"):
             open_page(tab, f"{server.url}/{path}?kommune=860")
             # Right after a new snapshot (the upload tests publish two) the first run of a page is a cold one:
-            # wait for the cards rather than take the page as it was a moment after the script ended.
-            tab.wait_for_function(
-                "() => document.querySelectorAll(\"[data-testid='stMain'] h1\").length && "
-                "document.querySelectorAll(\"[data-testid='stMetric'] [data-testid='stMetricValue']\").length >= 3",
-                timeout=60_000,
+            # Playwright's expect waits for the heading and a third card rather than take the page as it was
+            # a moment after the script ended.
+            main = tab.locator("[data-testid='stMain']")
+            expect(main.locator("h1").first).to_be_visible(timeout=60_000)
+            expect(main.locator("[data-testid='stMetric'] [data-testid='stMetricValue']").nth(2)).to_be_visible(
+                timeout=60_000
             )
             wait_idle(tab)
             assert tab.evaluate(CUT_OFF) == [], path

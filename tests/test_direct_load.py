@@ -181,7 +181,7 @@ def test_what_the_direct_path_does_not_take_goes_to_the_staged_path(con, write_f
 
 
 def test_the_thousands_dot_rule_is_the_same_on_both_routes(tmp_path):
-    """One rule (kinds.THOUSANDS_DOT) on both routes: a dotted decimal the staged route reads, the direct route
+    """One rule (rules.THOUSANDS_DOT) on both routes: a dotted decimal the staged route reads, the direct route
     reads too, to the same value; a count dotted other than in groups of three ("2.00.000": two digits between
     dots) the direct route hands to the staged route, which refuses it as not plainly written (kinds.py)."""
     odd = JOBINDSATS_FORM.replace(";1.812,25", ";1.81.2,25").replace(";2.000;", ";2.00.000;")

@@ -8,18 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from presentation.formatting import (
-    MONTHS_DA,
-    VEGA_LOCALE,
-    fmt_count,
-    fmt_date,
-    fmt_int,
-    fmt_kr,
-    fmt_mio,
-    fmt_num,
-    fmt_pct,
-    fmt_signed,
-)
+from presentation.formatting import fmt_count, fmt_date, fmt_int, fmt_mio, fmt_num, fmt_pct, fmt_signed
 
 
 @pytest.mark.parametrize(
@@ -60,7 +49,7 @@ def test_fmt_signed(value, decimals, suffix, expected):
 
 @pytest.mark.parametrize("missing", [None, float("nan"), math.inf, -math.inf])
 def test_missing_values_show_a_dash(missing):
-    for formatter in (fmt_int, fmt_num, fmt_pct, fmt_mio, fmt_kr):
+    for formatter in (fmt_int, fmt_num, fmt_pct, fmt_mio):
         assert formatter(missing) == "–"
 
 
@@ -120,37 +109,12 @@ def test_fmt_mio_decimals():
     assert fmt_mio(9_876_543, 0) == "10 mio. kr."
 
 
-@pytest.mark.parametrize(
-    "value, expected",
-    [(9_900_000, "9.900.000 kr."), (-18_100_000, "-18.100.000 kr."), (1234.5, "1.235 kr."), (0, "0 kr.")],
-)
-def test_fmt_kr(value, expected):
-    assert fmt_kr(value) == expected
-
-
 def test_fmt_date():
     assert fmt_date(date(2026, 11, 22)) == "22. november 2026"
     assert fmt_date(date(2024, 1, 1)) == "1. januar 2024"
     assert fmt_date(date(2025, 5, 9)) == "9. maj 2025"
     assert fmt_date(datetime(2024, 12, 31, 23, 59)) == "31. december 2024"
     assert fmt_date(None) == "–"
-
-
-def test_months():
-    assert MONTHS_DA == [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ]
 
 
 @pytest.mark.parametrize("bad", ["1234", True, [1]])
@@ -162,21 +126,6 @@ def test_non_numbers_are_rejected(bad):
 def test_negative_decimals_are_rejected():
     with pytest.raises(ValueError):
         fmt_num(1.5, -1)
-
-
-def test_vega_locale():
-    assert VEGA_LOCALE["number"] == {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " kr."]}
-    time = VEGA_LOCALE["time"]
-    assert time["dateTime"] == "%A den %d. %B %Y %X"
-    assert time["date"] == "%d.%m.%Y"
-    assert time["time"] == "%H:%M:%S"
-    assert time["periods"] == ["AM", "PM"]
-    assert time["days"] == ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"]
-    assert time["shortDays"] == ["søn", "man", "tir", "ons", "tor", "fre", "lør"]
-    assert time["months"] == MONTHS_DA
-    assert time["shortMonths"] == ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
-    # A separate list: changing the chart locale must not change the formatter's month names.
-    assert time["months"] is not MONTHS_DA
 
 
 def test_plain_escapes_every_markdown_construct():

@@ -9,43 +9,15 @@ import pytest
 
 from pipelines.investment_model import (
     PRESETS,
-    REFUSION_STEPS,
     Scenario,
-    caseworkers_needed,
     mentor_vs_s85,
     municipal_cost_per_year,
-    municipal_share_of_spell,
     project,
     published_case,
-    refusion_rate,
     summary,
 )
 
 M = 1_000_000
-
-
-@pytest.mark.parametrize(
-    ("week", "rate"), [(1, 0.80), (4, 0.80), (5, 0.40), (26, 0.40), (27, 0.30), (52, 0.30), (53, 0.20), (200, 0.20)]
-)
-def test_refusion_rate_steps(week, rate):
-    assert refusion_rate(week) == rate
-
-
-def test_refusion_rate_rejects_week_zero():
-    with pytest.raises(ValueError):
-        refusion_rate(0)
-
-
-def test_refusion_steps_constant():
-    assert REFUSION_STEPS == ((1, 4, 0.80), (5, 26, 0.40), (27, 52, 0.30), (53, None, 0.20))
-
-
-def test_municipal_share_of_spell():
-    assert municipal_share_of_spell(4) == 0.2
-    assert municipal_share_of_spell(1) == 0.2
-    assert municipal_share_of_spell(26) == (4 * 0.2 + 22 * 0.6) / 26
-    with pytest.raises(ValueError):
-        municipal_share_of_spell(0)
 
 
 def test_municipal_cost_per_year():
@@ -128,11 +100,6 @@ def test_scenario_rejects_nonsense():
         Scenario(years=0)
     with pytest.raises(ValueError):
         Scenario(max_reduction_pct=120)
-
-
-def test_caseworkers_needed():
-    assert caseworkers_needed(1_000, 80, 40) == 1_000 / 40 - 1_000 / 80
-    assert caseworkers_needed(2_800, 80, 35) == pytest.approx(45.0)
 
 
 def _lines(rows):
@@ -223,7 +190,6 @@ def test_presets_reproduce_published_totals():
     hj = PRESETS["Hjørring"]
     assert (hj.extra_caseworkers, hj.caseload_before, hj.caseload_after) == (35, 80, 35)
     assert (hj.start_year, hj.years) == (2015, 5)
-    assert caseworkers_needed(hj.recipients, hj.caseload_before, hj.caseload_after) == pytest.approx(35, abs=0.01)
     hj_sum = summary(project(hj))
     assert hj_sum["total_investment"] == pytest.approx(158 * M)
     assert hj_sum["total_avoided"] == pytest.approx(312.7 * M, rel=0.01)

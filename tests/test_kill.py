@@ -16,6 +16,9 @@ from pipelines import integrity, snapshots
 from pipelines.warehouse import connect
 from tests.bigfile import write_big_visitation
 
+# Each test kills a child process (CLI or server) at a chosen moment.
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -235,6 +235,7 @@ def test_a_total_below_its_parts_in_shared_citizens_is_refused(con, write_file):
 # --- check on a warehouse loaded before the rules ------------------------------------------------
 
 
+@pytest.mark.process
 def test_check_finds_impossible_figures_an_older_load_left(warehouse, write_file):
     text = (
         "Område;Periode;Ydelse;Visitationskategori;Antal personer;Fuldtidspersoner;Andel (pct.)\n"
@@ -288,6 +289,7 @@ def test_check_finds_impossible_figures_an_older_load_left(warehouse, write_file
 HALF_YEAR = [f"2024M0{m}" for m in range(1, 7)]
 
 
+@pytest.mark.process
 def test_review_and_cli_say_which_measures_stay_from_which_load(tmp_path):
     env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(tmp_path / "w.duckdb"), "HELHEDSBLIK_USER": "ana"}
     both = tmp_path / "fil.csv"

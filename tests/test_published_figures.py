@@ -25,20 +25,20 @@ def test_copenhagen_2007_shared_citizens(views):
         "administration = ? and target_group = 'i_alt' and match_group = 'i_alt'"
     )
     sof, bif = one(views, total, "both"), one(views, total, "jobcenter")
-    assert (sof, bif) == (8884, 25015) and round(100 * sof / bif, 1) == 35.5
+    assert (sof, bif) == (8884, 25015)
     far = (
         "select sum(persons) from match_groups where area = 'København' and period = '2007M11' and "
         "administration = ? and target_group = 'i_alt' and match_group in ('match_4', 'match_5')"
     )
     sof_far, bif_far = one(views, far, "both"), one(views, far, "jobcenter")
-    assert (sof_far, bif_far) == (5735, 11019) and round(100 * sof_far / bif_far, 1) == 52.0
+    assert (sof_far, bif_far) == (5735, 11019)
     special = one(
         views,
         "select sum(m.persons) from match_groups m join categories c on c.dimension = "
         "'target_group' and c.code = m.target_group where m.area = 'København' and "
         "m.period = '2007M11' and c.special_needs and m.match_group in ('match_4', 'match_5')",
     )
-    assert special == 3357 and round(100 * special / bif_far, 1) == 30.5
+    assert special == 3357  # the shares the page shows of these (35,5 %, 52,0 %, 30,5 %): test_shared_citizens.py
 
 
 def test_copenhagen_activation_and_the_78_percent(views):

@@ -269,15 +269,16 @@ def test_a_sheet_with_more_rows_than_excel_allows_is_refused_before_it_is_parsed
     """The rows are counted while the zip is inflated (the cap is Excel's own 1.048.576; lowered here so the
     workbook stays small): nothing is parsed, so a forged sheet costs no memory."""
     from pipelines import readers
+    from pipelines.readers import excel, excel_safety
 
     rows = [VIS_HEADER] + [["Randers", "2024M02", "Kontanthjælp", "Jobparat", i] for i in range(20)]
     path = workbook(tmp_path / "lang.xlsx", {"Data": rows})
-    monkeypatch.setattr(readers, "MAX_SHEET_ROWS", 20)
-    monkeypatch.setattr(readers, "_load_sheet", lambda *a, **k: pytest.fail("the sheet was parsed"))
+    monkeypatch.setattr(excel_safety, "MAX_SHEET_ROWS", 20)
+    monkeypatch.setattr(excel, "_load_sheet", lambda *a, **k: pytest.fail("the sheet was parsed"))
     with pytest.raises(loader.ExtractRejected) as info:
         loader.load(path, source="test", con=con)
     assert info.value.problems[0].message.startswith("et ark i Excel-filen har over 20 rækker")
-    monkeypatch.setattr(readers, "MAX_SHEET_ROWS", 21)
+    monkeypatch.setattr(excel_safety, "MAX_SHEET_ROWS", 21)
     assert readers.sheet_names(path, path.name) == ["Data"]  # 21 rows pass a cap of 21
 
 

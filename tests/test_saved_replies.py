@@ -5,18 +5,15 @@ the loader, into a real warehouse; the Benchmark page then shows the real figure
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import fake_jobindsats as fj
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from tests.helpers import rejected
 
 import queries
 from pipelines import integrity, loader, uploads
-from presentation import access
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ("expected_ftp", "actual_ftp", "difference_ftp", "expected_pct", "actual_pct", "difference_pct", "rank")
@@ -39,18 +36,7 @@ def benchmark_rows(con) -> set[tuple]:
     return set(con.execute(f"select area, period, benefit_group_label, {', '.join(FIGURES)} from benchmark").fetchall())
 
 
-@pytest.fixture
-def warehouse_copy(built_warehouse, tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(built_warehouse, path)
-    monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(path))
-    queries.snapshot_reader.clear()
-    st.cache_data.clear()
-    access.FAILURES.clear()
-    yield path
-    queries.snapshot_reader.clear()
-
-
+@pytest.mark.process
 def test_the_real_randers_file_uploads_with_every_figure_and_koebenhavn_ranks_46(warehouse_copy):
     at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=120).run()
     name = "Y30R21-api.csv"  # as the municipality's flow saved it: NDJSON under a .csv name

@@ -24,6 +24,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks import sessions
 
+# A real server on a free port; its timings want one worker (xdist_group keeps the module's tests together).
+pytestmark = [pytest.mark.server, pytest.mark.xdist_group("server_limits")]
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 DESCRIPTORS = 512  # the server's own limit here (Debian's default is 1.024): the cap is this less a reserve
 HEADER_SECONDS = 3

@@ -51,6 +51,8 @@ def test_special_needs_far_from_work_count_the_groups_not_their_subtotal(publish
     # Misbrugere 510 + 199, handicappede 65 + 32, psykisk syge 1.841 + 710 in match groups 4 and 5; the
     # subtotal's 2.416 + 941 are the same citizens again.
     assert figures.special_far == 3357
+    # The shares the page shows, as the published report prints them: 35,5 %, 52,0 % and 30,5 %.
+    assert (round(figures.shared_pct, 1), round(figures.shared_far_pct, 1)) == (35.5, 52.0)
     assert round(figures.special_far_pct, 1) == 30.5
     assert (figures.shared, figures.jobcenter, figures.shared_far, figures.jobcenter_far) == (8884, 25015, 5735, 11019)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import fake_jobindsats
 import pytest
-import streamlit as st
 from tests.helpers import state
 from pipelines.writer import write_session
 from streamlit.testing.v1 import AppTest
@@ -27,17 +25,6 @@ BAD = (
     "Vejen;2030M01;Team Upload;Sygedagpenge;100;0\n"
     "Atlantis;2030M13;Team X;Sygedagpenge;-4;1\n"
 ).encode()
-
-
-@pytest.fixture
-def warehouse_copy(built_warehouse, tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(built_warehouse, path)
-    monkeypatch.setenv("HELHEDSBLIK_WAREHOUSE", str(path))
-    queries.snapshot_reader.clear()
-    st.cache_data.clear()
-    yield path
-    queries.snapshot_reader.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +81,7 @@ def load_button(at: AppTest, name: str):
     return next(b for b in at.button if b.label.replace("\\", "") == f"Indlæs {name}")
 
 
+@pytest.mark.process
 def test_analyst_uploads_and_the_dashboard_shows_it_then_undoes_it(warehouse_copy):
     before, shown_before = snapshot(), seen()
     at = data_page().run()
@@ -129,6 +117,7 @@ def test_analyst_uploads_and_the_dashboard_shows_it_then_undoes_it(warehouse_cop
     assert after[1] == before[1] and [r for r in after[0] if r[3] == "loaded"] == before[0]
 
 
+@pytest.mark.process
 def test_invalid_upload_shows_error_table_and_changes_nothing(warehouse_copy):
     before = snapshot()
     at = data_page().run()
@@ -144,6 +133,7 @@ def test_invalid_upload_shows_error_table_and_changes_nothing(warehouse_copy):
     assert snapshot() == before
 
 
+@pytest.mark.process
 def test_review_says_which_measures_stay_from_an_earlier_load(warehouse_copy, tmp_path):
     """Persons uploaded on their own beside full-time persons from an earlier load: the review says so."""
     from pipelines import loader
@@ -193,6 +183,7 @@ def test_open_mode_says_so(warehouse_copy):
     assert any("Åben lokal tilstand" in c.value for c in at.sidebar.caption)
 
 
+@pytest.mark.process
 def test_analyst_fetches_from_jobindsats_panel(warehouse_copy, httpserver_ipv4, monkeypatch):
     api = fake_jobindsats.FakeJobindsats(httpserver_ipv4).add(fake_jobindsats.y60c07(), fake_jobindsats.y30r21())
     monkeypatch.setenv("JOBINDSATS_API_URL", api.base_url)
@@ -240,6 +231,7 @@ def test_jobindsats_panel_without_a_key_says_how_to_get_one(warehouse_copy, monk
     assert any("ingen API-nøgle" in i.value for i in at.info)
 
 
+@pytest.mark.process
 def test_the_app_hands_its_secret_api_key_to_the_client(warehouse_copy, httpserver_ipv4, monkeypatch):
     # No key in the environment: the app reads jobindsats_api_key from its secrets and passes it in (the fake
     # API answers 401 to any other key), so the catalogue lists the mapped tables.
@@ -280,6 +272,7 @@ VISITATION = (
 ).encode()
 
 
+@pytest.mark.process
 def test_review_counts_lines_and_the_figures_they_hold(warehouse_copy, monkeypatch):
     at = data_page().run()
     at.file_uploader[0].upload("visitation.csv", VISITATION, "text/csv").run()
@@ -303,6 +296,7 @@ def test_review_counts_lines_and_the_figures_they_hold(warehouse_copy, monkeypat
     assert table["Værdi"].to_list() == ["3"]
 
 
+@pytest.mark.process
 def test_a_json_integer_too_long_for_python_is_a_rejection_not_an_exception(warehouse_copy):
     before = snapshot()
     payload = (
@@ -334,6 +328,7 @@ def _workbook(sheets: dict[str, list[list]]) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.process
 def test_analyst_picks_the_sheet_of_a_workbook(warehouse_copy):
     header = ["Område", "Periode", "Team", "Sagsområde", "Aktive sager", "Sagsbehandlere (årsværk)"]
     book = _workbook(
@@ -369,6 +364,7 @@ def test_analyst_picks_the_sheet_of_a_workbook(warehouse_copy):
     assert loaded == [("sagstal.xlsx (ark 'Data')", "Team Ark", 90)]
 
 
+@pytest.mark.process
 def test_a_csv_upload_has_no_sheet_picker(warehouse_copy):
     at = data_page().run()
     at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
@@ -390,6 +386,7 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
+@pytest.mark.process
 def test_a_full_disk_during_a_confirmation_gets_a_true_message(warehouse_copy, small_disk, monkeypatch):
     """The published folder's disk fills up between the review and the confirmation: the load is committed in the
     master, but cannot be published. The page says exactly that (it said "intet er ændret" before), and the next

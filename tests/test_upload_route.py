@@ -13,6 +13,9 @@ import requests
 from benchmarks.sessions import free_port
 from pipelines import loader, uploads
 
+# The upload route on a real uvicorn server on a free port.
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
 def route_url():
@@ -117,6 +120,7 @@ def test_one_session_sends_many_files_and_a_quota_refuses_more_in_danish_never_d
     assert put(route_url, "Område;Periode\n".encode(), uploads.SPOOL.issue_ticket()).status_code == 200
 
 
+@pytest.mark.process
 def test_the_spool_of_a_process_that_died_goes_when_the_next_one_starts(tmp_path):
     """A server killed with files in its spool (SIGKILL: nothing of its own ran) leaves a folder whose lock no
     process holds: the next spool to start removes it, and never a living process's folder."""

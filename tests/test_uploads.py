@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from pipelines import integrity, uploads
 from pipelines.review import Review
 from pipelines.warehouse import connect
@@ -20,6 +22,8 @@ def rss_kib(pid: int) -> int:
         return 0
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_twenty_reviews_at_once_all_end_with_a_review_and_wait_their_turn_in_order(warehouse, write_file):
     """Twelve analysts at once lost eight reviews with an empty message, and ran twelve workers (3 GB): now at most
     JOB_SLOTS run, every other one knows its place in the queue, which only moves forward, and every one ends."""

@@ -17,6 +17,9 @@ from pipelines import snapshots
 from pipelines.warehouse import connect
 from pipelines.writer import WriterBusy, lock_path, writer
 
+# Each test runs writers in child processes.
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parent.parent
 CASELOAD = (
     "Område;Periode;Team;Sagsområde;Aktive sager;Sagsbehandlere (årsværk)\nVejen;{period};{team};Sygedagpenge;100;2,0\n"

@@ -11,7 +11,7 @@ The contract is ../shared/jobindsats/README.md (what real replies look like, wit
 - probe.py          the first contact with the live API as a report.
 Loading a fetch, and keeping the mapped tables current, is pipelines/refresh.py: this package imports neither
 DuckDB nor the loader. API v2 was switched off after 30 September 2026; old v2 replies saved as files load as
-uploads (pipelines/readers_json.py).
+uploads (pipelines/readers/jsonfile.py).
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from pipelines import config
 from pipelines.jobindsats.errors import JobindsatsError
-from pipelines.kinds import DIM, KINDS, VALUE_ROLES
+from pipelines.kinds import KINDS
+from pipelines.rules import DIM, VALUE_ROLES
 
 MAPPING_PATH = config.DATA_DIR / "jobindsats_mapping.csv"
 VALUES_FILE = "jobindsats_values.csv"  # in data/reference/

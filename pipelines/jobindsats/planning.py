@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipelines import danish, reference
+from pipelines import area_names, danish, reference
 from pipelines.jobindsats.errors import JobindsatsError, NotFound
 from pipelines.jobindsats.mapped_tables import TableMapping
 from pipelines.jobindsats.model import TableMeta, Value, span
@@ -99,10 +99,10 @@ def resolve_areas(meta: TableMeta, areas: str | Iterable[str] | None) -> dict[st
     hierarchy = meta.area_hierarchy()
     offered = area_codes(hierarchy.values)
     aliases = reference.area_aliases()
-    loose = reference.loose_area_aliases(aliases)
+    loose = area_names.loose_area_aliases(aliases)
     out, unknown = {}, []
     for item in items:
-        code = reference.match_area(item, aliases, loose)
+        code = area_names.match_area(item, aliases, loose)
         if code is None or code not in offered:
             unknown.append(item)
         else:

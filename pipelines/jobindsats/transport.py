@@ -18,7 +18,6 @@ No DuckDB and no loader here: a client can run where there is no warehouse.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections import deque
@@ -57,7 +56,7 @@ def replies_dir() -> Path:
 def api_key(secret: str | None = None) -> str:
     """The API key: JOBINDSATS_API_KEY, else ``secret`` (the app passes its Streamlit secret jobindsats_api_key;
     pipelines never read Streamlit's secrets themselves)."""
-    key = os.environ.get(ENV_KEY, "").strip() or (secret or "").strip()
+    key = config.settings().jobindsats_api_key.strip() or (secret or "").strip()
     if key:
         return key
     raise JobindsatsError(
@@ -113,7 +112,7 @@ class Client:
         keep_all_replies: bool = False,
         save_to: Path | None = None,
     ):
-        url = (base_url or os.environ.get(ENV_URL) or DEFAULT_BASE_URL).strip().rstrip("/")
+        url = (base_url or config.settings().jobindsats_api_url or DEFAULT_BASE_URL).strip().rstrip("/")
         # The base may be given with or without its version path; requests always go to .../v3.
         url = re.sub(r"/v[0-9]+$", "", url)
         parts = urlsplit(url)

@@ -7,7 +7,7 @@ decimals in text, with a comma; the staged route reads them back (decimal "comma
 
 What the real files look like is in ../shared/jobindsats/README.md: a municipality's y30r21 replies from API v2
 saved as NDJSON (keys = the v2 column labels, decimals as text with a comma: "9,08"), and v3 replies whose
-measures of a group that holds several are labelled "<group name>: <measure name>" (kinds.header_map reads both).
+measures of a group that holds several are labelled "<group name>: <measure name>" (headers.header_map reads both).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from pipelines.errors import ExtractRejected
-from pipelines.kinds import known_header
+from pipelines.headers import known_header
 
 Parsed = tuple[str, list[str], list[list[str | None]]]  # format, headers, rows
 

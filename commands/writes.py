@@ -13,7 +13,6 @@ The jobindsats API key is found here, at the app's edge: ``JOBINDSATS_API_KEY``,
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 
@@ -54,13 +53,23 @@ def after_a_crash() -> None:
     lacks is published (``pipelines publish``; a writer that holds the master now publishes when it ends), and
     the spool folders of processes that died go."""
     if can_write():
-        env = {**os.environ, "HELHEDSBLIK_WRITER_WAIT": "0", "HELHEDSBLIK_WRITER_NICE": "0"}
+        env = config.child_environment(writer_wait=0, writer_nice=0)
         done = subprocess.run(
             [sys.executable, "-m", "pipelines", "publish"], cwd=config.PROJECT_ROOT, env=env, capture_output=True
         )
         if done.returncode:
             LOG.warning("publishing at start-up did not succeed: %s", done.stderr.decode(errors="replace")[-2000:])
         uploads.sweep_dead(uploads.spool_root())
+
+
+# What the upload route may be refused with: the ticket's session has gone, the file is too large, the spool is full.
+UploadRefused, UploadGone, UploadTooLarge = uploads.UploadRefused, uploads.UploadGone, uploads.UploadTooLarge
+
+
+def receive_upload(ticket: str, name: str, declared: int | None):
+    """The upload route's way into the spool: a context manager whose ``write(chunk)`` takes the body as it
+    arrives; the file is kept only when the body ended whole (``UploadRefused`` otherwise)."""
+    return uploads.SPOOL.incoming(ticket, name, declared)
 
 
 def upload_ticket() -> str:
