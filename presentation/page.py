@@ -14,7 +14,7 @@ import streamlit as st
 
 import queries
 from pipelines.config import DEMO_SOURCE
-from presentation import export, freshness
+from presentation import disclosure, export, freshness
 from presentation import formatting as fmt
 from presentation.memo import RecentlyUsed
 
@@ -38,10 +38,11 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
         parts.append(f"Periode: {period}")
     if extra:
         parts.append(extra)
-    return " · ".join(parts)
+    return disclosure.Caption(" · ".join(parts), sources)
 
 
 REPORT_KEY = "_report_items"
+PAGE_TITLE_KEY = "_page_title"
 FLASH_KEY = "_flash"
 DEFAULT_DECIMALS = 1  # a decimal figure in a download, unless the chart says otherwise (as fmt_num and fmt_pct)
 MISSING_CELL = ""  # how a table shows a missing value (Streamlit's own default is the word "None")
@@ -52,6 +53,7 @@ def start(title: str) -> None:
     """The page title; also starts the list of charts the page's report pack will hold."""
     queries.pin_snapshot()  # first: every query of this run reads the same published snapshot
     st.session_state[REPORT_KEY] = []
+    st.session_state[PAGE_TITLE_KEY] = title  # export file names begin with it
     st.title(title)
     # Overdue is a matter of today's date as well as of the data: worded here, from the snapshot's rows.
     if live := freshness.status(queries.jobindsats_freshness(), date.today()):
@@ -262,15 +264,25 @@ def chart(
     table_columns: dict[str, str] | None = None,
     counts: tuple[str, ...] = (),
     decimals: dict[str, int] | None = None,
+    shares: disclosure.Shares | None = None,
 ) -> None:
     """Render a chart with its caption, the data behind it on demand, and exports of both.
 
     The exported data are rounded as the page shows them: ``decimals`` per column, else one decimal (the app's
-    figures and shares); ``counts`` are whole numbers, with small ones hidden."""
+    figures and shares); ``counts`` are whole numbers, with small ones hidden, and ``shares`` name the columns
+    identifying each share's total (``disclosure``), so no share gives a hidden count away."""
     st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
     st.caption(fmt.plain(caption_text))  # sources and notes come from data; the exports get the text as it is
-    st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text))
     shown = _danish_table(data, table_columns)
+    sources = getattr(caption_text, "sources", ())
+    source = ", ".join(sources) or None
+    if "source" in data.columns and source:  # a source per row tells real and synthetic rows apart
+        shown, source = (
+            shown.with_columns(data["source"].map_elements(queries.source_label, pl.String).alias("Kilde")),
+            None,
+        )
+    private = {"counts": counts, "shares": shares, "demo": DEMO_SOURCE in sources}
+    st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text, private))
 
     def shown_name(column: str) -> str:
         return table_columns.get(column, column) if table_columns else column
@@ -278,27 +290,47 @@ def chart(
     count_columns = [c for c in map(shown_name, counts) if c in shown.columns]
     places = {c: DEFAULT_DECIMALS for c, dtype in shown.schema.items() if dtype.is_float()}
     places.update((shown_name(c), n) for c, n in (decimals or {}).items() if shown_name(c) in places)
-    name = _slug(key)
+    table_shares = disclosure.renamed_shares(shares, table_columns)
+    name = _export_name(figure, data, caption_text)
     with st.expander("Vis data som tabel"):
         # Arrow, not polars: Streamlit would convert a polars frame through pandas (a third of a warm page).
-        st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
+        safe = disclosure.safe_table(shown, count_columns, table_shares, places)
+        st.dataframe(safe.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
     with st.popover("Eksportér", icon=":material/download:"):
         st.caption('Figuren med titel, kilde og periode; data med tal under 5 vist som "<5".')
         # Each file is made only when its button is clicked (Streamlit calls the function then).
         downloads = (
-            ("Figur (PNG)", "png", "image/png", lambda: export.chart_png(figure, caption_text)),
-            ("Figur (SVG)", "svg", "image/svg+xml", lambda: export.chart_svg(figure, caption_text)),
-            ("Figur (PDF)", "pdf", "application/pdf", lambda: export.chart_pdf(figure, caption_text)),
-            ("Data (CSV til dansk Excel)", "csv", "text/csv", lambda: export.data_csv(shown, count_columns, places)),
+            ("Figur (PNG)", "png", "image/png", lambda: export.chart_png(figure, caption_text, **private)),
+            ("Figur (SVG)", "svg", "image/svg+xml", lambda: export.chart_svg(figure, caption_text, **private)),
+            ("Figur (PDF)", "pdf", "application/pdf", lambda: export.chart_pdf(figure, caption_text, **private)),
+            (
+                "Data (CSV til dansk Excel)",
+                "csv",
+                "text/csv",
+                lambda: export.data_csv(shown, count_columns, places, table_shares, source),
+            ),
             (
                 "Data (XLSX)",
                 "xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                lambda: export.data_xlsx(shown, count_columns, caption=caption_text, decimals=places),
+                lambda: export.data_xlsx(
+                    shown, count_columns, caption=caption_text, decimals=places, shares=table_shares, source=source
+                ),
             ),
         )
         for label, suffix, mime, make in downloads:
             st.download_button(label, make, f"{name}.{suffix}", mime, key=f"{key}_{suffix}", on_click="ignore")
+
+
+def _export_name(figure, data: pl.DataFrame, caption_text: str) -> str:
+    """An export's file name without its suffix: page, chart, municipality and period."""
+    from presentation import filters
+
+    chosen = st.session_state.get(filters.STATE_KEY) or {}
+    first, last, freq = disclosure.period_of(data, caption_text, chosen.get("freq", "M"))
+    area = queries.area_name(chosen["area"]) if chosen.get("area") else None
+    title = disclosure.title_text(_spec(figure).get("title"))
+    return disclosure.file_name(st.session_state.get(PAGE_TITLE_KEY, ""), title, area, first, last, freq)
 
 
 def report_button(page_title: str) -> None:
@@ -321,7 +353,8 @@ def report_button(page_title: str) -> None:
 
 def table(data: pl.DataFrame, columns: dict[str, str] | None = None) -> None:
     """A data table with Danish column names; only the named columns when ``columns`` is given."""
-    st.dataframe(_danish_table(data, columns).to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
+    shown = disclosure.safe_table(_danish_table(data, columns))
+    st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
 
 
 def no_data(what: str, area: str) -> None:

@@ -1,0 +1,377 @@
+"""Small counts: the one rule for every figure that leaves the page (tables on screen, data and figure exports).
+
+Pure functions (no Streamlit), so the rule is tested once and applied the same way everywhere.
+
+The rule (README, "Små tal"):
+
+- Primary: a count from 1 to ``THRESHOLD - 1`` is shown as "<5". 0 is shown: it reveals nobody. A missing count (the
+  publisher's own suppression) stays missing, never 0.
+- Secondary, within a row: every share or rate in a row whose count is suppressed is left out (missing): next to a
+  count, a share lets it be worked back (3 of 21 is 14,3 %, and 14,3 % of a known 21 is 3).
+- Secondary, within a total (complementary): a share is a part of some total. When one part of a total is
+  suppressed, the shares of every part of that total are left out: another part's count and share would give the
+  total, and the total minus the visible parts would give the suppressed one. A page names the columns that
+  identify a share's total (``shares={"Andel": ("Område",)}``); without them a share counts as a row's own.
+
+Suppressing shares rather than rounding them is the simpler rule to check: a rounded share of a small total can still
+pin a count down (with 21 people, 14 % can only be 3), and how coarse is coarse enough depends on the total.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time
+
+import polars as pl
+
+from pipelines.periods import MONTHS_DA_SHORT, parse_period
+from presentation import formatting as fmt
+
+# Counts from 1 up to (not including) the threshold are not published as exact numbers.
+THRESHOLD = int(os.environ.get("HELHEDSBLIK_SMALL_COUNT", "5"))
+LABEL = f"<{THRESHOLD}"
+
+# Shares per column: the columns identifying the total each share is a part of (None: the row's own figure).
+Shares = Mapping[str, Sequence[str] | None]
+
+# The field the chart builders add beside a number, holding it formatted for labels and tooltips (charts.TEXT).
+TEXT_SUFFIX = "_tekst"
+# Marks a count the export hides, so its label can say "<5" although the number itself is gone.
+_SMALL_FLAG = "__lille"
+
+# The jobindsats period codes a table may carry as text: 2026M11, 2024Q01, 2024QMAT02.
+_PERIOD_CODE = re.compile(r"\d{4}(M\d{2}|Q0[1-4]|QMAT0[1-4])")
+
+DEMO_WATERMARK = "Syntetiske demodata"
+
+
+def is_small(value) -> bool:
+    """Whether a count must be shown as "<5": from 1 up to the threshold (missing, NaN and 0 are not)."""
+    if value is None or isinstance(value, bool):
+        return False
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(number) and 1 <= number < THRESHOLD
+
+
+def _small(col: str) -> pl.Expr:
+    value = pl.col(col).cast(pl.Float64, strict=False).fill_nan(None)
+    return ((value >= 1) & (value < THRESHOLD)).fill_null(False)
+
+
+def _default_shares(df: pl.DataFrame, counts: Sequence[str]) -> dict[str, None]:
+    """Without a page's word: every decimal column is a share or rate of its own row (the cautious reading)."""
+    return {name: None for name, dtype in df.schema.items() if dtype.is_float() and name not in counts}
+
+
+def hidden_shares(df: pl.DataFrame, counts: Iterable[str] = (), shares: Shares | None = None) -> dict[str, pl.Series]:
+    """Per share column, which of its cells the secondary rule leaves out (True: hide)."""
+    counts = [c for c in dict.fromkeys(counts) if c in df.columns]
+    if not counts or df.is_empty():
+        return {}
+    wanted = _default_shares(df, counts) if shares is None else dict(shares)
+    wanted = {c: keys for c, keys in wanted.items() if c in df.columns and c not in counts}
+    if not wanted:
+        return {}
+    hit = pl.any_horizontal([_small(c) for c in counts])
+    out = {}
+    for column, keys in wanted.items():
+        keys = [k for k in (keys or ()) if k in df.columns]
+        expr = hit.any().over(keys) if keys else hit
+        out[column] = df.select(expr.alias(column)).to_series()
+    return out
+
+
+def protect(df: pl.DataFrame, counts: Iterable[str] = (), shares: Shares | None = None) -> pl.DataFrame:
+    """The table with the shares the secondary rule hides made missing; the counts themselves are left as they are
+    (``export.export_frame`` and ``safe_table`` write them as "<5")."""
+    masks = hidden_shares(df, counts, shares)
+    if not masks:
+        return df
+    return df.with_columns(
+        pl.when(pl.lit(mask)).then(None).otherwise(pl.col(column)).alias(column) for column, mask in masks.items()
+    )
+
+
+# --- on screen ------------------------------------------------------------------------------------------------
+
+
+def month_text(d: date) -> str:
+    """date(2026, 11, 1) -> "nov. 2026"."""
+    return f"{MONTHS_DA_SHORT[d.month - 1]} {d.year}"
+
+
+def _date_text(d: date | None, monthly: bool) -> str | None:
+    if d is None:
+        return None
+    return month_text(d) if monthly else fmt.fmt_date(d)
+
+
+def _period_text(value: str | None) -> str | None:
+    if value is None or not _PERIOD_CODE.fullmatch(value):
+        return value
+    p = parse_period(value)
+    if p is None:
+        return value
+    return month_text(p.start) if p.period_type == "M" else p.label
+
+
+def _number_text(value, places: int) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return fmt.fmt_num(value, places)
+
+
+def safe_table(
+    df: pl.DataFrame,
+    counts: Iterable[str] = (),
+    shares: Shares | None = None,
+    decimals: Mapping[str, int] | None = None,
+    default_decimals: int = 1,
+) -> pl.DataFrame:
+    """A table as it may be shown on screen: the small-count rule applied, every figure as Danish text.
+
+    Counts: "<5" or the whole number ("1.234"); decimals to ``decimals[column]`` places (default one) with a
+    decimal comma; dates of a monthly series (all on the 1st) as "nov. 2026", other dates as "22. november 2026";
+    times of day and moments in Danish; period codes ("2026M11") as their labels; booleans as Ja/Nej. A missing
+    value stays missing (the table shows it as an empty cell). Text columns are left as they are: st.dataframe
+    shows them as plain text.
+    """
+    counts = [c for c in dict.fromkeys(counts) if c in df.columns]
+    places = dict(decimals or {})
+    frame = protect(df, counts, shares)
+    columns = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if name in counts:
+            columns.append(
+                pl.when(_small(name))
+                .then(pl.lit(LABEL))
+                .otherwise(col.map_elements(lambda v: _number_text(v, 0), return_dtype=pl.String))
+                .alias(name)
+            )
+        elif dtype.is_float() or isinstance(dtype, pl.Decimal):
+            n = places.get(name, default_decimals)
+            columns.append(col.map_elements(lambda v, n=n: _number_text(v, n), return_dtype=pl.String))
+        elif dtype.is_integer():
+            columns.append(col.map_elements(lambda v: _number_text(v, 0), return_dtype=pl.String))
+        elif dtype == pl.Date:
+            values = frame.get_column(name).drop_nulls()
+            monthly = values.len() > 0 and bool((values.dt.day() == 1).all())
+            columns.append(col.map_elements(lambda v, m=monthly: _date_text(v, m), return_dtype=pl.String))
+        elif isinstance(dtype, pl.Datetime):
+            columns.append(col.map_elements(_moment_text, return_dtype=pl.String))
+        elif dtype == pl.Time:
+            columns.append(col.map_elements(lambda v: v.strftime("%H.%M"), return_dtype=pl.String))
+        elif dtype == pl.Boolean:
+            columns.append(col.replace_strict({True: "Ja", False: "Nej"}, return_dtype=pl.String))
+        elif dtype == pl.String:
+            columns.append(col.map_elements(_period_text, return_dtype=pl.String))
+        else:
+            columns.append(col)
+    return frame.select(columns)
+
+
+def _moment_text(value: datetime | time) -> str:
+    if value.tzinfo is not None:
+        from zoneinfo import ZoneInfo
+
+        value = value.astimezone(ZoneInfo("Europe/Copenhagen"))
+    return fmt.fmt_datetime(value)
+
+
+# --- figures --------------------------------------------------------------------------------------------------
+
+
+def _walk(node):
+    """Every dict in a spec, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _protect_rows(rows: list, counts: Sequence[str], shares: Shares | None) -> tuple[list, set[str]]:
+    """The rows of one dataset with small counts and the shares beside them made missing; and which count fields
+    had a small value (their labels must then say "<5")."""
+    if not rows or not all(isinstance(r, dict) for r in rows):
+        return rows, set()
+    present = [c for c in counts if any(c in r for r in rows)]
+    if not present:
+        return rows, set()
+    keys = sorted({k for r in rows for k in r})
+    if shares is None:
+        # As for a table: a decimal field is a share or rate of its own row; whole numbers (sort orders, years) are not.
+        shares = {c: None for c in keys if c not in present and _float_column(rows, c)}
+    # Only the fields the rule reads: the others (dates as text, labels) need no types here.
+    numeric = {c: [_as_float(r.get(c)) for r in rows] for c in [*present, *shares] if c in keys}
+    groups = {k for keys_ in shares.values() for k in (keys_ or ()) if k in keys and k not in numeric}
+    text = {k: [None if r.get(k) is None else str(r.get(k)) for r in rows] for k in groups}
+    schema = {**dict.fromkeys(numeric, pl.Float64), **dict.fromkeys(text, pl.String)}
+    masks = hidden_shares(pl.DataFrame({**numeric, **text}, schema=schema), present, shares)
+    flagged = set()
+    out = []
+    for i, row in enumerate(rows):
+        row = dict(row)
+        for c in present:
+            if is_small(row.get(c)):
+                row[c] = None
+                row[c + _SMALL_FLAG] = True
+                flagged.add(c)
+        for column, mask in masks.items():
+            if mask[i] and column in row:
+                row[column] = None
+        out.append(row)
+    return out, flagged
+
+
+def _as_float(value):
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float_column(rows: list, column: str) -> bool:
+    values = [r.get(column) for r in rows if r.get(column) is not None]
+    return bool(values) and all(isinstance(v, float) for v in values)
+
+
+def protect_spec(spec: dict, counts: Iterable[str] = (), shares: Shares | None = None) -> dict:
+    """A Vega-Lite spec (modified in place and returned) whose data follow the rule: a small count is missing, so
+    no bar, colour or position gives it away, and its label and tooltip (the builders' ``<field>_tekst``) say "<5";
+    the shares beside it are missing too."""
+    counts = list(dict.fromkeys(counts))
+    if not counts:
+        return spec
+    flagged: set[str] = set()
+    datasets = spec.get("datasets") or {}
+    for name, rows in datasets.items():
+        datasets[name], small = _protect_rows(rows, counts, shares)
+        flagged |= small
+    for node in list(_walk(spec)):
+        data = node.get("data")
+        if isinstance(data, dict) and isinstance(data.get("values"), list):
+            data["values"], small = _protect_rows(data["values"], counts, shares)
+            flagged |= small
+    if flagged:
+        for node in _walk(spec):
+            if isinstance(node.get("calculate"), str) and isinstance(node.get("as"), str):
+                field = node["as"].removesuffix(TEXT_SUFFIX)
+                if node["as"].endswith(TEXT_SUFFIX) and field in flagged:
+                    node["calculate"] = f'(datum["{field}{_SMALL_FLAG}"] ? "{LABEL}" : {node["calculate"]})'
+    return spec
+
+
+def has_demo(sources: Iterable[str | None], demo_source: str) -> bool:
+    return any(s == demo_source for s in sources)
+
+
+# --- file names -----------------------------------------------------------------------------------------------
+
+_ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa", "ß": "ss"})
+_SLUG_MAX = 40
+
+
+def slug(text: str, limit: int | None = _SLUG_MAX) -> str:
+    """ "Aktiveringsgrad, Århus" -> "aktiveringsgrad-aarhus": ASCII, so every mail program and file system keeps it."""
+    ascii_text = unicodedata.normalize("NFKD", (text or "").translate(_ASCII)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")
+
+
+def period_span(first: str | None, last: str | None, freq: str = "M") -> str:
+    """The period of a file name: "2022K1-2026K3" for quarters, "2022-2026" for years, "2022M01-2026M09" for
+    months, one period when both ends are the same."""
+
+    def one(code: str | None) -> str:
+        p = parse_period(code) if code else None
+        if p is None:
+            return slug(code or "")
+        if freq == "Q":
+            return f"{p.start.year}K{(p.start.month - 1) // 3 + 1}"
+        if freq == "Y":
+            return str(p.start.year)
+        return f"{p.start.year}M{p.start.month:02d}"
+
+    a, b = one(first), one(last)
+    return a if not b or a == b else (b if not a else f"{a}-{b}")
+
+
+def file_name(
+    page: str, title: str, area: str | None, first: str | None, last: str | None, freq: str, suffix: str = ""
+) -> str:
+    """The name an export is saved under: page, chart, municipality and period, e.g.
+    ``aktivering_aktiveringsgrad_aarhus_2022K1-2026K3.csv``. The page's name is left out when the chart's title
+    begins with it; an empty part is left out."""
+    chart, page_part, area_part = slug(title, None), slug(page), slug(area or "")
+    # "Aktiveringsgrad, Aarhus" already names the municipality: once is enough.
+    if area_part and chart.endswith(area_part):
+        chart = chart[: -len(area_part)]
+    chart = chart[:_SLUG_MAX].strip("-")
+    parts = [page_part if not chart.startswith(page_part) else "", chart, area_part, period_span(first, last, freq)]
+    stem = "_".join(p for p in parts if p) or "figur"
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+# --- what page.chart needs ------------------------------------------------------------------------------------
+
+
+class Caption(str):
+    """A chart's caption text that also remembers the sources it names (``page.caption``), so the exports can mark
+    synthetic data (watermark, "Kilde" column) without every page passing its sources twice."""
+
+    sources: tuple[str, ...] = ()
+
+    def __new__(cls, text: str, sources: Iterable[str] = ()):
+        made = super().__new__(cls, text)
+        made.sources = tuple(sources)
+        return made
+
+
+def renamed_shares(shares: Shares | None, names: Mapping[str, str] | None) -> Shares | None:
+    """``shares`` in a table's shown column names."""
+    if shares is None or not names:
+        return shares
+    return {
+        names.get(c, c): None if keys is None else tuple(names.get(k, k) for k in keys) for c, keys in shares.items()
+    }
+
+
+def title_text(title) -> str:
+    """The main text of a Vega-Lite title in any of its forms ("T", ["T", "line 2"], {"text": ...})."""
+    if isinstance(title, dict):
+        title = title.get("text", "")
+    if isinstance(title, list):
+        title = " ".join(str(t) for t in title)
+    return str(title or "")
+
+
+def period_of(data: pl.DataFrame, caption: str, freq: str) -> tuple[str | None, str | None, str]:
+    """The first and last period a chart shows, for its file name: from its ``date`` column when it has one, else
+    from the "Periode: ..." part of its caption; (None, None, freq) when neither says."""
+    if "date" in data.columns and data.schema["date"] == pl.Date:
+        dates = data.get_column("date").drop_nulls()
+        if dates.len():
+            first, last = dates.min(), dates.max()
+            return f"{first.year}M{first.month:02d}", f"{last.year}M{last.month:02d}", freq
+    for part in str(caption).split(" · "):
+        if part.startswith("Periode: "):
+            p = parse_period(part.removeprefix("Periode: "))
+            if p is not None:
+                if p.period_type == "RANGE":
+                    return f"{p.start.year}M{p.start.month:02d}", f"{p.end.year}M{p.end.month:02d}", "M"
+                return p.period, p.period, p.period_type if p.period_type in ("Q", "Y") else "M"
+    return None, None, freq
