@@ -57,6 +57,7 @@ page.chart(
         "col_share": "Andel af kolonnen (pct.)",
     },
     counts=("persons",),
+    shares={"row_share": ("row_label",), "col_share": ("col_label",)},  # a total's parts (disclosure)
 )
 
 if data.over_time.height > 1:

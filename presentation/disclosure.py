@@ -341,15 +341,6 @@ class Caption(str):
         return made
 
 
-def renamed_shares(shares: Shares | None, names: Mapping[str, str] | None) -> Shares | None:
-    """``shares`` in a table's shown column names."""
-    if shares is None or not names:
-        return shares
-    return {
-        names.get(c, c): None if keys is None else tuple(names.get(k, k) for k in keys) for c, keys in shares.items()
-    }
-
-
 def title_text(title) -> str:
     """The main text of a Vega-Lite title in any of its forms ("T", ["T", "line 2"], {"text": ...})."""
     if isinstance(title, dict):

@@ -99,10 +99,20 @@ def export_spec(chart, caption: str, counts: Iterable[str] = (), shares: disclos
 
     The fields in ``counts`` follow the small-count rule (``disclosure.protect_spec``): a count 1-4 is missing from
     the figure's data, its label and tooltip say "<5", and the shares beside it are left out."""
-    spec = disclosure.protect_spec(chart.to_dict(), counts, shares)
+    spec = disclosure.protect_spec(_plain_numbers(chart.to_dict()), counts, shares)
     _fix_size(spec, top=True)
     if caption:
         spec["title"] = _with_caption(spec.get("title"), caption)
+    return spec
+
+
+def _plain_numbers(spec: dict) -> dict:
+    """The spec with its datasets' Decimals (DuckDB's sums) as ints and floats: vl-convert takes JSON numbers only."""
+    for rows in spec.get("datasets", {}).values():
+        for row in rows if isinstance(rows, list) else ():
+            for k, v in row.items() if isinstance(row, dict) else ():
+                if isinstance(v, Decimal):
+                    row[k] = int(v) if v == v.to_integral_value() else float(v)
     return spec
 
 
@@ -341,8 +351,10 @@ def _suppressed(series: pl.Series) -> pl.Expr:
     col = pl.col(name)
     if series.dtype.is_integer() or series.dtype == pl.Null:
         counts = col.cast(pl.Int64)
-    elif series.dtype.is_float():
-        # A count that went through a join or a sum can arrive as floats; only whole numbers are counts.
+    elif series.dtype.is_float() or isinstance(series.dtype, pl.Decimal):
+        # A count that went through a join or a sum can arrive as floats or decimals; only whole numbers are counts.
+        series = series.cast(pl.Float64)
+        col = col.cast(pl.Float64)
         finite = series.drop_nulls().drop_nans()
         if not (finite == finite.round(0)).all():
             raise ValueError(f"export_frame: count column {name!r} holds values that are not whole numbers")

@@ -43,6 +43,7 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
 
 REPORT_KEY = "_report_items"
 PAGE_TITLE_KEY = "_page_title"
+EXPORTS_KEY = "_exports"  # chart key -> {file name: make()}: this run's downloads, for tests to take as a user would
 FLASH_KEY = "_flash"
 DEFAULT_DECIMALS = 1  # a decimal figure in a download, unless the chart says otherwise (as fmt_num and fmt_pct)
 MISSING_CELL = ""  # how a table shows a missing value (Streamlit's own default is the word "None")
@@ -54,6 +55,7 @@ def start(title: str) -> None:
     queries.pin_snapshot()  # first: every query of this run reads the same published snapshot
     st.session_state[REPORT_KEY] = []
     st.session_state[PAGE_TITLE_KEY] = title  # export file names begin with it
+    st.session_state[EXPORTS_KEY] = {}
     st.title(title)
     # Overdue is a matter of today's date as well as of the data: worded here, from the snapshot's rows.
     if live := freshness.status(queries.jobindsats_freshness(), date.today()):
@@ -273,7 +275,9 @@ def chart(
     identifying each share's total (``disclosure``), so no share gives a hidden count away."""
     st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
     st.caption(fmt.plain(caption_text))  # sources and notes come from data; the exports get the text as it is
-    shown = _danish_table(data, table_columns)
+    # The shares a hidden count would give back go first, found in all the data's columns (a total's key may not be
+    # one of the table's); the counts are then labelled "<5" by each output.
+    shown = _danish_table(disclosure.protect(data, counts, shares), table_columns)
     sources = getattr(caption_text, "sources", ())
     source = ", ".join(sources) or None
     if "source" in data.columns and source:  # a source per row tells real and synthetic rows apart
@@ -290,11 +294,10 @@ def chart(
     count_columns = [c for c in map(shown_name, counts) if c in shown.columns]
     places = {c: DEFAULT_DECIMALS for c, dtype in shown.schema.items() if dtype.is_float()}
     places.update((shown_name(c), n) for c, n in (decimals or {}).items() if shown_name(c) in places)
-    table_shares = disclosure.renamed_shares(shares, table_columns)
     name = _export_name(figure, data, caption_text)
     with st.expander("Vis data som tabel"):
         # Arrow, not polars: Streamlit would convert a polars frame through pandas (a third of a warm page).
-        safe = disclosure.safe_table(shown, count_columns, table_shares, places)
+        safe = disclosure.safe_table(shown, count_columns, decimals=places)
         st.dataframe(safe.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
     with st.popover("Eksportér", icon=":material/download:"):
         st.caption('Figuren med titel, kilde og periode; data med tal under 5 vist som "<5".')
@@ -307,17 +310,16 @@ def chart(
                 "Data (CSV til dansk Excel)",
                 "csv",
                 "text/csv",
-                lambda: export.data_csv(shown, count_columns, places, table_shares, source),
+                lambda: export.data_csv(shown, count_columns, places, source=source),
             ),
             (
                 "Data (XLSX)",
                 "xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                lambda: export.data_xlsx(
-                    shown, count_columns, caption=caption_text, decimals=places, shares=table_shares, source=source
-                ),
+                lambda: export.data_xlsx(shown, count_columns, caption=caption_text, decimals=places, source=source),
             ),
         )
+        st.session_state.setdefault(EXPORTS_KEY, {})[key] = {f"{name}.{d[1]}": d[3] for d in downloads}
         for label, suffix, mime, make in downloads:
             st.download_button(label, make, f"{name}.{suffix}", mime, key=f"{key}_{suffix}", on_click="ignore")
 
