@@ -366,3 +366,16 @@ def period_of(data: pl.DataFrame, caption: str, freq: str) -> tuple[str | None, 
                     return f"{p.start.year}M{p.start.month:02d}", f"{p.end.year}M{p.end.month:02d}", "M"
                 return p.period, p.period, p.period_type if p.period_type in ("Q", "Y") else "M"
     return None, None, freq
+
+
+# Streamlit 1.67 offers no option to switch off a chart's own "Download as PNG" (client.disableDataExport covers the
+# tables' CSV download and copying only), nor its "Show data" view (the raw data: exact counts, English numbers).
+# Both bypass the rule above, so they are hidden; "Fullscreen" stays. ``page.start`` adds this to every page.
+NATIVE_EXPORTS_OFF = (
+    "<style>"
+    '[data-testid="stElementToolbar"] button[aria-label^="Download as PNG"],'
+    '[data-testid="stElementToolbar"] button[aria-label^="Show data"],'
+    '[data-testid="stElementToolbar"] button[aria-label^="Copy Vega-Lite spec"]'
+    "{display: none !important;}"
+    "</style>"
+)

@@ -56,6 +56,7 @@ def start(title: str) -> None:
     st.session_state[REPORT_KEY] = []
     st.session_state[PAGE_TITLE_KEY] = title  # export file names begin with it
     st.session_state[EXPORTS_KEY] = {}
+    st.html(disclosure.NATIVE_EXPORTS_OFF)  # Streamlit's own chart downloads bypass the small-count rule
     st.title(title)
     # Overdue is a matter of today's date as well as of the data: worded here, from the snapshot's rows.
     if live := freshness.status(queries.jobindsats_freshness(), date.today()):
