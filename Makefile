@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# `make run PORT=8502`: the port the server listens on (and the warm-up asks).
+PORT ?= 8501
 
 .PHONY: run test lint bench warehouse clean
 
@@ -19,11 +21,11 @@ warehouse: $(STAMP)
 # Run app.py once as soon as the server answers (the script health check): until some session has, a fresh
 # server routes a deep link through Streamlit's legacy pages/ list and shows "Page not found".
 WARM_UP := for i in $$(seq 120); do $(PY) -c "import urllib.request as u; \
-	u.urlopen('http://127.0.0.1:8501/_stcore/script-health-check', timeout=60)" 2>/dev/null && break; sleep 1; done
+	u.urlopen('http://127.0.0.1:$(PORT)/_stcore/script-health-check', timeout=60)" 2>/dev/null && break; sleep 1; done
 
 run: warehouse
 	($(WARM_UP)) &
-	$(PY) serve.py --server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
+	$(PY) serve.py --server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
 test: $(STAMP)
 	$(PY) -m pytest
