@@ -152,7 +152,7 @@ def laesoe_exports(built_warehouse, tmp_path_factory):
     os.environ["HELHEDSBLIK_WAREHOUSE"] = str(path)
     queries.snapshot_reader.clear()
     st.cache_data.clear()
-    out, tables = {}, {}
+    out, tables, reports = {}, {}, {}
     try:
         for name in ("overblik", "faelles_borgere", "aktivering", "sagstal", "visitation"):
             at = AppTest.from_file(page_path(name), default_timeout=60)
@@ -163,13 +163,14 @@ def laesoe_exports(built_warehouse, tmp_path_factory):
                 key: {f: make() for f, make in files.items()} for key, files in at.session_state["_exports"].items()
             }
             tables[name] = [el.value for el in at.dataframe]
+            reports[name] = export.report_spec(at.session_state["_report_items"])
     finally:
         queries.snapshot_reader.clear()
         if old is None:
             os.environ.pop("HELHEDSBLIK_WAREHOUSE", None)
         else:
             os.environ["HELHEDSBLIK_WAREHOUSE"] = old
-    return out, tables
+    return out, tables, reports
 
 
 def _csv_rows(data: bytes) -> list[dict]:
@@ -187,7 +188,7 @@ def _files(exports, suffix):
 
 
 def test_laesoe_data_exports_show_no_small_count_and_no_share_that_gives_one_back(laesoe_exports):
-    exports, _ = laesoe_exports
+    exports, _, _ = laesoe_exports
     suppressed = 0
     for _page, name, data in _files(exports, ".csv"):
         rows = _csv_rows(data)
@@ -212,7 +213,7 @@ def test_laesoe_data_exports_show_no_small_count_and_no_share_that_gives_one_bac
 
 
 def test_laesoe_figure_exports_show_no_small_count(laesoe_exports):
-    exports, _ = laesoe_exports
+    exports, _, _ = laesoe_exports
     matrix = exports["faelles_borgere"]["matrix"]
     svg = next(data for name, data in matrix.items() if name.endswith(".svg")).decode()
     cell_labels = re.findall(r'<text[^>]*font-size="12px"[^>]*>([^<]*)</text>', svg)
@@ -228,7 +229,7 @@ def test_laesoe_figure_exports_show_no_small_count(laesoe_exports):
 
 
 def test_laesoe_tables_on_screen(laesoe_exports):
-    _, tables = laesoe_exports
+    _, tables, _ = laesoe_exports
     matrix = next(t for t in tables["faelles_borgere"] if "Antal personer" in t.columns)
     counts = set(matrix["Antal personer"].dropna().astype(str))
     assert disclosure.LABEL in counts and not counts & SMALL
@@ -240,3 +241,15 @@ def test_laesoe_tables_on_screen(laesoe_exports):
                 assert not english, (page, column, value)
                 assert not re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", value), (page, column, value)  # no ISO date
                 assert not re.fullmatch(r"\d{4}M\d{2}", value), (page, column, value)  # no period code
+
+
+def test_laesoe_page_reports_hold_no_small_count(laesoe_exports):
+    _, _, reports = laesoe_exports
+    hidden = 0
+    for page, spec in reports.items():
+        for rows in spec["datasets"].values():
+            for row in rows:
+                for field in ("persons", "activated", "cases"):
+                    assert not disclosure.is_small(row.get(field)), (page, field, row)
+                hidden += bool(row.get("persons__lille"))
+    assert hidden >= 3  # the matrix's three small totals are there, as "<5"
