@@ -58,6 +58,7 @@ page.chart(
     },
     counts=("persons",),
     shares={"row_share": ("row_label",), "col_share": ("col_label",)},  # a total's parts (disclosure)
+    totals={"persons": (("col_label",), "is_total")},  # "Fælles borgere i alt" sums the target groups
 )
 
 if data.over_time.height > 1:

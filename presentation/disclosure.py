@@ -37,6 +37,9 @@ LABEL = f"<{THRESHOLD}"
 
 # Shares per column: the columns identifying the total each share is a part of (None: the row's own figure).
 Shares = Mapping[str, Sequence[str] | None]
+# Totals per count column: (the columns identifying the total a row is a part of, the boolean column marking the
+# rows that are totals themselves).
+Totals = Mapping[str, tuple[Sequence[str], str]]
 
 # The field the chart builders add beside a number, holding it formatted for labels and tooltips (charts.TEXT).
 TEXT_SUFFIX = "_tekst"
@@ -70,8 +73,39 @@ def _default_shares(df: pl.DataFrame, counts: Sequence[str]) -> dict[str, None]:
     return {name: None for name, dtype in df.schema.items() if dtype.is_float() and name not in counts}
 
 
-def hidden_shares(df: pl.DataFrame, counts: Iterable[str] = (), shares: Shares | None = None) -> dict[str, pl.Series]:
-    """Per share column, which of its cells the secondary rule leaves out (True: hide)."""
+def hidden_complements(df: pl.DataFrame, totals: Totals | None = None) -> dict[str, pl.Series]:
+    """Per count column, the parts the complementary rule hides besides the small ones (True: hide).
+
+    A total shown beside its parts, one of which alone is unknown (small, where the others are shown or 0), gives
+    that part back by subtraction. The smallest shown part of such a total is then left out too, so the difference
+    is the sum of two unknowns. A part the publisher already left out counts as unknown."""
+    out = {}
+    for count, (keys, flag) in (totals or {}).items():
+        if count not in df.columns or flag not in df.columns or df.is_empty():
+            continue
+        keys = [k for k in keys if k in df.columns]
+
+        def per_total(expr: pl.Expr, keys=keys) -> pl.Expr:
+            return expr.over(keys) if keys else expr
+
+        value = pl.col(count).cast(pl.Float64, strict=False).fill_nan(None)
+        part = ~pl.col(flag).cast(pl.Boolean).fill_null(False)
+        small = part & _small(count)
+        unknown = part & (small | value.is_null())
+        lone = (per_total(small.sum()) == 1) & (per_total(unknown.sum()) == 1)
+        shown = part & (value >= THRESHOLD)
+        smallest = per_total(pl.when(shown).then(value).min())
+        mask = df.select((lone & shown & (value == smallest)).fill_null(False).alias(count)).to_series()
+        if mask.any():
+            out[count] = mask
+    return out
+
+
+def hidden_shares(
+    df: pl.DataFrame, counts: Iterable[str] = (), shares: Shares | None = None, also: pl.Series | None = None
+) -> dict[str, pl.Series]:
+    """Per share column, which of its cells the secondary rule leaves out (True: hide). ``also``: rows whose count is
+    hidden for another reason (the complementary rule)."""
     counts = [c for c in dict.fromkeys(counts) if c in df.columns]
     if not counts or df.is_empty():
         return {}
@@ -80,6 +114,9 @@ def hidden_shares(df: pl.DataFrame, counts: Iterable[str] = (), shares: Shares |
     if not wanted:
         return {}
     hit = pl.any_horizontal([_small(c) for c in counts])
+    if also is not None:
+        df = df.with_columns(pl.Series("__also_hidden", also, dtype=pl.Boolean))
+        hit = hit | pl.col("__also_hidden")
     out = {}
     for column, keys in wanted.items():
         keys = [k for k in (keys or ()) if k in df.columns]
@@ -88,10 +125,22 @@ def hidden_shares(df: pl.DataFrame, counts: Iterable[str] = (), shares: Shares |
     return out
 
 
-def protect(df: pl.DataFrame, counts: Iterable[str] = (), shares: Shares | None = None) -> pl.DataFrame:
-    """The table with the shares the secondary rule hides made missing; the counts themselves are left as they are
-    (``export.export_frame`` and ``safe_table`` write them as "<5")."""
-    masks = hidden_shares(df, counts, shares)
+def _masks(df: pl.DataFrame, counts, shares: Shares | None, totals: Totals | None) -> dict[str, pl.Series]:
+    """Every cell the secondary rules hide, per column: shares beside a hidden count, and complementary counts."""
+    complements = hidden_complements(df, totals)
+    also = pl.Series([False] * df.height)
+    for mask in complements.values():
+        also = also | mask
+    return {**hidden_shares(df, counts, shares, also if complements else None), **complements}
+
+
+def protect(
+    df: pl.DataFrame, counts: Iterable[str] = (), shares: Shares | None = None, totals: Totals | None = None
+) -> pl.DataFrame:
+    """The table with what the secondary rules hide made missing: the shares beside a hidden count, and a part whose
+    total would give a small one back. The small counts themselves are left as they are (``export.export_frame``
+    and ``safe_table`` write them as "<5")."""
+    masks = _masks(df, list(counts), shares, totals)
     if not masks:
         return df
     return df.with_columns(
@@ -202,7 +251,9 @@ def _walk(node):
             yield from _walk(value)
 
 
-def _protect_rows(rows: list, counts: Sequence[str], shares: Shares | None) -> tuple[list, set[str]]:
+def _protect_rows(
+    rows: list, counts: Sequence[str], shares: Shares | None, totals: Totals | None = None
+) -> tuple[list, set[str]]:
     """The rows of one dataset with small counts and the shares beside them made missing; and which count fields
     had a small value (their labels must then say "<5")."""
     if not rows or not all(isinstance(r, dict) for r in rows):
@@ -216,10 +267,17 @@ def _protect_rows(rows: list, counts: Sequence[str], shares: Shares | None) -> t
         shares = {c: None for c in keys if c not in present and _float_column(rows, c)}
     # Only the fields the rule reads: the others (dates as text, labels) need no types here.
     numeric = {c: [_as_float(r.get(c)) for r in rows] for c in [*present, *shares] if c in keys}
-    groups = {k for keys_ in shares.values() for k in (keys_ or ()) if k in keys and k not in numeric}
+    groups = {k for keys_ in shares.values() for k in (keys_ or ())}
+    groups |= {k for keys_, _ in (totals or {}).values() for k in keys_}
+    groups = {k for k in groups if k in keys and k not in numeric}
     text = {k: [None if r.get(k) is None else str(r.get(k)) for r in rows] for k in groups}
-    schema = {**dict.fromkeys(numeric, pl.Float64), **dict.fromkeys(text, pl.String)}
-    masks = hidden_shares(pl.DataFrame({**numeric, **text}, schema=schema), present, shares)
+    flags = {f: [bool(r.get(f)) for r in rows] for _, f in (totals or {}).values() if f in keys}
+    schema = {
+        **dict.fromkeys(numeric, pl.Float64),
+        **dict.fromkeys(text, pl.String),
+        **dict.fromkeys(flags, pl.Boolean),
+    }
+    masks = _masks(pl.DataFrame({**numeric, **text, **flags}, schema=schema), present, shares, totals)
     flagged = set()
     out = []
     for i, row in enumerate(rows):
@@ -250,7 +308,9 @@ def _float_column(rows: list, column: str) -> bool:
     return bool(values) and all(isinstance(v, float) for v in values)
 
 
-def protect_spec(spec: dict, counts: Iterable[str] = (), shares: Shares | None = None) -> dict:
+def protect_spec(
+    spec: dict, counts: Iterable[str] = (), shares: Shares | None = None, totals: Totals | None = None
+) -> dict:
     """A Vega-Lite spec (modified in place and returned) whose data follow the rule: a small count is missing, so
     no bar, colour or position gives it away, and its label and tooltip (the builders' ``<field>_tekst``) say "<5";
     the shares beside it are missing too."""
@@ -260,12 +320,12 @@ def protect_spec(spec: dict, counts: Iterable[str] = (), shares: Shares | None =
     flagged: set[str] = set()
     datasets = spec.get("datasets") or {}
     for name, rows in datasets.items():
-        datasets[name], small = _protect_rows(rows, counts, shares)
+        datasets[name], small = _protect_rows(rows, counts, shares, totals)
         flagged |= small
     for node in list(_walk(spec)):
         data = node.get("data")
         if isinstance(data, dict) and isinstance(data.get("values"), list):
-            data["values"], small = _protect_rows(data["values"], counts, shares)
+            data["values"], small = _protect_rows(data["values"], counts, shares, totals)
             flagged |= small
     if flagged:
         for node in _walk(spec):

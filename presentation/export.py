@@ -94,12 +94,19 @@ BOOL_TEXT = {True: "Ja", False: "Nej"}
 # --- charts ---------------------------------------------------------------------------------------------------
 
 
-def export_spec(chart, caption: str, counts: Iterable[str] = (), shares: disclosure.Shares | None = None) -> dict:
+def export_spec(
+    chart,
+    caption: str,
+    counts: Iterable[str] = (),
+    shares: disclosure.Shares | None = None,
+    totals: disclosure.Totals | None = None,
+) -> dict:
     """The chart's Vega-Lite spec ready for rendering outside a browser, with ``caption`` in its subtitle.
 
     The fields in ``counts`` follow the small-count rule (``disclosure.protect_spec``): a count 1-4 is missing from
-    the figure's data, its label and tooltip say "<5", and the shares beside it are left out."""
-    spec = disclosure.protect_spec(_plain_numbers(chart.to_dict()), counts, shares)
+    the figure's data, its label and tooltip say "<5", and the shares beside it (and a part whose total would give
+    it back) are left out."""
+    spec = disclosure.protect_spec(_plain_numbers(chart.to_dict()), counts, shares, totals)
     _fix_size(spec, top=True)
     if caption:
         spec["title"] = _with_caption(spec.get("title"), caption)
@@ -197,36 +204,26 @@ def _render(kind: str, spec: dict, demo: bool, **options) -> bytes | str:
     return getattr(vl_convert, f"vega_to_{kind}")(vega, **options, **_render_options())
 
 
-def chart_png(
-    chart,
-    caption: str,
-    scale: float = 2.0,
-    counts: Iterable[str] = (),
-    shares: disclosure.Shares | None = None,
-    demo: bool = False,
-) -> bytes:
+def chart_png(chart, caption: str, scale: float = 2.0, demo: bool = False, **rules) -> bytes:
     """PNG at ``scale`` times the export size (2 gives a crisp image on slides and high-density screens).
-    ``demo``: the figure rests on synthetic data and carries the watermark "Syntetiske demodata"."""
-    return _render("png", export_spec(chart, caption, counts, shares), demo, scale=scale)
+    ``demo``: the figure rests on synthetic data and carries the watermark "Syntetiske demodata". ``rules``: the
+    small-count rule's ``counts``, ``shares`` and ``totals`` (``export_spec``)."""
+    return _render("png", export_spec(chart, caption, **rules), demo, scale=scale)
 
 
-def chart_svg(
-    chart, caption: str, counts: Iterable[str] = (), shares: disclosure.Shares | None = None, demo: bool = False
-) -> bytes:
+def chart_svg(chart, caption: str, demo: bool = False, **rules) -> bytes:
     """SVG as UTF-8 bytes (Danish letters in titles and labels)."""
-    return _render("svg", export_spec(chart, caption, counts, shares), demo).encode("utf-8")
+    return _render("svg", export_spec(chart, caption, **rules), demo).encode("utf-8")
 
 
-def chart_pdf(
-    chart, caption: str, counts: Iterable[str] = (), shares: disclosure.Shares | None = None, demo: bool = False
-) -> bytes:
+def chart_pdf(chart, caption: str, demo: bool = False, **rules) -> bytes:
     """A one-page vector PDF of the chart."""
-    return _render("pdf", export_spec(chart, caption, counts, shares), demo)
+    return _render("pdf", export_spec(chart, caption, **rules), demo)
 
 
 def report_pdf(items: list[tuple]) -> bytes:
     """One PDF with every ``(chart, caption)`` of a page, stacked vertically in the given order. An item may carry a
-    third element, the keyword arguments of ``export_spec`` (counts, shares) and ``demo``."""
+    third element: ``demo`` and the small-count rule's arguments of ``export_spec`` (counts, shares, totals)."""
     demo = any(len(item) > 2 and item[2].get("demo") for item in items)
     return _render("pdf", report_spec(items), demo)
 
@@ -245,7 +242,7 @@ def report_spec(items: list[tuple]) -> dict:
     params: list = []
     first: dict | None = None
     for chart, caption, *rest in items:
-        options = {k: v for k, v in (rest[0] if rest else {}).items() if k in ("counts", "shares")}
+        options = {k: v for k, v in (rest[0] if rest else {}).items() if k in ("counts", "shares", "totals")}
         spec = export_spec(chart, caption, **options)
         if first is None:
             first = spec

@@ -268,17 +268,19 @@ def chart(
     counts: tuple[str, ...] = (),
     decimals: dict[str, int] | None = None,
     shares: disclosure.Shares | None = None,
+    totals: disclosure.Totals | None = None,
 ) -> None:
     """Render a chart with its caption, the data behind it on demand, and exports of both.
 
     The exported data are rounded as the page shows them: ``decimals`` per column, else one decimal (the app's
     figures and shares); ``counts`` are whole numbers, with small ones hidden, and ``shares`` name the columns
-    identifying each share's total (``disclosure``), so no share gives a hidden count away."""
+    identifying each share's total and ``totals`` the parts of each total shown (``disclosure``), so no share or
+    total gives a hidden count away."""
     st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
     st.caption(fmt.plain(caption_text))  # sources and notes come from data; the exports get the text as it is
     # The shares a hidden count would give back go first, found in all the data's columns (a total's key may not be
     # one of the table's); the counts are then labelled "<5" by each output.
-    shown = _danish_table(disclosure.protect(data, counts, shares), table_columns)
+    shown = _danish_table(disclosure.protect(data, counts, shares, totals), table_columns)
     sources = getattr(caption_text, "sources", ())
     source = ", ".join(sources) or None
     if "source" in data.columns and source:  # a source per row tells real and synthetic rows apart
@@ -286,7 +288,7 @@ def chart(
             shown.with_columns(data["source"].map_elements(queries.source_label, pl.String).alias("Kilde")),
             None,
         )
-    private = {"counts": counts, "shares": shares, "demo": DEMO_SOURCE in sources}
+    private = {"counts": counts, "shares": shares, "totals": totals, "demo": DEMO_SOURCE in sources}
     st.session_state.setdefault(REPORT_KEY, []).append((figure, caption_text, private))
 
     def shown_name(column: str) -> str:

@@ -115,7 +115,7 @@ def test_figure_export_hides_a_small_count_and_its_share():
     assert [r["row_share"] for r in rows] == [None, None, 0.0, 100.0]
     # The Jobparat column holds the hidden 3: its other cells lose their column shares too.
     assert [r["col_share"] for r in rows] == [None, 100.0, None, 42.5]
-    svg = export.chart_svg(figure, "Kilde: test", ["persons"], shares).decode()
+    svg = export.chart_svg(figure, "Kilde: test", counts=["persons"], shares=shares).decode()
     labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert "&lt;5" in labels and "3" not in labels and "40" in labels
 
@@ -253,3 +253,39 @@ def test_laesoe_page_reports_hold_no_small_count(laesoe_exports):
                     assert not disclosure.is_small(row.get(field)), (page, field, row)
                 hidden += bool(row.get("persons__lille"))
     assert hidden >= 3  # the matrix's three small totals are there, as "<5"
+
+
+def test_a_total_does_not_give_a_lone_hidden_part_back():
+    # Target groups by match group, "I alt" the column's total: 40 - 30 - 7 = 3 would give the hidden part back,
+    # so the smallest shown part (7) goes too. In the second column two parts are unknown already.
+    df = pl.DataFrame(
+        {
+            "col": ["J", "J", "J", "J", "A", "A", "A", "A"],
+            "persons": [3, 30, 7, 40, 2, None, 9, 20],
+            "is_total": [False, False, False, True, False, False, False, True],
+            "share": [7.5, 75.0, 17.5, 100.0, 10.0, None, 45.0, 100.0],
+        }
+    )
+    totals = {"persons": (("col",), "is_total")}
+    out = disclosure.protect(df, ["persons"], {"share": ("col",)}, totals)
+    assert out["persons"].to_list() == [3, 30, None, 40, 2, None, 9, 20]
+    assert out["share"].to_list() == [None] * 8
+    rows = list(csv.reader(io.StringIO(export.data_csv(out, ["persons"]).decode("utf-8-sig")), delimiter=";"))
+    assert [r[1] for r in rows[1:5]] == ["<5", "30", "", "40"]
+    # The figure says the same: "<5", and nothing where the 7 was.
+    figure = charts.heatmap_matrix(
+        df.with_columns(
+            pl.col("col").alias("col_label"),
+            pl.when(pl.col("is_total"))
+            .then(pl.lit("I alt"))
+            .otherwise(pl.int_range(pl.len()).cast(pl.String))
+            .alias("row_label"),
+            pl.lit(1).alias("row_order"),
+            pl.lit(1).alias("col_order"),
+            pl.col("share").alias("row_share"),
+            pl.col("share").alias("col_share"),
+        ),
+        "Matrix",
+    )
+    spec = export.export_spec(figure, "x", ["persons"], None, totals)
+    assert [r["persons"] for rows in spec["datasets"].values() for r in rows] == [None, 30, None, 40, None, None, 9, 20]
