@@ -156,10 +156,16 @@ def month_text(d: date) -> str:
     return f"{MONTHS_DA_SHORT[d.month - 1]} {d.year}"
 
 
-def _date_text(d: date | None, monthly: bool) -> str | None:
+def _date_text(d: date | None, monthly: bool, freq: str = "M") -> str | None:
     if d is None:
         return None
-    return month_text(d) if monthly else fmt.fmt_date(d)
+    if not monthly:
+        return fmt.fmt_date(d)
+    if freq == "Q" and d.month % 3 == 1:
+        return f"{(d.month - 1) // 3 + 1}. kvt. {d.year}"
+    if freq == "Y" and d.month == 1:
+        return str(d.year)
+    return month_text(d)
 
 
 def _period_text(value: str | None) -> str | None:
@@ -185,11 +191,13 @@ def safe_table(
     shares: Shares | None = None,
     decimals: Mapping[str, int] | None = None,
     default_decimals: int = 1,
+    freq: str = "M",
 ) -> pl.DataFrame:
     """A table as it may be shown on screen: the small-count rule applied, every figure as Danish text.
 
     Counts: "<5" or the whole number ("1.234"); decimals to ``decimals[column]`` places (default one) with a
-    decimal comma; dates of a monthly series (all on the 1st) as "nov. 2026", other dates as "22. november 2026";
+    decimal comma; dates of a series (all on the 1st) as its periods, "nov. 2026", "4. kvt. 2026" or "2026" by
+    ``freq``, other dates as "22. november 2026";
     times of day and moments in Danish; period codes ("2026M11") as their labels; booleans as Ja/Nej. A missing
     value stays missing (the table shows it as an empty cell). Text columns are left as they are: st.dataframe
     shows them as plain text.
@@ -215,7 +223,7 @@ def safe_table(
         elif dtype == pl.Date:
             values = frame.get_column(name).drop_nulls()
             monthly = values.len() > 0 and bool((values.dt.day() == 1).all())
-            columns.append(col.map_elements(lambda v, m=monthly: _date_text(v, m), return_dtype=pl.String))
+            columns.append(col.map_elements(lambda v, m=monthly: _date_text(v, m, freq), return_dtype=pl.String))
         elif isinstance(dtype, pl.Datetime):
             columns.append(col.map_elements(_moment_text, return_dtype=pl.String))
         elif dtype == pl.Time:

@@ -14,7 +14,7 @@ import streamlit as st
 
 import queries
 from pipelines.config import DEMO_SOURCE
-from presentation import disclosure, export, freshness
+from presentation import disclosure, export, filters, freshness
 from presentation import formatting as fmt
 from presentation.memo import RecentlyUsed
 
@@ -300,7 +300,8 @@ def chart(
     name = _export_name(figure, data, caption_text)
     with st.expander("Vis data som tabel"):
         # Arrow, not polars: Streamlit would convert a polars frame through pandas (a third of a warm page).
-        safe = disclosure.safe_table(shown, count_columns, decimals=places)
+        freq = (st.session_state.get(filters.STATE_KEY) or {}).get("freq", "M")
+        safe = disclosure.safe_table(shown, count_columns, decimals=places, freq=freq)
         st.dataframe(safe.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
     with st.popover("Eksportér", icon=":material/download:"):
         st.caption('Figuren med titel, kilde og periode; data med tal under 5 vist som "<5".')
@@ -329,8 +330,6 @@ def chart(
 
 def _export_name(figure, data: pl.DataFrame, caption_text: str) -> str:
     """An export's file name without its suffix: page, chart, municipality and period."""
-    from presentation import filters
-
     chosen = st.session_state.get(filters.STATE_KEY) or {}
     first, last, freq = disclosure.period_of(data, caption_text, chosen.get("freq", "M"))
     area = queries.area_name(chosen["area"]) if chosen.get("area") else None

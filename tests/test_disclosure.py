@@ -81,6 +81,8 @@ def test_safe_table_is_danish_text():
     out = disclosure.safe_table(df, ["Personer"])
     assert out.row(0) == ("nov. 2026", "nov. 2026", "<5", None, "Ja", "Læsø")
     assert out.row(1) == ("dec. 2026", "1. kvt. 2024", "12.926", "12.926,3", "Nej", None)
+    quarters = disclosure.safe_table(pl.DataFrame({"Kvartal": [date(2026, 10, 1)]}), freq="Q")
+    assert quarters.item() == "4. kvt. 2026"
     days = disclosure.safe_table(pl.DataFrame({"Gyldig fra": [date(2024, 1, 2)]}))
     assert days.item() == "2. januar 2024"
 
