@@ -208,30 +208,34 @@ def safe_table(
     columns = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
+        values = frame.get_column(name)
+
+        def text(func, values=values, name=name) -> pl.Expr:
+            # Each distinct value is formatted once (a series repeats its dates, areas and categories).
+            distinct = values.drop_nulls().unique().to_list()
+            return pl.col(name).replace_strict({v: func(v) for v in distinct}, default=None, return_dtype=pl.String)
+
         if name in counts:
             columns.append(
-                pl.when(_small(name))
-                .then(pl.lit(LABEL))
-                .otherwise(col.map_elements(lambda v: _number_text(v, 0), return_dtype=pl.String))
-                .alias(name)
+                pl.when(_small(name)).then(pl.lit(LABEL)).otherwise(text(lambda v: _number_text(v, 0))).alias(name)
             )
         elif dtype.is_float() or isinstance(dtype, pl.Decimal):
             n = places.get(name, default_decimals)
-            columns.append(col.map_elements(lambda v, n=n: _number_text(v, n), return_dtype=pl.String))
+            columns.append(text(lambda v, n=n: _number_text(v, n)))
         elif dtype.is_integer():
-            columns.append(col.map_elements(lambda v: _number_text(v, 0), return_dtype=pl.String))
+            columns.append(text(lambda v: _number_text(v, 0)))
         elif dtype == pl.Date:
-            values = frame.get_column(name).drop_nulls()
-            monthly = values.len() > 0 and bool((values.dt.day() == 1).all())
-            columns.append(col.map_elements(lambda v, m=monthly: _date_text(v, m, freq), return_dtype=pl.String))
+            dates = values.drop_nulls()
+            monthly = dates.len() > 0 and bool((dates.dt.day() == 1).all())
+            columns.append(text(lambda v, m=monthly: _date_text(v, m, freq)))
         elif isinstance(dtype, pl.Datetime):
-            columns.append(col.map_elements(_moment_text, return_dtype=pl.String))
+            columns.append(text(_moment_text))
         elif dtype == pl.Time:
-            columns.append(col.map_elements(lambda v: v.strftime("%H.%M"), return_dtype=pl.String))
+            columns.append(text(lambda v: v.strftime("%H.%M")))
         elif dtype == pl.Boolean:
             columns.append(col.replace_strict({True: "Ja", False: "Nej"}, return_dtype=pl.String))
-        elif dtype == pl.String:
-            columns.append(col.map_elements(_period_text, return_dtype=pl.String))
+        elif dtype == pl.String and bool(values.str.contains(_PERIOD_CODE.pattern).any()):
+            columns.append(text(_period_text))
         else:
             columns.append(col)
     return frame.select(columns)
