@@ -304,7 +304,7 @@ def chart(
         safe = disclosure.safe_table(shown, count_columns, decimals=places, freq=freq)
         st.dataframe(safe.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
     with st.popover("Eksportér", icon=":material/download:"):
-        st.caption('Figuren med titel, kilde og periode; data med tal under 5 vist som "<5".')
+        st.caption('Figuren med titel, kilde og periode; tal under 5 vist som "<5", andele ved siden af udeladt.')
         # Each file is made only when its button is clicked (Streamlit calls the function then).
         downloads = (
             ("Figur (PNG)", "png", "image/png", lambda: export.chart_png(figure, caption_text, **private)),
