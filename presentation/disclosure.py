@@ -34,6 +34,14 @@ from presentation import formatting as fmt
 # Counts from 1 up to (not including) the threshold are not published as exact numbers.
 THRESHOLD = int(os.environ.get("HELHEDSBLIK_SMALL_COUNT", "5"))
 LABEL = f"<{THRESHOLD}"
+# The charts on screen follow the rule too (labels and tooltips say "<5"); "false" shows the exact counts there, for
+# an installation whose users may see them (exports and tables follow the rule whatever this says).
+ON_SCREEN = os.environ.get("HELHEDSBLIK_SMALL_COUNT_ON_SCREEN", "true").strip().lower() not in (
+    "0",
+    "false",
+    "nej",
+    "no",
+)
 
 # Shares per column: the columns identifying the total each share is a part of (None: the row's own figure).
 Shares = Mapping[str, Sequence[str] | None]
@@ -303,6 +311,10 @@ def _protect_rows(
             if mask[i] and column in row:
                 row[column] = None
         out.append(row)
+    # Every row carries the flag of a field that has one, so a table made of the rows (Arrow) keeps the column.
+    for row in out:
+        for c in flagged:
+            row.setdefault(c + _SMALL_FLAG, False)
     return out, flagged
 
 
@@ -346,6 +358,11 @@ def protect_spec(
                 if node["as"].endswith(TEXT_SUFFIX) and field in flagged:
                     node["calculate"] = f'(datum["{field}{_SMALL_FLAG}"] ? "{LABEL}" : {node["calculate"]})'
     return spec
+
+
+def on_screen(spec: dict, counts: Iterable[str] = (), shares: Shares | None = None, totals: Totals | None = None):
+    """The spec of a chart shown on the page: ``protect_spec`` unless HELHEDSBLIK_SMALL_COUNT_ON_SCREEN=false."""
+    return protect_spec(spec, counts, shares, totals) if ON_SCREEN else spec
 
 
 def has_demo(sources: Iterable[str | None], demo_source: str) -> bool:

@@ -217,7 +217,7 @@ def _danish_table(data: pl.DataFrame, columns: dict[str, str] | None) -> pl.Data
 _specs = RecentlyUsed(256)  # id(chart) -> (chart, spec)
 
 
-def _spec(figure) -> dict:
+def _spec(figure, **rules) -> dict:
     """The Vega-Lite spec Streamlit is given for a chart, made once per chart object.
 
     The chart builders hand out the same object for the same data (charts.memoised), so a page shown
@@ -228,7 +228,7 @@ def _spec(figure) -> dict:
         return kept[1]
     # The builders' specs are validated in their tests; skipping Altair's schema validation on every
     # new chart saves about two thirds of the serialisation time.
-    spec = _with_arrow_datasets(figure.to_dict(validate=False))
+    spec = _with_arrow_datasets(disclosure.on_screen(figure.to_dict(validate=False), **rules))
     # Fit the width to the page but give the plot itself the height (legends and titles come on top).
     spec.setdefault("height", CHART_HEIGHT)
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
@@ -276,7 +276,9 @@ def chart(
     figures and shares); ``counts`` are whole numbers, with small ones hidden, and ``shares`` name the columns
     identifying each share's total and ``totals`` the parts of each total shown (``disclosure``), so no share or
     total gives a hidden count away."""
-    st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
+    st.vega_lite_chart(
+        spec=_spec(figure, counts=counts, shares=shares, totals=totals), width="stretch", alt=alt, key=key
+    )
     st.caption(fmt.plain(caption_text))  # sources and notes come from data; the exports get the text as it is
     # The shares a hidden count would give back go first, found in all the data's columns (a total's key may not be
     # one of the table's); the counts are then labelled "<5" by each output.
