@@ -25,6 +25,8 @@ def test_the_pure_presentation_builders_need_neither_streamlit_nor_the_warehouse
         "presentation.export",
         "presentation.investment",
         "presentation.memo",
+        "presentation.disclosure",
+        "presentation.colours",
     )
     assert {"streamlit", "queries", "duckdb"}.isdisjoint(loaded), loaded & {"streamlit", "queries", "duckdb"}
 
