@@ -431,7 +431,10 @@ class Caption(str):
 
 
 def title_text(title) -> str:
-    """The main text of a Vega-Lite title in any of its forms ("T", ["T", "line 2"], {"text": ...})."""
+    """The main text of a Vega-Lite title in any of its forms ("T", ["T", "line 2"], {"text": ...}, an Altair
+    TitleParams)."""
+    if hasattr(title, "to_dict"):
+        title = title.to_dict(validate=False)
     if isinstance(title, dict):
         title = title.get("text", "")
     if isinstance(title, list):

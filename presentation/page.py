@@ -335,7 +335,7 @@ def _export_name(figure, data: pl.DataFrame, caption_text: str) -> str:
     chosen = st.session_state.get(filters.STATE_KEY) or {}
     first, last, freq = disclosure.period_of(data, caption_text, chosen.get("freq", "M"))
     area = queries.area_name(chosen["area"]) if chosen.get("area") else None
-    title = disclosure.title_text(_spec(figure).get("title"))
+    title = disclosure.title_text(getattr(figure, "title", None))
     return disclosure.file_name(st.session_state.get(PAGE_TITLE_KEY, ""), title, area, first, last, freq)
 
 
