@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
+# `make run PORT=8502`: the port the server listens on (and the warm-up asks).
+PORT ?= 8501
 
 .PHONY: run test check lint lock bench warehouse clean
 
@@ -34,11 +36,11 @@ warehouse: $(RUNTIME)
 # Run app.py once as soon as the server answers (the script health check): until some session has, a fresh
 # server routes a deep link through Streamlit's legacy pages/ list and shows "Page not found".
 WARM_UP := for i in $$(seq 120); do $(PY) -c "import urllib.request as u; \
-	u.urlopen('http://127.0.0.1:8501/_stcore/script-health-check', timeout=60)" 2>/dev/null && break; sleep 1; done
+	u.urlopen('http://127.0.0.1:$(PORT)/_stcore/script-health-check', timeout=60)" 2>/dev/null && break; sleep 1; done
 
 run: warehouse
 	($(WARM_UP)) &
-	$(PY) serve.py --server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
+	$(PY) serve.py --server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
 # Every test, on two workers (tests of one xdist_group, such as the browser's, share a worker and its server).
 test: $(STAMP)

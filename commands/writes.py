@@ -25,7 +25,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from pipelines import config, jobindsats, loader, refresh, uploads
 from pipelines.review import Review
 from pipelines.writer import write_session
-from queries import cursor
+from queries import cache_data_lazily, cursor
 
 LOG = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ def jobindsats_configured() -> bool:
     return True
 
 
-@st.cache_data(ttl=3600, show_spinner="Henter jobindsats' katalog …")
+@cache_data_lazily(ttl=3600, show_spinner="Henter jobindsats' katalog …")
 def jobindsats_catalogue() -> dict[str, str]:
     """The mapped tables the API lists, id -> Danish name (the catalogue changes rarely: cached an hour)."""
     mapped = jobindsats.mapping()
@@ -194,7 +194,7 @@ def jobindsats_catalogue() -> dict[str, str]:
     return {t: listed[t][0].table_name for t in sorted(mapped) if t in listed}
 
 
-@st.cache_data(ttl=900, show_spinner="Henter tabellens perioder …")
+@cache_data_lazily(ttl=900, show_spinner="Henter tabellens perioder …")
 def jobindsats_periods(table_id: str) -> list[str]:
     """The periods the table's metadata offers, of the type the mapping fetches, oldest first."""
     spec = jobindsats.mapping()[table_id]

@@ -63,6 +63,8 @@ page.chart(
         "col_share": "Andel af kolonnen (pct.)",
     },
     counts=("persons",),
+    shares={"row_share": ("row_label",), "col_share": ("col_label",)},  # a total's parts (disclosure)
+    totals={"persons": (("col_label",), "is_total")},  # "Fælles borgere i alt" sums the target groups
 )
 
 st.subheader("Over tid")

@@ -53,6 +53,7 @@ else:
         key="categories",
         table_columns={"label": "Kategori og område", "persons": "Personer", "value": "Andel (pct.)"},
         counts=("persons",),
+        shares={"value": ("area_code",)},  # each area's categories are the parts of its total (disclosure)
     )
 
 fresh = queries.freshness()

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # Who may load, and what leaves the app.
     analyst_passphrase: str | None = Field(None, description="en adgangsfrase")
     small_count: int = Field(5, ge=1, description="et helt tal, fx 5")
+    small_count_on_screen: bool = Field(True, description="ja eller nej")
+    default_area: str = Field("101", pattern=r"^\d{3}$", description="en kommunekode med tre cifre, fx 751")
     # The server's guards (serve.py).
     header_seconds: float = Field(10.0, gt=0, description="et antal sekunder, fx 10")
     body_min_kb: float = Field(32, gt=0, description="et antal kilobyte, fx 32")

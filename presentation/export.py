@@ -29,7 +29,8 @@ import polars as pl
 import vl_convert
 import xlsxwriter
 
-from pipelines import config, danish
+from pipelines import danish
+from presentation import disclosure
 from presentation.formatting import VEGA_LOCALE
 
 __all__ = [
@@ -50,8 +51,10 @@ __all__ = [
 
 # Counts from 1 up to (not including) the threshold are not published as exact numbers; 0 is shown, since it
 # reveals nobody.
-SMALL_COUNT_THRESHOLD = config.settings().small_count
-SMALL_COUNT_LABEL = f"<{SMALL_COUNT_THRESHOLD}"
+SMALL_COUNT_THRESHOLD = disclosure.THRESHOLD
+SMALL_COUNT_LABEL = disclosure.LABEL
+# The column a data export names its source in, so a sheet passed on still says whether its figures are real.
+SOURCE_COLUMN = "Kilde"
 
 # Pixels. Roughly an A4 page width at 72 ppi minus margins, so a PDF report page is readable without zooming.
 EXPORT_WIDTH = 720
@@ -88,13 +91,25 @@ BOOL_TEXT = {True: "Ja", False: "Nej"}
 # --- charts ---------------------------------------------------------------------------------------------------
 
 
-def export_spec(chart, caption: str, width: int = EXPORT_WIDTH) -> dict:
-    """The chart's Vega-Lite spec ready for rendering outside a browser, with ``caption`` in its subtitle."""
+def export_spec(
+    chart,
+    caption: str,
+    counts: Iterable[str] = (),
+    shares: disclosure.Shares | None = None,
+    totals: disclosure.Totals | None = None,
+    width: int = EXPORT_WIDTH,
+) -> dict:
+    """The chart's Vega-Lite spec ready for rendering outside a browser, with ``caption`` in its subtitle.
+
+    The fields in ``counts`` follow the small-count rule (``disclosure.protect_spec``): a count 1-4 is missing from
+    the figure's data, its label and tooltip say "<5", and the shares beside it (and a part whose total would give
+    it back) are left out."""
     spec = chart.to_dict()
     # A DECIMAL from a SQL sum reaches Altair's data as decimal.Decimal, which the renderer cannot read (the export
     # failed); as a number it draws and reads the same.
     if "datasets" in spec:
         spec["datasets"] = {name: _json_numbers(rows) for name, rows in spec["datasets"].items()}
+    spec = disclosure.protect_spec(spec, counts, shares, totals)
     _fix_size(spec, top=True, width=width)
     if caption:
         spec["title"] = _with_caption(spec.get("title"), caption)
@@ -162,14 +177,47 @@ def _render_options() -> dict:
     }
 
 
-def chart_png(chart, caption: str, scale: float = 2.0, width: int = EXPORT_WIDTH) -> bytes:
-    """PNG at ``scale`` times the export size (2 gives a crisp image on slides and high-density screens)."""
-    return vl_convert.vegalite_to_png(export_spec(chart, caption, width), scale=scale, **_render_options())
+# Across the first view, large and faint: visible on any slide it is pasted into, without hiding the figures.
+_WATERMARK = {
+    "type": "text",
+    "interactive": False,
+    "encode": {
+        "update": {
+            "text": {"value": disclosure.DEMO_WATERMARK},
+            "x": {"signal": "width / 2"},
+            # A concatenated figure has no height of its own: the middle of a default-sized first view.
+            "y": {"signal": "(isFinite(height) && height > 0 ? height : 300) / 2"},
+            "angle": {"value": -25},
+            "fontSize": {"value": 44},
+            "fontWeight": {"value": "bold"},
+            "fill": {"value": "#B00020"},
+            "opacity": {"value": 0.2},
+            "align": {"value": "center"},
+            "baseline": {"value": "middle"},
+        }
+    },
+}
 
 
-def chart_svg(chart, caption: str, width: int = EXPORT_WIDTH) -> bytes:
+def _render(kind: str, spec: dict, demo: bool, **options) -> bytes | str:
+    """vl-convert's ``vegalite_to_<kind>``; with ``demo`` through Vega, where the watermark is one more mark."""
+    if not demo:
+        return getattr(vl_convert, f"vegalite_to_{kind}")(spec, **options, **_render_options())
+    vega = vl_convert.vegalite_to_vega(spec)
+    vega.setdefault("marks", []).append(copy.deepcopy(_WATERMARK))
+    return getattr(vl_convert, f"vega_to_{kind}")(vega, **options, **_render_options())
+
+
+def chart_png(chart, caption: str, scale: float = 2.0, demo: bool = False, width: int = EXPORT_WIDTH, **rules) -> bytes:
+    """PNG at ``scale`` times the export size (2 gives a crisp image on slides and high-density screens).
+    ``demo``: the figure rests on synthetic data and carries the watermark "Syntetiske demodata". ``rules``: the
+    small-count rule's ``counts``, ``shares`` and ``totals`` (``export_spec``)."""
+    return _render("png", export_spec(chart, caption, width=width, **rules), demo, scale=scale)
+
+
+def chart_svg(chart, caption: str, demo: bool = False, width: int = EXPORT_WIDTH, **rules) -> bytes:
     """SVG as UTF-8 bytes (Danish letters in titles and labels)."""
-    return vl_convert.vegalite_to_svg(export_spec(chart, caption, width), **_render_options()).encode("utf-8")
+    return _render("svg", export_spec(chart, caption, width=width, **rules), demo).encode("utf-8")
 
 
 def png_from_svg(svg: bytes, scale: float = 2.0) -> bytes:
@@ -177,9 +225,9 @@ def png_from_svg(svg: bytes, scale: float = 2.0) -> bytes:
     return vl_convert.svg_to_png(svg.decode("utf-8"), scale=scale)
 
 
-def chart_pdf(chart, caption: str) -> bytes:
+def chart_pdf(chart, caption: str, demo: bool = False, **rules) -> bytes:
     """A one-page vector PDF of the chart."""
-    return vl_convert.vegalite_to_pdf(export_spec(chart, caption), **_render_options())
+    return _render("pdf", export_spec(chart, caption, **rules), demo)
 
 
 # --- tables ---------------------------------------------------------------------------------------------------
@@ -193,11 +241,19 @@ def neutralise(text: str) -> str:
 
 
 def export_frame(
-    df: pl.DataFrame, count_columns: Iterable[str] = (), decimals: Mapping[str, int] | None = None
+    df: pl.DataFrame,
+    count_columns: Iterable[str] = (),
+    decimals: Mapping[str, int] | None = None,
+    shares: disclosure.Shares | None = None,
+    source: str | None = None,
 ) -> pl.DataFrame:
     """The table as users get it in a download.
 
     - In ``count_columns`` a count from 1 to ``SMALL_COUNT_THRESHOLD - 1`` becomes "<5"; the column turns to text.
+      The shares beside a suppressed count are left out (``disclosure``: in its row, or for every part of its total
+      when ``shares`` names the columns identifying the total).
+    - ``source``: a "Kilde" column with this text is added (unless the table has one), so real and synthetic
+      figures are told apart in the file itself.
     - Decimal numbers are rounded as the app shows them: a column in ``decimals`` to that many places (half away
       from zero, like formatting.fmt_num), any other to 15 significant digits, which only drops the noise of
       binary arithmetic (0.7999999999999998 is 0.8).
@@ -217,6 +273,9 @@ def export_frame(
     unknown = [c for c in [*counts, *places] if c not in df.columns]
     if unknown:
         raise ValueError(f"export_frame: unknown column(s) {', '.join(unknown)}; got {', '.join(df.columns)}")
+    df = disclosure.protect(df, counts, shares)
+    if source and SOURCE_COLUMN not in df.columns:
+        df = df.with_columns(pl.lit(source, dtype=pl.String).alias(SOURCE_COLUMN))
     columns = []
     for name, dtype in df.schema.items():
         col = pl.col(name)
@@ -254,8 +313,10 @@ def _suppressed(series: pl.Series) -> pl.Expr:
     col = pl.col(name)
     if series.dtype.is_integer() or series.dtype == pl.Null:
         counts = col.cast(pl.Int64)
-    elif series.dtype.is_float():
-        # A count that went through a join or a sum can arrive as floats; only whole numbers are counts.
+    elif series.dtype.is_float() or isinstance(series.dtype, pl.Decimal):
+        # A count that went through a join or a sum can arrive as floats or decimals; only whole numbers are counts.
+        series = series.cast(pl.Float64)
+        col = col.cast(pl.Float64)
         finite = series.drop_nulls().drop_nans()
         if not (finite == finite.round(0)).all():
             raise ValueError(f"export_frame: count column {name!r} holds values that are not whole numbers")
@@ -296,9 +357,15 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(_LOCAL_TZ).replace(tzinfo=None) if value.tzinfo is not None else value
 
 
-def data_csv(df: pl.DataFrame, count_columns: Iterable[str] = (), decimals: Mapping[str, int] | None = None) -> bytes:
+def data_csv(
+    df: pl.DataFrame,
+    count_columns: Iterable[str] = (),
+    decimals: Mapping[str, int] | None = None,
+    shares: disclosure.Shares | None = None,
+    source: str | None = None,
+) -> bytes:
     """CSV that Danish Excel opens by double-click: BOM, ";" separator, decimal comma, ISO dates, CRLF."""
-    frame = export_frame(df, count_columns, decimals)
+    frame = export_frame(df, count_columns, decimals, shares, source)
     buffer = io.StringIO(newline="")
     # QUOTE_MINIMAL quotes exactly the fields holding ";", '"' or a line break, and doubles inner quotes.
     writer = csv.writer(buffer, delimiter=";", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
@@ -378,6 +445,8 @@ def data_xlsx(
     title: str | None = None,
     caption: str | None = None,
     decimals: Mapping[str, int] | None = None,
+    shares: disclosure.Shares | None = None,
+    source: str | None = None,
 ) -> bytes:
     """An Excel workbook with one sheet: optional title and caption, a bold frozen header, then the table.
 
@@ -386,7 +455,7 @@ def data_xlsx(
     a user copies the cells on or saves the sheet as CSV). Non-suppressed counts stay numbers as well.
     """
     counts = set(count_columns)
-    frame = export_frame(df, counts, decimals)
+    frame = export_frame(df, counts, decimals, shares, source)
     buffer = io.BytesIO()
     # in_memory: no temporary files on the server. The string_to_* options are off so even a later switch to the
     # generic write() could not turn text into a formula, number or link.

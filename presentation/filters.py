@@ -14,11 +14,13 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import queries
+from pipelines import config
 from pipelines.config import DEMO_SOURCE
 from pipelines.periods import MONTHS_DA_SHORT, parse_period
 from presentation.formatting import fmt_datetime, plain
 
-DEFAULT_AREA = "101"  # København: the published 2007 figures are Copenhagen's
+# A deployment's own municipality (HELHEDSBLIK_DEFAULT_AREA=751: Aarhus), else København (published 2007 figures).
+DEFAULT_AREA = config.settings().default_area
 DEFAULT_FIRST = "2012M01"  # shows both the 2014 and the 2025 break
 STATE_KEY = "_filters"
 URL_KEY = "_filters_in_url"
@@ -149,6 +151,8 @@ def sidebar_filters() -> Filters:
     default_last = current_month or last_month
 
     state = st.session_state.setdefault(STATE_KEY, _defaults(default_last))
+    if state["area"] not in codes:  # a deployment's default that is no area code
+        state["area"] = "101" if "101" in codes else codes[0]
     if state["first"] not in months:
         state["first"] = DEFAULT_FIRST if DEFAULT_FIRST in months else months[0]
     if state["last"] not in months:

@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 import queries
 from pipelines.config import DEMO_SOURCE
 from pipelines.periods import parse_period
-from presentation import errors, export, freshness
+from presentation import disclosure, errors, export, filters, freshness
 from presentation import formatting as fmt
 from presentation.memo import RecentlyUsed
 
@@ -41,9 +41,11 @@ def caption(sources: Iterable[str], period: str | None = None, extra: str | None
         parts.append(f"Periode: {period}")
     if extra:
         parts.append(extra)
-    return " · ".join(parts)
+    return disclosure.Caption(" · ".join(parts), sources)
 
 
+PAGE_TITLE_KEY = "_page_title"
+EXPORTS_KEY = "_exports"  # chart key -> {file name: make()}: this run's downloads, for tests to take as a user would
 FLASH_KEY = "_flash"
 DEFAULT_DECIMALS = 1  # a decimal figure in a download, unless the chart says otherwise (as fmt_num and fmt_pct)
 MISSING_CELL = ""  # how a table shows a missing value (Streamlit's own default is the word "None")
@@ -53,6 +55,9 @@ CHART_HEIGHT = 300
 def start(title: str) -> None:
     """The page title, and the data's freshness under it."""
     queries.pin_snapshot()  # first: every query of this run reads the same published snapshot
+    st.session_state[PAGE_TITLE_KEY] = title  # export file names begin with it
+    st.session_state[EXPORTS_KEY] = {}
+    st.html(disclosure.NATIVE_EXPORTS_OFF)  # Streamlit's own chart downloads bypass the small-count rule
     st.title(title)
     # Overdue is a matter of today's date as well as of the data: worded here, from the snapshot's rows.
     if live := freshness.status(queries.jobindsats_freshness(), date.today()):
@@ -216,7 +221,7 @@ def _danish_table(data: pl.DataFrame, columns: dict[str, str] | None) -> pl.Data
 _specs = RecentlyUsed(256)  # id(chart) -> (chart, spec)
 
 
-def _spec(figure) -> dict:
+def _spec(figure, **rules) -> dict:
     """The Vega-Lite spec Streamlit is given for a chart, made once per chart object.
 
     The chart builders hand out the same object for the same data (charts.memoised), so a page shown
@@ -227,7 +232,7 @@ def _spec(figure) -> dict:
         return kept[1]
     # The builders' specs are validated in their tests; skipping Altair's schema validation on every
     # new chart saves about two thirds of the serialisation time.
-    spec = _with_arrow_datasets(figure.to_dict(validate=False))
+    spec = _with_arrow_datasets(disclosure.on_screen(figure.to_dict(validate=False), **rules))
     # Fit the width to the page but give the plot itself the height (legends and titles come on top). Small
     # multiples (concatenations) size their panels themselves: Vega cannot fit them to a width, and draws nothing.
     if not any(key in spec for key in ("concat", "hconcat", "vconcat", "facet", "repeat")):
@@ -329,14 +334,30 @@ def chart(
     table_columns: dict[str, str] | None = None,
     counts: tuple[str, ...] = (),
     decimals: dict[str, int] | None = None,
+    shares: disclosure.Shares | None = None,
+    totals: disclosure.Totals | None = None,
 ) -> None:
     """Render a chart with its caption, the data behind it on demand, and exports of both.
 
     The exported data are rounded as the page shows them: ``decimals`` per column, else one decimal (the app's
-    figures and shares); ``counts`` are whole numbers, with small ones hidden."""
-    st.vega_lite_chart(spec=_spec(figure), width="stretch", alt=alt, key=key)
+    figures and shares); ``counts`` are whole numbers, with small ones hidden, and ``shares`` name the columns
+    identifying each share's total and ``totals`` the parts of each total shown (``disclosure``), so no share or
+    total gives a hidden count away."""
+    st.vega_lite_chart(
+        spec=_spec(figure, counts=counts, shares=shares, totals=totals), width="stretch", alt=alt, key=key
+    )
     st.caption(fmt.plain(caption_text))  # sources and notes come from data; the exports get the text as it is
-    shown = _danish_table(data, table_columns)
+    # The shares a hidden count would give back go first, found in all the data's columns (a total's key may not be
+    # one of the table's); the counts are then labelled "<5" by each output.
+    shown = _danish_table(disclosure.protect(data, counts, shares, totals), table_columns)
+    sources = getattr(caption_text, "sources", ())
+    source = ", ".join(sources) or None
+    if "source" in data.columns and source:  # a source per row tells real and synthetic rows apart
+        shown, source = (
+            shown.with_columns(data["source"].map_elements(queries.source_label, pl.String).alias("Kilde")),
+            None,
+        )
+    private = {"counts": counts, "shares": shares, "totals": totals, "demo": DEMO_SOURCE in sources}
 
     def shown_name(column: str) -> str:
         return table_columns.get(column, column) if table_columns else column
@@ -344,29 +365,46 @@ def chart(
     count_columns = [c for c in map(shown_name, counts) if c in shown.columns]
     places = {c: DEFAULT_DECIMALS for c, dtype in shown.schema.items() if dtype.is_float()}
     places.update((shown_name(c), n) for c, n in (decimals or {}).items() if shown_name(c) in places)
-    name = _slug(key)
+    name = _export_name(figure, data, caption_text)
     with st.expander("Vis data som tabel"):
         # Arrow, not polars: Streamlit would convert a polars frame through pandas (a third of a warm page).
-        st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
+        freq = (st.session_state.get(filters.STATE_KEY) or {}).get("freq", "M")
+        safe = disclosure.safe_table(shown, count_columns, decimals=places, freq=freq)
+        st.dataframe(safe.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
     with st.popover("Eksportér", icon=":material/download:"):
-        st.caption('Figuren med titel, kilde og periode; data med tal under 5 vist som "<5".')
+        st.caption('Figuren med titel, kilde og periode; tal under 5 vist som "<5", andele ved siden af udeladt.')
         # Each file is made only when its button is clicked (Streamlit calls the function then).
         downloads = (
-            ("Figur (PNG)", "png", "image/png", lambda: export.chart_png(figure, caption_text)),
-            ("Figur (SVG)", "svg", "image/svg+xml", lambda: export.chart_svg(figure, caption_text)),
-            ("Figur (PDF)", "pdf", "application/pdf", lambda: export.chart_pdf(figure, caption_text)),
-            ("Data (CSV til dansk Excel)", "csv", "text/csv", lambda: export.data_csv(shown, count_columns, places)),
+            ("Figur (PNG)", "png", "image/png", lambda: export.chart_png(figure, caption_text, **private)),
+            ("Figur (SVG)", "svg", "image/svg+xml", lambda: export.chart_svg(figure, caption_text, **private)),
+            ("Figur (PDF)", "pdf", "application/pdf", lambda: export.chart_pdf(figure, caption_text, **private)),
+            (
+                "Data (CSV til dansk Excel)",
+                "csv",
+                "text/csv",
+                lambda: export.data_csv(shown, count_columns, places, source=source),
+            ),
             (
                 "Data (XLSX)",
                 "xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                lambda: export.data_xlsx(shown, count_columns, caption=caption_text, decimals=places),
+                lambda: export.data_xlsx(shown, count_columns, caption=caption_text, decimals=places, source=source),
             ),
         )
+        st.session_state.setdefault(EXPORTS_KEY, {})[key] = {f"{name}.{d[1]}": d[3] for d in downloads}
         for label, suffix, mime, make in downloads:
             st.download_button(
                 label, guarded(make, label), f"{name}.{suffix}", mime, key=f"{key}_{suffix}", on_click="ignore"
             )
+
+
+def _export_name(figure, data: pl.DataFrame, caption_text: str) -> str:
+    """An export's file name without its suffix: page, chart, municipality and period."""
+    chosen = st.session_state.get(filters.STATE_KEY) or {}
+    first, last, freq = disclosure.period_of(data, caption_text, chosen.get("freq", "M"))
+    area = queries.area_name(chosen["area"]) if chosen.get("area") else None
+    title = disclosure.title_text(getattr(figure, "title", None))
+    return disclosure.file_name(st.session_state.get(PAGE_TITLE_KEY, ""), title, area, first, last, freq)
 
 
 def report_button(page_title: str, choice, **options) -> None:
@@ -387,26 +425,18 @@ def table(
     marks: str | None = None,
     decimals: dict[str, int] | None = None,
 ) -> None:
-    """A data table with Danish column names; only the named columns when ``columns`` is given.
+    """A data table with Danish column names; only the named columns when ``columns`` is given. Every figure is
+    Danish text under the small-count rule (``disclosure.safe_table``), to ``decimals`` places per column (else one).
 
     With ``marks`` (a column of ``data`` holding "chosen", "compare" or null), those rows are shaded: the chosen
-    municipality in light blue, the comparison areas in grey, as in the charts. Such a table goes through a pandas
-    Styler, which also writes its numbers the Danish way: decimal numbers to ``decimals`` places per column (else
-    one), with a decimal comma and thousands points."""
-    shown = _danish_table(data, columns)
+    municipality in light blue, the comparison areas in grey, as in the charts."""
+    places = {columns.get(c, c) if columns else c: n for c, n in (decimals or {}).items()}
+    shown = disclosure.safe_table(_danish_table(data, columns), decimals=places)
     if marks is None:
         st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", placeholder=MISSING_CELL)
         return
     styles = [ROW_MARKS.get(mark, "") for mark in data.get_column(marks).to_list()]
     styled = shown.to_pandas().style.apply(lambda row: [styles[row.name]] * len(row), axis=1)
-    styled = styled.format(decimal=",", thousands=".", na_rep=MISSING_CELL)
-    for column, dtype in data.schema.items():
-        shown_name = columns.get(column, column) if columns else column
-        if dtype.is_float() and shown_name in shown.columns:
-            places = (decimals or {}).get(column, DEFAULT_DECIMALS)
-            styled = styled.format(
-                precision=places, decimal=",", thousands=".", na_rep=MISSING_CELL, subset=[shown_name]
-            )
     st.dataframe(styled, hide_index=True, width="stretch", placeholder=MISSING_CELL)
 
 

@@ -103,6 +103,32 @@ def published() -> snapshots.Snapshot:
     return _pinned().snapshot
 
 
+def cache_data_lazily(**options):
+    """``st.cache_data(**options)``, made on the function's first call instead of at import.
+
+    ``python serve.py`` imports the pages' modules before it starts Streamlit's runtime in the same process; a cache
+    made then is kept outside the runtime (each one logging "No runtime found, using MemoryCacheStorageManager", 31
+    lines on every ``make run``). Made at the first call, it lives in the runtime's cache storage like any other.
+    """
+
+    def decorate(func):
+        made = []
+
+        def cache():
+            if not made:  # two threads may both make one: Streamlit keys the storage by function, so they share it
+                made.append(st.cache_data(**options)(func))
+            return made[0]
+
+        @functools.wraps(func)
+        def call(*args, **kwargs):
+            return cache()(*args, **kwargs)
+
+        call.clear = lambda *args, **kwargs: cache().clear(*args, **kwargs)
+        return call
+
+    return decorate
+
+
 def cached(func):
     """``st.cache_data`` keyed by the snapshot this run reads as well as by the arguments."""
 
@@ -111,7 +137,7 @@ def cached(func):
 
     # Streamlit names a cache by its function's module and qualified name: one cache per query function.
     on_snapshot.__module__, on_snapshot.__qualname__ = func.__module__, f"{func.__qualname__}[snapshot]"
-    cache = st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)(on_snapshot)
+    cache = cache_data_lazily(show_spinner=False, max_entries=CACHE_ENTRIES)(on_snapshot)
 
     @functools.wraps(func)
     def call(*args, **kwargs):

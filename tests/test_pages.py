@@ -285,7 +285,7 @@ def test_activation_target_line_and_published_averages(app):
     (spec,) = chart_specs(at)
     assert '"target": 40.5' in json.dumps(spec)
     averages = at.dataframe[-1].value
-    assert sorted(averages["Aktiveringsgrad (pct.)"].to_list()) == [19.0, 35.0]
+    assert sorted(averages["Aktiveringsgrad (pct.)"].to_list()) == ["19,0", "35,0"]  # Danish text
 
 
 def test_visitation_marks_breaks_and_keeps_eras_apart(app):
