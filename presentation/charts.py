@@ -26,11 +26,11 @@ import altair as alt
 import polars as pl
 
 from pipelines.danish import ACTUAL_LABEL, EXPECTED_LABEL  # the benchmark series' names, as the query gives them
+from presentation import colours
 from presentation.formatting import MISSING, VEGA_LOCALE, fmt_pct
 from presentation.memo import RecentlyUsed
 
 __all__ = [
-    "PALETTE",
     "finish",
     "heatmap_matrix",
     "category_time_series",
@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 FONT = "Source Sans Pro, sans-serif"
 
@@ -157,10 +156,6 @@ def _require(df: pl.DataFrame, columns: Iterable[str], builder: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"{builder}: missing column(s) {', '.join(missing)}; got {', '.join(df.columns)}")
-
-
-def _palette(n: int) -> list[str]:
-    return [PALETTE[i % len(PALETTE)] for i in range(n)]
 
 
 def _first_seen(df: pl.DataFrame, column: str) -> list:
@@ -384,7 +379,7 @@ def category_time_series(
     _require(df, ["date", "series", "area", "value", "era"], "category_time_series")
     series = _first_seen(df, "series")
     areas = _first_seen(df, "area")
-    colour = alt.Color("series:N", title=series_title, scale=alt.Scale(domain=series, range=_palette(len(series))))
+    colour = alt.Color("series:N", title=series_title, scale=alt.Scale(**colours.scale_for(series)))
     x = _time_x(df, freq)
     tooltip = [
         _period_tooltip(df),

@@ -12,7 +12,6 @@ import pytest
 import vl_convert
 
 from presentation import charts
-from presentation.charts import PALETTE
 from presentation.formatting import VEGA_LOCALE
 
 # --- sample data ----------------------------------------------------------------------------------------------
@@ -405,7 +404,7 @@ def test_stacked_area_for_one_area(built):
     assert enc["y"]["title"] == "Personer"
     assert (enc["x"]["field"], enc["x"]["type"]) == ("date", "temporal")
     assert enc["color"]["field"] == "series"
-    assert enc["color"]["scale"] == {"domain": ["Jobparat", "Aktivitetsparat"], "range": PALETTE[:2]}
+    assert enc["color"]["scale"] == {"domain": ["Jobparat", "Aktivitetsparat"], "range": ["#0072B2", "#E69F00"]}
     # Eras are separate paths, so an area never runs across a classification break.
     assert enc["detail"] == {"field": "era", "type": "nominal"}
     assert "Opgørelse" in tooltip_titles(area)
@@ -760,9 +759,18 @@ def test_benchmark_difference_bars(built):
     assert any(t.endswith("0,40 pct.-point") and not t.startswith("+") for t in texts)
 
 
-def test_palette():
-    assert PALETTE == ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-    assert charts._palette(10)[8:] == PALETTE[:2]
+def test_a_category_keeps_its_colour_whichever_categories_share_the_chart():
+    """Aktivitetsparat was light blue, orange or pink depending on the period shown: now one colour per category."""
+    both = charts.category_time_series(series_df(), "Personer", "Titel", stacked=True).to_dict()
+    alone = series_df().filter(pl.col("series") == "Aktivitetsparat")
+    single = charts.category_time_series(alone, "Personer", "Titel", stacked=True).to_dict()
+
+    def colour(spec, name):
+        (area,) = by_mark(spec, "area")
+        scale = area["encoding"]["color"]["scale"]
+        return dict(zip(scale["domain"], scale["range"], strict=True))[name]
+
+    assert colour(both, "Aktivitetsparat") == colour(single, "Aktivitetsparat") != colour(both, "Jobparat")
 
 
 def test_equal_data_shares_one_chart_and_new_data_makes_a_new_one():
