@@ -43,7 +43,6 @@ __all__ = [
     "benchmark_difference_bars",
 ]
 
-# Okabe–Ito: distinguishable with the common forms of colour blindness.
 
 FONT = "Source Sans Pro, sans-serif"
 
