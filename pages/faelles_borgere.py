@@ -41,6 +41,8 @@ special.metric(
     border=True,
     help=f"{fmt_pct(data.special_far_pct)} af grupperne (misbrug, handicap, psykisk sygdom).",
 )
+for place in (of_recipients, of_far, special):
+    page.demo_badge(data.sources, place)
 st.caption(
     f"{fmt_int(data.shared)} af {fmt_int(data.jobcenter)} ({fmt_pct(data.shared_pct)}) · "
     f"{fmt_int(data.shared_far)} af {fmt_int(data.jobcenter_far)} ({fmt_pct(data.shared_far_pct)}) · "

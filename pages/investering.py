@@ -14,13 +14,20 @@ st.caption(
     "med hver deres opgørelse, og scenariet er en beregning ud fra dine egne antagelser."
 )
 
-st.header("Offentliggjorte resultater")
+# Published results and the demo's synthetic examples: each municipality and each case says which it is.
+st.header("Resultater af investeringer")
 cases_areas = queries.investment_areas()
 if cases_areas.is_empty():
     page.no_data("investeringer", queries.area_name(choice.area))
 else:
+    published = dict(zip(cases_areas["area_code"].to_list(), cases_areas["published"].to_list(), strict=True))
     case_area, case_name = page.choose(
-        "Kommune med investeringsdata", cases_areas, "area_code", "area", default=choice.area
+        "Kommune med investeringsdata",
+        cases_areas,
+        "area_code",
+        "area",
+        default=choice.area,
+        shown=lambda code, name: f"{name} ({'offentliggjort' if published[code] else 'syntetiske demodata'})",
     )
     if case_area != choice.area:
         # Never switch municipality without a word: the sidebar still says the chosen one.
@@ -31,7 +38,13 @@ else:
         )
     for case in queries.published_cases(case_area):
         with st.container(border=True):
-            st.markdown(f"**{plain(case.project)}**, {plain(case.period_label)} ({plain(case.basis_label)})")
+            if page.demo_in(case.sources):  # the demo's basis says "Regnskab": it is no municipality's accounts
+                st.markdown(
+                    f"**{plain(case.project)}**, {plain(case.period_label)} · "
+                    f":orange-badge[:material/science: {page.DEMO_BADGE}] syntetisk eksempel, intet regnskab"
+                )
+            else:
+                st.markdown(f"**{plain(case.project)}**, {plain(case.period_label)} ({plain(case.basis_label)})")
             costs, savings, computed, stated = page.grid(4, 2)
             costs.metric("Investeret / udgifter", fmt_mio(case.costs))
             savings.metric("Besparelser", fmt_mio(case.savings))

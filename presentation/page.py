@@ -50,6 +50,28 @@ FLASH_KEY = "_flash"
 DEFAULT_DECIMALS = 1  # a decimal figure in a download, unless the chart says otherwise (as fmt_num and fmt_pct)
 MISSING_CELL = ""  # how a table shows a missing value (Streamlit's own default is the word "None")
 CHART_HEIGHT = 300
+DEMO_BANNER_KEY = "_demo_banner"  # [the banner's place under the title, whether it is shown]: per script run
+DEMO_BANNER = (
+    "**Syntetiske demodata på denne side.** Tal markeret »Demodata« er opdigtede, ikke kommunens rigtige tal: "
+    "brug dem ikke i en indstilling eller et notat. Rigtige tal er markeret med deres kilde."
+)
+DEMO_BADGE = "Demodata"
+
+
+def demo_badge(sources: Iterable[str], place=st) -> None:
+    """Under a key figure that rests on the demo: a badge saying so (and the page's banner)."""
+    if demo_in(sources):
+        place.markdown(f":orange-badge[:material/science: {DEMO_BADGE}] ikke rigtige tal")
+
+
+def demo_in(sources: Iterable[str]) -> bool:
+    """Whether figures from these sources rest on the synthetic demo; says so under the page's title (once)."""
+    demo = DEMO_SOURCE in set(sources)
+    slot = st.session_state.get(DEMO_BANNER_KEY)
+    if demo and slot and not slot[1]:
+        slot[0].warning(DEMO_BANNER, icon=":material/science:")
+        slot[1] = True
+    return demo
 
 
 def start(title: str) -> None:
@@ -59,6 +81,8 @@ def start(title: str) -> None:
     st.session_state[EXPORTS_KEY] = {}
     st.html(disclosure.NATIVE_EXPORTS_OFF)  # Streamlit's own chart downloads bypass the small-count rule
     st.title(title)
+    # The demo banner's place, right under the title: filled by the first figure of this run that rests on the demo.
+    st.session_state[DEMO_BANNER_KEY] = [st.empty(), False]
     # Overdue is a matter of today's date as well as of the data: worded here, from the snapshot's rows.
     if live := freshness.status(queries.jobindsats_freshness(), date.today()):
         if live.late:
@@ -351,6 +375,7 @@ def chart(
     # one of the table's); the counts are then labelled "<5" by each output.
     shown = _danish_table(disclosure.protect(data, counts, shares, totals), table_columns)
     sources = getattr(caption_text, "sources", ())
+    demo_in(sources)
     source = ", ".join(sources) or None
     if "source" in data.columns and source:  # a source per row tells real and synthetic rows apart
         shown, source = (
@@ -483,13 +508,16 @@ def pick_period(
 
 
 def format_value(value: float | None, unit: str) -> str:
+    """A key figure as its card shows it, with the charts' minus sign (U+2212), not a hyphen."""
     if unit == "pct":
-        return fmt.fmt_pct(value)
-    if unit == "kr":
-        return fmt.fmt_mio(value)
-    if unit == "sager":
-        return fmt.fmt_num(value, 1)
-    return fmt.fmt_int(value)
+        text = fmt.fmt_pct(value)
+    elif unit == "kr":
+        text = fmt.fmt_mio(value)
+    elif unit == "sager":
+        text = fmt.fmt_num(value, 1)
+    else:
+        text = fmt.fmt_int(value)
+    return fmt.minus(text)
 
 
 # A Markdown hard line break: a KPI card's label is clipped at one line, but may be given two.
@@ -510,15 +538,17 @@ def kpi_delta(kpi) -> str | None:
     if kpi.value is None or kpi.previous is None:
         return None
     diff = kpi.value - kpi.previous
-    delta = (fmt.fmt_num(diff, 1) + " pct.-point") if kpi.unit == "pct" else format_value(diff, kpi.unit)
+    delta = (fmt.minus(fmt.fmt_num(diff, 1)) + " pct.-point") if kpi.unit == "pct" else format_value(diff, kpi.unit)
     if diff > 0 and not delta.startswith("+"):
         delta = "+" + delta
     return delta
 
 
 def kpi_card(container, kpi, link: str | None = None) -> None:
-    """One key figure: the value, the change from a year earlier and the national level."""
+    """One key figure: the value, the change from a year earlier and the national level; "Demodata" in the label
+    when it rests on the synthetic demo, and the caseload's value in red when teams are above their band."""
     delta = kpi_delta(kpi)
+    value = format_value(kpi.value, kpi.unit)
     helps = []
     if kpi.national is not None:
         helps.append(f"Hele landet: {format_value(kpi.national, kpi.unit)}")
@@ -526,15 +556,20 @@ def kpi_card(container, kpi, link: str | None = None) -> None:
         helps.append(kpi.note)
     with container:
         helps = fmt.plain(" · ".join(helps))  # notes name periods and counts from data
+        # Streamlit reads a change's direction from a leading hyphen; with the minus sign it is given here.
+        diff = (kpi.value - kpi.previous) if delta else 0
+        good = (diff < 0) == kpi.lower_is_better
         st.metric(
             kpi.label,
-            format_value(kpi.value, kpi.unit),
+            f":red[{value}]" if kpi.flagged else value,
             delta=delta,
-            delta_color="inverse" if kpi.lower_is_better else "normal",
+            delta_color="gray" if not diff else ("green" if good else "red"),
+            delta_arrow="off" if not diff else ("down" if diff < 0 else "up"),
             delta_description="fra året før" if delta else None,
             help=helps or None,
             border=True,
         )
+        demo_badge(kpi.sources)
         if helps:
             st.caption(helps)
         if link:
