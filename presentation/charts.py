@@ -26,6 +26,7 @@ import altair as alt
 import polars as pl
 
 from pipelines.danish import ACTUAL_LABEL, EXPECTED_LABEL  # the benchmark series' names, as the query gives them
+from pipelines.danish import DEMO_KIND_LABEL, REAL_KIND_LABEL
 from presentation import colours
 from presentation.formatting import MISSING, VEGA_LOCALE, fmt_pct
 from presentation.memo import RecentlyUsed
@@ -190,6 +191,24 @@ def _with_text(chart: alt.Chart, formats: dict[str, tuple[str, str]]) -> alt.Cha
 def _tip(field: str, title: str) -> alt.Tooltip:
     """Tooltip for a field formatted by ``_with_text``."""
     return alt.Tooltip(f"{field}{TEXT}:N", title=title)
+
+
+def _line_detail(df: pl.DataFrame):
+    """What splits a series into lines: its eras and, where the rows say (``kind``), real and synthetic months, so no
+    line ever runs from the demo into real figures."""
+    return [alt.Detail("era:N"), alt.Detail("kind:N")] if "kind" in df.columns else alt.Detail("era:N")
+
+
+def _kind_encoding(df: pl.DataFrame) -> dict:
+    """Where real and synthetic rows share a chart, the demo's are drawn lighter (with a legend saying which)."""
+    if "kind" not in df.columns or df.get_column("kind").n_unique() < 2:
+        return {}
+    scale = alt.Scale(domain=[REAL_KIND_LABEL, DEMO_KIND_LABEL], range=[1.0, 0.4])
+    return {"opacity": alt.Opacity("kind:N", title="Kilde", scale=scale)}
+
+
+def _kind_tooltip(df: pl.DataFrame) -> list:
+    return [alt.Tooltip("kind:N", title="Kilde")] if "kind" in df.columns else []
 
 
 def _period_tooltip(df: pl.DataFrame) -> alt.Tooltip:
@@ -386,6 +405,7 @@ def category_time_series(
         alt.Tooltip("area:N", title="Område"),
         _tip("value", y_title),
         alt.Tooltip("era:N", title="Opgørelse"),
+        *_kind_tooltip(df),
     ]
     formats = {"value": (value_format, "")}
 
@@ -399,16 +419,16 @@ def category_time_series(
                 y=alt.Y("stack_high:Q", title=y_title),
                 y2=alt.Y2("stack_low:Q"),
                 color=colour,
-                detail=alt.Detail("era:N"),
+                detail=_line_detail(data),
                 tooltip=tooltip,
             )
         )
         main = [area]
     else:
         base = _with_text(alt.Chart(df), formats).encode(
-            x=x, y=alt.Y("value:Q", title=y_title), color=colour, tooltip=tooltip
+            x=x, y=alt.Y("value:Q", title=y_title), color=colour, tooltip=tooltip, **_kind_encoding(df)
         )
-        line_encoding = {"detail": alt.Detail("era:N")}
+        line_encoding = {"detail": _line_detail(df)}
         if len(areas) > 1:
             line_encoding["strokeDash"] = alt.StrokeDash(
                 "area:N",
@@ -437,12 +457,13 @@ def _stack(df: pl.DataFrame, series: list[str]) -> pl.DataFrame:
     # Rank 0 is the top of the stack.
     order = [s for s in series if s in gappy] + [s for s in series if s not in gappy]
     rank = {name: i for i, name in enumerate(order)}
+    at = ["date", "kind"] if "kind" in df.columns else ["date"]  # a month of the demo and a real one stack apart
     ordered = df.with_columns(
         pl.col("series").replace_strict(rank, default=None, return_dtype=pl.Int64).alias("stack_rank")
     ).sort(["date", "stack_rank"], descending=[False, True])
-    unknown = pl.col("value").is_null().cast(pl.Int64).cum_sum().over("date") > 0
+    unknown = pl.col("value").is_null().cast(pl.Int64).cum_sum().over(at) > 0
     # fill_null(0) only feeds the running total; any position it could affect is masked by `unknown`.
-    high = pl.col("value").fill_null(0).cum_sum().over("date")
+    high = pl.col("value").fill_null(0).cum_sum().over(at)
     return ordered.with_columns(
         pl.when(unknown).then(None).otherwise(high - pl.col("value").fill_null(0)).cast(pl.Float64).alias("stack_low"),
         pl.when(unknown).then(None).otherwise(high).cast(pl.Float64).alias("stack_high"),
@@ -494,6 +515,7 @@ def compare_time_series(
         alt.Tooltip("series:N", title=series_title),
         _tip("value", y_title),
         alt.Tooltip("era:N", title="Opgørelse"),
+        *_kind_tooltip(df),
     ]
     dotted = 0.0 if freq == "M" else 1.0
     # Scales rather than conditions: a condition costs a schema validation per layer (most of a page's build).
@@ -513,12 +535,14 @@ def compare_time_series(
             y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
             color=colour,
             strokeDash=dash,
-            detail=alt.Detail("era:N"),
+            detail=_line_detail(df),
             tooltip=tooltip,
         )
         layers = [
             # The chosen area's rows come last in the data, so its line is drawn on top of the others.
-            base.mark_line().encode(strokeWidth=alt.StrokeWidth("area:N", scale=widths, legend=None)),
+            base.mark_line().encode(
+                strokeWidth=alt.StrokeWidth("area:N", scale=widths, legend=None), **_kind_encoding(df)
+            ),
             # Points carry the tooltips, and show a period that stands alone between gaps; months are too dense to
             # dot, so there they are only there to hover.
             # (One size: a size by area would shrink the symbols of the legend the areas share.)

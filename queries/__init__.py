@@ -204,6 +204,15 @@ def plain_types(df: pl.DataFrame) -> pl.DataFrame:
     return df.cast(casts) if casts else df
 
 
+# A series' rows of the synthetic demo and of real sources are never one line: ``kind`` keeps them apart like the
+# eras (the charts split lines by it and draw the demo's lighter).
+KIND_DEMO, KIND_REAL = danish.DEMO_KIND_LABEL, danish.REAL_KIND_LABEL
+
+
+def _kind(demo: pl.Expr) -> pl.Expr:
+    return pl.when(demo).then(pl.lit(KIND_DEMO)).otherwise(pl.lit(KIND_REAL)).alias("kind")
+
+
 # --- shared lookups ----------------------------------------------------------------------------
 
 
@@ -543,7 +552,7 @@ def shared_citizens(area: str, period: str) -> SharedCitizens:
     """The target group x match group matrix of one period, and the period's key figures (the totals that
     ``shared_over_time`` also reads: one computation, in SQL)."""
     cells = run("match_group_matrix", area=area, period=period)
-    totals = run("shared_citizen_totals", areas=[area], total=TOTAL_CODE)
+    totals = run("shared_citizen_totals", areas=[area], total=TOTAL_CODE, demo_source=config.DEMO_SOURCE)
     chosen = totals.filter(pl.col("period") == period)
     figures = chosen.row(0, named=True) if chosen.height else dict.fromkeys(SHARED_KEY_FIGURES)
     far = cells.filter(
@@ -610,15 +619,17 @@ def shared_over_time(areas_: tuple[str, ...], first: str, last: str, freq: str) 
     and the counts (means of the months) they are made of."""
     if freq not in FREQUENCIES:
         raise QueryError("Ugyldig frekvens")
-    totals = run("shared_citizen_totals", areas=list(areas_), total=TOTAL_CODE).filter(pl.col("period_type") == "M")
-    monthly = totals.select("area_code", pl.col("start_date").alias("date"), *SHARED_COUNTS)
+    totals = run("shared_citizen_totals", areas=list(areas_), total=TOTAL_CODE, demo_source=config.DEMO_SOURCE).filter(
+        pl.col("period_type") == "M"
+    )
+    monthly = totals.select("area_code", pl.col("start_date").alias("date"), _kind(pl.col("demo")), *SHARED_COUNTS)
     ratios = {
         "shared_pct": over_time.Ratio("shared", "jobcenter"),
         "shared_far_pct": over_time.Ratio("shared_far", "jobcenter_far"),
     }
     series = over_time.aggregate(
         monthly,
-        keys=["area_code"],
+        keys=["area_code", "kind"],
         freq=freq,
         breaks=series_breaks(),
         stocks=SHARED_COUNTS,
@@ -629,7 +640,7 @@ def shared_over_time(areas_: tuple[str, ...], first: str, last: str, freq: str) 
     names = {code: area_name(code) for code in areas_}
     long = series.unpivot(
         on=list(SHARED_SERIES),
-        index=["area_code", "era", "date", "period_label", *SHARED_COUNTS],
+        index=["area_code", "era", "kind", "date", "period_label", *SHARED_COUNTS],
         variable_name="measure",
         value_name="value",
     )
@@ -638,6 +649,7 @@ def shared_over_time(areas_: tuple[str, ...], first: str, last: str, freq: str) 
         pl.col("area_code").replace_strict(names, return_dtype=pl.String).alias("area"),
         pl.col("measure").replace_strict(SHARED_SERIES, return_dtype=pl.String).alias("series"),
         "era",
+        "kind",
         "date",
         "period_label",
         "value",
@@ -661,12 +673,21 @@ def visitation_series(
     apart); ``shares``: each category in pct. of the categories together in the same area and period."""
     if measure not in MEASURES or age not in AGE_BANDS or freq not in FREQUENCIES:
         raise QueryError("Ugyldigt valg af måling, alder eller frekvens")
-    monthly = run(
-        "visitation_series", areas=list(areas_), measure=measure, age=age, **{"from": first, "to": last}
-    ).rename({"start_date": "date", "category_label": "series"})
+    monthly = (
+        run(
+            "visitation_series",
+            areas=list(areas_),
+            measure=measure,
+            age=age,
+            demo_source=config.DEMO_SOURCE,
+            **{"from": first, "to": last},
+        )
+        .rename({"start_date": "date", "category_label": "series"})
+        .with_columns(_kind(pl.col("demo")))
+    )
     df = over_time.aggregate(
         monthly,
-        keys=["area_code", "area", "category", "series", "category_order"],
+        keys=["area_code", "area", "category", "series", "category_order", "kind"],
         freq=freq,
         breaks=series_breaks(),
         stocks=["value"],
@@ -676,11 +697,24 @@ def visitation_series(
     )
     if shares:
         # Of the same months' means, so a share is the ratio of the categories' sums over the period.
-        df = df.with_columns((100.0 * pl.col("value") / pl.col("value").sum().over("area_code", "date")).alias("value"))
+        df = df.with_columns(
+            (100.0 * pl.col("value") / pl.col("value").sum().over("area_code", "date", "kind")).alias("value")
+        )
     order = {code: i for i, code in enumerate(areas_)}
     return df.sort(
         pl.col("area_code").replace_strict(order, default=len(order), return_dtype=pl.Int64), "date", "category_order"
-    ).select("date", "period_label", "area", "area_code", "series", "era", "value", "category_order", "has_suppressed")
+    ).select(
+        "date",
+        "period_label",
+        "area",
+        "area_code",
+        "series",
+        "era",
+        "kind",
+        "value",
+        "category_order",
+        "has_suppressed",
+    )
 
 
 @cached
@@ -714,8 +748,10 @@ def activation(
     areas_ = tuple(dict.fromkeys((area, *others)))
     monthly = _activation_months(areas_, first, last)
     series = over_time.aggregate(
-        monthly.rename({"start_date": "date", "group_name": "series"}),
-        keys=["area_code", "area", "series"],
+        monthly.rename({"start_date": "date", "group_name": "series"}).with_columns(
+            _kind(pl.col("source") == config.DEMO_SOURCE)
+        ),
+        keys=["area_code", "area", "series", "kind"],
         freq=freq,
         breaks=series_breaks(),
         stocks=ACTIVATION_COUNTS,
@@ -733,7 +769,7 @@ def activation(
             "date",
             descending=[True, False, False, False],
         )
-        .select("area_code", "area", "series", "era", "date", "period_label", "value", *ACTIVATION_COUNTS)
+        .select("area_code", "area", "series", "era", "kind", "date", "period_label", "value", *ACTIVATION_COUNTS)
     )
     averages = run("activation_averages", area=area).select(
         pl.col("group_name").alias("Gruppe"),

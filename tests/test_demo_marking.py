@@ -114,3 +114,61 @@ def test_hide_demo_leaves_the_demo_out_of_every_page(app):
     at = app("visitation", hide_demo=True, kommune="751")
     assert not at.exception
     assert not any(BANNER in w.value for w in at.warning)
+
+
+def _line_groups(spec: dict) -> list[list[str]]:
+    """For each line mark in a Vega-Lite spec (layers, concatenations and facets walked), the fields that split it
+    into separate lines: its colour, dash and detail fields (with those of the layer it inherits from)."""
+    found = []
+
+    def walk(node, inherited: dict):
+        if isinstance(node, list):
+            for item in node:
+                walk(item, inherited)
+            return
+        if not isinstance(node, dict):
+            return
+        encoding = {**inherited, **node.get("encoding", {})}
+        mark = node.get("mark")
+        if (mark == "line" or (isinstance(mark, dict) and mark.get("type") == "line")) and encoding:
+            fields = []
+            for channel in ("color", "strokeDash", "detail"):
+                value = encoding.get(channel)
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, dict) and "field" in item:
+                        fields.append(item["field"])
+            found.append(fields)
+        for key in ("layer", "concat", "hconcat", "vconcat", "spec"):
+            if key in node:
+                walk(node[key], encoding)
+
+    walk(spec, {})
+    return found
+
+
+def test_no_line_joins_a_real_point_to_a_demo_one(app):
+    """København's published 2007M11 shared citizens sit among the demo's months: every line of the chart splits by
+    the rows' kind (without it, a line would run through both), and the demo's are drawn lighter."""
+    import json
+
+    import pyarrow as pa
+
+    at = app("faelles_borgere", kommune="101", fra="2007M06", til="2008M03")
+    assert not at.exception
+    checked = 0
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        rows = []
+        for dataset in chart.proto.datasets:
+            rows += pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+        if not rows or "kind" not in rows[0] or len({r["kind"] for r in rows}) < 2:
+            continue
+        for fields in _line_groups(spec):
+            assert "kind" in fields, fields
+            lines: dict[tuple, set] = {}
+            for r in rows:
+                lines.setdefault(tuple(r.get(f) for f in fields if f != "kind"), set()).add(r["kind"])
+            assert any(len(kinds) > 1 for kinds in lines.values())  # without kind, a line would join them
+        assert "opacity" in json.dumps(spec)  # the demo's drawn lighter
+        checked += 1
+    assert checked == 1
