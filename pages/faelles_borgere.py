@@ -69,6 +69,8 @@ page.chart(
     totals={"persons": (("col_label",), "is_total")},  # "Fælles borgere i alt" sums the target groups
 )
 
+page.glossary([*data.matrix["row_label"].to_list(), *data.matrix["col_label"].to_list()])
+
 st.subheader("Over tid")
 history = queries.shared_over_time(choice.areas, choice.first, choice.last, choice.freq)
 own = history.filter(history["area_code"] == choice.area)

@@ -5,7 +5,7 @@ import streamlit as st
 import queries
 from presentation import charts, filters, investment, page
 from presentation import inputs as fields
-from presentation.formatting import fmt_mio, fmt_num, plain
+from presentation.formatting import fmt_num, plain
 
 page.start("Investering")
 choice = filters.sidebar_filters()
@@ -46,17 +46,19 @@ else:
             else:
                 st.markdown(f"**{plain(case.project)}**, {plain(case.period_label)} ({plain(case.basis_label)})")
             costs, savings, computed, stated = page.grid(4, 2)
-            costs.metric("Investeret / udgifter", fmt_mio(case.costs))
-            savings.metric("Besparelser", fmt_mio(case.savings))
+            costs.metric("Investeret / udgifter", page.format_value(case.costs, "kr"))
+            savings.metric("Besparelser", page.format_value(case.savings, "kr"))
             computed.metric(
                 "Beregnet netto",
-                fmt_mio(case.computed_net),
+                page.format_value(case.computed_net, "kr"),
                 help="Besparelser minus udgifter, som posterne summerer til.",
             )
-            stated.metric("Oplyst netto", fmt_mio(case.stated_net))
+            stated.metric("Oplyst netto", page.format_value(case.stated_net, "kr"))
             if note := investment.discrepancy_note(case):
                 st.warning(note, icon=":material/warning:")
             st.caption(plain(page.caption(case.sources, case.period_label, case.notes)))
+
+    page.glossary(case.project for case in queries.published_cases(case_area))
 
 st.header("Scenarie: flere sagsbehandlere")
 preset_name = st.selectbox("Udgangspunkt", list(queries.SCENARIO_PRESETS))
@@ -114,8 +116,10 @@ if None in inputs.values():
 else:
     result = queries.scenario(**inputs)
     invested, avoided, break_even, per_krone = page.grid(4, 2)
-    invested.metric("Samlet investering", fmt_mio(result.summary["total_investment"]))
-    avoided.metric("Undgåede udgifter (kommunens nettoudgift)", fmt_mio(result.summary["total_avoided"]))
+    invested.metric("Samlet investering", page.format_value(result.summary["total_investment"], "kr"))
+    avoided.metric(
+        "Undgåede udgifter (kommunens nettoudgift)", page.format_value(result.summary["total_avoided"], "kr")
+    )
     break_even.metric("Break-even", str(result.summary["break_even_year"] or "ikke i perioden"))
     per_krone.metric(
         "Afkast pr. investeret krone",
@@ -146,9 +150,9 @@ if None in mentor_inputs:
 else:
     mentor = queries.mentor_comparison(*mentor_inputs)
     gross, mentor_cost, s85_cost = st.columns(3)
-    gross.metric("Udgift i alt (brutto)", fmt_mio(mentor["gross"]))
-    mentor_cost.metric("Kommunens udgift, mentor (50 % refusion)", fmt_mio(mentor["mentor_municipal"]))
-    s85_cost.metric("Kommunens udgift, § 85 (100 % kommunal)", fmt_mio(mentor["s85_municipal"]))
+    gross.metric("Udgift i alt (brutto)", page.format_value(mentor["gross"], "kr"))
+    mentor_cost.metric("Kommunens udgift, mentor (50 % refusion)", page.format_value(mentor["mentor_municipal"], "kr"))
+    s85_cost.metric("Kommunens udgift, § 85 (100 % kommunal)", page.format_value(mentor["s85_municipal"], "kr"))
     for note in mentor["notes"]:
         st.caption(note)
 

@@ -58,6 +58,23 @@ DEMO_BANNER = (
 DEMO_BADGE = "Demodata"
 
 
+# Abbreviations the data bring onto the pages (Copenhagen's administrations, Aabenraa's project), explained where
+# they appear (``glossary``).
+ABBREVIATIONS = {
+    "BIF": "Beskæftigelses- og Integrationsforvaltningen, Københavns jobcenter",
+    "SOF": "Socialforvaltningen i København",
+    "KIK": "Kommunal Investeringsstrategi for aktivitetsparate Kontanthjælpsmodtagere (Aabenraa)",
+}
+
+
+def glossary(texts: Iterable[str | None]) -> None:
+    """A line explaining the abbreviations that occur in ``texts`` (labels a page shows), if any do."""
+    words = set(re.findall(r"\b[A-ZÆØÅ]{3}\b", " ".join(t for t in texts if t)))
+    found = [f"{term}: {meaning}" for term, meaning in ABBREVIATIONS.items() if term in words]
+    if found:
+        st.caption("Forkortelser: " + " · ".join(found) + ".")
+
+
 def demo_badge(sources: Iterable[str], place=st) -> None:
     """Under a key figure that rests on the demo: a badge saying so (and the page's banner)."""
     if demo_in(sources):
@@ -96,6 +113,12 @@ def start(title: str) -> None:
         st.toast(message, icon=":material/error:", duration="long")
 
 
+def period_label(period: str) -> str:
+    """A period id as its Danish label ("2026M11" -> "november 2026"); one the app cannot read, as it is."""
+    shown = parse_period(period)
+    return shown.label if shown else period
+
+
 def review(result) -> bool:
     """An extract's review (an upload or a fetch): problems, warnings, what it replaces, the first rows.
     Returns whether it may be loaded."""
@@ -110,11 +133,8 @@ def review(result) -> bool:
             st.caption("Advarsler")
             table(result.warning_table())
         return False
-    periods = (
-        f"periode {result.periods[0]}"
-        if result.periods[0] == result.periods[-1]
-        else f"perioder {result.periods[0]}–{result.periods[-1]}"
-    )
+    first, last = (period_label(p) for p in (result.periods[0], result.periods[-1]))
+    periods = f"periode {first}" if first == last else f"perioder {first} – {last}"
     # The kind's label is ours and the periods are canonical (parsed): only the file name comes from the user.
     st.success(
         f"{fmt.plain(result.file_name)}: {result.kind_label}, "
@@ -545,8 +565,8 @@ def kpi_delta(kpi) -> str | None:
 
 
 def kpi_card(container, kpi, link: str | None = None) -> None:
-    """One key figure: the value, the change from a year earlier and the national level; "Demodata" in the label
-    when it rests on the synthetic demo, and the caseload's value in red when teams are above their band."""
+    """One key figure: the value, the change from a year earlier and the national level; a "Demodata" badge under
+    it when it rests on the synthetic demo, and the value in red when it is flagged (a caseload above DS' band)."""
     delta = kpi_delta(kpi)
     value = format_value(kpi.value, kpi.unit)
     helps = []
@@ -554,7 +574,8 @@ def kpi_card(container, kpi, link: str | None = None) -> None:
         helps.append(f"Hele landet: {format_value(kpi.national, kpi.unit)}")
     if kpi.note:
         helps.append(kpi.note)
-    with container:
+    # One bordered card holds the figure, its badge, its notes and its link, as tall as the row's tallest card.
+    with container, st.container(border=True, height="stretch"):
         helps = fmt.plain(" · ".join(helps))  # notes name periods and counts from data
         # Streamlit reads a change's direction from a leading hyphen; with the minus sign it is given here.
         diff = (kpi.value - kpi.previous) if delta else 0
@@ -567,7 +588,6 @@ def kpi_card(container, kpi, link: str | None = None) -> None:
             delta_arrow="off" if not diff else ("down" if diff < 0 else "up"),
             delta_description="fra året før" if delta else None,
             help=helps or None,
-            border=True,
         )
         demo_badge(kpi.sources)
         if helps:
