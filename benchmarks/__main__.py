@@ -4,7 +4,7 @@ Steps, each printing its figures as it goes; a failing step is reported and the 
 its targets then marked NOT MEASURED:
 
 1. the demo set at ``--scale`` (generated once, reused while current);
-2. ingest of the visitation files, each approach in a fresh process into a fresh DuckDB file:
+2. ingest of the visitation files (``benchmarks/ingest.py``), each approach in a fresh process into a fresh DuckDB file:
    DuckDB's own ``read_csv`` (the floor), pandas + one bulk insert, the full pipeline CLI;
 3. the national warehouse: every demo file through the pipeline, then the seed;
 4. every page cold and warm with AppTest, every query uncached;
@@ -21,115 +21,30 @@ its targets then marked NOT MEASURED:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import hashlib
-import importlib.metadata
-import importlib.util
-import json
 import os
-import platform
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
-
-from benchmarks import dataset, report, serving, sessions, upload
-from benchmarks.measure import (
-    PROJECT_ROOT,
-    ChildRun,
-    StepFailed,
-    child_env,
-    median,
-    pipeline_load_args,
-    read_json,
-    run_child,
-    say,
-    write_json,
+from benchmarks import dataset, report, serving, upload
+from benchmarks.common import (
+    DEFAULT_SCALE,
+    INGEST_TIMEOUT,
+    PAGES_DIR,
+    PAGE_TIMEOUT,
+    RESULTS_JSON,
+    RESULTS_MD,
+    STEP_ERRORS,
+    WORK,
+    _child_figures,
+    _db_bytes,
+    _load,
+    _remove_db,
+    machine,
+    now,
 )
-from pipelines import config, writer
-from pipelines.kinds import KINDS
-
-HERE = Path(__file__).resolve().parent
-WORK = HERE / "work"  # git-ignored
-RESULTS_MD = HERE / "results.md"
-RESULTS_JSON = WORK / "results.json"
-PAGES_DIR = PROJECT_ROOT / "pages"
-# The scale whose demo set is at least 20 million fact rows (see pipelines/demo.py).
-DEFAULT_SCALE = 3
-# What a failing step may raise: a child that failed or left no figures, a file or DuckDB problem.
-STEP_ERRORS = (
-    StepFailed,
-    OSError,
-    duckdb.Error,
-    subprocess.SubprocessError,
-    json.JSONDecodeError,
-    *sessions.SESSION_ERRORS,
-)
-INGEST_TIMEOUT = 3 * 3600.0
-PAGE_TIMEOUT = 900.0
-
-
-def now() -> str:
-    return dt.datetime.now().isoformat(timespec="seconds")
-
-
-def _version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def machine() -> dict[str, str]:
-    with open("/proc/meminfo", encoding="ascii") as fh:
-        total_kib = next(int(line.split()[1]) for line in fh if line.startswith("MemTotal:"))
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
-    except OSError:
-        pass  # not Linux-like: the platform's own name will do
-    info = {
-        "date": now(),
-        "nproc": str(os.cpu_count()),
-        "RAM": f"{total_kib / 2**20:.1f} GiB",
-        "CPU": cpu,
-        "python": platform.python_version(),
-    }
-    for package in ("duckdb", "polars", "pandas", "streamlit", "pyarrow", "numpy"):
-        info[package] = _version(package)
-    return info
-
-
-def _load() -> str:
-    """Load average and, where Linux reports it, CPU pressure: how much other work competed for the cores."""
-    one, five, fifteen = os.getloadavg()
-    text = f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
-    try:
-        with open("/proc/pressure/cpu", encoding="ascii") as fh:
-            some = dict(item.split("=") for item in fh.readline().split()[1:])
-        text += f" (CPU pressure {float(some['avg60']):.0f} % over 60 s)"
-    except (OSError, KeyError, ValueError):
-        pass  # no pressure stall information on this kernel: the load average will do
-    return text
-
-
-def _remove_db(path: Path) -> None:
-    """A DuckDB file with its WAL and its spill directory (left behind when a process was killed)."""
-    for p in (path, path.with_name(path.name + ".wal")):
-        p.unlink(missing_ok=True)
-    shutil.rmtree(writer.spill_path(path), ignore_errors=True)
-
-
-def _db_bytes(path: Path) -> int:
-    wal = path.with_name(path.name + ".wal")
-    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
-
-
-def _child_figures(run: ChildRun) -> dict:
-    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "peak_rss_mb": run.peak_rss_mb}
+from benchmarks.ingest import _fact_rows, _pipeline_digest, step_ingest
+from benchmarks.measure import StepFailed, child_env, median, read_json, run_child, say, write_json
 
 
 # --- steps --------------------------------------------------------------------------------------
@@ -156,168 +71,6 @@ def step_dataset(args, results: dict) -> dataset.Dataset | None:
         )
     say(f"    {how}")
     return data
-
-
-APPROACHES = ("floor", "floor_typed", "pandas", "pipeline")
-
-
-def step_ingest(data: dataset.Dataset, results: dict, logs: Path, rounds: int) -> Path | None:
-    """The approaches on the visitation files, in interleaved rounds; returns the pipeline's last warehouse.
-
-    Each round runs every approach once, in the same order, each in a fresh process into a fresh file, so
-    a slow spell on a shared machine falls on all of them rather than on one; each approach is reported by
-    its median round (wall and CPU time) and its largest peak RSS.
-    """
-    files = [str(f.path) for f in data.visitation]
-    t = data.totals(data.visitation)
-    ingest = {
-        "files": t["files"],
-        "csv_rows": t["rows"],
-        "fact_rows": t["fact_rows"],
-        "mb": t["bytes"] / 1e6,
-        "rounds": rounds,
-        "measured_at": now(),
-        "load_before": _load(),
-    }
-    results["ingest"] = ingest
-    say(
-        f"[2] ingest of the {t['files']} visitation files ({t['rows']:,} CSV rows, {t['bytes'] / 1e6:,.0f} MB), "
-        f"each approach in a fresh process, {rounds} interleaved round(s)"
-    )
-    runs: dict[str, list[dict]] = {key: [] for key in APPROACHES}
-    loaded = None
-    for round_no in range(1, rounds + 1):
-        for key in APPROACHES:
-            figures, db = _ingest_once(key, files, t["rows"], logs)
-            runs[key].append(figures)
-            if key == "pipeline":
-                if loaded is not None and loaded != db:
-                    _remove_db(loaded)
-                loaded = db
-            say(f"    round {round_no}: " + _ingest_line(key, figures))
-    for key in APPROACHES:
-        ingest[key] = _median_run(runs[key])
-    if len(runs["floor"]) > 1:
-        say("    medians:")
-        for key in APPROACHES:
-            say("    " + _ingest_line(key, ingest[key]))
-    ingest["load_after"] = _load()
-    floor, pandas, pipe = (ingest.get(k) for k in ("floor", "pandas", "pipeline"))
-    if "error" not in pipe:
-        rps = pipe["csv_rows"] / pipe["seconds"]
-        for key, other in (("floor", floor), ("pandas", pandas)):
-            if "error" not in other:
-                say(
-                    f"    pipeline / {key}: {rps / (other['csv_rows'] / other['seconds']):.2f} × rows/s, "
-                    f"{pipe['peak_rss_mb'] / other['peak_rss_mb']:.2f} × peak RSS"
-                )
-    return loaded if "error" not in pipe else None
-
-
-def _ingest_line(key: str, e: dict) -> str:
-    if "error" in e:
-        return f"{key:<11} FAILED: {e['error'].splitlines()[0]}"
-    return (
-        f"{key:<11} {e['seconds']:8,.1f} s  (CPU {e['cpu_seconds']:7,.1f} s)  "
-        f"{e['csv_rows'] / e['seconds']:>11,.0f} rows/s  peak RSS {e['peak_rss_mb']:7,.0f} MiB  "
-        f"{e.get('rows_loaded', 0):>12,} rows loaded  {e.get('db_mb', 0):7,.0f} MiB DuckDB file"
-    )
-
-
-def _median_run(runs: list[dict]) -> dict:
-    """The median round by wall time, with the largest peak RSS of all rounds and every round's time."""
-    good = [r for r in runs if "error" not in r]
-    if not good:
-        return runs[-1]
-    middle = sorted(good, key=lambda r: r["seconds"])[(len(good) - 1) // 2]
-    return {
-        **middle,
-        "peak_rss_mb": max(r["peak_rss_mb"] for r in good),
-        "round_seconds": [r["seconds"] for r in good],
-        "failed_rounds": len(runs) - len(good),
-    }
-
-
-def _ingest_once(key: str, files: list[str], csv_rows: int, logs: Path) -> tuple[dict, Path | None]:
-    """One approach, once, in a fresh process; the pipeline's warehouse is kept (the next step may use it)."""
-    db = WORK / f"ingest_{key}.duckdb"
-    _remove_db(db)
-    try:
-        if key == "pipeline":
-            phases = logs / "ingest_pipeline_timings.json"
-            run = run_child(
-                [*pipeline_load_args(files), "--timings", str(phases)],
-                logs / "ingest_pipeline.log",
-                env=child_env(HELHEDSBLIK_WAREHOUSE=str(db)),
-                timeout=INGEST_TIMEOUT,
-            )
-            con = duckdb.connect(str(db), read_only=True)
-            try:
-                stored = con.execute("select count(*) from fact_visitation where replaced_by is null").fetchone()[0]
-            finally:
-                con.close()
-            loads = read_json(phases)
-            totals: dict[str, float] = {}
-            for load in loads:
-                for phase, seconds in load["seconds"].items():
-                    totals[phase] = totals.get(phase, 0.0) + seconds
-            return {
-                **_child_figures(run),
-                "csv_rows": csv_rows,
-                "rows_loaded": stored,
-                "db_mb": _db_bytes(db) / 2**20,
-                "phases": totals,
-                "routes": sorted({load["route"] for load in loads}),
-            }, db
-        if key == "pandas" and importlib.util.find_spec("pandas") is None:
-            raise StepFailed("pandas is not installed in this environment")
-        out = logs / f"ingest_{key}.json"
-        run = run_child(
-            ["-m", "benchmarks.children", key, str(db), str(out), *files],
-            logs / f"ingest_{key}.log",
-            timeout=INGEST_TIMEOUT,
-        )
-        figures = read_json(out)
-        result = {
-            **_child_figures(run),
-            "csv_rows": csv_rows,
-            "rows_loaded": figures["rows"],
-            "types": figures["types"],
-            "db_mb": _db_bytes(db) / 2**20,
-            "inner_seconds": figures["seconds"],
-        }
-        _remove_db(db)  # only its size matters; a national copy is a gigabyte or more
-        return result, None
-    except STEP_ERRORS as exc:
-        _remove_db(db)
-        return {"error": str(exc)}, None
-
-
-def _pipeline_digest() -> str:
-    """The loader, schema, reference and seed data: when any of them changes, a warehouse is stale."""
-    digest = hashlib.sha256()
-    pipelines = PROJECT_ROOT / "pipelines"
-    for f in sorted(
-        [
-            *pipelines.glob("*.py"),
-            *pipelines.glob("*.sql"),
-            *config.REFERENCE_DIR.glob("*.csv"),
-            *config.SEED_DIR.glob("*.csv"),
-        ]
-    ):
-        digest.update(f.name.encode())
-        digest.update(f.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _fact_rows(db: Path) -> int:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        # Table names from the kinds' allow-list, never from the database itself.
-        tables = [kind.table for kind in KINDS.values()]
-        return sum(con.execute(f"select count(*) from {t} where replaced_by is null").fetchone()[0] for t in tables)
-    finally:
-        con.close()
 
 
 def step_warehouse(

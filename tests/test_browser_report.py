@@ -25,7 +25,7 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from benchmarks import sessions  # noqa: E402
 
@@ -104,7 +104,7 @@ def test_overblik_report_button_gives_pdf_and_word(server, page, tmp_path):
     assert text.lstrip().startswith("Aarhus · Rapport til udvalget · september 2026")
     assert (
         page.locator("[data-testid='stMetric']")
-        .filter(has_text="Modtagere i alt")
+        .filter(has_text="Kontanthjælpsmodtagere")
         .first.locator("[data-testid='stMetricValue']")
         .inner_text()
         in text
@@ -122,6 +122,8 @@ def test_sidebar_report_follows_the_pages_own_choices(server, page, tmp_path):
     field = page.get_by_role("textbox", name="Mål for aktiveringsgrad (pct.)")
     field.fill("40")
     field.press("Enter")
+    # The run with the new target has drawn its chart (its description names the target line) before the click.
+    expect(page.locator("[aria-label*='mållinje på 40,0']").first).to_be_attached(timeout=60_000)
     wait_idle(page)
     sidebar = page.locator("[data-testid='stSidebar']")
     _, pdf = download(page, sidebar.get_by_role("button", name="Rapport til udvalget (PDF)"))

@@ -10,6 +10,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import queries
+from pipelines import config
+from pipelines.errors import PipelineError
 from presentation import filters
 from tests.test_pages import page_path
 
@@ -41,6 +43,12 @@ def default_area(built_warehouse, tmp_path, monkeypatch):
 def test_a_deployment_sets_its_own_default_municipality(default_area):
     assert default_area("751").sidebar.selectbox(key="f_area").value == "751"  # Aarhus
     assert default_area(None).sidebar.selectbox(key="f_area").value == "101"  # København
-    # A link still wins, and a setting that is no area code falls back to København.
+    # A link still wins, and an area code the warehouse does not know falls back to København.
     assert default_area("751", kommune="825").sidebar.selectbox(key="f_area").value == "825"
-    assert default_area("9999").sidebar.selectbox(key="f_area").value == "101"
+    assert default_area("999").sidebar.selectbox(key="f_area").value == "101"
+
+
+def test_a_setting_that_is_no_area_code_stops_with_a_danish_message(monkeypatch):
+    monkeypatch.setenv("HELHEDSBLIK_DEFAULT_AREA", "Aarhus")
+    with pytest.raises(PipelineError, match="HELHEDSBLIK_DEFAULT_AREA er 'Aarhus': forventede en kommunekode"):
+        config.settings()

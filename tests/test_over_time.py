@@ -381,7 +381,7 @@ def test_activation_chart_and_data_export_at_quarters_and_years(published, freq)
         pytest.skip("the seed has no monthly activation")
     at = run_page("aktivering", kommune="751", frekvens=freq, sammenlign="101,461")
     assert not at.exception
-    # The page's chart as its exports and its report section draw it (one builder, presentation/sections.py).
+    # The page's chart as its exports and its report section draw it (one builder, presentation/sections/).
     choice = sections.Choice(area="751", first="2012M01", last=LAST, freq=freq, compare=("101", "461"))
     figure, *_ = sections.activation(choice).figures
     assert export.chart_png(figure.chart, figure.caption).startswith(b"\x89PNG")

@@ -223,7 +223,7 @@ def test_overview_labels_say_what_they_count_and_compare_with_the_comparison_are
     assert "Ikke samme tal som »Jobcentrets modtagere i alt«" in helps
     table = at.dataframe[0].value
     assert table["Område"].to_list() == ["Aarhus", "Odense", "Hele landet"]
-    assert table["Kontanthjælpsmodtagere"].to_list()[:2] == [fmt_int(total), fmt_int(odense)]
+    assert table["Kontanthjælpsmodtagere"].to_list()[:2] == [fmt_int(total), fmt_int(odense)]  # Danish text
 
 
 @pytest.mark.parametrize(
