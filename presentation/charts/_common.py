@@ -174,7 +174,8 @@ def _kind_encoding(df: pl.DataFrame) -> dict:
     if "kind" not in df.columns or df.get_column("kind").n_unique() < 2:
         return {}
     scale = alt.Scale(domain=[REAL_KIND_LABEL, DEMO_KIND_LABEL], range=[1.0, 0.4])
-    return {"opacity": alt.Opacity("kind:N", title="Kilde", scale=scale)}
+    legend = alt.Legend(symbolType="stroke", symbolStrokeColor="#333333", symbolStrokeWidth=2.5, symbolSize=300)
+    return {"opacity": alt.Opacity("kind:N", title="Kilde", scale=scale, legend=legend)}
 
 
 def _kind_tooltip(df: pl.DataFrame) -> list:

@@ -283,7 +283,9 @@ def compare_time_series(
             # Points carry the tooltips, and show a period that stands alone between gaps; months are too dense to
             # dot, so there they are only there to hover.
             # (One size: a size by area would shrink the symbols of the legend the areas share.)
-            base.mark_point(filled=True, size=14, opacity=dotted),
+            # Where real and synthetic months share a chart, every point shows (a lone real month among the demo's
+            # is a line of one point: it would not be seen), each kind at its own opacity.
+            base.mark_point(filled=True, size=14, opacity=dotted).encode(**_kind_encoding(df)),
             *(labelled_breaks if breaks_labelled else bare_breaks),
         ]
         if target is not None:
