@@ -110,7 +110,7 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
             "antal",
             "visitation",
             # Fælles borgere's total counts another population, from another extract, often in another month.
-            "; ".join(
+            ". ".join(
                 filter(
                     None,
                     (
@@ -132,7 +132,7 @@ def overview(area: str, period: str, preset: str) -> list[Kpi]:
             share_not_ready(NATIONAL, "current"),
             "pct",
             "visitation",
-            "; ".join(
+            ". ".join(
                 filter(
                     None,
                     (
