@@ -104,7 +104,7 @@ else:
         alt=f"Fælles borgeres andel af jobcentrets modtagere og af grupperne længst fra arbejdsmarkedet over tid "
         f"i {area}" + (f", sammenlignet med {', '.join(shown)}." if shown else "."),
         caption_text=page.caption(
-            data.sources,
+            queries.shared_sources(choice.areas, choice.first, choice.last),
             f"{filters.month_label(choice.first)} – {filters.month_label(choice.last)}",
             " ".join(filter(None, notes)) or None,
         ),

@@ -114,6 +114,14 @@ SHARED_COUNTS = ("shared", "jobcenter", "shared_far", "jobcenter_far", "special_
 
 
 @cached
+def shared_sources(areas_: tuple[str, ...], first: str, last: str) -> list[str]:
+    """The sources of the areas' shared citizens in the months ``first``-``last``: those ``shared_over_time`` draws."""
+    totals = run("shared_citizen_totals", areas=list(areas_), total=TOTAL_CODE, demo_source=config.DEMO_SOURCE)
+    months = totals.filter((pl.col("period_type") == "M") & pl.col("period").is_between(pl.lit(first), pl.lit(last)))
+    return sorted(set(months.get_column("sources").explode().drop_nulls().to_list()))
+
+
+@cached
 def shared_over_time(areas_: tuple[str, ...], first: str, last: str, freq: str) -> pl.DataFrame:
     """Both shares over time for each area that has figures, at the sidebar's frequency (queries/over_time.py:
     a ratio of the months' summed counts, eras apart): area_code, area, series, era, date, period_label, value,

@@ -25,12 +25,13 @@ totals as (
         sum(persons) filter (where administration = 'both' and all_targets and far)::bigint as shared_far,
         sum(persons) filter (where administration = 'jobcenter' and all_targets and far)::bigint as jobcenter_far,
         sum(persons) filter (where administration = 'both' and special_needs and far)::bigint as special_far,
-        bool_or(source = $demo_source) as demo
+        bool_or(source = $demo_source) as demo,
+        list(distinct source order by source) as sources
     from cells
     group by area_code, period, period_type, start_date
 )
 -- Shares in double precision, as 100 * part / whole.
-select area_code, period, period_type, start_date, shared, jobcenter, shared_far, jobcenter_far, special_far, demo,
+select area_code, period, period_type, start_date, shared, jobcenter, shared_far, jobcenter_far, special_far, demo, sources,
        100 * shared::double / nullif(jobcenter, 0) as shared_pct,
        100 * shared_far::double / nullif(jobcenter_far, 0) as shared_far_pct,
        100 * special_far::double / nullif(jobcenter_far, 0) as special_far_pct

@@ -172,3 +172,13 @@ def test_no_line_joins_a_real_point_to_a_demo_one(app):
         assert "opacity" in json.dumps(spec)  # the demo's drawn lighter
         checked += 1
     assert checked == 1
+
+
+def test_the_shared_citizens_over_time_name_the_sources_of_the_months_drawn(app):
+    """Over June 2007 to March 2008 København's line holds its published November 2007 and the demo's months."""
+    at = app("faelles_borgere", kommune="101", fra="2007M06", til="2008M03")
+    assert not at.exception
+    assert queries.shared_sources(("101",), "2007M06", "2008M03") == ["offentliggjorte tal", DEMO_SOURCE]
+    assert queries.shared_sources(("101",), "2008M01", "2008M03") == [DEMO_SOURCE]
+    over_time = [c.value for c in at.caption if "Fælles borgere i pct" in c.value or "Periode" in c.value][-1]
+    assert "offentliggjorte tal" in over_time and "syntetiske demodata" in over_time

@@ -143,7 +143,7 @@ def shared_citizens(c: Choice) -> Section:
                     value_suffix=" %",
                     series_title="Serie",
                 ),
-                data.sources,
+                queries.shared_sources(c.areas, c.first, c.last),
                 span(c),
                 over_time_note(c.freq, "fælles borgere i pct. af modtagerne, begge summeret over månederne"),
                 f"Fælles borgeres andel af jobcentrets modtagere over tid i {c.name}.",
