@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from presentation import errors
+from presentation.formatting import plain
 
 # The icon is a file of ours: a material icon here makes every page fetch its picture from an outside font host.
 st.set_page_config(
@@ -35,4 +36,32 @@ ALIASES = [
     )
 ]
 
-errors.run_page(st.navigation(PAGES + ALIASES))
+
+def unknown_address() -> str | None:
+    """A mistyped address ("/aktivring"): its name, after steering this run to Overblik instead of Streamlit's English
+    "Page not found" dialog (shown by the browser whenever navigation finds no page of that name). Streamlit 1.67 has
+    no setting for it: the run's intended page name is cleared before ``st.navigation`` resolves it, which then
+    opens the default page; the page itself says in Danish what happened. Any change there leaves Streamlit's own
+    behaviour (the dialog), never an error."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    try:
+        manager = get_script_run_ctx().pages_manager
+        name = manager.intended_page_name
+        if not name or manager.intended_page_script_hash or name in {p.url_path for p in PAGES + ALIASES}:
+            return None
+        manager.set_script_intent("", "")
+        return name
+    except AttributeError:
+        return None
+
+
+missing = unknown_address()
+chosen = st.navigation(PAGES + ALIASES)
+if missing:
+    st.warning(
+        f"Der findes ingen side med adressen »/{plain(missing)}«. Her er Overblik; vælg en anden side i "
+        "menuen til venstre.",
+        icon=":material/link_off:",
+    )
+errors.run_page(chosen)

@@ -75,5 +75,6 @@ if not own.is_empty():
 if not averages.is_empty():
     st.subheader("Offentliggjorte gennemsnit")
     page.table(averages)
+page.glossary([*series["series"].unique().to_list(), *averages["Gruppe"].to_list()])
 
 page.report_button("Aktivering", choice, target=target)

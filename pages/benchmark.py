@@ -63,6 +63,8 @@ rank.metric(
     border=True,
     help="1 er den kommune, der ligger længst under det forventede.",
 )
+for place in (actual, expected, difference, share_difference, rank):
+    page.demo_badge([latest["source"]], place)
 st.caption(plain(f"{area}, {latest['period_label']}."))
 
 first_label, last_label = series["period_label"][0], latest["period_label"]

@@ -41,6 +41,8 @@ special.metric(
     border=True,
     help=f"{fmt_pct(data.special_far_pct)} af grupperne (misbrug, handicap, psykisk sygdom).",
 )
+for place in (of_recipients, of_far, special):
+    page.demo_badge(data.sources, place)
 st.caption(
     f"{fmt_int(data.shared)} af {fmt_int(data.jobcenter)} ({fmt_pct(data.shared_pct)}) · "
     f"{fmt_int(data.shared_far)} af {fmt_int(data.jobcenter_far)} ({fmt_pct(data.shared_far_pct)}) · "
@@ -66,6 +68,8 @@ page.chart(
     shares={"row_share": ("row_label",), "col_share": ("col_label",)},  # a total's parts (disclosure)
     totals={"persons": (("col_label",), "is_total")},  # "Fælles borgere i alt" sums the target groups
 )
+
+page.glossary([*data.matrix["row_label"].to_list(), *data.matrix["col_label"].to_list()])
 
 st.subheader("Over tid")
 history = queries.shared_over_time(choice.areas, choice.first, choice.last, choice.freq)
@@ -100,7 +104,7 @@ else:
         alt=f"Fælles borgeres andel af jobcentrets modtagere og af grupperne længst fra arbejdsmarkedet over tid "
         f"i {area}" + (f", sammenlignet med {', '.join(shown)}." if shown else "."),
         caption_text=page.caption(
-            data.sources,
+            queries.shared_sources(choice.areas, choice.first, choice.last),
             f"{filters.month_label(choice.first)} – {filters.month_label(choice.last)}",
             " ".join(filter(None, notes)) or None,
         ),

@@ -5,7 +5,7 @@ import streamlit as st
 import queries
 from presentation import charts, filters, investment, page
 from presentation import inputs as fields
-from presentation.formatting import fmt_mio, fmt_num, plain
+from presentation.formatting import fmt_num, plain
 
 page.start("Investering")
 choice = filters.sidebar_filters()
@@ -14,13 +14,20 @@ st.caption(
     "med hver deres opgørelse, og scenariet er en beregning ud fra dine egne antagelser."
 )
 
-st.header("Offentliggjorte resultater")
+# Published results and the demo's synthetic examples: each municipality and each case says which it is.
+st.header("Resultater af investeringer")
 cases_areas = queries.investment_areas()
 if cases_areas.is_empty():
     page.no_data("investeringer", queries.area_name(choice.area))
 else:
+    published = dict(zip(cases_areas["area_code"].to_list(), cases_areas["published"].to_list(), strict=True))
     case_area, case_name = page.choose(
-        "Kommune med investeringsdata", cases_areas, "area_code", "area", default=choice.area
+        "Kommune med investeringsdata",
+        cases_areas,
+        "area_code",
+        "area",
+        default=choice.area,
+        shown=lambda code, name: f"{name} ({'offentliggjort' if published[code] else 'syntetiske demodata'})",
     )
     if case_area != choice.area:
         # Never switch municipality without a word: the sidebar still says the chosen one.
@@ -31,19 +38,27 @@ else:
         )
     for case in queries.published_cases(case_area):
         with st.container(border=True):
-            st.markdown(f"**{plain(case.project)}**, {plain(case.period_label)} ({plain(case.basis_label)})")
+            if page.demo_in(case.sources):  # the demo's basis says "Regnskab": it is no municipality's accounts
+                st.markdown(
+                    f"**{plain(case.project)}**, {plain(case.period_label)} · "
+                    f":orange-badge[:material/science: {page.DEMO_BADGE}] syntetisk eksempel, intet regnskab"
+                )
+            else:
+                st.markdown(f"**{plain(case.project)}**, {plain(case.period_label)} ({plain(case.basis_label)})")
             costs, savings, computed, stated = page.grid(4, 2)
-            costs.metric("Investeret / udgifter", fmt_mio(case.costs))
-            savings.metric("Besparelser", fmt_mio(case.savings))
+            costs.metric("Investeret / udgifter", page.format_value(case.costs, "kr"))
+            savings.metric("Besparelser", page.format_value(case.savings, "kr"))
             computed.metric(
                 "Beregnet netto",
-                fmt_mio(case.computed_net),
+                page.format_value(case.computed_net, "kr"),
                 help="Besparelser minus udgifter, som posterne summerer til.",
             )
-            stated.metric("Oplyst netto", fmt_mio(case.stated_net))
+            stated.metric("Oplyst netto", page.format_value(case.stated_net, "kr"))
             if note := investment.discrepancy_note(case):
                 st.warning(note, icon=":material/warning:")
             st.caption(plain(page.caption(case.sources, case.period_label, case.notes)))
+
+    page.glossary(case.project for case in queries.published_cases(case_area))
 
 st.header("Scenarie: flere sagsbehandlere")
 preset_name = st.selectbox("Udgangspunkt", list(queries.SCENARIO_PRESETS))
@@ -101,8 +116,10 @@ if None in inputs.values():
 else:
     result = queries.scenario(**inputs)
     invested, avoided, break_even, per_krone = page.grid(4, 2)
-    invested.metric("Samlet investering", fmt_mio(result.summary["total_investment"]))
-    avoided.metric("Undgåede udgifter (kommunens nettoudgift)", fmt_mio(result.summary["total_avoided"]))
+    invested.metric("Samlet investering", page.format_value(result.summary["total_investment"], "kr"))
+    avoided.metric(
+        "Undgåede udgifter (kommunens nettoudgift)", page.format_value(result.summary["total_avoided"], "kr")
+    )
     break_even.metric("Break-even", str(result.summary["break_even_year"] or "ikke i perioden"))
     per_krone.metric(
         "Afkast pr. investeret krone",
@@ -133,9 +150,9 @@ if None in mentor_inputs:
 else:
     mentor = queries.mentor_comparison(*mentor_inputs)
     gross, mentor_cost, s85_cost = st.columns(3)
-    gross.metric("Udgift i alt (brutto)", fmt_mio(mentor["gross"]))
-    mentor_cost.metric("Kommunens udgift, mentor (50 % refusion)", fmt_mio(mentor["mentor_municipal"]))
-    s85_cost.metric("Kommunens udgift, § 85 (100 % kommunal)", fmt_mio(mentor["s85_municipal"]))
+    gross.metric("Udgift i alt (brutto)", page.format_value(mentor["gross"], "kr"))
+    mentor_cost.metric("Kommunens udgift, mentor (50 % refusion)", page.format_value(mentor["mentor_municipal"], "kr"))
+    s85_cost.metric("Kommunens udgift, § 85 (100 % kommunal)", page.format_value(mentor["s85_municipal"], "kr"))
     for note in mentor["notes"]:
         st.caption(note)
 

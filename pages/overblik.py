@@ -48,7 +48,8 @@ else:
         shares,
         alt=f"Andel af modtagerne i hver visitationskategori i {area} og hele landet.",
         caption_text=page.caption(
-            queries.visitation_sources((choice.area, queries.NATIONAL)), filters.month_label(choice.last)
+            queries.visitation_sources((choice.area, queries.NATIONAL), choice.last, choice.last),
+            filters.month_label(choice.last),
         ),
         key="categories",
         table_columns={"label": "Kategori og område", "persons": "Personer", "value": "Andel (pct.)"},

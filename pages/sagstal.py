@@ -28,6 +28,9 @@ for column, bound, needed, which in (
         f"nuværende årsværk, lagt sammen for teams {which}.",
     )
 
+for place in (above, to_upper, to_lower):
+    page.demo_badge(teams["data_source"].to_list(), place)
+
 page.chart(
     charts.caseload_band(teams, f"Sager pr. sagsbehandler, {area}", label),
     teams,

@@ -40,7 +40,7 @@ page.chart(
     over_time.whole(own, ("value",)) if counted else own,
     alt=f"Modtagere i {area} efter visitationskategori over tid; brud i serien er markeret.",
     caption_text=page.caption(
-        queries.visitation_sources((choice.area,)),
+        queries.visitation_sources((choice.area,), choice.first, choice.last),
         period,
         " ".join(filter(None, (how, "Matchgrupper (før 2014) og visitationskategorier vises hver for sig."))),
     ),
@@ -80,7 +80,7 @@ page.chart(
     alt=f"Andel af modtagerne i hver visitationskategori for {area} og {', '.join(others)} over tid, "
     "én figur pr. kategori.",
     caption_text=page.caption(
-        queries.visitation_sources(choice.areas),
+        queries.visitation_sources(choice.areas, choice.first, choice.last),
         period,
         " ".join(
             filter(

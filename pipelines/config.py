@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     analyst_passphrase: str | None = Field(None, description="en adgangsfrase")
     small_count: int = Field(5, ge=1, description="et helt tal, fx 5")
     small_count_on_screen: bool = Field(True, description="ja eller nej")
+    hide_demo: bool = Field(False, description="ja eller nej")
     default_area: str = Field("101", pattern=r"^\d{3}$", description="en kommunekode med tre cifre, fx 751")
     # The server's guards (serve.py).
     header_seconds: float = Field(10.0, gt=0, description="et antal sekunder, fx 10")
@@ -69,7 +70,7 @@ class Settings(BaseSettings):
     jobindsats_api_key: str = Field("", validation_alias="JOBINDSATS_API_KEY", description="en API-nøgle")
     jobindsats_api_url: str | None = Field(None, validation_alias="JOBINDSATS_API_URL", description="en URL")
 
-    @field_validator("read_only", mode="before")
+    @field_validator("read_only", "hide_demo", mode="before")
     @classmethod
     def _danish_yes_no(cls, value):
         if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:

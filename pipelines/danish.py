@@ -67,6 +67,8 @@ def count(n: int, singular: str, plural: str) -> str:
 
 # The benchmark's two series, as the query names them and the chart colours and labels them.
 ACTUAL_LABEL = "Faktisk"
+# A series' rows by their source's kind (queries: ``kind``): the charts never join the two in one line.
+DEMO_KIND_LABEL, REAL_KIND_LABEL = "Syntetiske demodata", "Rigtige tal"
 EXPECTED_LABEL = "Forventet"
 
 

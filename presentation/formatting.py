@@ -38,13 +38,14 @@ def fmt_num(x, decimals: int = 1) -> str:
 
 
 def fmt_signed(x, decimals: int = 1, suffix: str = "") -> str:
-    """A difference with its sign: 12.5 -> "+12,5", -3 -> "-3,0", 0.04 -> "0,0"; missing -> "–"."""
+    """A difference with its sign: 12.5 -> "+12,5", -3 -> "−3,0" (the minus sign, U+2212), 0.04 -> "0,0";
+    missing -> "–"."""
     value = danish.to_decimal(x)
     if value is None:
         return MISSING
     text = danish.number(value, decimals)
     plus = "+" if not text.startswith("-") and text.strip("0,") else ""
-    return f"{plus}{text}{suffix}"
+    return f"{plus}{minus(text)}{suffix}"
 
 
 def fmt_int(x) -> str:
@@ -66,6 +67,14 @@ def fmt_mio(x, decimals: int = 1) -> str:
     """Kroner shown in millions: 9_900_000 -> "9,9 mio. kr."; missing -> "–"."""
     value = danish.to_decimal(x)
     return MISSING if value is None else f"{danish.number(value / _MILLION, decimals)} mio. kr."
+
+
+MINUS = "\u2212"
+
+
+def minus(text: str) -> str:
+    """A formatted number with the typographic minus sign the charts print ("−1.849"), not a hyphen."""
+    return MINUS + text[1:] if text.startswith("-") else text
 
 
 def fmt_date(d: date | None) -> str:

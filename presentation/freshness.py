@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from pipelines.periods import parse_period
+from presentation.formatting import fmt_date, fmt_datetime
+
 # How long after its newest period's end a table is expected to have a newer one, where the catalogue is not
 # known (jobindsats' publication lag and a margin).
 EXPECTED_LAG_DAYS = {"M": 75, "Q": 140, "QMAT": 140, "Y": 430}
@@ -24,7 +27,14 @@ class Freshness:
 
 
 def _day(value) -> str:
-    return f"{value:%d.%m.%Y}"
+    """A day as the rest of the app writes it: "22. november 2026"."""
+    return fmt_date(value.date() if isinstance(value, datetime) else value)
+
+
+def _period(period: str) -> str:
+    """A period id as its Danish label ("oktober 2026"), an unknown one as it is."""
+    shown = parse_period(period)
+    return shown.label if shown else period
 
 
 def _read_catalogue(row: dict) -> bool:
@@ -46,7 +56,7 @@ def _behind(row: dict, today: date) -> str | None:
     """Why a loaded table is behind, or None."""
     table, label = row["table_id"], row["period_label"]
     if row.get("period_last") and row["period_last"] != row["period_to"]:
-        return f"{table} slutter med {label}; jobindsats har til og med {row['period_last']}"
+        return f"{table} slutter med {label}; jobindsats har til og med {_period(row['period_last'])}"
     expected = _expected(row)
     if expected is None or today <= expected:
         return None
@@ -75,7 +85,7 @@ def status(rows: list[dict], today: date) -> Freshness | None:
         return Freshness(f"Data fra jobindsats: {reach}; {next_update}.", late=False)
     newest: datetime | None = max((r["loaded_at"] for r in loaded), default=None)
     parts = [
-        f"Data fra jobindsats er ikke opdateret siden {newest:%d.%m.%Y %H:%M}"
+        f"Data fra jobindsats er ikke opdateret siden {fmt_datetime(newest)}"
         if newest
         else "Data fra jobindsats er endnu ikke hentet"
     ]
@@ -84,7 +94,7 @@ def status(rows: list[dict], today: date) -> Freshness | None:
     if failed:
         first = next((r for r in failed if r["run_status"] == "failed"), failed[0])
         reason = (first.get("run_reason") or "ikke kørt")[:160]
-        when = f"{first['run_started_at']:%d.%m.%Y %H:%M}"
+        when = fmt_datetime(first["run_started_at"])
         parts.append(f"seneste forsøg {when} fejlede for {first['table_id']}: {reason}")
     if loaded:
         parts.append(next_update)

@@ -50,6 +50,45 @@ FLASH_KEY = "_flash"
 DEFAULT_DECIMALS = 1  # a decimal figure in a download, unless the chart says otherwise (as fmt_num and fmt_pct)
 MISSING_CELL = ""  # how a table shows a missing value (Streamlit's own default is the word "None")
 CHART_HEIGHT = 300
+DEMO_BANNER_KEY = "_demo_banner"  # [the banner's place under the title, whether it is shown]: per script run
+DEMO_BANNER = (
+    "**Syntetiske demodata på denne side.** Tal markeret »Demodata« er opdigtede, ikke kommunens rigtige tal: "
+    "brug dem ikke i en indstilling eller et notat. Rigtige tal er markeret med deres kilde."
+)
+DEMO_BADGE = "Demodata"
+
+
+# Abbreviations the data bring onto the pages (Copenhagen's administrations, Aabenraa's project), explained where
+# they appear (``glossary``).
+ABBREVIATIONS = {
+    "BIF": "Beskæftigelses- og Integrationsforvaltningen, Københavns jobcenter",
+    "SOF": "Socialforvaltningen i København",
+    "KIK": "Kommunal Investeringsstrategi for aktivitetsparate Kontanthjælpsmodtagere (Aabenraa)",
+}
+
+
+def glossary(texts: Iterable[str | None]) -> None:
+    """A line explaining the abbreviations that occur in ``texts`` (labels a page shows), if any do."""
+    words = set(re.findall(r"\b[A-ZÆØÅ]{3}\b", " ".join(t for t in texts if t)))
+    found = [f"{term}: {meaning}" for term, meaning in ABBREVIATIONS.items() if term in words]
+    if found:
+        st.caption("Forkortelser: " + " · ".join(found) + ".")
+
+
+def demo_badge(sources: Iterable[str], place=st) -> None:
+    """Under a key figure that rests on the demo: a badge saying so (and the page's banner)."""
+    if demo_in(sources):
+        place.markdown(f":orange-badge[:material/science: {DEMO_BADGE}] ikke rigtige tal")
+
+
+def demo_in(sources: Iterable[str]) -> bool:
+    """Whether figures from these sources rest on the synthetic demo; says so under the page's title (once)."""
+    demo = DEMO_SOURCE in set(sources)
+    slot = st.session_state.get(DEMO_BANNER_KEY)
+    if demo and slot and not slot[1]:
+        slot[0].warning(DEMO_BANNER, icon=":material/science:")
+        slot[1] = True
+    return demo
 
 
 def start(title: str) -> None:
@@ -59,6 +98,8 @@ def start(title: str) -> None:
     st.session_state[EXPORTS_KEY] = {}
     st.html(disclosure.NATIVE_EXPORTS_OFF)  # Streamlit's own chart downloads bypass the small-count rule
     st.title(title)
+    # The demo banner's place, right under the title: filled by the first figure of this run that rests on the demo.
+    st.session_state[DEMO_BANNER_KEY] = [st.empty(), False]
     # Overdue is a matter of today's date as well as of the data: worded here, from the snapshot's rows.
     if live := freshness.status(queries.jobindsats_freshness(), date.today()):
         if live.late:
@@ -70,6 +111,12 @@ def start(title: str) -> None:
     for message in failed_downloads():
         st.error(message, icon=":material/error:")
         st.toast(message, icon=":material/error:", duration="long")
+
+
+def period_label(period: str) -> str:
+    """A period id as its Danish label ("2026M11" -> "november 2026"); one the app cannot read, as it is."""
+    shown = parse_period(period)
+    return shown.label if shown else period
 
 
 def review(result) -> bool:
@@ -86,11 +133,8 @@ def review(result) -> bool:
             st.caption("Advarsler")
             table(result.warning_table())
         return False
-    periods = (
-        f"periode {result.periods[0]}"
-        if result.periods[0] == result.periods[-1]
-        else f"perioder {result.periods[0]}–{result.periods[-1]}"
-    )
+    first, last = (period_label(p) for p in (result.periods[0], result.periods[-1]))
+    periods = f"periode {first}" if first == last else f"perioder {first} – {last}"
     # The kind's label is ours and the periods are canonical (parsed): only the file name comes from the user.
     st.success(
         f"{fmt.plain(result.file_name)}: {result.kind_label}, "
@@ -351,6 +395,7 @@ def chart(
     # one of the table's); the counts are then labelled "<5" by each output.
     shown = _danish_table(disclosure.protect(data, counts, shares, totals), table_columns)
     sources = getattr(caption_text, "sources", ())
+    demo_in(sources)
     source = ", ".join(sources) or None
     if "source" in data.columns and source:  # a source per row tells real and synthetic rows apart
         shown, source = (
@@ -483,13 +528,16 @@ def pick_period(
 
 
 def format_value(value: float | None, unit: str) -> str:
+    """A key figure as its card shows it, with the charts' minus sign (U+2212), not a hyphen."""
     if unit == "pct":
-        return fmt.fmt_pct(value)
-    if unit == "kr":
-        return fmt.fmt_mio(value)
-    if unit == "sager":
-        return fmt.fmt_num(value, 1)
-    return fmt.fmt_int(value)
+        text = fmt.fmt_pct(value)
+    elif unit == "kr":
+        text = fmt.fmt_mio(value)
+    elif unit == "sager":
+        text = fmt.fmt_num(value, 1)
+    else:
+        text = fmt.fmt_int(value)
+    return fmt.minus(text)
 
 
 # A Markdown hard line break: a KPI card's label is clipped at one line, but may be given two.
@@ -510,31 +558,38 @@ def kpi_delta(kpi) -> str | None:
     if kpi.value is None or kpi.previous is None:
         return None
     diff = kpi.value - kpi.previous
-    delta = (fmt.fmt_num(diff, 1) + " pct.-point") if kpi.unit == "pct" else format_value(diff, kpi.unit)
+    delta = (fmt.minus(fmt.fmt_num(diff, 1)) + " pct.-point") if kpi.unit == "pct" else format_value(diff, kpi.unit)
     if diff > 0 and not delta.startswith("+"):
         delta = "+" + delta
     return delta
 
 
 def kpi_card(container, kpi, link: str | None = None) -> None:
-    """One key figure: the value, the change from a year earlier and the national level."""
+    """One key figure: the value, the change from a year earlier and the national level; a "Demodata" badge under
+    it when it rests on the synthetic demo, and the value in red when it is flagged (a caseload above DS' band)."""
     delta = kpi_delta(kpi)
+    value = format_value(kpi.value, kpi.unit)
     helps = []
     if kpi.national is not None:
         helps.append(f"Hele landet: {format_value(kpi.national, kpi.unit)}")
     if kpi.note:
         helps.append(kpi.note)
-    with container:
+    # One bordered card holds the figure, its badge, its notes and its link, as tall as the row's tallest card.
+    with container, st.container(border=True, height="stretch"):
         helps = fmt.plain(" · ".join(helps))  # notes name periods and counts from data
+        # Streamlit reads a change's direction from a leading hyphen; with the minus sign it is given here.
+        diff = (kpi.value - kpi.previous) if delta else 0
+        good = (diff < 0) == kpi.lower_is_better
         st.metric(
             kpi.label,
-            format_value(kpi.value, kpi.unit),
+            f":red[{value}]" if kpi.flagged else value,
             delta=delta,
-            delta_color="inverse" if kpi.lower_is_better else "normal",
+            delta_color="gray" if not diff else ("green" if good else "red"),
+            delta_arrow="off" if not diff else ("down" if diff < 0 else "up"),
             delta_description="fra året før" if delta else None,
             help=helps or None,
-            border=True,
         )
+        demo_badge(kpi.sources)
         if helps:
             st.caption(helps)
         if link:

@@ -62,6 +62,7 @@ from queries.faelles_borgere import (
     SHARED_SERIES as SHARED_SERIES,
     SHARED_COUNTS as SHARED_COUNTS,
     shared_over_time as shared_over_time,
+    shared_sources as shared_sources,
 )
 from queries.visitation import (
     visitation_series as visitation_series,

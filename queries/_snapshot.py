@@ -12,7 +12,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pipelines import build, snapshots
+from pipelines import build, config, snapshots
 
 
 QUERY_DIR = Path(__file__).resolve().parent
@@ -135,12 +135,30 @@ def _sql(name: str) -> str:
 @contextmanager
 def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor of its own on the snapshot this run reads, closed when the block ends: concurrent sessions never
-    share a result."""
+    share a result. With HELHEDSBLIK_HIDE_DEMO the demo is left out here, for every query at once (``hide_demo``)."""
     cur = _pinned().con.cursor()
     try:
+        if config.settings().hide_demo:
+            hide_demo(cur)
         yield cur
     finally:
         cur.close()
+
+
+# The tables a query can reach a source's rows through: every view of the facts joins load_log, and the pages'
+# visitation aggregate carries its source itself.
+_SOURCED = ("load_log", "agg_visitation")
+
+
+def hide_demo(cur: duckdb.DuckDBPyConnection) -> None:
+    """Leave the synthetic demo out of everything ``cur`` reads: a temporary view of the same name, without the demo
+    rows, stands in front of each table in ``_SOURCED`` (DuckDB looks in the connection's temporary schema first, for
+    the views of the snapshot too). A cursor is a connection of its own: the views go with it."""
+    database = cur.sql("select current_database()").fetchall()[0][0].replace('"', '""')
+    # DuckDB cannot bind a parameter in a view's definition: the demo's name is our own constant, quoted here.
+    demo = config.DEMO_SOURCE.replace("'", "''")
+    for table in _SOURCED:
+        cur.execute(f"create temp view {table} as select * from \"{database}\".main.{table} where source <> '{demo}'")
 
 
 def run(name: str, **params) -> pl.DataFrame:

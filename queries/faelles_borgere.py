@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipelines import config
 from pipelines.rules import TOTAL_CODE
 from queries import over_time
 from queries._snapshot import QueryError, cached, run
-from queries.lookups import FREQUENCIES, area_name, series_breaks
+from queries.lookups import FREQUENCIES, area_name, kind, series_breaks
 
 
 # --- Fælles borgere ----------------------------------------------------------------------------
@@ -52,7 +53,7 @@ def shared_citizens(area: str, period: str) -> SharedCitizens:
     """The target group x match group matrix of one period, and the period's key figures (the totals that
     ``shared_over_time`` also reads: one computation, in SQL)."""
     cells = run("match_group_matrix", area=area, period=period)
-    totals = run("shared_citizen_totals", areas=[area], total=TOTAL_CODE)
+    totals = run("shared_citizen_totals", areas=[area], total=TOTAL_CODE, demo_source=config.DEMO_SOURCE)
     chosen = totals.filter(pl.col("period") == period)
     figures = chosen.row(0, named=True) if chosen.height else dict.fromkeys(SHARED_KEY_FIGURES)
     far = cells.filter(
@@ -113,21 +114,31 @@ SHARED_COUNTS = ("shared", "jobcenter", "shared_far", "jobcenter_far", "special_
 
 
 @cached
+def shared_sources(areas_: tuple[str, ...], first: str, last: str) -> list[str]:
+    """The sources of the areas' shared citizens in the months ``first``-``last``: those ``shared_over_time`` draws."""
+    totals = run("shared_citizen_totals", areas=list(areas_), total=TOTAL_CODE, demo_source=config.DEMO_SOURCE)
+    months = totals.filter((pl.col("period_type") == "M") & pl.col("period").is_between(pl.lit(first), pl.lit(last)))
+    return sorted(set(months.get_column("sources").explode().drop_nulls().to_list()))
+
+
+@cached
 def shared_over_time(areas_: tuple[str, ...], first: str, last: str, freq: str) -> pl.DataFrame:
     """Both shares over time for each area that has figures, at the sidebar's frequency (queries/over_time.py:
     a ratio of the months' summed counts, eras apart): area_code, area, series, era, date, period_label, value,
     and the counts (means of the months) they are made of."""
     if freq not in FREQUENCIES:
         raise QueryError("Ugyldig frekvens")
-    totals = run("shared_citizen_totals", areas=list(areas_), total=TOTAL_CODE).filter(pl.col("period_type") == "M")
-    monthly = totals.select("area_code", pl.col("start_date").alias("date"), *SHARED_COUNTS)
+    totals = run("shared_citizen_totals", areas=list(areas_), total=TOTAL_CODE, demo_source=config.DEMO_SOURCE).filter(
+        pl.col("period_type") == "M"
+    )
+    monthly = totals.select("area_code", pl.col("start_date").alias("date"), kind(pl.col("demo")), *SHARED_COUNTS)
     ratios = {
         "shared_pct": over_time.Ratio("shared", "jobcenter"),
         "shared_far_pct": over_time.Ratio("shared_far", "jobcenter_far"),
     }
     series = over_time.aggregate(
         monthly,
-        keys=["area_code"],
+        keys=["area_code", "kind"],
         freq=freq,
         breaks=series_breaks(),
         stocks=SHARED_COUNTS,
@@ -138,7 +149,7 @@ def shared_over_time(areas_: tuple[str, ...], first: str, last: str, freq: str) 
     names = {code: area_name(code) for code in areas_}
     long = series.unpivot(
         on=list(SHARED_SERIES),
-        index=["area_code", "era", "date", "period_label", *SHARED_COUNTS],
+        index=["area_code", "era", "kind", "date", "period_label", *SHARED_COUNTS],
         variable_name="measure",
         value_name="value",
     )
@@ -147,6 +158,7 @@ def shared_over_time(areas_: tuple[str, ...], first: str, last: str, freq: str) 
         pl.col("area_code").replace_strict(names, return_dtype=pl.String).alias("area"),
         pl.col("measure").replace_strict(SHARED_SERIES, return_dtype=pl.String).alias("series"),
         "era",
+        "kind",
         "date",
         "period_label",
         "value",

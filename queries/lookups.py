@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from pipelines import config, uploads
+from pipelines import config, danish, uploads
 from pipelines.warehouse import NATIONAL_CODE
 from queries._snapshot import cached, run
 
@@ -19,6 +19,16 @@ GUIDANCE_PRESETS = {
 MEASURES = {"persons": "Antal personer", "full_time_persons": "Fuldtidspersoner"}
 AGE_BANDS = {"alle": "Alle aldre", "under_30": "Under 30 år", "30_plus": "30 år og derover"}
 FREQUENCIES = {"M": ("month", "Måned"), "Q": ("quarter", "Kvartal"), "Y": ("year", "År")}
+# A series' rows of the synthetic demo and of real sources are never one line: ``kind`` keeps them apart like the
+# eras (the charts split lines by it and draw the demo's lighter).
+KIND_DEMO, KIND_REAL = danish.DEMO_KIND_LABEL, danish.REAL_KIND_LABEL
+
+
+def kind(demo: pl.Expr) -> pl.Expr:
+    """``kind``: whether each row is of the synthetic demo (``demo`` true) or of a real source, in words."""
+    return pl.when(demo).then(pl.lit(KIND_DEMO)).otherwise(pl.lit(KIND_REAL)).alias("kind")
+
+
 # --- shared lookups ----------------------------------------------------------------------------
 
 

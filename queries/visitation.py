@@ -6,8 +6,9 @@ from __future__ import annotations
 import polars as pl
 
 from queries import over_time
+from pipelines import config
 from queries._snapshot import QueryError, cached, run
-from queries.lookups import AGE_BANDS, FREQUENCIES, MEASURES, series_breaks
+from queries.lookups import AGE_BANDS, FREQUENCIES, MEASURES, kind, series_breaks
 
 
 # --- Visitation --------------------------------------------------------------------------------
@@ -22,12 +23,21 @@ def visitation_series(
     apart); ``shares``: each category in pct. of the categories together in the same area and period."""
     if measure not in MEASURES or age not in AGE_BANDS or freq not in FREQUENCIES:
         raise QueryError("Ugyldigt valg af måling, alder eller frekvens")
-    monthly = run(
-        "visitation_series", areas=list(areas_), measure=measure, age=age, **{"from": first, "to": last}
-    ).rename({"start_date": "date", "category_label": "series"})
+    monthly = (
+        run(
+            "visitation_series",
+            areas=list(areas_),
+            measure=measure,
+            age=age,
+            demo_source=config.DEMO_SOURCE,
+            **{"from": first, "to": last},
+        )
+        .rename({"start_date": "date", "category_label": "series"})
+        .with_columns(kind(pl.col("demo")))
+    )
     df = over_time.aggregate(
         monthly,
-        keys=["area_code", "area", "category", "series", "category_order"],
+        keys=["area_code", "area", "category", "series", "category_order", "kind"],
         freq=freq,
         breaks=series_breaks(),
         stocks=["value"],
@@ -37,16 +47,30 @@ def visitation_series(
     )
     if shares:
         # Of the same months' means, so a share is the ratio of the categories' sums over the period.
-        df = df.with_columns((100.0 * pl.col("value") / pl.col("value").sum().over("area_code", "date")).alias("value"))
+        df = df.with_columns(
+            (100.0 * pl.col("value") / pl.col("value").sum().over("area_code", "date", "kind")).alias("value")
+        )
     order = {code: i for i, code in enumerate(areas_)}
     return df.sort(
         pl.col("area_code").replace_strict(order, default=len(order), return_dtype=pl.Int64), "date", "category_order"
-    ).select("date", "period_label", "area", "area_code", "series", "era", "value", "category_order", "has_suppressed")
+    ).select(
+        "date",
+        "period_label",
+        "area",
+        "area_code",
+        "series",
+        "era",
+        "kind",
+        "value",
+        "category_order",
+        "has_suppressed",
+    )
 
 
 @cached
-def visitation_sources(areas_: tuple[str, ...]) -> list[str]:
-    return run("visitation_sources", areas=list(areas_))["source"].to_list()
+def visitation_sources(areas_: tuple[str, ...], first: str, last: str) -> list[str]:
+    """The sources of the areas' visitation figures in the months ``first``-``last``: those a chart of them draws."""
+    return run("visitation_sources", areas=list(areas_), **{"from": first, "to": last})["source"].to_list()
 
 
 # --- Aktivering --------------------------------------------------------------------------------
@@ -74,8 +98,10 @@ def activation(
     areas_ = tuple(dict.fromkeys((area, *others)))
     monthly = _activation_months(areas_, first, last)
     series = over_time.aggregate(
-        monthly.rename({"start_date": "date", "group_name": "series"}),
-        keys=["area_code", "area", "series"],
+        monthly.rename({"start_date": "date", "group_name": "series"}).with_columns(
+            kind(pl.col("source") == config.DEMO_SOURCE)
+        ),
+        keys=["area_code", "area", "series", "kind"],
         freq=freq,
         breaks=series_breaks(),
         stocks=ACTIVATION_COUNTS,
@@ -93,7 +119,7 @@ def activation(
             "date",
             descending=[True, False, False, False],
         )
-        .select("area_code", "area", "series", "era", "date", "period_label", "value", *ACTIVATION_COUNTS)
+        .select("area_code", "area", "series", "era", "kind", "date", "period_label", "value", *ACTIVATION_COUNTS)
     )
     averages = run("activation_averages", area=area).select(
         pl.col("group_name").alias("Gruppe"),

@@ -35,11 +35,11 @@ def test_fmt_int(value, expected):
     "value, decimals, suffix, expected",
     [
         (12.5, 1, "", "+12,5"),
-        (-3, 1, "", "-3,0"),
+        (-3, 1, "", "\u22123,0"),
         (0.04, 1, "", "0,0"),  # rounds to zero: no sign either way
         (-0.04, 1, "", "0,0"),
         (1234.5, 0, "", "+1.235"),
-        (-0.42, 2, " pct.-point", "-0,42 pct.-point"),
+        (-0.42, 2, " pct.-point", "\u22120,42 pct.-point"),
         (None, 1, " pct.-point", "–"),
     ],
 )

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 import fake_jobindsats as fj
 import pytest
 from tests.helpers import state
+
+from presentation.formatting import fmt_date
 from tests.jobindsats_helpers import KEY, ROOT, client_for, loaded_benchmark, randers
 
 from pipelines import config, integrity, loader, refresh
@@ -128,10 +130,10 @@ def test_the_freshness_line_names_the_next_update_and_warns_when_it_is_overdue(c
     assert not live.late  # y36a02 ended in June 2025, and the catalogue expects no update of it: not overdue
     assert live.line == (
         "Data fra jobindsats: y30r21 til og med år til 4. kvt. 2022, y36a02 til og med juni 2025, y60a02 til og med "
-        f"oktober 2026; næste opdatering ventes {due:%d.%m.%Y} (y30r21)."
+        f"oktober 2026; næste opdatering ventes {fmt_date(due)} (y30r21)."
     )
     late = freshness.status(freshness_rows(con), due + timedelta(days=1))
-    assert late.late and f"forsinket: y30r21 (næste opdatering var ventet {due:%d.%m.%Y})" in late.line
+    assert late.late and f"forsinket: y30r21 (næste opdatering var ventet {fmt_date(due)})" in late.line
     # A table fetched by hand, never refreshed: its newest period plus a fixed lag.
     refresh.fetch_to_warehouse("y60c07", "Aarhus", "2026M10", con=con, client=client_for(api))
     row = next(r for r in freshness_rows(con) if r["table_id"] == "y60c07")
@@ -259,7 +261,8 @@ def test_every_page_names_the_next_expected_update(built_warehouse, tmp_path, mo
             assert not at.exception, (name, [e.value for e in at.exception])
             lines = [c.value for c in at.caption if c.value.startswith("Data fra jobindsats")]
             line = (
-                f"Data fra jobindsats: y60c07 til og med oktober 2026; næste opdatering ventes {due:%d.%m.%Y} (y60c07)."
+                "Data fra jobindsats: y60c07 til og med oktober 2026; "
+                f"næste opdatering ventes {fmt_date(due)} (y60c07)."
             )
             assert lines == [plain(line)], name  # shown as plain text
             assert not [w for w in at.warning if "jobindsats" in w.value]

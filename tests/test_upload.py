@@ -87,7 +87,7 @@ def test_analyst_uploads_and_the_dashboard_shows_it_then_undoes_it(warehouse_cop
     at = data_page().run()
     at.file_uploader[0].upload("sagstal.csv", GOOD, "text/csv").run()
     assert not at.exception
-    assert any("Sagstal, 1 linje med 2 tal, 1 område, periode 2030M01." in s.value for s in at.success)
+    assert any("Sagstal, 1 linje med 2 tal, 1 område, periode januar 2030." in s.value for s in at.success)
     # The review is the load, kept pending in the master: no page shows it until the analyst confirms it.
     assert seen() == shown_before and pending_in_master(warehouse_copy) == [("sagstal.csv", "test")]
     load_button(at, "sagstal.csv").click().run()
@@ -201,7 +201,9 @@ def test_analyst_fetches_from_jobindsats_panel(warehouse_copy, httpserver_ipv4, 
     next(b for b in at.button if b.label == "Hent").click().run()
     assert not at.exception and not at.error
     # The same review as an upload, and nothing written before the analyst confirms.
-    assert any("Aktivering, 2 linjer med 4 tal, 1 område, perioder 2026M07–2026M08." in s.value for s in at.success)
+    assert any(
+        "Aktivering, 2 linjer med 4 tal, 1 område, perioder juli 2026 – august 2026." in s.value for s in at.success
+    )
     assert snapshot() == before
     next(b for b in at.button if b.label == "Indlæs y60c07 fra jobindsats").click().run()
     assert not at.exception and not at.error
@@ -279,7 +281,7 @@ def test_review_counts_lines_and_the_figures_they_hold(warehouse_copy, monkeypat
     assert not at.exception
     assert [s.value for s in at.success] == [
         "visitation\\.csv: Visitation (modtagere efter visitationskategori), 3 linjer med 6 tal, 2 områder, "
-        "periode 2030M01."
+        "periode januar 2030."
     ]
     # The upload limit counts lines, as the review does: three lines pass a limit of three.
     monkeypatch.setattr(uploads, "MAX_UPLOAD_ROWS", 3)
@@ -349,7 +351,7 @@ def test_analyst_picks_the_sheet_of_a_workbook(warehouse_copy):
     assert "feltet 'Ark' ved filen på siden Data" in problems[0]
     picker.set_value("Data").run()
     assert not at.exception and not at.error
-    assert any("Sagstal, 1 linje med 2 tal, 1 område, periode 2030M01." in s.value for s in at.success)
+    assert any("Sagstal, 1 linje med 2 tal, 1 område, periode januar 2030." in s.value for s in at.success)
     assert seen() == before
     load_button(at, "sagstal.xlsx (ark 'Data')").click().run()
     assert not at.exception and not at.error

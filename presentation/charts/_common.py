@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 import altair as alt
 import polars as pl
 
+from pipelines.danish import DEMO_KIND_LABEL, REAL_KIND_LABEL
 from presentation.formatting import MISSING, VEGA_LOCALE, fmt_pct
 from presentation.memo import RecentlyUsed
 
@@ -160,6 +161,25 @@ def _with_text(chart: alt.Chart, formats: dict[str, tuple[str, str]]) -> alt.Cha
 def _tip(field: str, title: str) -> alt.Tooltip:
     """Tooltip for a field formatted by ``_with_text``."""
     return alt.Tooltip(f"{field}{TEXT}:N", title=title)
+
+
+def _line_detail(df: pl.DataFrame):
+    """What splits a series into lines: its eras and, where the rows say (``kind``), real and synthetic months, so no
+    line ever runs from the demo into real figures."""
+    return [alt.Detail("era:N"), alt.Detail("kind:N")] if "kind" in df.columns else alt.Detail("era:N")
+
+
+def _kind_encoding(df: pl.DataFrame) -> dict:
+    """Where real and synthetic rows share a chart, the demo's are drawn lighter (with a legend saying which)."""
+    if "kind" not in df.columns or df.get_column("kind").n_unique() < 2:
+        return {}
+    scale = alt.Scale(domain=[REAL_KIND_LABEL, DEMO_KIND_LABEL], range=[1.0, 0.4])
+    legend = alt.Legend(symbolType="stroke", symbolStrokeColor="#333333", symbolStrokeWidth=2.5, symbolSize=300)
+    return {"opacity": alt.Opacity("kind:N", title="Kilde", scale=scale, legend=legend)}
+
+
+def _kind_tooltip(df: pl.DataFrame) -> list:
+    return [alt.Tooltip("kind:N", title="Kilde")] if "kind" in df.columns else []
 
 
 def _period_tooltip(df: pl.DataFrame) -> alt.Tooltip:

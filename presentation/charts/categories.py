@@ -18,6 +18,9 @@ from presentation.charts._common import (
     _break_layers,
     _compact_pct,
     _first_seen,
+    _kind_encoding,
+    _kind_tooltip,
+    _line_detail,
     _ordered_labels,
     _period_tooltip,
     _require,
@@ -139,6 +142,7 @@ def category_time_series(
         alt.Tooltip("area:N", title="Område"),
         _tip("value", y_title),
         alt.Tooltip("era:N", title="Opgørelse"),
+        *_kind_tooltip(df),
     ]
     formats = {"value": (value_format, "")}
 
@@ -152,16 +156,16 @@ def category_time_series(
                 y=alt.Y("stack_high:Q", title=y_title),
                 y2=alt.Y2("stack_low:Q"),
                 color=colour,
-                detail=alt.Detail("era:N"),
+                detail=_line_detail(data),
                 tooltip=tooltip,
             )
         )
         main = [area]
     else:
         base = _with_text(alt.Chart(df), formats).encode(
-            x=x, y=alt.Y("value:Q", title=y_title), color=colour, tooltip=tooltip
+            x=x, y=alt.Y("value:Q", title=y_title), color=colour, tooltip=tooltip, **_kind_encoding(df)
         )
-        line_encoding = {"detail": alt.Detail("era:N")}
+        line_encoding = {"detail": _line_detail(df)}
         if len(areas) > 1:
             line_encoding["strokeDash"] = alt.StrokeDash(
                 "area:N",
@@ -190,12 +194,13 @@ def _stack(df: pl.DataFrame, series: list[str]) -> pl.DataFrame:
     # Rank 0 is the top of the stack.
     order = [s for s in series if s in gappy] + [s for s in series if s not in gappy]
     rank = {name: i for i, name in enumerate(order)}
+    at = ["date", "kind"] if "kind" in df.columns else ["date"]  # a month of the demo and a real one stack apart
     ordered = df.with_columns(
         pl.col("series").replace_strict(rank, default=None, return_dtype=pl.Int64).alias("stack_rank")
     ).sort(["date", "stack_rank"], descending=[False, True])
-    unknown = pl.col("value").is_null().cast(pl.Int64).cum_sum().over("date") > 0
+    unknown = pl.col("value").is_null().cast(pl.Int64).cum_sum().over(at) > 0
     # fill_null(0) only feeds the running total; any position it could affect is masked by `unknown`.
-    high = pl.col("value").fill_null(0).cum_sum().over("date")
+    high = pl.col("value").fill_null(0).cum_sum().over(at)
     return ordered.with_columns(
         pl.when(unknown).then(None).otherwise(high - pl.col("value").fill_null(0)).cast(pl.Float64).alias("stack_low"),
         pl.when(unknown).then(None).otherwise(high).cast(pl.Float64).alias("stack_high"),
@@ -247,6 +252,7 @@ def compare_time_series(
         alt.Tooltip("series:N", title=series_title),
         _tip("value", y_title),
         alt.Tooltip("era:N", title="Opgørelse"),
+        *_kind_tooltip(df),
     ]
     dotted = 0.0 if freq == "M" else 1.0
     # Scales rather than conditions: a condition costs a schema validation per layer (most of a page's build).
@@ -266,16 +272,20 @@ def compare_time_series(
             y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
             color=colour,
             strokeDash=dash,
-            detail=alt.Detail("era:N"),
+            detail=_line_detail(df),
             tooltip=tooltip,
         )
         layers = [
             # The chosen area's rows come last in the data, so its line is drawn on top of the others.
-            base.mark_line().encode(strokeWidth=alt.StrokeWidth("area:N", scale=widths, legend=None)),
+            base.mark_line().encode(
+                strokeWidth=alt.StrokeWidth("area:N", scale=widths, legend=None), **_kind_encoding(df)
+            ),
             # Points carry the tooltips, and show a period that stands alone between gaps; months are too dense to
             # dot, so there they are only there to hover.
             # (One size: a size by area would shrink the symbols of the legend the areas share.)
-            base.mark_point(filled=True, size=14, opacity=dotted),
+            # Where real and synthetic months share a chart, every point shows (a lone real month among the demo's
+            # is a line of one point: it would not be seen), each kind at its own opacity.
+            base.mark_point(filled=True, size=14, opacity=dotted).encode(**_kind_encoding(df)),
             *(labelled_breaks if breaks_labelled else bare_breaks),
         ]
         if target is not None:

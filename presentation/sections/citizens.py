@@ -33,8 +33,8 @@ def summary(c: Choice) -> Section:
     """Overblik's key figures with a sentence each, and the recipients by visitation category."""
     kpis = queries.overview(c.area, c.last, c.caseload_preset)
     shares = queries.recipients_by_category(c.area, c.last)
-    sources = queries.visitation_sources((c.area, queries.NATIONAL))
-    demo = _is_demo(sources) or _is_demo(queries.visitation_sources((c.area,)))
+    sources = queries.visitation_sources((c.area, queries.NATIONAL), c.last, c.last)
+    demo = _is_demo(sources) or any(_is_demo(k.sources) for k in kpis)
     figures = []
     if not shares.is_empty():
         figures.append(
@@ -143,7 +143,7 @@ def shared_citizens(c: Choice) -> Section:
                     value_suffix=" %",
                     series_title="Serie",
                 ),
-                data.sources,
+                queries.shared_sources(c.areas, c.first, c.last),
                 span(c),
                 over_time_note(c.freq, "fælles borgere i pct. af modtagerne, begge summeret over månederne"),
                 f"Fælles borgeres andel af jobcentrets modtagere over tid i {c.name}.",
@@ -188,7 +188,7 @@ def visitation(c: Choice) -> Section:
         return Section(title, empty=f"Der er ingen data om modtagere efter visitationskategori for {c.name}.")
     y_title = "Pct. af modtagerne" if c.shares else queries.MEASURES[c.measure]
     breaks = queries.series_breaks()
-    sources = queries.visitation_sources((c.area,))
+    sources = queries.visitation_sources((c.area,), c.first, c.last)
     figures = [
         _figure(
             charts.category_time_series(
@@ -207,7 +207,7 @@ def visitation(c: Choice) -> Section:
         )
     ]
     compared = _plain_numbers(queries.visitation_series(c.areas, c.measure, c.age, c.first, c.last, c.freq, True))
-    compare_sources = queries.visitation_sources(c.areas)
+    compare_sources = queries.visitation_sources(c.areas, c.first, c.last)
     names = ", ".join(queries.area_name(a) for a in c.areas)
     figures.append(
         _figure(
