@@ -174,7 +174,7 @@ def _kind_encoding(df: pl.DataFrame) -> dict:
     if "kind" not in df.columns or df.get_column("kind").n_unique() < 2:
         return {}
     scale = alt.Scale(domain=[REAL_KIND_LABEL, DEMO_KIND_LABEL], range=[1.0, 0.4])
-    legend = alt.Legend(symbolType="stroke", symbolStrokeColor="#333333", symbolStrokeWidth=2.5, symbolSize=300)
+    legend = alt.Legend(symbolType="square", symbolFillColor="#333333", symbolStrokeWidth=0, columns=2)
     return {"opacity": alt.Opacity("kind:N", title="Kilde", scale=scale, legend=legend)}
 
 
