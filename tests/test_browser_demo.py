@@ -2,32 +2,21 @@
 every page whose figures rest on the synthetic demo, the badge under a key figure on demo data, a Danish notice for a
 mistyped address, and no raw period code, ISO date or English decimal anywhere on a page or in its tables.
 
-Runs when /usr/bin/chromium exists (as tests/test_browser.py, whose minimal server pattern this copies).
+Runs when /usr/bin/chromium exists (tests/browsing.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import urllib.request
-from pathlib import Path
 
 import duckdb
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from pipelines.config import DEMO_SOURCE
+from tests.browsing import app_server, chromium, require_chromium, wait_idle
+
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("CI=true but /usr/bin/chromium is missing: .ci/run must install Debian's chromium")
-    pytest.skip("BROWSER TESTS SKIPPED: /usr/bin/chromium not found", allow_module_level=True)
-
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from benchmarks import sessions  # noqa: E402
-from pipelines.config import DEMO_SOURCE  # noqa: E402
+require_chromium()
 
 VIEWPORT = {"width": 1400, "height": 900}  # a laptop's first screen
 BANNER = "Syntetiske demodata på denne side"
@@ -41,41 +30,29 @@ DANISH_THOUSANDS = re.compile(r"^[-−]?\d{1,3}(?:\.\d{3})+$")
 @pytest.fixture(scope="module")
 def server(built_warehouse, tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e_demo")
-    warehouse = folder / "warehouse.duckdb"
-    shutil.copy(built_warehouse, warehouse)
-    srv = sessions.Server({**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse)}, folder / "streamlit.log")
-    with urllib.request.urlopen(f"{srv.url}/_stcore/script-health-check", timeout=120) as reply:
-        assert reply.status == 200
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        # A municipality whose investment cases are all the demo's (Investering shows the published ones first).
-        (srv.demo_investment_area,) = con.execute(
-            "select area_code from investments group by area_code having bool_and(source = ?) order by 1 limit 1",
-            [DEMO_SOURCE],
-        ).fetchall()[0]
-    finally:
-        con.close()
-    yield srv
-    srv.stop()
+    with app_server(built_warehouse, folder) as srv:
+        con = duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True)
+        try:
+            # A municipality whose investment cases are all the demo's (Investering shows the published ones first).
+            (srv.demo_investment_area,) = con.execute(
+                "select area_code from investments group by area_code having bool_and(source = ?) order by 1 limit 1",
+                [DEMO_SOURCE],
+            ).fetchall()[0]
+        finally:
+            con.close()
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def page():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=sessions.CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser.new_page(viewport=VIEWPORT)
-        browser.close()
 
 
 def open_page(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("h1", timeout=60_000)
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
-        " === 'notRunning'",
-        timeout=60_000,
-    )
-    page.wait_for_timeout(500)
+    wait_idle(page)
 
 
 def in_first_screen(locator) -> bool:

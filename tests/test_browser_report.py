@@ -1,58 +1,35 @@
 """The council report from the app, in a real browser: the buttons on Overblik and in the sidebar give a PDF and a
-Word file for the filters on screen. The server and page fixtures follow tests/test_browser.py, kept minimal."""
+Word file for the filters on screen. The server and browser come from tests/browsing.py."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import urllib.request
 from pathlib import Path
 
 import docx
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from playwright.sync_api import Page, expect  # noqa: E402
 
-pytestmark = pytest.mark.browser
+from tests.browsing import app_server, chromium, require_chromium, wait_idle  # noqa: E402
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("CI=true but /usr/bin/chromium is missing: .ci/run must install Debian's chromium")
-    pytest.skip(
-        "BROWSER TESTS SKIPPED: /usr/bin/chromium not found (apt-get install chromium to run them)",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
-from benchmarks import sessions  # noqa: E402
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+require_chromium()
 
 REPORT_TIMEOUT = 180_000  # ms: the report is typeset when the button is clicked, on a shared 2-core machine
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=sessions.CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
 def server(built_warehouse, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("e2e_report")
-    warehouse = folder / "warehouse.duckdb"
-    shutil.copy(built_warehouse, warehouse)
-    env = {**os.environ, "HELHEDSBLIK_WAREHOUSE": str(warehouse)}
-    env.pop("HELHEDSBLIK_ANALYST_PASSPHRASE", None)
-    srv = sessions.Server(env, folder / "streamlit.log")
-    # The script health check runs app.py once, as `make run` does: deep links work from then on.
-    with urllib.request.urlopen(f"{srv.url}/_stcore/script-health-check", timeout=120) as reply:
-        assert reply.status == 200
-    yield srv
-    srv.stop()
+    with app_server(built_warehouse, tmp_path_factory.mktemp("e2e_report"), HELHEDSBLIK_ANALYST_PASSPHRASE=None) as srv:
+        yield srv
 
 
 @pytest.fixture
@@ -69,15 +46,6 @@ def open_page(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=60_000)
     wait_idle(page)
-
-
-def wait_idle(page: Page) -> None:
-    page.wait_for_function(
-        "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
-        " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
-        timeout=60_000,
-    )
-    page.wait_for_timeout(300)
 
 
 def download(page: Page, button) -> tuple[str, bytes]:
