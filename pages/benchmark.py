@@ -50,7 +50,7 @@ difference.metric(
     border=True,
     help="Faktisk minus forventet; under 0 er færre på forsørgelse end rammevilkårene giver forventning om.",
 )
-share_difference, rank, _ = st.columns(3)  # two rows: the figures need the width
+share_difference, rank = st.columns(2)  # two rows, the second wider: "−0,40 pct.-point" needs the width
 share_difference.metric(
     "Forskel i andel",
     fmt_signed(latest["difference_pct"], 2, " pct.-point"),
